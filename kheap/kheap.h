@@ -1,0 +1,190 @@
+/*
+ * kheap.h — per-client kernel heaps: typed slabs carved from donated pages.
+ *
+ * A heap owns only the 4 KiB pages its payer donated. It carves them into
+ * slabs of one object type each and keeps one free list per type, so an
+ * allocation is a pop. When a heap has nothing left it does not look
+ * elsewhere: it reports a heap fault (what type, how many pages) and the
+ * kernel turns that into a message to the heap's bank.
+ *
+ * kheap knows no kernel type and no x86. The kernel registers its object
+ * types at start-up and supplies, for every page, a page descriptor that
+ * lives outside the page (in the kernel, the frame-table entry); that is
+ * what lets an object fill a whole page (page tables) and lets kheap find an
+ * object's page in O(1) through the page_of callback.
+ *
+ * Plain C11, freestanding: <stdint.h>, <stddef.h>, <stdbool.h> only.
+ */
+#ifndef KHEAP_KHEAP_H
+#define KHEAP_KHEAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define KHEAP_PAGE_SIZE       4096u
+#define KHEAP_MAX_TYPES       16u   /* object types a type set can register */
+#define KHEAP_MIN_OBJECT_SIZE 16u   /* smallest slot: bounds the slots a page holds */
+#define KHEAP_MAX_SLOTS       (KHEAP_PAGE_SIZE / KHEAP_MIN_OBJECT_SIZE)
+
+/* Result codes. 0 is success; every failure is a distinct negative value. */
+enum kheap_status {
+    KHEAP_OK = 0,
+    KHEAP_E_FAULT = -1,      /* no free object and no free page: see kheap_fault */
+    KHEAP_E_BAD_TYPE = -2,   /* type id not registered */
+    KHEAP_E_BAD_PAGE = -3,   /* page misaligned, or its descriptor already in use */
+    KHEAP_E_NOT_OWNER = -4,  /* object or page does not belong to this heap */
+    KHEAP_E_DOUBLE_FREE = -5,/* object already free */
+    KHEAP_E_BAD_ARG = -6,    /* anything else malformed (sizes, watermarks, NULL) */
+    KHEAP_E_FULL = -7,       /* type set already has KHEAP_MAX_TYPES types */
+};
+
+/* One registered object type. */
+struct kheap_type {
+    const char *name;   /* for stats and debug output */
+    uint32_t size;      /* bytes; rounded up to align, at least KHEAP_MIN_OBJECT_SIZE */
+    uint32_t align;     /* power of two, at most KHEAP_PAGE_SIZE */
+    bool movable;       /* may reclaim move live objects of this type? */
+};
+
+/* The set of types the kernel registers at start-up; shared by all heaps. */
+struct kheap_typeset {
+    struct kheap_type types[KHEAP_MAX_TYPES];
+    uint32_t count;
+};
+
+struct kheap;
+
+/*
+ * Per-page descriptor, owned by the caller (kernel: frame-table entry; host
+ * tests: an array). kheap uses it only while the page is donated to a heap.
+ * Fields are kheap's private state; callers only allocate and zero them.
+ */
+struct kheap_page {
+    struct kheap *owner;            /* heap the page belongs to, or NULL */
+    void *base;                     /* the page's address */
+    struct kheap_page *next, *prev; /* on the heap's free-page or per-type partial/full list */
+    uint16_t type;                  /* carved for this type; 0xffff when uncarved */
+    uint16_t live;                  /* live objects in the page */
+    uint16_t slots;                 /* slots the page was carved into */
+    uint16_t flags;                 /* kheap-private (e.g. being evacuated) */
+    void *free_list;                /* first free slot in this page */
+    uint32_t live_bitmap[KHEAP_MAX_SLOTS / 32]; /* which slots are live */
+};
+
+/*
+ * What the heap's owner must do for kheap. ctx is passed back unchanged.
+ */
+struct kheap_ops {
+    /* Descriptor of the page holding addr (donated to some heap), or NULL. */
+    struct kheap_page *(*page_of)(void *ctx, const void *addr);
+    /*
+     * Reclaim moved a live object: the bytes are already copied from old_obj
+     * to new_obj; the owner fixes every pointer to it. old_obj is released by
+     * kheap after this returns.
+     */
+    void (*moved)(void *ctx, uint32_t type, void *old_obj, void *new_obj);
+    /*
+     * Optional: may this particular live object move now (e.g. not a running
+     * thread's stack)? NULL means every object of a movable type may.
+     */
+    bool (*can_move)(void *ctx, uint32_t type, const void *obj);
+    /*
+     * Reclaim must destroy a live object that cannot move. The owner tears it
+     * down and calls kheap_free() on it (and may free other objects, in any
+     * heap, while doing so: e.g. a record's revoked subtree).
+     */
+    void (*destroy)(void *ctx, uint32_t type, void *obj);
+};
+
+/* A heap fault: what the heap needs from its bank to satisfy an allocation. */
+struct kheap_fault {
+    uint32_t type;          /* the type that could not be allocated */
+    uint32_t pages_needed;  /* minimum pages to make the allocation succeed */
+    uint32_t pages_wanted;  /* refill up to the high watermark */
+};
+
+struct kheap_type_stats {
+    uint32_t live;          /* objects allocated and not freed */
+    uint32_t free;          /* free slots in carved pages */
+    uint32_t pages;         /* pages carved for this type */
+    uint64_t allocs, frees, faults, moved, destroyed;
+};
+
+struct kheap_stats {
+    uint32_t pages_held;      /* == pages_donated - pages_reclaimed */
+    uint32_t pages_free;      /* uncarved pages */
+    uint64_t pages_donated, pages_reclaimed;
+    uint64_t faults;
+    struct kheap_type_stats by_type[KHEAP_MAX_TYPES];
+};
+
+/* The heap descriptor. The caller provides its memory. */
+struct kheap {
+    const struct kheap_typeset *types;
+    const struct kheap_ops *ops;
+    void *ctx;
+    struct kheap_page *free_pages;                 /* uncarved */
+    struct kheap_page *partial[KHEAP_MAX_TYPES];   /* carved, with free slots */
+    struct kheap_page *full[KHEAP_MAX_TYPES];      /* carved, no free slots */
+    uint32_t low_water, high_water;                /* in free pages */
+    struct kheap_stats stats;
+};
+
+/*
+ * Incremental reclaim. Zero it (or call kheap_reclaim_begin) before the
+ * first call; pass the same state to every call until it returns done.
+ */
+struct kheap_reclaim {
+    uint32_t target;          /* pages the payer asked for */
+    uint32_t returned;        /* pages handed back so far */
+    struct kheap_page *victim;/* page being evacuated, or NULL */
+    uint32_t next_slot;       /* resume point inside the victim */
+    uint32_t moved, destroyed;/* objects moved / destroyed so far */
+    bool done;
+};
+
+/* Type registration (kernel start-up). Returns the type id (>= 0) or an error. */
+void kheap_typeset_init(struct kheap_typeset *set);
+int  kheap_type_register(struct kheap_typeset *set, const char *name,
+                         uint32_t size, uint32_t align, bool movable);
+
+void kheap_init(struct kheap *heap, const struct kheap_typeset *types,
+                const struct kheap_ops *ops, void *ctx);
+
+/* Give a page (KHEAP_PAGE_SIZE-aligned) and its zeroed descriptor to a heap. */
+int  kheap_donate(struct kheap *heap, void *page, struct kheap_page *desc);
+
+/* O(1). On KHEAP_E_FAULT, *fault (if not NULL) says what is needed. */
+void *kheap_alloc(struct kheap *heap, uint32_t type, struct kheap_fault *fault);
+int   kheap_free(struct kheap *heap, void *obj);
+
+/* Can `count` objects of `type` be allocated without a fault? (reserve checks) */
+bool kheap_can_alloc(const struct kheap *heap, uint32_t type, uint32_t count);
+
+/*
+ * Take pages back. Each call does at most `budget` units of work (a page
+ * returned, or an object moved or destroyed), writes the pages it returns
+ * (base addresses) to out[0..*out_count) with at most out_capacity of them,
+ * and returns KHEAP_OK. st->done says when the target is met or the heap is
+ * empty. Free pages go first; then the least-used live pages are evacuated.
+ */
+void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages);
+int  kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
+                   void **out, uint32_t out_capacity, uint32_t *out_count);
+
+int  kheap_set_watermarks(struct kheap *heap, uint32_t low, uint32_t high);
+/* Free pages above the high watermark (what a bank may take back cheaply). */
+uint32_t kheap_excess_pages(const struct kheap *heap);
+/*
+ * Added: once free pages fall below the low watermark, how many pages bring
+ * them back to the high one (what the kernel may ask the bank for ahead of
+ * a fault); 0 while at or above the low watermark.
+ */
+uint32_t kheap_refill_pages(const struct kheap *heap);
+
+void kheap_get_stats(const struct kheap *heap, struct kheap_stats *out);
+/* Check every internal invariant; returns KHEAP_OK or the first violation. */
+int  kheap_check(const struct kheap *heap);
+
+#endif /* KHEAP_KHEAP_H */

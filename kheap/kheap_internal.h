@@ -1,0 +1,90 @@
+/*
+ * kheap_internal.h — helpers shared by the kheap source files: page lists,
+ * slot arithmetic, live bitmaps, in-slot free-list links and byte copies.
+ * Nothing here is part of the interface.
+ */
+#ifndef KHEAP_KHEAP_INTERNAL_H
+#define KHEAP_KHEAP_INTERNAL_H
+
+#include "kheap/kheap.h"
+
+/* kheap_page.type of a donated page not carved for any type. */
+#define KHEAP_UNCARVED 0xffffu
+
+/* kheap_page.flags: the page is being evacuated; alloc must not use it. */
+#define KHEAP_PAGE_EVACUATING 0x1u
+
+/* Byte copies: the kernel has no libc. */
+void kheap_copy_bytes(void *to, const void *from, size_t count);
+void kheap_zero_bytes(void *to, size_t count);
+
+/* Doubly linked page lists, headed by a pointer in struct kheap. */
+void kheap_list_push(struct kheap_page **head, struct kheap_page *page);
+void kheap_list_remove(struct kheap_page **head, struct kheap_page *page);
+
+/* The heap's list of uncarved pages, with its counter. */
+void kheap_add_free_page(struct kheap *heap, struct kheap_page *page);
+void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page);
+
+/* Carving and uncarving keep the per-type and per-heap counters in step. */
+void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type);
+void kheap_uncarve(struct kheap *heap, struct kheap_page *page);
+
+/* Put a carved page that is not being evacuated on the list its fill says. */
+void kheap_file_page(struct kheap *heap, struct kheap_page *page);
+
+/* Take one free slot out of a carved page / give one back (no list moves). */
+void *kheap_take_slot(struct kheap *heap, struct kheap_page *page);
+void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t index);
+
+/* The list a carved page sits on, chosen by its fill and its flags. */
+static inline struct kheap_page **kheap_list_of(struct kheap *heap,
+                                               const struct kheap_page *page)
+{
+    if ((page->flags & KHEAP_PAGE_EVACUATING) || page->live == page->slots)
+        return &heap->full[page->type];
+    return &heap->partial[page->type];
+}
+
+static inline uint32_t kheap_slot_size(const struct kheap *heap, uint32_t type)
+{
+    return heap->types->types[type].size;
+}
+
+static inline void *kheap_slot_address(const struct kheap_page *page,
+                                       uint32_t slot_size, uint32_t index)
+{
+    return (uint8_t *)page->base + (size_t)index * slot_size;
+}
+
+static inline bool kheap_slot_is_live(const struct kheap_page *page, uint32_t index)
+{
+    return (page->live_bitmap[index / 32] >> (index % 32)) & 1u;
+}
+
+static inline void kheap_mark_live(struct kheap_page *page, uint32_t index)
+{
+    page->live_bitmap[index / 32] |= 1u << (index % 32);
+}
+
+static inline void kheap_mark_free(struct kheap_page *page, uint32_t index)
+{
+    page->live_bitmap[index / 32] &= ~(1u << (index % 32));
+}
+
+/*
+ * A free slot holds the address of the next free slot of its page. Slots
+ * are at least pointer-aligned (see kheap_type_register), so a plain
+ * pointer access is well defined.
+ */
+static inline void *kheap_next_free(const void *slot)
+{
+    return *(void *const *)slot;
+}
+
+static inline void kheap_set_next_free(void *slot, void *next)
+{
+    *(void **)slot = next;
+}
+
+#endif /* KHEAP_KHEAP_INTERNAL_H */

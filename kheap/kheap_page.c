@@ -1,0 +1,128 @@
+/*
+ * kheap_page.c — what happens to one page: list membership, carving into
+ * slots of a type, taking and giving back a slot. Every counter in the
+ * heap's stats that depends on a page is kept in step here, so the other
+ * files cannot forget one.
+ */
+#include "kheap/kheap_internal.h"
+
+void kheap_copy_bytes(void *to, const void *from, size_t count)
+{
+    uint8_t *dst = to;
+    const uint8_t *src = from;
+
+    for (size_t i = 0; i < count; i++)
+        dst[i] = src[i];
+}
+
+void kheap_zero_bytes(void *to, size_t count)
+{
+    uint8_t *dst = to;
+
+    for (size_t i = 0; i < count; i++)
+        dst[i] = 0;
+}
+
+void kheap_list_push(struct kheap_page **head, struct kheap_page *page)
+{
+    page->prev = NULL;
+    page->next = *head;
+    if (*head)
+        (*head)->prev = page;
+    *head = page;
+}
+
+void kheap_list_remove(struct kheap_page **head, struct kheap_page *page)
+{
+    if (page->prev)
+        page->prev->next = page->next;
+    else
+        *head = page->next;
+    if (page->next)
+        page->next->prev = page->prev;
+    page->next = NULL;
+    page->prev = NULL;
+}
+
+void kheap_add_free_page(struct kheap *heap, struct kheap_page *page)
+{
+    kheap_list_push(&heap->free_pages, page);
+    heap->stats.pages_free++;
+}
+
+void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page)
+{
+    kheap_list_remove(&heap->free_pages, page);
+    heap->stats.pages_free--;
+}
+
+/*
+ * Thread every slot onto the page's free list. This touches each slot once
+ * (at most KHEAP_MAX_SLOTS), so an allocation that carves stays bounded.
+ */
+void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type)
+{
+    uint32_t slot_size = kheap_slot_size(heap, type);
+    uint32_t slots = KHEAP_PAGE_SIZE / slot_size;
+    void *next = NULL;
+
+    for (uint32_t i = slots; i > 0; i--) {
+        void *slot = kheap_slot_address(page, slot_size, i - 1);
+        kheap_set_next_free(slot, next);
+        next = slot;
+    }
+    page->free_list = next;
+    page->type = (uint16_t)type;
+    page->slots = (uint16_t)slots;
+    page->live = 0;
+    page->flags = 0;
+    for (uint32_t w = 0; w < KHEAP_MAX_SLOTS / 32; w++)
+        page->live_bitmap[w] = 0;
+
+    heap->stats.by_type[type].pages++;
+    heap->stats.by_type[type].free += slots;
+}
+
+/* The page must be empty and on no list. */
+void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
+{
+    struct kheap_type_stats *ts = &heap->stats.by_type[page->type];
+
+    ts->pages--;
+    ts->free -= page->slots;
+    page->type = KHEAP_UNCARVED;
+    page->slots = 0;
+    page->flags = 0;
+    page->free_list = NULL;
+}
+
+void kheap_file_page(struct kheap *heap, struct kheap_page *page)
+{
+    kheap_list_push(kheap_list_of(heap, page), page);
+}
+
+void *kheap_take_slot(struct kheap *heap, struct kheap_page *page)
+{
+    uint32_t slot_size = kheap_slot_size(heap, page->type);
+    void *slot = page->free_list;
+    uint32_t index = (uint32_t)((uint8_t *)slot - (uint8_t *)page->base) / slot_size;
+
+    page->free_list = kheap_next_free(slot);
+    kheap_mark_live(page, index);
+    page->live++;
+    heap->stats.by_type[page->type].live++;
+    heap->stats.by_type[page->type].free--;
+    return slot;
+}
+
+void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t index)
+{
+    void *slot = kheap_slot_address(page, kheap_slot_size(heap, page->type), index);
+
+    kheap_mark_free(page, index);
+    kheap_set_next_free(slot, page->free_list);
+    page->free_list = slot;
+    page->live--;
+    heap->stats.by_type[page->type].live--;
+    heap->stats.by_type[page->type].free++;
+}

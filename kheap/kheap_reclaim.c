@@ -1,0 +1,223 @@
+/*
+ * kheap_reclaim.c — giving pages back to the payer, in bounded steps.
+ *
+ * Free pages go first. When none is left, the least-used carved page is
+ * chosen as the victim and emptied one live object at a time: moved into a
+ * free slot of another page of its type when it may move and there is one,
+ * otherwise destroyed by the owner. An empty victim is handed back.
+ *
+ * The victim is flagged and parked on its type's full list, so allocation
+ * never puts a new object in it and frees leave it where it is; that is why
+ * its live slots always lie at or after st->next_slot, whatever happens
+ * between calls. One reclaim may be in progress per heap at a time; a
+ * reclaim abandoned half way leaves its victim flagged, and the next one
+ * finishes that page first.
+ */
+#include "kheap/kheap_internal.h"
+
+void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages)
+{
+    kheap_zero_bytes(st, sizeof *st);
+    st->target = pages;
+}
+
+/* The page leaves the heap: base to the payer, descriptor reset. */
+static void give_back(struct kheap *heap, struct kheap_page *page,
+                      struct kheap_reclaim *st, void **out, uint32_t *out_count)
+{
+    out[(*out_count)++] = page->base;
+    kheap_zero_bytes(page, sizeof *page);
+    heap->stats.pages_held--;
+    heap->stats.pages_reclaimed++;
+    st->returned++;
+}
+
+static void give_back_free_page(struct kheap *heap, struct kheap_reclaim *st,
+                                void **out, uint32_t *out_count)
+{
+    struct kheap_page *page = heap->free_pages;
+
+    kheap_remove_free_page(heap, page);
+    give_back(heap, page, st, out, out_count);
+}
+
+static void give_back_victim(struct kheap *heap, struct kheap_reclaim *st,
+                             void **out, uint32_t *out_count)
+{
+    struct kheap_page *page = st->victim;
+
+    kheap_list_remove(&heap->full[page->type], page);
+    kheap_uncarve(heap, page);
+    give_back(heap, page, st, out, out_count);
+    st->victim = NULL;
+}
+
+/*
+ * Fewest live objects means least to move. Looks at every carved page once
+ * per victim, not once per object.
+ */
+static struct kheap_page *least_used_page(struct kheap *heap)
+{
+    struct kheap_page *best = NULL;
+
+    for (uint32_t type = 0; type < heap->types->count; type++) {
+        struct kheap_page *lists[2] = { heap->partial[type], heap->full[type] };
+        for (int l = 0; l < 2; l++) {
+            for (struct kheap_page *p = lists[l]; p != NULL; p = p->next) {
+                if (p->flags & KHEAP_PAGE_EVACUATING)
+                    return p;
+                if (best == NULL || p->live < best->live)
+                    best = p;
+            }
+        }
+    }
+    return best;
+}
+
+static void start_evacuation(struct kheap *heap, struct kheap_reclaim *st,
+                             struct kheap_page *page)
+{
+    if (!(page->flags & KHEAP_PAGE_EVACUATING)) {
+        kheap_list_remove(kheap_list_of(heap, page), page);
+        page->flags |= KHEAP_PAGE_EVACUATING;
+        kheap_list_push(&heap->full[page->type], page);
+    }
+    st->victim = page;
+    st->next_slot = 0;
+}
+
+/* Target met: the victim, if any, goes back to being an ordinary page. */
+static void stop_evacuation(struct kheap *heap, struct kheap_page *page)
+{
+    kheap_list_remove(&heap->full[page->type], page);
+    page->flags &= (uint16_t)~KHEAP_PAGE_EVACUATING;
+    if (page->live == 0) {
+        kheap_uncarve(heap, page);
+        kheap_add_free_page(heap, page);
+    } else {
+        kheap_file_page(heap, page);
+    }
+}
+
+/* The victim named by st, if it is still this heap's page under evacuation. */
+static struct kheap_page *current_victim(struct kheap *heap, struct kheap_reclaim *st)
+{
+    struct kheap_page *page = st->victim;
+
+    if (page != NULL && page->owner == heap && page->type != KHEAP_UNCARVED &&
+        (page->flags & KHEAP_PAGE_EVACUATING))
+        return page;
+    st->victim = NULL;
+    return NULL;
+}
+
+static bool may_move(struct kheap *heap, uint32_t type, const void *obj)
+{
+    const struct kheap_ops *ops = heap->ops;
+
+    if (!heap->types->types[type].movable || ops->moved == NULL)
+        return false;
+    if (heap->partial[type] == NULL)
+        return false;   /* no room: moving would need a page we are emptying */
+    return ops->can_move == NULL || ops->can_move(heap->ctx, type, obj);
+}
+
+static void move_object(struct kheap *heap, struct kheap_page *victim, uint32_t index)
+{
+    uint32_t type = victim->type;
+    uint32_t slot_size = kheap_slot_size(heap, type);
+    struct kheap_page *dest = heap->partial[type];
+    void *old_obj = kheap_slot_address(victim, slot_size, index);
+    void *new_obj = kheap_take_slot(heap, dest);
+
+    if (dest->live == dest->slots) {
+        kheap_list_remove(&heap->partial[type], dest);
+        kheap_list_push(&heap->full[type], dest);
+    }
+    kheap_copy_bytes(new_obj, old_obj, slot_size);
+    heap->ops->moved(heap->ctx, type, old_obj, new_obj);
+    /* Tolerate an owner that freed old_obj itself. */
+    if (kheap_slot_is_live(victim, index))
+        kheap_release_slot(heap, victim, index);
+    heap->stats.by_type[type].moved++;
+}
+
+/* One unit of work: move or destroy the victim's next live object. */
+static int evacuate_next(struct kheap *heap, struct kheap_reclaim *st,
+                         struct kheap_page *victim)
+{
+    uint32_t index = st->next_slot;
+
+    while (index < victim->slots && !kheap_slot_is_live(victim, index))
+        index++;
+    if (index >= victim->slots)
+        return KHEAP_E_BAD_ARG;     /* live count disagrees with the bitmap */
+
+    uint32_t type = victim->type;
+    void *obj = kheap_slot_address(victim, kheap_slot_size(heap, type), index);
+    if (may_move(heap, type, obj)) {
+        move_object(heap, victim, index);
+        st->moved++;
+    } else {
+        if (heap->ops->destroy == NULL)
+            return KHEAP_E_BAD_ARG;
+        heap->ops->destroy(heap->ctx, type, obj);
+        /* destroy must free obj; without that reclaim could never finish. */
+        if (kheap_slot_is_live(victim, index))
+            return KHEAP_E_BAD_ARG;
+        heap->stats.by_type[type].destroyed++;
+        st->destroyed++;
+    }
+    st->next_slot = index + 1;
+    return KHEAP_OK;
+}
+
+static bool reclaim_finished(struct kheap *heap, struct kheap_reclaim *st)
+{
+    if (st->done)
+        return true;
+    if (st->returned < st->target && heap->stats.pages_held > 0)
+        return false;
+    struct kheap_page *victim = current_victim(heap, st);
+    if (victim != NULL)
+        stop_evacuation(heap, victim);
+    st->victim = NULL;
+    st->done = true;
+    return true;
+}
+
+int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
+                  void **out, uint32_t out_capacity, uint32_t *out_count)
+{
+    if (heap == NULL || st == NULL || out_count == NULL ||
+        (out == NULL && out_capacity > 0))
+        return KHEAP_E_BAD_ARG;
+    *out_count = 0;
+
+    for (; budget > 0 && !reclaim_finished(heap, st); budget--) {
+        if (heap->free_pages != NULL) {
+            if (*out_count == out_capacity)
+                break;
+            give_back_free_page(heap, st, out, out_count);
+            continue;
+        }
+        struct kheap_page *victim = current_victim(heap, st);
+        if (victim == NULL) {
+            victim = least_used_page(heap);
+            if (victim == NULL)
+                return KHEAP_E_BAD_PAGE;    /* pages held, none on a list */
+            start_evacuation(heap, st, victim);
+        }
+        if (victim->live == 0) {
+            if (*out_count == out_capacity)
+                break;
+            give_back_victim(heap, st, out, out_count);
+            continue;
+        }
+        int status = evacuate_next(heap, st, victim);
+        if (status != KHEAP_OK)
+            return status;
+    }
+    reclaim_finished(heap, st);
+    return KHEAP_OK;
+}
