@@ -1,0 +1,140 @@
+/*
+ * holder.c — capability holders and the ring that joins the holders of one
+ * record. The ring is what lets COPY share a record without allocating, and
+ * lets a revoke find and clear every holder of a record it destroys.
+ */
+#include "mapdb/internal.h"
+
+void mapdb_holder_init(struct mapdb_holder *holder)
+{
+    holder->record = NULL;
+    holder->next = holder->prev = NULL;
+    holder->rights = 0;
+    holder->state = MAPDB_HOLDER_EMPTY;
+}
+
+bool mapdb_holder_is_held(const struct mapdb_holder *holder)
+{
+    return holder != NULL && holder->state == MAPDB_HOLDER_HELD;
+}
+
+void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder)
+{
+    struct mapdb_holder *first = record->holders;
+
+    holder->record = record;
+    holder->state = MAPDB_HOLDER_HELD;
+    if (first == NULL) {
+        holder->next = holder->prev = holder;
+        record->holders = holder;
+        return;
+    }
+    holder->prev = first;
+    holder->next = first->next;
+    first->next->prev = holder;
+    first->next = holder;
+}
+
+/* Unlinks the holder; the caller decides what state it is left in. */
+void mapdb_ring_remove(struct mapdb_holder *holder)
+{
+    struct mapdb_record *record = holder->record;
+
+    if (holder->next == holder) {
+        record->holders = NULL;
+    } else {
+        holder->prev->next = holder->next;
+        holder->next->prev = holder->prev;
+        if (record->holders == holder)
+            record->holders = holder->next;
+    }
+    holder->record = NULL;
+    holder->next = holder->prev = NULL;
+}
+
+/* new_holder takes old_holder's place in the ring (GRANT). */
+void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
+{
+    struct mapdb_record *record = old_holder->record;
+
+    new_holder->record = record;
+    new_holder->state = MAPDB_HOLDER_HELD;
+    if (old_holder->next == old_holder) {
+        new_holder->next = new_holder->prev = new_holder;
+    } else {
+        new_holder->next = old_holder->next;
+        new_holder->prev = old_holder->prev;
+        new_holder->next->prev = new_holder;
+        new_holder->prev->next = new_holder;
+    }
+    if (record->holders == old_holder)
+        record->holders = new_holder;
+    old_holder->record = NULL;
+    old_holder->next = old_holder->prev = NULL;
+    old_holder->state = MAPDB_HOLDER_EMPTY;
+}
+
+/* Can this holder be the source of an operation (or be revoked)? */
+int mapdb_holder_source_status(const struct mapdb_holder *holder)
+{
+    if (holder == NULL)
+        return MAPDB_E_BAD_ARG;
+    switch (holder->state) {
+    case MAPDB_HOLDER_EMPTY:
+        return MAPDB_E_EMPTY;
+    case MAPDB_HOLDER_REVOKED:
+        return MAPDB_E_REVOKED;
+    case MAPDB_HOLDER_HELD:
+        break;
+    default:
+        return MAPDB_E_BAD_HOLDER;
+    }
+    /* A cheap sanity check that catches stale or scribbled holders. */
+    if (holder->record == NULL || holder->next == NULL ||
+        holder->next->prev != holder || holder->prev->next != holder)
+        return MAPDB_E_BAD_HOLDER;
+    if (record_has(holder->record, MAPDB_F_MEMORY))
+        return MAPDB_E_WRONG_KIND;
+    if (!rights_within(holder->rights, holder->record->rights))
+        return MAPDB_E_BAD_HOLDER;
+    return MAPDB_OK;
+}
+
+int mapdb_holder_destination_status(const struct mapdb_holder *src,
+                              const struct mapdb_holder *dst)
+{
+    if (dst == NULL)
+        return MAPDB_E_BAD_ARG;
+    if (dst == src)
+        return MAPDB_E_SAME_HOLDER;
+    if (dst->state == MAPDB_HOLDER_HELD)
+        return MAPDB_E_BUSY;
+    if (dst->state != MAPDB_HOLDER_EMPTY && dst->state != MAPDB_HOLDER_REVOKED)
+        return MAPDB_E_BAD_HOLDER;
+    return MAPDB_OK;
+}
+
+/*
+ * Links are read from the old copy, not the new one: when a whole table of
+ * holders moves, neighbours fixed earlier in the same move have already
+ * updated the old copies, so reading them gives the current neighbours.
+ */
+void mapdb_holder_moved(struct mapdb *db, struct mapdb_holder *old_holder,
+                        struct mapdb_holder *new_holder)
+{
+    struct mapdb_record *record = old_holder->record;
+
+    (void)db;
+    if (old_holder->state != MAPDB_HOLDER_HELD)
+        return;
+    if (old_holder->next == old_holder) {
+        new_holder->next = new_holder->prev = new_holder;
+    } else {
+        new_holder->next = old_holder->next;
+        new_holder->prev = old_holder->prev;
+        new_holder->next->prev = new_holder;
+        new_holder->prev->next = new_holder;
+    }
+    if (record->holders == old_holder)
+        record->holders = new_holder;
+}

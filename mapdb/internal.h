@@ -1,0 +1,62 @@
+/*
+ * internal.h — helpers shared by the mapdb source files. Not for users of
+ * mapdb: everything here assumes its arguments were already validated.
+ */
+#ifndef MAPDB_INTERNAL_H
+#define MAPDB_INTERNAL_H
+
+#include "mapdb/mapdb.h"
+
+/* Cursor modes: what a revoke does besides destroying descendants. */
+#define REVOKE_SKIP_COPIES 0x1u  /* leave direct memory-COPY children of top */
+#define REVOKE_CLEAR_TOP   0x2u  /* clear top's own holders / mapping first */
+#define REVOKE_FREE_TOP    0x4u  /* free top itself at the end */
+
+static inline bool record_has(const struct mapdb_record *r, uint16_t flag)
+{
+    return (r->flags & flag) != 0;
+}
+
+static inline bool rights_within(uint32_t rights, uint32_t allowed)
+{
+    return (rights & ~allowed) == 0;
+}
+
+/* tree.c: the parent/child/sibling links. */
+void mapdb_tree_add_child(struct mapdb_record *parent, struct mapdb_record *child);
+void mapdb_tree_remove(struct mapdb_record *record);
+
+/* holder.c: the ring of capability holders of one record. */
+void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder);
+void mapdb_ring_remove(struct mapdb_holder *holder);
+void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder);
+int  mapdb_holder_source_status(const struct mapdb_holder *holder);
+int  mapdb_holder_destination_status(const struct mapdb_holder *src,
+                                const struct mapdb_holder *dst);
+
+/* record.c: records that come from and go back to a payer's heap. */
+struct mapdb_record *mapdb_record_alloc(struct mapdb *db, void *payer, uint32_t rights,
+                                  uint16_t flags);
+void mapdb_record_free(struct mapdb *db, struct mapdb_record *record);
+bool mapdb_record_clear_one_holder(struct mapdb *db, struct mapdb_record *record);
+
+/* cursor.c: keeping active revoke cursors right while the tree changes. */
+void mapdb_cursor_point(struct mapdb_record **field, struct mapdb_record *record);
+void mapdb_cursor_register(struct mapdb *db, struct mapdb_cursor *cursor);
+void mapdb_cursor_unregister(struct mapdb *db, struct mapdb_cursor *cursor);
+void mapdb_cursors_forget(struct mapdb *db, struct mapdb_record *record);
+void mapdb_cursors_moved(struct mapdb *db, struct mapdb_record *old_record,
+                   struct mapdb_record *new_record);
+struct mapdb_record *mapdb_cursor_parent_of(const struct mapdb_cursor *cursor,
+                                      const struct mapdb_record *record);
+
+/* memory.c: can this record be the source of a mapping operation? */
+int mapdb_mapping_source_status(const struct mapdb_record *record);
+
+/* revoke.c: start a chunked revoke of top's subtree. */
+int mapdb_cursor_status(const struct mapdb *db, const struct mapdb_cursor *cursor,
+                  uint32_t budget);
+int mapdb_revoke_start(struct mapdb *db, struct mapdb_cursor *cursor,
+                 struct mapdb_record *top, uint32_t mode, uint32_t budget);
+
+#endif /* MAPDB_INTERNAL_H */
