@@ -49,6 +49,7 @@ struct test_ctx {
     uint32_t live_count;
 
     uint32_t moved_calls, destroy_calls, can_move_calls;
+    bool destroy_forgets;           /* a broken owner: destroy frees nothing */
     int victim_page;                /* moves must never land here; -1: none */
 };
 
@@ -201,6 +202,8 @@ static void test_destroy(void *ctx, uint32_t type, void *obj)
     assert_ptr_equal(t->objects[id].addr, obj);
     assert_int_equal(t->objects[id].type, type);
     t->destroy_calls++;
+    if (t->destroy_forgets)
+        return;
     free_object(t, id);
     for (uint32_t i = 0; i < t->objects[id].partner_count; i++) {
         uint32_t partner = t->objects[id].partners[i];
@@ -973,6 +976,67 @@ static void test_reclaim_free_page_appears_mid_evacuation(void **state)
     verify_all_objects(t);
 }
 
+static void test_reclaim_abandoned_victim_is_finished_later(void **state)
+{
+    struct test_ctx *t = *state;
+    struct kheap *heap = &t->heap;
+    struct kheap_reclaim first, second;
+    void *out[4];
+    uint32_t n;
+    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
+
+    for (int i = 0; i < 128 + 5; i++)
+        new_object(t, t->small);
+    for (uint32_t id = 0; id < 30; id++)
+        free_object(t, id);
+    int victim = page_index(t, addr_of(t, 128));
+    t->victim_page = victim;
+
+    kheap_reclaim_begin(&first, 1);
+    assert_int_equal(kheap_reclaim(heap, &first, 1, out, 4, &n), KHEAP_OK);
+    assert_int_equal(first.moved, 1);
+    /* first is dropped. Its victim stays closed to allocation... */
+    for (int i = 0; i < 20; i++) {
+        uint32_t id = new_object(t, t->small);
+        assert_int_not_equal(page_index(t, addr_of(t, id)), victim);
+    }
+    assert_heap_ok(heap);
+
+    /* ...until the next reclaim, which finishes that page first. */
+    kheap_reclaim_begin(&second, 1);
+    assert_int_equal(reclaim_all(t, heap, &second, 1, out, 4), 1);
+    assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)victim));
+    assert_int_equal(second.moved, 4);
+    assert_heap_ok(heap);
+    verify_all_objects(t);
+}
+
+static void test_reclaim_reports_destroy_that_frees_nothing(void **state)
+{
+    struct test_ctx *t = *state;
+    struct kheap *heap = &t->heap;
+    struct kheap_reclaim st;
+    void *out[4];
+    uint32_t n;
+    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
+    for (int i = 0; i < 3; i++)
+        new_object(t, t->fixed);
+
+    t->destroy_forgets = true;
+    kheap_reclaim_begin(&st, 1);
+    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 4, &n), KHEAP_E_BAD_ARG);
+    assert_int_equal(st.destroyed, 0);
+    assert_false(st.done);
+    assert_heap_ok(heap);
+
+    /* Once the owner behaves, the same reclaim carries on and finishes. */
+    t->destroy_forgets = false;
+    assert_int_equal(reclaim_all(t, heap, &st, 10, out, 4), 1);
+    assert_int_equal(st.destroyed, 3);
+    assert_int_equal(t->live_count, 0);
+    assert_heap_ok(heap);
+}
+
 static void test_reclaim_budget_and_capacity(void **state)
 {
     struct test_ctx *t = *state;
@@ -1280,6 +1344,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reclaim_chunked_with_interleaved_alloc_free, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_victim_emptied_between_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_free_page_appears_mid_evacuation, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim_abandoned_victim_is_finished_later, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim_reports_destroy_that_frees_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_budget_and_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_whole_heap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_sized_objects, setup, teardown),
