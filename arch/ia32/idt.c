@@ -1,0 +1,50 @@
+/*
+ * idt.c — the interrupt descriptor table. Every vector gets its stub from
+ * vectors.S; the double fault goes through a task gate instead (gdt.c) so it
+ * runs on a known-good stack. Only the system-call vector may be raised from
+ * ring 3 with `int`.
+ */
+#include "arch/ia32/segments.h"
+#include "arch/ia32/trap.h"
+
+struct idt_entry {
+    uint16_t offset_low;
+    uint16_t selector;
+    uint8_t zero;
+    uint8_t type_attributes;
+    uint16_t offset_high;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_entry) == 8, "hardware IDT entry layout");
+
+struct idt_pointer {
+    uint16_t limit;
+    uint32_t base;
+} __attribute__((packed));
+
+#define GATE_INTERRUPT_32 0x8e   /* present, ring 0, interrupts off on entry */
+#define GATE_TASK         0x85   /* present, ring 0, task gate */
+#define GATE_RING3        0x60
+
+static struct idt_entry idt[VECTOR_COUNT];
+
+static void idt_set(unsigned vector, uint32_t handler, uint16_t selector, uint8_t type)
+{
+    idt[vector] = (struct idt_entry){
+        .offset_low = handler & 0xffff,
+        .selector = selector,
+        .type_attributes = type,
+        .offset_high = handler >> 16,
+    };
+}
+
+void idt_init(void)
+{
+    for (unsigned v = 0; v < VECTOR_COUNT; v++)
+        idt_set(v, trap_vector_entries[v], SELECTOR_KERNEL_CODE, GATE_INTERRUPT_32);
+    idt_set(VECTOR_DOUBLE_FAULT, 0, SELECTOR_DOUBLE_FAULT_TSS, GATE_TASK);
+    idt_set(VECTOR_SYSCALL, trap_vector_entries[VECTOR_SYSCALL], SELECTOR_KERNEL_CODE,
+            GATE_INTERRUPT_32 | GATE_RING3);
+
+    struct idt_pointer pointer = { sizeof(idt) - 1, (uint32_t)idt };
+    __asm__ volatile("lidt %0" : : "m"(pointer));
+}

@@ -1,0 +1,58 @@
+/*
+ * machine.c — the small parts of kernel/machine.h that need no file of
+ * their own: CPU start-up order, console hooks, interrupts, the direct map
+ * and the way out of QEMU.
+ */
+#include "arch/ia32/layout.h"
+#include "arch/ia32/pic.h"
+#include "arch/ia32/segments.h"
+#include "arch/ia32/serial.h"
+#include "arch/ia32/trap.h"
+#include "arch/ia32/x86.h"
+#include "bursar/test_protocol.h"
+#include "kernel/machine.h"
+
+extern char kernel_image_start[], kernel_image_end[];
+
+void machine_console_init(void)   { serial_init(); }
+void machine_console_putc(char c) { serial_putc(c); }
+int  machine_console_getc(void)   { return serial_getc_nonblocking(); }
+
+void machine_cpu_init(void)
+{
+    gdt_init();
+    idt_init();
+    pic_init();
+}
+
+void machine_interrupts_enable(void)  { interrupts_enable(); }
+void machine_interrupts_disable(void) { interrupts_disable(); }
+void machine_wait_for_interrupt(void) { interrupts_enable_and_halt(); }
+
+void *machine_physical_to_virtual(uint64_t physical)
+{
+    return (void *)(uintptr_t)(physical + KERNEL_BASE);
+}
+
+uint64_t machine_virtual_to_physical(const void *virtual_address)
+{
+    return (uintptr_t)virtual_address - KERNEL_BASE;
+}
+
+uint64_t machine_kernel_image_start(void) { return machine_virtual_to_physical(kernel_image_start); }
+uint64_t machine_kernel_image_end(void)   { return machine_virtual_to_physical(kernel_image_end); }
+uint64_t machine_direct_map_limit(void)   { return KERNEL_DIRECT_MAP_MAX; }
+
+void machine_exit(uint32_t code)
+{
+    interrupts_disable();
+    outl(BURSAR_DEBUG_EXIT_PORT, code);
+    /* No isa-debug-exit device (real hardware, or QEMU without it): stop here. */
+    for (;;)
+        halt();
+}
+
+void machine_halt_after_panic(void)
+{
+    machine_exit(BURSAR_EXIT_FAILURE);
+}

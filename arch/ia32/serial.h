@@ -1,0 +1,10 @@
+/* serial.h — COM1 console line. */
+#ifndef ARCH_IA32_SERIAL_H
+#define ARCH_IA32_SERIAL_H
+
+void serial_init(void);
+void serial_putc(char c);
+/* A received byte, or -1 when none is waiting. */
+int serial_getc_nonblocking(void);
+
+#endif

@@ -1,0 +1,103 @@
+/*
+ * trap.c — where every interrupt, exception and int-based system call
+ * arrives (from vectors.S). Device interrupts go to their registered
+ * handler; a CPU exception in kernel mode is a kernel bug: it prints the
+ * registers, the faulting address and a backtrace, then stops the machine as
+ * a failure the test harness recognises.
+ */
+#include "arch/ia32/pic.h"
+#include "arch/ia32/segments.h"
+#include "arch/ia32/trap.h"
+#include "arch/ia32/x86.h"
+#include "kernel/console.h"
+#include "kernel/machine.h"
+#include "kernel/trap_handlers.h"
+
+static irq_handler irq_handlers[VECTOR_IRQ_COUNT];
+
+static const char *const exception_names[VECTOR_EXCEPTION_COUNT] = {
+    [VECTOR_DIVIDE] = "divide error",           [VECTOR_DEBUG] = "debug",
+    [VECTOR_NMI] = "non-maskable interrupt",    [VECTOR_BREAKPOINT] = "breakpoint",
+    [VECTOR_OVERFLOW] = "overflow",             [VECTOR_BOUND] = "bound range exceeded",
+    [VECTOR_INVALID_OPCODE] = "invalid opcode", [VECTOR_NO_FPU] = "device not available",
+    [VECTOR_DOUBLE_FAULT] = "double fault",     [VECTOR_INVALID_TSS] = "invalid TSS",
+    [VECTOR_SEGMENT_MISSING] = "segment not present", [VECTOR_STACK_FAULT] = "stack fault",
+    [VECTOR_GENERAL_PROTECTION] = "general protection fault",
+    [VECTOR_PAGE_FAULT] = "page fault",         [VECTOR_FPU_ERROR] = "x87 floating point error",
+    [VECTOR_ALIGNMENT] = "alignment check",     [VECTOR_MACHINE_CHECK] = "machine check",
+    [VECTOR_SIMD] = "SIMD floating point error",
+};
+
+static const char *exception_name(uint32_t vector)
+{
+    if (vector < VECTOR_EXCEPTION_COUNT && exception_names[vector])
+        return exception_names[vector];
+    return "reserved exception";
+}
+
+void irq_register(unsigned irq, irq_handler handler)
+{
+    KERNEL_ASSERT(irq < VECTOR_IRQ_COUNT);
+    irq_handlers[irq] = handler;
+    pic_unmask(irq);
+}
+
+void trap_print_frame(const struct trap_frame *frame)
+{
+    kprintf("  eax %08x  ebx %08x  ecx %08x  edx %08x\n", frame->eax, frame->ebx, frame->ecx, frame->edx);
+    kprintf("  esi %08x  edi %08x  ebp %08x  esp %08x\n", frame->esi, frame->edi, frame->ebp,
+            trap_from_user(frame) ? frame->user_esp : (uint32_t)&frame->user_esp);
+    kprintf("  eip %08x  cs %04x  eflags %08x  error %08x\n", frame->eip, frame->cs, frame->eflags,
+            frame->error_code);
+    kprintf("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
+}
+
+static void kernel_exception(struct trap_frame *frame)
+{
+    kprintf("\nkernel exception %u (%s) at eip %08x", frame->vector, exception_name(frame->vector), frame->eip);
+    if (frame->vector == VECTOR_PAGE_FAULT)
+        kprintf(", faulting address %08x (%s, %s)", read_cr2(),
+                (frame->error_code & 1) ? "protection" : "not present",
+                (frame->error_code & 2) ? "write" : "read");
+    kprintf("\n");
+    trap_print_frame(frame);
+    backtrace_from(frame->eip, frame->ebp);
+    panic_after_dump("kernel exception %u (%s)", frame->vector, exception_name(frame->vector));
+}
+
+static void device_interrupt(struct trap_frame *frame)
+{
+    unsigned irq = frame->vector - VECTOR_IRQ_BASE;
+
+    if (pic_is_spurious(irq))
+        return;
+    pic_end_of_interrupt(irq);
+    if (irq_handlers[irq])
+        irq_handlers[irq](frame);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+    if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT)
+        device_interrupt(frame);
+    else if (trap_from_user(frame))
+        kernel_user_trap(frame->vector, frame);
+    else
+        kernel_exception(frame);
+}
+
+/*
+ * Entered as a hardware task on a double fault (gdt.c): the faulting
+ * state was saved in the kernel TSS.
+ */
+void double_fault_task_entry(void)
+{
+    const struct tss *state = double_fault_previous_state();
+
+    kprintf("\nkernel exception 8 (double fault) at eip %08x, esp %08x\n", state->eip, state->esp);
+    kprintf("  eax %08x  ebx %08x  ecx %08x  edx %08x\n", state->eax, state->ebx, state->ecx, state->edx);
+    kprintf("  esi %08x  edi %08x  ebp %08x  cr3 %08x\n", state->esi, state->edi, state->ebp, state->cr3);
+    kprintf("  (often a kernel stack overflow)\n");
+    backtrace_from(state->eip, state->ebp);
+    panic_after_dump("double fault");
+}

@@ -1,0 +1,70 @@
+/*
+ * trap.h — the register frame every interrupt, exception and int-based
+ * system call leaves on the kernel stack (built by vectors.S), and the
+ * vector numbers.
+ */
+#ifndef ARCH_IA32_TRAP_H
+#define ARCH_IA32_TRAP_H
+
+#define VECTOR_DIVIDE            0
+#define VECTOR_DEBUG             1
+#define VECTOR_NMI               2
+#define VECTOR_BREAKPOINT        3
+#define VECTOR_OVERFLOW          4
+#define VECTOR_BOUND             5
+#define VECTOR_INVALID_OPCODE    6
+#define VECTOR_NO_FPU            7
+#define VECTOR_DOUBLE_FAULT      8
+#define VECTOR_INVALID_TSS      10
+#define VECTOR_SEGMENT_MISSING  11
+#define VECTOR_STACK_FAULT      12
+#define VECTOR_GENERAL_PROTECTION 13
+#define VECTOR_PAGE_FAULT       14
+#define VECTOR_FPU_ERROR        16
+#define VECTOR_ALIGNMENT        17
+#define VECTOR_MACHINE_CHECK    18
+#define VECTOR_SIMD             19
+#define VECTOR_EXCEPTION_COUNT  32
+#define VECTOR_IRQ_BASE         32     /* the PIC's IRQ 0..15 are remapped here */
+#define VECTOR_IRQ_COUNT        16
+#define VECTOR_SYSCALL        0x80     /* int $0x80, the compatibility entry */
+#define VECTOR_COUNT           256
+
+/* Byte offsets into struct trap_frame that vectors.S depends on. */
+#define TRAP_FRAME_VECTOR       48
+#define TRAP_FRAME_SIZE_KERNEL  68     /* no esp/ss: trap from ring 0 */
+#define TRAP_FRAME_SIZE_USER    76
+
+#ifndef __ASSEMBLER__
+#include <stddef.h>
+#include <stdint.h>
+
+struct trap_frame {
+    uint32_t gs, fs, es, ds;                       /* pushed by the common stub */
+    uint32_t edi, esi, ebp, esp_ignored, ebx, edx, ecx, eax;   /* pushal */
+    uint32_t vector, error_code;                   /* pushed by the vector stub */
+    uint32_t eip, cs, eflags;                      /* pushed by the CPU */
+    uint32_t user_esp, user_ss;                    /* only when coming from ring 3 */
+};
+_Static_assert(offsetof(struct trap_frame, vector) == TRAP_FRAME_VECTOR, "vectors.S pushes");
+_Static_assert(offsetof(struct trap_frame, user_esp) == TRAP_FRAME_SIZE_KERNEL, "vectors.S pushes");
+_Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE_USER, "vectors.S pushes");
+
+static inline int trap_from_user(const struct trap_frame *frame)
+{
+    return (frame->cs & 3) == 3;
+}
+
+void idt_init(void);
+void trap_dispatch(struct trap_frame *frame);
+void double_fault_task_entry(void);
+extern const uint32_t trap_vector_entries[VECTOR_COUNT];
+
+/* Device interrupt handlers (IRQ 0..15) registered by arch code. */
+typedef void (*irq_handler)(struct trap_frame *frame);
+void irq_register(unsigned irq, irq_handler handler);
+
+void trap_print_frame(const struct trap_frame *frame);
+#endif
+
+#endif /* ARCH_IA32_TRAP_H */

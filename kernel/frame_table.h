@@ -1,0 +1,60 @@
+/*
+ * frame_table.h — one entry per physical frame: what the frame is used for
+ * and (filled in by later layers) who holds it and the root of its
+ * mapping-database tree. The table itself is part of the fixed reservation.
+ */
+#ifndef KERNEL_FRAME_TABLE_H
+#define KERNEL_FRAME_TABLE_H
+
+#include <stdint.h>
+
+#include "kernel/boot_info.h"
+
+#define FRAME_SIZE  4096u
+#define FRAME_SHIFT 12
+
+enum frame_type {
+    FRAME_UNUSABLE = 0,   /* not RAM, firmware, or beyond the direct map */
+    FRAME_FREE,           /* usable; handed to the root space bank */
+    FRAME_KERNEL_IMAGE,   /* fixed reservation: code, data, boot stack, boot page directory */
+    FRAME_FRAME_TABLE,    /* fixed reservation: this table */
+    FRAME_BOOT_HEAP,      /* fixed reservation: funds the root bank's own task */
+    FRAME_MODULE,         /* a boot module's image, kept for the root task */
+    FRAME_TYPE_COUNT
+};
+
+struct frame {
+    uint8_t type;            /* enum frame_type */
+    uint8_t flags;
+    uint16_t reserved;
+    void *owner;             /* bank or heap holding the frame; NULL at boot */
+    void *derivation_root;   /* root record of its mapping tree; NULL until mapped */
+};
+
+struct frame_table {
+    struct frame *frames;
+    uint32_t frame_count;                 /* frames 0 .. frame_count-1 */
+    uint32_t count_by_type[FRAME_TYPE_COUNT];
+    uint32_t usable_frames;               /* every frame that is not FRAME_UNUSABLE */
+    uint32_t ignored_frames;              /* RAM above the direct map, not used */
+    uint64_t reservation_start;           /* physical: frame table + boot heap */
+    uint64_t reservation_end;
+};
+
+extern struct frame_table frame_table;
+
+/* Pages of boot heap in the fixed reservation (funds the root bank's task). */
+#define BOOT_HEAP_FRAMES 32
+
+/* Build the table from the memory map; panics only if no room for the table. */
+void frame_table_init(const struct boot_info *boot);
+
+/* Fixed reservation, in frames: kernel image + frame table + boot heap. */
+uint32_t frame_table_fixed_reservation(void);
+/* One past the highest usable physical address (for the direct map). */
+uint64_t frame_table_memory_end(void);
+
+const char *frame_type_name(enum frame_type type);
+void frame_table_print(void);
+
+#endif /* KERNEL_FRAME_TABLE_H */

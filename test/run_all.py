@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""`./bursar test`: every test Bursar has, one line each, then the summary
+line `N passed, N failed`. Exits non-zero on any failure.
+
+Groups, in order:
+  host      the cmocka programs under build/host/ (ASan + UBSan)
+  harness   the harness's own log reading, on made-up logs
+  fuzz      a short fixed libFuzzer run of each target under build/fuzz/
+  vm        the in-VM test image booted with -kernel, and again from its ISO
+  selftest  images that must fail (panic, kernel page fault, triple fault,
+            hang): each passes only if the harness reports exactly that
+            failure and the log carries the kernel's diagnosis
+
+Options: --only GROUP[,GROUP] runs some groups; --fuzz-runs N sets the fuzz
+run length (long runs: see docs/testing.md); -v echoes the serial logs.
+"""
+import argparse
+import glob
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+import harness  # noqa: E402
+
+BUILD = os.path.join(ROOT, "build")
+VM_TIMEOUT = 120
+HANG_TIMEOUT = 8
+
+
+class Tally:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def record(self, ok, name, reason=""):
+        if ok:
+            self.passed += 1
+            print("ok      %s" % name, flush=True)
+        else:
+            self.failed += 1
+            print("not ok  %s - %s" % (name, reason), flush=True)
+
+
+def relative(path):
+    return os.path.relpath(path, ROOT)
+
+
+def run_host_program(tally, program):
+    """One cmocka program; its TAP output gives one line per test."""
+    name = os.path.basename(program)
+    env = dict(os.environ, CMOCKA_MESSAGE_OUTPUT="tap")
+    result = subprocess.run([program], cwd=ROOT, env=env, capture_output=True, text=True)
+    planned, seen = None, 0
+    for line in result.stdout.splitlines():
+        if line.startswith("1.."):
+            planned = int(line[3:])
+        elif line.startswith("ok ") or line.startswith("not ok "):
+            ok = line.startswith("ok ")
+            test = line.split(" - ", 1)[1] if " - " in line else line
+            seen += 1
+            tally.record(ok, "host/%s/%s" % (name, test.split(" ")[0]), "see %s output" % name)
+    if result.returncode != 0 or planned is None or seen != planned:
+        tail = (result.stdout + result.stderr).strip().splitlines()[-15:]
+        print("\n".join("  | " + l for l in tail))
+        tally.record(False, "host/%s" % name, "exit %d, %s of %s results" % (result.returncode, seen, planned))
+
+
+def run_host(tally, _args):
+    programs = sorted(glob.glob(os.path.join(BUILD, "host", "test_*")))
+    programs = [p for p in programs if os.access(p, os.X_OK) and not p.endswith(".o")]
+    if not programs:
+        tally.record(False, "host", "no host test programs under build/host (build first)")
+    for program in programs:
+        run_host_program(tally, program)
+
+
+def run_harness_checks(tally, _args):
+    """The harness must call each kind of bad run a failure."""
+    P = harness.P
+    good = ["tests 2", "ok 1 a", "ok 2 b", P["TEST_DONE"] + ": 2 ran"]
+    cases = [
+        ("complete-run-has-no-problems", good, []),
+        ("missing-summary", good[:-1], ["missing summary line"]),
+        ("fewer-than-announced", ["tests 3"] + good[1:], ["fewer tests than announced: 2 of 3"]),
+        ("no-plan", good[1:], ["no test plan line"]),
+    ]
+    for name, lines, expected in cases:
+        problems = harness.TestRun(lines).problems
+        tally.record(problems == expected, "harness/" + name, "got %r" % problems)
+    failing = harness.TestRun(["tests 1", "not ok 1 a - broke", P["TEST_DONE"] + ": 1 ran"])
+    tally.record(failing.results == [(False, 1, "a", "broke")], "harness/not-ok-line-is-a-failure",
+                 "got %r" % failing.results)
+    outcomes = [
+        ("panic-line", (harness.qemu.exit_status(P["EXIT_FAILURE"]), False, ["x", P["PANIC_MARK"] + " y"], ""), "panic"),
+        ("triple-fault-log", (0, False, [], "Triple fault\n"), "triple fault"),
+        ("timeout", (-9, True, [], ""), "hang"),
+        ("success-code", (harness.qemu.exit_status(P["EXIT_SUCCESS"]), False, [], ""), "completed"),
+        ("plain-shutdown", (0, False, [], ""), "reset"),
+    ]
+    for name, arguments, expected in outcomes:
+        got = harness.classify(*arguments)
+        tally.record(got == expected, "harness/classify-" + name, "got %r" % got)
+
+
+def run_fuzz(tally, args):
+    for target in sorted(glob.glob(os.path.join(BUILD, "fuzz", "fuzz_*"))):
+        if target.endswith(".o") or not os.access(target, os.X_OK):
+            continue
+        name = os.path.basename(target)
+        start = time.monotonic()
+        result = subprocess.run([target, "-runs=%d" % args.fuzz_runs, "-seed=1", "-rss_limit_mb=4096"],
+                                cwd=BUILD, capture_output=True, text=True)
+        seconds = time.monotonic() - start
+        ok = result.returncode == 0
+        if not ok:
+            print("\n".join("  | " + l for l in result.stderr.strip().splitlines()[-25:]))
+        tally.record(ok, "fuzz/%s (%d runs, %.0f s)" % (name, args.fuzz_runs, seconds),
+                     "libFuzzer exit %d" % result.returncode)
+
+
+def record_vm_run(tally, prefix, result):
+    """Per-test lines of a test image's boot, then the run as a whole."""
+    run = harness.TestRun(result.lines)
+    for passed, test_id, name, reason in run.results:
+        tally.record(passed, "%s/%d-%s" % (prefix, test_id, name), reason)
+    booted = any(harness.P["BOOT_COMPLETE"] in line for line in result.lines)
+    tally.record(booted, "%s/boot-complete" % prefix, "no '%s' line (%s)" % (harness.P["BOOT_COMPLETE"], result.outcome))
+    problems = list(run.problems)
+    if result.outcome != "completed":
+        problems.insert(0, "%s%s" % (result.outcome, ": " + result.panic_line() if result.panic_line() else ""))
+    tally.record(not problems, "%s/run (%.1f s)" % (prefix, result.seconds), "; ".join(problems))
+    if problems:
+        print("\n".join("  | " + l for l in result.lines[-30:]))
+
+
+def run_vm(tally, args):
+    kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")
+    modules = [os.path.join(BUILD, "modules", "probe.bin")]
+    record_vm_run(tally, "vm", harness.boot(kernel=kernel, modules=modules, timeout=VM_TIMEOUT, echo=args.verbose))
+    iso = os.path.join(BUILD, "iso", "bursar-test.iso")
+    record_vm_run(tally, "vm-iso", harness.boot(iso=iso, timeout=VM_TIMEOUT, echo=args.verbose))
+
+
+# Each self-test image, the outcome the harness must report, and text the
+# log must contain (the kernel's own diagnosis of the failure).
+SELFTESTS = [
+    ("panic", "panic", ["deliberate panic", "backtrace:", "boot_hand_over"]),
+    ("page_fault", "panic", ["kernel exception 14 (page fault)", "faulting address 00001000",
+                             "selftest_touch_unmapped+", "selftest_fault_in_a_call+"]),
+    ("triple_fault", "triple fault", []),
+    ("hang", "hang", []),
+]
+
+
+def run_selftests(tally, args):
+    for kind, outcome, must_print in SELFTESTS:
+        kernel = os.path.join(BUILD, "kernel", "selftest-%s.elf" % kind)
+        timeout = HANG_TIMEOUT if kind == "hang" else VM_TIMEOUT
+        result = harness.boot(kernel=kernel, timeout=timeout, echo=args.verbose)
+        log = "\n".join(result.lines)
+        missing = [text for text in must_print if text not in log]
+        tally.record(result.outcome == outcome and not missing,
+                     "selftest/%s-reported-as-%s (%.1f s)" % (kind, outcome.replace(" ", "-"), result.seconds),
+                     "harness said %r (%s); log lacks %r" % (result.outcome, result.detail, missing))
+
+
+GROUPS = [("host", run_host), ("harness", run_harness_checks), ("fuzz", run_fuzz),
+          ("vm", run_vm), ("selftest", run_selftests)]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(name for name, _ in GROUPS))
+    parser.add_argument("--fuzz-runs", type=int, default=20000)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args()
+    wanted = args.only.split(",")
+    unknown = set(wanted) - {name for name, _ in GROUPS}
+    if unknown:
+        parser.error("unknown group(s): %s" % ", ".join(sorted(unknown)))
+    tally = Tally()
+    for name, run in GROUPS:
+        if name in wanted:
+            print("== %s" % name, flush=True)
+            run(tally, args)
+    print("%d passed, %d failed" % (tally.passed, tally.failed))
+    sys.exit(1 if tally.failed or tally.passed == 0 else 0)
+
+
+if __name__ == "__main__":
+    main()
