@@ -9,7 +9,9 @@
  * gcc -std=c11 -O2 -I. over the mapdb/ and kheap/ sources,
  * test/host/kheap_host.c and this file.
  */
+#ifndef _POSIX_C_SOURCE
 #define _POSIX_C_SOURCE 199309L   /* clock_gettime under -std=c11 */
+#endif
 
 #include <stdint.h>
 #include <stdio.h>
@@ -161,7 +163,8 @@ static double bench_grant(void)
     for (int round = 0; round < 5; round++) {
         double t0 = now_ns();
         for (uint32_t i = 0; i < MAX_RECORDS / 2; i++) {
-            if (mapdb_grant(&db, &a, &b, 1) != MAPDB_OK || mapdb_grant(&db, &b, &a, 1) != MAPDB_OK)
+            if (mapdb_grant(&db, &a, &b, 1) != MAPDB_OK ||
+                mapdb_grant(&db, &b, &a, 1) != MAPDB_OK)
                 fail("grant");
         }
         double t = (now_ns() - t0) / MAX_RECORDS;

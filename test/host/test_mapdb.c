@@ -888,35 +888,83 @@ static void test_check_tree_catches_corruption(void **state)
     (void)m1;
 }
 
+/* ---- the worked example of docs/mapdb.md, step by step ---- */
+
+static void test_worked_example(void **state)
+{
+    struct env *e = *state;
+    struct test_heap *heap_of_a = &e->heap_a, *heap_of_b = &e->heap_b, *heap_of_c = &e->heap_c;
+    struct mapdb_record endpoint, frame, *mb, *mc, *md;
+    struct mapdb_holder a = {0}, b = {0}, c = {0}, c2 = {0};
+
+    mapdb_root_init(&endpoint, MAPDB_KIND_CAP, R_ALL);
+    assert_int_equal(mapdb_hold_root(&e->db, &endpoint, &a, R_ALL), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ | R_WRITE, heap_of_a), MAPDB_OK);
+    assert_int_equal(mapdb_copy(&e->db, &b, &c, R_READ), MAPDB_OK);
+    assert_int_equal(heap_of_a->live, 1);
+    assert_int_equal(revoke(e, &b), MAPDB_OK);              /* 3: nothing happens */
+    assert_true(mapdb_holder_is_held(&c));
+    assert_int_equal(mapdb_grant(&e->db, &b, &c2, R_READ | R_WRITE), MAPDB_OK);   /* 4 */
+    assert_int_equal(b.state, MAPDB_HOLDER_EMPTY);
+    assert_int_equal(revoke(e, &a), MAPDB_OK);              /* 5 */
+    assert_int_equal(c.state, MAPDB_HOLDER_REVOKED);
+    assert_int_equal(c2.state, MAPDB_HOLDER_REVOKED);
+    assert_int_equal(heap_of_a->live, 0);
+    assert_true(mapdb_holder_is_held(&a));
+    assert_int_equal(revoke(e, &c), MAPDB_E_REVOKED);       /* 6 */
+
+    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
+    assert_int_equal(mapdb_map_root(&e->db, &frame, 0xa), MAPDB_OK);
+    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, heap_of_a, 0xb, &mb), MAPDB_OK);
+    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, heap_of_c, 0xc, &mc), MAPDB_OK);
+    assert_int_equal(mapdb_map(&e->db, mb, R_READ, heap_of_b, 0xd, &md), MAPDB_OK);
+    assert_int_equal(unmap(e, mb), MAPDB_OK);               /* 4: D goes, C stays */
+    assert_int_equal(e->unmapped_count, 1);
+    assert_int_equal(e->unmapped[0], 0xd);
+    assert_int_equal(heap_of_b->live, 0);
+    assert_int_equal(heap_of_c->live, 1);
+    assert_int_equal(unmap(e, &frame), MAPDB_OK);           /* 5: B and C go */
+    assert_int_equal(e->unmapped_count, 3);
+    assert_int_equal(heap_of_a->live + heap_of_c->live, 0);
+    heap_of_c->limit = 0;                                   /* 7 */
+    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, heap_of_a, 0xb, &mb), MAPDB_OK);
+    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, heap_of_c, 0xc, &mc), MAPDB_E_NO_MEMORY);
+    assert_int_equal(tree_size(&frame), 2);
+    assert_int_equal(unmap(e, &frame), MAPDB_OK);
+}
+
+#define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_copy_shares_record_and_allocates_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_copy_errors_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revocable_copy_is_paid_by_sender_and_revocable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revocable_copy_heap_exhausted, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_rights_only_shrink, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_grant_moves_holder, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_copy_holder_reached_by_grantors_only, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_of_revoked_or_empty_holder, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_last_holder_revokes_and_frees, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_delete_last_root_holder_empties_resource, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_destroy_resource_clears_every_holder, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_map_copy_and_unmap, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_errors_change_nothing, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_memory_grant_and_delete_mapping, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_chunked_revoke_makes_progress, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_cursor_busy_and_abandon, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reclaim_moves_records_during_revoke, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_moved_record_keeps_relatives, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reclaim_destroys_records_during_revoke, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_revoke_root_destroyed_between_chunks, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_reclaim_destroys_revoke_root, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_interleaved_revokes_of_one_tree, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_deep_chain_revoked_without_recursion, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_wide_tree_linear_work, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_holder_table_moves, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_check_tree_catches_corruption, setup, teardown),
+        TEST(test_copy_shares_record_and_allocates_nothing),
+        TEST(test_copy_errors_change_nothing),
+        TEST(test_revocable_copy_is_paid_by_sender_and_revocable),
+        TEST(test_revocable_copy_heap_exhausted),
+        TEST(test_rights_only_shrink),
+        TEST(test_grant_moves_holder),
+        TEST(test_copy_holder_reached_by_grantors_only),
+        TEST(test_revoke_of_revoked_or_empty_holder),
+        TEST(test_delete_last_holder_revokes_and_frees),
+        TEST(test_delete_last_root_holder_empties_resource),
+        TEST(test_destroy_resource_clears_every_holder),
+        TEST(test_memory_map_copy_and_unmap),
+        TEST(test_memory_errors_change_nothing),
+        TEST(test_memory_grant_and_delete_mapping),
+        TEST(test_chunked_revoke_makes_progress),
+        TEST(test_cursor_busy_and_abandon),
+        TEST(test_reclaim_moves_records_during_revoke),
+        TEST(test_moved_record_keeps_relatives),
+        TEST(test_reclaim_destroys_records_during_revoke),
+        TEST(test_revoke_root_destroyed_between_chunks),
+        TEST(test_reclaim_destroys_revoke_root),
+        TEST(test_interleaved_revokes_of_one_tree),
+        TEST(test_deep_chain_revoked_without_recursion),
+        TEST(test_wide_tree_linear_work),
+        TEST(test_holder_table_moves),
+        TEST(test_check_tree_catches_corruption),
+        TEST(test_worked_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
