@@ -209,7 +209,8 @@ int main(void)
     printf("| COPY (cap, no allocation) | %5.1f |\n", bench_copy());
     printf("| REVOCABLE COPY (cap)      | %5.1f |\n", bench_revocable_copy());
     printf("| GRANT (cap)               | %5.1f |\n\n", bench_grant());
-    printf("| revoke, ns per record | flat  | deep  |\n|-----------------------|------:|------:|\n");
+    printf("| revoke, ns per record | flat  | deep  |\n");
+    printf("|-----------------------|------:|------:|\n");
     for (uint32_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++)
         printf("| n = %-17u | %5.1f | %5.1f |\n", sizes[i], bench_revoke(sizes[i], 0),
                bench_revoke(sizes[i], 1));
