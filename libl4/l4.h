@@ -1,0 +1,246 @@
+/*
+ * l4.h — every Bursar system call as a C function, at register level: the
+ * IPC calls take and give the tag and MR0/MR1 (the words that travel in
+ * registers). For longer messages see libl4/message.h.
+ *
+ * Each function is 0 on success or a negative -BURSAR_E_* (bursar/errors.h).
+ * Output pointers may be null when the caller does not want that value, and
+ * are written only on success. Timeouts are the 12-bit codes of
+ * bursar/message.h: BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_ZERO,
+ * BURSAR_TIMEOUT_MS(ms). Capabilities are slot numbers in the caller's space.
+ */
+#ifndef LIBL4_L4_H
+#define LIBL4_L4_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bursar/boot.h"
+#include "bursar/errors.h"
+#include "bursar/message.h"
+#include "bursar/objects.h"
+#include "bursar/syscall.h"
+#include "libl4/utcb.h"
+
+/* Every program defines it; libl4/start.c calls it (the boot info is the root task's). */
+int main(const struct bursar_boot_info *boot_info);
+
+/* ebx, esi, edi, ebp around a system call: arguments in, results out. */
+struct l4_words {
+    uint32_t ebx, esi, edi, ebp;
+};
+_Static_assert(offsetof(struct l4_words, esi) == 4 && offsetof(struct l4_words, edi) == 8 &&
+               offsetof(struct l4_words, ebp) == 12, "libl4/syscall.S uses these offsets");
+
+/* The two stubs in libl4/syscall.S. */
+int l4_sysenter(uint32_t eax, uint32_t ebx, uint32_t esi, uint32_t edi, uint32_t ebp);
+int l4_sysenter_words(uint32_t eax, struct l4_words *words);
+
+/* eax on entry: the call number and, for IPC, the two timeouts. */
+static inline uint32_t l4_eax(enum bursar_syscall number, unsigned send_timeout, unsigned receive_timeout)
+{
+    return (uint32_t)number | (send_timeout & 0xfffu) << BURSAR_SYSCALL_SEND_TIMEOUT_SHIFT |
+           (receive_timeout & 0xfffu) << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT;
+}
+
+/* ebx of a receive: where to receive, and the reply object to bind the caller to. */
+static inline uint32_t l4_receive_word(unsigned endpoint, unsigned reply)
+{
+    return (endpoint & BURSAR_CAP_INDEX_MASK) | (reply & BURSAR_CAP_INDEX_MASK) << BURSAR_REPLY_INDEX_SHIFT;
+}
+
+/* Hands a received message's registers to whichever outputs the caller asked for. */
+static inline void l4_take_message(const struct l4_words *w, uint32_t *badge, uint32_t *tag,
+                                   uint32_t *mr0, uint32_t *mr1)
+{
+    if (badge)
+        *badge = w->ebx;
+    if (tag)
+        *tag = w->esi;
+    if (mr0)
+        *mr0 = w->edi;
+    if (mr1)
+        *mr1 = w->ebp;
+}
+
+/* ---- IPC ---------------------------------------------------------------- */
+
+static inline int l4_send(unsigned endpoint, uint32_t tag, uint32_t mr0, uint32_t mr1, unsigned send_timeout)
+{
+    return l4_sysenter(l4_eax(SYS_SEND, send_timeout, 0), endpoint, tag, mr0, mr1);
+}
+
+/* Sends *tag, *mr0, *mr1 and waits for the reply, which replaces them. */
+static inline int l4_call(unsigned endpoint, uint32_t *tag, uint32_t *mr0, uint32_t *mr1,
+                          unsigned send_timeout, unsigned receive_timeout)
+{
+    struct l4_words w = { endpoint, *tag, *mr0, *mr1 };
+    int error = l4_sysenter_words(l4_eax(SYS_CALL, send_timeout, receive_timeout), &w);
+
+    if (error == 0)
+        l4_take_message(&w, 0, tag, mr0, mr1);
+    return error;
+}
+
+/* Waits for a message on `endpoint`; a caller is bound to the reply object `reply`. */
+static inline int l4_receive(unsigned endpoint, unsigned reply, uint32_t *badge, uint32_t *tag,
+                             uint32_t *mr0, uint32_t *mr1, unsigned receive_timeout)
+{
+    struct l4_words w = { l4_receive_word(endpoint, reply), 0, 0, 0 };
+    int error = l4_sysenter_words(l4_eax(SYS_RECEIVE, 0, receive_timeout), &w);
+
+    if (error == 0)
+        l4_take_message(&w, badge, tag, mr0, mr1);
+    return error;
+}
+
+/* Answers the caller bound to `reply`; never blocks. */
+static inline int l4_reply(unsigned reply, uint32_t tag, uint32_t mr0, uint32_t mr1)
+{
+    return l4_sysenter(l4_eax(SYS_REPLY, BURSAR_TIMEOUT_ZERO, 0), reply, tag, mr0, mr1);
+}
+
+/*
+ * A server's loop step: replies *tag, *mr0, *mr1 to the caller bound to
+ * `reply`, then waits on `endpoint` for the next message, which replaces
+ * them (and binds its caller to `reply`).
+ */
+static inline int l4_reply_wait(unsigned endpoint, unsigned reply, uint32_t *badge, uint32_t *tag,
+                                uint32_t *mr0, uint32_t *mr1, unsigned receive_timeout)
+{
+    struct l4_words w = { l4_receive_word(endpoint, reply), *tag, *mr0, *mr1 };
+    int error = l4_sysenter_words(l4_eax(SYS_REPLY_WAIT, BURSAR_TIMEOUT_ZERO, receive_timeout), &w);
+
+    if (error == 0)
+        l4_take_message(&w, badge, tag, mr0, mr1);
+    return error;
+}
+
+static inline int l4_yield(void)
+{
+    return l4_sysenter(SYS_YIELD, 0, 0, 0, 0);
+}
+
+/* ---- Objects and capabilities ------------------------------------------- */
+
+/* A new object paid by `heap`, into the empty `slot`; see bursar/objects.h for `argument`. */
+static inline int l4_create(unsigned heap, enum bursar_object_type type, unsigned slot, uint32_t argument)
+{
+    return l4_sysenter(SYS_CREATE, heap, type, slot, argument);
+}
+
+static inline int l4_destroy(unsigned capability)
+{
+    return l4_sysenter(SYS_DESTROY, capability, 0, 0, 0);
+}
+
+/* A COPY of `source` into the empty `destination`, with fewer rights and a badge if wanted. */
+static inline int l4_cap_copy(unsigned source, unsigned destination, unsigned rights, uint32_t badge)
+{
+    return l4_sysenter(SYS_CAP_COPY, source, destination, rights, badge);
+}
+
+static inline int l4_cap_delete(unsigned slot)
+{
+    return l4_sysenter(SYS_CAP_DELETE, slot, 0, 0, 0);
+}
+
+static inline int l4_cap_revoke(unsigned slot)
+{
+    return l4_sysenter(SYS_CAP_REVOKE, slot, 0, 0, 0);
+}
+
+struct l4_cap_info {
+    uint32_t type;      /* enum bursar_object_type */
+    uint32_t rights;    /* BURSAR_RIGHT_* */
+    uint32_t badge;
+};
+
+static inline int l4_cap_inspect(unsigned slot, struct l4_cap_info *info)
+{
+    struct l4_words w = { slot, 0, 0, 0 };
+    int error = l4_sysenter_words(SYS_CAP_INSPECT, &w);
+
+    if (error == 0) {
+        info->type = w.ebx;
+        info->rights = w.esi;
+        info->badge = w.edi;
+    }
+    return error;
+}
+
+/* ---- Threads (libl4/thread.h starts one in a single call) ---------------- */
+
+static inline int l4_thread_configure(unsigned thread, enum bursar_thread_setting setting, uint32_t value)
+{
+    return l4_sysenter(SYS_THREAD_CONFIGURE, thread, setting, value, 0);
+}
+
+static inline int l4_thread_start(unsigned thread, uintptr_t ip, uintptr_t sp)
+{
+    return l4_sysenter(SYS_THREAD_START, thread, ip, sp, 0);
+}
+
+__attribute__((noreturn)) static inline void l4_thread_exit(void)
+{
+    for (;;)
+        l4_sysenter(SYS_THREAD_EXIT, 0, 0, 0, 0);
+}
+
+/* ---- Memory and heaps --------------------------------------------------- */
+
+/* Maps physical frame `frame` of memory capability `memory` at the own page `page`. */
+static inline int l4_frame_map(unsigned memory, uint32_t frame, uintptr_t page, unsigned rights)
+{
+    return l4_sysenter(SYS_FRAME_MAP, memory, frame, page | rights, 0);
+}
+
+/* Maps `pages` own pages from `own_page` into `task` at `its_page` (a revocable copy). */
+static inline int l4_map(unsigned task, uintptr_t own_page, uintptr_t its_page, unsigned rights, unsigned pages)
+{
+    return l4_sysenter(SYS_MAP, task, own_page, its_page | rights, pages);
+}
+
+static inline int l4_unmap(uintptr_t own_page, unsigned pages)
+{
+    return l4_sysenter(SYS_UNMAP, own_page, pages, 0, 0);
+}
+
+/* Gives `frames` frames from `first_frame` of memory capability `memory` to `heap`. */
+static inline int l4_heap_donate(unsigned heap, unsigned memory, uint32_t first_frame, unsigned frames)
+{
+    return l4_sysenter(SYS_HEAP_DONATE, heap, memory, first_frame, frames);
+}
+
+static inline int l4_heap_info(unsigned heap, struct bursar_heap_info *info)
+{
+    int error = l4_sysenter(SYS_HEAP_INFO, heap, 0, 0, 0);
+
+    if (error == 0)
+        l4_utcb_info_read(info, sizeof *info);
+    return error;
+}
+
+static inline int l4_system_info(struct bursar_system_info *info)
+{
+    int error = l4_sysenter(SYS_SYSTEM_INFO, 0, 0, 0, 0);
+
+    if (error == 0)
+        l4_utcb_info_read(info, sizeof *info);
+    return error;
+}
+
+/* ---- Debugging ---------------------------------------------------------- */
+
+/* At most BURSAR_DEBUG_PUTS_MAX bytes; libl4/printf.h is the usual way. */
+static inline int l4_debug_puts(const char *text, size_t length)
+{
+    return l4_sysenter(SYS_DEBUG_PUTS, (uintptr_t)text, length, 0, 0);
+}
+
+static inline int l4_debug_dump(enum bursar_dump what)
+{
+    return l4_sysenter(SYS_DEBUG_DUMP, what, 0, 0, 0);
+}
+
+#endif /* LIBL4_L4_H */

@@ -1,0 +1,76 @@
+/*
+ * utcb.h — the calling thread's UTCB (include/bursar/utcb.h), reached
+ * through %gs: the kernel loads gs with a segment whose base is the
+ * thread's UTCB, so `%gs:offset` is a field of the current thread's UTCB
+ * whichever thread runs, and no thread needs to know its UTCB's address.
+ *
+ * Every access is a volatile asm with a memory clobber, so the compiler
+ * keeps it in order with the system calls around it (they read and write
+ * the UTCB behind its back).
+ */
+#ifndef LIBL4_UTCB_H
+#define LIBL4_UTCB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bursar/utcb.h"
+
+/* The offsets below are what the gs-relative accesses use. */
+_Static_assert(offsetof(struct bursar_utcb, mr) == 0, "message register i is at %gs:4*i");
+#define L4_UTCB_USER_WORD offsetof(struct bursar_utcb, user_word)
+#define L4_UTCB_INFO      offsetof(struct bursar_utcb, info)
+
+/* The 32-bit UTCB word at byte `offset` (a multiple of 4). */
+static inline uint32_t l4_utcb_word(size_t offset)
+{
+    uint32_t value;
+    __asm__ volatile("movl %%gs:(%1), %0" : "=r"(value) : "r"(offset) : "memory");
+    return value;
+}
+
+static inline void l4_utcb_set_word(size_t offset, uint32_t value)
+{
+    __asm__ volatile("movl %1, %%gs:(%0)" : : "r"(offset), "r"(value) : "memory");
+}
+
+/* Message register i (0 <= i < BURSAR_MESSAGE_REGISTERS). */
+static inline uint32_t l4_mr_get(unsigned i)
+{
+    return l4_utcb_word(4 * (size_t)i);
+}
+
+static inline void l4_mr_set(unsigned i, uint32_t value)
+{
+    l4_utcb_set_word(4 * (size_t)i, value);
+}
+
+/* The word the kernel never touches, free for the thread's own use. */
+static inline uint32_t l4_user_word(void)
+{
+    return l4_utcb_word(L4_UTCB_USER_WORD);
+}
+
+static inline void l4_set_user_word(uint32_t value)
+{
+    l4_utcb_set_word(L4_UTCB_USER_WORD, value);
+}
+
+/*
+ * Copies the first `size` bytes of the info area, where SYS_HEAP_INFO and
+ * SYS_SYSTEM_INFO leave their results, to `destination` (any alignment).
+ */
+static inline void l4_utcb_info_read(void *destination, size_t size)
+{
+    uint8_t *out = destination;
+
+    if (size > sizeof(((struct bursar_utcb *)0)->info))
+        size = sizeof(((struct bursar_utcb *)0)->info);
+    for (size_t i = 0; i < size; i += 4) {
+        uint32_t word = l4_utcb_word(L4_UTCB_INFO + i);
+        for (size_t b = 0; b < 4 && i + b < size; b++)
+            out[i + b] = (uint8_t)(word >> (8 * b));
+    }
+}
+
+#endif /* LIBL4_UTCB_H */
