@@ -9,6 +9,7 @@
 #include "kernel/frame_table.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
+#include "bursar/objects.h"
 
 struct frame_table frame_table;
 
@@ -19,6 +20,7 @@ static uint64_t round_down_to_frame(uint64_t value){ return value & ~(uint64_t)(
 static const char *const type_names[FRAME_TYPE_COUNT] = {
     [FRAME_UNUSABLE] = "unusable", [FRAME_FREE] = "free", [FRAME_KERNEL_IMAGE] = "kernel image",
     [FRAME_FRAME_TABLE] = "frame table", [FRAME_BOOT_HEAP] = "boot heap", [FRAME_MODULE] = "module",
+    [FRAME_BANK] = "bank", [FRAME_HEAP] = "heap",
 };
 
 const char *frame_type_name(enum frame_type type)
@@ -151,8 +153,11 @@ void frame_table_init(const struct boot_info *boot)
     frame_table.frame_count = frame_count;
     frame_table.reservation_start = reservation;
     frame_table.reservation_end = reservation + reservation_bytes;
-    for (uint32_t f = 0; f < frame_count; f++)
+    for (uint32_t f = 0; f < frame_count; f++) {
         frame_table.frames[f] = (struct frame){ .type = FRAME_UNUSABLE };
+        mapdb_root_init(&frame_table.frames[f].mappings, MAPDB_KIND_MEMORY,
+                        BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
+    }
 
     mark_memory_map(boot);
     mark_range(machine_kernel_image_start(), machine_kernel_image_end(), 0, FRAME_FREE, FRAME_KERNEL_IMAGE);
@@ -160,6 +165,31 @@ void frame_table_init(const struct boot_info *boot)
     mark_range(reservation, reservation + table_bytes, 0, FRAME_FREE, FRAME_FRAME_TABLE);
     mark_range(reservation + table_bytes, reservation + reservation_bytes, 0, FRAME_FREE, FRAME_BOOT_HEAP);
     count_frames(boot);
+}
+
+void frame_set_type(uint32_t frame, enum frame_type type)
+{
+    KERNEL_ASSERT(frame < frame_table.frame_count && type < FRAME_TYPE_COUNT);
+    frame_table.count_by_type[frame_table.frames[frame].type]--;
+    frame_table.frames[frame].type = (uint8_t)type;
+    frame_table.count_by_type[type]++;
+}
+
+struct frame *frame_of_physical(uint64_t physical)
+{
+    uint64_t number = physical >> FRAME_SHIFT;
+
+    return number < frame_table.frame_count ? &frame_table.frames[number] : NULL;
+}
+
+uint32_t frame_number(const struct frame *frame)
+{
+    return (uint32_t)(frame - frame_table.frames);
+}
+
+uint64_t frame_physical(const struct frame *frame)
+{
+    return (uint64_t)frame_number(frame) << FRAME_SHIFT;
 }
 
 uint32_t frame_table_fixed_reservation(void)

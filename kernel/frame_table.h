@@ -9,6 +9,8 @@
 #include <stdint.h>
 
 #include "kernel/boot_info.h"
+#include "kheap/kheap.h"
+#include "mapdb/mapdb.h"
 
 #define FRAME_SIZE  4096u
 #define FRAME_SHIFT 12
@@ -20,15 +22,19 @@ enum frame_type {
     FRAME_FRAME_TABLE,    /* fixed reservation: this table */
     FRAME_BOOT_HEAP,      /* fixed reservation: funds the root bank's own task */
     FRAME_MODULE,         /* a boot module's image, kept for the root task */
+    FRAME_BANK,           /* held by a bank (a memory object): free or mapped to users */
+    FRAME_HEAP,           /* donated by a bank to a kernel heap */
     FRAME_TYPE_COUNT
 };
 
 struct frame {
-    uint8_t type;            /* enum frame_type */
+    uint8_t type;                 /* enum frame_type */
     uint8_t flags;
-    uint16_t reserved;
-    void *owner;             /* bank or heap holding the frame; NULL at boot */
-    void *derivation_root;   /* root record of its mapping tree; NULL until mapped */
+    uint16_t directory_index;     /* a page-table page: which directory entry it serves */
+    void *owner;                  /* FRAME_BANK / FRAME_HEAP: the memory object (bank) it came from */
+    void *paired_page;            /* a page table and its shadow of records point at each other */
+    struct mapdb_record mappings; /* root of the frame's mapping tree */
+    struct kheap_page heap_page;  /* FRAME_HEAP / FRAME_BOOT_HEAP: kheap's page descriptor */
 };
 
 struct frame_table {
@@ -55,6 +61,11 @@ uint32_t frame_table_fixed_reservation(void);
 uint64_t frame_table_memory_end(void);
 
 const char *frame_type_name(enum frame_type type);
+/* Change a frame's type, keeping the per-type counters exact. */
+void frame_set_type(uint32_t frame, enum frame_type type);
+struct frame *frame_of_physical(uint64_t physical);
+uint32_t frame_number(const struct frame *frame);
+uint64_t frame_physical(const struct frame *frame);
 void frame_table_print(void);
 
 #endif /* KERNEL_FRAME_TABLE_H */

@@ -15,6 +15,8 @@
 void machine_console_init(void);
 void machine_console_putc(char c);
 int  machine_console_getc(void);          /* -1 when nothing is waiting */
+/* Deliver received characters to debug_console_key() by interrupt. */
+void machine_console_input_init(void);
 
 /* Decode what the boot loader handed over; false (with a message) if unusable. */
 bool machine_read_boot_info(uint32_t loader_magic, uint32_t loader_info,
@@ -48,5 +50,52 @@ uint64_t machine_kernel_image_start(void);
 uint64_t machine_kernel_image_end(void);
 /* Highest physical address the kernel maps 1:1 (exclusive). */
 uint64_t machine_direct_map_limit(void);
+
+/*
+ * Threads. A thread's saved user state is a `struct trap_frame` at the top of
+ * its kernel stack; the kernel treats it as opaque and goes through these.
+ */
+struct trap_frame;
+struct machine_registers {
+    uint32_t number;                 /* eax on entry: system call number and timeouts */
+    uint32_t argument[4];            /* ebx, esi, edi, ebp */
+};
+
+/* Build a new thread's stack so that switching to it enters user mode at ip/sp. */
+uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
+/* The user frame at the top of a kernel stack. */
+struct trap_frame *machine_thread_frame(void *stack_top);
+void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out);
+/* Set what the thread sees on return: eax = result, ebx/esi/edi/ebp = words. */
+void machine_frame_write_result(struct trap_frame *frame, int32_t result, const uint32_t words[4]);
+void machine_frame_set_result(struct trap_frame *frame, int32_t result);
+uint32_t machine_frame_instruction(const struct trap_frame *frame);
+uint32_t machine_frame_stack(const struct trap_frame *frame);
+/* Save the current kernel stack pointer in *save and continue on next. */
+void machine_switch_context(uint32_t *save, uint32_t next);
+/* The thread about to run: kernel stack for entries, UTCB segment base. */
+void machine_thread_activate(void *stack_top, uint32_t utcb_address);
+
+/* Address spaces. A page directory and page tables are 4 KiB kernel pages. */
+void machine_address_space_init(uint32_t *page_directory);
+void machine_address_space_activate(const uint32_t *page_directory);
+/* Only the kernel half: for when the current task's directory is going away. */
+void machine_address_space_activate_kernel(void);
+uint32_t *machine_page_table_of(const uint32_t *page_directory, uint32_t address);
+void machine_page_table_install(uint32_t *page_directory, uint32_t address, uint32_t *page_table);
+void machine_page_table_remove(uint32_t *page_directory, uint32_t address);
+uint32_t *machine_pte_of(uint32_t *page_table, uint32_t address);
+void machine_pte_set(uint32_t *pte, uint64_t physical, bool writable);
+void machine_pte_clear(uint32_t *pte);
+bool machine_pte_present(uint32_t pte);
+bool machine_pte_writable(uint32_t pte);
+uint64_t machine_pte_physical(uint32_t pte);
+void machine_tlb_flush_page(uint32_t address);
+/* The page directory loaded now (kernel-virtual). */
+const uint32_t *machine_current_page_directory(void);
+
+#define MACHINE_PAGE_SIZE 4096u
+#define MACHINE_USER_TOP 0xC0000000u
+#define MACHINE_LARGE_PAGE 0x400000u     /* what one page table covers */
 
 #endif /* KERNEL_MACHINE_H */

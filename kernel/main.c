@@ -4,8 +4,11 @@
  */
 #include "kernel/boot.h"
 #include "kernel/console.h"
+#include "kernel/cspace.h"
 #include "kernel/frame_table.h"
+#include "kernel/heap.h"
 #include "kernel/machine.h"
+#include "kernel/scheduler.h"
 
 struct boot_info boot_info;
 uint64_t tsc_per_second;
@@ -22,9 +25,13 @@ void kernel_main(uint32_t loader_magic, uint32_t loader_info)
     boot_print_modules(&boot_info);
     frame_table_print();
     machine_paging_init(frame_table_memory_end());       /* direct map of usable RAM only */
+    heaps_init();                                        /* kernel allocation kinds; the boot heap */
+    authority_init();                                    /* the mapping database */
+    scheduler_init();                                    /* the boot context becomes the idle thread */
     machine_timer_init(TIMER_HZ);
     machine_interrupts_enable();
     tsc_per_second = machine_tsc_calibrate();
     boot_print_complete();
-    boot_hand_over();                                    /* demo, tests: per image */
+    machine_console_input_init();                        /* the debug key on the serial line */
+    boot_hand_over();                                    /* the root task, or tests: per image */
 }

@@ -8,11 +8,15 @@
 #include <stdint.h>
 
 /*
- * A trap from user mode that is not a device interrupt: a system call or a
- * CPU exception. `frame` is the machine's saved register frame.
+ * Traps from user mode that are not device interrupts. `frame` is the
+ * machine's saved register frame (opaque to the kernel).
  */
 struct trap_frame;
-void kernel_user_trap(uint32_t vector, struct trap_frame *frame);
+void kernel_syscall(struct trap_frame *frame);
+void kernel_user_exception(uint32_t vector, struct trap_frame *frame);
+
+/* Called from the timer interrupt. */
+void kernel_timer_tick(void);
 
 /* Print the call chain starting at this instruction and frame pointer. */
 void backtrace_from(uint32_t instruction, uint32_t frame_pointer);

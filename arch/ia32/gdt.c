@@ -31,7 +31,8 @@ _Static_assert(sizeof(struct descriptor_pointer) == 6, "lgdt/lidt operand layout
 #define ACCESS_CODE      0x0a   /* executable, readable */
 #define ACCESS_DATA      0x02   /* writable */
 #define ACCESS_TSS       0x09   /* 32-bit available TSS */
-#define FLAGS_4K_32BIT   0xc0
+#define FLAGS_4K_32BIT   0xc0   /* limit in pages, 32-bit */
+#define FLAGS_BYTE_32BIT 0x40   /* limit in bytes, 32-bit */
 
 static struct gdt_entry gdt[GDT_ENTRIES];
 static struct tss kernel_tss;
@@ -95,11 +96,19 @@ void gdt_init(void)
     kernel_tss.iomap_base = sizeof(struct tss);   /* no I/O bitmap: user port access faults */
     gdt_set(GDT_TSS, (uint32_t)&kernel_tss, sizeof(kernel_tss) - 1, ACCESS_PRESENT | ACCESS_TSS, 0);
 
+    gdt_set_utcb_base(0);
+
     double_fault_tss_init();
     gdt_set(GDT_DOUBLE_FAULT_TSS, (uint32_t)&double_fault_tss, sizeof(double_fault_tss) - 1,
             ACCESS_PRESENT | ACCESS_TSS, 0);
 
     load_segments();
+}
+
+/* A 512-byte data segment: a stray %gs offset past the UTCB faults. */
+void gdt_set_utcb_base(uint32_t base)
+{
+    gdt_set(GDT_USER_UTCB, base, 512 - 1, ACCESS_PRESENT | ACCESS_RING3 | ACCESS_SEGMENT | ACCESS_DATA, FLAGS_BYTE_32BIT);
 }
 
 void tss_set_kernel_stack(uint32_t esp0)

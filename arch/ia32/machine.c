@@ -10,6 +10,7 @@
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
 #include "bursar/test_protocol.h"
+#include "kernel/debug.h"
 #include "kernel/machine.h"
 
 extern char kernel_image_start[], kernel_image_end[];
@@ -18,11 +19,30 @@ void machine_console_init(void)   { serial_init(); }
 void machine_console_putc(char c) { serial_putc(c); }
 int  machine_console_getc(void)   { return serial_getc_nonblocking(); }
 
+
+#define SERIAL_IRQ 4
+
+static void serial_interrupt(struct trap_frame *frame)
+{
+    int c;
+
+    (void)frame;
+    while ((c = serial_getc_nonblocking()) >= 0)
+        debug_console_key((char)c);
+}
+
+void machine_console_input_init(void)
+{
+    irq_register(SERIAL_IRQ, serial_interrupt);
+    serial_enable_receive_interrupt();
+}
+
 void machine_cpu_init(void)
 {
     gdt_init();
     idt_init();
     pic_init();
+    sysenter_init();
 }
 
 void machine_interrupts_enable(void)  { interrupts_enable(); }

@@ -12,7 +12,8 @@
 #define GDT_USER_DATA   4
 #define GDT_TSS         5
 #define GDT_DOUBLE_FAULT_TSS 6
-#define GDT_ENTRIES     7
+#define GDT_USER_UTCB   7      /* user %gs: base = the running thread's UTCB */
+#define GDT_ENTRIES     8
 
 /* The order kernel code, kernel data, user code, user data is what sysenter/sysexit require. */
 #define SELECTOR_KERNEL_CODE (GDT_KERNEL_CODE << 3)
@@ -21,6 +22,7 @@
 #define SELECTOR_USER_DATA   ((GDT_USER_DATA << 3) | 3)
 #define SELECTOR_TSS         (GDT_TSS << 3)
 #define SELECTOR_DOUBLE_FAULT_TSS (GDT_DOUBLE_FAULT_TSS << 3)
+#define SELECTOR_USER_UTCB   ((GDT_USER_UTCB << 3) | 3)
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -38,6 +40,8 @@ _Static_assert(sizeof(struct tss) == 104, "hardware TSS layout");
 void gdt_init(void);
 /* The kernel stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
+/* Point the user %gs segment at this UTCB (takes effect when %gs is next loaded). */
+void gdt_set_utcb_base(uint32_t base);
 /* Where the CPU saved the interrupted state when it switched to the double-fault task. */
 const struct tss *double_fault_previous_state(void);
 #endif

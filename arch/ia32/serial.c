@@ -35,6 +35,12 @@ void serial_putc(char c)
     outb(COM1 + UART_DATA, (uint8_t)c);
 }
 
+void serial_enable_receive_interrupt(void)
+{
+    outb(COM1 + UART_INTERRUPT_ENABLE, 0x01);   /* data available */
+    outb(COM1 + UART_MODEM_CONTROL, 0x0b);      /* OUT2 gates the interrupt line */
+}
+
 int serial_getc_nonblocking(void)
 {
     if (!(inb(COM1 + UART_LINE_STATUS) & LINE_STATUS_DATA_READY))

@@ -4,6 +4,7 @@
 
 void serial_init(void);
 void serial_putc(char c);
+void serial_enable_receive_interrupt(void);
 /* A received byte, or -1 when none is waiting. */
 int serial_getc_nonblocking(void);
 

@@ -8,6 +8,7 @@
 #include "arch/ia32/x86.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
+#include "kernel/trap_handlers.h"
 
 #define PIT_FREQUENCY      1193182u
 #define PIT_CHANNEL0       0x40
@@ -23,6 +24,7 @@ static void timer_interrupt(struct trap_frame *frame)
 {
     (void)frame;
     timer_ticks++;
+    kernel_timer_tick();
 }
 
 void machine_timer_init(uint32_t hz)

@@ -80,8 +80,10 @@ void trap_dispatch(struct trap_frame *frame)
 {
     if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT)
         device_interrupt(frame);
+    else if (frame->vector == VECTOR_SYSCALL || frame->vector == VECTOR_SYSENTER)
+        kernel_syscall(frame);
     else if (trap_from_user(frame))
-        kernel_user_trap(frame->vector, frame);
+        kernel_user_exception(frame->vector, frame);
     else
         kernel_exception(frame);
 }

@@ -28,6 +28,7 @@
 #define VECTOR_IRQ_BASE         32     /* the PIC's IRQ 0..15 are remapped here */
 #define VECTOR_IRQ_COUNT        16
 #define VECTOR_SYSCALL        0x80     /* int $0x80, the compatibility entry */
+#define VECTOR_SYSENTER       0x100    /* not a real vector: marks frames built by sysenter */
 #define VECTOR_COUNT           256
 
 /* Byte offsets into struct trap_frame that vectors.S depends on. */
@@ -65,6 +66,7 @@ typedef void (*irq_handler)(struct trap_frame *frame);
 void irq_register(unsigned irq, irq_handler handler);
 
 void trap_print_frame(const struct trap_frame *frame);
+void sysenter_init(void);
 #endif
 
 #endif /* ARCH_IA32_TRAP_H */

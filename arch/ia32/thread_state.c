@@ -1,0 +1,99 @@
+/*
+ * thread_state.c — a thread's saved user registers (the trap frame at the
+ * top of its kernel stack), how a new thread's stack is laid out, and what
+ * changes in the CPU when another thread is about to run.
+ */
+#include "arch/ia32/segments.h"
+#include "arch/ia32/trap.h"
+#include "arch/ia32/x86.h"
+#include "kernel/machine.h"
+
+#define MSR_SYSENTER_CS  0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+
+void switch_context(uint32_t *save, uint32_t next);
+void thread_first_return(void);
+void sysenter_entry(void);
+
+/* What switch_context pops, lowest address first. */
+struct switch_frame {
+    uint32_t edi, esi, ebx, ebp;
+    uint32_t return_address;
+};
+_Static_assert(sizeof(struct switch_frame) == 20, "switch.S pushes four registers and returns");
+
+static inline void write_msr(uint32_t msr, uint32_t value)
+{
+    __asm__ volatile("wrmsr" : : "c"(msr), "a"(value), "d"(0));
+}
+
+void sysenter_init(void)
+{
+    write_msr(MSR_SYSENTER_CS, SELECTOR_KERNEL_CODE);
+    write_msr(MSR_SYSENTER_EIP, (uint32_t)sysenter_entry);
+}
+
+struct trap_frame *machine_thread_frame(void *stack_top)
+{
+    return (struct trap_frame *)((uint8_t *)stack_top - sizeof(struct trap_frame));
+}
+
+uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
+{
+    struct trap_frame *frame = machine_thread_frame(stack_top);
+    struct switch_frame *first = (struct switch_frame *)frame - 1;
+
+    *frame = (struct trap_frame){
+        .gs = SELECTOR_USER_UTCB, .fs = SELECTOR_USER_DATA,
+        .es = SELECTOR_USER_DATA, .ds = SELECTOR_USER_DATA,
+        .vector = VECTOR_SYSCALL,          /* leave by iret: nothing to sysexit to */
+        .eip = ip, .cs = SELECTOR_USER_CODE, .eflags = EFLAGS_IF | 0x2,
+        .user_esp = sp, .user_ss = SELECTOR_USER_DATA,
+    };
+    *first = (struct switch_frame){ .return_address = (uint32_t)thread_first_return };
+    return (uint32_t)first;
+}
+
+void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out)
+{
+    out->number = frame->eax;
+    out->argument[0] = frame->ebx;
+    out->argument[1] = frame->esi;
+    out->argument[2] = frame->edi;
+    out->argument[3] = frame->ebp;
+}
+
+void machine_frame_write_result(struct trap_frame *frame, int32_t result, const uint32_t words[4])
+{
+    frame->eax = (uint32_t)result;
+    frame->ebx = words[0];
+    frame->esi = words[1];
+    frame->edi = words[2];
+    frame->ebp = words[3];
+}
+
+void machine_frame_set_result(struct trap_frame *frame, int32_t result)
+{
+    frame->eax = (uint32_t)result;
+}
+
+uint32_t machine_frame_instruction(const struct trap_frame *frame) { return frame->eip; }
+uint32_t machine_frame_stack(const struct trap_frame *frame)       { return frame->user_esp; }
+
+void machine_switch_context(uint32_t *save, uint32_t next)
+{
+    switch_context(save, next);
+}
+
+/*
+ * Entries from user mode must land on this thread's kernel stack: int and
+ * interrupts take it from the TSS, sysenter from its MSR. The UTCB segment's
+ * new base takes effect when the return path reloads %gs.
+ */
+void machine_thread_activate(void *stack_top, uint32_t utcb_address)
+{
+    tss_set_kernel_stack((uint32_t)stack_top);
+    write_msr(MSR_SYSENTER_ESP, (uint32_t)stack_top);
+    gdt_set_utcb_base(utcb_address);
+}

@@ -1,0 +1,61 @@
+/*
+ * objects.h — kernel object types, capability rights, thread settings, and
+ * the records some calls write into the UTCB.
+ */
+#ifndef BURSAR_OBJECTS_H
+#define BURSAR_OBJECTS_H
+
+#include <stdint.h>
+
+enum bursar_object_type {
+    BURSAR_OBJECT_NONE = 0,      /* an empty slot */
+    BURSAR_OBJECT_TASK = 1,      /* address space + capability space; argument: capability slots */
+    BURSAR_OBJECT_THREAD = 2,    /* argument: capability index of its task */
+    BURSAR_OBJECT_ENDPOINT = 3,  /* rendezvous point for IPC */
+    BURSAR_OBJECT_REPLY = 4,     /* one-shot reply to a caller, bound by a receive */
+    BURSAR_OBJECT_HEAP = 5,      /* a kernel heap; argument: bank endpoint index for heap faults, or 0xffff */
+    BURSAR_OBJECT_MEMORY = 6,    /* authority over a set of physical frames (a bank's) */
+    BURSAR_OBJECT_TYPE_COUNT
+};
+
+/* Rights only ever shrink along a derivation. */
+#define BURSAR_RIGHT_READ     0x1u   /* endpoint: receive;  memory: read */
+#define BURSAR_RIGHT_WRITE    0x2u   /* endpoint: send;     memory: write */
+#define BURSAR_RIGHT_GRANT    0x4u   /* may pass capabilities through / on */
+#define BURSAR_RIGHT_CONTROL  0x8u   /* configure, allocate from, destroy */
+#define BURSAR_RIGHTS_ALL     0xfu
+
+enum bursar_thread_setting {
+    BURSAR_THREAD_PRIORITY = 0,          /* 0 (lowest) .. BURSAR_PRIORITY_MAX */
+    BURSAR_THREAD_TIMESLICE = 1,         /* timer ticks, >= 1 */
+    BURSAR_THREAD_PAGER = 2,             /* endpoint index in the configurer's space, or 0xffff for none */
+    BURSAR_THREAD_EXCEPTION_HANDLER = 3, /* endpoint index, or 0xffff */
+    BURSAR_THREAD_UTCB = 4,              /* user address of the thread's UTCB in its task */
+    BURSAR_THREAD_SETTING_COUNT
+};
+
+#define BURSAR_PRIORITY_MAX 255
+#define BURSAR_NO_CAPABILITY 0xffffu
+
+/* Written to the UTCB info area by SYS_HEAP_INFO. */
+struct bursar_heap_info {
+    uint32_t pages_held;
+    uint32_t pages_free;
+    uint32_t pages_donated;
+    uint32_t pages_reclaimed;
+    uint32_t faults;
+    uint32_t live_by_type[16];           /* kernel object types, see docs/abi.md */
+};
+
+/* Written to the UTCB info area by SYS_SYSTEM_INFO: the accounting identity. */
+struct bursar_system_info {
+    uint32_t usable_frames;              /* all usable RAM, in frames */
+    uint32_t fixed_reservation_frames;   /* taken by the kernel at boot, for good */
+    uint32_t heap_frames;                /* held by kernel heaps, all of them */
+    uint32_t bank_frames;                /* held by banks (free or mapped to users) */
+    uint32_t tsc_khz;                    /* TSC ticks per millisecond */
+    uint32_t timer_hz;
+    uint32_t heaps, tasks, threads;      /* live objects, system-wide */
+};
+
+#endif /* BURSAR_OBJECTS_H */

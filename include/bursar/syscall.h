@@ -1,0 +1,89 @@
+/*
+ * syscall.h — system call numbers and the register convention.
+ *
+ * Entry is `sysenter` (libl4 uses it) or `int $0x80` (same registers, kept
+ * for compatibility and debugging). On entry:
+ *
+ *   eax  bits 0-7   system call number (enum bursar_syscall)
+ *        bits 8-19  send-phase timeout    (IPC calls; bursar/message.h)
+ *        bits 20-31 receive-phase timeout (IPC calls)
+ *   ebx  argument 0   IPC: bits 0-15 endpoint or reply capability index,
+ *                          bits 16-31 reply-object capability index (receives)
+ *   esi  argument 1   IPC: message tag
+ *   edi  argument 2   IPC: message register 0
+ *   ebp  argument 3   IPC: message register 1
+ *   ecx  user stack pointer to return with   (sysenter only)
+ *   edx  user instruction to return to       (sysenter only)
+ *
+ * On return: eax = 0 or -enum bursar_error; ebx, esi, edi, ebp = results
+ * (IPC: badge, tag, MR0, MR1). ecx and edx are clobbered. Every other
+ * register is preserved.
+ */
+#ifndef BURSAR_SYSCALL_H
+#define BURSAR_SYSCALL_H
+
+enum bursar_syscall {
+    /* Debugging. */
+    SYS_DEBUG_PUTS = 0,        /* ebx = user address, esi = length (<= 1024): print on the console */
+    SYS_DEBUG_DUMP = 1,        /* ebx = enum bursar_dump: list tasks, threads, heaps */
+
+    /* IPC (bursar/message.h). */
+    SYS_SEND = 2,              /* ebx = endpoint */
+    SYS_RECEIVE = 3,           /* ebx = endpoint | reply object << 16 */
+    SYS_CALL = 4,              /* ebx = endpoint; waits for the reply */
+    SYS_REPLY = 5,             /* ebx = reply object; never blocks */
+    SYS_REPLY_WAIT = 6,        /* ebx = endpoint | reply object << 16: reply, then receive */
+    SYS_YIELD = 7,             /* give up the rest of the timeslice */
+
+    /* Objects and capabilities (bursar/objects.h). */
+    SYS_CREATE = 8,            /* ebx = heap, esi = object type, edi = destination slot, ebp = argument */
+    SYS_DESTROY = 9,           /* ebx = capability (needs CONTROL): destroy the object, revoke its tree */
+    SYS_CAP_COPY = 10,         /* ebx = source slot, esi = destination slot | task << 16,
+                                  edi = rights | mode << 8, ebp = badge (0: keep the source's) */
+    SYS_CAP_DELETE = 11,       /* ebx = slot */
+    SYS_CAP_REVOKE = 12,       /* ebx = slot: revoke what was derived from it */
+    SYS_CAP_INSPECT = 13,      /* ebx = slot: ebx = type, esi = rights, edi = badge */
+
+    /* Threads. */
+    SYS_THREAD_CONFIGURE = 14, /* ebx = thread, esi = enum bursar_thread_setting, edi = value */
+    SYS_THREAD_START = 15,     /* ebx = thread, esi = instruction pointer, edi = stack pointer */
+    SYS_THREAD_EXIT = 16,      /* the calling thread stops for good */
+
+    /* Memory and heaps. */
+    SYS_FRAME_MAP = 17,        /* ebx = memory cap, esi = frame number, edi = own page address | rights */
+    SYS_MAP = 18,              /* ebx = task, esi = own page address, edi = its page address | rights, ebp = pages */
+    SYS_UNMAP = 19,            /* ebx = own page address, esi = pages */
+    SYS_HEAP_DONATE = 20,      /* ebx = heap, esi = memory cap, edi = first frame, ebp = frames */
+    SYS_HEAP_INFO = 21,        /* ebx = heap: struct bursar_heap_info into the UTCB */
+    SYS_SYSTEM_INFO = 22,      /* struct bursar_system_info into the UTCB */
+
+    SYS_COUNT
+};
+
+/* What SYS_DEBUG_DUMP lists. */
+enum bursar_dump {
+    BURSAR_DUMP_ALL = 0,
+    BURSAR_DUMP_THREADS = 1,
+    BURSAR_DUMP_HEAPS = 2,
+    BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger */
+};
+
+/* How SYS_CAP_COPY (and, later, capability items in messages) transfer authority. */
+enum bursar_transfer_mode {
+    BURSAR_COPY = 0,            /* share the source's record: allocates nothing, the source cannot revoke it */
+    BURSAR_REVOCABLE_COPY = 1,  /* a child record paid by the sender's heap: the source can revoke it */
+    BURSAR_GRANT = 2,           /* move: the source slot ends up empty */
+};
+#define BURSAR_TRANSFER_MODE_SHIFT 8
+/* SYS_CAP_COPY's destination task: this value (the default) means the caller's own space. */
+#define BURSAR_OWN_TASK 0xffffu
+
+#define BURSAR_DEBUG_PUTS_MAX 1024
+
+#define BURSAR_SYSCALL_NUMBER_MASK 0xffu
+#define BURSAR_SYSCALL_SEND_TIMEOUT_SHIFT 8
+#define BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT 20
+#define BURSAR_CAP_INDEX_MASK 0xffffu
+#define BURSAR_REPLY_INDEX_SHIFT 16
+
+#endif /* BURSAR_SYSCALL_H */

@@ -1,0 +1,198 @@
+/*
+ * cspace.c — capability spaces and the capability operations, each a thin
+ * layer over the mapping database: the slot's holder is what mapdb links,
+ * the rest of the slot is a cache of what the capability names.
+ */
+#include "bursar/errors.h"
+#include "kernel/console.h"
+#include "kernel/cspace.h"
+#include "kernel/heap.h"
+
+/* Large enough that one revoke of a big tree gives up the CPU in between (see preemption). */
+#define REVOKE_BUDGET 0xffffffffu
+
+int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots)
+{
+    uint32_t pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
+
+    *cspace = (struct cspace){ 0 };
+    if (slots == 0 || pages > CSPACE_MAX_PAGES)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    if (!heap_can_allocate(payer, ALLOC_CAPABILITY_TABLE, pages))
+        return -BURSAR_E_OUT_OF_MEMORY;
+    for (uint32_t p = 0; p < pages; p++) {
+        cspace->pages[p] = heap_allocate(payer, ALLOC_CAPABILITY_TABLE);
+        KERNEL_ASSERT(cspace->pages[p]);
+        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++)
+            cspace->pages[p][i] = (struct cap_slot){ 0 };
+    }
+    cspace->slot_count = slots;
+    return BURSAR_OK;
+}
+
+void cspace_destroy(struct cspace *cspace)
+{
+    for (uint32_t p = 0; p < CSPACE_MAX_PAGES && cspace->pages[p]; p++) {
+        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++)
+            if (cspace->pages[p][i].object)
+                cap_delete(&cspace->pages[p][i]);
+        heap_free(cspace->pages[p]);
+        cspace->pages[p] = NULL;
+    }
+    cspace->slot_count = 0;
+}
+
+struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error)
+{
+    if (index >= cspace->slot_count) {
+        *error = -BURSAR_E_INVALID_CAPABILITY;
+        return NULL;
+    }
+    return &cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE];
+}
+
+struct cap_slot *cspace_lookup(struct cspace *cspace, uint32_t index, enum bursar_object_type type,
+                               uint32_t rights, int *error)
+{
+    struct cap_slot *slot = cspace_slot(cspace, index, error);
+
+    if (!slot)
+        return NULL;
+    if (!slot->object) {
+        *error = slot->holder.state == MAPDB_HOLDER_REVOKED ? -BURSAR_E_REVOKED : -BURSAR_E_EMPTY_SLOT;
+        return NULL;
+    }
+    if (type != BURSAR_OBJECT_NONE && slot->type != type) {
+        *error = -BURSAR_E_WRONG_TYPE;
+        return NULL;
+    }
+    if ((slot->holder.rights & rights) != rights) {
+        *error = -BURSAR_E_NO_RIGHTS;
+        return NULL;
+    }
+    if (slot->object->dying) {
+        *error = -BURSAR_E_DESTROYED;
+        return NULL;
+    }
+    return slot;
+}
+
+struct cap_slot *cspace_empty_slot(struct cspace *cspace, uint32_t index, int *error)
+{
+    struct cap_slot *slot = cspace_slot(cspace, index, error);
+
+    if (slot && slot->object) {
+        *error = -BURSAR_E_SLOT_IN_USE;
+        return NULL;
+    }
+    return slot;
+}
+
+static void slot_fill(struct cap_slot *slot, struct object *object, uint32_t badge)
+{
+    slot->object = object;
+    slot->type = object->type;
+    slot->badge = badge;
+}
+
+void cap_install_root(struct cap_slot *slot, struct object *object)
+{
+    slot->holder = (struct mapdb_holder){ 0 };
+    int status = mapdb_hold_root(&authority, &object->capabilities, &slot->holder, BURSAR_RIGHTS_ALL);
+    KERNEL_ASSERT(status == MAPDB_OK);
+    slot_fill(slot, object, 0);
+}
+
+static int from_mapdb(int status)
+{
+    switch (status) {
+    case MAPDB_OK: return BURSAR_OK;
+    case MAPDB_E_RIGHTS: return -BURSAR_E_NO_RIGHTS;
+    case MAPDB_E_NO_MEMORY: return -BURSAR_E_OUT_OF_MEMORY;
+    case MAPDB_E_BUSY: return -BURSAR_E_SLOT_IN_USE;
+    case MAPDB_E_REVOKED: return -BURSAR_E_REVOKED;
+    case MAPDB_E_EMPTY: return -BURSAR_E_EMPTY_SLOT;
+    default: return -BURSAR_E_INVALID_ARGUMENT;
+    }
+}
+
+/* A revoked-but-not-reused slot still says REVOKED; a new capability may go there. */
+static void slot_make_reusable(struct cap_slot *slot)
+{
+    if (!slot->object)
+        slot->holder = (struct mapdb_holder){ 0 };
+}
+
+int cap_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge)
+{
+    slot_make_reusable(destination);
+    int status = from_mapdb(mapdb_copy(&authority, &source->holder, &destination->holder, rights));
+    if (status == BURSAR_OK)
+        slot_fill(destination, source->object, badge ? badge : source->badge);
+    return status;
+}
+
+int cap_revocable_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights,
+                       uint32_t badge, struct heap *payer)
+{
+    slot_make_reusable(destination);
+    int status = from_mapdb(mapdb_revocable_copy(&authority, &source->holder, &destination->holder,
+                                                 rights, payer));
+    if (status == BURSAR_OK)
+        slot_fill(destination, source->object, badge ? badge : source->badge);
+    return status;
+}
+
+int cap_grant(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge)
+{
+    struct object *object = source->object;
+    uint32_t old_badge = source->badge;
+
+    slot_make_reusable(destination);
+    int status = from_mapdb(mapdb_grant(&authority, &source->holder, &destination->holder, rights));
+    if (status != BURSAR_OK)
+        return status;
+    slot_fill(destination, object, badge ? badge : old_badge);
+    source->object = NULL;
+    source->type = BURSAR_OBJECT_NONE;
+    source->badge = 0;
+    return BURSAR_OK;
+}
+
+static int run_to_completion(int status, struct mapdb_cursor *cursor)
+{
+    while (status == MAPDB_MORE)
+        status = mapdb_continue(&authority, cursor, REVOKE_BUDGET);
+    return status;
+}
+
+int cap_delete(struct cap_slot *slot)
+{
+    struct mapdb_cursor cursor;
+
+    mapdb_cursor_init(&cursor);
+    int status = run_to_completion(mapdb_delete(&authority, &slot->holder, &cursor, REVOKE_BUDGET), &cursor);
+    if (status != MAPDB_OK)
+        return from_mapdb(status);
+    *slot = (struct cap_slot){ 0 };
+    return BURSAR_OK;
+}
+
+int cap_revoke(struct cap_slot *slot)
+{
+    struct mapdb_cursor cursor;
+
+    mapdb_cursor_init(&cursor);
+    return from_mapdb(run_to_completion(mapdb_revoke(&authority, &slot->holder, &cursor, REVOKE_BUDGET),
+                                        &cursor));
+}
+
+void cap_revoke_all(struct object *object)
+{
+    struct mapdb_cursor cursor;
+
+    mapdb_cursor_init(&cursor);
+    int status = run_to_completion(mapdb_destroy_resource(&authority, &object->capabilities, &cursor,
+                                                          REVOKE_BUDGET), &cursor);
+    KERNEL_ASSERT(status == MAPDB_OK);
+}

@@ -1,0 +1,66 @@
+/*
+ * cspace.h — capability spaces: each task has numbered slots, kept in
+ * capability-table pages paid by the task's heap. A slot embeds a mapdb
+ * holder (so COPY allocates nothing) plus what the kernel needs at every
+ * invocation: the object, its type, and the badge.
+ */
+#ifndef KERNEL_CSPACE_H
+#define KERNEL_CSPACE_H
+
+#include "kernel/object.h"
+
+struct task;
+
+struct cap_slot {
+    struct mapdb_holder holder;      /* rights live here (holder.rights) */
+    struct object *object;           /* NULL when empty */
+    uint32_t badge;
+    uint8_t type;                    /* enum bursar_object_type, NONE when empty */
+    uint8_t reserved[3];
+};
+_Static_assert(sizeof(struct cap_slot) == 32, "128 slots to a capability-table page");
+
+#define CAP_SLOTS_PER_PAGE (4096 / sizeof(struct cap_slot))
+#define CSPACE_MAX_PAGES 16
+#define CSPACE_MAX_SLOTS (CAP_SLOTS_PER_PAGE * CSPACE_MAX_PAGES)
+
+struct cspace {
+    struct cap_slot *pages[CSPACE_MAX_PAGES];
+    uint32_t slot_count;
+};
+
+/* The global mapping database for capabilities and memory. */
+extern struct mapdb authority;
+void authority_init(void);
+
+/* Allocate the table pages for `slots` slots from `payer`; BURSAR_E_* on failure. */
+int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots);
+/* Delete every capability, then free the table pages. */
+void cspace_destroy(struct cspace *cspace);
+
+/* A slot by index, or NULL with *error set (INVALID_CAPABILITY). */
+struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error);
+/*
+ * The capability at `index`, checked: it exists, holds `type` (or any type
+ * with BURSAR_OBJECT_NONE) and carries every right in `rights`. NULL with
+ * *error set otherwise.
+ */
+struct cap_slot *cspace_lookup(struct cspace *cspace, uint32_t index, enum bursar_object_type type,
+                               uint32_t rights, int *error);
+/* An empty slot for a new capability, or NULL with *error set. */
+struct cap_slot *cspace_empty_slot(struct cspace *cspace, uint32_t index, int *error);
+
+/* Install the first capability to a new object (all rights). */
+void cap_install_root(struct cap_slot *slot, struct object *object);
+/* Derive: COPY (shares the record) or REVOCABLE COPY (a record from `payer`). */
+int cap_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge);
+int cap_revocable_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights,
+                       uint32_t badge, struct heap *payer);
+/* GRANT: the capability moves to `destination`; `source` ends up empty. */
+int cap_grant(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge);
+int cap_delete(struct cap_slot *slot);
+int cap_revoke(struct cap_slot *slot);
+/* Destroying an object: every capability to it, everywhere, goes. */
+void cap_revoke_all(struct object *object);
+
+#endif /* KERNEL_CSPACE_H */

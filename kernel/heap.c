@@ -1,0 +1,219 @@
+/*
+ * heap.c — kernel heaps on top of kheap. kheap carves pages; this file
+ * supplies what kheap needs from the kernel: the page descriptor of a
+ * frame (embedded in its frame-table entry), and the list of every heap for
+ * the accounting identity and the debug listing.
+ *
+ * Reclaim with moves and destroys (kheap's moved/destroy callbacks) belongs
+ * to the heap-fault and reclaim work; until then kernel objects are not
+ * movable and a heap is destroyed only when empty.
+ */
+#include "kernel/heap.h"
+#include "kernel/console.h"
+#include "kernel/frame_table.h"
+#include "kernel/machine.h"
+#include "bursar/objects.h"
+
+struct heap boot_heap;
+static struct kheap_typeset kernel_types;
+static struct heap *all_heaps;
+static uint32_t next_heap_id;
+
+static const char *const allocation_names[ALLOC_KIND_COUNT] = {
+    [ALLOC_TASK] = "task", [ALLOC_THREAD] = "thread", [ALLOC_ENDPOINT] = "endpoint",
+    [ALLOC_REPLY] = "reply", [ALLOC_HEAP] = "heap", [ALLOC_MEMORY] = "memory",
+    [ALLOC_PAGE_DIRECTORY] = "page directory", [ALLOC_PAGE_TABLE] = "page table",
+    [ALLOC_SHADOW] = "mapping shadow", [ALLOC_CAPABILITY_TABLE] = "capability table",
+    [ALLOC_RECORD] = "mapdb record",
+};
+
+const char *allocation_name(enum kernel_allocation kind)
+{
+    return kind < ALLOC_KIND_COUNT ? allocation_names[kind] : "?";
+}
+
+static struct kheap_page *page_of(void *context, const void *address)
+{
+    (void)context;
+    struct frame *frame = frame_of_physical(machine_virtual_to_physical(address));
+
+    if (!frame || (frame->type != FRAME_HEAP && frame->type != FRAME_BOOT_HEAP))
+        return NULL;
+    return &frame->heap_page;
+}
+
+static void object_moved(void *context, uint32_t type, void *old_object, void *new_object)
+{
+    (void)context;
+    panic("heap: %s %p moved to %p, but no kernel type is movable yet",
+          allocation_name(type), old_object, new_object);
+}
+
+static void object_destroy(void *context, uint32_t type, void *object)
+{
+    (void)context;
+    panic("heap: reclaim asked to destroy %s %p, which needs the reclaim machinery",
+          allocation_name(type), object);
+}
+
+static const struct kheap_ops kernel_heap_ops = {
+    .page_of = page_of, .moved = object_moved, .can_move = NULL, .destroy = object_destroy,
+};
+
+
+static void register_kinds(void)
+{
+    kheap_typeset_init(&kernel_types);
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
+        struct allocation_shape shape = shape_of(kind);
+        int id = kheap_type_register(&kernel_types, allocation_names[kind], shape.size, shape.align, false);
+        KERNEL_ASSERT(id == (int)kind);
+    }
+}
+
+static void link_heap(struct heap *heap)
+{
+    heap->id = next_heap_id++;
+    heap->next_heap = all_heaps;
+    all_heaps = heap;
+}
+
+void heaps_init(void)
+{
+    register_kinds();
+    object_init(&boot_heap.header, &boot_heap, BURSAR_OBJECT_HEAP);
+    kheap_init(&boot_heap.kheap, &kernel_types, &kernel_heap_ops, NULL);
+    link_heap(&boot_heap);
+    for (uint32_t f = 0; f < frame_table.frame_count; f++) {
+        struct frame *frame = &frame_table.frames[f];
+        if (frame->type == FRAME_BOOT_HEAP &&
+            kheap_donate(&boot_heap.kheap, machine_physical_to_virtual(frame_physical(frame)),
+                         &frame->heap_page) != KHEAP_OK)
+            panic("heap: boot heap refused frame %u", f);
+    }
+}
+
+void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
+{
+    return kheap_alloc(&heap->kheap, kind, NULL);
+}
+
+struct heap *heap_of(const void *allocation)
+{
+    struct kheap_page *page = page_of(NULL, allocation);
+
+    KERNEL_ASSERT(page && page->owner);
+    return (struct heap *)((char *)page->owner - __builtin_offsetof(struct heap, kheap));
+}
+
+void heap_free(void *allocation)
+{
+    struct heap *heap = heap_of(allocation);
+    int status = kheap_free(&heap->kheap, allocation);
+
+    if (status != KHEAP_OK)
+        panic("heap: free of %p failed (%d)", allocation, status);
+}
+
+bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+{
+    return kheap_can_alloc(&heap->kheap, kind, count);
+}
+
+struct heap *heap_create(struct heap *payer)
+{
+    struct heap *heap = heap_allocate(payer, ALLOC_HEAP);
+
+    if (!heap)
+        return NULL;
+    object_init(&heap->header, payer, BURSAR_OBJECT_HEAP);
+    kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
+    link_heap(heap);
+    return heap;
+}
+
+int heap_donate_frame(struct heap *heap, uint32_t frame_index)
+{
+    struct frame *frame = &frame_table.frames[frame_index];
+    int status;
+
+    KERNEL_ASSERT(frame->type == FRAME_BANK);
+    frame->heap_page = (struct kheap_page){ 0 };
+    status = kheap_donate(&heap->kheap, machine_physical_to_virtual(frame_physical(frame)), &frame->heap_page);
+    if (status == KHEAP_OK)
+        frame_set_type(frame_index, FRAME_HEAP);   /* frame->owner still names the bank */
+    return status;
+}
+
+void heap_destroy(struct heap *heap)
+{
+    struct kheap_reclaim reclaim;
+    void *pages[16];
+    uint32_t returned;
+
+    KERNEL_ASSERT(heap != &boot_heap);
+    for (struct heap **link = &all_heaps; *link; link = &(*link)->next_heap)
+        if (*link == heap) {
+            *link = heap->next_heap;
+            break;
+        }
+    /* Only empty heaps get here: reclaim returns free pages and moves nothing. */
+    kheap_reclaim_begin(&reclaim, heap->kheap.stats.pages_held);
+    while (!reclaim.done) {
+        kheap_reclaim(&heap->kheap, &reclaim, 16, pages, 16, &returned);
+        for (uint32_t i = 0; i < returned; i++)
+            frame_set_type(frame_number(frame_of_physical(machine_virtual_to_physical(pages[i]))), FRAME_BANK);
+    }
+    heap_free(heap);
+}
+
+void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
+{
+    const struct kheap_stats *s = &heap->kheap.stats;
+
+    info->pages_held = s->pages_held;
+    info->pages_free = s->pages_free;
+    info->pages_donated = (uint32_t)s->pages_donated;
+    info->pages_reclaimed = (uint32_t)s->pages_reclaimed;
+    info->faults = (uint32_t)s->faults;
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++)
+        info->live_by_type[kind] = s->by_type[kind].live;
+}
+
+uint32_t heaps_total_pages(void)
+{
+    uint32_t pages = 0;
+
+    for (struct heap *h = all_heaps; h; h = h->next_heap)
+        pages += h->kheap.stats.pages_held;
+    return pages;
+}
+
+uint32_t heaps_count(void)
+{
+    uint32_t count = 0;
+
+    for (struct heap *h = all_heaps; h; h = h->next_heap)
+        count++;
+    return count;
+}
+
+struct heap *heaps_first(void)
+{
+    return all_heaps;
+}
+
+void heaps_print(void)
+{
+    for (struct heap *h = all_heaps; h; h = h->next_heap) {
+        const struct kheap_stats *s = &h->kheap.stats;
+        kprintf("heap %u%s: %u pages held (%u free), %llu donated, %llu reclaimed, %llu faults\n",
+                h->id, h == &boot_heap ? " (boot)" : "", s->pages_held, s->pages_free,
+                (unsigned long long)s->pages_donated, (unsigned long long)s->pages_reclaimed,
+                (unsigned long long)s->faults);
+        for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+            if (s->by_type[kind].live || s->by_type[kind].pages)
+                kprintf("    %-18s %5u live %5u free in %u pages\n", allocation_name(kind),
+                        s->by_type[kind].live, s->by_type[kind].free, s->by_type[kind].pages);
+    }
+}

@@ -1,0 +1,49 @@
+/*
+ * heap.h — kernel heaps: the kheap library wired to the frame table. Each
+ * heap is itself a kernel object (paid by its parent heap), except the boot
+ * heap, which lives in the fixed reservation and funds the root task.
+ */
+#ifndef KERNEL_HEAP_H
+#define KERNEL_HEAP_H
+
+#include "kernel/object.h"
+#include "kheap/kheap.h"
+
+struct endpoint;
+
+struct heap {
+    struct object header;
+    struct kheap kheap;
+    struct heap *next_heap;            /* every heap, for the debug listing and accounting */
+    uint32_t id;
+};
+
+extern struct heap boot_heap;
+
+/* Register the kernel's allocation kinds and fund the boot heap. */
+void heaps_init(void);
+
+/* An object of `kind`, or NULL when the heap has nothing free (a heap fault). */
+void *heap_allocate(struct heap *heap, enum kernel_allocation kind);
+void heap_free(void *object);
+/* Can `count` objects of `kind` come from this heap without a fault? */
+bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
+/* The heap that holds this allocation. */
+struct heap *heap_of(const void *allocation);
+
+/* A new, empty heap object paid by `payer`. */
+struct heap *heap_create(struct heap *payer);
+/* Give a heap a frame (already taken from its bank). */
+int heap_donate_frame(struct heap *heap, uint32_t frame);
+/* Destroy: every object in it must already be gone; its frames go back to `bank_memory`. */
+void heap_destroy(struct heap *heap);
+
+struct bursar_heap_info;
+void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info);
+
+uint32_t heaps_total_pages(void);
+uint32_t heaps_count(void);
+void heaps_print(void);
+struct heap *heaps_first(void);
+
+#endif /* KERNEL_HEAP_H */

@@ -1,0 +1,353 @@
+/*
+ * ipc.c — the IPC slow path: send, receive, call, reply, with timeouts.
+ *
+ * A blocked thread's message stays where it was: the words in the registers
+ * saved in its frame, the rest in its UTCB. Whoever completes an operation
+ * writes the other side's result into that side's frame, so a woken thread
+ * just returns. The fast path (ipc_fastpath.c) must give the same results.
+ */
+#include "bursar/errors.h"
+#include "bursar/message.h"
+#include "bursar/utcb.h"
+#include "kernel/boot.h"
+#include "kernel/console.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/machine.h"
+#include "kernel/memory.h"
+#include "kernel/scheduler.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+static struct thread *timeout_head;
+
+/* ---- objects ---- */
+
+int endpoint_create(struct heap *payer, struct endpoint **out)
+{
+    struct endpoint *endpoint = heap_allocate(payer, ALLOC_ENDPOINT);
+
+    if (!endpoint)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *endpoint = (struct endpoint){ 0 };
+    object_init(&endpoint->header, payer, BURSAR_OBJECT_ENDPOINT);
+    *out = endpoint;
+    return BURSAR_OK;
+}
+
+int reply_create(struct heap *payer, struct reply **out)
+{
+    struct reply *reply = heap_allocate(payer, ALLOC_REPLY);
+
+    if (!reply)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *reply = (struct reply){ 0 };
+    object_init(&reply->header, payer, BURSAR_OBJECT_REPLY);
+    *out = reply;
+    return BURSAR_OK;
+}
+
+void endpoint_destroy(struct endpoint *endpoint)
+{
+    while (endpoint->queue_head)
+        ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
+    heap_free(endpoint);
+}
+
+void reply_destroy(struct reply *reply)
+{
+    if (reply->caller)
+        ipc_cancel(reply->caller, -BURSAR_E_DESTROYED);
+    /* A receiver waiting to bind this reply object must not find it later. */
+    for (struct thread *t = threads_first(); t; t = t->next_thread)
+        if (t->state == THREAD_RECEIVING && t->receive_reply == reply)
+            ipc_cancel(t, -BURSAR_E_DESTROYED);
+    heap_free(reply);
+}
+
+/* ---- queues and timeouts ---- */
+
+static void enqueue(struct endpoint *endpoint, struct thread *thread, enum endpoint_queue_kind kind)
+{
+    thread->blocked_on = endpoint;
+    thread->queue_next = NULL;
+    thread->queue_prev = endpoint->queue_tail;
+    if (endpoint->queue_tail)
+        endpoint->queue_tail->queue_next = thread;
+    else
+        endpoint->queue_head = thread;
+    endpoint->queue_tail = thread;
+    endpoint->queue_kind = (uint8_t)kind;
+}
+
+static void dequeue(struct thread *thread)
+{
+    struct endpoint *endpoint = thread->blocked_on;
+
+    if (thread->queue_prev)
+        thread->queue_prev->queue_next = thread->queue_next;
+    else
+        endpoint->queue_head = thread->queue_next;
+    if (thread->queue_next)
+        thread->queue_next->queue_prev = thread->queue_prev;
+    else
+        endpoint->queue_tail = thread->queue_prev;
+    if (!endpoint->queue_head)
+        endpoint->queue_kind = QUEUE_EMPTY;
+    thread->queue_next = thread->queue_prev = NULL;
+    thread->blocked_on = NULL;
+}
+
+/* Timer ticks for a relative timeout code (never 0 for a relative one). */
+static uint64_t timeout_ticks(uint32_t code)
+{
+    static const uint32_t scale_ms[4] = { 1, 10, 100, 1000 };
+    uint64_t ms = (uint64_t)BURSAR_TIMEOUT_MANTISSA(code) * scale_ms[BURSAR_TIMEOUT_SCALE(code)];
+
+    return (ms * TIMER_HZ + 999) / 1000;
+}
+
+static bool timeout_is_zero(uint32_t code)
+{
+    return code != BURSAR_TIMEOUT_NEVER && BURSAR_TIMEOUT_MANTISSA(code) == 0;
+}
+
+static void timeout_remove(struct thread *thread)
+{
+    if (!thread->wake_tick)
+        return;
+    if (thread->timeout_prev)
+        thread->timeout_prev->timeout_next = thread->timeout_next;
+    else
+        timeout_head = thread->timeout_next;
+    if (thread->timeout_next)
+        thread->timeout_next->timeout_prev = thread->timeout_prev;
+    thread->timeout_next = thread->timeout_prev = NULL;
+    thread->wake_tick = 0;
+}
+
+/* Sorted by wake tick; insertion walks the list, which holds only waiting threads. */
+static void timeout_arm(struct thread *thread, uint32_t code)
+{
+    struct thread *after = NULL, *at = timeout_head;
+
+    if (code == BURSAR_TIMEOUT_NEVER)
+        return;
+    thread->wake_tick = scheduler_ticks() + timeout_ticks(code) + 1;   /* +1: a partial tick is not a tick */
+    while (at && at->wake_tick <= thread->wake_tick) {
+        after = at;
+        at = at->timeout_next;
+    }
+    thread->timeout_prev = after;
+    thread->timeout_next = at;
+    if (at)
+        at->timeout_prev = thread;
+    if (after)
+        after->timeout_next = thread;
+    else
+        timeout_head = thread;
+}
+
+void ipc_timeouts_tick(uint64_t now)
+{
+    while (timeout_head && timeout_head->wake_tick <= now)
+        ipc_cancel(timeout_head, -BURSAR_E_TIMEOUT);
+}
+
+/* ---- results ---- */
+
+static void set_result(struct thread *thread, int result)
+{
+    machine_frame_set_result(thread_frame(thread), result);
+}
+
+static void set_message_result(struct thread *thread, int result, const struct message *message)
+{
+    uint32_t words[4] = { message->badge, message->tag, message->mr0, message->mr1 };
+
+    machine_frame_write_result(thread_frame(thread), result, words);
+}
+
+/* What a blocked sender is sending: its saved registers. */
+static struct message message_of_blocked_sender(struct thread *sender)
+{
+    struct machine_registers registers;
+
+    machine_frame_read(thread_frame(sender), &registers);
+    return (struct message){ registers.argument[1], sender->send_badge, registers.argument[2],
+                             registers.argument[3] };
+}
+
+void ipc_cancel(struct thread *thread, int result)
+{
+    switch (thread->state) {
+    case THREAD_SENDING:
+    case THREAD_RECEIVING:
+        dequeue(thread);
+        break;
+    case THREAD_WAITING_REPLY:
+        if (thread->reply_waiting)
+            thread->reply_waiting->caller = NULL;
+        thread->reply_waiting = NULL;
+        break;
+    default:
+        return;
+    }
+    timeout_remove(thread);
+    thread->receive_reply = NULL;
+    set_result(thread, result);
+    scheduler_make_ready(thread);
+}
+
+/* ---- message transfer ---- */
+
+static struct bursar_utcb *utcb_of(struct thread *thread, bool for_write)
+{
+    uint64_t page;
+
+    if (!thread->utcb_address)
+        return NULL;
+    page = memory_translate(thread->task, thread->utcb_address & ~(MACHINE_PAGE_SIZE - 1), for_write);
+    if (!page)
+        return NULL;
+    return (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
+                                  (thread->utcb_address & (MACHINE_PAGE_SIZE - 1)));
+}
+
+/* Copy the message registers beyond the two in registers, UTCB to UTCB. */
+static int copy_long_message(struct thread *sender, struct thread *receiver, uint32_t tag)
+{
+    uint32_t words = BURSAR_TAG_UNTYPED(tag);
+    struct bursar_utcb *from, *to;
+
+    if (words <= BURSAR_REGISTER_WORDS)
+        return BURSAR_OK;
+    from = utcb_of(sender, false);
+    to = utcb_of(receiver, true);
+    if (!from || !to)
+        return -BURSAR_E_NOT_MAPPED;
+    for (uint32_t i = BURSAR_REGISTER_WORDS; i < words; i++)
+        to->mr[i] = from->mr[i];
+    return BURSAR_OK;
+}
+
+/*
+ * Deliver to a receiver that was waiting (or is the current thread). Returns
+ * the status for the sender: on a transfer failure both sides get it.
+ */
+static int deliver(struct thread *sender, struct thread *receiver, const struct message *message)
+{
+    int status = copy_long_message(sender, receiver, message->tag);
+
+    if (status != BURSAR_OK) {
+        struct message empty = { 0, message->badge, 0, 0 };
+        set_message_result(receiver, status, &empty);
+        return status;
+    }
+    set_message_result(receiver, BURSAR_OK, message);
+    return BURSAR_OK;
+}
+
+/* After a call was delivered: bind the caller to the receiver's reply object. */
+static void await_reply(struct thread *caller, struct reply *reply, uint32_t reply_timeout)
+{
+    if (!reply) {
+        set_result(caller, -BURSAR_E_NO_CALLER);     /* the receiver took no reply object */
+        scheduler_make_ready(caller);
+        return;
+    }
+    reply->caller = caller;
+    caller->state = THREAD_WAITING_REPLY;
+    caller->reply_waiting = reply;
+    timeout_arm(caller, reply_timeout);
+}
+
+/* ---- operations ---- */
+
+void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
+              const struct message *message, uint32_t send_timeout, bool is_call, uint32_t receive_timeout)
+{
+    if (endpoint->queue_kind == QUEUE_RECEIVERS) {
+        struct thread *receiver = endpoint->queue_head;
+        struct reply *reply = receiver->receive_reply;
+        struct message delivered = *message;
+        int status;
+
+        dequeue(receiver);
+        timeout_remove(receiver);
+        receiver->receive_reply = NULL;
+        delivered.badge = badge;
+        status = deliver(sender, receiver, &delivered);
+        scheduler_make_ready(receiver);
+        if (status != BURSAR_OK || !is_call) {
+            set_result(sender, status);
+            if (scheduler_preempts(receiver))
+                scheduler_switch_to(receiver);
+            return;
+        }
+        scheduler_remove(sender);
+        await_reply(sender, reply, receive_timeout);
+        scheduler_switch_to(receiver);
+        return;
+    }
+    if (timeout_is_zero(send_timeout)) {
+        set_result(sender, -BURSAR_E_TIMEOUT);
+        return;
+    }
+    scheduler_remove(sender);
+    sender->state = THREAD_SENDING;
+    sender->is_call = is_call;
+    sender->send_badge = badge;
+    sender->reply_timeout = receive_timeout;
+    enqueue(endpoint, sender, QUEUE_SENDERS);
+    timeout_arm(sender, send_timeout);
+    schedule();
+}
+
+void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
+                 uint32_t receive_timeout)
+{
+    if (endpoint->queue_kind == QUEUE_SENDERS) {
+        struct thread *sender = endpoint->queue_head;
+        struct message message = message_of_blocked_sender(sender);
+        int status;
+
+        dequeue(sender);
+        timeout_remove(sender);
+        status = deliver(sender, receiver, &message);
+        if (status == BURSAR_OK && sender->is_call) {
+            await_reply(sender, reply, sender->reply_timeout);
+            return;
+        }
+        set_result(sender, status);
+        scheduler_make_ready(sender);
+        return;
+    }
+    if (timeout_is_zero(receive_timeout)) {
+        set_result(receiver, -BURSAR_E_TIMEOUT);
+        return;
+    }
+    scheduler_remove(receiver);
+    receiver->state = THREAD_RECEIVING;
+    receiver->receive_reply = reply;
+    enqueue(endpoint, receiver, QUEUE_RECEIVERS);
+    timeout_arm(receiver, receive_timeout);
+    schedule();
+}
+
+int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
+{
+    struct thread *caller = reply->caller;
+    struct message delivered = *message;
+    int status;
+
+    if (!caller)
+        return -BURSAR_E_NO_CALLER;
+    reply->caller = NULL;
+    caller->reply_waiting = NULL;
+    timeout_remove(caller);
+    delivered.badge = 0;
+    status = deliver(replier, caller, &delivered);
+    scheduler_make_ready(caller);
+    return status;
+}

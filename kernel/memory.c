@@ -1,0 +1,325 @@
+/*
+ * memory.c — user mappings through the mapping database.
+ *
+ * Every present user page-table entry has a record: the frame's root record
+ * (the bank's own mapping, made by memory_map_frame) or a child record (a
+ * mapping derived from another task's, made by memory_map). Next to every
+ * page table the task keeps a shadow page holding, per entry, the record
+ * that owns it; the record's mapping value is the address of that shadow
+ * slot, so a revoke anywhere in the tree can find and clear the entry. Page
+ * tables and shadows come from the task's heap and go back when empty.
+ */
+#include "bursar/errors.h"
+#include "kernel/console.h"
+#include "kernel/cspace.h"
+#include "kernel/frame_table.h"
+#include "kernel/heap.h"
+#include "kernel/machine.h"
+#include "kernel/memory.h"
+#include "kernel/task.h"
+
+#define ENTRIES_PER_TABLE 1024u
+#define USER_DIRECTORY_ENTRIES (MACHINE_USER_TOP / MACHINE_LARGE_PAGE)
+
+int memory_create(struct heap *payer, struct memory **out)
+{
+    struct memory *memory = heap_allocate(payer, ALLOC_MEMORY);
+
+    if (!memory)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    object_init(&memory->header, payer, BURSAR_OBJECT_MEMORY);
+    memory->frames = 0;
+    *out = memory;
+    return BURSAR_OK;
+}
+
+static uint32_t directory_index(uint32_t address) { return address / MACHINE_LARGE_PAGE; }
+static uint32_t table_index(uint32_t address)     { return (address / MACHINE_PAGE_SIZE) % ENTRIES_PER_TABLE; }
+
+static struct frame *frame_of_allocation(const void *allocation)
+{
+    return frame_of_physical(machine_virtual_to_physical(allocation));
+}
+
+/* The shadow of the page table covering `address`, or NULL. */
+static struct mapdb_record **shadow_of(struct task *task, uint32_t address)
+{
+    return task->table_records[directory_index(address)];
+}
+
+/*
+ * Make sure a page table (and its shadow) covers `address`; both come from
+ * the task's heap. Fails without change when the heap cannot pay.
+ */
+static int ensure_page_table(struct task *task, uint32_t address)
+{
+    uint32_t *table;
+    struct mapdb_record **shadow;
+    struct heap *payer = task->header.payer;
+
+    if (shadow_of(task, address))
+        return BURSAR_OK;
+    if (!heap_can_allocate(payer, ALLOC_PAGE_TABLE, 1) || !heap_can_allocate(payer, ALLOC_SHADOW, 1))
+        return -BURSAR_E_OUT_OF_MEMORY;
+    table = heap_allocate(payer, ALLOC_PAGE_TABLE);
+    shadow = heap_allocate(payer, ALLOC_SHADOW);
+    for (uint32_t i = 0; i < ENTRIES_PER_TABLE; i++) {
+        table[i] = 0;
+        shadow[i] = NULL;
+    }
+    frame_of_allocation(table)->paired_page = shadow;
+    frame_of_allocation(shadow)->paired_page = table;
+    frame_of_allocation(shadow)->directory_index = (uint16_t)directory_index(address);
+    machine_page_table_install(task->page_directory, address, table);
+    task->table_records[directory_index(address)] = shadow;
+    return BURSAR_OK;
+}
+
+/* The entry a shadow slot stands for, and the page it maps. */
+static uint32_t *entry_of_shadow_slot(struct mapdb_record **slot, uint32_t *address)
+{
+    uintptr_t base = (uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1);
+    struct frame *shadow_frame = frame_of_allocation((void *)base);
+    uint32_t *table = shadow_frame->paired_page;
+    uint32_t index = (uint32_t)(slot - (struct mapdb_record **)base);
+
+    *address = shadow_frame->directory_index * MACHINE_LARGE_PAGE + index * MACHINE_PAGE_SIZE;
+    return &table[index];
+}
+
+static bool table_is_empty(const struct mapdb_record *const *shadow)
+{
+    for (uint32_t i = 0; i < ENTRIES_PER_TABLE; i++)
+        if (shadow[i])
+            return false;
+    return true;
+}
+
+/*
+ * An empty page table goes back to the heap. The directory entry is found
+ * through the task that holds the table: tasks are few, so the search is
+ * short, and it keeps the frame table free of task pointers.
+ */
+static void release_table_if_empty(struct mapdb_record **shadow, uint32_t address)
+{
+    if (!table_is_empty((const struct mapdb_record *const *)shadow))
+        return;
+    for (struct task *task = tasks_first(); task; task = task->next_task) {
+        if (task->table_records && task->table_records[directory_index(address)] == shadow) {
+            uint32_t *table = machine_page_table_of(task->page_directory, address);
+            machine_page_table_remove(task->page_directory, address);
+            task->table_records[directory_index(address)] = NULL;
+            heap_free(table);
+            heap_free(shadow);
+            return;
+        }
+    }
+}
+
+void memory_mapping_removed(uintptr_t mapping)
+{
+    struct mapdb_record **slot = (struct mapdb_record **)mapping;
+    uint32_t address;
+    uint32_t *entry = entry_of_shadow_slot(slot, &address);
+
+    machine_pte_clear(entry);
+    machine_tlb_flush_page(address);
+    *slot = NULL;
+    release_table_if_empty((struct mapdb_record **)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1)),
+                           address);
+}
+
+static int check_user_range(uint32_t address, uint32_t pages)
+{
+    if (address % MACHINE_PAGE_SIZE)
+        return -BURSAR_E_MISALIGNED;
+    if (pages == 0 || pages > MACHINE_USER_TOP / MACHINE_PAGE_SIZE || address < MACHINE_PAGE_SIZE ||
+        address >= MACHINE_USER_TOP || (MACHINE_USER_TOP - address) / MACHINE_PAGE_SIZE < pages)
+        return -BURSAR_E_INVALID_ADDRESS;
+    return BURSAR_OK;
+}
+
+/* The record of the mapping at `address`, or NULL. */
+static struct mapdb_record *record_at(struct task *task, uint32_t address)
+{
+    struct mapdb_record **shadow = shadow_of(task, address);
+
+    return shadow ? shadow[table_index(address)] : NULL;
+}
+
+static void install_entry(struct task *task, uint32_t address, uint64_t physical, bool writable,
+                          struct mapdb_record *record)
+{
+    uint32_t *table = machine_page_table_of(task->page_directory, address);
+    struct mapdb_record **slot = &shadow_of(task, address)[table_index(address)];
+
+    machine_pte_set(machine_pte_of(table, address), physical, writable);
+    *slot = record;
+}
+
+static uintptr_t mapping_of(struct task *task, uint32_t address)
+{
+    return (uintptr_t)&shadow_of(task, address)[table_index(address)];
+}
+
+int memory_map_frame(struct task *task, struct memory *memory, uint32_t frame_index, uint32_t address,
+                     uint32_t rights)
+{
+    struct frame *frame;
+    int status = check_user_range(address, 1);
+
+    if (status != BURSAR_OK)
+        return status;
+    if (frame_index >= frame_table.frame_count)
+        return -BURSAR_E_BAD_FRAME;
+    frame = &frame_table.frames[frame_index];
+    if (frame->type != FRAME_BANK || frame->owner != memory)
+        return -BURSAR_E_BAD_FRAME;
+    if (frame->mappings.flags & MAPDB_F_MAPPED)
+        return -BURSAR_E_ALREADY_MAPPED;
+    if (record_at(task, address))
+        return -BURSAR_E_ALREADY_MAPPED;
+    status = ensure_page_table(task, address);
+    if (status != BURSAR_OK)
+        return status;
+    frame->mappings.rights = rights & (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
+    KERNEL_ASSERT(mapdb_map_root(&authority, &frame->mappings, mapping_of(task, address)) == MAPDB_OK);
+    install_entry(task, address, frame_physical(frame), rights & BURSAR_RIGHT_WRITE, &frame->mappings);
+    return BURSAR_OK;
+}
+
+/* Everything is checked before the first page changes, so a failure changes nothing. */
+static int check_map(struct task *source, uint32_t source_address, struct task *destination,
+                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+{
+    int status = check_user_range(source_address, pages);
+    uint32_t new_tables = 0, last_directory = 0xffffffffu;
+
+    if (status == BURSAR_OK)
+        status = check_user_range(destination_address, pages);
+    if (status != BURSAR_OK)
+        return status;
+    if (rights & ~(BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE))
+        return -BURSAR_E_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < pages; i++) {
+        struct mapdb_record *record = record_at(source, source_address + i * MACHINE_PAGE_SIZE);
+        uint32_t target = destination_address + i * MACHINE_PAGE_SIZE;
+        if (!record)
+            return -BURSAR_E_NOT_MAPPED;
+        if ((record->rights & rights) != rights)
+            return -BURSAR_E_NO_RIGHTS;
+        if (record_at(destination, target))
+            return -BURSAR_E_ALREADY_MAPPED;
+        if (!shadow_of(destination, target) && directory_index(target) != last_directory) {
+            new_tables++;
+            last_directory = directory_index(target);
+        }
+    }
+    /*
+     * A cheap early answer; memory_map still undoes its work if the two
+     * demands together (one heap may pay for records and tables) run short.
+     */
+    if (!heap_can_allocate(payer, ALLOC_RECORD, pages) ||
+        !heap_can_allocate(destination->header.payer, ALLOC_PAGE_TABLE, new_tables))
+        return -BURSAR_E_OUT_OF_MEMORY;
+    return BURSAR_OK;
+}
+
+/* Take back the first `pages` pages a failed memory_map installed. */
+static void undo_map(struct task *destination, uint32_t destination_address, uint32_t pages)
+{
+    if (pages)
+        memory_unmap(destination, destination_address, pages);
+}
+
+int memory_map(struct task *source, uint32_t source_address, struct task *destination,
+               uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+{
+    int status = check_map(source, source_address, destination, destination_address, pages, rights, payer);
+
+    if (status != BURSAR_OK)
+        return status;
+    for (uint32_t i = 0; i < pages; i++) {
+        uint32_t from = source_address + i * MACHINE_PAGE_SIZE, to = destination_address + i * MACHINE_PAGE_SIZE;
+        struct mapdb_record *source_record = record_at(source, from), *record;
+        uint64_t physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
+
+        status = ensure_page_table(destination, to);
+        if (status == BURSAR_OK &&
+            mapdb_map(&authority, source_record, rights, payer, mapping_of(destination, to), &record) != MAPDB_OK)
+            status = -BURSAR_E_OUT_OF_MEMORY;
+        if (status != BURSAR_OK) {
+            if (shadow_of(destination, to))
+                release_table_if_empty(shadow_of(destination, to), to);
+            undo_map(destination, destination_address, i);
+            return status;
+        }
+        install_entry(destination, to, physical, rights & BURSAR_RIGHT_WRITE, record);
+    }
+    return BURSAR_OK;
+}
+
+int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
+{
+    int status = check_user_range(address, pages);
+
+    if (status != BURSAR_OK)
+        return status;
+    for (uint32_t i = 0; i < pages; i++) {
+        struct mapdb_record *record = record_at(task, address + i * MACHINE_PAGE_SIZE);
+        struct mapdb_cursor cursor;
+        if (!record)
+            continue;
+        mapdb_cursor_init(&cursor);
+        status = mapdb_delete_mapping(&authority, record, &cursor, 0xffffffffu);
+        while (status == MAPDB_MORE)
+            status = mapdb_continue(&authority, &cursor, 0xffffffffu);
+        KERNEL_ASSERT(status == MAPDB_OK);
+    }
+    return BURSAR_OK;
+}
+
+int memory_take_frame(struct memory *memory, uint32_t frame_index)
+{
+    struct frame *frame;
+
+    if (frame_index >= frame_table.frame_count)
+        return -BURSAR_E_BAD_FRAME;
+    frame = &frame_table.frames[frame_index];
+    if (frame->type != FRAME_BANK || frame->owner != memory)
+        return -BURSAR_E_BAD_FRAME;
+    if (!mapdb_root_is_empty(&frame->mappings))
+        return -BURSAR_E_BUSY;
+    return BURSAR_OK;
+}
+
+uint64_t memory_translate(struct task *task, uint32_t address, bool need_write)
+{
+    uint32_t *table;
+    uint32_t entry;
+
+    if (address >= MACHINE_USER_TOP || !task->page_directory)
+        return 0;
+    table = machine_page_table_of(task->page_directory, address);
+    if (!table)
+        return 0;
+    entry = *machine_pte_of(table, address);
+    if (!machine_pte_present(entry) || (need_write && !machine_pte_writable(entry)))
+        return 0;
+    return machine_pte_physical(entry);
+}
+
+/*
+ * Removing a table's last entry frees the table and its shadow, hence the
+ * re-read; a table that never held an entry is freed at the end.
+ */
+void memory_release_task(struct task *task)
+{
+    for (uint32_t d = 0; d < USER_DIRECTORY_ENTRIES; d++) {
+        for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++)
+            if (task->table_records[d][i])
+                memory_unmap(task, d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE, 1);
+        if (task->table_records[d])
+            release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);
+    }
+}

@@ -1,0 +1,45 @@
+/*
+ * memory.h — memory authority and user mappings.
+ *
+ * A memory object is a bank's authority over frames: the frames whose
+ * frame-table owner is that object. Each user mapping of a frame is a record
+ * in the frame's mapping tree; the record's "mapping" is the address of its
+ * slot in the page table's shadow, which names the page-table entry.
+ */
+#ifndef KERNEL_MEMORY_H
+#define KERNEL_MEMORY_H
+
+#include <stdint.h>
+
+#include "kernel/object.h"
+
+struct task;
+struct heap;
+
+struct memory {
+    struct object header;
+    uint32_t frames;               /* frames it holds (FRAME_BANK with owner == this) */
+};
+
+int memory_create(struct heap *payer, struct memory **out);
+
+/* Map a frame the memory object holds into `task` at `address` (the root mapping). */
+int memory_map_frame(struct task *task, struct memory *memory, uint32_t frame, uint32_t address,
+                     uint32_t rights);
+/* Map `pages` of the source task's pages into the destination (REVOCABLE COPY, records paid by `payer`). */
+int memory_map(struct task *source, uint32_t source_address, struct task *destination,
+               uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer);
+/* Remove the source's own mappings of these pages (and what was derived from them). */
+int memory_unmap(struct task *task, uint32_t address, uint32_t pages);
+/* Take a frame the memory object holds, for a heap donation: it must be unmapped. */
+int memory_take_frame(struct memory *memory, uint32_t frame);
+
+/* The physical page behind a user address in `task`, or 0 if not mapped. */
+uint64_t memory_translate(struct task *task, uint32_t address, bool need_write);
+
+/* mapdb calls this when a record's mapping is revoked. */
+void memory_mapping_removed(uintptr_t mapping);
+/* Remove every mapping and page table of a task (task destruction). */
+void memory_release_task(struct task *task);
+
+#endif /* KERNEL_MEMORY_H */

@@ -1,0 +1,35 @@
+/*
+ * object.c — the object header, and the size and alignment of everything the
+ * kernel allocates from heaps (the shapes kheap is told at start-up).
+ */
+#include "kernel/cspace.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/memory.h"
+#include "kernel/object.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+_Static_assert(sizeof(struct thread) <= 1024, "the TCB leaves most of its page to the kernel stack");
+
+void object_init(struct object *object, struct heap *payer, enum bursar_object_type type)
+{
+    mapdb_root_init(&object->capabilities, MAPDB_KIND_CAP, BURSAR_RIGHTS_ALL);
+    object->payer = payer;
+    object->type = (uint8_t)type;
+    object->dying = false;
+}
+
+struct allocation_shape shape_of(enum kernel_allocation kind)
+{
+    switch (kind) {
+    case ALLOC_TASK:     return (struct allocation_shape){ sizeof(struct task), 8 };
+    case ALLOC_THREAD:   return (struct allocation_shape){ THREAD_OBJECT_SIZE, THREAD_OBJECT_SIZE };
+    case ALLOC_ENDPOINT: return (struct allocation_shape){ sizeof(struct endpoint), 8 };
+    case ALLOC_REPLY:    return (struct allocation_shape){ sizeof(struct reply), 8 };
+    case ALLOC_HEAP:     return (struct allocation_shape){ sizeof(struct heap), 8 };
+    case ALLOC_MEMORY:   return (struct allocation_shape){ sizeof(struct memory), 8 };
+    case ALLOC_RECORD:   return (struct allocation_shape){ sizeof(struct mapdb_record), 8 };
+    default:             return (struct allocation_shape){ 4096, 4096 };   /* tables and shadows */
+    }
+}

@@ -1,0 +1,32 @@
+/*
+ * scheduler.h — fixed priorities, round robin within a priority, timer
+ * preemption, and the idle thread.
+ */
+#ifndef KERNEL_SCHEDULER_H
+#define KERNEL_SCHEDULER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct thread;
+
+void scheduler_init(void);
+void scheduler_make_ready(struct thread *thread);
+void scheduler_remove(struct thread *thread);
+/* Pick the thread to run and switch to it (may be the current one). */
+void schedule(void);
+/* Switch to `next` now, keeping the current thread ready if it is (L4 direct switch). */
+void scheduler_switch_to(struct thread *next);
+/* Clock tick from the timer: timeslices, timeouts. */
+void scheduler_tick(void);
+/* Start running threads; never returns. */
+void scheduler_start(void) __attribute__((noreturn));
+uint64_t scheduler_ticks(void);
+/* A thread that destroyed itself: free its page once we are off its stack. */
+void scheduler_free_after_switch(struct thread *thread);
+/* Run from a new thread's first return to user mode, like after any switch. */
+void scheduler_finish_switch(void);
+/* Would `thread` preempt the current thread right now? */
+bool scheduler_preempts(const struct thread *thread);
+
+#endif /* KERNEL_SCHEDULER_H */

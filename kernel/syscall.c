@@ -1,0 +1,81 @@
+/*
+ * syscall.c — from a trap in user mode to the right handler, and back.
+ * A user-mode exception (there is no exception IPC yet) ends the thread with
+ * one logged line; nothing else is affected.
+ */
+#include "bursar/errors.h"
+#include "bursar/syscall.h"
+#include "kernel/console.h"
+#include "kernel/scheduler.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/trap_handlers.h"
+
+static const syscall_handler handlers[SYS_COUNT] = {
+    [SYS_DEBUG_PUTS] = sys_debug_puts,   [SYS_DEBUG_DUMP] = sys_debug_dump,
+    [SYS_SEND] = sys_send,               [SYS_RECEIVE] = sys_receive,
+    [SYS_CALL] = sys_call,               [SYS_REPLY] = sys_reply,
+    [SYS_REPLY_WAIT] = sys_reply_wait,   [SYS_YIELD] = sys_yield,
+    [SYS_CREATE] = sys_create,           [SYS_DESTROY] = sys_destroy,
+    [SYS_CAP_COPY] = sys_cap_copy,       [SYS_CAP_DELETE] = sys_cap_delete,
+    [SYS_CAP_REVOKE] = sys_cap_revoke,   [SYS_CAP_INSPECT] = sys_cap_inspect,
+    [SYS_THREAD_CONFIGURE] = sys_thread_configure, [SYS_THREAD_START] = sys_thread_start,
+    [SYS_THREAD_EXIT] = sys_thread_exit, [SYS_FRAME_MAP] = sys_frame_map,
+    [SYS_MAP] = sys_map,                 [SYS_UNMAP] = sys_unmap,
+    [SYS_HEAP_DONATE] = sys_heap_donate, [SYS_HEAP_INFO] = sys_heap_info,
+    [SYS_SYSTEM_INFO] = sys_system_info,
+};
+_Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
+
+void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
+{
+    struct machine_registers registers;
+    uint32_t results[4] = { 0, 0, 0, 0 };
+    uint32_t number;
+    int status;
+
+    machine_frame_read(frame, &registers);
+    number = registers.number & BURSAR_SYSCALL_NUMBER_MASK;
+    if (number >= SYS_COUNT || !handlers[number])
+        status = -BURSAR_E_INVALID_SYSCALL;
+    else
+        status = handlers[number](caller, &registers, results);
+    if (status != SYSCALL_RESULT_WRITTEN)
+        machine_frame_write_result(frame, status, results);
+}
+
+static const char *exception_name(uint32_t vector)
+{
+    switch (vector) {
+    case 0: return "divide error";
+    case 3: return "breakpoint";
+    case 6: return "invalid opcode";
+    case 13: return "general protection fault";
+    case 14: return "page fault";
+    default: return "exception";
+    }
+}
+
+/* The caller may have exited, been destroyed, or blocked and come back. */
+static void leave_kernel(void)
+{
+    if (current_thread->state != THREAD_READY)
+        schedule();
+}
+
+void kernel_syscall(struct trap_frame *frame)
+{
+    syscall_dispatch(current_thread, frame);
+    leave_kernel();
+}
+
+void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
+{
+    struct thread *caller = current_thread;
+
+    kprintf("thread %u (task %u): %s (vector %u) at %08x, no handler\n", caller->id,
+            caller->task->id, exception_name(vector), vector, machine_frame_instruction(frame));
+    thread_kill(caller, "user exception with no exception handler");
+    leave_kernel();
+}

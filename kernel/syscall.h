@@ -1,0 +1,51 @@
+/*
+ * syscall.h — system-call dispatch. Every handler checks every argument
+ * before it changes anything (check-all-then-act) and returns 0 or
+ * -BURSAR_E_*; docs/abi.md lists which error each check gives.
+ */
+#ifndef KERNEL_SYSCALL_H
+#define KERNEL_SYSCALL_H
+
+#include <stdint.h>
+
+#include "kernel/machine.h"
+
+struct thread;
+
+/* A handler that already wrote the caller's result (IPC) returns this. */
+#define SYSCALL_RESULT_WRITTEN 1
+
+typedef int (*syscall_handler)(struct thread *caller, const struct machine_registers *registers,
+                               uint32_t results[4]);
+
+void syscall_dispatch(struct thread *caller, struct trap_frame *frame);
+
+/* The handlers, by file. */
+int sys_send(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_receive(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_call(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_reply(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_reply_wait(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_yield(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_create(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_destroy(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_cap_copy(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_cap_delete(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_cap_revoke(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_cap_inspect(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_thread_configure(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_thread_start(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_thread_exit(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_frame_map(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_map(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_unmap(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_heap_donate(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_heap_info(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_system_info(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_debug_puts(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_debug_dump(struct thread *, const struct machine_registers *, uint32_t[4]);
+
+/* Copy to/from a thread's UTCB (through its task's page tables). */
+int utcb_write_info(struct thread *thread, const void *data, uint32_t size);
+
+#endif /* KERNEL_SYSCALL_H */

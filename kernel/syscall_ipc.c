@@ -1,0 +1,178 @@
+/*
+ * syscall_ipc.c — the IPC system calls: decode the registers, check every
+ * capability and the message tag, then hand over to ipc.c.
+ */
+#include "bursar/errors.h"
+#include "bursar/message.h"
+#include "bursar/syscall.h"
+#include "kernel/ipc.h"
+#include "kernel/memory.h"
+#include "kernel/scheduler.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+struct ipc_arguments {
+    uint32_t capability, reply_capability;
+    uint32_t send_timeout, receive_timeout;
+    struct message message;
+};
+
+static struct ipc_arguments decode(const struct machine_registers *r)
+{
+    return (struct ipc_arguments){
+        .capability = r->argument[0] & BURSAR_CAP_INDEX_MASK,
+        .reply_capability = r->argument[0] >> BURSAR_REPLY_INDEX_SHIFT,
+        .send_timeout = (r->number >> BURSAR_SYSCALL_SEND_TIMEOUT_SHIFT) & 0xfffu,
+        .receive_timeout = (r->number >> BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT) & 0xfffu,
+        .message = { r->argument[1], 0, r->argument[2], r->argument[3] },
+    };
+}
+
+/* A message the sender may send: counts in range, its UTCB readable if used. */
+static int check_message(struct thread *sender, uint32_t tag)
+{
+    if (BURSAR_TAG_UNTYPED(tag) > BURSAR_MESSAGE_REGISTERS || BURSAR_TAG_TYPED(tag) != 0)
+        return -BURSAR_E_INVALID_MESSAGE;
+    if (BURSAR_TAG_UNTYPED(tag) > BURSAR_REGISTER_WORDS &&
+        (!sender->utcb_address || !memory_translate(sender->task, sender->utcb_address, false)))
+        return -BURSAR_E_NOT_MAPPED;
+    return BURSAR_OK;
+}
+
+static int send_common(struct thread *caller, const struct machine_registers *r, bool is_call)
+{
+    struct ipc_arguments a = decode(r);
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
+                                          BURSAR_RIGHT_WRITE, &error);
+
+    if (!slot)
+        return error;
+    error = check_message(caller, a.message.tag);
+    if (error != BURSAR_OK)
+        return error;
+    ipc_send(caller, (struct endpoint *)slot->object, slot->badge, &a.message, a.send_timeout, is_call,
+             a.receive_timeout);
+    return SYSCALL_RESULT_WRITTEN;
+}
+
+int sys_send(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    (void)results;
+    return send_common(caller, r, false);
+}
+
+int sys_call(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    (void)results;
+    return send_common(caller, r, true);
+}
+
+/* The endpoint to receive on and the (unbound) reply object, if one is named. */
+static int check_receive(struct thread *caller, const struct ipc_arguments *a, struct endpoint **endpoint,
+                         struct reply **reply)
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a->capability, BURSAR_OBJECT_ENDPOINT,
+                                          BURSAR_RIGHT_READ, &error);
+
+    if (!slot)
+        return error;
+    *endpoint = (struct endpoint *)slot->object;
+    *reply = NULL;
+    if (a->reply_capability == BURSAR_NO_CAPABILITY)
+        return BURSAR_OK;
+    slot = cspace_lookup(&caller->task->cspace, a->reply_capability, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
+                         &error);
+    if (!slot)
+        return error;
+    *reply = (struct reply *)slot->object;
+    return (*reply)->caller ? -BURSAR_E_BUSY : BURSAR_OK;
+}
+
+int sys_receive(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    struct ipc_arguments a = decode(r);
+    struct endpoint *endpoint = NULL;
+    struct reply *reply = NULL;
+    int error = check_receive(caller, &a, &endpoint, &reply);
+
+    (void)results;
+    if (error != BURSAR_OK)
+        return error;
+    ipc_receive(caller, endpoint, reply, a.receive_timeout);
+    return SYSCALL_RESULT_WRITTEN;
+}
+
+static int lookup_reply(struct thread *caller, uint32_t index, struct reply **reply)
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, index, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
+                                          &error);
+
+    *reply = slot ? (struct reply *)slot->object : NULL;
+    return slot ? BURSAR_OK : error;
+}
+
+int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    struct ipc_arguments a = decode(r);
+    struct reply *reply = NULL;
+    struct thread *woken;
+    int error = lookup_reply(caller, a.capability, &reply);
+
+    (void)results;
+    if (error == BURSAR_OK)
+        error = check_message(caller, a.message.tag);
+    if (error != BURSAR_OK)
+        return error;
+    woken = reply->caller;
+    error = ipc_reply(caller, reply, &a.message);
+    machine_frame_set_result(thread_frame(caller), error);
+    if (error == BURSAR_OK && scheduler_preempts(woken))
+        scheduler_switch_to(woken);
+    return SYSCALL_RESULT_WRITTEN;
+}
+
+/*
+ * Reply to the caller bound to the reply object (if any), then receive on
+ * the endpoint, binding the same reply object to the next caller. Both
+ * halves are checked before the reply goes out.
+ */
+int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    struct ipc_arguments a = decode(r);
+    struct endpoint *endpoint = NULL;
+    struct reply *reply = NULL;
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
+                                          BURSAR_RIGHT_READ, &error);
+
+    (void)results;
+    if (!slot)
+        return error;
+    endpoint = (struct endpoint *)slot->object;
+    if (a.reply_capability != BURSAR_NO_CAPABILITY)
+        error = lookup_reply(caller, a.reply_capability, &reply);
+    if (error == BURSAR_OK && reply && reply->caller)
+        error = check_message(caller, a.message.tag);
+    if (error != BURSAR_OK)
+        return error;
+    if (reply && reply->caller)
+        ipc_reply(caller, reply, &a.message);
+    ipc_receive(caller, endpoint, reply, a.receive_timeout);
+    return SYSCALL_RESULT_WRITTEN;
+}
+
+int sys_yield(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    (void)r;
+    (void)results;
+    caller->remaining = caller->timeslice;
+    scheduler_remove(caller);
+    scheduler_make_ready(caller);
+    machine_frame_set_result(thread_frame(caller), BURSAR_OK);
+    schedule();
+    return SYSCALL_RESULT_WRITTEN;
+}

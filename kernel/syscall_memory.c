@@ -1,0 +1,182 @@
+/*
+ * syscall_memory.c — mapping memory, funding heaps, reading the ledgers,
+ * and the debug console calls. Everything that touches user memory goes
+ * through the task's page tables (memory_translate), never through a user
+ * pointer, so a bad address is an error, not a kernel fault.
+ */
+#include "bursar/errors.h"
+#include "bursar/syscall.h"
+#include "bursar/utcb.h"
+#include "kernel/accounting.h"
+#include "kernel/console.h"
+#include "kernel/debug.h"
+#include "kernel/frame_table.h"
+#include "kernel/heap.h"
+#include "kernel/memory.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+#define PAGE_MASK (MACHINE_PAGE_SIZE - 1)
+#define MAP_RIGHTS (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
+
+static struct cspace *own_space(struct thread *caller)
+{
+    return &caller->task->cspace;
+}
+
+/* "address | rights" words: a page address with READ/WRITE in the low bits. */
+static int split_address_word(uint32_t word, uint32_t *address, uint32_t *rights)
+{
+    *address = word & ~PAGE_MASK;
+    *rights = word & PAGE_MASK;
+    return (*rights & ~MAP_RIGHTS) || !(*rights & BURSAR_RIGHT_READ) ? -BURSAR_E_INVALID_ARGUMENT : BURSAR_OK;
+}
+
+int sys_frame_map(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t address, rights;
+    struct cap_slot *memory = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_MEMORY,
+                                            BURSAR_RIGHT_CONTROL, &error);
+
+    (void)results;
+    if (!memory)
+        return error;
+    error = split_address_word(r->argument[2], &address, &rights);
+    if (error != BURSAR_OK)
+        return error;
+    return memory_map_frame(caller->task, (struct memory *)memory->object, r->argument[1], address, rights);
+}
+
+int sys_map(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t address, rights;
+    struct cap_slot *task = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_TASK,
+                                          BURSAR_RIGHT_CONTROL, &error);
+
+    (void)results;
+    if (!task)
+        return error;
+    error = split_address_word(r->argument[2], &address, &rights);
+    if (error != BURSAR_OK)
+        return error;
+    return memory_map(caller->task, r->argument[1], (struct task *)task->object, address, r->argument[3],
+                      rights, caller->task->header.payer);
+}
+
+int sys_unmap(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    (void)results;
+    return memory_unmap(caller->task, r->argument[0], r->argument[1]);
+}
+
+/* Every frame is checked before the first is donated: all or nothing. */
+int sys_heap_donate(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t first = r->argument[2], count = r->argument[3];
+    struct cap_slot *heap = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                          BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *memory = heap ? cspace_lookup(own_space(caller), r->argument[1], BURSAR_OBJECT_MEMORY,
+                                                   BURSAR_RIGHT_CONTROL, &error) : NULL;
+
+    (void)results;
+    if (!memory)
+        return error;
+    if (count == 0 || count > frame_table.frame_count || first > frame_table.frame_count - count)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    for (uint32_t f = first; f < first + count; f++) {
+        error = memory_take_frame((struct memory *)memory->object, f);
+        if (error != BURSAR_OK)
+            return error;
+    }
+    for (uint32_t f = first; f < first + count; f++) {
+        ((struct memory *)memory->object)->frames--;
+        KERNEL_ASSERT(heap_donate_frame((struct heap *)heap->object, f) == KHEAP_OK);
+    }
+    return BURSAR_OK;
+}
+
+static struct bursar_utcb *writable_utcb(struct thread *thread)
+{
+    uint64_t page;
+
+    if (!thread->utcb_address)
+        return NULL;
+    page = memory_translate(thread->task, thread->utcb_address & ~PAGE_MASK, true);
+    return page ? (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
+                                         (thread->utcb_address & PAGE_MASK)) : NULL;
+}
+
+int utcb_write_info(struct thread *thread, const void *data, uint32_t size)
+{
+    struct bursar_utcb *utcb = writable_utcb(thread);
+    const uint8_t *from = data;
+    uint8_t *to;
+
+    if (!utcb)
+        return -BURSAR_E_NOT_MAPPED;
+    to = (uint8_t *)utcb->info;
+    for (uint32_t i = 0; i < size; i++)
+        to[i] = from[i];
+    return BURSAR_OK;
+}
+
+int sys_heap_info(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                          BURSAR_RIGHT_READ, &error);
+    struct bursar_heap_info info = { 0 };
+
+    (void)results;
+    if (!slot)
+        return error;
+    heap_fill_info((struct heap *)slot->object, &info);
+    return utcb_write_info(caller, &info, sizeof info);
+}
+
+int sys_system_info(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    struct bursar_system_info info;
+
+    (void)r;
+    (void)results;
+    accounting_fill_info(&info);
+    return utcb_write_info(caller, &info, sizeof info);
+}
+
+/* Page by page through the caller's page tables. */
+int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    uint32_t address = r->argument[0], length = r->argument[1];
+
+    (void)results;
+    if (length > BURSAR_DEBUG_PUTS_MAX)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    if (address >= MACHINE_USER_TOP || MACHINE_USER_TOP - address < length)
+        return -BURSAR_E_INVALID_ADDRESS;
+    for (uint32_t at = address; at < address + length; at = (at & ~PAGE_MASK) + MACHINE_PAGE_SIZE)
+        if (!memory_translate(caller->task, at & ~PAGE_MASK, false))
+            return -BURSAR_E_NOT_MAPPED;
+    for (uint32_t i = 0; i < length; i++) {
+        uint32_t at = address + i;
+        const char *page = machine_physical_to_virtual(memory_translate(caller->task, at & ~PAGE_MASK, false));
+        kprintf("%c", page[at & PAGE_MASK]);
+    }
+    return BURSAR_OK;
+}
+
+int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    (void)caller;
+    (void)results;
+    if (r->argument[0] == BURSAR_DUMP_CHECK)
+        return accounting_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
+    if (r->argument[0] > BURSAR_DUMP_HEAPS)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    debug_dump(r->argument[0]);
+    return BURSAR_OK;
+}

@@ -1,0 +1,206 @@
+/*
+ * syscall_objects.c — creating and destroying objects, and the capability
+ * operations on the caller's own capability space.
+ */
+#include "bursar/errors.h"
+#include "bursar/syscall.h"
+#include "kernel/console.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/memory.h"
+#include "kernel/scheduler.h"
+#include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+static struct cspace *own_space(struct thread *caller)
+{
+    return &caller->task->cspace;
+}
+
+/* Create the object; on success *object is its header. Nothing changes on failure. */
+static int create_object(struct thread *caller, struct heap *heap, uint32_t type, uint32_t argument,
+                         struct object **object)
+{
+    int error = BURSAR_OK;
+
+    switch (type) {
+    case BURSAR_OBJECT_ENDPOINT:
+        if (argument)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        return endpoint_create(heap, (struct endpoint **)object);
+    case BURSAR_OBJECT_REPLY:
+        if (argument)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        return reply_create(heap, (struct reply **)object);
+    case BURSAR_OBJECT_TASK:
+        return task_create(heap, argument, (struct task **)object);
+    case BURSAR_OBJECT_THREAD: {
+        struct cap_slot *task = cspace_lookup(own_space(caller), argument, BURSAR_OBJECT_TASK,
+                                              BURSAR_RIGHT_CONTROL, &error);
+        if (!task)
+            return error;
+        return thread_create(heap, (struct task *)task->object, (struct thread **)object);
+    }
+    case BURSAR_OBJECT_HEAP:
+        if (argument)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        *object = (struct object *)heap_create(heap);
+        return *object ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+    default:
+        return -BURSAR_E_INVALID_ARGUMENT;      /* NONE, MEMORY (banks only come from boot), unknown */
+    }
+}
+
+int sys_create(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *heap_slot, *destination;
+    struct object *object;
+
+    (void)results;
+    heap_slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP, BURSAR_RIGHT_CONTROL, &error);
+    if (!heap_slot)
+        return error;
+    destination = cspace_empty_slot(own_space(caller), r->argument[2], &error);
+    if (!destination)
+        return error;
+    error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], &object);
+    if (error != BURSAR_OK)
+        return error;
+    cap_install_root(destination, object);
+    return BURSAR_OK;
+}
+
+static bool heap_is_empty(const struct heap *heap)
+{
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        if (heap->kheap.stats.by_type[kind].live)
+            return false;
+    return true;
+}
+
+static void destroy_task(struct task *task)
+{
+    struct thread *thread = threads_first();
+
+    while (thread) {
+        struct thread *next = thread->next_thread;
+        if (thread->task == task) {
+            thread->header.dying = true;
+            cap_revoke_all(&thread->header);
+            thread_destroy(thread);
+            next = threads_first();      /* the list changed under us */
+        }
+        thread = next;
+    }
+    task_destroy(task);
+}
+
+/* Destroy: every capability to the object goes first, then the object. */
+int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_NONE,
+                                          BURSAR_RIGHT_CONTROL, &error);
+    struct object *object;
+
+    (void)results;
+    if (!slot)
+        return error;
+    object = slot->object;
+    if (object->type == BURSAR_OBJECT_MEMORY || object == &boot_heap.header)
+        return -BURSAR_E_BUSY;                   /* boot authority is for good */
+    if (object->type == BURSAR_OBJECT_HEAP && !heap_is_empty((struct heap *)object))
+        return -BURSAR_E_BUSY;                   /* reclaim first */
+    object->dying = true;
+    cap_revoke_all(object);
+    switch (object->type) {
+    case BURSAR_OBJECT_ENDPOINT: endpoint_destroy((struct endpoint *)object); break;
+    case BURSAR_OBJECT_REPLY:    reply_destroy((struct reply *)object); break;
+    case BURSAR_OBJECT_THREAD:   thread_destroy((struct thread *)object); break;
+    case BURSAR_OBJECT_TASK:     destroy_task((struct task *)object); break;
+    case BURSAR_OBJECT_HEAP:     heap_destroy((struct heap *)object); break;
+    default: panic("destroy: object type %u", object->type);
+    }
+    return BURSAR_OK;
+}
+
+/* The destination slot of SYS_CAP_COPY: in the caller's space or in a task it controls. */
+static struct cap_slot *copy_destination(struct thread *caller, uint32_t word, struct task **task, int *error)
+{
+    uint32_t task_index = word >> 16;
+
+    *task = caller->task;
+    if (task_index != BURSAR_OWN_TASK) {
+        struct cap_slot *slot = cspace_lookup(own_space(caller), task_index, BURSAR_OBJECT_TASK,
+                                              BURSAR_RIGHT_CONTROL, error);
+        if (!slot)
+            return NULL;
+        *task = (struct task *)slot->object;
+    }
+    return cspace_empty_slot(&(*task)->cspace, word & 0xffffu, error);
+}
+
+int sys_cap_copy(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t rights = r->argument[2] & 0xffu, mode = r->argument[2] >> BURSAR_TRANSFER_MODE_SHIFT;
+    struct cap_slot *source = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_NONE, 0, &error);
+    struct cap_slot *destination;
+    struct task *task;
+
+    (void)results;
+    if (!source)
+        return error;
+    destination = copy_destination(caller, r->argument[1], &task, &error);
+    if (!destination)
+        return error;
+    if (rights & ~BURSAR_RIGHTS_ALL || mode > BURSAR_GRANT || destination == source)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    if ((rights & source->holder.rights) != rights)
+        return -BURSAR_E_NO_RIGHTS;
+    if (task != caller->task && !(source->holder.rights & BURSAR_RIGHT_GRANT))
+        return -BURSAR_E_NO_RIGHTS;              /* passing it on needs GRANT */
+    switch (mode) {
+    case BURSAR_COPY:
+        return cap_copy(source, destination, rights, r->argument[3]);
+    case BURSAR_REVOCABLE_COPY:
+        return cap_revocable_copy(source, destination, rights, r->argument[3], caller->task->header.payer);
+    default:
+        return cap_grant(source, destination, rights, r->argument[3]);
+    }
+}
+
+int sys_cap_delete(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_NONE, 0, &error);
+
+    (void)results;
+    return slot ? cap_delete(slot) : error;
+}
+
+int sys_cap_revoke(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_NONE, 0, &error);
+
+    (void)results;
+    return slot ? cap_revoke(slot) : error;
+}
+
+/* Reports an empty or revoked slot as type NONE rather than as an error. */
+int sys_cap_inspect(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_slot(own_space(caller), r->argument[0], &error);
+
+    if (!slot)
+        return error;
+    results[0] = slot->object ? slot->type : BURSAR_OBJECT_NONE;
+    results[1] = slot->object ? slot->holder.rights : 0;
+    results[2] = slot->object ? slot->badge : 0;
+    results[3] = slot->holder.state == MAPDB_HOLDER_REVOKED;
+    return BURSAR_OK;
+}

@@ -1,0 +1,90 @@
+/*
+ * task.c — creating and destroying tasks. A task's page directory, its
+ * table of shadows and its capability-table pages all come from the heap
+ * that pays for the task; a creation that cannot be paid for in full changes
+ * nothing.
+ */
+#include "bursar/errors.h"
+#include "kernel/console.h"
+#include "kernel/heap.h"
+#include "kernel/machine.h"
+#include "kernel/memory.h"
+#include "kernel/task.h"
+
+static struct task *all_tasks;
+static uint32_t next_task_id;
+
+struct task *tasks_first(void) { return all_tasks; }
+
+uint32_t tasks_count(void)
+{
+    uint32_t count = 0;
+
+    for (struct task *t = all_tasks; t; t = t->next_task)
+        count++;
+    return count;
+}
+
+int task_create(struct heap *payer, uint32_t slots, struct task **out)
+{
+    uint32_t table_pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
+    struct task *task;
+    int status;
+
+    if (slots == 0 || slots > CSPACE_MAX_SLOTS)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    /* Everything at once or nothing: the task, its directory, the shadow table, the cspace. */
+    if (!heap_can_allocate(payer, ALLOC_TASK, 1) || !heap_can_allocate(payer, ALLOC_PAGE_DIRECTORY, 1 + 1 + table_pages))
+        return -BURSAR_E_OUT_OF_MEMORY;
+    task = heap_allocate(payer, ALLOC_TASK);
+    task->page_directory = heap_allocate(payer, ALLOC_PAGE_DIRECTORY);
+    task->table_records = heap_allocate(payer, ALLOC_SHADOW);
+    if (!task->page_directory || !task->table_records) {
+        if (task->page_directory)
+            heap_free(task->page_directory);
+        if (task->table_records)
+            heap_free(task->table_records);
+        heap_free(task);
+        return -BURSAR_E_OUT_OF_MEMORY;
+    }
+    status = cspace_init(&task->cspace, payer, slots);
+    if (status != BURSAR_OK) {
+        heap_free(task->page_directory);
+        heap_free(task->table_records);
+        heap_free(task);
+        return status;
+    }
+    object_init(&task->header, payer, BURSAR_OBJECT_TASK);
+    machine_address_space_init(task->page_directory);
+    for (uint32_t i = 0; i < 1024; i++)
+        task->table_records[i] = NULL;
+    task->threads = 0;
+    task->id = next_task_id++;
+    task->next_task = all_tasks;
+    all_tasks = task;
+    *out = task;
+    return BURSAR_OK;
+}
+
+static void unlink_task(struct task *task)
+{
+    for (struct task **link = &all_tasks; *link; link = &(*link)->next_task)
+        if (*link == task) {
+            *link = task->next_task;
+            return;
+        }
+}
+
+/* The caller has destroyed the task's threads and revoked every capability to it. */
+void task_destroy(struct task *task)
+{
+    KERNEL_ASSERT(task->threads == 0);
+    cspace_destroy(&task->cspace);
+    memory_release_task(task);
+    if (machine_current_page_directory() == task->page_directory)
+        machine_address_space_activate_kernel();
+    unlink_task(task);
+    heap_free(task->page_directory);
+    heap_free(task->table_records);
+    heap_free(task);
+}

@@ -1,0 +1,26 @@
+/*
+ * task.h — a task: an address space (page directory + page tables, with a
+ * shadow recording which mapping record owns each entry) and a capability
+ * space. Everything a task holds is paid by the heap named at creation.
+ */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+
+#include "kernel/cspace.h"
+
+struct task {
+    struct object header;
+    struct cspace cspace;
+    uint32_t *page_directory;              /* ALLOC_PAGE_DIRECTORY */
+    struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
+    uint32_t threads;                      /* live threads in this task */
+    uint32_t id;
+    struct task *next_task;                /* every task, for the debug listing */
+};
+
+int task_create(struct heap *payer, uint32_t slots, struct task **out);
+void task_destroy(struct task *task);
+struct task *tasks_first(void);
+uint32_t tasks_count(void);
+
+#endif /* KERNEL_TASK_H */

@@ -1,0 +1,118 @@
+/*
+ * thread.c — creating, starting, killing and destroying threads. A thread is
+ * one page from the creator's heap: the TCB at the bottom, its kernel stack
+ * above it.
+ */
+#include "bursar/errors.h"
+#include "kernel/console.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/machine.h"
+#include "kernel/root_task.h"
+#include "bursar/test_protocol.h"
+#include "kernel/scheduler.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+struct thread *current_thread;
+static struct thread *all_threads;
+static uint32_t next_thread_id;
+
+static const char *const state_names[] = {
+    [THREAD_INACTIVE] = "inactive", [THREAD_READY] = "ready", [THREAD_SENDING] = "sending",
+    [THREAD_RECEIVING] = "receiving", [THREAD_WAITING_REPLY] = "waiting for reply",
+    [THREAD_DEAD] = "dead",
+};
+
+const char *thread_state_name(enum thread_state state)
+{
+    return state <= THREAD_DEAD ? state_names[state] : "?";
+}
+
+struct thread *threads_first(void) { return all_threads; }
+
+uint32_t threads_count(void)
+{
+    uint32_t count = 0;
+
+    for (struct thread *t = all_threads; t; t = t->next_thread)
+        count++;
+    return count;
+}
+
+int thread_create(struct heap *payer, struct task *task, struct thread **out)
+{
+    struct thread *thread = heap_allocate(payer, ALLOC_THREAD);
+
+    if (!thread)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *thread = (struct thread){ 0 };
+    object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
+    thread->task = task;
+    thread->state = THREAD_INACTIVE;
+    thread->priority = THREAD_DEFAULT_PRIORITY;
+    thread->timeslice = thread->remaining = THREAD_DEFAULT_TIMESLICE;
+    thread->id = next_thread_id++;
+    thread->next_thread = all_threads;
+    all_threads = thread;
+    task->threads++;
+    *out = thread;
+    return BURSAR_OK;
+}
+
+struct trap_frame *thread_frame(struct thread *thread)
+{
+    return machine_thread_frame(thread_stack_top(thread));
+}
+
+void thread_start(struct thread *thread, uint32_t ip, uint32_t sp)
+{
+    thread->saved_stack = machine_thread_stack_init(thread_stack_top(thread), ip, sp);
+    scheduler_make_ready(thread);
+}
+
+/* Out of every queue and binding; the thread never runs again. */
+void thread_kill(struct thread *thread, const char *why)
+{
+    if (thread_is_root(thread)) {
+        kprintf("root task %s; powering off\n", why ? "died" : "finished");
+        machine_exit(why ? BURSAR_EXIT_FAILURE : BURSAR_EXIT_SUCCESS);
+    }
+    if (why)
+        kprintf("thread %u (task %u) killed: %s\n", thread->id, thread->task ? thread->task->id : 0, why);
+    if (thread->state == THREAD_READY)
+        scheduler_remove(thread);
+    else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD)
+        ipc_cancel(thread, -BURSAR_E_DESTROYED);
+    if (thread->state == THREAD_READY)   /* ipc_cancel made it ready again */
+        scheduler_remove(thread);
+    thread->state = THREAD_DEAD;
+}
+
+static void unlink_thread(struct thread *thread)
+{
+    for (struct thread **link = &all_threads; *link; link = &(*link)->next_thread)
+        if (*link == thread) {
+            *link = thread->next_thread;
+            return;
+        }
+}
+
+/*
+ * The capabilities to it are already revoked. A thread destroying itself is
+ * freed by the scheduler once it has switched off its stack.
+ */
+void thread_destroy(struct thread *thread)
+{
+    thread_kill(thread, NULL);
+    if (thread->pager.object)
+        cap_delete(&thread->pager);
+    if (thread->exception_handler.object)
+        cap_delete(&thread->exception_handler);
+    unlink_thread(thread);
+    thread->task->threads--;
+    if (thread == current_thread)
+        scheduler_free_after_switch(thread);
+    else
+        heap_free(thread);
+}

@@ -1,0 +1,71 @@
+/*
+ * thread.h — threads: a TCB and its kernel stack in one page from the
+ * creator's heap. The TCB sits at the bottom of the page and the stack grows
+ * down from the top, where the user frame lives while the thread is in the
+ * kernel or not running.
+ */
+#ifndef KERNEL_THREAD_H
+#define KERNEL_THREAD_H
+
+#include "kernel/cspace.h"
+
+struct task;
+struct endpoint;
+struct reply;
+struct trap_frame;
+
+enum thread_state {
+    THREAD_INACTIVE = 0,     /* created, not started */
+    THREAD_READY,            /* runnable (or running) */
+    THREAD_SENDING,          /* blocked in an endpoint's send queue */
+    THREAD_RECEIVING,        /* blocked in an endpoint's receive queue */
+    THREAD_WAITING_REPLY,    /* called; a reply object is bound to it */
+    THREAD_DEAD,             /* exited or killed; waiting to be destroyed */
+};
+
+struct thread {
+    struct object header;
+    struct task *task;
+    uint32_t saved_stack;            /* kernel esp while switched out */
+    uint8_t state;                   /* enum thread_state */
+    uint8_t priority;
+    bool is_call;                    /* SENDING: wants a reply */
+    bool idle;                       /* the idle thread */
+    uint32_t timeslice, remaining;   /* timer ticks */
+    struct thread *queue_next, *queue_prev;   /* ready queue or endpoint queue */
+    struct endpoint *blocked_on;     /* SENDING / RECEIVING */
+    struct reply *reply_waiting;     /* WAITING_REPLY: the reply object bound to us */
+    struct reply *receive_reply;     /* RECEIVING: the reply object to bind to a caller */
+    uint32_t send_badge;             /* SENDING: badge of the capability used */
+    uint32_t reply_timeout;          /* SENDING a call: receive-phase timeout code */
+    uint64_t wake_tick;              /* 0: no timeout */
+    struct thread *timeout_next, *timeout_prev;
+    uint32_t utcb_address;           /* user address, 0 when none */
+    struct cap_slot pager;           /* endpoints for page faults and exceptions */
+    struct cap_slot exception_handler;
+    struct thread *next_thread;      /* every thread, for the debug listing */
+    uint32_t id;
+};
+
+#define THREAD_OBJECT_SIZE 4096u
+#define THREAD_DEFAULT_PRIORITY 100
+#define THREAD_DEFAULT_TIMESLICE 2
+
+static inline void *thread_stack_top(struct thread *thread)
+{
+    return (uint8_t *)thread + THREAD_OBJECT_SIZE;
+}
+
+extern struct thread *current_thread;
+
+int thread_create(struct heap *payer, struct task *task, struct thread **out);
+void thread_destroy(struct thread *thread);
+void thread_start(struct thread *thread, uint32_t ip, uint32_t sp);
+struct trap_frame *thread_frame(struct thread *thread);
+/* End the thread: out of every queue, never scheduled again. */
+void thread_kill(struct thread *thread, const char *why);
+struct thread *threads_first(void);
+uint32_t threads_count(void);
+const char *thread_state_name(enum thread_state state);
+
+#endif /* KERNEL_THREAD_H */
