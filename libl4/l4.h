@@ -134,10 +134,24 @@ static inline int l4_destroy(unsigned capability)
     return l4_sysenter(SYS_DESTROY, capability, 0, 0, 0);
 }
 
-/* A COPY of `source` into the empty `destination`, with fewer rights and a badge if wanted. */
+/*
+ * Puts a capability derived from `source` into the empty slot `destination`
+ * of `task` (BURSAR_OWN_TASK: the caller's own space), with `rights` (at
+ * most the source's), by `mode` (enum bursar_transfer_mode), with `badge`
+ * (0: keep the source's).
+ */
+static inline int l4_cap_transfer(unsigned source, unsigned task, unsigned destination, unsigned rights,
+                                  enum bursar_transfer_mode mode, uint32_t badge)
+{
+    return l4_sysenter(SYS_CAP_COPY, source,
+                       (destination & BURSAR_CAP_INDEX_MASK) | (task & BURSAR_CAP_INDEX_MASK) << 16,
+                       rights | (uint32_t)mode << BURSAR_TRANSFER_MODE_SHIFT, badge);
+}
+
+/* The common case: a COPY within the own space. */
 static inline int l4_cap_copy(unsigned source, unsigned destination, unsigned rights, uint32_t badge)
 {
-    return l4_sysenter(SYS_CAP_COPY, source, destination, rights, badge);
+    return l4_cap_transfer(source, BURSAR_OWN_TASK, destination, rights, BURSAR_COPY, badge);
 }
 
 static inline int l4_cap_delete(unsigned slot)
