@@ -1,9 +1,10 @@
 /*
  * libl4_test.c — a root task that tests libl4 against the real kernel:
  * the %gs UTCB accessors, the register-level IPC calls, long messages
- * through struct l4_msg, thread spawning, capability inspection and the
- * system information call. Each test creates what it needs in the free
- * slots and destroys it again, so the tests do not depend on each other.
+ * through struct l4_msg, thread spawning, badged copies, capability
+ * inspection and the system information call. Each test creates what it
+ * needs in the free slots and destroys it again, so the tests do not depend
+ * on each other; after every test the kernel's own accounting check runs.
  */
 #include "libl4/l4.h"
 #include "libl4/message.h"
@@ -15,6 +16,7 @@ enum {
     ENDPOINT = BURSAR_SLOT_FIRST_FREE,
     REPLY,
     SERVER_THREAD,
+    BADGED_ENDPOINT,
 };
 
 #define ECHO_LABEL 0x42
@@ -162,8 +164,68 @@ USER_TEST(7, a_full_message_refuses_another_word)
     TEST_CHECK_EQUAL(l4_msg_label(&m), 1, "label");
 }
 
+struct sender_work {
+    unsigned endpoint;
+    uint32_t marker;
+};
+
+/* Leaves a mark where its argument says, then sends one message. */
+static void sender(void *argument)
+{
+    struct sender_work *work = argument;
+
+    work->marker = 0xfeedu;
+    l4_send(work->endpoint, BURSAR_TAG(ECHO_LABEL, 1, 0), 7, 0, BURSAR_TIMEOUT_MS(1000));
+}
+
+USER_TEST(8, spawned_thread_gets_its_argument_and_sends_with_a_badge)
+{
+    static struct sender_work work = { BADGED_ENDPOINT, 0 };
+    struct l4_thread_spec spec = {
+        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = SERVER_THREAD,
+        .stack = server_stack, .stack_size = sizeof server_stack,
+        .utcb = (uintptr_t)&server_utcb, .priority = SERVER_PRIORITY,
+        .entry = sender, .argument = &work,
+    };
+    struct l4_cap_info cap = { 0 };
+    uint32_t badge = 0, tag = 0, mr0 = 0;
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0);
+
+    if (error == 0)
+        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, REPLY, 0);
+    if (error == 0)
+        error = l4_cap_copy(ENDPOINT, BADGED_ENDPOINT, BURSAR_RIGHT_WRITE, 0x77);
+    if (error == 0)
+        error = l4_cap_inspect(BADGED_ENDPOINT, &cap);
+    if (error == 0)
+        error = l4_thread_spawn(&spec);
+    if (error == 0)
+        error = l4_receive(ENDPOINT, REPLY, &badge, &tag, &mr0, 0, BURSAR_TIMEOUT_MS(1000));
+    l4_destroy(SERVER_THREAD);
+    l4_cap_delete(SERVER_THREAD);
+    l4_cap_delete(BADGED_ENDPOINT);
+    l4_destroy(REPLY);
+    l4_cap_delete(REPLY);
+    l4_destroy(ENDPOINT);
+    l4_cap_delete(ENDPOINT);
+    TEST_CHECK_EQUAL(error, 0, "set up, spawn and receive");
+    TEST_CHECK_EQUAL(cap.rights, BURSAR_RIGHT_WRITE, "rights of the copy");
+    TEST_CHECK_EQUAL(cap.badge, 0x77, "badge of the copy");
+    TEST_CHECK_EQUAL(work.marker, 0xfeedu, "the thread's mark");
+    TEST_CHECK_EQUAL(badge, 0x77, "badge seen by the receiver");
+    TEST_CHECK_EQUAL(BURSAR_TAG_LABEL(tag), ECHO_LABEL, "label");
+    TEST_CHECK_EQUAL(mr0, 7, "MR0");
+}
+
+/* Runs after every test: whatever a test did, the kernel's books must balance. */
+static void check_kernel_accounting(struct test_result *result)
+{
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "kernel accounting check after the test");
+}
+
 int main(const struct bursar_boot_info *boot_info)
 {
     (void)boot_info;
+    user_test_after = check_kernel_accounting;
     return user_tests_run_all() ? 0 : 1;
 }
