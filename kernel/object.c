@@ -11,6 +11,16 @@
 #include "kernel/thread.h"
 
 _Static_assert(sizeof(struct thread) <= 1024, "the TCB leaves most of its page to the kernel stack");
+/* SYS_HEAP_INFO reports by allocation kind; the ABI numbers them (bursar/objects.h). */
+#define SAME_KIND(kernel, abi) ((int)(kernel) == (int)(abi))
+_Static_assert(SAME_KIND(ALLOC_TASK, BURSAR_HEAP_TASK) && SAME_KIND(ALLOC_THREAD, BURSAR_HEAP_THREAD) &&
+               SAME_KIND(ALLOC_ENDPOINT, BURSAR_HEAP_ENDPOINT) && SAME_KIND(ALLOC_REPLY, BURSAR_HEAP_REPLY) &&
+               SAME_KIND(ALLOC_HEAP, BURSAR_HEAP_HEAP) && SAME_KIND(ALLOC_MEMORY, BURSAR_HEAP_MEMORY) &&
+               SAME_KIND(ALLOC_PAGE_DIRECTORY, BURSAR_HEAP_PAGE_DIRECTORY) &&
+               SAME_KIND(ALLOC_PAGE_TABLE, BURSAR_HEAP_PAGE_TABLE) && SAME_KIND(ALLOC_SHADOW, BURSAR_HEAP_SHADOW) &&
+               SAME_KIND(ALLOC_CAPABILITY_TABLE, BURSAR_HEAP_CAPABILITY_TABLE) &&
+               SAME_KIND(ALLOC_RECORD, BURSAR_HEAP_RECORD) && SAME_KIND(ALLOC_KIND_COUNT, BURSAR_HEAP_KIND_COUNT),
+               "heap kinds are ABI");
 
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type)
 {

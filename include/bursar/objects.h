@@ -37,6 +37,26 @@ enum bursar_thread_setting {
 #define BURSAR_PRIORITY_MAX 255
 #define BURSAR_NO_CAPABILITY 0xffffu
 
+/*
+ * What the kernel allocates from heaps: the index of live_by_type in
+ * struct bursar_heap_info. Not the object types above: a task, for one,
+ * also costs a page directory, a shadow page and capability-table pages.
+ */
+enum bursar_heap_kind {
+    BURSAR_HEAP_TASK = 0,
+    BURSAR_HEAP_THREAD = 1,              /* TCB and kernel stack, one page */
+    BURSAR_HEAP_ENDPOINT = 2,
+    BURSAR_HEAP_REPLY = 3,
+    BURSAR_HEAP_HEAP = 4,
+    BURSAR_HEAP_MEMORY = 5,
+    BURSAR_HEAP_PAGE_DIRECTORY = 6,
+    BURSAR_HEAP_PAGE_TABLE = 7,
+    BURSAR_HEAP_SHADOW = 8,              /* the mapping records of one page table or directory */
+    BURSAR_HEAP_CAPABILITY_TABLE = 9,    /* 128 capability slots */
+    BURSAR_HEAP_RECORD = 10,             /* a mapping-database record (revocable copy, mapping) */
+    BURSAR_HEAP_KIND_COUNT
+};
+
 /* Written to the UTCB info area by SYS_HEAP_INFO. */
 struct bursar_heap_info {
     uint32_t pages_held;
@@ -44,7 +64,7 @@ struct bursar_heap_info {
     uint32_t pages_donated;
     uint32_t pages_reclaimed;
     uint32_t faults;
-    uint32_t live_by_type[16];           /* kernel object types, see docs/abi.md */
+    uint32_t live_by_type[16];           /* live allocations, by enum bursar_heap_kind */
 };
 
 /* Written to the UTCB info area by SYS_SYSTEM_INFO: the accounting identity. */
@@ -56,6 +76,9 @@ struct bursar_system_info {
     uint32_t tsc_khz;                    /* TSC ticks per millisecond */
     uint32_t timer_hz;
     uint32_t heaps, tasks, threads;      /* live objects, system-wide */
+    uint32_t kernel_entries;             /* system calls, exceptions, interrupts since boot */
+    uint32_t address_space_switches;     /* page-directory (CR3) loads since boot */
+    uint32_t fast_path_ipcs;             /* calls and reply-waits the IPC fast path completed */
 };
 
 #endif /* BURSAR_OBJECTS_H */
