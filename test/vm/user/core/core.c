@@ -1,0 +1,212 @@
+/*
+ * core.c — the shared helpers of the kernel-core tests (core.h). Nothing
+ * here is clever: slots, threads, frames and scratch pages are handed out
+ * by counters that the after-test hook resets once it has destroyed and
+ * unmapped everything the test made.
+ */
+#include "core.h"
+
+#include "libl4/printf.h"
+#include "libl4/string.h"
+#include "libl4/thread.h"
+
+const struct bursar_boot_info *core_boot;
+
+static unsigned next_slot;
+static unsigned next_thread;
+static unsigned next_scratch;
+/* Where the frame allocator stands: a free range and a frame within it. */
+static unsigned frame_range, frame_offset;
+
+static char thread_stacks[CORE_MAX_THREADS][4096] __attribute__((aligned(16)));
+static struct bursar_utcb thread_utcbs[CORE_MAX_THREADS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
+
+/* What every test must leave behind. */
+static struct bursar_heap_info boot_heap_baseline;
+static struct bursar_system_info system_baseline;
+
+unsigned core_slot(void)
+{
+    return CORE_FIRST_SLOT + next_slot++;
+}
+
+int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priority, uintptr_t utcb,
+                         unsigned *slot)
+{
+    struct l4_thread_spec spec = {
+        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = core_slot(),
+        .stack = thread_stacks[next_thread], .stack_size = sizeof thread_stacks[0],
+        .utcb = utcb, .priority = priority, .entry = entry, .argument = argument,
+    };
+
+    if (next_thread >= CORE_MAX_THREADS)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    next_thread++;
+    *slot = spec.slot;
+    return l4_thread_spawn(&spec);
+}
+
+int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot)
+{
+    uintptr_t utcb = (uintptr_t)&thread_utcbs[next_thread < CORE_MAX_THREADS ? next_thread : 0];
+
+    return core_spawn_with_utcb(entry, argument, priority, utcb, slot);
+}
+
+void core_sleep_ms(unsigned ms)
+{
+    l4_receive(CORE_SLEEP_ENDPOINT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(ms));
+}
+
+uint64_t core_tsc(void)
+{
+    uint32_t low, high;
+
+    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+    return (uint64_t)high << 32 | low;
+}
+
+uint32_t core_elapsed_ms(uint64_t since)
+{
+    return (uint32_t)((core_tsc() - since) / core_boot->tsc_khz);
+}
+
+uint32_t core_frame(void)
+{
+    while (frame_range < core_boot->range_count) {
+        const struct bursar_frame_range *range = &core_boot->free_ranges[frame_range];
+        if (frame_offset < range->frames)
+            return range->first_frame + frame_offset++;
+        frame_range++;
+        frame_offset = 0;
+    }
+    return 0;
+}
+
+uintptr_t core_scratch_page(void)
+{
+    return CORE_SCRATCH_BASE + 4096u * (next_scratch < CORE_SCRATCH_PAGES ? next_scratch++ : 0);
+}
+
+int core_map_fresh_page(uintptr_t *address, uint32_t *frame)
+{
+    *frame = core_frame();
+    *address = core_scratch_page();
+    return l4_frame_map(BURSAR_SLOT_MEMORY, *frame, *address, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
+}
+
+int core_heap_create(unsigned slot, unsigned frames)
+{
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, slot, 0);
+
+    /* Frames come one at a time: the free ranges need not be contiguous. */
+    for (unsigned i = 0; i < frames && error == 0; i++)
+        error = l4_heap_donate(slot, BURSAR_SLOT_MEMORY, core_frame(), 1);
+    return error;
+}
+
+int core_inspect(unsigned slot, struct l4_cap_info *info, bool *revoked)
+{
+    struct l4_words w = { slot, 0, 0, 0 };
+    int error = l4_sysenter_words(SYS_CAP_INSPECT, &w);
+
+    if (error == 0) {
+        info->type = w.ebx;
+        info->rights = w.esi;
+        info->badge = w.edi;
+        *revoked = w.ebp != 0;
+    }
+    return error;
+}
+
+void core_snapshot_take(struct core_snapshot *snapshot)
+{
+    memset(snapshot, 0, sizeof *snapshot);
+    l4_system_info(&snapshot->system);
+    l4_heap_info(BURSAR_SLOT_HEAP, &snapshot->boot_heap);
+    for (unsigned i = 0; i < CORE_FIRST_SLOT + CORE_SLOT_COUNT; i++)
+        l4_cap_inspect(i, &snapshot->slots[i]);
+}
+
+int core_snapshot_compare(const struct core_snapshot *a, const struct core_snapshot *b)
+{
+    if (memcmp(&a->system, &b->system, sizeof a->system) != 0)
+        return -1;
+    if (memcmp(&a->boot_heap, &b->boot_heap, sizeof a->boot_heap) != 0)
+        return -2;
+    for (unsigned i = 0; i < CORE_FIRST_SLOT + CORE_SLOT_COUNT; i++)
+        if (memcmp(&a->slots[i], &b->slots[i], sizeof a->slots[i]) != 0)
+            return 1 + (int)i;
+    return 0;
+}
+
+/* ---- after every test ---- */
+
+/* Destroys (where the slot may) and deletes every capability of `type` in the per-test slots. */
+static void empty_slots_of_type(uint32_t type)
+{
+    for (unsigned slot = CORE_FIRST_SLOT; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++) {
+        struct l4_cap_info cap;
+        if (l4_cap_inspect(slot, &cap) != 0 || cap.type != type)
+            continue;
+        if (cap.rights & BURSAR_RIGHT_CONTROL)
+            l4_destroy(slot);
+        l4_cap_delete(slot);
+    }
+}
+
+/*
+ * Threads first (so nothing runs on into the teardown), then what they
+ * used, then heaps, children before parents: a heap made from a test heap
+ * is destroyed in an earlier round than its parent.
+ */
+static void tear_down(void)
+{
+    static const uint32_t order[] = {
+        BURSAR_OBJECT_THREAD, BURSAR_OBJECT_TASK, BURSAR_OBJECT_ENDPOINT, BURSAR_OBJECT_REPLY,
+    };
+
+    for (unsigned i = 0; i < sizeof order / sizeof order[0]; i++)
+        empty_slots_of_type(order[i]);
+    for (unsigned round = 0; round < 4; round++)
+        empty_slots_of_type(BURSAR_OBJECT_HEAP);
+    for (unsigned slot = CORE_FIRST_SLOT; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++)
+        l4_cap_delete(slot);      /* anything left, e.g. a copy without CONTROL, or a revoked slot */
+    l4_unmap(CORE_SCRATCH_BASE, CORE_SCRATCH_PAGES);
+    next_slot = 0;
+    next_thread = 0;
+    next_scratch = 0;
+}
+
+void core_after_test(struct test_result *result)
+{
+    struct bursar_system_info info;
+    struct bursar_heap_info heap;
+    int check;
+
+    tear_down();
+    TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
+    TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
+               "after the test: fixed %u + heaps %u + banks %u != usable %u", info.fixed_reservation_frames,
+               info.heap_frames, info.bank_frames, info.usable_frames);
+    check = l4_debug_dump(BURSAR_DUMP_CHECK);
+    TEST_CHECK_EQUAL(check, 0, "after the test: the kernel's own check (BURSAR_DUMP_CHECK)");
+    TEST_CHECK(info.heaps == system_baseline.heaps && info.tasks == system_baseline.tasks &&
+               info.threads == system_baseline.threads,
+               "after the test: %u heaps, %u tasks, %u threads left, expected %u, %u, %u", info.heaps,
+               info.tasks, info.threads, system_baseline.heaps, system_baseline.tasks, system_baseline.threads);
+    TEST_CHECK_EQUAL(info.heap_frames, system_baseline.heap_frames, "after the test: heap frames back");
+    TEST_CHECK_EQUAL(l4_heap_info(BURSAR_SLOT_HEAP, &heap), 0, "after the test: boot heap info");
+    for (unsigned kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
+        TEST_CHECK(heap.live_by_type[kind] == boot_heap_baseline.live_by_type[kind],
+                   "after the test: boot heap has %u live of kind %u, expected %u", heap.live_by_type[kind],
+                   kind, boot_heap_baseline.live_by_type[kind]);
+}
+
+void core_init(const struct bursar_boot_info *boot)
+{
+    core_boot = boot;
+    l4_system_info(&system_baseline);
+    l4_heap_info(BURSAR_SLOT_HEAP, &boot_heap_baseline);
+    user_test_after = core_after_test;
+}

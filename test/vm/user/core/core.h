@@ -1,0 +1,81 @@
+/*
+ * core.h — what the kernel-core tests (build/user/core_tests.elf) share:
+ * per-test capability slots, helper threads, frames from the boot
+ * information's free ranges, scratch pages, sleeping and the clock, and the
+ * check that runs after every test.
+ *
+ * Every test takes what it needs from here; after it, core_after_test()
+ * destroys every object in the per-test slots, unmaps the scratch pages and
+ * then checks the accounting identity, the kernel's own full check and that
+ * the boot heap is back where it started (so a test that leaks fails).
+ */
+#ifndef CORE_TESTS_CORE_H
+#define CORE_TESTS_CORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "libl4/l4.h"
+#include "libl4/test.h"
+
+/* Made once by main and kept: an endpoint nobody sends to, for sleeping. */
+#define CORE_SLEEP_ENDPOINT BURSAR_SLOT_FIRST_FREE
+
+/* Per-test slots; all emptied after every test. */
+#define CORE_FIRST_SLOT 16u
+#define CORE_SLOT_COUNT 96u
+
+/* Helper threads: priorities below the root task's, so they run only when it blocks. */
+#define CORE_LOW_PRIORITY 100
+#define CORE_MAX_THREADS 10
+
+/* Scratch pages in the root's address space, unmapped after every test. */
+#define CORE_SCRATCH_BASE 0x20000000u
+#define CORE_SCRATCH_PAGES 64u
+
+extern const struct bursar_boot_info *core_boot;
+
+/* Records the boot heap and the object counts as every test must leave them. */
+void core_init(const struct bursar_boot_info *boot);
+void core_after_test(struct test_result *result);
+
+/* The next unused per-test slot. */
+unsigned core_slot(void);
+
+/* A thread of the own task running entry(argument) at `priority`; its slot in *slot. */
+int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
+/* The same with the UTCB at `utcb` instead of a mapped one (for unmapped-UTCB tests). */
+int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priority, uintptr_t utcb,
+                         unsigned *slot);
+
+/* Blocks the calling thread for about `ms` (a receive that times out). */
+void core_sleep_ms(unsigned ms);
+
+/* The TSC, and milliseconds since an earlier reading. */
+uint64_t core_tsc(void);
+uint32_t core_elapsed_ms(uint64_t since);
+
+/* A frame of the root bank that no test has used yet (0 when none is left). */
+uint32_t core_frame(void);
+/* The next scratch page address (not mapped). */
+uintptr_t core_scratch_page(void);
+/* A fresh frame mapped read-write at a new scratch page; 0 or an error. */
+int core_map_fresh_page(uintptr_t *address, uint32_t *frame);
+
+/* A new heap in `slot`, paid by the boot heap, funded with `frames` fresh frames. */
+int core_heap_create(unsigned slot, unsigned frames);
+
+/* Whether a slot's holder was cleared by a revoke (SYS_CAP_INSPECT's fourth result). */
+int core_inspect(unsigned slot, struct l4_cap_info *info, bool *revoked);
+
+/* Snapshots for "nothing changed" checks. */
+struct core_snapshot {
+    struct bursar_system_info system;
+    struct bursar_heap_info boot_heap;
+    struct l4_cap_info slots[CORE_FIRST_SLOT + CORE_SLOT_COUNT];
+};
+void core_snapshot_take(struct core_snapshot *snapshot);
+/* 0 if equal, else 1 + the index of the first slot that differs, or -1 / -2 for system / heap. */
+int core_snapshot_compare(const struct core_snapshot *a, const struct core_snapshot *b);
+
+#endif /* CORE_TESTS_CORE_H */
