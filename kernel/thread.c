@@ -80,12 +80,13 @@ void thread_kill(struct thread *thread, const char *why)
     }
     if (why)
         kprintf("thread %u (task %u) killed: %s\n", thread->id, thread->task ? thread->task->id : 0, why);
-    if (thread->state == THREAD_READY)
+    if (thread->state == THREAD_READY) {
         scheduler_remove(thread);
-    else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD)
+    } else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD) {
         ipc_cancel(thread, -BURSAR_E_DESTROYED);
-    if (thread->state == THREAD_READY)   /* ipc_cancel made it ready again */
-        scheduler_remove(thread);
+        if (thread->state == THREAD_READY)   /* ipc_cancel made it ready again */
+            scheduler_remove(thread);
+    }
     thread->state = THREAD_DEAD;
 }
 
