@@ -76,7 +76,10 @@ int sys_thread_configure(struct thread *caller, const struct machine_registers *
         if (value > caller->priority)
             return -BURSAR_E_NO_RIGHTS;          /* no thread may raise another above itself */
         set_priority(thread, value);
-        return BURSAR_OK;
+        /* A caller that lowered itself below a ready thread must give way now, not at the next tick. */
+        machine_frame_set_result(thread_frame(caller), BURSAR_OK);
+        schedule();
+        return SYSCALL_RESULT_WRITTEN;
     case BURSAR_THREAD_TIMESLICE:
         if (value == 0 || value > TIMESLICE_MAX)
             return -BURSAR_E_INVALID_ARGUMENT;
