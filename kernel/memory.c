@@ -259,6 +259,11 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
     return BURSAR_OK;
 }
 
+/*
+ * mapdb_delete_mapping revokes what was derived from the mapping but, by its
+ * contract, leaves the entry itself to us: clear it (and its shadow slot)
+ * once the revoke is done. The record may be freed by then; the slot is not.
+ */
 int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
 {
     int status = check_user_range(address, pages);
@@ -266,7 +271,8 @@ int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
     if (status != BURSAR_OK)
         return status;
     for (uint32_t i = 0; i < pages; i++) {
-        struct mapdb_record *record = record_at(task, address + i * MACHINE_PAGE_SIZE);
+        uint32_t page = address + i * MACHINE_PAGE_SIZE;
+        struct mapdb_record *record = record_at(task, page);
         struct mapdb_cursor cursor;
         if (!record)
             continue;
@@ -275,6 +281,7 @@ int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
         while (status == MAPDB_MORE)
             status = mapdb_continue(&authority, &cursor, 0xffffffffu);
         KERNEL_ASSERT(status == MAPDB_OK);
+        memory_mapping_removed(mapping_of(task, page));
     }
     return BURSAR_OK;
 }
