@@ -13,7 +13,7 @@ enum bursar_object_type {
     BURSAR_OBJECT_THREAD = 2,    /* argument: capability index of its task */
     BURSAR_OBJECT_ENDPOINT = 3,  /* rendezvous point for IPC */
     BURSAR_OBJECT_REPLY = 4,     /* one-shot reply to a caller, bound by a receive */
-    BURSAR_OBJECT_HEAP = 5,      /* a kernel heap; argument: bank endpoint index for heap faults, or 0xffff */
+    BURSAR_OBJECT_HEAP = 5,      /* a kernel heap, paid by its parent; argument: 0 (no heap faults yet) */
     BURSAR_OBJECT_MEMORY = 6,    /* authority over a set of physical frames (a bank's) */
     BURSAR_OBJECT_TYPE_COUNT
 };
@@ -28,8 +28,9 @@ enum bursar_object_type {
 enum bursar_thread_setting {
     BURSAR_THREAD_PRIORITY = 0,          /* 0 (lowest) .. BURSAR_PRIORITY_MAX */
     BURSAR_THREAD_TIMESLICE = 1,         /* timer ticks, >= 1 */
-    BURSAR_THREAD_PAGER = 2,             /* endpoint index in the configurer's space, or 0xffff for none */
-    BURSAR_THREAD_EXCEPTION_HANDLER = 3, /* endpoint index, or 0xffff */
+    BURSAR_THREAD_PAGER = 2,             /* endpoint index in the configurer's space, or 0xffff for none;
+                                            kept, not used yet: a fault kills the thread */
+    BURSAR_THREAD_EXCEPTION_HANDLER = 3, /* endpoint index, or 0xffff; kept, not used yet */
     BURSAR_THREAD_UTCB = 4,              /* user address of the thread's UTCB in its task */
     BURSAR_THREAD_SETTING_COUNT
 };

@@ -42,7 +42,7 @@ enum bursar_syscall {
                                   edi = rights | mode << 8, ebp = badge (0: keep the source's) */
     SYS_CAP_DELETE = 11,       /* ebx = slot */
     SYS_CAP_REVOKE = 12,       /* ebx = slot: revoke what was derived from it */
-    SYS_CAP_INSPECT = 13,      /* ebx = slot: ebx = type, esi = rights, edi = badge */
+    SYS_CAP_INSPECT = 13,      /* ebx = slot: ebx = type, esi = rights, edi = badge, ebp = 1 if revoked */
 
     /* Threads. */
     SYS_THREAD_CONFIGURE = 14, /* ebx = thread, esi = enum bursar_thread_setting, edi = value */
