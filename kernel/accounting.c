@@ -9,6 +9,8 @@
 #include "kernel/console.h"
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/machine.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
@@ -22,6 +24,9 @@ void accounting_fill_info(struct bursar_system_info *info)
         .tsc_khz = (uint32_t)(tsc_per_second / 1000),
         .timer_hz = TIMER_HZ,
         .heaps = heaps_count(), .tasks = tasks_count(), .threads = threads_count(),
+        .kernel_entries = machine_counters.kernel_entries,
+        .address_space_switches = machine_counters.address_space_switches,
+        .fast_path_ipcs = ipc_fast_path_count,
     };
 }
 

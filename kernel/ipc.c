@@ -13,6 +13,7 @@
 #include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
 #include "kernel/scheduler.h"
@@ -58,45 +59,13 @@ void reply_destroy(struct reply *reply)
 {
     if (reply->caller)
         ipc_cancel(reply->caller, -BURSAR_E_DESTROYED);
-    /* A receiver waiting to bind this reply object must not find it later. */
-    for (struct thread *t = threads_first(); t; t = t->next_thread)
-        if (t->state == THREAD_RECEIVING && t->receive_reply == reply)
-            ipc_cancel(t, -BURSAR_E_DESTROYED);
+    /* The receiver waiting to bind this reply object must not find it later. */
+    if (reply->receiver)
+        ipc_cancel(reply->receiver, -BURSAR_E_DESTROYED);
     heap_free(reply);
 }
 
-/* ---- queues and timeouts ---- */
-
-static void enqueue(struct endpoint *endpoint, struct thread *thread, enum endpoint_queue_kind kind)
-{
-    thread->blocked_on = endpoint;
-    thread->queue_next = NULL;
-    thread->queue_prev = endpoint->queue_tail;
-    if (endpoint->queue_tail)
-        endpoint->queue_tail->queue_next = thread;
-    else
-        endpoint->queue_head = thread;
-    endpoint->queue_tail = thread;
-    endpoint->queue_kind = (uint8_t)kind;
-}
-
-static void dequeue(struct thread *thread)
-{
-    struct endpoint *endpoint = thread->blocked_on;
-
-    if (thread->queue_prev)
-        thread->queue_prev->queue_next = thread->queue_next;
-    else
-        endpoint->queue_head = thread->queue_next;
-    if (thread->queue_next)
-        thread->queue_next->queue_prev = thread->queue_prev;
-    else
-        endpoint->queue_tail = thread->queue_prev;
-    if (!endpoint->queue_head)
-        endpoint->queue_kind = QUEUE_EMPTY;
-    thread->queue_next = thread->queue_prev = NULL;
-    thread->blocked_on = NULL;
-}
+/* ---- timeouts ---- */
 
 /* Timer ticks for a relative timeout code (never 0 for a relative one). */
 static uint64_t timeout_ticks(uint32_t code)
@@ -194,6 +163,8 @@ void ipc_cancel(struct thread *thread, int result)
         return;
     }
     timeout_remove(thread);
+    if (thread->receive_reply)
+        thread->receive_reply->receiver = NULL;
     thread->receive_reply = NULL;
     set_result(thread, result);
     scheduler_make_ready(thread);
@@ -276,6 +247,8 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         dequeue(receiver);
         timeout_remove(receiver);
         receiver->receive_reply = NULL;
+        if (reply)
+            reply->receiver = NULL;
         delivered.badge = badge;
         status = deliver(sender, receiver, &delivered);
         scheduler_make_ready(receiver);
@@ -330,6 +303,8 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
     scheduler_remove(receiver);
     receiver->state = THREAD_RECEIVING;
     receiver->receive_reply = reply;
+    if (reply)
+        reply->receiver = receiver;
     enqueue(endpoint, receiver, QUEUE_RECEIVERS);
     timeout_arm(receiver, receive_timeout);
     schedule();

@@ -23,6 +23,7 @@ struct endpoint {
 struct reply {
     struct object header;
     struct thread *caller;              /* bound caller, or NULL */
+    struct thread *receiver;            /* the one receiver waiting to bind it, or NULL */
 };
 
 /* The message as it travels: tag, badge, the two register words. */
@@ -41,6 +42,9 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout);
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message);
+
+/* How many calls and reply-waits the fast path completed (ipc_fastpath.c). */
+extern uint32_t ipc_fast_path_count;
 
 /* A blocked thread stops waiting (timeout, destroy): out of its queue, result set. */
 void ipc_cancel(struct thread *thread, int result);

@@ -41,6 +41,17 @@ void machine_exit(uint32_t code) __attribute__((noreturn));
 /* Stop the machine after a fatal error: exits with BURSAR_EXIT_FAILURE. */
 void machine_halt_after_panic(void) __attribute__((noreturn));
 
+/* Events counted by the machine layer, for the benchmarks. */
+struct machine_counters {
+    uint32_t kernel_entries;
+    uint32_t address_space_switches;
+};
+extern struct machine_counters machine_counters;
+
+/* The address a page fault was about (read right after the fault). */
+uint32_t machine_fault_address(void);
+#define MACHINE_PAGE_FAULT_VECTOR 14
+
 /* Physical ↔ kernel-virtual for the direct-mapped part of memory. */
 void *machine_physical_to_virtual(uint64_t physical);
 uint64_t machine_virtual_to_physical(const void *virtual_address);
@@ -61,8 +72,36 @@ struct machine_registers {
     uint32_t argument[4];            /* ebx, esi, edi, ebp */
 };
 
+/*
+ * The saved user registers of a thread in the kernel, in the order the
+ * machine's entry code stores them, so the IPC fast path can read and write
+ * them directly (arch/ia32/thread_state.c asserts the layout). They sit at a
+ * fixed distance below the top of the thread's kernel stack.
+ */
+struct saved_registers {
+    uint32_t word2;        /* argument 2 / MR0 (edi) */
+    uint32_t word1;        /* argument 1 / tag (esi) */
+    uint32_t word3;        /* argument 3 / MR1 (ebp) */
+    uint32_t unused;
+    uint32_t word0;        /* argument 0 / badge (ebx) */
+    uint32_t scratch[2];
+    uint32_t number;       /* system call number and timeouts / result (eax) */
+};
+#define MACHINE_SAVED_REGISTERS_BELOW_TOP 60u
+
+static inline struct saved_registers *machine_saved_registers(void *stack_top)
+{
+    return (struct saved_registers *)((uint8_t *)stack_top - MACHINE_SAVED_REGISTERS_BELOW_TOP);
+}
+
 /* Build a new thread's stack so that switching to it enters user mode at ip/sp. */
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
+/*
+ * A thread blocked outside the slow path has no switch frame on its stack:
+ * give it one that returns straight to user mode. Returns the value for its
+ * saved stack pointer.
+ */
+uint32_t machine_thread_return_frame(void *stack_top);
 /* The user frame at the top of a kernel stack. */
 struct trap_frame *machine_thread_frame(void *stack_top);
 void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out);

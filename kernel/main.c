@@ -29,8 +29,9 @@ void kernel_main(uint32_t loader_magic, uint32_t loader_info)
     authority_init();                                    /* the mapping database */
     scheduler_init();                                    /* the boot context becomes the idle thread */
     machine_timer_init(TIMER_HZ);
-    machine_interrupts_enable();
+    machine_interrupts_enable();                         /* only while calibrating: */
     tsc_per_second = machine_tsc_calibrate();
+    machine_interrupts_disable();                        /* the kernel runs with them off */
     boot_print_complete();
     machine_console_input_init();                        /* the debug key on the serial line */
     boot_hand_over();                                    /* the root task, or tests: per image */

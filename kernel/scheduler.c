@@ -109,6 +109,32 @@ void schedule(void)
     switch_to(priority < 0 ? &idle_thread : queue_head[priority]);
 }
 
+void scheduler_make_ready_first(struct thread *thread)
+{
+    uint32_t p = thread->priority;
+
+    thread->state = THREAD_READY;
+    thread->queue_prev = NULL;
+    thread->queue_next = queue_head[p];
+    if (queue_head[p])
+        queue_head[p]->queue_prev = thread;
+    else
+        queue_tail[p] = thread;
+    queue_head[p] = thread;
+    ready_bitmap[p / 32] |= 1u << (p % 32);
+}
+
+void scheduler_resume_on_return(struct thread *next)
+{
+    struct thread *previous = current_thread;
+
+    current_thread = next;
+    machine_thread_activate(thread_stack_top(next), next->utcb_address);
+    if (next->task != previous->task)
+        machine_address_space_activate(next->task->page_directory);
+    scheduler_finish_switch();
+}
+
 /* L4's direct switch: run `next` now if nothing of higher priority is ready. */
 void scheduler_switch_to(struct thread *next)
 {
@@ -116,17 +142,9 @@ void scheduler_switch_to(struct thread *next)
         schedule();
         return;
     }
-    /* Put it at the head of its queue so the scheduler agrees it is running. */
+    /* At the head of its queue, so the scheduler agrees it is the one running. */
     scheduler_remove(next);
-    next->state = THREAD_READY;
-    next->queue_prev = NULL;
-    next->queue_next = queue_head[next->priority];
-    if (queue_head[next->priority])
-        queue_head[next->priority]->queue_prev = next;
-    else
-        queue_tail[next->priority] = next;
-    queue_head[next->priority] = next;
-    ready_bitmap[next->priority / 32] |= 1u << (next->priority % 32);
+    scheduler_make_ready_first(next);
     switch_to(next);
 }
 

@@ -15,6 +15,13 @@ void scheduler_make_ready(struct thread *thread);
 void scheduler_remove(struct thread *thread);
 /* Pick the thread to run and switch to it (may be the current one). */
 void schedule(void);
+/* Ready, at the head of its priority's queue: it runs next at that priority. */
+void scheduler_make_ready_first(struct thread *thread);
+/*
+ * Make `next` the current thread without switching kernel stacks: the
+ * caller will leave the kernel through next's saved user frame (fast path).
+ */
+void scheduler_resume_on_return(struct thread *next);
 /* Switch to `next` now, keeping the current thread ready if it is (L4 direct switch). */
 void scheduler_switch_to(struct thread *next);
 /* Clock tick from the timer: timeslices, timeouts. */

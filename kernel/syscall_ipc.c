@@ -88,7 +88,8 @@ static int check_receive(struct thread *caller, const struct ipc_arguments *a, s
     if (!slot)
         return error;
     *reply = (struct reply *)slot->object;
-    return (*reply)->caller ? -BURSAR_E_BUSY : BURSAR_OK;
+    /* One reply object answers one caller: it may be neither bound nor promised to another receiver. */
+    return (*reply)->caller || (*reply)->receiver ? -BURSAR_E_BUSY : BURSAR_OK;
 }
 
 int sys_receive(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
@@ -155,6 +156,8 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     endpoint = (struct endpoint *)slot->object;
     if (a.reply_capability != BURSAR_NO_CAPABILITY)
         error = lookup_reply(caller, a.reply_capability, &reply);
+    if (error == BURSAR_OK && reply && reply->receiver)
+        error = -BURSAR_E_BUSY;
     if (error == BURSAR_OK && reply && reply->caller)
         error = check_message(caller, a.message.tag);
     if (error != BURSAR_OK)

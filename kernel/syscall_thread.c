@@ -121,6 +121,6 @@ int sys_thread_exit(struct thread *caller, const struct machine_registers *r, ui
 {
     (void)r;
     (void)results;
-    thread_kill(caller, NULL);
+    thread_kill(caller, r->argument[0], NULL);
     return SYSCALL_RESULT_WRITTEN;      /* it never returns to user mode */
 }

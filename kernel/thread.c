@@ -72,14 +72,15 @@ void thread_start(struct thread *thread, uint32_t ip, uint32_t sp)
 }
 
 /* Out of every queue and binding; the thread never runs again. */
-void thread_kill(struct thread *thread, const char *why)
+void thread_kill(struct thread *thread, uint32_t status, const char *why)
 {
-    if (thread_is_root(thread)) {
-        kprintf("root task %s; powering off\n", why ? "died" : "finished");
-        machine_exit(why ? BURSAR_EXIT_FAILURE : BURSAR_EXIT_SUCCESS);
-    }
     if (why)
         kprintf("thread %u (task %u) killed: %s\n", thread->id, thread->task ? thread->task->id : 0, why);
+    if (thread_is_root(thread)) {
+        bool success = status == 0 && !why;
+        kprintf("root task %s (status %u); powering off\n", why ? "died" : "finished", status);
+        machine_exit(success ? BURSAR_EXIT_SUCCESS : BURSAR_EXIT_FAILURE);
+    }
     if (thread->state == THREAD_READY) {
         scheduler_remove(thread);
     } else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD) {
@@ -105,7 +106,7 @@ static void unlink_thread(struct thread *thread)
  */
 void thread_destroy(struct thread *thread)
 {
-    thread_kill(thread, NULL);
+    thread_kill(thread, 0, NULL);
     if (thread->pager.object)
         cap_delete(&thread->pager);
     if (thread->exception_handler.object)

@@ -62,8 +62,12 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out);
 void thread_destroy(struct thread *thread);
 void thread_start(struct thread *thread, uint32_t ip, uint32_t sp);
 struct trap_frame *thread_frame(struct thread *thread);
-/* End the thread: out of every queue, never scheduled again. */
-void thread_kill(struct thread *thread, const char *why);
+/*
+ * End the thread: out of every queue, never scheduled again. `why` (if not
+ * NULL) is logged as one line. When it is the root task's first thread the
+ * machine powers off: with the success code only for status 0 and no `why`.
+ */
+void thread_kill(struct thread *thread, uint32_t status, const char *why);
 struct thread *threads_first(void);
 uint32_t threads_count(void);
 const char *thread_state_name(enum thread_state state);

@@ -195,10 +195,11 @@ static inline int l4_thread_start(unsigned thread, uintptr_t ip, uintptr_t sp)
     return l4_sysenter(SYS_THREAD_START, thread, ip, sp, 0);
 }
 
-__attribute__((noreturn)) static inline void l4_thread_exit(void)
+/* `status` matters for the root task: non-zero powers the machine off with the failure code. */
+__attribute__((noreturn)) static inline void l4_thread_exit(uint32_t status)
 {
     for (;;)
-        l4_sysenter(SYS_THREAD_EXIT, 0, 0, 0, 0);
+        l4_sysenter(SYS_THREAD_EXIT, status, 0, 0, 0);
 }
 
 /* ---- Memory and heaps --------------------------------------------------- */
@@ -242,6 +243,25 @@ static inline int l4_system_info(struct bursar_system_info *info)
     if (error == 0)
         l4_utcb_info_read(info, sizeof *info);
     return error;
+}
+
+/* ---- Measurement --------------------------------------------------------- */
+
+/*
+ * Enters and leaves the kernel doing nothing; with a task capability instead
+ * of BURSAR_NO_CAPABILITY it switches to that task's address space and back.
+ */
+static inline int l4_null(unsigned task)
+{
+    return l4_sysenter(SYS_NULL, task, 0, 0, 0);
+}
+
+static inline uint64_t l4_timestamp(void)
+{
+    uint32_t low, high;
+
+    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
+    return ((uint64_t)high << 32) | low;
 }
 
 /* ---- Debugging ---------------------------------------------------------- */

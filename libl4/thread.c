@@ -17,7 +17,7 @@
 __attribute__((noreturn)) static void thread_trampoline(void (*entry)(void *), void *argument)
 {
     entry(argument);
-    l4_thread_exit();
+    l4_thread_exit(0);
 }
 
 /*

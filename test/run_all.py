@@ -137,7 +137,48 @@ def record_vm_run(tally, prefix, result):
         print("\n".join("  | " + l for l in result.lines[-30:]))
 
 
+# Root-task test programs, each booted on the kernel with and without the IPC fast path.
+USER_SUITES = ["libl4_test", "core_tests"]
+KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
+
+
+def run_user_suites(tally, args):
+    for suite in USER_SUITES:
+        outcomes = {}
+        for label, kernel in KERNELS:
+            result = harness.boot(kernel=os.path.join(BUILD, "kernel", kernel),
+                                  modules=[os.path.join(BUILD, "user", suite + ".elf")],
+                                  timeout=VM_TIMEOUT, echo=args.verbose)
+            record_vm_run(tally, "%s-%s" % (suite, label), result)
+            outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
+        tally.record(outcomes["fast"] == outcomes["slow"] and outcomes["fast"],
+                     "%s/fast-and-slow-paths-agree" % suite,
+                     "fast path %r, slow path %r" % (outcomes["fast"], outcomes["slow"]))
+
+
+BAD_MODULES = {"truncated.elf": "truncated", "not-an-elf.bin": "magic", "kernel-space.elf": "kernel",
+               "overlapping.elf": "share a page"}
+
+
+def run_bad_modules(tally, args):
+    """Malformed modules are refused with a boot message; the good root task still runs."""
+    bad = os.path.join(BUILD, "modules", "bad")
+    modules = [os.path.join(BUILD, "user", "hello.elf")] + [os.path.join(bad, m) for m in sorted(BAD_MODULES)]
+    result = harness.boot(kernel=os.path.join(BUILD, "kernel", "bursar.elf"), modules=modules,
+                          timeout=VM_TIMEOUT, echo=args.verbose)
+    log = "\n".join(result.lines).lower()
+    for name, words in sorted(BAD_MODULES.items()):
+        refused = [l for l in result.lines if "refused" in l and name in l]
+        tally.record(len(refused) == 1 and words in refused[0].lower(),
+                     "boot/module-%s-refused" % name, "refusal lines: %r" % refused)
+    tally.record(result.outcome == "completed" and "1 boot modules" in log,
+                 "boot/root-task-runs-and-sees-only-good-modules",
+                 "%s; log tail %r" % (result.outcome, result.lines[-5:]))
+
+
 def run_vm(tally, args):
+    run_user_suites(tally, args)
+    run_bad_modules(tally, args)
     kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")
     modules = [os.path.join(BUILD, "modules", "probe.bin")]
     record_vm_run(tally, "vm", harness.boot(kernel=kernel, modules=modules, timeout=VM_TIMEOUT, echo=args.verbose))

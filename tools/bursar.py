@@ -11,6 +11,7 @@ import qemu
 ROOT = qemu.ROOT
 BUILD = os.path.join(ROOT, "build")
 DEMO_KERNEL = os.path.join(BUILD, "kernel", "bursar.elf")
+DEMO_ROOT_TASK = os.path.join(BUILD, "user", "demo.elf")
 DEMO_ISO = os.path.join(BUILD, "iso", "bursar.iso")
 
 
@@ -20,7 +21,7 @@ def run(args):
     print("bursar: booting %s under QEMU (accelerator: %s); Ctrl-A X quits" %
           (os.path.relpath(DEMO_ISO if use_iso else DEMO_KERNEL, ROOT), qemu.accelerator()), flush=True)
     command = qemu.command(kernel=None if use_iso else DEMO_KERNEL, iso=DEMO_ISO if use_iso else None,
-                           serial="mon:stdio")
+                           modules=[] if use_iso else [DEMO_ROOT_TASK], serial="mon:stdio")
     status = subprocess.call(command)
     expected = qemu.exit_status(qemu.protocol()["EXIT_SUCCESS"])
     if status == expected:
@@ -32,7 +33,8 @@ def run(args):
 
 def gdb(_args):
     """QEMU waits at the first instruction (the BIOS reset vector); gdb attaches with the kernel's symbols."""
-    command = qemu.command(kernel=DEMO_KERNEL, gdb=True, serial="file:" + os.path.join(BUILD, "gdb-serial.log"))
+    command = qemu.command(kernel=DEMO_KERNEL, modules=[DEMO_ROOT_TASK], gdb=True,
+                           serial="file:" + os.path.join(BUILD, "gdb-serial.log"))
     print("bursar: QEMU is stopped at its first instruction; serial output goes to build/gdb-serial.log")
     print("bursar: try 'break kernel_main' then 'continue'")
     machine = subprocess.Popen(command)

@@ -33,8 +33,10 @@ void machine_address_space_activate(const uint32_t *page_directory)
 {
     uint32_t physical = (uint32_t)machine_virtual_to_physical(page_directory);
 
-    if (read_cr3() != physical)
+    if (read_cr3() != physical) {
         write_cr3(physical);
+        machine_counters.address_space_switches++;
+    }
 }
 
 void machine_address_space_activate_kernel(void)

@@ -15,6 +15,10 @@
 
 extern char kernel_image_start[], kernel_image_end[];
 
+struct machine_counters machine_counters;
+_Static_assert(__builtin_offsetof(struct machine_counters, kernel_entries) == 0,
+               "vectors.S and sysenter.S increment the first word");
+
 void machine_console_init(void)   { serial_init(); }
 void machine_console_putc(char c) { serial_putc(c); }
 int  machine_console_getc(void)   { return serial_getc_nonblocking(); }
@@ -58,6 +62,8 @@ uint64_t machine_virtual_to_physical(const void *virtual_address)
 {
     return (uintptr_t)virtual_address - KERNEL_BASE;
 }
+
+uint32_t machine_fault_address(void) { return read_cr2(); }
 
 uint64_t machine_kernel_image_start(void) { return machine_virtual_to_physical(kernel_image_start); }
 uint64_t machine_kernel_image_end(void)   { return machine_virtual_to_physical(kernel_image_end); }

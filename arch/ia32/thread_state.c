@@ -8,6 +8,8 @@
 #include "arch/ia32/x86.h"
 #include "kernel/machine.h"
 
+#include <stddef.h>
+
 #define MSR_SYSENTER_CS  0x174
 #define MSR_SYSENTER_ESP 0x175
 #define MSR_SYSENTER_EIP 0x176
@@ -34,15 +36,34 @@ void sysenter_init(void)
     write_msr(MSR_SYSENTER_EIP, (uint32_t)sysenter_entry);
 }
 
+_Static_assert(offsetof(struct trap_frame, edi) - offsetof(struct trap_frame, gs) == 16 &&
+               sizeof(struct trap_frame) - offsetof(struct trap_frame, edi) == MACHINE_SAVED_REGISTERS_BELOW_TOP,
+               "struct saved_registers sits where pushal put the registers");
+_Static_assert(offsetof(struct trap_frame, eax) - offsetof(struct trap_frame, edi) ==
+               offsetof(struct saved_registers, number), "eax is the number / result word");
+_Static_assert(offsetof(struct trap_frame, ebx) - offsetof(struct trap_frame, edi) ==
+               offsetof(struct saved_registers, word0), "ebx is word 0");
+_Static_assert(offsetof(struct trap_frame, esi) - offsetof(struct trap_frame, edi) ==
+               offsetof(struct saved_registers, word1), "esi is word 1");
+_Static_assert(offsetof(struct trap_frame, ebp) - offsetof(struct trap_frame, edi) ==
+               offsetof(struct saved_registers, word3), "ebp is word 3");
+
 struct trap_frame *machine_thread_frame(void *stack_top)
 {
     return (struct trap_frame *)((uint8_t *)stack_top - sizeof(struct trap_frame));
 }
 
+uint32_t machine_thread_return_frame(void *stack_top)
+{
+    struct switch_frame *to_user = (struct switch_frame *)machine_thread_frame(stack_top) - 1;
+
+    to_user->return_address = (uint32_t)thread_first_return;
+    return (uint32_t)to_user;
+}
+
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
 {
     struct trap_frame *frame = machine_thread_frame(stack_top);
-    struct switch_frame *first = (struct switch_frame *)frame - 1;
 
     *frame = (struct trap_frame){
         .gs = SELECTOR_USER_UTCB, .fs = SELECTOR_USER_DATA,
@@ -51,8 +72,7 @@ uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
         .eip = ip, .cs = SELECTOR_USER_CODE, .eflags = EFLAGS_IF | 0x2,
         .user_esp = sp, .user_ss = SELECTOR_USER_DATA,
     };
-    *first = (struct switch_frame){ .return_address = (uint32_t)thread_first_return };
-    return (uint32_t)first;
+    return machine_thread_return_frame(stack_top);
 }
 
 void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out)

@@ -47,7 +47,8 @@ enum bursar_syscall {
     /* Threads. */
     SYS_THREAD_CONFIGURE = 14, /* ebx = thread, esi = enum bursar_thread_setting, edi = value */
     SYS_THREAD_START = 15,     /* ebx = thread, esi = instruction pointer, edi = stack pointer */
-    SYS_THREAD_EXIT = 16,      /* the calling thread stops for good */
+    SYS_THREAD_EXIT = 16,      /* ebx = status: the calling thread stops for good (the root
+                                  task's first thread: power off, failure code unless status 0) */
 
     /* Memory and heaps. */
     SYS_FRAME_MAP = 17,        /* ebx = memory cap, esi = frame number, edi = own page address | rights */
@@ -56,6 +57,11 @@ enum bursar_syscall {
     SYS_HEAP_DONATE = 20,      /* ebx = heap, esi = memory cap, edi = first frame, ebp = frames */
     SYS_HEAP_INFO = 21,        /* ebx = heap: struct bursar_heap_info into the UTCB */
     SYS_SYSTEM_INFO = 22,      /* struct bursar_system_info into the UTCB */
+
+    /* Measurement. */
+    SYS_NULL = 23,             /* does nothing: the cost of entering and leaving the kernel.
+                                  ebx = a task capability or 0xffff: if a task, switch to its
+                                  address space and back (the floor for a cross-space round trip) */
 
     SYS_COUNT
 };

@@ -45,7 +45,7 @@ __attribute__((noreturn)) static void child_server(uint32_t endpoint, uint32_t r
         }
         error = l4_reply_wait(endpoint, reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     }
-    l4_thread_exit();
+    l4_thread_exit(0);
 }
 
 struct child {

@@ -1,0 +1,202 @@
+/*
+ * ipc_bench.c — the IPC benchmark, run as the root task under
+ * `qemu -icount shift=0`, where the TSC counts guest instructions. It prints
+ * one line per measurement:
+ *
+ *   bench NAME instructions=MEDIAN min=MIN entries=E cr3=C fastpath=F
+ *
+ * with E, C and F the kernel entries, address-space switches and fast-path
+ * IPCs per operation, counted by the kernel. Every figure has the cost of
+ * reading the TSC twice taken off (printed as bench.overhead). tools/bursar.py
+ * boots this on the kernel with and without the fast path and writes the rows
+ * to build/bench/.
+ *
+ * The server runs in a second task that shares this program's text and one
+ * page-aligned region (its stack, its UTCB and the timestamp it writes), so
+ * every IPC here crosses address spaces.
+ */
+#include "libl4/l4.h"
+#include "libl4/printf.h"
+#include "libl4/task.h"
+#include "libl4/thread.h"
+
+#define ROUNDS 2000
+#define WARM_UP 50
+#define PRIORITY BURSAR_ROOT_PRIORITY
+
+enum {   /* the root task's slots */
+    ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD,
+};
+enum {   /* the server task's slots */
+    SERVER_ENDPOINT = 0, SERVER_REPLY = 1, SERVER_SLOTS = 8,
+};
+
+/* Shared with the server task at the same address. */
+static struct shared {
+    struct bursar_utcb server_utcb;     /* first: UTCBs are BURSAR_UTCB_SIZE-aligned */
+    volatile uint64_t received_at;      /* when the server got the last call */
+    char server_stack[8192] __attribute__((aligned(16)));
+} shared __attribute__((aligned(4096)));
+
+static uint32_t samples[ROUNDS];
+static uint32_t overhead;
+
+struct row {
+    const char *name;
+    uint32_t median, min;
+    struct bursar_system_info before, after;
+};
+
+/* Runs in the server task: stamp each message on arrival, answer at once. */
+static void echo_server(void *unused)
+{
+    uint32_t badge, tag = 0, mr0 = 0, mr1 = 0;
+
+    (void)unused;
+    l4_receive(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    for (;;) {
+        shared.received_at = l4_timestamp();
+        l4_reply_wait(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    }
+}
+
+static void sort(uint32_t *values, unsigned count)
+{
+    for (unsigned i = 1; i < count; i++) {
+        uint32_t v = values[i];
+        unsigned j = i;
+        for (; j > 0 && values[j - 1] > v; j--)
+            values[j] = values[j - 1];
+        values[j] = v;
+    }
+}
+
+static void summarise(struct row *row)
+{
+    sort(samples, ROUNDS);
+    row->median = samples[ROUNDS / 2] - overhead;
+    row->min = samples[0] - overhead;
+}
+
+static void print_row(const struct row *row, unsigned operations_per_round)
+{
+    /* -1: the system-information call that read `after` counted itself. */
+    uint32_t operations = ROUNDS * operations_per_round;
+    uint32_t entries = row->after.kernel_entries - row->before.kernel_entries - 1;
+    uint32_t switches = row->after.address_space_switches - row->before.address_space_switches;
+    uint32_t fast = row->after.fast_path_ipcs - row->before.fast_path_ipcs;
+
+    printf("bench %s instructions=%u min=%u entries=%u.%02u cr3=%u.%02u fastpath=%u.%02u\n", row->name,
+           row->median, row->min, entries / operations, entries * 100 / operations % 100,
+           switches / operations, switches * 100 / operations % 100, fast / operations,
+           fast * 100 / operations % 100);
+}
+
+static void measure_overhead(void)
+{
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        uint64_t start = l4_timestamp();
+        samples[i] = (uint32_t)(l4_timestamp() - start);
+    }
+    sort(samples, ROUNDS);
+    overhead = samples[ROUNDS / 2];
+    printf("bench overhead instructions=%u (two TSC reads, subtracted from every row)\n", overhead);
+}
+
+static void measure_null(const char *name, unsigned task)
+{
+    struct row row = { .name = name };
+
+    for (unsigned i = 0; i < WARM_UP; i++)
+        l4_null(task);
+    l4_system_info(&row.before);
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        uint64_t start = l4_timestamp();
+        l4_null(task);
+        samples[i] = (uint32_t)(l4_timestamp() - start);
+    }
+    l4_system_info(&row.after);
+    summarise(&row);
+    print_row(&row, 1);
+}
+
+/* One call per round: the call's one way, the reply's one way, and the round trip. */
+static void measure_ipc(void)
+{
+    static uint32_t call_way[ROUNDS], reply_way[ROUNDS];
+    struct row round_trip = { .name = "ipc.roundtrip" }, call = { .name = "ipc.call.oneway" },
+               reply = { .name = "ipc.replywait.oneway" };
+    uint32_t tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2;
+
+    for (unsigned i = 0; i < WARM_UP; i++)
+        l4_call(ENDPOINT, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    l4_system_info(&round_trip.before);
+    for (unsigned i = 0; i < ROUNDS; i++) {
+        tag = BURSAR_TAG(1, 2, 0);
+        uint64_t start = l4_timestamp();
+        l4_call(ENDPOINT, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        uint64_t end = l4_timestamp();
+        samples[i] = (uint32_t)(end - start);
+        call_way[i] = (uint32_t)(shared.received_at - start);
+        reply_way[i] = (uint32_t)(end - shared.received_at);
+    }
+    l4_system_info(&round_trip.after);
+    call.before = reply.before = round_trip.before;
+    call.after = reply.after = round_trip.after;
+    summarise(&round_trip);
+    print_row(&round_trip, 1);
+    /* Each one-way row reads the TSC once on each side: the same overhead. */
+    for (unsigned i = 0; i < ROUNDS; i++)
+        samples[i] = call_way[i];
+    summarise(&call);
+    print_row(&call, 2);
+    for (unsigned i = 0; i < ROUNDS; i++)
+        samples[i] = reply_way[i];
+    summarise(&reply);
+    print_row(&reply, 2);
+}
+
+static int start_server(void)
+{
+    struct l4_task_spec task = {
+        .heap = BURSAR_SLOT_HEAP, .slot = SERVER_TASK, .capability_slots = SERVER_SLOTS,
+        .shared = &shared, .shared_size = sizeof shared,
+    };
+    struct l4_thread_spec thread = {
+        .heap = BURSAR_SLOT_HEAP, .task = SERVER_TASK, .slot = SERVER_THREAD,
+        .stack = shared.server_stack, .stack_size = sizeof shared.server_stack,
+        .utcb = (uintptr_t)&shared.server_utcb, .priority = PRIORITY,
+        .entry = echo_server, .argument = 0,
+    };
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0);
+
+    if (!error)
+        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, REPLY, 0);
+    if (!error)
+        error = l4_task_create_sharing_program(&task);
+    if (!error)
+        error = l4_cap_transfer(ENDPOINT, SERVER_TASK, SERVER_ENDPOINT, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
+    if (!error)
+        error = l4_cap_transfer(REPLY, SERVER_TASK, SERVER_REPLY, BURSAR_RIGHTS_ALL, BURSAR_GRANT, 0);
+    if (!error)
+        error = l4_thread_spawn(&thread);
+    return error;
+}
+
+int main(const struct bursar_boot_info *boot_info)
+{
+    int error;
+
+    (void)boot_info;
+    printf("IPC benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
+    error = start_server();
+    if (error) {
+        printf("bench: cannot start the server task: error %d\n", error);
+        return 1;
+    }
+    measure_overhead();
+    measure_null("floor.null", BURSAR_NO_CAPABILITY);
+    measure_null("floor.null.two-space-switches", SERVER_TASK);
+    measure_ipc();
+    return 0;
+}

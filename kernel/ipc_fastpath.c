@@ -1,0 +1,145 @@
+/*
+ * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with a
+ * register-only message (at most two words, no typed items), infinite
+ * receive timeout, a partner already waiting, and a switch straight to it.
+ *
+ * It is check-and-bail: every condition is tested before anything changes,
+ * and any surprise returns NULL so the slow path (ipc.c) handles the call
+ * from scratch. When it succeeds, the result must be exactly what the slow
+ * path would have produced; the in-VM tests run with the fast path on and off
+ * and must agree. A thread it blocks gets a return frame
+ * (machine_thread_return_frame), so the slow path can later resume it like
+ * any other; a thread it resumes leaves through its saved user frame, the
+ * C frames of its old slow-path block having nothing left to do.
+ */
+#include "bursar/message.h"
+#include "bursar/syscall.h"
+#include "kernel/ipc.h"
+#include "kernel/ipc_queue.h"
+#include "kernel/machine.h"
+#include "kernel/scheduler.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+/* Bits that must be zero: the receive timeout (never), typed items, untyped words above two. */
+#define RECEIVE_TIMEOUT_BITS (0xfffu << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT)
+#define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
+                            <= BURSAR_REGISTER_WORDS)
+
+struct saved_registers *ipc_fastpath(struct saved_registers *registers);
+uint32_t ipc_fast_path_count;
+
+/* The capability at `index` if it names a live object of `type` with `rights`, else NULL. */
+static inline struct object *fast_lookup(struct thread *thread, uint32_t index, uint8_t type, uint32_t rights)
+{
+    struct cspace *cspace = &thread->task->cspace;
+    struct cap_slot *slot;
+
+    if (index >= cspace->slot_count)
+        return NULL;
+    slot = &cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE];
+    if (slot->type != type || (slot->holder.rights & rights) != rights || slot->object->dying)
+        return NULL;
+    return slot->object;
+}
+
+static inline uint32_t fast_badge(struct thread *thread, uint32_t index)
+{
+    struct cspace *cspace = &thread->task->cspace;
+
+    return cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE].badge;
+}
+
+/* Deliver the message into the partner's saved registers, as the slow path's deliver() does. */
+static inline struct saved_registers *deliver_registers(struct thread *to, uint32_t badge,
+                                                        const struct saved_registers *from)
+{
+    struct saved_registers *target = machine_saved_registers(thread_stack_top(to));
+
+    target->number = 0;
+    target->word0 = badge;
+    target->word1 = from->word1;
+    target->word2 = from->word2;
+    target->word3 = from->word3;
+    return target;
+}
+
+static struct saved_registers *fastpath_call(struct saved_registers *registers)
+{
+    struct thread *caller = current_thread, *receiver;
+    struct endpoint *endpoint;
+    struct reply *reply;
+    uint32_t index = registers->word0 & BURSAR_CAP_INDEX_MASK;
+
+    if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
+        return NULL;
+    endpoint = (struct endpoint *)fast_lookup(caller, index, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
+    if (!endpoint || endpoint->queue_kind != QUEUE_RECEIVERS)
+        return NULL;
+    receiver = endpoint->queue_head;
+    reply = receiver->receive_reply;
+    if (!reply || receiver->wake_tick || receiver->priority < caller->priority)
+        return NULL;
+
+    dequeue(receiver);
+    receiver->receive_reply = NULL;
+    reply->receiver = NULL;
+    reply->caller = caller;
+    caller->reply_waiting = reply;
+    scheduler_remove(caller);
+    caller->state = THREAD_WAITING_REPLY;
+    caller->saved_stack = machine_thread_return_frame(thread_stack_top(caller));
+    scheduler_make_ready_first(receiver);
+    registers = deliver_registers(receiver, fast_badge(caller, index), registers);
+    scheduler_resume_on_return(receiver);
+    ipc_fast_path_count++;
+    return registers;
+}
+
+static struct saved_registers *fastpath_reply_wait(struct saved_registers *registers)
+{
+    struct thread *server = current_thread, *caller;
+    struct endpoint *endpoint;
+    struct reply *reply;
+
+    if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
+        return NULL;
+    endpoint = (struct endpoint *)fast_lookup(server, registers->word0 & BURSAR_CAP_INDEX_MASK,
+                                              BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_READ);
+    reply = (struct reply *)fast_lookup(server, registers->word0 >> BURSAR_REPLY_INDEX_SHIFT,
+                                        BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE);
+    if (!endpoint || !reply || endpoint->queue_kind == QUEUE_SENDERS)
+        return NULL;
+    caller = reply->caller;
+    if (!caller || reply->receiver || caller->wake_tick || caller->priority < server->priority)
+        return NULL;
+
+    reply->caller = NULL;
+    caller->reply_waiting = NULL;
+    scheduler_remove(server);
+    server->state = THREAD_RECEIVING;
+    server->receive_reply = reply;
+    reply->receiver = server;
+    enqueue(endpoint, server, QUEUE_RECEIVERS);
+    server->saved_stack = machine_thread_return_frame(thread_stack_top(server));
+    scheduler_make_ready_first(caller);
+    registers = deliver_registers(caller, 0, registers);
+    scheduler_resume_on_return(caller);
+    ipc_fast_path_count++;
+    return registers;
+}
+
+/* Called from arch/ia32/sysenter.S for every sysenter when the fast path is built in. */
+struct saved_registers *ipc_fastpath(struct saved_registers *registers)
+{
+    switch (registers->number & BURSAR_SYSCALL_NUMBER_MASK) {
+    case SYS_CALL:       return fastpath_call(registers);
+    case SYS_REPLY_WAIT: return fastpath_reply_wait(registers);
+    case SYS_NULL:       /* the measured floor: nothing to do but return */
+        if (registers->word0 != BURSAR_NO_CAPABILITY)
+            return NULL;
+        registers->number = 0;
+        return registers;
+    default:             return NULL;
+    }
+}

@@ -1,0 +1,43 @@
+/*
+ * ipc_queue.h — an endpoint's queue of blocked threads, shared by the slow
+ * path (ipc.c) and the fast path (ipc_fastpath.c) so both keep it the same
+ * way. Inline because the fast path counts every instruction.
+ */
+#ifndef KERNEL_IPC_QUEUE_H
+#define KERNEL_IPC_QUEUE_H
+
+#include "kernel/ipc.h"
+#include "kernel/thread.h"
+
+static inline void enqueue(struct endpoint *endpoint, struct thread *thread, enum endpoint_queue_kind kind)
+{
+    thread->blocked_on = endpoint;
+    thread->queue_next = 0;
+    thread->queue_prev = endpoint->queue_tail;
+    if (endpoint->queue_tail)
+        endpoint->queue_tail->queue_next = thread;
+    else
+        endpoint->queue_head = thread;
+    endpoint->queue_tail = thread;
+    endpoint->queue_kind = (uint8_t)kind;
+}
+
+static inline void dequeue(struct thread *thread)
+{
+    struct endpoint *endpoint = thread->blocked_on;
+
+    if (thread->queue_prev)
+        thread->queue_prev->queue_next = thread->queue_next;
+    else
+        endpoint->queue_head = thread->queue_next;
+    if (thread->queue_next)
+        thread->queue_next->queue_prev = thread->queue_prev;
+    else
+        endpoint->queue_tail = thread->queue_prev;
+    if (!endpoint->queue_head)
+        endpoint->queue_kind = QUEUE_EMPTY;
+    thread->queue_next = thread->queue_prev = 0;
+    thread->blocked_on = 0;
+}
+
+#endif /* KERNEL_IPC_QUEUE_H */

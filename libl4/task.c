@@ -1,0 +1,28 @@
+/*
+ * task.c — a new task that shares this program's text and a region of its
+ * memory, each mapped at the same address (see task.h).
+ */
+#include "libl4/l4.h"
+#include "libl4/task.h"
+
+#define PAGE_SIZE 4096u
+
+extern char program_start[], program_text_end[];
+
+int l4_task_create_sharing_program(const struct l4_task_spec *spec)
+{
+    uintptr_t text = (uintptr_t)program_start;
+    unsigned text_pages = (unsigned)(((uintptr_t)program_text_end - text) / PAGE_SIZE);
+    int error = l4_create(spec->heap, BURSAR_OBJECT_TASK, spec->slot, spec->capability_slots);
+
+    if (error)
+        return error;
+    error = l4_map(spec->slot, text, text, BURSAR_RIGHT_READ, text_pages);
+    if (!error && spec->shared)
+        error = l4_map(spec->slot, (uintptr_t)spec->shared, (uintptr_t)spec->shared,
+                       BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE,
+                       (unsigned)((spec->shared_size + PAGE_SIZE - 1) / PAGE_SIZE));
+    if (error)
+        l4_destroy(spec->slot);
+    return error;
+}

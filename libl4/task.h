@@ -1,0 +1,29 @@
+/*
+ * task.h — a second address space running code of this very program: the
+ * new task gets this program's text read-only at the same addresses, plus
+ * whatever pages the caller shares with it (at the same addresses too), so
+ * a function of this program can be the entry of a thread in the new task
+ * with its stack and UTCB in a shared region. Tests and benchmarks use it
+ * to get a real address-space switch without loading another program.
+ *
+ * The new task has no data or bss of its own: code running there may touch
+ * only its stack, its UTCB and the shared pages.
+ */
+#ifndef LIBL4_TASK_H
+#define LIBL4_TASK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct l4_task_spec {
+    unsigned heap;              /* pays for the task, its tables and capability space */
+    unsigned slot;              /* empty slot for the new task's capability */
+    unsigned capability_slots;  /* size of its capability space */
+    void *shared;               /* page-aligned region of this task's memory to share, or NULL */
+    size_t shared_size;         /* bytes; whole pages are shared, so the last one is rounded up */
+};
+
+/* 0 or -BURSAR_E_*; on failure the task is destroyed again. */
+int l4_task_create_sharing_program(const struct l4_task_spec *spec);
+
+#endif /* LIBL4_TASK_H */
