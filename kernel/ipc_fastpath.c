@@ -86,10 +86,9 @@ static struct saved_registers *fastpath_call(struct saved_registers *registers)
     reply->receiver = NULL;
     reply->caller = caller;
     caller->reply_waiting = reply;
-    scheduler_remove(caller);
+    scheduler_hand_over(caller, receiver);
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = machine_thread_return_frame(thread_stack_top(caller));
-    scheduler_make_ready_first(receiver);
     registers = deliver_registers(receiver, fast_badge(caller, index), registers);
     scheduler_resume_on_return(receiver);
     ipc_fast_path_count++;
@@ -116,13 +115,12 @@ static struct saved_registers *fastpath_reply_wait(struct saved_registers *regis
 
     reply->caller = NULL;
     caller->reply_waiting = NULL;
-    scheduler_remove(server);
+    scheduler_hand_over(server, caller);
     server->state = THREAD_RECEIVING;
     server->receive_reply = reply;
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = machine_thread_return_frame(thread_stack_top(server));
-    scheduler_make_ready_first(caller);
     registers = deliver_registers(caller, 0, registers);
     scheduler_resume_on_return(caller);
     ipc_fast_path_count++;

@@ -124,6 +124,29 @@ void scheduler_make_ready_first(struct thread *thread)
     ready_bitmap[p / 32] |= 1u << (p % 32);
 }
 
+void scheduler_hand_over(struct thread *from, struct thread *to)
+{
+    uint32_t p = from->priority;
+
+    if (to->priority != p) {
+        scheduler_remove(from);
+        scheduler_make_ready_first(to);
+        return;
+    }
+    to->state = THREAD_READY;
+    to->queue_prev = from->queue_prev;
+    to->queue_next = from->queue_next;
+    if (from->queue_prev)
+        from->queue_prev->queue_next = to;
+    else
+        queue_head[p] = to;
+    if (from->queue_next)
+        from->queue_next->queue_prev = to;
+    else
+        queue_tail[p] = to;
+    from->queue_next = from->queue_prev = NULL;
+}
+
 void scheduler_resume_on_return(struct thread *next)
 {
     struct thread *previous = current_thread;

@@ -18,6 +18,12 @@ void schedule(void);
 /* Ready, at the head of its priority's queue: it runs next at that priority. */
 void scheduler_make_ready_first(struct thread *thread);
 /*
+ * `to` becomes ready in `from`'s place and `from` stops being ready (the IPC
+ * fast path's direct switch). With equal priorities `to` simply takes over
+ * `from`'s position in the queue.
+ */
+void scheduler_hand_over(struct thread *from, struct thread *to);
+/*
  * Make `next` the current thread without switching kernel stacks: the
  * caller will leave the kernel through next's saved user frame (fast path).
  */

@@ -2,6 +2,7 @@
 """The parts of ./bursar that start QEMU or read results: run, gdb, bench.
 ./bursar has already installed packages and built what these need."""
 import glob
+import json
 import os
 import subprocess
 import sys
@@ -46,13 +47,70 @@ def gdb(_args):
         machine.wait()
 
 
+# The in-VM benchmark runs on both kernels; rows are named by path and direction.
+BENCH_KERNELS = [("fast path", "bursar.elf"), ("slow path", "bursar-slowpath.elf")]
+BENCH_PROGRAM = os.path.join(BUILD, "user", "ipc_bench.elf")
+
+
+def parse_bench_line(line):
+    """'bench NAME key=value ...' -> (NAME, {key: value}), or None."""
+    words = line.split()
+    if len(words) < 3 or words[0] != "bench":
+        return None
+    fields = {}
+    for word in words[2:]:
+        if "=" in word:
+            key, value = word.split("=", 1)
+            try:
+                fields[key] = float(value) if "." in value else int(value)
+            except ValueError:
+                pass
+    return words[1], fields
+
+
+def run_vm_bench(label, kernel):
+    """Boot the benchmark under -icount shift=0 (TSC = guest instructions); its rows."""
+    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel), modules=[BENCH_PROGRAM],
+                           icount=True, serial="stdio")
+    output = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                            timeout=600).stdout
+    rows = []
+    for line in output.splitlines():
+        parsed = parse_bench_line(line.strip())
+        if parsed:
+            name, fields = parsed
+            rows.append(dict(fields, name=name, kernel=label))
+    if not rows:
+        print(output[-2000:])
+    return rows
+
+
+def print_bench_table(rows):
+    print("%-34s %-10s %12s %9s %6s %9s" % ("row", "kernel", "instructions", "entries", "cr3", "fast path"))
+    for row in rows:
+        if row["name"] == "overhead":
+            continue
+        print("%-34s %-10s %12s %9s %6s %9s" % (row["name"], row["kernel"], row.get("instructions"),
+                                                row.get("entries"), row.get("cr3"), row.get("fastpath")))
+
+
 def bench(_args):
-    """Every benchmark program; each prints its own table."""
+    """The host micro-benchmarks, then the in-VM IPC benchmark on both kernels."""
     programs = sorted(p for p in glob.glob(os.path.join(BUILD, "bench", "bench_*"))
                       if os.access(p, os.X_OK) and not p.endswith(".o"))
     for program in programs:
         print("== %s" % os.path.relpath(program, ROOT), flush=True)
         subprocess.call([program])
+    print("== in-VM IPC benchmark, qemu -icount shift=0 (figures are guest instructions)", flush=True)
+    rows = []
+    for label, kernel in BENCH_KERNELS:
+        rows += run_vm_bench(label, kernel)
+    print_bench_table(rows)
+    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
+    path = os.path.join(BUILD, "bench", "ipc.json")
+    with open(path, "w") as f:
+        json.dump({"mode": "qemu -icount shift=0", "unit": "guest instructions", "rows": rows}, f, indent=2)
+    print("rows written to %s" % os.path.relpath(path, ROOT))
     return 0
 
 

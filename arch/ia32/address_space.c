@@ -31,7 +31,7 @@ void machine_address_space_init(uint32_t *page_directory)
 
 void machine_address_space_activate(const uint32_t *page_directory)
 {
-    uint32_t physical = (uint32_t)machine_virtual_to_physical(page_directory);
+    uint32_t physical = (uint32_t)page_directory - KERNEL_BASE;   /* the direct map, inline: a hot path */
 
     if (read_cr3() != physical) {
         write_cr3(physical);

@@ -96,7 +96,7 @@ void gdt_init(void)
     kernel_tss.iomap_base = sizeof(struct tss);   /* no I/O bitmap: user port access faults */
     gdt_set(GDT_TSS, (uint32_t)&kernel_tss, sizeof(kernel_tss) - 1, ACCESS_PRESENT | ACCESS_TSS, 0);
 
-    gdt_set_utcb_base(0);
+    gdt_set(GDT_USER_UTCB, 0, 512 - 1, ACCESS_PRESENT | ACCESS_RING3 | ACCESS_SEGMENT | ACCESS_DATA, FLAGS_BYTE_32BIT);
 
     double_fault_tss_init();
     gdt_set(GDT_DOUBLE_FAULT_TSS, (uint32_t)&double_fault_tss, sizeof(double_fault_tss) - 1,
@@ -106,14 +106,29 @@ void gdt_init(void)
 }
 
 /* A 512-byte data segment: a stray %gs offset past the UTCB faults. */
+/*
+ * Runs on every thread switch: only the base bytes change, the rest of the
+ * descriptor was written once by gdt_init.
+ */
 void gdt_set_utcb_base(uint32_t base)
 {
-    gdt_set(GDT_USER_UTCB, base, 512 - 1, ACCESS_PRESENT | ACCESS_RING3 | ACCESS_SEGMENT | ACCESS_DATA, FLAGS_BYTE_32BIT);
+    struct gdt_entry *entry = &gdt[GDT_USER_UTCB];
+
+    entry->base_low = base & 0xffff;
+    entry->base_middle = (base >> 16) & 0xff;
+    entry->base_high = base >> 24;
 }
 
 void tss_set_kernel_stack(uint32_t esp0)
 {
     kernel_tss.esp0 = esp0;
+}
+
+/* sysenter.S loads its stack from here: one store per switch instead of a wrmsr. */
+const uint32_t *tss_kernel_stack_slot(void)
+{
+    /* esp0 sits at offset 4: aligned, though the struct is packed. */
+    return (const uint32_t *)((const uint8_t *)&kernel_tss + __builtin_offsetof(struct tss, esp0));
 }
 
 /* The registers at the moment of the double fault, for the dump. */

@@ -40,6 +40,7 @@ _Static_assert(sizeof(struct tss) == 104, "hardware TSS layout");
 void gdt_init(void);
 /* The kernel stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
+const uint32_t *tss_kernel_stack_slot(void);
 /* Point the user %gs segment at this UTCB (takes effect when %gs is next loaded). */
 void gdt_set_utcb_base(uint32_t base);
 /* Where the CPU saved the interrupted state when it switched to the double-fault task. */

@@ -3,9 +3,10 @@
  * tried. This file is compiled twice: with BURSAR_FAST_PATH=1 for the normal
  * kernel and =0 for the slow-path-only kernel the tests also run.
  *
- * sysenter arrives with interrupts off, esp = the current thread's kernel
- * stack top (the SYSENTER_ESP MSR), the user's esp in ecx and its return
- * address in edx. The entry builds the same frame an interrupt from ring 3
+ * sysenter arrives with interrupts off, esp = just above the TSS's esp0
+ * field (the SYSENTER_ESP MSR, set once), the user's esp in ecx and its
+ * return address in edx. The first instruction takes the current thread's
+ * kernel stack top from that field, so thread switches need no wrmsr. The entry builds the same frame an interrupt from ring 3
  * would (trap.h), so the rest of the kernel sees one kind of frame.
  */
 #include "arch/ia32/segments.h"
@@ -21,6 +22,7 @@
         .text
         .globl sysenter_entry
 sysenter_entry:
+        movl -4(%esp), %esp              /* the TSS's esp0: this thread's kernel stack top */
         pushl $SELECTOR_USER_DATA        /* ss */
         pushl %ecx                       /* user esp */
         pushl $USER_EFLAGS               /* eflags: sysenter saves none */

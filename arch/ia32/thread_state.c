@@ -30,10 +30,16 @@ static inline void write_msr(uint32_t msr, uint32_t value)
     __asm__ volatile("wrmsr" : : "c"(msr), "a"(value), "d"(0));
 }
 
+/*
+ * sysenter's own stack pointer is only used for its first instruction, which
+ * loads the current thread's kernel stack from the TSS (sysenter.S); so the
+ * MSR is set once, to a word the entry stub may read.
+ */
 void sysenter_init(void)
 {
     write_msr(MSR_SYSENTER_CS, SELECTOR_KERNEL_CODE);
     write_msr(MSR_SYSENTER_EIP, (uint32_t)sysenter_entry);
+    write_msr(MSR_SYSENTER_ESP, (uint32_t)tss_kernel_stack_slot() + 4);
 }
 
 _Static_assert(offsetof(struct trap_frame, edi) - offsetof(struct trap_frame, gs) == 16 &&
@@ -107,13 +113,12 @@ void machine_switch_context(uint32_t *save, uint32_t next)
 }
 
 /*
- * Entries from user mode must land on this thread's kernel stack: int and
- * interrupts take it from the TSS, sysenter from its MSR. The UTCB segment's
- * new base takes effect when the return path reloads %gs.
+ * Entries from user mode must land on this thread's kernel stack: int,
+ * interrupts and sysenter all take it from the TSS. The UTCB segment's new
+ * base takes effect when the return path reloads %gs.
  */
 void machine_thread_activate(void *stack_top, uint32_t utcb_address)
 {
     tss_set_kernel_stack((uint32_t)stack_top);
-    write_msr(MSR_SYSENTER_ESP, (uint32_t)stack_top);
     gdt_set_utcb_base(utcb_address);
 }

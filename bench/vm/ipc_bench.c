@@ -20,7 +20,9 @@
 #include "libl4/task.h"
 #include "libl4/thread.h"
 
+#ifndef ROUNDS
 #define ROUNDS 2000
+#endif
 #define WARM_UP 50
 #define PRIORITY BURSAR_ROOT_PRIORITY
 
