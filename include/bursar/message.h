@@ -44,11 +44,13 @@
  */
 #define BURSAR_TIMEOUT_NEVER       0x000u
 #define BURSAR_TIMEOUT_ZERO        0x400u
-#define BURSAR_TIMEOUT_MS(ms)      ((ms) == 0 ? BURSAR_TIMEOUT_ZERO :                        \
-                                    (ms) < 1024 ? (unsigned)(ms) :                           \
-                                    (ms) < 10240 ? (0x400u | ((unsigned)(ms) / 10)) :        \
-                                    (ms) < 102400 ? (0x800u | ((unsigned)(ms) / 100)) :      \
-                                    (0xc00u | ((unsigned)(ms) / 1000 > 1023 ? 1023u : (unsigned)(ms) / 1000)))
+/* Rounds up, so a timeout never ends early; saturates at 1023 s. */
+#define BURSAR_TIMEOUT_MS(ms)      ((ms) == 0 ? BURSAR_TIMEOUT_ZERO :                                 \
+                                    (ms) < 1024 ? (unsigned)(ms) :                                    \
+                                    (ms) < 10230 ? (0x400u | (((unsigned)(ms) + 9) / 10)) :           \
+                                    (ms) < 102300 ? (0x800u | (((unsigned)(ms) + 99) / 100)) :        \
+                                    (0xc00u | (((unsigned)(ms) + 999) / 1000 > 1023 ? 1023u :         \
+                                               ((unsigned)(ms) + 999) / 1000)))
 #define BURSAR_TIMEOUT_MANTISSA(code) ((code) & 0x3ffu)
 #define BURSAR_TIMEOUT_SCALE(code)    (((code) >> 10) & 0x3u)
 
