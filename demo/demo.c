@@ -12,10 +12,9 @@
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/task.h"
-#include "libl4/thread.h"
 
 enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD, COPY, EXTRA_ENDPOINT };
-enum { SERVER_ENDPOINT = 0, SERVER_REPLY = 1 };
+enum { SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY };
 
 #define LABEL_ADD 1
 
@@ -55,26 +54,15 @@ static void show_accounting(const char *when)
 
 static int start_server(void)
 {
-    struct l4_task_spec task = { .heap = BURSAR_SLOT_HEAP, .slot = SERVER_TASK, .capability_slots = 8,
-                                 .shared = &shared, .shared_size = sizeof shared };
-    struct l4_thread_spec thread = {
-        .heap = BURSAR_SLOT_HEAP, .task = SERVER_TASK, .slot = SERVER_THREAD,
+    struct l4_server_spec server = {
+        .task = { .heap = BURSAR_SLOT_HEAP, .slot = SERVER_TASK, .capability_slots = 8,
+                  .shared = &shared, .shared_size = sizeof shared },
+        .endpoint = ENDPOINT, .reply = REPLY, .thread = SERVER_THREAD,
         .stack = shared.server_stack, .stack_size = sizeof shared.server_stack,
         .utcb = (uintptr_t)&shared.server_utcb, .priority = BURSAR_ROOT_PRIORITY, .entry = adder,
     };
-    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0);
 
-    if (!error)
-        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, REPLY, 0);
-    if (!error)
-        error = l4_task_create_sharing_program(&task);
-    if (!error)
-        error = l4_cap_transfer(ENDPOINT, SERVER_TASK, SERVER_ENDPOINT, BURSAR_RIGHT_READ, BURSAR_COPY, 0);
-    if (!error)
-        error = l4_cap_transfer(REPLY, SERVER_TASK, SERVER_REPLY, BURSAR_RIGHTS_ALL, BURSAR_GRANT, 0);
-    if (!error)
-        error = l4_thread_spawn(&thread);
-    return error;
+    return l4_server_start_in_new_task(&server);
 }
 
 static void call_server(void)

@@ -168,6 +168,7 @@ struct l4_cap_info {
     uint32_t type;      /* enum bursar_object_type */
     uint32_t rights;    /* BURSAR_RIGHT_* */
     uint32_t badge;
+    uint32_t revoked;   /* the slot is empty because a revoke cleared it */
 };
 
 static inline int l4_cap_inspect(unsigned slot, struct l4_cap_info *info)
@@ -179,6 +180,7 @@ static inline int l4_cap_inspect(unsigned slot, struct l4_cap_info *info)
         info->type = w.ebx;
         info->rights = w.esi;
         info->badge = w.edi;
+        info->revoked = w.ebp;
     }
     return error;
 }

@@ -26,4 +26,28 @@ struct l4_task_spec {
 /* 0 or -BURSAR_E_*; on failure the task is destroyed again. */
 int l4_task_create_sharing_program(const struct l4_task_spec *spec);
 
+/*
+ * A server in a new task: an endpoint and a reply object (created in the
+ * caller's slots `endpoint` and `reply`, both paid by the task spec's heap),
+ * the new task, and a thread in it running `entry(argument)`. In the new task's
+ * space the endpoint (receive right) is in slot L4_SERVER_ENDPOINT and the
+ * reply object in L4_SERVER_REPLY; the caller keeps the endpoint to call it.
+ * The stack and UTCB must lie in the shared region.
+ */
+#define L4_SERVER_ENDPOINT 0
+#define L4_SERVER_REPLY 1
+
+struct l4_server_spec {
+    struct l4_task_spec task;
+    unsigned endpoint, reply, thread;   /* the caller's empty slots */
+    void *stack;
+    size_t stack_size;
+    uintptr_t utcb;
+    unsigned priority;
+    void (*entry)(void *argument);
+    void *argument;
+};
+
+int l4_server_start_in_new_task(const struct l4_server_spec *spec);
+
 #endif /* LIBL4_TASK_H */

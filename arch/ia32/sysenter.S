@@ -9,6 +9,7 @@
  * kernel stack top from that field, so thread switches need no wrmsr. The entry builds the same frame an interrupt from ring 3
  * would (trap.h), so the rest of the kernel sees one kind of frame.
  */
+#include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
 
@@ -31,11 +32,7 @@ sysenter_entry:
         pushl $0                         /* error code */
         pushl $VECTOR_SYSENTER
         cld
-        pushal
-        pushl %ds
-        pushl %es
-        pushl %fs
-        pushl %gs
+        SAVE_REGISTERS
         movl $SELECTOR_KERNEL_DATA, %eax
         movl %eax, %ds
         movl %eax, %es
@@ -70,11 +67,7 @@ sysenter_entry:
  */
         .globl sysenter_return
 sysenter_return:
-        popl %gs
-        popl %fs
-        popl %es
-        popl %ds
-        popal
+        RESTORE_REGISTERS
         movl 8(%esp), %edx               /* eip (after vector and error code) */
         movl 20(%esp), %ecx              /* user esp (after eip, cs, eflags) */
         sti

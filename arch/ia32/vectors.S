@@ -4,6 +4,7 @@
  * trap_dispatch(). Vectors where the CPU pushes no error code push a zero,
  * so every frame has the same layout.
  */
+#include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
 
@@ -16,11 +17,7 @@
 trap_common:
         cld                              /* C code assumes it; user mode may have set DF */
         incl machine_counters            /* .kernel_entries */
-        pushal
-        pushl %ds
-        pushl %es
-        pushl %fs
-        pushl %gs
+        SAVE_REGISTERS
         movl $SELECTOR_KERNEL_DATA, %eax
         movl %eax, %ds
         movl %eax, %es
@@ -33,11 +30,7 @@ trap_common:
 trap_return:
         cmpl $VECTOR_SYSENTER, TRAP_FRAME_VECTOR(%esp)
         je sysenter_return               /* sysenter.S */
-        popl %gs
-        popl %fs
-        popl %es
-        popl %ds
-        popal
+        RESTORE_REGISTERS
         addl $8, %esp                    /* vector and error code */
         iret
 

@@ -18,7 +18,6 @@
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/task.h"
-#include "libl4/thread.h"
 
 #ifndef ROUNDS
 #define ROUNDS 2000
@@ -29,8 +28,8 @@
 enum {   /* the root task's slots */
     ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD,
 };
-enum {   /* the server task's slots */
-    SERVER_ENDPOINT = 0, SERVER_REPLY = 1, SERVER_SLOTS = 8,
+enum {   /* the server task's slots (libl4/task.h) */
+    SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SLOTS = 8,
 };
 
 /* Shared with the server task at the same address. */
@@ -160,29 +159,15 @@ static void measure_ipc(void)
 
 static int start_server(void)
 {
-    struct l4_task_spec task = {
-        .heap = BURSAR_SLOT_HEAP, .slot = SERVER_TASK, .capability_slots = SERVER_SLOTS,
-        .shared = &shared, .shared_size = sizeof shared,
-    };
-    struct l4_thread_spec thread = {
-        .heap = BURSAR_SLOT_HEAP, .task = SERVER_TASK, .slot = SERVER_THREAD,
+    struct l4_server_spec server = {
+        .task = { .heap = BURSAR_SLOT_HEAP, .slot = SERVER_TASK, .capability_slots = SERVER_SLOTS,
+                  .shared = &shared, .shared_size = sizeof shared },
+        .endpoint = ENDPOINT, .reply = REPLY, .thread = SERVER_THREAD,
         .stack = shared.server_stack, .stack_size = sizeof shared.server_stack,
-        .utcb = (uintptr_t)&shared.server_utcb, .priority = PRIORITY,
-        .entry = echo_server, .argument = 0,
+        .utcb = (uintptr_t)&shared.server_utcb, .priority = PRIORITY, .entry = echo_server,
     };
-    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0);
 
-    if (!error)
-        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, REPLY, 0);
-    if (!error)
-        error = l4_task_create_sharing_program(&task);
-    if (!error)
-        error = l4_cap_transfer(ENDPOINT, SERVER_TASK, SERVER_ENDPOINT, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
-    if (!error)
-        error = l4_cap_transfer(REPLY, SERVER_TASK, SERVER_REPLY, BURSAR_RIGHTS_ALL, BURSAR_GRANT, 0);
-    if (!error)
-        error = l4_thread_spawn(&thread);
-    return error;
+    return l4_server_start_in_new_task(&server);
 }
 
 int main(const struct bursar_boot_info *boot_info)

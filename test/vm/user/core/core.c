@@ -58,17 +58,9 @@ void core_sleep_ms(unsigned ms)
     l4_receive(CORE_SLEEP_ENDPOINT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(ms));
 }
 
-uint64_t core_tsc(void)
-{
-    uint32_t low, high;
-
-    __asm__ volatile("rdtsc" : "=a"(low), "=d"(high));
-    return (uint64_t)high << 32 | low;
-}
-
 uint32_t core_elapsed_ms(uint64_t since)
 {
-    return (uint32_t)((core_tsc() - since) / core_boot->tsc_khz);
+    return (uint32_t)((l4_timestamp() - since) / core_boot->tsc_khz);
 }
 
 uint32_t core_frame(void)
@@ -107,15 +99,9 @@ int core_heap_create(unsigned slot, unsigned frames)
 
 int core_inspect(unsigned slot, struct l4_cap_info *info, bool *revoked)
 {
-    struct l4_words w = { slot, 0, 0, 0 };
-    int error = l4_sysenter_words(SYS_CAP_INSPECT, &w);
+    int error = l4_cap_inspect(slot, info);
 
-    if (error == 0) {
-        info->type = w.ebx;
-        info->rights = w.esi;
-        info->badge = w.edi;
-        *revoked = w.ebp != 0;
-    }
+    *revoked = error == 0 && info->revoked;
     return error;
 }
 

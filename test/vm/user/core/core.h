@@ -52,7 +52,6 @@ int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priorit
 void core_sleep_ms(unsigned ms);
 
 /* The TSC, and milliseconds since an earlier reading. */
-uint64_t core_tsc(void);
 uint32_t core_elapsed_ms(uint64_t since);
 
 /* A frame of the root bank that no test has used yet (0 when none is left). */

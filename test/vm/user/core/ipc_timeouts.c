@@ -42,7 +42,7 @@ USER_TEST(110, send_with_zero_timeout_and_no_receiver_fails_at_once)
     int error;
 
     TEST_CHECK_EQUAL(make_endpoint(&p), 0, "endpoint");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_send(p.endpoint, BURSAR_TAG(1, 2, 0), 1, 2, BURSAR_TIMEOUT_ZERO);
     TEST_CHECK(core_elapsed_ms(start) < FAST_MS, "took %u ms", core_elapsed_ms(start));
     TEST_CHECK_EQUAL(error, -BURSAR_E_TIMEOUT, "send");
@@ -68,7 +68,7 @@ USER_TEST(111, send_with_relative_timeout_fails_after_about_that_long)
 
     TEST_CHECK_EQUAL(make_endpoint(&p), 0, "endpoint");
     for (unsigned i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        uint64_t start = core_tsc();
+        uint64_t start = l4_timestamp();
         int error = l4_send(p.endpoint, BURSAR_TAG(1, 0, 0), 0, 0, BURSAR_TIMEOUT_MS(timeouts[i]));
         uint32_t elapsed = core_elapsed_ms(start);
         const char *problem = check_relative(error, elapsed, timeouts[i]);
@@ -100,7 +100,7 @@ USER_TEST(112, send_with_infinite_timeout_waits_for_a_receiver)
     p.delay_ms = 300;
     p.done = 0;
     TEST_CHECK_EQUAL(core_spawn(late_receiver, &p, CORE_LOW_PRIORITY, &thread), 0, "receiver thread");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_send(p.endpoint, BURSAR_TAG(1, 0, 0), 0, 0, BURSAR_TIMEOUT_NEVER);
     elapsed = core_elapsed_ms(start);
     TEST_CHECK_EQUAL(error, 0, "send");
@@ -116,7 +116,7 @@ USER_TEST(113, receive_with_zero_timeout_and_no_sender_fails_at_once)
     int error;
 
     TEST_CHECK_EQUAL(make_endpoint(&p), 0, "endpoint");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_receive(p.endpoint, p.reply, 0, 0, 0, 0, BURSAR_TIMEOUT_ZERO);
     TEST_CHECK(core_elapsed_ms(start) < FAST_MS, "took %u ms", core_elapsed_ms(start));
     TEST_CHECK_EQUAL(error, -BURSAR_E_TIMEOUT, "receive");
@@ -130,7 +130,7 @@ USER_TEST(114, receive_with_relative_timeout_fails_after_about_that_long)
 
     TEST_CHECK_EQUAL(make_endpoint(&p), 0, "endpoint");
     for (unsigned i = 0; i < sizeof timeouts / sizeof timeouts[0]; i++) {
-        uint64_t start = core_tsc();
+        uint64_t start = l4_timestamp();
         int error = l4_receive(p.endpoint, p.reply, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(timeouts[i]));
         uint32_t elapsed = core_elapsed_ms(start);
         const char *problem = check_relative(error, elapsed, timeouts[i]);
@@ -162,7 +162,7 @@ USER_TEST(115, receive_with_infinite_timeout_waits_for_a_sender)
     p.delay_ms = 300;
     p.done = 0;
     TEST_CHECK_EQUAL(core_spawn(late_sender, &p, CORE_LOW_PRIORITY, &thread), 0, "sender thread");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_receive(p.endpoint, p.reply, 0, &tag, &mr0, 0, BURSAR_TIMEOUT_NEVER);
     elapsed = core_elapsed_ms(start);
     TEST_CHECK_EQUAL(error, 0, "receive");
@@ -181,11 +181,11 @@ USER_TEST(116, call_send_phase_zero_and_relative_time_out_without_a_receiver)
     const char *problem;
 
     TEST_CHECK_EQUAL(make_endpoint(&p), 0, "endpoint");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_call(p.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_NEVER);
     TEST_CHECK(core_elapsed_ms(start) < FAST_MS, "zero: took %u ms", core_elapsed_ms(start));
     TEST_CHECK_EQUAL(error, -BURSAR_E_TIMEOUT, "call, send phase zero");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_call(p.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_MS(80), BURSAR_TIMEOUT_NEVER);
     elapsed = core_elapsed_ms(start);
     problem = check_relative(error, elapsed, 80);
@@ -223,7 +223,7 @@ USER_TEST(117, call_receive_phase_times_out_when_no_reply_comes)
         p.done = 0;
         TEST_CHECK_EQUAL(core_spawn(slow_server, &p, CORE_LOW_PRIORITY, &thread), 0, "server thread");
         core_sleep_ms(10);                              /* the server waits first */
-        start = core_tsc();
+        start = l4_timestamp();
         error = l4_call(p.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(timeouts[i]));
         elapsed = core_elapsed_ms(start);
         TEST_CHECK_EQUAL(p.done, 1, "the server took the call");
@@ -254,7 +254,7 @@ USER_TEST(118, call_receive_phase_infinite_waits_for_a_late_reply)
     p.delay_ms = 300;
     p.done = 0;
     TEST_CHECK_EQUAL(core_spawn(slow_server, &p, CORE_LOW_PRIORITY, &thread), 0, "server thread");
-    start = core_tsc();
+    start = l4_timestamp();
     error = l4_call(p.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
     elapsed = core_elapsed_ms(start);
     TEST_CHECK_EQUAL(error, 0, "call");

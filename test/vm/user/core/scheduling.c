@@ -49,7 +49,7 @@ struct worker {
 static void busy_then_block(void *argument)
 {
     struct worker *w = argument;
-    uint64_t start = core_tsc();
+    uint64_t start = l4_timestamp();
 
     while (core_elapsed_ms(start) < w->busy_ms)
         ;
