@@ -5,7 +5,9 @@
  */
 #include <stdbool.h>
 
+#include "bursar/syscall.h"
 #include "kernel/console.h"
+#include "kernel/debug.h"
 #include "kernel/machine.h"
 #include "bursar/test_protocol.h"
 #include "lib/format.h"
@@ -44,6 +46,7 @@ static void __attribute__((noreturn)) panic_report(bool with_backtrace, const ch
     kprintf("\n");
     if (with_backtrace)
         machine_backtrace();
+    debug_dump(BURSAR_DUMP_ALL);     /* a fault inside it ends in the nested-panic stop above */
     machine_halt_after_panic();
 }
 

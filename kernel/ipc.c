@@ -22,48 +22,9 @@
 
 static struct thread *timeout_head;
 
-/* ---- objects ---- */
 
-int endpoint_create(struct heap *payer, struct endpoint **out)
-{
-    struct endpoint *endpoint = heap_allocate(payer, ALLOC_ENDPOINT);
 
-    if (!endpoint)
-        return -BURSAR_E_OUT_OF_MEMORY;
-    *endpoint = (struct endpoint){ 0 };
-    object_init(&endpoint->header, payer, BURSAR_OBJECT_ENDPOINT);
-    *out = endpoint;
-    return BURSAR_OK;
-}
 
-int reply_create(struct heap *payer, struct reply **out)
-{
-    struct reply *reply = heap_allocate(payer, ALLOC_REPLY);
-
-    if (!reply)
-        return -BURSAR_E_OUT_OF_MEMORY;
-    *reply = (struct reply){ 0 };
-    object_init(&reply->header, payer, BURSAR_OBJECT_REPLY);
-    *out = reply;
-    return BURSAR_OK;
-}
-
-void endpoint_destroy(struct endpoint *endpoint)
-{
-    while (endpoint->queue_head)
-        ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
-    heap_free(endpoint);
-}
-
-void reply_destroy(struct reply *reply)
-{
-    if (reply->caller)
-        ipc_cancel(reply->caller, -BURSAR_E_DESTROYED);
-    /* The receiver waiting to bind this reply object must not find it later. */
-    if (reply->receiver)
-        ipc_cancel(reply->receiver, -BURSAR_E_DESTROYED);
-    heap_free(reply);
-}
 
 /* ---- timeouts ---- */
 

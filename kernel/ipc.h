@@ -1,40 +1,20 @@
 /*
- * ipc.h — endpoints, reply objects and the IPC operations.
- *
- * An endpoint has one queue: the threads blocked on it, all senders or all
- * receivers (FIFO). A reply object is bound by a receive to the caller it
- * took, and answers it exactly once.
+ * ipc.h — the IPC operations on endpoints (endpoint.h) and reply objects
+ * (reply.h).
  */
 #ifndef KERNEL_IPC_H
 #define KERNEL_IPC_H
 
+#include "kernel/endpoint.h"
 #include "kernel/object.h"
+#include "kernel/reply.h"
 
 struct thread;
-
-enum endpoint_queue_kind { QUEUE_EMPTY = 0, QUEUE_SENDERS, QUEUE_RECEIVERS };
-
-struct endpoint {
-    struct object header;
-    struct thread *queue_head, *queue_tail;
-    uint8_t queue_kind;                 /* enum endpoint_queue_kind */
-};
-
-struct reply {
-    struct object header;
-    struct thread *caller;              /* bound caller, or NULL */
-    struct thread *receiver;            /* the one receiver waiting to bind it, or NULL */
-};
 
 /* The message as it travels: tag, badge, the two register words. */
 struct message {
     uint32_t tag, badge, mr0, mr1;
 };
-
-int endpoint_create(struct heap *payer, struct endpoint **out);
-void endpoint_destroy(struct endpoint *endpoint);
-int reply_create(struct heap *payer, struct reply **out);
-void reply_destroy(struct reply *reply);
 
 /* The system calls; each returns the caller's result (or blocks it). */
 void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,

@@ -189,7 +189,8 @@ def run_vm(tally, args):
 # Each self-test image, the outcome the harness must report, and text the
 # log must contain (the kernel's own diagnosis of the failure).
 SELFTESTS = [
-    ("panic", "panic", ["deliberate panic", "backtrace:", "boot_hand_over"]),
+    ("panic", "panic", ["deliberate panic", "backtrace:", "boot_hand_over", "---- kernel state ----",
+                        "heap 0 (boot)"]),
     ("page_fault", "panic", ["kernel exception 14 (page fault)", "faulting address 00001000",
                              "selftest_touch_unmapped+", "selftest_fault_in_a_call+"]),
     ("triple_fault", "triple fault", []),

@@ -1,0 +1,27 @@
+/*
+ * endpoint.c — creating and destroying endpoints (the queue itself is kept
+ * by ipc_queue.h, for the slow and fast paths alike).
+ */
+#include "bursar/errors.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/thread.h"
+
+int endpoint_create(struct heap *payer, struct endpoint **out)
+{
+    struct endpoint *endpoint = heap_allocate(payer, ALLOC_ENDPOINT);
+
+    if (!endpoint)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *endpoint = (struct endpoint){ 0 };
+    object_init(&endpoint->header, payer, BURSAR_OBJECT_ENDPOINT);
+    *out = endpoint;
+    return BURSAR_OK;
+}
+
+void endpoint_destroy(struct endpoint *endpoint)
+{
+    while (endpoint->queue_head)
+        ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
+    heap_free(endpoint);
+}

@@ -1,0 +1,29 @@
+/*
+ * reply.c — creating and destroying reply objects.
+ */
+#include "bursar/errors.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/thread.h"
+
+int reply_create(struct heap *payer, struct reply **out)
+{
+    struct reply *reply = heap_allocate(payer, ALLOC_REPLY);
+
+    if (!reply)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *reply = (struct reply){ 0 };
+    object_init(&reply->header, payer, BURSAR_OBJECT_REPLY);
+    *out = reply;
+    return BURSAR_OK;
+}
+
+void reply_destroy(struct reply *reply)
+{
+    if (reply->caller)
+        ipc_cancel(reply->caller, -BURSAR_E_DESTROYED);
+    /* The receiver waiting to bind this reply object must not find it later. */
+    if (reply->receiver)
+        ipc_cancel(reply->receiver, -BURSAR_E_DESTROYED);
+    heap_free(reply);
+}
