@@ -225,6 +225,7 @@ def main():
     if unknown:
         parser.error("unknown group(s): %s" % ", ".join(sorted(unknown)))
     tally = Tally()
+    print("accelerator: %s (BURSAR_ACCEL=kvm opts in; see docs/testing.md)" % harness.qemu.accelerator())
     for name, run in GROUPS:
         if name in wanted:
             print("== %s" % name, flush=True)
