@@ -138,7 +138,7 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests"]
+USER_SUITES = ["libl4_test", "core_tests", "syscall_fuzz"]
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
 
 
