@@ -18,6 +18,7 @@
 #include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
 #include "kernel/scheduler.h"
+#include "kernel/scheduler_queues.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
@@ -48,6 +49,28 @@ static inline uint32_t fast_badge(struct thread *thread, uint32_t index)
     struct cspace *cspace = &thread->task->cspace;
 
     return cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE].badge;
+}
+
+/* `to` (equal or higher priority) runs in `from`'s place. */
+static inline void hand_over(struct thread *from, struct thread *to)
+{
+    if (to->priority == from->priority)
+        scheduler_take_place(from, to);
+    else
+        scheduler_hand_over(from, to);
+}
+
+/*
+ * Make `next` the current thread; the sysenter exit switches the kernel
+ * stack, UTCB segment and address space to it (machine_fast_switch).
+ */
+static inline void resume_on_return(struct thread *next)
+{
+    current_thread = next;
+    machine_fast_switch.page_directory_physical = next->task->page_directory_physical;
+    machine_fast_switch.utcb_address = next->utcb_address;
+    if (free_after_switch)
+        scheduler_finish_switch();
 }
 
 /* Deliver the message into the partner's saved registers, as the slow path's deliver() does. */
@@ -86,11 +109,11 @@ static struct saved_registers *fastpath_call(struct saved_registers *registers)
     reply->receiver = NULL;
     reply->caller = caller;
     caller->reply_waiting = reply;
-    scheduler_hand_over(caller, receiver);
+    hand_over(caller, receiver);
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = machine_thread_return_frame(thread_stack_top(caller));
     registers = deliver_registers(receiver, fast_badge(caller, index), registers);
-    scheduler_resume_on_return(receiver);
+    resume_on_return(receiver);
     ipc_fast_path_count++;
     return registers;
 }
@@ -115,14 +138,14 @@ static struct saved_registers *fastpath_reply_wait(struct saved_registers *regis
 
     reply->caller = NULL;
     caller->reply_waiting = NULL;
-    scheduler_hand_over(server, caller);
+    hand_over(server, caller);
     server->state = THREAD_RECEIVING;
     server->receive_reply = reply;
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = machine_thread_return_frame(thread_stack_top(server));
     registers = deliver_registers(caller, 0, registers);
-    scheduler_resume_on_return(caller);
+    resume_on_return(caller);
     ipc_fast_path_count++;
     return registers;
 }

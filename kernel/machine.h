@@ -94,6 +94,18 @@ static inline struct saved_registers *machine_saved_registers(void *stack_top)
     return (struct saved_registers *)((uint8_t *)stack_top - MACHINE_SAVED_REGISTERS_BELOW_TOP);
 }
 
+/*
+ * How the IPC fast path switches threads without calls: it fills this in
+ * and returns the next thread's saved registers; the arch's sysenter exit
+ * then points the kernel stack at that thread, loads the UTCB segment base
+ * and, if it differs, the page directory (arch/ia32/sysenter.S).
+ */
+struct machine_fast_switch {
+    uint32_t page_directory_physical;
+    uint32_t utcb_address;
+};
+extern struct machine_fast_switch machine_fast_switch;
+
 /* Build a new thread's stack so that switching to it enters user mode at ip/sp. */
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
 /*

@@ -11,6 +11,7 @@
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
 #include "kernel/scheduler.h"
+#include "kernel/scheduler_queues.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "kernel/trap_handlers.h"
@@ -18,10 +19,10 @@
 #define PRIORITIES (BURSAR_PRIORITY_MAX + 1)
 #define BITMAP_WORDS (PRIORITIES / 32)
 
-static struct thread *queue_head[PRIORITIES], *queue_tail[PRIORITIES];
+struct thread *queue_head[PRIORITIES], *queue_tail[PRIORITIES];    /* shared with scheduler_queues.h */
 static uint32_t ready_bitmap[BITMAP_WORDS];
 static struct thread idle_thread;
-static struct thread *free_after_switch;
+struct thread *free_after_switch;
 static uint64_t ticks;
 
 extern char boot_stack_top[];
@@ -126,36 +127,12 @@ void scheduler_make_ready_first(struct thread *thread)
 
 void scheduler_hand_over(struct thread *from, struct thread *to)
 {
-    uint32_t p = from->priority;
-
-    if (to->priority != p) {
-        scheduler_remove(from);
-        scheduler_make_ready_first(to);
+    if (to->priority == from->priority) {
+        scheduler_take_place(from, to);
         return;
     }
-    to->state = THREAD_READY;
-    to->queue_prev = from->queue_prev;
-    to->queue_next = from->queue_next;
-    if (from->queue_prev)
-        from->queue_prev->queue_next = to;
-    else
-        queue_head[p] = to;
-    if (from->queue_next)
-        from->queue_next->queue_prev = to;
-    else
-        queue_tail[p] = to;
-    from->queue_next = from->queue_prev = NULL;
-}
-
-void scheduler_resume_on_return(struct thread *next)
-{
-    struct thread *previous = current_thread;
-
-    current_thread = next;
-    machine_thread_activate(thread_stack_top(next), next->utcb_address);
-    if (next->task != previous->task)
-        machine_address_space_activate(next->task->page_directory);
-    scheduler_finish_switch();
+    scheduler_remove(from);
+    scheduler_make_ready_first(to);
 }
 
 /* L4's direct switch: run `next` now if nothing of higher priority is ready. */

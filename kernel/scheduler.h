@@ -23,11 +23,6 @@ void scheduler_make_ready_first(struct thread *thread);
  * `from`'s position in the queue.
  */
 void scheduler_hand_over(struct thread *from, struct thread *to);
-/*
- * Make `next` the current thread without switching kernel stacks: the
- * caller will leave the kernel through next's saved user frame (fast path).
- */
-void scheduler_resume_on_return(struct thread *next);
 /* Switch to `next` now, keeping the current thread ready if it is (L4 direct switch). */
 void scheduler_switch_to(struct thread *next);
 /* Clock tick from the timer: timeslices, timeouts. */

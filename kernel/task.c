@@ -56,6 +56,7 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     }
     object_init(&task->header, payer, BURSAR_OBJECT_TASK);
     machine_address_space_init(task->page_directory);
+    task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);
     for (uint32_t i = 0; i < 1024; i++)
         task->table_records[i] = NULL;
     task->threads = 0;

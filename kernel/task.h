@@ -12,6 +12,7 @@ struct task {
     struct object header;
     struct cspace cspace;
     uint32_t *page_directory;              /* ALLOC_PAGE_DIRECTORY */
+    uint32_t page_directory_physical;      /* what the fast path loads into CR3 */
     struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
     uint32_t threads;                      /* live threads in this task */
     uint32_t id;

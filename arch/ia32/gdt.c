@@ -18,6 +18,10 @@ struct gdt_entry {
     uint8_t base_high;
 } __attribute__((packed));
 _Static_assert(sizeof(struct gdt_entry) == 8, "hardware GDT entry layout");
+_Static_assert(__builtin_offsetof(struct gdt_entry, base_low) == GDT_BASE_LOW &&
+               __builtin_offsetof(struct gdt_entry, base_middle) == GDT_BASE_MIDDLE &&
+               __builtin_offsetof(struct gdt_entry, base_high) == GDT_BASE_HIGH, "sysenter.S writes these bytes");
+_Static_assert(__builtin_offsetof(struct tss, esp0) == TSS_ESP0, "sysenter.S uses esp0's offset");
 
 struct descriptor_pointer {
     uint16_t limit;
@@ -34,8 +38,8 @@ _Static_assert(sizeof(struct descriptor_pointer) == 6, "lgdt/lidt operand layout
 #define FLAGS_4K_32BIT   0xc0   /* limit in pages, 32-bit */
 #define FLAGS_BYTE_32BIT 0x40   /* limit in bytes, 32-bit */
 
-static struct gdt_entry gdt[GDT_ENTRIES];
-static struct tss kernel_tss;
+struct gdt_entry gdt[GDT_ENTRIES];              /* sysenter.S writes the UTCB base */
+struct tss kernel_tss;                          /* sysenter.S reads and writes esp0 */
 static struct tss double_fault_tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
 

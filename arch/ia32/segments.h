@@ -24,6 +24,12 @@
 #define SELECTOR_DOUBLE_FAULT_TSS (GDT_DOUBLE_FAULT_TSS << 3)
 #define SELECTOR_USER_UTCB   ((GDT_USER_UTCB << 3) | 3)
 
+/* Byte offsets the sysenter exit writes directly (asserted in gdt.c). */
+#define GDT_BASE_LOW    2
+#define GDT_BASE_MIDDLE 4
+#define GDT_BASE_HIGH   7
+#define TSS_ESP0        4
+
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 

@@ -19,6 +19,7 @@
 
 #define USER_EFLAGS 0x202                /* IF set, reserved bit 1 */
 #define SAVED_SEGMENTS 16                /* gs, fs, es, ds below the general registers */
+#define SAVED_REGISTERS_BELOW_TOP 60     /* MACHINE_SAVED_REGISTERS_BELOW_TOP, kernel/machine.h */
 
         .text
         .globl sysenter_entry
@@ -49,8 +50,25 @@ sysenter_entry:
         addl $4, %esp
         testl %eax, %eax
         jz 1f
+        leal SAVED_SEGMENTS(%esp), %ecx
+        cmpl %eax, %ecx
+        je sysenter_return                       /* answered for the caller itself */
+        /* Switch to the thread it returned (kernel/machine.h, machine_fast_switch). */
         leal -SAVED_SEGMENTS(%eax), %esp
-        jmp trap_return
+        leal SAVED_REGISTERS_BELOW_TOP(%eax), %ecx
+        movl %ecx, kernel_tss + TSS_ESP0         /* its kernel stack top */
+        movl machine_fast_switch, %edx           /* .page_directory_physical */
+        movl %cr3, %ecx
+        cmpl %ecx, %edx
+        je 2f
+        movl %edx, %cr3
+        incl machine_counters + 4                /* .address_space_switches */
+2:      movl machine_fast_switch + 4, %edx       /* .utcb_address, as the %gs base */
+        movw %dx, gdt + GDT_USER_UTCB * 8 + GDT_BASE_LOW
+        shrl $16, %edx
+        movb %dl, gdt + GDT_USER_UTCB * 8 + GDT_BASE_MIDDLE
+        movb %dh, gdt + GDT_USER_UTCB * 8 + GDT_BASE_HIGH
+        jmp sysenter_return                      /* pops %gs: the new base takes effect */
 1:
 #endif
         movl $SELECTOR_KERNEL_DATA, %eax

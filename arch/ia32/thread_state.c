@@ -35,6 +35,8 @@ static inline void write_msr(uint32_t msr, uint32_t value)
  * loads the current thread's kernel stack from the TSS (sysenter.S); so the
  * MSR is set once, to a word the entry stub may read.
  */
+struct machine_fast_switch machine_fast_switch;
+
 void sysenter_init(void)
 {
     write_msr(MSR_SYSENTER_CS, SELECTOR_KERNEL_CODE);
@@ -45,6 +47,7 @@ void sysenter_init(void)
 _Static_assert(offsetof(struct trap_frame, edi) - offsetof(struct trap_frame, gs) == 16 &&
                sizeof(struct trap_frame) - offsetof(struct trap_frame, edi) == MACHINE_SAVED_REGISTERS_BELOW_TOP,
                "struct saved_registers sits where pushal put the registers");
+_Static_assert(offsetof(struct machine_fast_switch, utcb_address) == 4, "sysenter.S reads both words");
 _Static_assert(offsetof(struct trap_frame, eax) - offsetof(struct trap_frame, edi) ==
                offsetof(struct saved_registers, number), "eax is the number / result word");
 _Static_assert(offsetof(struct trap_frame, ebx) - offsetof(struct trap_frame, edi) ==
