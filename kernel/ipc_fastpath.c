@@ -7,10 +7,11 @@
  * and any surprise returns NULL so the slow path (ipc.c) handles the call
  * from scratch. When it succeeds, the result must be exactly what the slow
  * path would have produced; the in-VM tests run with the fast path on and off
- * and must agree. A thread it blocks gets a return frame
- * (machine_thread_return_frame), so the slow path can later resume it like
- * any other; a thread it resumes leaves through its saved user frame, the
- * C frames of its old slow-path block having nothing left to do.
+ * and must agree. A thread it blocks is left with no saved kernel stack
+ * (saved_stack 0): should the slow path resume it, the scheduler first gives
+ * it a frame that returns straight to user mode. A thread it resumes leaves
+ * through its saved user frame, the C frames of its old slow-path block
+ * having nothing left to do.
  */
 #include "bursar/message.h"
 #include "bursar/syscall.h"
@@ -104,14 +105,14 @@ static struct saved_registers *fastpath_call(struct saved_registers *registers)
     if (!reply || receiver->wake_tick || receiver->priority < caller->priority)
         return NULL;
 
-    dequeue(receiver);
+    dequeue_head(endpoint);
     receiver->receive_reply = NULL;
     reply->receiver = NULL;
     reply->caller = caller;
     caller->reply_waiting = reply;
     hand_over(caller, receiver);
     caller->state = THREAD_WAITING_REPLY;
-    caller->saved_stack = machine_thread_return_frame(thread_stack_top(caller));
+    caller->saved_stack = 0;             /* the slow path builds its return frame if it needs one */
     registers = deliver_registers(receiver, fast_badge(caller, index), registers);
     resume_on_return(receiver);
     ipc_fast_path_count++;
@@ -143,7 +144,7 @@ static struct saved_registers *fastpath_reply_wait(struct saved_registers *regis
     server->receive_reply = reply;
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
-    server->saved_stack = machine_thread_return_frame(thread_stack_top(server));
+    server->saved_stack = 0;
     registers = deliver_registers(caller, 0, registers);
     resume_on_return(caller);
     ipc_fast_path_count++;

@@ -40,4 +40,20 @@ static inline void dequeue(struct thread *thread)
     thread->blocked_on = 0;
 }
 
+/* dequeue() for the thread at the head, which the fast path always takes. */
+static inline void dequeue_head(struct endpoint *endpoint)
+{
+    struct thread *head = endpoint->queue_head, *next = head->queue_next;
+
+    endpoint->queue_head = next;
+    if (next)
+        next->queue_prev = 0;
+    else {
+        endpoint->queue_tail = 0;
+        endpoint->queue_kind = QUEUE_EMPTY;
+    }
+    head->queue_next = 0;
+    head->blocked_on = 0;
+}
+
 #endif /* KERNEL_IPC_QUEUE_H */

@@ -99,6 +99,8 @@ static void switch_to(struct thread *next)
     machine_thread_activate(thread_stack_top(next), next->utcb_address);
     if (next->task)
         machine_address_space_activate(next->task->page_directory);
+    if (!next->saved_stack)              /* blocked by the IPC fast path: nothing on its stack */
+        next->saved_stack = machine_thread_return_frame(thread_stack_top(next));
     machine_switch_context(&previous->saved_stack, next->saved_stack);
     scheduler_finish_switch();
 }

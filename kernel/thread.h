@@ -26,7 +26,7 @@ enum thread_state {
 struct thread {
     struct object header;
     struct task *task;
-    uint32_t saved_stack;            /* kernel esp while switched out */
+    uint32_t saved_stack;            /* kernel esp while switched out; 0: return straight to user */
     uint8_t state;                   /* enum thread_state */
     uint8_t priority;
     bool is_call;                    /* SENDING: wants a reply */
