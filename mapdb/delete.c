@@ -15,10 +15,8 @@ static uint32_t orphan_mode(const struct mapdb_record *record)
 int mapdb_delete(struct mapdb *db, struct mapdb_holder *holder,
                  struct mapdb_cursor *cursor, uint32_t budget)
 {
-    int status = mapdb_cursor_status(db, cursor, budget);
+    int status = mapdb_holder_revoke_status(db, holder, cursor, budget);
 
-    if (status == MAPDB_OK)
-        status = mapdb_holder_source_status(holder);
     if (status != MAPDB_OK)
         return status;
     struct mapdb_record *record = holder->record;
@@ -34,10 +32,8 @@ int mapdb_delete(struct mapdb *db, struct mapdb_holder *holder,
 int mapdb_delete_mapping(struct mapdb *db, struct mapdb_record *record,
                          struct mapdb_cursor *cursor, uint32_t budget)
 {
-    int status = mapdb_cursor_status(db, cursor, budget);
+    int status = mapdb_mapping_revoke_status(db, record, cursor, budget);
 
-    if (status == MAPDB_OK)
-        status = mapdb_mapping_source_status(record);
     if (status != MAPDB_OK)
         return status;
     record->flags &= (uint16_t)~MAPDB_F_MAPPED;

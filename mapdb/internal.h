@@ -56,6 +56,10 @@ int mapdb_mapping_source_status(const struct mapdb_record *record);
 /* revoke.c: start a chunked revoke of top's subtree. */
 int mapdb_cursor_status(const struct mapdb *db, const struct mapdb_cursor *cursor,
                   uint32_t budget);
+int mapdb_holder_revoke_status(const struct mapdb *db, const struct mapdb_holder *holder,
+                               const struct mapdb_cursor *cursor, uint32_t budget);
+int mapdb_mapping_revoke_status(const struct mapdb *db, const struct mapdb_record *record,
+                                const struct mapdb_cursor *cursor, uint32_t budget);
 int mapdb_revoke_start(struct mapdb *db, struct mapdb_cursor *cursor,
                  struct mapdb_record *top, uint32_t mode, uint32_t budget);
 

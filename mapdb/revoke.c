@@ -102,13 +102,29 @@ int mapdb_cursor_status(const struct mapdb *db, const struct mapdb_cursor *curso
     return MAPDB_OK;
 }
 
-int mapdb_revoke(struct mapdb *db, struct mapdb_holder *holder,
-                 struct mapdb_cursor *cursor, uint32_t budget)
+/* The cursor's checks, then the holder's: for revoke and delete of a capability. */
+int mapdb_holder_revoke_status(const struct mapdb *db, const struct mapdb_holder *holder,
+                               const struct mapdb_cursor *cursor, uint32_t budget)
 {
     int status = mapdb_cursor_status(db, cursor, budget);
 
-    if (status == MAPDB_OK)
-        status = mapdb_holder_source_status(holder);
+    return status == MAPDB_OK ? mapdb_holder_source_status(holder) : status;
+}
+
+/* The cursor's checks, then the mapping's: for unmap and delete of a mapping. */
+int mapdb_mapping_revoke_status(const struct mapdb *db, const struct mapdb_record *record,
+                                const struct mapdb_cursor *cursor, uint32_t budget)
+{
+    int status = mapdb_cursor_status(db, cursor, budget);
+
+    return status == MAPDB_OK ? mapdb_mapping_source_status(record) : status;
+}
+
+int mapdb_revoke(struct mapdb *db, struct mapdb_holder *holder,
+                 struct mapdb_cursor *cursor, uint32_t budget)
+{
+    int status = mapdb_holder_revoke_status(db, holder, cursor, budget);
+
     if (status != MAPDB_OK)
         return status;
     return mapdb_revoke_start(db, cursor, holder->record, REVOKE_SKIP_COPIES, budget);
@@ -117,10 +133,8 @@ int mapdb_revoke(struct mapdb *db, struct mapdb_holder *holder,
 int mapdb_unmap(struct mapdb *db, struct mapdb_record *record,
                 struct mapdb_cursor *cursor, uint32_t budget)
 {
-    int status = mapdb_cursor_status(db, cursor, budget);
+    int status = mapdb_mapping_revoke_status(db, record, cursor, budget);
 
-    if (status == MAPDB_OK)
-        status = mapdb_mapping_source_status(record);
     if (status != MAPDB_OK)
         return status;
     return mapdb_revoke_start(db, cursor, record, REVOKE_SKIP_COPIES, budget);
