@@ -28,7 +28,6 @@ int memory_create(struct heap *payer, struct memory **out)
     if (!memory)
         return -BURSAR_E_OUT_OF_MEMORY;
     object_init(&memory->header, payer, BURSAR_OBJECT_MEMORY);
-    memory->frames = 0;
     *out = memory;
     return BURSAR_OK;
 }

@@ -16,9 +16,9 @@
 struct task;
 struct heap;
 
+/* The frames it holds are those whose frame-table owner is this object. */
 struct memory {
     struct object header;
-    uint32_t frames;               /* frames it holds (FRAME_BANK with owner == this) */
 };
 
 int memory_create(struct heap *payer, struct memory **out);

@@ -85,7 +85,6 @@ static void give_frames_to_root_bank(void)
         if (frame->type == FRAME_FREE || frame->type == FRAME_MODULE) {
             frame->owner = root_memory;
             frame_set_type(f, FRAME_BANK);
-            root_memory->frames++;
         }
     }
 }
@@ -232,6 +231,6 @@ bool root_task_create(const struct boot_info *boot)
     root_thread->priority = BURSAR_ROOT_PRIORITY;
     thread_start(root_thread, entry, BURSAR_ROOT_STACK_TOP);
     kprintf("root task: %s, entry %08x, %u frames for the root bank\n", boot->modules[0].name, entry,
-            root_memory->frames);
+            frame_table.count_by_type[FRAME_BANK]);
     return true;
 }

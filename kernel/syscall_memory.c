@@ -92,10 +92,8 @@ int sys_heap_donate(struct thread *caller, const struct machine_registers *r, ui
         if (error != BURSAR_OK)
             return error;
     }
-    for (uint32_t f = first; f < first + count; f++) {
-        ((struct memory *)memory->object)->frames--;
+    for (uint32_t f = first; f < first + count; f++)
         KERNEL_ASSERT(heap_donate_frame((struct heap *)heap->object, f) == KHEAP_OK);
-    }
     return BURSAR_OK;
 }
 
