@@ -31,8 +31,8 @@
 struct saved_registers *ipc_fastpath(struct saved_registers *registers);
 uint32_t ipc_fast_path_count;
 
-/* The capability at `index` if it names a live object of `type` with `rights`, else NULL. */
-static inline struct object *fast_lookup(struct thread *thread, uint32_t index, uint8_t type, uint32_t rights)
+/* The slot at `index` if it names a live object of `type` with `rights`, else NULL. */
+static inline struct cap_slot *fast_lookup(struct thread *thread, uint32_t index, uint8_t type, uint32_t rights)
 {
     struct cspace *cspace = &thread->task->cspace;
     struct cap_slot *slot;
@@ -42,14 +42,7 @@ static inline struct object *fast_lookup(struct thread *thread, uint32_t index, 
     slot = &cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE];
     if (slot->type != type || (slot->holder.rights & rights) != rights || slot->object->dying)
         return NULL;
-    return slot->object;
-}
-
-static inline uint32_t fast_badge(struct thread *thread, uint32_t index)
-{
-    struct cspace *cspace = &thread->task->cspace;
-
-    return cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE].badge;
+    return slot;
 }
 
 /* `to` (equal or higher priority) runs in `from`'s place. */
@@ -70,7 +63,7 @@ static inline void resume_on_return(struct thread *next)
     current_thread = next;
     machine_fast_switch.page_directory_physical = next->task->page_directory_physical;
     machine_fast_switch.utcb_address = next->utcb_address;
-    if (free_after_switch)
+    if (thread_to_free_after_switch)
         scheduler_finish_switch();
 }
 
@@ -91,14 +84,18 @@ static inline struct saved_registers *deliver_registers(struct thread *to, uint3
 static struct saved_registers *fastpath_call(struct saved_registers *registers)
 {
     struct thread *caller = current_thread, *receiver;
+    struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
-    uint32_t index = registers->word0 & BURSAR_CAP_INDEX_MASK;
 
     if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
         return NULL;
-    endpoint = (struct endpoint *)fast_lookup(caller, index, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
-    if (!endpoint || endpoint->queue_kind != QUEUE_RECEIVERS)
+    slot = fast_lookup(caller, registers->word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
+                       BURSAR_RIGHT_WRITE);
+    if (!slot)
+        return NULL;
+    endpoint = (struct endpoint *)slot->object;
+    if (endpoint->queue_kind != QUEUE_RECEIVERS)
         return NULL;
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
@@ -113,7 +110,7 @@ static struct saved_registers *fastpath_call(struct saved_registers *registers)
     hand_over(caller, receiver);
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path builds its return frame if it needs one */
-    registers = deliver_registers(receiver, fast_badge(caller, index), registers);
+    registers = deliver_registers(receiver, slot->badge, registers);
     resume_on_return(receiver);
     ipc_fast_path_count++;
     return registers;
@@ -122,16 +119,21 @@ static struct saved_registers *fastpath_call(struct saved_registers *registers)
 static struct saved_registers *fastpath_reply_wait(struct saved_registers *registers)
 {
     struct thread *server = current_thread, *caller;
+    struct cap_slot *endpoint_slot, *reply_slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
     if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
         return NULL;
-    endpoint = (struct endpoint *)fast_lookup(server, registers->word0 & BURSAR_CAP_INDEX_MASK,
-                                              BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_READ);
-    reply = (struct reply *)fast_lookup(server, registers->word0 >> BURSAR_REPLY_INDEX_SHIFT,
-                                        BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE);
-    if (!endpoint || !reply || endpoint->queue_kind == QUEUE_SENDERS)
+    endpoint_slot = fast_lookup(server, registers->word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
+                                BURSAR_RIGHT_READ);
+    reply_slot = fast_lookup(server, registers->word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
+                             BURSAR_RIGHT_WRITE);
+    if (!endpoint_slot || !reply_slot)
+        return NULL;
+    endpoint = (struct endpoint *)endpoint_slot->object;
+    reply = (struct reply *)reply_slot->object;
+    if (endpoint->queue_kind == QUEUE_SENDERS)
         return NULL;
     caller = reply->caller;
     if (!caller || reply->receiver || caller->wake_tick || caller->priority < server->priority)

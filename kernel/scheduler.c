@@ -19,10 +19,10 @@
 #define PRIORITIES (BURSAR_PRIORITY_MAX + 1)
 #define BITMAP_WORDS (PRIORITIES / 32)
 
-struct thread *queue_head[PRIORITIES], *queue_tail[PRIORITIES];    /* shared with scheduler_queues.h */
+struct thread *ready_queue_head[PRIORITIES], *ready_queue_tail[PRIORITIES];    /* shared with scheduler_queues.h */
 static uint32_t ready_bitmap[BITMAP_WORDS];
 static struct thread idle_thread;
-struct thread *free_after_switch;
+struct thread *thread_to_free_after_switch;
 static uint64_t ticks;
 
 extern char boot_stack_top[];
@@ -35,12 +35,12 @@ void scheduler_make_ready(struct thread *thread)
 
     thread->state = THREAD_READY;
     thread->queue_next = NULL;
-    thread->queue_prev = queue_tail[p];
-    if (queue_tail[p])
-        queue_tail[p]->queue_next = thread;
+    thread->queue_prev = ready_queue_tail[p];
+    if (ready_queue_tail[p])
+        ready_queue_tail[p]->queue_next = thread;
     else
-        queue_head[p] = thread;
-    queue_tail[p] = thread;
+        ready_queue_head[p] = thread;
+    ready_queue_tail[p] = thread;
     ready_bitmap[p / 32] |= 1u << (p % 32);
 }
 
@@ -51,13 +51,13 @@ void scheduler_remove(struct thread *thread)
     if (thread->queue_prev)
         thread->queue_prev->queue_next = thread->queue_next;
     else
-        queue_head[p] = thread->queue_next;
+        ready_queue_head[p] = thread->queue_next;
     if (thread->queue_next)
         thread->queue_next->queue_prev = thread->queue_prev;
     else
-        queue_tail[p] = thread->queue_prev;
+        ready_queue_tail[p] = thread->queue_prev;
     thread->queue_next = thread->queue_prev = NULL;
-    if (!queue_head[p])
+    if (!ready_queue_head[p])
         ready_bitmap[p / 32] &= ~(1u << (p % 32));
 }
 
@@ -77,15 +77,15 @@ bool scheduler_preempts(const struct thread *thread)
 
 void scheduler_free_after_switch(struct thread *thread)
 {
-    KERNEL_ASSERT(!free_after_switch);
-    free_after_switch = thread;
+    KERNEL_ASSERT(!thread_to_free_after_switch);
+    thread_to_free_after_switch = thread;
 }
 
 void scheduler_finish_switch(void)
 {
-    if (free_after_switch && free_after_switch != current_thread) {
-        heap_free(free_after_switch);
-        free_after_switch = NULL;
+    if (thread_to_free_after_switch && thread_to_free_after_switch != current_thread) {
+        heap_free(thread_to_free_after_switch);
+        thread_to_free_after_switch = NULL;
     }
 }
 
@@ -109,7 +109,7 @@ void schedule(void)
 {
     int priority = highest_ready_priority();
 
-    switch_to(priority < 0 ? &idle_thread : queue_head[priority]);
+    switch_to(priority < 0 ? &idle_thread : ready_queue_head[priority]);
 }
 
 void scheduler_make_ready_first(struct thread *thread)
@@ -118,12 +118,12 @@ void scheduler_make_ready_first(struct thread *thread)
 
     thread->state = THREAD_READY;
     thread->queue_prev = NULL;
-    thread->queue_next = queue_head[p];
-    if (queue_head[p])
-        queue_head[p]->queue_prev = thread;
+    thread->queue_next = ready_queue_head[p];
+    if (ready_queue_head[p])
+        ready_queue_head[p]->queue_prev = thread;
     else
-        queue_tail[p] = thread;
-    queue_head[p] = thread;
+        ready_queue_tail[p] = thread;
+    ready_queue_head[p] = thread;
     ready_bitmap[p / 32] |= 1u << (p % 32);
 }
 

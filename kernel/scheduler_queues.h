@@ -9,9 +9,9 @@
 #include "bursar/objects.h"
 #include "kernel/thread.h"
 
-extern struct thread *queue_head[BURSAR_PRIORITY_MAX + 1], *queue_tail[BURSAR_PRIORITY_MAX + 1];
+extern struct thread *ready_queue_head[BURSAR_PRIORITY_MAX + 1], *ready_queue_tail[BURSAR_PRIORITY_MAX + 1];
 /* A thread that destroyed itself, freed once we are off its stack. */
-extern struct thread *free_after_switch;
+extern struct thread *thread_to_free_after_switch;
 
 /* `to` takes `from`'s place in their (equal) priority's queue; `from` leaves it. */
 static inline void scheduler_take_place(struct thread *from, struct thread *to)
@@ -24,11 +24,11 @@ static inline void scheduler_take_place(struct thread *from, struct thread *to)
     if (from->queue_prev)
         from->queue_prev->queue_next = to;
     else
-        queue_head[p] = to;
+        ready_queue_head[p] = to;
     if (from->queue_next)
         from->queue_next->queue_prev = to;
     else
-        queue_tail[p] = to;
+        ready_queue_tail[p] = to;
     from->queue_next = from->queue_prev = 0;
 }
 
