@@ -17,13 +17,25 @@
  */
     .text
 
-    .globl l4_sysenter
-    .type l4_sysenter, @function
-l4_sysenter:
+/* ebx, esi, edi and ebp carry arguments: both stubs keep the caller's. */
+.macro SAVE_ARGUMENT_REGISTERS
     pushl %ebp
     pushl %edi
     pushl %esi
     pushl %ebx
+.endm
+
+.macro RESTORE_ARGUMENT_REGISTERS
+    popl %ebx
+    popl %esi
+    popl %edi
+    popl %ebp
+.endm
+
+    .globl l4_sysenter
+    .type l4_sysenter, @function
+l4_sysenter:
+    SAVE_ARGUMENT_REGISTERS
     movl 20(%esp), %eax          /* the C arguments, above 4 saved registers + return address */
     movl 24(%esp), %ebx
     movl 28(%esp), %esi
@@ -42,10 +54,7 @@ l4_sysenter:
     .globl l4_sysenter_words
     .type l4_sysenter_words, @function
 l4_sysenter_words:
-    pushl %ebp
-    pushl %edi
-    pushl %esi
-    pushl %ebx
+    SAVE_ARGUMENT_REGISTERS
     movl 20(%esp), %eax
     movl 24(%esp), %ecx          /* words; offsets as struct l4_words in l4.h */
     movl 0(%ecx), %ebx
@@ -60,10 +69,7 @@ l4_sysenter_words:
     movl %esi, 4(%ecx)
     movl %edi, 8(%ecx)
     movl %ebp, 12(%ecx)
-    popl %ebx
-    popl %esi
-    popl %edi
-    popl %ebp
+    RESTORE_ARGUMENT_REGISTERS
     ret
     .size l4_sysenter_words, . - l4_sysenter_words
 
