@@ -11,6 +11,7 @@
 #include "bursar/utcb.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
+#include "kernel/fault_ipc.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/ipc_queue.h"
@@ -21,10 +22,6 @@
 #include "kernel/thread.h"
 
 static struct thread *timeout_head;
-
-
-
-
 
 /* ---- timeouts ---- */
 
@@ -91,6 +88,22 @@ static void set_result(struct thread *thread, int result)
     machine_frame_set_result(thread_frame(thread), result);
 }
 
+/*
+ * A thread's operation is over with `status` and it may run again. A call
+ * the kernel made for the thread (fault_ipc.c) has no user result to write:
+ * its purpose decides what happens.
+ */
+static void complete(struct thread *thread, int status)
+{
+    if (fault_ipc_pending(&thread->fault_ipc)) {
+        fault_ipc_failed(thread, status);
+        return;
+    }
+    set_result(thread, status);
+    if (thread->state != THREAD_READY)
+        scheduler_make_ready(thread);
+}
+
 static void set_message_result(struct thread *thread, int result, const struct message *message)
 {
     uint32_t words[4] = { message->badge, message->tag, message->mr0, message->mr1 };
@@ -98,11 +111,17 @@ static void set_message_result(struct thread *thread, int result, const struct m
     machine_frame_write_result(thread_frame(thread), result, words);
 }
 
-/* What a blocked sender is sending: its saved registers. */
+/* What a blocked sender is sending: its saved registers, or the kernel's message for it. */
 static struct message message_of_blocked_sender(struct thread *sender)
 {
     struct machine_registers registers;
 
+    if (fault_ipc_pending(&sender->fault_ipc)) {
+        struct message message;
+        fault_ipc_message(sender, &message);
+        message.badge = sender->send_badge;
+        return message;
+    }
     machine_frame_read(thread_frame(sender), &registers);
     return (struct message){ registers.argument[1], sender->send_badge, registers.argument[2],
                              registers.argument[3] };
@@ -127,13 +146,12 @@ void ipc_cancel(struct thread *thread, int result)
     if (thread->receive_reply)
         thread->receive_reply->receiver = NULL;
     thread->receive_reply = NULL;
-    set_result(thread, result);
-    scheduler_make_ready(thread);
+    complete(thread, result);
 }
 
 /* ---- message transfer ---- */
 
-static struct bursar_utcb *utcb_of(struct thread *thread, bool for_write)
+struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write)
 {
     uint64_t page;
 
@@ -146,20 +164,25 @@ static struct bursar_utcb *utcb_of(struct thread *thread, bool for_write)
                                   (thread->utcb_address & (MACHINE_PAGE_SIZE - 1)));
 }
 
-/* Copy the message registers beyond the two in registers, UTCB to UTCB. */
+/*
+ * Copy the message registers beyond the two in registers to the receiver's
+ * UTCB: from the sender's UTCB, or from the kernel's message for it.
+ */
 static int copy_long_message(struct thread *sender, struct thread *receiver, uint32_t tag)
 {
     uint32_t words = BURSAR_TAG_UNTYPED(tag);
-    struct bursar_utcb *from, *to;
+    bool from_kernel = fault_ipc_pending(&sender->fault_ipc);
+    struct bursar_utcb *from = NULL, *to;
 
     if (words <= BURSAR_REGISTER_WORDS)
         return BURSAR_OK;
-    from = utcb_of(sender, false);
-    to = utcb_of(receiver, true);
-    if (!from || !to)
+    if (!from_kernel)
+        from = ipc_utcb_of(sender, false);
+    to = ipc_utcb_of(receiver, true);
+    if ((!from && !from_kernel) || !to)
         return -BURSAR_E_NOT_MAPPED;
     for (uint32_t i = BURSAR_REGISTER_WORDS; i < words; i++)
-        to->mr[i] = from->mr[i];
+        to->mr[i] = from_kernel ? fault_ipc_word(sender, i) : from->mr[i];
     return BURSAR_OK;
 }
 
@@ -184,8 +207,7 @@ static int deliver(struct thread *sender, struct thread *receiver, const struct 
 static void await_reply(struct thread *caller, struct reply *reply, uint32_t reply_timeout)
 {
     if (!reply) {
-        set_result(caller, -BURSAR_E_NO_CALLER);     /* the receiver took no reply object */
-        scheduler_make_ready(caller);
+        complete(caller, -BURSAR_E_NO_CALLER);       /* the receiver took no reply object */
         return;
     }
     reply->caller = caller;
@@ -214,7 +236,7 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         status = deliver(sender, receiver, &delivered);
         scheduler_make_ready(receiver);
         if (status != BURSAR_OK || !is_call) {
-            set_result(sender, status);
+            complete(sender, status);
             if (scheduler_preempts(receiver))
                 scheduler_switch_to(receiver);
             return;
@@ -225,7 +247,7 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         return;
     }
     if (timeout_is_zero(send_timeout)) {
-        set_result(sender, -BURSAR_E_TIMEOUT);
+        complete(sender, -BURSAR_E_TIMEOUT);
         return;
     }
     scheduler_remove(sender);
@@ -253,8 +275,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
             await_reply(sender, reply, sender->reply_timeout);
             return;
         }
-        set_result(sender, status);
-        scheduler_make_ready(sender);
+        complete(sender, status);
         return;
     }
     if (timeout_is_zero(receive_timeout)) {
@@ -271,6 +292,11 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
     schedule();
 }
 
+int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message)
+{
+    return reply->caller ? fault_ipc_check_reply(reply->caller, replier, message) : BURSAR_OK;
+}
+
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
 {
     struct thread *caller = reply->caller;
@@ -279,9 +305,16 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
 
     if (!caller)
         return -BURSAR_E_NO_CALLER;
+    status = ipc_reply_check(replier, reply, message);
+    if (status != BURSAR_OK)
+        return status;              /* a reply to a fault it does not accept: nothing changes */
     reply->caller = NULL;
     caller->reply_waiting = NULL;
     timeout_remove(caller);
+    if (fault_ipc_pending(&caller->fault_ipc)) {
+        fault_ipc_reply(caller, replier, message);
+        return BURSAR_OK;
+    }
     delivered.badge = 0;
     status = deliver(replier, caller, &delivered);
     scheduler_make_ready(caller);

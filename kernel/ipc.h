@@ -10,6 +10,7 @@
 #include "kernel/reply.h"
 
 struct thread;
+struct bursar_utcb;
 
 /* The message as it travels: tag, badge, the two register words. */
 struct message {
@@ -22,6 +23,14 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout);
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message);
+/*
+ * Whether the thread bound to the reply object would take this reply: a
+ * thread waiting on a call the kernel made for it (fault_ipc.h) accepts only
+ * the replies its purpose allows. BURSAR_OK or the replier's error.
+ */
+int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message);
+/* The thread's UTCB in the kernel's view, or NULL if not mapped (writable, if asked). */
+struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write);
 
 /* How many calls and reply-waits the fast path completed (ipc_fastpath.c). */
 extern uint32_t ipc_fast_path_count;

@@ -136,7 +136,8 @@ static struct saved_registers *fastpath_reply_wait(struct saved_registers *regis
     if (endpoint->queue_kind == QUEUE_SENDERS)
         return NULL;
     caller = reply->caller;
-    if (!caller || reply->receiver || caller->wake_tick || caller->priority < server->priority)
+    if (!caller || reply->receiver || caller->wake_tick || caller->priority < server->priority ||
+        fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
         return NULL;
 
     reply->caller = NULL;

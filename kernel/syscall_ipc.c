@@ -126,6 +126,8 @@ int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t
     (void)results;
     if (error == BURSAR_OK)
         error = check_message(caller, a.message.tag);
+    if (error == BURSAR_OK)
+        error = ipc_reply_check(caller, reply, &a.message);
     if (error != BURSAR_OK)
         return error;
     woken = reply->caller;
@@ -160,6 +162,8 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
         error = -BURSAR_E_BUSY;
     if (error == BURSAR_OK && reply && reply->caller)
         error = check_message(caller, a.message.tag);
+    if (error == BURSAR_OK && reply)
+        error = ipc_reply_check(caller, reply, &a.message);
     if (error != BURSAR_OK)
         return error;
     if (reply && reply->caller)

@@ -8,6 +8,7 @@
 #define KERNEL_THREAD_H
 
 #include "kernel/cspace.h"
+#include "kernel/fault_ipc.h"
 
 struct task;
 struct endpoint;
@@ -43,6 +44,7 @@ struct thread {
     uint32_t utcb_address;           /* user address, 0 when none */
     struct cap_slot pager;           /* endpoints for page faults and exceptions */
     struct cap_slot exception_handler;
+    struct fault_ipc fault_ipc;      /* a call the kernel makes for this thread (fault_ipc.h) */
     struct thread *next_thread;      /* every thread, for the debug listing */
     uint32_t id;
 };
