@@ -4,9 +4,8 @@
  * frame (embedded in its frame-table entry), and the list of every heap for
  * the accounting identity and the debug listing.
  *
- * Reclaim with moves and destroys (kheap's moved/destroy callbacks) belongs
- * to the heap-fault and reclaim work; until then kernel objects are not
- * movable and a heap is destroyed only when empty.
+ * Reclaim, with kheap's move and destroy callbacks, and heap destruction are
+ * in heap_reclaim.c.
  */
 #include "kernel/heap.h"
 #include "kernel/console.h"
@@ -42,31 +41,31 @@ static struct kheap_page *page_of(void *context, const void *address)
     return &frame->heap_page;
 }
 
-static void object_moved(void *context, uint32_t type, void *old_object, void *new_object)
-{
-    (void)context;
-    panic("heap: %s %p moved to %p, but no kernel type is movable yet",
-          allocation_name(type), old_object, new_object);
-}
-
-static void object_destroy(void *context, uint32_t type, void *object)
-{
-    (void)context;
-    panic("heap: reclaim asked to destroy %s %p, which needs the reclaim machinery",
-          allocation_name(type), object);
-}
-
 static const struct kheap_ops kernel_heap_ops = {
-    .page_of = page_of, .moved = object_moved, .can_move = NULL, .destroy = object_destroy,
+    .page_of = page_of, .moved = heap_object_moved, .can_move = heap_object_can_move,
+    .destroy = heap_object_destroy,
 };
 
+/*
+ * Only mapping-database records move: everything that points at one is
+ * reachable from the record itself (its relatives, holders, and for a
+ * mapping the shadow slot). Other kinds are named from places a move could
+ * not find in bounded time (capability slots everywhere, saved kernel
+ * stacks, page-directory entries), and page-sized kinds have no other slot
+ * in their page to move to; reclaim destroys them.
+ */
+static bool is_movable(enum kernel_allocation kind)
+{
+    return kind == ALLOC_RECORD;
+}
 
 static void register_kinds(void)
 {
     kheap_typeset_init(&kernel_types);
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
         struct allocation_shape shape = shape_of(kind);
-        int id = kheap_type_register(&kernel_types, allocation_names[kind], shape.size, shape.align, false);
+        int id = kheap_type_register(&kernel_types, allocation_names[kind], shape.size, shape.align,
+                                     is_movable(kind));
         KERNEL_ASSERT(id == (int)kind);
     }
 }
@@ -145,26 +144,13 @@ int heap_donate_frame(struct heap *heap, uint32_t frame_index)
     return status;
 }
 
-void heap_destroy(struct heap *heap)
+void heap_unlink(struct heap *heap)
 {
-    struct kheap_reclaim reclaim;
-    void *pages[16];
-    uint32_t returned;
-
-    KERNEL_ASSERT(heap != &boot_heap);
     for (struct heap **link = &all_heaps; *link; link = &(*link)->next_heap)
         if (*link == heap) {
             *link = heap->next_heap;
-            break;
+            return;
         }
-    /* Only empty heaps get here: reclaim returns free pages and moves nothing. */
-    kheap_reclaim_begin(&reclaim, heap->kheap.stats.pages_held);
-    while (!reclaim.done) {
-        kheap_reclaim(&heap->kheap, &reclaim, 16, pages, 16, &returned);
-        for (uint32_t i = 0; i < returned; i++)
-            frame_set_type(frame_number(frame_of_physical(machine_virtual_to_physical(pages[i]))), FRAME_BANK);
-    }
-    heap_free(heap);
 }
 
 void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
@@ -176,8 +162,14 @@ void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
     info->pages_donated = (uint32_t)s->pages_donated;
     info->pages_reclaimed = (uint32_t)s->pages_reclaimed;
     info->faults = (uint32_t)s->faults;
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++)
+    info->low_water = heap->kheap.low_water;
+    info->high_water = heap->kheap.high_water;
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++) {
         info->live_by_type[kind] = s->by_type[kind].live;
+        info->free_by_type[kind] = s->by_type[kind].free;
+        info->objects_moved += (uint32_t)s->by_type[kind].moved;
+        info->objects_destroyed += (uint32_t)s->by_type[kind].destroyed;
+    }
 }
 
 uint32_t heaps_total_pages(void)

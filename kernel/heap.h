@@ -35,8 +35,26 @@ struct heap *heap_of(const void *allocation);
 struct heap *heap_create(struct heap *payer);
 /* Give a heap a frame (already taken from its bank). */
 int heap_donate_frame(struct heap *heap, uint32_t frame);
-/* Destroy: every object in it must already be gone; its frames go back to `bank_memory`. */
+/* Out of the list of heaps (its destruction). */
+void heap_unlink(struct heap *heap);
+
+/* heap_reclaim.c: reclaim and destruction. */
+struct bursar_reclaim_info;
+/*
+ * Take up to `pages` pages back: free pages first, then live objects are
+ * moved or destroyed; every page goes back, zeroed, to the bank that owns
+ * its frame. `info` (may be NULL) says what was done.
+ */
+void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info);
+/*
+ * Destroy a heap whose capabilities are revoked: the heaps it paid for go
+ * first (innermost first), then everything in it, as a reclaim of every page.
+ */
 void heap_destroy(struct heap *heap);
+/* kheap's callbacks for the kernel's heaps. */
+void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object);
+bool heap_object_can_move(void *context, uint32_t kind, const void *object);
+void heap_object_destroy(void *context, uint32_t kind, void *object);
 
 struct bursar_heap_info;
 void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info);

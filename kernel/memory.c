@@ -62,6 +62,10 @@ static int ensure_page_table(struct task *task, uint32_t address)
         return -BURSAR_E_OUT_OF_MEMORY;
     table = heap_allocate(payer, ALLOC_PAGE_TABLE);
     shadow = heap_allocate(payer, ALLOC_SHADOW);
+    if (!shadow) {                  /* one free page passes both checks above, but pays for only one */
+        heap_free(table);
+        return -BURSAR_E_OUT_OF_MEMORY;
+    }
     for (uint32_t i = 0; i < ENTRIES_PER_TABLE; i++) {
         table[i] = 0;
         shadow[i] = NULL;
@@ -316,16 +320,50 @@ uint64_t memory_translate(struct task *task, uint32_t address, bool need_write)
 }
 
 /*
- * Removing a table's last entry frees the table and its shadow, hence the
- * re-read; a table that never held an entry is freed at the end.
+ * Every mapping of one page table goes, then the table and its shadow.
+ * Removing a table's last entry frees both, hence the re-read; a table that
+ * never held an entry is freed at the end.
  */
+static void release_directory_entry(struct task *task, uint32_t d)
+{
+    for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++)
+        if (task->table_records[d][i])
+            memory_unmap(task, d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE, 1);
+    if (task->table_records[d])
+        release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);
+}
+
 void memory_release_task(struct task *task)
 {
-    for (uint32_t d = 0; d < USER_DIRECTORY_ENTRIES; d++) {
-        for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++)
-            if (task->table_records[d][i])
-                memory_unmap(task, d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE, 1);
-        if (task->table_records[d])
-            release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);
-    }
+    for (uint32_t d = 0; d < USER_DIRECTORY_ENTRIES; d++)
+        release_directory_entry(task, d);
+}
+
+/*
+ * A live table and its shadow name each other through their frames, and the
+ * shadow's frame says which directory entry it serves; the task is the one
+ * whose directory holds that shadow there.
+ */
+bool memory_release_table(const void *table_or_shadow, bool is_table)
+{
+    const void *shadow = is_table ? frame_of_allocation(table_or_shadow)->paired_page : table_or_shadow;
+    uint32_t d;
+
+    if (!shadow)
+        return false;
+    d = frame_of_allocation(shadow)->directory_index;
+    if (d >= USER_DIRECTORY_ENTRIES)
+        return false;
+    for (struct task *task = tasks_first(); task; task = task->next_task)
+        if (task->table_records && (const void *)task->table_records[d] == shadow) {
+            release_directory_entry(task, d);
+            return true;
+        }
+    return false;
+}
+
+void memory_record_moved(struct mapdb_record *record)
+{
+    if ((record->flags & MAPDB_F_MEMORY) && (record->flags & MAPDB_F_MAPPED) && record->mapping)
+        *(struct mapdb_record **)record->mapping = record;
 }

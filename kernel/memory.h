@@ -9,6 +9,7 @@
 #ifndef KERNEL_MEMORY_H
 #define KERNEL_MEMORY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernel/object.h"
@@ -41,5 +42,13 @@ uint64_t memory_translate(struct task *task, uint32_t address, bool need_write);
 void memory_mapping_removed(uintptr_t mapping);
 /* Remove every mapping and page table of a task (task destruction). */
 void memory_release_task(struct task *task);
+/*
+ * Reclaim destroys a page table (is_table) or a page table's shadow: every
+ * mapping in that table is removed, which frees both. false if no task
+ * holds it (then it is not a page table's).
+ */
+bool memory_release_table(const void *table_or_shadow, bool is_table);
+/* Reclaim moved a mapping record: the shadow slot naming its entry follows it. */
+void memory_record_moved(struct mapdb_record *record);
 
 #endif /* KERNEL_MEMORY_H */

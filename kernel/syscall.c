@@ -26,6 +26,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_MAP] = sys_map,                 [SYS_UNMAP] = sys_unmap,
     [SYS_HEAP_DONATE] = sys_heap_donate, [SYS_HEAP_INFO] = sys_heap_info,
     [SYS_SYSTEM_INFO] = sys_system_info, [SYS_NULL] = sys_null,
+    [SYS_HEAP_RECLAIM] = sys_heap_reclaim,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 

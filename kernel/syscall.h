@@ -45,6 +45,7 @@ int sys_system_info(struct thread *, const struct machine_registers *, uint32_t[
 int sys_debug_puts(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_debug_dump(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_null(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_heap_reclaim(struct thread *, const struct machine_registers *, uint32_t[4]);
 
 /* Copy to/from a thread's UTCB (through its task's page tables). */
 int utcb_write_info(struct thread *thread, const void *data, uint32_t size);

@@ -5,6 +5,7 @@
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
 #include "kernel/console.h"
+#include "kernel/destroy.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
@@ -72,31 +73,6 @@ int sys_create(struct thread *caller, const struct machine_registers *r, uint32_
     return BURSAR_OK;
 }
 
-static bool heap_is_empty(const struct heap *heap)
-{
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
-        if (heap->kheap.stats.by_type[kind].live)
-            return false;
-    return true;
-}
-
-static void destroy_task(struct task *task)
-{
-    struct thread *thread = threads_first();
-
-    while (thread) {
-        struct thread *next = thread->next_thread;
-        if (thread->task == task) {
-            thread->header.dying = true;
-            cap_revoke_all(&thread->header);
-            thread_destroy(thread);
-            next = threads_first();      /* the list changed under us */
-        }
-        thread = next;
-    }
-    task_destroy(task);
-}
-
 /* Destroy: every capability to the object goes first, then the object. */
 int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
@@ -111,18 +87,9 @@ int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32
     object = slot->object;
     if (object->type == BURSAR_OBJECT_MEMORY || object == &boot_heap.header)
         return -BURSAR_E_BUSY;                   /* boot authority is for good */
-    if (object->type == BURSAR_OBJECT_HEAP && !heap_is_empty((struct heap *)object))
-        return -BURSAR_E_BUSY;                   /* reclaim first */
-    object->dying = true;
-    cap_revoke_all(object);
-    switch (object->type) {
-    case BURSAR_OBJECT_ENDPOINT: endpoint_destroy((struct endpoint *)object); break;
-    case BURSAR_OBJECT_REPLY:    reply_destroy((struct reply *)object); break;
-    case BURSAR_OBJECT_THREAD:   thread_destroy((struct thread *)object); break;
-    case BURSAR_OBJECT_TASK:     destroy_task((struct task *)object); break;
-    case BURSAR_OBJECT_HEAP:     heap_destroy((struct heap *)object); break;
-    default: panic("destroy: object type %u", object->type);
-    }
+    if (object->type == BURSAR_OBJECT_HEAP && heap_pays_for_thread((struct heap *)object, caller))
+        return -BURSAR_E_BUSY;                   /* it would free the stack we run on */
+    object_destroy(object);
     return BURSAR_OK;
 }
 

@@ -1,10 +1,11 @@
 /*
  * kheap_reclaim.c — giving pages back to the payer, in bounded steps.
  *
- * Free pages go first. When none is left, the least-used carved page is
- * chosen as the victim and emptied one live object at a time: moved into a
- * free slot of another page of its type when it may move and there is one,
- * otherwise destroyed by the owner. An empty victim is handed back.
+ * Free pages go first. When none is left, a carved page is chosen as the
+ * victim (one that moves alone can empty, else the least-used one) and
+ * emptied one live object at a time: moved into a free slot of another page
+ * of its type when it may move and there is one, otherwise destroyed by the
+ * owner. An empty victim is handed back.
  *
  * The victim is flagged and parked on its type's full list, so allocation
  * never puts a new object in it and frees leave it where it is; that is why
@@ -53,12 +54,28 @@ static void give_back_victim(struct kheap *heap, struct kheap_reclaim *st,
 }
 
 /*
- * Fewest live objects means least to move. Looks at every carved page once
- * per victim, not once per object.
+ * A page whose live objects all fit in the free slots of other pages of its
+ * type can be emptied by moves alone, destroying nothing (unless can_move
+ * refuses some object when the time comes).
+ */
+static bool empties_by_moves(const struct kheap *heap, const struct kheap_page *page)
+{
+    const struct kheap_type_stats *type = &heap->stats.by_type[page->type];
+    uint32_t free_here = (uint32_t)(page->slots - page->live);
+
+    return heap->types->types[page->type].movable && heap->ops->moved != NULL &&
+           type->free - free_here >= page->live;
+}
+
+/*
+ * The victim: a page that empties by moves alone, if there is one, else any
+ * page; among those, the one with the fewest live objects (least to move or
+ * destroy). Looks at every carved page once per victim, not once per object.
  */
 static struct kheap_page *least_used_page(struct kheap *heap)
 {
     struct kheap_page *best = NULL;
+    bool best_by_moves = false;
 
     for (uint32_t type = 0; type < heap->types->count; type++) {
         struct kheap_page *lists[2] = { heap->partial[type], heap->full[type] };
@@ -66,8 +83,12 @@ static struct kheap_page *least_used_page(struct kheap *heap)
             for (struct kheap_page *p = lists[l]; p != NULL; p = p->next) {
                 if (p->flags & KHEAP_PAGE_EVACUATING)
                     return p;
-                if (best == NULL || p->live < best->live)
+                bool by_moves = empties_by_moves(heap, p);
+                if (best == NULL || (by_moves && !best_by_moves) ||
+                    (by_moves == best_by_moves && p->live < best->live)) {
                     best = p;
+                    best_by_moves = by_moves;
+                }
             }
         }
     }

@@ -238,6 +238,20 @@ static inline int l4_heap_info(unsigned heap, struct bursar_heap_info *info)
     return error;
 }
 
+/*
+ * Takes up to `pages` pages back from `heap` to the banks that own them:
+ * free pages first, then live objects are moved or destroyed. `info` (may
+ * be null) says what happened.
+ */
+static inline int l4_heap_reclaim(unsigned heap, unsigned pages, struct bursar_reclaim_info *info)
+{
+    int error = l4_sysenter(SYS_HEAP_RECLAIM, heap, pages, 0, 0);
+
+    if (error == 0 && info)
+        l4_utcb_info_read(info, sizeof *info);
+    return error;
+}
+
 static inline int l4_system_info(struct bursar_system_info *info)
 {
     int error = l4_sysenter(SYS_SYSTEM_INFO, 0, 0, 0, 0);

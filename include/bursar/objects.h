@@ -13,7 +13,7 @@ enum bursar_object_type {
     BURSAR_OBJECT_THREAD = 2,    /* argument: capability index of its task */
     BURSAR_OBJECT_ENDPOINT = 3,  /* rendezvous point for IPC */
     BURSAR_OBJECT_REPLY = 4,     /* one-shot reply to a caller, bound by a receive */
-    BURSAR_OBJECT_HEAP = 5,      /* a kernel heap, paid by its parent; argument: 0 (no heap faults yet) */
+    BURSAR_OBJECT_HEAP = 5,      /* a kernel heap, paid by its parent; argument: 0 */
     BURSAR_OBJECT_MEMORY = 6,    /* authority over a set of physical frames (a bank's) */
     BURSAR_OBJECT_TYPE_COUNT
 };
@@ -66,6 +66,18 @@ struct bursar_heap_info {
     uint32_t pages_reclaimed;
     uint32_t faults;
     uint32_t live_by_type[16];           /* live allocations, by enum bursar_heap_kind */
+    uint32_t low_water, high_water;      /* in free pages (SYS_HEAP_CONFIGURE) */
+    uint32_t objects_moved;              /* live objects reclaim moved inside the heap, ever */
+    uint32_t objects_destroyed;          /* live objects reclaim destroyed, ever */
+    uint32_t free_by_type[16];           /* free objects in carved pages, by enum bursar_heap_kind */
+};
+
+/* Written to the UTCB info area by SYS_HEAP_RECLAIM: what this reclaim did. */
+struct bursar_reclaim_info {
+    uint32_t pages_reclaimed;            /* pages returned to their bank */
+    uint32_t objects_moved;              /* live objects moved to other pages of the heap */
+    uint32_t objects_destroyed;          /* live objects destroyed (as SYS_DESTROY would) */
+    uint32_t destroyed_by_type[16];      /* by enum bursar_heap_kind */
 };
 
 /* Written to the UTCB info area by SYS_SYSTEM_INFO: the accounting identity. */

@@ -63,6 +63,11 @@ enum bursar_syscall {
                                   ebx = a task capability or 0xffff: if a task, switch to its
                                   address space and back (the floor for a cross-space round trip) */
 
+    /* Heaps, for their payer (numbers 32-39). */
+    SYS_HEAP_RECLAIM = 32,     /* ebx = heap, esi = pages: take pages back (moving or destroying live
+                                  objects); ebx = pages, esi = moved, edi = destroyed, and
+                                  struct bursar_reclaim_info into the UTCB */
+
     SYS_COUNT
 };
 

@@ -32,6 +32,7 @@ struct bursar_utcb {
 _Static_assert(sizeof(struct bursar_utcb) == BURSAR_UTCB_SIZE, "UTCB layout is ABI");
 _Static_assert(offsetof(struct bursar_utcb, info) == 320, "UTCB layout is ABI");
 _Static_assert(sizeof(struct bursar_heap_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");
+_Static_assert(sizeof(struct bursar_reclaim_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");
 _Static_assert(sizeof(struct bursar_system_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");
 
 #endif /* BURSAR_UTCB_H */

@@ -703,6 +703,49 @@ static void test_reclaim_moves_least_used_page(void **state)
     verify_all_objects(t);
 }
 
+/*
+ * A page that moves alone can empty goes before a page with fewer live
+ * objects that would have to be destroyed: the payer loses nothing.
+ */
+static void test_reclaim_prefers_a_page_moves_can_empty(void **state)
+{
+    struct test_ctx *t = *state;
+    struct kheap *heap = &t->heap;
+    struct kheap_reclaim st;
+    void *out[4];
+    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
+
+    uint32_t lone = new_object(t, t->fixed);            /* one live, cannot move */
+    for (int i = 0; i < 138; i++)                       /* 128 fill a page, 10 start another */
+        new_object(t, t->small);
+    int fixed_page = page_index(t, addr_of(t, lone));
+    int full = page_index(t, addr_of(t, 1));
+    int light = page_index(t, addr_of(t, 138));
+    for (uint32_t id = 1; id < 1 + 20; id++)
+        free_object(t, id);                             /* room for the light page's 10 */
+    assert_int_equal(stats_of(heap).pages_free, 0);
+
+    t->victim_page = light;
+    kheap_reclaim_begin(&st, 1);
+    assert_int_equal(reclaim_all(t, heap, &st, 100, out, 4), 1);
+    assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)light));
+    assert_int_equal(st.moved, 10);
+    assert_int_equal(st.destroyed, 0);
+    assert_non_null(addr_of(t, lone));
+    assert_int_equal(live_objects_in_page(t, full), 118);
+
+    /* Now no page empties by moves: the least-used one goes, destroyed. */
+    t->victim_page = -1;
+    kheap_reclaim_begin(&st, 1);
+    assert_int_equal(reclaim_all(t, heap, &st, 100, out, 4), 1);
+    assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)fixed_page));
+    assert_int_equal(st.moved, 0);
+    assert_int_equal(st.destroyed, 1);
+    assert_null(addr_of(t, lone));
+    assert_heap_ok(heap);
+    verify_all_objects(t);
+}
+
 static void test_reclaim_destroys_unmovable(void **state)
 {
     struct test_ctx *t = *state;
@@ -1348,6 +1391,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reclaim_reports_destroy_that_frees_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_budget_and_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_whole_heap, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim_prefers_a_page_moves_can_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_sized_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_run, setup, teardown),

@@ -1,8 +1,8 @@
 /*
  * heaps.c — kernel heaps funded by donated frames: what SYS_HEAP_INFO
- * reports as objects come and go, which donations are refused, that a heap
- * with live objects cannot be destroyed while an empty one gives its frames
- * back to the bank, and that an empty heap fails creations cleanly.
+ * reports as objects come and go, which donations are refused, that a
+ * destroyed heap takes its objects with it and gives its frames back to the
+ * bank, and that an empty heap fails creations cleanly.
  */
 #include "core.h"
 
@@ -79,7 +79,7 @@ USER_TEST(191, donations_of_mapped_foreign_or_taken_frames_are_refused)
     TEST_CHECK_EQUAL(l4_heap_donate(heap, BURSAR_SLOT_MEMORY, spare, 2), 0, "donate both once unmapped");
 }
 
-USER_TEST(192, a_heap_with_live_objects_stays_and_an_empty_one_returns_its_frames)
+USER_TEST(192, a_destroyed_heap_takes_its_objects_and_returns_its_frames)
 {
     unsigned heap = core_slot(), again = core_slot(), endpoint = core_slot();
     struct bursar_system_info start, funded, end;
@@ -94,11 +94,11 @@ USER_TEST(192, a_heap_with_live_objects_stays_and_an_empty_one_returns_its_frame
     }
     TEST_CHECK_EQUAL(l4_system_info(&funded), 0, "system info");
     TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_ENDPOINT, endpoint, 0), 0, "endpoint from the heap");
-    TEST_CHECK_EQUAL(l4_destroy(heap), -BURSAR_E_BUSY, "destroy a heap with a live endpoint");
-    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "the heap is still there");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.pages_held, 3, "its pages");
-    TEST_CHECK_EQUAL(l4_destroy(endpoint), 0, "destroy the endpoint");
-    TEST_CHECK_EQUAL(l4_destroy(heap), 0, "destroy the empty heap");
+    TEST_CHECK_EQUAL(l4_destroy(heap), 0, "destroy the heap and the endpoint in it");
+    TEST_CHECK_EQUAL(l4_send(endpoint, 0, 0, 0, BURSAR_TIMEOUT_ZERO), -BURSAR_E_REVOKED,
+                     "the endpoint went with its heap");
     TEST_CHECK_EQUAL(l4_system_info(&end), 0, "system info");
     TEST_CHECK_EQUAL(end.heap_frames, start.heap_frames, "heap frames back");
     TEST_CHECK_EQUAL(end.bank_frames, start.bank_frames, "bank frames back");

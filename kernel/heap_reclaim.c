@@ -1,0 +1,189 @@
+/*
+ * heap_reclaim.c — the payer takes pages back. kheap chooses the pages and
+ * empties them; this file is what that needs from the kernel: how a live
+ * object of each kind moves (only mapping records do) or is destroyed (as
+ * SYS_DESTROY would destroy it), and where the emptied frames go (back to
+ * the bank that owns them, zeroed, so the accounting identity stays exact).
+ * Destroying a heap is a reclaim of all of it.
+ *
+ * Each kheap_reclaim call does a bounded number of units (a page returned,
+ * an object moved or destroyed); the loop between calls is where a long
+ * reclaim will give the CPU up once kernel preemption exists.
+ */
+#include "bursar/objects.h"
+#include "kernel/console.h"
+#include "kernel/cspace.h"
+#include "kernel/destroy.h"
+#include "kernel/frame_table.h"
+#include "kernel/heap.h"
+#include "kernel/machine.h"
+#include "kernel/memory.h"
+#include "kernel/task.h"
+
+#define RECLAIM_UNITS_PER_STEP 32
+#define RECLAIM_PAGES_PER_STEP 16
+
+/* ---- kheap's callbacks ---- */
+
+void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object)
+{
+    (void)context;
+    if (kind != ALLOC_RECORD)
+        panic("heap: kheap moved a %s, which is not movable", allocation_name(kind));
+    mapdb_record_moved(&authority, old_object, new_object);
+    memory_record_moved(new_object);
+}
+
+/* A heap being destroyed is emptied: moving inside it would only move things twice. */
+bool heap_object_can_move(void *context, uint32_t kind, const void *object)
+{
+    (void)context;
+    (void)kind;
+    return !heap_of(object)->header.dying;
+}
+
+/* The task a page directory, directory shadow or capability-table page belongs to. */
+static struct task *task_owning(enum kernel_allocation kind, const void *object)
+{
+    for (struct task *task = tasks_first(); task; task = task->next_task) {
+        if (kind == ALLOC_PAGE_DIRECTORY && task->page_directory == object)
+            return task;
+        if (kind == ALLOC_SHADOW && (const void *)task->table_records == object)
+            return task;
+        for (uint32_t p = 0; kind == ALLOC_CAPABILITY_TABLE && p < CSPACE_MAX_PAGES; p++)
+            if (task->cspace.pages[p] == object)
+                return task;
+    }
+    return NULL;
+}
+
+/*
+ * Parts of a task: without its directory or its capability table the task
+ * cannot go on, so it is destroyed; a page table (or its shadow) takes its
+ * mappings with it, and the task lives on and faults there.
+ */
+static void destroy_part_of_task(enum kernel_allocation kind, void *object)
+{
+    struct task *task = kind == ALLOC_PAGE_TABLE ? NULL : task_owning(kind, object);
+
+    if (task) {
+        object_destroy(&task->header);
+        return;
+    }
+    if ((kind == ALLOC_PAGE_TABLE || kind == ALLOC_SHADOW) &&
+        memory_release_table(object, kind == ALLOC_PAGE_TABLE))
+        return;
+    panic("heap: reclaim found a %s %p that no task holds", allocation_name(kind), object);
+}
+
+void heap_object_destroy(void *context, uint32_t kind, void *object)
+{
+    (void)context;
+    switch (kind) {
+    case ALLOC_RECORD: {
+        int status = mapdb_record_destroy(&authority, object);
+        if (status != MAPDB_OK)
+            panic("heap: reclaim could not destroy record %p (%d)", object, status);
+        break;
+    }
+    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP:
+        object_destroy(object);
+        break;
+    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE: case ALLOC_PAGE_TABLE:
+        destroy_part_of_task(kind, object);
+        break;
+    default:
+        /* Memory objects: only the boot bank exists, and the boot heap is never reclaimed. */
+        panic("heap: reclaim cannot destroy a %s", allocation_name(kind));
+    }
+}
+
+/* ---- reclaim ---- */
+
+/* The frame goes back to its bank (frame->owner never stopped naming it), wiped. */
+static void return_to_bank(void *page)
+{
+    struct frame *frame = frame_of_physical(machine_virtual_to_physical(page));
+    uint32_t *word = page;
+
+    KERNEL_ASSERT(frame && frame->type == FRAME_HEAP);
+    for (uint32_t i = 0; i < FRAME_SIZE / sizeof *word; i++)
+        word[i] = 0;
+    frame_set_type(frame_number(frame), FRAME_BANK);
+}
+
+void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
+{
+    struct kheap_reclaim state;
+    void *returned[RECLAIM_PAGES_PER_STEP];
+    uint64_t destroyed_before[ALLOC_KIND_COUNT];
+    uint32_t count;
+
+    KERNEL_ASSERT(heap != &boot_heap);
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        destroyed_before[kind] = heap->kheap.stats.by_type[kind].destroyed;
+    kheap_reclaim_begin(&state, pages);
+    while (!state.done) {
+        int status = kheap_reclaim(&heap->kheap, &state, RECLAIM_UNITS_PER_STEP, returned,
+                                   RECLAIM_PAGES_PER_STEP, &count);
+        if (status != KHEAP_OK)
+            panic("heap %u: reclaim failed (%d)", heap->id, status);
+        for (uint32_t i = 0; i < count; i++)
+            return_to_bank(returned[i]);
+    }
+    if (!info)
+        return;
+    *info = (struct bursar_reclaim_info){
+        .pages_reclaimed = state.returned, .objects_moved = state.moved, .objects_destroyed = state.destroyed,
+    };
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++)
+        info->destroyed_by_type[kind] = (uint32_t)(heap->kheap.stats.by_type[kind].destroyed -
+                                                   destroyed_before[kind]);
+}
+
+/* ---- destruction ---- */
+
+static bool is_paid_by(const struct heap *heap, const struct heap *ancestor)
+{
+    while (heap != &boot_heap) {
+        heap = heap->header.payer;
+        if (heap == ancestor)
+            return true;
+    }
+    return false;
+}
+
+/* A heap `ancestor` paid for, directly or not, that pays for no heap itself. */
+static struct heap *innermost_heap_under(const struct heap *ancestor)
+{
+    for (struct heap *heap = heaps_first(); heap; heap = heap->next_heap)
+        if (heap != ancestor && heap->kheap.stats.by_type[ALLOC_HEAP].live == 0 && is_paid_by(heap, ancestor))
+            return heap;
+    return NULL;
+}
+
+static void release_heap(struct heap *heap)
+{
+    heap_reclaim(heap, heap->kheap.stats.pages_held, NULL);
+    KERNEL_ASSERT(heap->kheap.stats.pages_held == 0);
+    heap_unlink(heap);
+    heap_free(heap);
+}
+
+/*
+ * Innermost heaps first, so that emptying a heap never meets a heap object
+ * with contents of its own: the kernel stack holds at most two reclaims,
+ * however deep users nest their heaps.
+ */
+void heap_destroy(struct heap *heap)
+{
+    struct heap *inner;
+
+    KERNEL_ASSERT(heap != &boot_heap);
+    while ((inner = innermost_heap_under(heap)) != NULL) {
+        inner->header.dying = true;
+        cap_revoke_all(&inner->header);
+        release_heap(inner);
+    }
+    release_heap(heap);
+}
