@@ -122,6 +122,16 @@ void machine_frame_write_result(struct trap_frame *frame, int32_t result, const 
 void machine_frame_set_result(struct trap_frame *frame, int32_t result);
 uint32_t machine_frame_instruction(const struct trap_frame *frame);
 uint32_t machine_frame_stack(const struct trap_frame *frame);
+/*
+ * A user exception as its handler sees it (bursar/fault.h), and the
+ * registers a handler's reply may set: only eip, esp, the general registers
+ * and BURSAR_EXCEPTION_EFLAGS_SETTABLE; vector and error code are ignored.
+ */
+struct bursar_exception_state;
+void machine_frame_exception_state(const struct trap_frame *frame, struct bursar_exception_state *out);
+void machine_frame_set_exception_state(struct trap_frame *frame, const struct bursar_exception_state *state);
+/* A user page fault's access (BURSAR_ACCESS_* bits), from the CPU's error code. */
+uint32_t machine_page_fault_access(const struct trap_frame *frame);
 /* Save the current kernel stack pointer in *save and continue on next. */
 void machine_switch_context(uint32_t *save, uint32_t next);
 /* The thread about to run: kernel stack for entries, UTCB segment base. */

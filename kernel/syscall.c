@@ -1,12 +1,10 @@
 /*
- * syscall.c — from a trap in user mode to the right handler, and back.
- * A user-mode exception (there is no exception IPC yet) ends the thread with
- * one logged line; nothing else is affected.
+ * syscall.c — from a system-call trap to the right handler, and back.
+ * (User-mode exceptions go to user_faults.c.)
  */
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
 #include "kernel/console.h"
-#include "lib/format.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
@@ -64,18 +62,6 @@ int sys_null(struct thread *caller, const struct machine_registers *r, uint32_t 
     return BURSAR_OK;
 }
 
-static const char *exception_name(uint32_t vector)
-{
-    switch (vector) {
-    case 0: return "divide error";
-    case 3: return "breakpoint";
-    case 6: return "invalid opcode";
-    case 13: return "general protection fault";
-    case 14: return "page fault";
-    default: return "exception";
-    }
-}
-
 /* The caller may have exited, been destroyed, or blocked and come back. */
 static void leave_kernel(void)
 {
@@ -86,19 +72,5 @@ static void leave_kernel(void)
 void kernel_syscall(struct trap_frame *frame)
 {
     syscall_dispatch(current_thread, frame);
-    leave_kernel();
-}
-
-void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
-{
-    char why[96];
-
-    if (vector == MACHINE_PAGE_FAULT_VECTOR)
-        format_to_buffer(why, sizeof why, "%s (vector %u) at %08x, address %08x, no exception handler",
-                         exception_name(vector), vector, machine_frame_instruction(frame), machine_fault_address());
-    else
-        format_to_buffer(why, sizeof why, "%s (vector %u) at %08x, no exception handler",
-                         exception_name(vector), vector, machine_frame_instruction(frame));
-    thread_kill(current_thread, 0, why);
     leave_kernel();
 }

@@ -6,6 +6,7 @@
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
+#include "bursar/fault.h"
 #include "kernel/machine.h"
 
 #include <stddef.h>
@@ -109,6 +110,43 @@ void machine_frame_set_result(struct trap_frame *frame, int32_t result)
 
 uint32_t machine_frame_instruction(const struct trap_frame *frame) { return frame->eip; }
 uint32_t machine_frame_stack(const struct trap_frame *frame)       { return frame->user_esp; }
+
+void machine_frame_exception_state(const struct trap_frame *frame, struct bursar_exception_state *out)
+{
+    *out = (struct bursar_exception_state){
+        .vector = frame->vector, .error_code = frame->error_code,
+        .eip = frame->eip, .esp = frame->user_esp, .eflags = frame->eflags,
+        .eax = frame->eax, .ecx = frame->ecx, .edx = frame->edx, .ebx = frame->ebx,
+        .ebp = frame->ebp, .esi = frame->esi, .edi = frame->edi,
+    };
+}
+
+/* Never cs, ss, the data segments, IF, IOPL or any other privileged bit. */
+_Static_assert((BURSAR_EXCEPTION_EFLAGS_SETTABLE & (EFLAGS_IF | 0x3000u /* IOPL */ | 0x100u /* TF */ |
+                                                   0x4000u /* NT */ | 0x20000u /* VM */)) == 0,
+               "an exception handler cannot set privileged flags");
+void machine_frame_set_exception_state(struct trap_frame *frame, const struct bursar_exception_state *state)
+{
+    frame->eip = state->eip;
+    frame->user_esp = state->esp;
+    frame->eflags = (frame->eflags & ~BURSAR_EXCEPTION_EFLAGS_SETTABLE) |
+                    (state->eflags & BURSAR_EXCEPTION_EFLAGS_SETTABLE);
+    frame->eax = state->eax;
+    frame->ecx = state->ecx;
+    frame->edx = state->edx;
+    frame->ebx = state->ebx;
+    frame->ebp = state->ebp;
+    frame->esi = state->esi;
+    frame->edi = state->edi;
+}
+
+/* Page-fault error code: bit 0 the page was present, bit 1 a write, bit 4 a fetch (NX only). */
+uint32_t machine_page_fault_access(const struct trap_frame *frame)
+{
+    return ((frame->error_code & 2) ? BURSAR_ACCESS_WRITE : 0) |
+           ((frame->error_code & 16) ? BURSAR_ACCESS_EXECUTE : 0) |
+           ((frame->error_code & 1) ? BURSAR_ACCESS_PRESENT : 0);
+}
 
 void machine_switch_context(uint32_t *save, uint32_t next)
 {

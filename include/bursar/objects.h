@@ -28,9 +28,9 @@ enum bursar_object_type {
 enum bursar_thread_setting {
     BURSAR_THREAD_PRIORITY = 0,          /* 0 (lowest) .. BURSAR_PRIORITY_MAX */
     BURSAR_THREAD_TIMESLICE = 1,         /* timer ticks, >= 1 */
-    BURSAR_THREAD_PAGER = 2,             /* endpoint index in the configurer's space, or 0xffff for none;
-                                            kept, not used yet: a fault kills the thread */
-    BURSAR_THREAD_EXCEPTION_HANDLER = 3, /* endpoint index, or 0xffff; kept, not used yet */
+    BURSAR_THREAD_PAGER = 2,             /* endpoint index in the configurer's space, or 0xffff for none:
+                                            page faults are calls to it (bursar/fault.h) */
+    BURSAR_THREAD_EXCEPTION_HANDLER = 3, /* endpoint index, or 0xffff: exceptions are calls to it */
     BURSAR_THREAD_UTCB = 4,              /* user address of the thread's UTCB in its task */
     BURSAR_THREAD_SETTING_COUNT
 };

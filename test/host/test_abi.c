@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "bursar/fault.h"     /* its layout asserts, compiled for the host too */
 #include "bursar/message.h"
 
 /* What the kernel reads back from a code (kernel/ipc.c timeout_ticks, in ms). */

@@ -1,0 +1,152 @@
+/*
+ * user_faults.c — page faults and exceptions in user mode become calls to
+ * the faulting thread's pager and exception handler (fault_ipc.h; the
+ * messages and replies are in bursar/fault.h). With no handler, or one that
+ * is gone, the thread dies with one logged line and nothing else changes.
+ * Exceptions in kernel mode never come here: arch/ia32/trap.c panics.
+ */
+#include "bursar/errors.h"
+#include "bursar/fault.h"
+#include "bursar/message.h"
+#include "kernel/fault_ipc.h"
+#include "kernel/machine.h"
+#include "kernel/scheduler.h"
+#include "kernel/thread.h"
+#include "kernel/trap_handlers.h"
+#include "lib/format.h"
+
+/* The kernel's message to an exception handler, as words. */
+union exception_message {
+    struct bursar_exception_state state;
+    uint32_t words[BURSAR_EXCEPTION_WORDS];
+};
+_Static_assert(BURSAR_EXCEPTION_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
+
+static const char *exception_name(uint32_t vector)
+{
+    switch (vector) {
+    case 0: return "divide error";
+    case 1: return "debug";
+    case 3: return "breakpoint";
+    case 4: return "overflow";
+    case 5: return "bound range exceeded";
+    case 6: return "invalid opcode";
+    case 7: return "device not available";
+    case 12: return "stack fault";
+    case 13: return "general protection fault";
+    case 14: return "page fault";
+    case 16: return "x87 floating point error";
+    case 17: return "alignment check";
+    case 19: return "SIMD floating point error";
+    default: return "exception";
+    }
+}
+
+/* RESUME or KILL with no words: the only replies to a page fault. */
+static int page_fault_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    uint32_t label = BURSAR_TAG_LABEL(reply->tag);
+
+    (void)thread;
+    if ((label != BURSAR_LABEL_RESUME && label != BURSAR_LABEL_KILL) || BURSAR_TAG_UNTYPED(reply->tag) != 0)
+        return -BURSAR_E_INVALID_MESSAGE;
+    return BURSAR_OK;
+}
+
+/* RESUME: the thread retries the access (and faults again if the pager mapped nothing). */
+static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    (void)thread;
+    return BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL ? FAULT_IPC_KILL : FAULT_IPC_RESUME;
+}
+
+static void page_fault_describe(const struct thread *thread, char *buffer, uint32_t size)
+{
+    uint32_t access = fault_ipc_word(thread, BURSAR_PAGE_FAULT_ACCESS);
+
+    format_to_buffer(buffer, size, "page fault (vector 14) at %08x, address %08x (%s, %s)",
+                     fault_ipc_word(thread, BURSAR_PAGE_FAULT_IP), fault_ipc_word(thread, BURSAR_PAGE_FAULT_ADDRESS),
+                     (access & BURSAR_ACCESS_WRITE) ? "write" : "read",
+                     (access & BURSAR_ACCESS_PRESENT) ? "protection" : "not present");
+}
+
+static const struct fault_ipc_purpose page_fault_purpose = {
+    .handler_name = "pager",
+    .check = page_fault_check,
+    .apply = page_fault_apply,
+    .failed = NULL,                      /* no pager, or it is gone: the thread dies */
+    .describe = page_fault_describe,
+};
+
+/* KILL with no words; RESUME with no words or a whole register set whose eip is in user space. */
+static int exception_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    uint32_t label = BURSAR_TAG_LABEL(reply->tag), words = BURSAR_TAG_UNTYPED(reply->tag);
+    union exception_message message;
+
+    (void)thread;
+    if (label == BURSAR_LABEL_KILL)
+        return words == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
+    if (label != BURSAR_LABEL_RESUME || (words != 0 && words != BURSAR_EXCEPTION_WORDS))
+        return -BURSAR_E_INVALID_MESSAGE;
+    for (uint32_t i = 0; i < words; i++)
+        message.words[i] = reply->words[i];
+    if (words && message.state.eip >= MACHINE_USER_TOP)
+        return -BURSAR_E_INVALID_ADDRESS;
+    return BURSAR_OK;
+}
+
+static enum fault_ipc_outcome exception_apply(struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    union exception_message message;
+
+    if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
+        return FAULT_IPC_KILL;
+    if (BURSAR_TAG_UNTYPED(reply->tag) == BURSAR_EXCEPTION_WORDS) {
+        for (uint32_t i = 0; i < BURSAR_EXCEPTION_WORDS; i++)
+            message.words[i] = reply->words[i];
+        machine_frame_set_exception_state(thread_frame(thread), &message.state);
+    }
+    return FAULT_IPC_RESUME;
+}
+
+static void exception_describe(const struct thread *thread, char *buffer, uint32_t size)
+{
+    uint32_t vector = fault_ipc_word(thread, 0);
+
+    format_to_buffer(buffer, size, "%s (vector %u) at %08x", exception_name(vector), vector,
+                     fault_ipc_word(thread, 2));
+}
+
+static const struct fault_ipc_purpose exception_purpose = {
+    .handler_name = "exception handler",
+    .check = exception_check,
+    .apply = exception_apply,
+    .failed = NULL,
+    .describe = exception_describe,
+};
+_Static_assert(offsetof(struct bursar_exception_state, vector) == 0 &&
+               offsetof(struct bursar_exception_state, eip) == 2 * 4, "exception_describe reads words 0 and 2");
+
+/* Called by the machine layer for every exception taken in user mode. */
+void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
+{
+    struct thread *thread = current_thread;
+
+    if (vector == MACHINE_PAGE_FAULT_VECTOR) {
+        uint32_t words[BURSAR_PAGE_FAULT_WORDS];
+        words[BURSAR_PAGE_FAULT_ADDRESS] = machine_fault_address();
+        words[BURSAR_PAGE_FAULT_IP] = machine_frame_instruction(frame);
+        words[BURSAR_PAGE_FAULT_ACCESS] = machine_page_fault_access(frame);
+        fault_ipc_call(thread, &thread->pager, &page_fault_purpose, BURSAR_LABEL_PAGE_FAULT, words,
+                       BURSAR_PAGE_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    } else {
+        union exception_message message;
+        machine_frame_exception_state(frame, &message.state);
+        fault_ipc_call(thread, &thread->exception_handler, &exception_purpose, BURSAR_LABEL_EXCEPTION,
+                       message.words, BURSAR_EXCEPTION_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    }
+    /* Resumed: back to user mode through the (possibly changed) frame. Killed: never again. */
+    if (current_thread->state != THREAD_READY)
+        schedule();
+}
