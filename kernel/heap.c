@@ -119,6 +119,28 @@ bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uin
     return kheap_can_alloc(&heap->kheap, kind, count);
 }
 
+/*
+ * Several kinds at once: each kind first fills the free slots of its own
+ * carved pages, then the rest of all kinds share the free pages, so
+ * checking the kinds one by one would count one free page twice.
+ */
+bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+{
+    const struct kheap_stats *stats = &heap->kheap.stats;
+    uint32_t pages = 0;
+
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
+        uint32_t in_pages, per_page = KHEAP_PAGE_SIZE / heap->kheap.types->types[kind].size;
+        if (counts[kind] == 0)
+            continue;
+        if (!kheap_can_alloc(&heap->kheap, kind, counts[kind]))
+            return false;
+        in_pages = counts[kind] > stats->by_type[kind].free ? counts[kind] - stats->by_type[kind].free : 0;
+        pages += (in_pages + per_page - 1) / per_page;
+    }
+    return pages <= stats->pages_free;
+}
+
 struct heap *heap_create(struct heap *payer)
 {
     struct heap *heap = heap_allocate(payer, ALLOC_HEAP);

@@ -28,6 +28,8 @@ void *heap_allocate(struct heap *heap, enum kernel_allocation kind);
 void heap_free(void *object);
 /* Can `count` objects of `kind` come from this heap without a fault? */
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
+/* Can all of counts[kind] objects of every kind come from this heap together, without a fault? */
+bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
 /* The heap that holds this allocation. */
 struct heap *heap_of(const void *allocation);
 

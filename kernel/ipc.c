@@ -20,6 +20,7 @@
 #include "kernel/scheduler.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
+#include "kernel/transfer.h"
 
 static struct thread *timeout_head;
 
@@ -187,11 +188,15 @@ static int copy_long_message(struct thread *sender, struct thread *receiver, uin
 }
 
 /*
- * Deliver to a receiver that was waiting (or is the current thread). Returns
- * the status for the sender: on a transfer failure both sides get it.
+ * Deliver to a receiver that was waiting (or is the current thread), with
+ * its typed items already checked (`plan`). Returns the status for the
+ * sender: when the words cannot be copied both sides get it, and no item
+ * has moved.
  */
-static int deliver(struct thread *sender, struct thread *receiver, const struct message *message)
+static int deliver(struct thread *sender, struct thread *receiver, const struct message *message,
+                   const struct transfer_plan *plan)
 {
+    struct message delivered = *message;
     int status = copy_long_message(sender, receiver, message->tag);
 
     if (status != BURSAR_OK) {
@@ -199,7 +204,8 @@ static int deliver(struct thread *sender, struct thread *receiver, const struct 
         set_message_result(receiver, status, &empty);
         return status;
     }
-    set_message_result(receiver, BURSAR_OK, message);
+    transfer_commit(sender, receiver, plan, &delivered);
+    set_message_result(receiver, BURSAR_OK, &delivered);
     return BURSAR_OK;
 }
 
@@ -225,15 +231,20 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         struct thread *receiver = endpoint->queue_head;
         struct reply *reply = receiver->receive_reply;
         struct message delivered = *message;
-        int status;
+        struct transfer_plan plan;
+        int status = transfer_check(sender, receiver, message, &plan);
 
+        if (status != BURSAR_OK) {          /* an item refused: the receiver goes on waiting */
+            complete(sender, status);
+            return;
+        }
         dequeue(receiver);
         timeout_remove(receiver);
         receiver->receive_reply = NULL;
         if (reply)
             reply->receiver = NULL;
         delivered.badge = badge;
-        status = deliver(sender, receiver, &delivered);
+        status = deliver(sender, receiver, &delivered, &plan);
         scheduler_make_ready(receiver);
         if (status != BURSAR_OK || !is_call) {
             complete(sender, status);
@@ -263,14 +274,19 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout)
 {
-    if (endpoint->queue_kind == QUEUE_SENDERS) {
+    while (endpoint->queue_kind == QUEUE_SENDERS) {
         struct thread *sender = endpoint->queue_head;
         struct message message = message_of_blocked_sender(sender);
-        int status;
+        struct transfer_plan plan;
+        int status = transfer_check(sender, receiver, &message, &plan);
 
         dequeue(sender);
         timeout_remove(sender);
-        status = deliver(sender, receiver, &message);
+        if (status != BURSAR_OK) {          /* an item refused: that sender fails, the next may do */
+            complete(sender, status);
+            continue;
+        }
+        status = deliver(sender, receiver, &message, &plan);
         if (status == BURSAR_OK && sender->is_call) {
             await_reply(sender, reply, sender->reply_timeout);
             return;
@@ -301,6 +317,7 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
 {
     struct thread *caller = reply->caller;
     struct message delivered = *message;
+    struct transfer_plan plan;
     int status;
 
     if (!caller)
@@ -308,6 +325,11 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
     status = ipc_reply_check(replier, reply, message);
     if (status != BURSAR_OK)
         return status;              /* a reply to a fault it does not accept: nothing changes */
+    if (!fault_ipc_pending(&caller->fault_ipc)) {
+        status = transfer_check(replier, caller, message, &plan);
+        if (status != BURSAR_OK)
+            return status;          /* an item refused: the caller stays bound, waiting */
+    }
     reply->caller = NULL;
     caller->reply_waiting = NULL;
     timeout_remove(caller);
@@ -316,7 +338,7 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
         return BURSAR_OK;
     }
     delivered.badge = 0;
-    status = deliver(replier, caller, &delivered);
+    status = deliver(replier, caller, &delivered, &plan);
     scheduler_make_ready(caller);
     return status;
 }

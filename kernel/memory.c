@@ -10,6 +10,7 @@
  * tables and shadows come from the task's heap and go back when empty.
  */
 #include "bursar/errors.h"
+#include "bursar/syscall.h"
 #include "kernel/console.h"
 #include "kernel/cspace.h"
 #include "kernel/frame_table.h"
@@ -287,6 +288,75 @@ int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
         memory_mapping_removed(mapping_of(task, page));
     }
     return BURSAR_OK;
+}
+
+/*
+ * §4's REVOKE of a memory range: the own mappings stay, what was derived
+ * from them goes, except memory COPYs made directly from them (their
+ * receivers paid for the records; the sender's own grantors still reach them).
+ */
+int memory_unmap_derived(struct task *task, uint32_t address, uint32_t pages)
+{
+    int status = check_user_range(address, pages);
+
+    if (status != BURSAR_OK)
+        return status;
+    for (uint32_t i = 0; i < pages; i++) {
+        struct mapdb_record *record = record_at(task, address + i * MACHINE_PAGE_SIZE);
+        struct mapdb_cursor cursor;
+        if (!record)
+            continue;
+        mapdb_cursor_init(&cursor);
+        status = mapdb_unmap(&authority, record, &cursor, 0xffffffffu);
+        while (status == MAPDB_MORE)
+            status = mapdb_continue(&authority, &cursor, 0xffffffffu);
+        KERNEL_ASSERT(status == MAPDB_OK);
+    }
+    return BURSAR_OK;
+}
+
+struct mapdb_record *memory_mapping_record(struct task *task, uint32_t address)
+{
+    return record_at(task, address);
+}
+
+bool memory_has_page_table(struct task *task, uint32_t address)
+{
+    return shadow_of(task, address) != NULL;
+}
+
+/*
+ * One page of a typed memory item. The caller (kernel/transfer.c) has
+ * checked everything and made sure the heaps can pay, so nothing here can
+ * fail: REVOCABLE COPY takes a record from the sender's heap, COPY from the
+ * receiver's (flagged so the sender's own revoke skips it), GRANT moves the
+ * sender's record and entry. A new page table is the receiver's.
+ */
+void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
+                          uint32_t rights, uint32_t mode, struct heap *sender_heap)
+{
+    struct mapdb_record *source_record = record_at(source, from), *record = NULL;
+    uint64_t physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
+    int status = ensure_page_table(destination, to);
+
+    KERNEL_ASSERT(status == BURSAR_OK && source_record);
+    switch (mode) {
+    case BURSAR_REVOCABLE_COPY:
+        status = mapdb_map(&authority, source_record, rights, sender_heap, mapping_of(destination, to), &record);
+        break;
+    case BURSAR_COPY:
+        status = mapdb_map_copy(&authority, source_record, rights, destination->header.payer,
+                                mapping_of(destination, to), &record);
+        break;
+    default:
+        record = source_record;
+        status = mapdb_grant_mapping(&authority, record, mapping_of(destination, to));
+        break;
+    }
+    KERNEL_ASSERT(status == MAPDB_OK);
+    install_entry(destination, to, physical, record->rights & BURSAR_RIGHT_WRITE, record);
+    if (mode == BURSAR_GRANT)
+        memory_mapping_removed(mapping_of(source, from));   /* the sender's entry, and its table if now empty */
 }
 
 int memory_take_frame(struct memory *memory, uint32_t frame_index)

@@ -32,6 +32,14 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
                uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer);
 /* Remove the source's own mappings of these pages (and what was derived from them). */
 int memory_unmap(struct task *task, uint32_t address, uint32_t pages);
+/* Revoke what was derived from these pages, keeping the own mappings and direct memory COPYs. */
+int memory_unmap_derived(struct task *task, uint32_t address, uint32_t pages);
+/* Typed memory items (kernel/transfer.c): the record of a mapping, whether a page table covers an address. */
+struct mapdb_record *memory_mapping_record(struct task *task, uint32_t address);
+bool memory_has_page_table(struct task *task, uint32_t address);
+/* Transfer one mapped page by `mode` (enum bursar_transfer_mode); checked and paid for by the caller. */
+void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
+                          uint32_t rights, uint32_t mode, struct heap *sender_heap);
 /* Take a frame the memory object holds, for a heap donation: it must be unmapped. */
 int memory_take_frame(struct memory *memory, uint32_t frame);
 

@@ -11,6 +11,7 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
+#include "kernel/transfer.h"
 
 struct ipc_arguments {
     uint32_t capability, reply_capability;
@@ -29,15 +30,22 @@ static struct ipc_arguments decode(const struct machine_registers *r)
     };
 }
 
-/* A message the sender may send: counts in range, its UTCB readable if used. */
-static int check_message(struct thread *sender, uint32_t tag)
+/*
+ * A message the sender may send: counts in range, its UTCB readable if
+ * used, and every typed item well formed and backed by the sender's own
+ * authority (what depends on the receiver is checked at delivery).
+ */
+static int check_message(struct thread *sender, const struct message *message)
 {
-    if (BURSAR_TAG_UNTYPED(tag) > BURSAR_MESSAGE_REGISTERS || BURSAR_TAG_TYPED(tag) != 0)
+    uint32_t tag = message->tag, words = BURSAR_TAG_UNTYPED(tag) + BURSAR_ITEM_WORDS * BURSAR_TAG_TYPED(tag);
+    struct transfer_plan plan;
+
+    if (BURSAR_TAG_TYPED(tag) > BURSAR_MAX_TYPED_ITEMS || words > BURSAR_MESSAGE_REGISTERS)
         return -BURSAR_E_INVALID_MESSAGE;
-    if (BURSAR_TAG_UNTYPED(tag) > BURSAR_REGISTER_WORDS &&
+    if (words > BURSAR_REGISTER_WORDS &&
         (!sender->utcb_address || !memory_translate(sender->task, sender->utcb_address, false)))
         return -BURSAR_E_NOT_MAPPED;
-    return BURSAR_OK;
+    return transfer_check(sender, NULL, message, &plan);
 }
 
 static int send_common(struct thread *caller, const struct machine_registers *r, bool is_call)
@@ -49,7 +57,7 @@ static int send_common(struct thread *caller, const struct machine_registers *r,
 
     if (!slot)
         return error;
-    error = check_message(caller, a.message.tag);
+    error = check_message(caller, &a.message);
     if (error != BURSAR_OK)
         return error;
     ipc_send(caller, (struct endpoint *)slot->object, slot->badge, &a.message, a.send_timeout, is_call,
@@ -125,7 +133,7 @@ int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t
 
     (void)results;
     if (error == BURSAR_OK)
-        error = check_message(caller, a.message.tag);
+        error = check_message(caller, &a.message);
     if (error == BURSAR_OK)
         error = ipc_reply_check(caller, reply, &a.message);
     if (error != BURSAR_OK)
@@ -161,13 +169,17 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     if (error == BURSAR_OK && reply && reply->receiver)
         error = -BURSAR_E_BUSY;
     if (error == BURSAR_OK && reply && reply->caller)
-        error = check_message(caller, a.message.tag);
+        error = check_message(caller, &a.message);
     if (error == BURSAR_OK && reply)
         error = ipc_reply_check(caller, reply, &a.message);
     if (error != BURSAR_OK)
         return error;
-    if (reply && reply->caller)
-        ipc_reply(caller, reply, &a.message);
+    if (reply && reply->caller) {
+        error = ipc_reply(caller, reply, &a.message);
+        /* A typed item the caller refused: it stays bound; the replier hears why and does not receive. */
+        if (error != BURSAR_OK && reply->caller)
+            return error;
+    }
     ipc_receive(caller, endpoint, reply, a.receive_timeout);
     return SYSCALL_RESULT_WRITTEN;
 }

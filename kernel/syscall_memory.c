@@ -69,7 +69,14 @@ int sys_map(struct thread *caller, const struct machine_registers *r, uint32_t r
 int sys_unmap(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     (void)results;
-    return memory_unmap(caller->task, r->argument[0], r->argument[1]);
+    switch (r->argument[2]) {
+    case BURSAR_UNMAP_OWN:
+        return memory_unmap(caller->task, r->argument[0], r->argument[1]);
+    case BURSAR_UNMAP_DERIVED:
+        return memory_unmap_derived(caller->task, r->argument[0], r->argument[1]);
+    default:
+        return -BURSAR_E_INVALID_ARGUMENT;
+    }
 }
 
 /* Every frame is checked before the first is donated: all or nothing. */

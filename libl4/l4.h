@@ -218,9 +218,19 @@ static inline int l4_map(unsigned task, uintptr_t own_page, uintptr_t its_page, 
     return l4_sysenter(SYS_MAP, task, own_page, its_page | rights, pages);
 }
 
+/* Removes the own mappings of these pages and everything mapped from them (BURSAR_UNMAP_OWN). */
 static inline int l4_unmap(uintptr_t own_page, unsigned pages)
 {
-    return l4_sysenter(SYS_UNMAP, own_page, pages, 0, 0);
+    return l4_sysenter(SYS_UNMAP, own_page, pages, BURSAR_UNMAP_OWN, 0);
+}
+
+/*
+ * Keeps the own mappings; revokes what was mapped from them, except memory
+ * COPYs made directly from them (BURSAR_UNMAP_DERIVED).
+ */
+static inline int l4_unmap_derived(uintptr_t own_page, unsigned pages)
+{
+    return l4_sysenter(SYS_UNMAP, own_page, pages, BURSAR_UNMAP_DERIVED, 0);
 }
 
 /* Gives `frames` frames from `first_frame` of memory capability `memory` to `heap`. */

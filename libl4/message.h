@@ -13,9 +13,15 @@
  *     error = l4_msg_call(server, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
  *     ... the reply is now in m: l4_msg_label(&m), l4_msg_words(&m), m.mr[i]
  *
- * Typed items (capability and memory transfers) are not handled yet: the
- * ABI does not fix their layout, so a tag with typed items is refused with
- * -BURSAR_E_INVALID_MESSAGE.
+ * Typed items (capability and memory transfers) follow the untyped words:
+ * append the words first, then the items. After a receive, l4_msg_item
+ * says what arrived and where (the receiver must have opened its windows
+ * with l4_set_receive_windows, libl4/utcb.h):
+ *
+ *     l4_msg_start(&m, OP_GIVE);
+ *     l4_msg_append(&m, cookie);
+ *     l4_msg_append_capability(&m, endpoint, BURSAR_RIGHT_WRITE, BURSAR_REVOCABLE_COPY, badge);
+ *     l4_msg_append_memory(&m, buffer, 12, BURSAR_RIGHT_READ, BURSAR_COPY);
  */
 #ifndef LIBL4_MESSAGE_H
 #define LIBL4_MESSAGE_H
@@ -26,9 +32,20 @@
 #include "bursar/message.h"
 
 struct l4_msg {
-    uint32_t tag;                             /* label, word count (BURSAR_TAG) */
+    uint32_t tag;                             /* label, word and item counts (BURSAR_TAG) */
     uint32_t badge;                           /* set by a receive: the sender's badge */
-    uint32_t mr[BURSAR_MESSAGE_REGISTERS];
+    uint32_t mr[BURSAR_MESSAGE_REGISTERS];    /* untyped words, then two words per item */
+};
+
+/* One typed item, decoded. */
+struct l4_item {
+    unsigned kind;          /* BURSAR_ITEM_CAPABILITY or BURSAR_ITEM_MEMORY */
+    unsigned mode;          /* enum bursar_transfer_mode */
+    unsigned rights;
+    unsigned slot;          /* capability: source slot (sent) or the slot it landed in (received) */
+    uint32_t badge;         /* capability */
+    uintptr_t address;      /* memory: the flexpage's base, the sender's or where it was mapped */
+    unsigned log2_size;     /* memory */
 };
 
 /* An empty message with `label`. */
@@ -37,8 +54,20 @@ void l4_msg_start(struct l4_msg *msg, unsigned label);
 /* Adds one untyped word; false (and no change) when the message is full. */
 bool l4_msg_append(struct l4_msg *msg, uint32_t word);
 
+/*
+ * Adds a typed item after the words; false (and no change) when the message
+ * has BURSAR_MAX_TYPED_ITEMS items or no room for two more words. Words
+ * cannot be appended after an item.
+ */
+bool l4_msg_append_capability(struct l4_msg *msg, unsigned slot, unsigned rights, unsigned mode, uint32_t badge);
+bool l4_msg_append_memory(struct l4_msg *msg, uintptr_t base, unsigned log2_size, unsigned rights,
+                          unsigned mode);
+
 unsigned l4_msg_label(const struct l4_msg *msg);
 unsigned l4_msg_words(const struct l4_msg *msg);
+unsigned l4_msg_items(const struct l4_msg *msg);
+/* Item i (< l4_msg_items) decoded; false if there is no such item. */
+bool l4_msg_item(const struct l4_msg *msg, unsigned i, struct l4_item *item);
 
 /* As the calls of the same name in l4.h, but the whole message in *msg. */
 int l4_msg_send(unsigned endpoint, const struct l4_msg *msg, unsigned send_timeout);

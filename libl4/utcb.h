@@ -45,6 +45,19 @@ static inline void l4_mr_set(unsigned i, uint32_t value)
     l4_utcb_set_word(4 * (size_t)i, value);
 }
 
+/*
+ * Receive windows (bursar/message.h): the capability items of the next
+ * messages land in slots first .. first + count - 1 (count 0: none are
+ * accepted); memory items inside the flexpage at `base` of 2^log2_size
+ * bytes (base 0: none). They stay set until changed.
+ */
+static inline void l4_set_receive_windows(unsigned first_slot, unsigned count, uintptr_t base, unsigned log2_size)
+{
+    l4_utcb_set_word(offsetof(struct bursar_utcb, receive_capabilities), BURSAR_CAPABILITY_WINDOW(first_slot, count));
+    l4_utcb_set_word(offsetof(struct bursar_utcb, receive_memory),
+                     base ? BURSAR_MEMORY_WINDOW(base, log2_size) : 0);
+}
+
 /* The word the kernel never touches, free for the thread's own use. */
 static inline uint32_t l4_user_word(void)
 {

@@ -53,7 +53,7 @@ enum bursar_syscall {
     /* Memory and heaps. */
     SYS_FRAME_MAP = 17,        /* ebx = memory cap, esi = frame number, edi = own page address | rights */
     SYS_MAP = 18,              /* ebx = task, esi = own page address, edi = its page address | rights, ebp = pages */
-    SYS_UNMAP = 19,            /* ebx = own page address, esi = pages */
+    SYS_UNMAP = 19,            /* ebx = own page address, esi = pages, edi = enum bursar_unmap_mode */
     SYS_HEAP_DONATE = 20,      /* ebx = heap, esi = memory cap, edi = first frame, ebp = frames */
     SYS_HEAP_INFO = 21,        /* ebx = heap: struct bursar_heap_info into the UTCB */
     SYS_SYSTEM_INFO = 22,      /* struct bursar_system_info into the UTCB */
@@ -79,7 +79,14 @@ enum bursar_dump {
     BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger */
 };
 
-/* How SYS_CAP_COPY (and, later, capability items in messages) transfer authority. */
+/* What SYS_UNMAP takes away. */
+enum bursar_unmap_mode {
+    BURSAR_UNMAP_OWN = 0,       /* the caller's own mappings, and everything derived from them */
+    BURSAR_UNMAP_DERIVED = 1,   /* keep the own mappings; revoke what was mapped from them, except
+                                   memory COPYs made directly from them (their receivers paid) */
+};
+
+/* How SYS_CAP_COPY and the typed items of a message (bursar/message.h) transfer authority. */
 enum bursar_transfer_mode {
     BURSAR_COPY = 0,            /* share the source's record: allocates nothing, the source cannot revoke it */
     BURSAR_REVOCABLE_COPY = 1,  /* a child record paid by the sender's heap: the source can revoke it */

@@ -26,11 +26,15 @@
 struct bursar_utcb {
     uint32_t mr[BURSAR_MESSAGE_REGISTERS];   /* mr[0], mr[1] also travel in registers */
     uint32_t user_word;                      /* the thread's own, e.g. its libl4 thread pointer */
-    uint32_t reserved[15];
+    uint32_t receive_capabilities;           /* BURSAR_CAPABILITY_WINDOW(first, count); 0: none */
+    uint32_t receive_memory;                 /* BURSAR_MEMORY_WINDOW(base, log2); 0: none */
+    uint32_t reserved[13];
     uint32_t info[BURSAR_UTCB_INFO_WORDS];   /* SYS_HEAP_INFO, SYS_SYSTEM_INFO output */
 };
 _Static_assert(sizeof(struct bursar_utcb) == BURSAR_UTCB_SIZE, "UTCB layout is ABI");
 _Static_assert(offsetof(struct bursar_utcb, info) == 320, "UTCB layout is ABI");
+_Static_assert(offsetof(struct bursar_utcb, receive_capabilities) == 260, "UTCB layout is ABI");
+_Static_assert(offsetof(struct bursar_utcb, receive_memory) == 264, "UTCB layout is ABI");
 _Static_assert(sizeof(struct bursar_heap_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");
 _Static_assert(sizeof(struct bursar_reclaim_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");
 _Static_assert(sizeof(struct bursar_system_info) <= sizeof(((struct bursar_utcb *)0)->info), "fits the info area");

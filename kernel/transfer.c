@@ -1,0 +1,318 @@
+/*
+ * transfer.c — typed message items: capabilities and memory passed by
+ * COPY, REVOCABLE COPY or GRANT (DESIGN §4, docs/abi.md §5).
+ *
+ * Who pays: a capability COPY or GRANT allocates nothing; a capability
+ * REVOCABLE COPY takes one record from the sender's heap; memory REVOCABLE
+ * COPY (L4 map) one record per page from the sender's heap; memory COPY one
+ * record per page from the receiver's heap; memory GRANT moves the record.
+ * New page tables are the receiver's. The receiver never waits on anybody's
+ * bank: what it pays for must already be free in its heap, otherwise the
+ * item is refused (BURSAR_E_RECEIVER_HEAP_EMPTY).
+ *
+ * Everything is checked first (transfer_check), for all items together, so
+ * a refused message changes nothing on either side; then transfer_commit
+ * does the work through cspace.c and memory.c, which can no longer fail.
+ */
+#include "bursar/errors.h"
+#include "bursar/syscall.h"
+#include "bursar/utcb.h"
+#include "kernel/console.h"
+#include "kernel/cspace.h"
+#include "kernel/heap.h"
+#include "kernel/ipc.h"
+#include "kernel/machine.h"
+#include "kernel/memory.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "kernel/transfer.h"
+
+#define MEMORY_RIGHTS (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
+#define USER_DIRECTORY_ENTRIES (MACHINE_USER_TOP / MACHINE_LARGE_PAGE)
+
+/* Message register i of a message: MR0 and MR1 travel in registers, the rest in the UTCB. */
+static uint32_t message_word(const struct message *message, const struct bursar_utcb *utcb, uint32_t i)
+{
+    return i == 0 ? message->mr0 : i == 1 ? message->mr1 : utcb->mr[i];
+}
+
+static void set_message_word(struct message *message, struct bursar_utcb *utcb, uint32_t i, uint32_t value)
+{
+    if (i == 0)
+        message->mr0 = value;
+    else if (i == 1)
+        message->mr1 = value;
+    else
+        utcb->mr[i] = value;
+}
+
+static uint32_t first_item_register(uint32_t tag)
+{
+    return BURSAR_TAG_UNTYPED(tag);
+}
+
+/* ---- the sender's side ---- */
+
+static int check_capability_item(struct thread *sender, uint32_t word, uint32_t badge, struct transfer_item *item)
+{
+    int error = BURSAR_OK;
+
+    if (word & BURSAR_ITEM_CAPABILITY_RESERVED)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    /* Passing a capability on needs its GRANT right, as SYS_CAP_COPY into another space does. */
+    item->source = cspace_lookup(&sender->task->cspace, BURSAR_ITEM_SLOT(word), BURSAR_OBJECT_NONE,
+                                 BURSAR_RIGHT_GRANT, &error);
+    if (!item->source)
+        return error;
+    if ((item->rights & item->source->holder.rights) != item->rights)
+        return -BURSAR_E_NO_RIGHTS;
+    item->badge = badge;
+    return BURSAR_OK;
+}
+
+/* Every page of the flexpage mapped in the sender, with the rights the item passes on. */
+static int check_memory_item(struct thread *sender, uint32_t word, uint32_t base, struct transfer_item *item)
+{
+    uint32_t log2 = BURSAR_ITEM_LOG2_SIZE(word), size;
+
+    if ((word & BURSAR_ITEM_MEMORY_RESERVED) || log2 < BURSAR_ITEM_MEMORY_MIN_LOG2 ||
+        log2 > BURSAR_ITEM_MEMORY_MAX_LOG2 || !(item->rights & BURSAR_RIGHT_READ) ||
+        (item->rights & ~MEMORY_RIGHTS))
+        return -BURSAR_E_INVALID_ARGUMENT;
+    size = 1u << log2;
+    if (base & (size - 1))
+        return -BURSAR_E_MISALIGNED;
+    if (base < MACHINE_PAGE_SIZE || base >= MACHINE_USER_TOP || MACHINE_USER_TOP - base < size)
+        return -BURSAR_E_INVALID_ADDRESS;
+    item->log2_size = (uint8_t)log2;
+    item->from = base;
+    item->pages = size / MACHINE_PAGE_SIZE;
+    for (uint32_t i = 0; i < item->pages; i++) {
+        struct mapdb_record *record = memory_mapping_record(sender->task, base + i * MACHINE_PAGE_SIZE);
+        if (!record)
+            return -BURSAR_E_NOT_MAPPED;
+        if ((item->rights & record->rights) != item->rights)
+            return -BURSAR_E_NO_RIGHTS;
+        /* GRANT moves the mapping as it is: it cannot shrink its rights (its children keep theirs). */
+        if (item->mode == BURSAR_GRANT && item->rights != record->rights)
+            return -BURSAR_E_NO_RIGHTS;
+    }
+    return BURSAR_OK;
+}
+
+static int decode_item(struct thread *sender, uint32_t word, uint32_t second, struct transfer_item *item)
+{
+    *item = (struct transfer_item){ .kind = (uint8_t)BURSAR_ITEM_KIND(word),
+                                    .mode = (uint8_t)BURSAR_ITEM_MODE(word),
+                                    .rights = (uint8_t)BURSAR_ITEM_RIGHTS(word) };
+    if (item->mode > BURSAR_GRANT)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    switch (item->kind) {
+    case BURSAR_ITEM_CAPABILITY:
+        return check_capability_item(sender, word, second, item);
+    case BURSAR_ITEM_MEMORY:
+        return check_memory_item(sender, word, second, item);
+    default:
+        return -BURSAR_E_INVALID_ARGUMENT;
+    }
+}
+
+static bool ranges_overlap(uint32_t a, uint32_t a_pages, uint32_t b, uint32_t b_pages)
+{
+    return a < b + b_pages * MACHINE_PAGE_SIZE && b < a + a_pages * MACHINE_PAGE_SIZE;
+}
+
+/* A GRANT gives its source away: no other item of the message may use that source too. */
+static bool sources_conflict(const struct transfer_item *a, const struct transfer_item *b)
+{
+    if (a->kind != b->kind || (a->mode != BURSAR_GRANT && b->mode != BURSAR_GRANT))
+        return false;
+    if (a->kind == BURSAR_ITEM_CAPABILITY)
+        return a->source == b->source;
+    return ranges_overlap(a->from, a->pages, b->from, b->pages);
+}
+
+/* ---- the receiver's side ---- */
+
+/* The capability window: the k-th capability item goes to slot first + k. */
+static int place_capability(struct thread *receiver, uint32_t window, uint32_t k, struct transfer_item *item)
+{
+    int error = BURSAR_OK;
+
+    if (k >= BURSAR_CAPABILITY_WINDOW_COUNT(window))
+        return -BURSAR_E_NO_RECEIVE_WINDOW;
+    item->destination_index = BURSAR_CAPABILITY_WINDOW_FIRST(window) + k;
+    item->destination = cspace_empty_slot(&receiver->task->cspace, item->destination_index, &error);
+    if (!item->destination)
+        return error == -BURSAR_E_INVALID_CAPABILITY ? -BURSAR_E_NO_RECEIVE_WINDOW : error;
+    return BURSAR_OK;
+}
+
+/* The memory window: an item based at b lands at window base + (b mod window size). */
+static int place_memory(struct thread *receiver, uint32_t window, struct transfer_item *item)
+{
+    uint32_t log2 = BURSAR_MEMORY_WINDOW_LOG2(window), base = BURSAR_MEMORY_WINDOW_BASE(window), size;
+
+    if (window == 0 || log2 < item->log2_size || log2 > 31)
+        return -BURSAR_E_NO_RECEIVE_WINDOW;
+    size = 1u << log2;
+    if ((base & (size - 1)) || base < MACHINE_PAGE_SIZE || base >= MACHINE_USER_TOP ||
+        MACHINE_USER_TOP - base < size)
+        return -BURSAR_E_NO_RECEIVE_WINDOW;        /* not a window in user space */
+    item->to = base + (item->from & (size - 1));
+    for (uint32_t i = 0; i < item->pages; i++)
+        if (memory_mapping_record(receiver->task, item->to + i * MACHINE_PAGE_SIZE))
+            return -BURSAR_E_ALREADY_MAPPED;
+    return BURSAR_OK;
+}
+
+/* What each heap must pay: records by mode, and page tables (with their shadows) for the receiver. */
+struct demands {
+    uint32_t sender[ALLOC_KIND_COUNT], receiver[ALLOC_KIND_COUNT];
+};
+
+static void count_new_tables(struct thread *receiver, const struct transfer_plan *plan, struct demands *d)
+{
+    uint32_t seen[(USER_DIRECTORY_ENTRIES + 31) / 32] = { 0 };
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        if (item->kind != BURSAR_ITEM_MEMORY)
+            continue;
+        for (uint32_t i = 0; i < item->pages; i += 1) {
+            uint32_t address = item->to + i * MACHINE_PAGE_SIZE, directory = address / MACHINE_LARGE_PAGE;
+            if (memory_has_page_table(receiver->task, address) || (seen[directory / 32] & (1u << directory % 32)))
+                continue;
+            seen[directory / 32] |= 1u << directory % 32;
+            d->receiver[ALLOC_PAGE_TABLE]++;
+            d->receiver[ALLOC_SHADOW]++;
+        }
+    }
+}
+
+static int check_payers(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan)
+{
+    struct heap *sender_heap = sender->task->header.payer, *receiver_heap = receiver->task->header.payer;
+    struct demands d = { { 0 }, { 0 } };
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        uint32_t records = item->kind == BURSAR_ITEM_MEMORY ? item->pages : 1;
+        if (item->mode == BURSAR_REVOCABLE_COPY)
+            d.sender[ALLOC_RECORD] += records;
+        else if (item->mode == BURSAR_COPY && item->kind == BURSAR_ITEM_MEMORY)
+            d.receiver[ALLOC_RECORD] += records;
+    }
+    count_new_tables(receiver, plan, &d);
+    if (!heap_can_allocate_all(receiver_heap, d.receiver))
+        return -BURSAR_E_RECEIVER_HEAP_EMPTY;
+    if (sender_heap == receiver_heap)
+        for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+            d.sender[kind] += d.receiver[kind];
+    /* The sender's own heap: later a heap fault in the sender's context; today out of memory. */
+    return heap_can_allocate_all(sender_heap, d.sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+}
+
+static int place_items(struct thread *receiver, const struct bursar_utcb *window, struct transfer_plan *plan)
+{
+    uint32_t capabilities = 0;
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        struct transfer_item *item = &plan->items[n];
+        int error = item->kind == BURSAR_ITEM_CAPABILITY
+                        ? place_capability(receiver, window->receive_capabilities, capabilities++, item)
+                        : place_memory(receiver, window->receive_memory, item);
+        if (error != BURSAR_OK)
+            return error;
+        /* Two memory items landing on one page: the second would find it mapped. */
+        for (uint32_t m = 0; m < n; m++)
+            if (item->kind == BURSAR_ITEM_MEMORY && plan->items[m].kind == BURSAR_ITEM_MEMORY &&
+                ranges_overlap(item->to, item->pages, plan->items[m].to, plan->items[m].pages))
+                return -BURSAR_E_ALREADY_MAPPED;
+    }
+    return BURSAR_OK;
+}
+
+int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
+                   struct transfer_plan *plan)
+{
+    uint32_t first = first_item_register(message->tag);
+    const struct bursar_utcb *from = NULL;
+    const struct bursar_utcb *to;
+    int error;
+
+    plan->count = BURSAR_TAG_TYPED(message->tag);
+    if (plan->count == 0)
+        return BURSAR_OK;
+    if (first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS) {
+        from = ipc_utcb_of(sender, false);
+        if (!from)
+            return -BURSAR_E_NOT_MAPPED;
+    }
+    for (uint32_t n = 0; n < plan->count; n++) {
+        uint32_t at = first + BURSAR_ITEM_WORDS * n;
+        error = decode_item(sender, message_word(message, from, at), message_word(message, from, at + 1),
+                            &plan->items[n]);
+        if (error != BURSAR_OK)
+            return error;
+        for (uint32_t m = 0; m < n; m++)
+            if (sources_conflict(&plan->items[m], &plan->items[n]))
+                return -BURSAR_E_INVALID_ARGUMENT;
+    }
+    if (!receiver)
+        return BURSAR_OK;
+    /* The windows are in the receiver's UTCB, which also takes the items back: no UTCB, no window. */
+    to = ipc_utcb_of(receiver, true);
+    if (!to)
+        return -BURSAR_E_NO_RECEIVE_WINDOW;
+    error = place_items(receiver, to, plan);
+    if (error != BURSAR_OK)
+        return error;
+    return check_payers(sender, receiver, plan);
+}
+
+/* ---- commit ---- */
+
+static void commit_capability(struct thread *sender, const struct transfer_item *item)
+{
+    int status;
+
+    switch (item->mode) {
+    case BURSAR_COPY:
+        status = cap_copy(item->source, item->destination, item->rights, item->badge);
+        break;
+    case BURSAR_REVOCABLE_COPY:
+        status = cap_revocable_copy(item->source, item->destination, item->rights, item->badge,
+                                    sender->task->header.payer);
+        break;
+    default:
+        status = cap_grant(item->source, item->destination, item->rights, item->badge);
+        break;
+    }
+    KERNEL_ASSERT(status == BURSAR_OK);
+}
+
+void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
+                     struct message *delivered)
+{
+    uint32_t first = first_item_register(delivered->tag);
+    struct bursar_utcb *to = plan->count ? ipc_utcb_of(receiver, true) : NULL;
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        uint32_t at = first + BURSAR_ITEM_WORDS * n;
+        if (item->kind == BURSAR_ITEM_CAPABILITY) {
+            commit_capability(sender, item);
+            set_message_word(delivered, to, at,
+                             BURSAR_ITEM_CAPABILITY_WORD(item->destination_index, item->rights, item->mode));
+            set_message_word(delivered, to, at + 1, item->destination->badge);
+            continue;
+        }
+        for (uint32_t i = 0; i < item->pages; i++)
+            memory_transfer_page(sender->task, item->from + i * MACHINE_PAGE_SIZE, receiver->task,
+                                 item->to + i * MACHINE_PAGE_SIZE, item->rights, item->mode,
+                                 sender->task->header.payer);
+        set_message_word(delivered, to, at, BURSAR_ITEM_MEMORY_WORD(item->log2_size, item->rights, item->mode));
+        set_message_word(delivered, to, at + 1, item->to);
+    }
+}

@@ -1,0 +1,51 @@
+/*
+ * transfer.h — the typed items of a message: capabilities and memory
+ * (flexpages) passed by COPY, REVOCABLE COPY or GRANT through the mapping
+ * database (layout in bursar/message.h, rules in docs/abi.md §5).
+ *
+ * A message's items are all-or-nothing: transfer_check looks at every item,
+ * the receiver's windows and what each heap must pay, and changes nothing;
+ * only when it passes does transfer_commit move the authority, and then
+ * nothing can fail.
+ */
+#ifndef KERNEL_TRANSFER_H
+#define KERNEL_TRANSFER_H
+
+#include <stdint.h>
+
+#include "bursar/message.h"
+
+struct thread;
+struct message;
+struct cap_slot;
+
+struct transfer_item {
+    uint8_t kind, mode, rights, log2_size;    /* BURSAR_ITEM_*, enum bursar_transfer_mode */
+    struct cap_slot *source, *destination;     /* capability: the two slots */
+    uint32_t destination_index;                /* capability: the receiver's slot number */
+    uint32_t badge;                            /* capability: what the item asked for (0: keep) */
+    uint32_t from, to, pages;                  /* memory: sender's and receiver's base, pages */
+};
+
+struct transfer_plan {
+    uint32_t count;
+    struct transfer_item items[BURSAR_MAX_TYPED_ITEMS];
+};
+
+/*
+ * Check the items of `message` from `sender`. With receiver NULL only what
+ * depends on the sender (item words, its slots, its mappings): the system
+ * call does that before anything blocks. With a receiver, everything, and
+ * the plan says what to do. Returns BURSAR_OK or the error for the sender;
+ * either way nothing has changed.
+ */
+int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
+                   struct transfer_plan *plan);
+/*
+ * Carry out a checked plan, and write what the receiver got into its
+ * message (MR0/MR1 in `delivered`, the rest in its UTCB).
+ */
+void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
+                     struct message *delivered);
+
+#endif /* KERNEL_TRANSFER_H */
