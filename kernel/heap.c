@@ -11,6 +11,8 @@
 #include "kernel/console.h"
 #include "kernel/frame_table.h"
 #include "kernel/machine.h"
+#include "kernel/thread.h"
+#include "bursar/message.h"
 #include "bursar/objects.h"
 
 struct heap boot_heap;
@@ -92,9 +94,28 @@ void heaps_init(void)
     }
 }
 
+/*
+ * An allocation that fails inside a thread's system call is noted on the
+ * thread: the system call then fails with OUT_OF_MEMORY, and the dispatcher
+ * turns that into a heap fault to the heap's bank (heap_fault.c). Outside a
+ * system call nothing is noted: the kernel never waits for a bank.
+ */
+static void note_fault(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+{
+    if (current_thread && current_thread->heap_fault.armed) {
+        current_thread->heap_fault.heap = (struct heap *)heap;
+        current_thread->heap_fault.kind = (uint16_t)kind;
+        current_thread->heap_fault.count = count;
+    }
+}
+
 void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
 {
-    return kheap_alloc(&heap->kheap, kind, NULL);
+    void *allocation = kheap_alloc(&heap->kheap, kind, NULL);
+
+    if (!allocation)
+        note_fault(heap, kind, 1);
+    return allocation;
 }
 
 struct heap *heap_of(const void *allocation)
@@ -116,7 +137,23 @@ void heap_free(void *allocation)
 
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
 {
-    return kheap_can_alloc(&heap->kheap, kind, count);
+    if (kheap_can_alloc(&heap->kheap, kind, count))
+        return true;
+    note_fault(heap, kind, count);
+    return false;
+}
+
+uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+{
+    const struct kheap_stats *stats = &heap->kheap.stats;
+    uint32_t per_page = KHEAP_PAGE_SIZE / kernel_types.types[kind].size;
+    uint32_t free = stats->by_type[kind].free;
+    uint32_t pages;
+
+    if (count <= free)
+        return 0;
+    pages = (count - free + per_page - 1) / per_page;
+    return pages > stats->pages_free ? pages - stats->pages_free : 0;
 }
 
 /*
@@ -124,7 +161,7 @@ bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uin
  * carved pages, then the rest of all kinds share the free pages, so
  * checking the kinds one by one would count one free page twice.
  */
-bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+static bool fits_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
 {
     const struct kheap_stats *stats = &heap->kheap.stats;
     uint32_t pages = 0;
@@ -141,6 +178,19 @@ bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_
     return pages <= stats->pages_free;
 }
 
+/* A shortfall is noted as one of the kinds: its fault brings at least a page, and the call retries. */
+bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+{
+    if (fits_all(heap, counts))
+        return true;
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        if (counts[kind]) {
+            note_fault(heap, kind, counts[kind]);
+            break;
+        }
+    return false;
+}
+
 struct heap *heap_create(struct heap *payer)
 {
     struct heap *heap = heap_allocate(payer, ALLOC_HEAP);
@@ -149,6 +199,8 @@ struct heap *heap_create(struct heap *payer)
         return NULL;
     object_init(&heap->header, payer, BURSAR_OBJECT_HEAP);
     kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
+    heap->bank = (struct cap_slot){ 0 };
+    heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
     link_heap(heap);
     return heap;
 }

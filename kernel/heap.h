@@ -6,16 +6,20 @@
 #ifndef KERNEL_HEAP_H
 #define KERNEL_HEAP_H
 
+#include "kernel/cspace.h"
 #include "kernel/object.h"
 #include "kheap/kheap.h"
 
 struct endpoint;
+struct thread;
 
 struct heap {
     struct object header;
     struct kheap kheap;
     struct heap *next_heap;            /* every heap, for the debug listing and accounting */
     uint32_t id;
+    struct cap_slot bank;              /* endpoint its heap faults go to (a COPY), or empty */
+    uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
 };
 
 extern struct heap boot_heap;
@@ -30,6 +34,8 @@ void heap_free(void *object);
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
 /* Can all of counts[kind] objects of every kind come from this heap together, without a fault? */
 bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
+/* Pages a heap fault asks for so that `count` objects of `kind` fit. */
+uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
 /* The heap that holds this allocation. */
 struct heap *heap_of(const void *allocation);
 
@@ -53,6 +59,10 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
  * first (innermost first), then everything in it, as a reclaim of every page.
  */
 void heap_destroy(struct heap *heap);
+/* heap_fault.c: restart the system call after the bank donated? (false: it fails) */
+bool heap_fault_serve(struct thread *thread);
+/* A destroyed heap: threads waiting on its bank will fail with OUT_OF_MEMORY. */
+void heap_fault_forget(struct heap *heap);
 /* kheap's callbacks for the kernel's heaps. */
 void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object);
 bool heap_object_can_move(void *context, uint32_t kind, const void *object);

@@ -164,6 +164,9 @@ static struct heap *innermost_heap_under(const struct heap *ancestor)
 
 static void release_heap(struct heap *heap)
 {
+    if (heap->bank.object)
+        cap_delete(&heap->bank);
+    heap_fault_forget(heap);
     heap_reclaim(heap, heap->kheap.stats.pages_held, NULL);
     KERNEL_ASSERT(heap->kheap.stats.pages_held == 0);
     heap_unlink(heap);

@@ -359,6 +359,30 @@ void memory_transfer_page(struct task *source, uint32_t from, struct task *desti
         memory_mapping_removed(mapping_of(source, from));   /* the sender's entry, and its table if now empty */
 }
 
+/*
+ * The frame's root mapping (the bank's own) goes, and with it every mapping
+ * derived from it, in every task. Without a root mapping there are no
+ * others: removing the root revokes its whole tree.
+ */
+void memory_unmap_frame(uint32_t frame_index)
+{
+    struct frame *frame = &frame_table.frames[frame_index];
+    struct mapdb_cursor cursor;
+    uintptr_t mapping;
+    int status;
+
+    if (!(frame->mappings.flags & MAPDB_F_MAPPED))
+        return;
+    mapping = frame->mappings.mapping;
+    mapdb_cursor_init(&cursor);
+    status = mapdb_delete_mapping(&authority, &frame->mappings, &cursor, 0xffffffffu);
+    while (status == MAPDB_MORE)
+        status = mapdb_continue(&authority, &cursor, 0xffffffffu);
+    KERNEL_ASSERT(status == MAPDB_OK);
+    memory_mapping_removed(mapping);
+    KERNEL_ASSERT(mapdb_root_is_empty(&frame->mappings));
+}
+
 int memory_take_frame(struct memory *memory, uint32_t frame_index)
 {
     struct frame *frame;

@@ -40,6 +40,8 @@ bool memory_has_page_table(struct task *task, uint32_t address);
 /* Transfer one mapped page by `mode` (enum bursar_transfer_mode); checked and paid for by the caller. */
 void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
                           uint32_t rights, uint32_t mode, struct heap *sender_heap);
+/* Remove every user mapping of a frame (a bank's donation in answer to a heap fault). */
+void memory_unmap_frame(uint32_t frame);
 /* Take a frame the memory object holds, for a heap donation: it must be unmapped. */
 int memory_take_frame(struct memory *memory, uint32_t frame);
 

@@ -5,6 +5,7 @@
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
 #include "kernel/console.h"
+#include "kernel/heap.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
@@ -24,7 +25,8 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_MAP] = sys_map,                 [SYS_UNMAP] = sys_unmap,
     [SYS_HEAP_DONATE] = sys_heap_donate, [SYS_HEAP_INFO] = sys_heap_info,
     [SYS_SYSTEM_INFO] = sys_system_info, [SYS_NULL] = sys_null,
-    [SYS_HEAP_RECLAIM] = sys_heap_reclaim,
+    [SYS_HEAP_RECLAIM] = sys_heap_reclaim, [SYS_HEAP_CONFIGURE] = sys_heap_configure,
+    [SYS_HEAP_RESERVE] = sys_heap_reserve,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 
@@ -39,8 +41,17 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
     number = registers.number & BURSAR_SYSCALL_NUMBER_MASK;
     if (number >= SYS_COUNT || !handlers[number])
         status = -BURSAR_E_INVALID_SYSCALL;
-    else
-        status = handlers[number](caller, &registers, results);
+    else {
+        /* A heap fault served by a donation restarts the call from its saved registers. */
+        caller->heap_fault.armed = true;
+        do {
+            caller->heap_fault.heap = NULL;
+            for (uint32_t i = 0; i < 4; i++)
+                results[i] = 0;
+            status = handlers[number](caller, &registers, results);
+        } while (status == -BURSAR_E_OUT_OF_MEMORY && heap_fault_serve(caller));
+        caller->heap_fault.armed = false;
+    }
     if (status != SYSCALL_RESULT_WRITTEN)
         machine_frame_write_result(frame, status, results);
 }

@@ -11,6 +11,7 @@
 #include "kernel/machine.h"
 
 struct thread;
+struct cap_slot;
 
 /* A handler that already wrote the caller's result (IPC) returns this. */
 #define SYSCALL_RESULT_WRITTEN 1
@@ -46,6 +47,10 @@ int sys_debug_puts(struct thread *, const struct machine_registers *, uint32_t[4
 int sys_debug_dump(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_null(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_heap_reclaim(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_heap_configure(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_heap_reserve(struct thread *, const struct machine_registers *, uint32_t[4]);
+/* A pager, exception handler or bank: a COPY of an endpoint capability (WRITE) the kernel keeps. */
+int syscall_set_handler(struct thread *caller, struct cap_slot *handler, uint32_t index);
 
 /* Copy to/from a thread's UTCB (through its task's page tables). */
 int utcb_write_info(struct thread *thread, const void *data, uint32_t size);

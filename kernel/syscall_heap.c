@@ -1,7 +1,8 @@
 /*
- * syscall_heap.c — what a heap's payer does with it besides donating:
- * take pages back (reclaim). Donation and the ledger (SYS_HEAP_INFO) are in
- * syscall_memory.c.
+ * syscall_heap.c — what a heap's payer does with it besides donating: take
+ * pages back (reclaim), set its watermarks, bank and fault timeout; and
+ * what a receiver does before it waits for transfers: reserve. Donation and
+ * the ledger (SYS_HEAP_INFO) are in syscall_memory.c.
  */
 #include "bursar/errors.h"
 #include "bursar/objects.h"
@@ -10,6 +11,9 @@
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
+
+#define HEAP_MAX_WATERMARK 1024u
+#define HEAP_MAX_RESERVE 4096u
 
 static struct cspace *own_space(struct thread *caller)
 {
@@ -46,4 +50,60 @@ int sys_heap_reclaim(struct thread *caller, const struct machine_registers *r, u
     results[2] = info.objects_destroyed;
     utcb_write_info(caller, &info, sizeof info);    /* unless the reclaim took the UTCB's page away */
     return BURSAR_OK;
+}
+
+/* Settings take effect at the next fault; a bank is kept as a COPY of the caller's endpoint. */
+int sys_heap_configure(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                          BURSAR_RIGHT_CONTROL, &error);
+    uint32_t value = r->argument[2], value2 = r->argument[3];
+    struct heap *heap;
+
+    (void)results;
+    if (!slot)
+        return error;
+    heap = (struct heap *)slot->object;
+    switch (r->argument[1]) {
+    case BURSAR_HEAP_WATERMARKS:
+        if (value > value2 || value2 > HEAP_MAX_WATERMARK)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        return kheap_set_watermarks(&heap->kheap, value, value2) == KHEAP_OK ? BURSAR_OK
+                                                                               : -BURSAR_E_INVALID_ARGUMENT;
+    case BURSAR_HEAP_BANK:
+        return syscall_set_handler(caller, &heap->bank, value);
+    case BURSAR_HEAP_FAULT_TIMEOUT:
+        if (value > 0xfffu)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        heap->fault_timeout = value;
+        return BURSAR_OK;
+    default:
+        return -BURSAR_E_INVALID_ARGUMENT;
+    }
+}
+
+/*
+ * Pre-funding, so that later transfers charged to this heap find free
+ * objects: if there are not `count` free objects of the kind, the call
+ * fails with OUT_OF_MEMORY, which the dispatcher turns into a heap fault in
+ * the caller's own context; a donation restarts it.
+ */
+int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t kind = r->argument[1], count = r->argument[2];
+    struct heap *heap = caller->task->header.payer;
+
+    (void)results;
+    if (r->argument[0] != BURSAR_NO_CAPABILITY) {
+        struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                              BURSAR_RIGHT_CONTROL, &error);
+        if (!slot)
+            return error;
+        heap = (struct heap *)slot->object;
+    }
+    if (kind >= ALLOC_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    return heap_can_allocate(heap, kind, count) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
 }

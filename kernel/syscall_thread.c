@@ -32,7 +32,7 @@ static void set_priority(struct thread *thread, uint32_t priority)
 }
 
 /* A pager or exception handler: a COPY of an endpoint capability kept in the TCB. */
-static int set_handler(struct thread *caller, struct cap_slot *handler, uint32_t index)
+int syscall_set_handler(struct thread *caller, struct cap_slot *handler, uint32_t index)
 {
     int error = BURSAR_OK;
     struct cap_slot *endpoint = NULL;
@@ -86,9 +86,9 @@ int sys_thread_configure(struct thread *caller, const struct machine_registers *
         thread->timeslice = thread->remaining = value;
         return BURSAR_OK;
     case BURSAR_THREAD_PAGER:
-        return set_handler(caller, &thread->pager, value);
+        return syscall_set_handler(caller, &thread->pager, value);
     case BURSAR_THREAD_EXCEPTION_HANDLER:
-        return set_handler(caller, &thread->exception_handler, value);
+        return syscall_set_handler(caller, &thread->exception_handler, value);
     case BURSAR_THREAD_UTCB:
         return set_utcb(thread, value);
     default:

@@ -24,6 +24,14 @@ enum thread_state {
     THREAD_DEAD,             /* exited or killed; waiting to be destroyed */
 };
 
+/* The allocation that found a heap empty during the thread's system call (heap_fault.c). */
+struct heap_fault {
+    struct heap *heap;               /* NULL: none (or the heap was destroyed meanwhile) */
+    uint32_t count;                  /* objects wanted */
+    uint16_t kind;                   /* enum kernel_allocation */
+    bool armed;                      /* in a system call: allocation failures are noted */
+};
+
 struct thread {
     struct object header;
     struct task *task;
@@ -45,6 +53,7 @@ struct thread {
     struct cap_slot pager;           /* endpoints for page faults and exceptions */
     struct cap_slot exception_handler;
     struct fault_ipc fault_ipc;      /* a call the kernel makes for this thread (fault_ipc.h) */
+    struct heap_fault heap_fault;
     struct thread *next_thread;      /* every thread, for the debug listing */
     uint32_t id;
 };

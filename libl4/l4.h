@@ -262,6 +262,22 @@ static inline int l4_heap_reclaim(unsigned heap, unsigned pages, struct bursar_r
     return error;
 }
 
+/* A heap's watermarks, bank or fault timeout (enum bursar_heap_setting). */
+static inline int l4_heap_configure(unsigned heap, enum bursar_heap_setting setting, uint32_t value, uint32_t value2)
+{
+    return l4_sysenter(SYS_HEAP_CONFIGURE, heap, setting, value, value2);
+}
+
+/*
+ * Makes sure `heap` (BURSAR_NO_CAPABILITY: the caller's task's) has `count`
+ * free objects of `kind`, heap-faulting to its bank in the caller's own
+ * context if not; OUT_OF_MEMORY if the bank does not give enough.
+ */
+static inline int l4_heap_reserve(unsigned heap, enum bursar_heap_kind kind, unsigned count)
+{
+    return l4_sysenter(SYS_HEAP_RESERVE, heap, kind, count, 0);
+}
+
 static inline int l4_system_info(struct bursar_system_info *info)
 {
     int error = l4_sysenter(SYS_SYSTEM_INFO, 0, 0, 0, 0);

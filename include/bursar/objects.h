@@ -58,6 +58,28 @@ enum bursar_heap_kind {
     BURSAR_HEAP_KIND_COUNT
 };
 
+/* SYS_HEAP_CONFIGURE settings. */
+enum bursar_heap_setting {
+    BURSAR_HEAP_WATERMARKS = 0,          /* value: low, value2: high (free pages; low <= high <= 1024) */
+    BURSAR_HEAP_BANK = 1,                /* value: endpoint index (WRITE) its heap faults go to, or 0xffff */
+    BURSAR_HEAP_FAULT_TIMEOUT = 2,       /* value: timeout code (bursar/message.h) for both phases of a fault */
+    BURSAR_HEAP_SETTING_COUNT
+};
+
+/*
+ * A heap fault, the message the kernel sends to the heap's bank on behalf of
+ * the thread whose allocation found the heap empty: label
+ * BURSAR_LABEL_HEAP_FAULT, 4 words: MR0 the heap's id (as in the kernel's
+ * listing), MR1 the enum bursar_heap_kind, MR2 pages needed, MR3 pages
+ * wanted (needed + the high watermark). The bank replies MR0 = frames
+ * (0: refuse) | memory capability << 16, MR1 = first frame; the frames must
+ * be the memory object's (mapped ones are unmapped everywhere first).
+ */
+#define BURSAR_LABEL_HEAP_FAULT 0xfff2u
+#define BURSAR_HEAP_FAULT_WORDS 4
+#define BURSAR_HEAP_FAULT_MAX_FRAMES 64u
+#define BURSAR_HEAP_FAULT_REPLY(frames, memory) ((uint32_t)(frames) | (uint32_t)(memory) << 16)
+
 /* Written to the UTCB info area by SYS_HEAP_INFO. */
 struct bursar_heap_info {
     uint32_t pages_held;

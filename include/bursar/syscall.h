@@ -67,6 +67,9 @@ enum bursar_syscall {
     SYS_HEAP_RECLAIM = 32,     /* ebx = heap, esi = pages: take pages back (moving or destroying live
                                   objects); ebx = pages, esi = moved, edi = destroyed, and
                                   struct bursar_reclaim_info into the UTCB */
+    SYS_HEAP_CONFIGURE = 33,   /* ebx = heap, esi = enum bursar_heap_setting, edi = value, ebp = value2 */
+    SYS_HEAP_RESERVE = 34,     /* ebx = heap (0xffff: the caller's task's), esi = enum bursar_heap_kind,
+                                  edi = count: make sure that many are free, heap-faulting if not */
 
     SYS_COUNT
 };

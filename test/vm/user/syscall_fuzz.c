@@ -167,6 +167,9 @@ static bool survivable(uint32_t number, uint32_t a[4])
         return !own_capability;
     case SYS_THREAD_CONFIGURE:
         return a[0] != BURSAR_SLOT_THREAD;
+    case SYS_HEAP_CONFIGURE:
+        /* A heap's faults go to its bank with no timeout by default: nobody here would answer. */
+        return !own_capability && a[1] != BURSAR_HEAP_BANK;
     case SYS_DEBUG_DUMP:    /* the listings are long; the check is what matters */
         return a[0] == BURSAR_DUMP_CHECK || a[0] > BURSAR_DUMP_CHECK;
     case SYS_UNMAP:         /* its own program and stack stay mapped */

@@ -1,0 +1,112 @@
+/*
+ * heap_fault.c — a heap with nothing free asks its bank, on behalf of the
+ * thread whose system call needed it. The call (fault_ipc.c) makes the
+ * thread an ordinary caller of the bank's endpoint; the bank's reply names
+ * frames of a memory object it holds, which become heap pages, and the
+ * system call restarts from its saved registers (every call checks all,
+ * then acts, so nothing of the failed attempt is left). A refusal, a bank
+ * that does not answer within the heap's timeout, or no bank at all: the
+ * call fails with OUT_OF_MEMORY. Only the faulting thread waits; the kernel
+ * never does.
+ */
+#include "bursar/errors.h"
+#include "bursar/objects.h"
+#include "kernel/console.h"
+#include "kernel/fault_ipc.h"
+#include "kernel/frame_table.h"
+#include "kernel/heap.h"
+#include "kernel/memory.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+#include "lib/format.h"
+
+static uint32_t reply_frames(const struct fault_ipc_reply *reply) { return reply->words[0] & 0xffffu; }
+static uint32_t reply_memory(const struct fault_ipc_reply *reply) { return reply->words[0] >> 16; }
+static uint32_t reply_first(const struct fault_ipc_reply *reply)  { return reply->words[1]; }
+
+/* Before anything changes: the frames must be the named memory object's, all of them. */
+static int check_donation(const struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    uint32_t frames = reply_frames(reply), first = reply_first(reply);
+    struct cap_slot *memory;
+    int error = BURSAR_OK;
+
+    if (frames == 0 || !thread->heap_fault.heap)
+        return BURSAR_OK;                   /* a refusal; or the heap is gone and nothing will be taken */
+    if (frames > BURSAR_HEAP_FAULT_MAX_FRAMES)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    memory = cspace_lookup(&reply->replier->task->cspace, reply_memory(reply), BURSAR_OBJECT_MEMORY,
+                           BURSAR_RIGHT_CONTROL, &error);
+    if (!memory)
+        return error;
+    if (first >= frame_table.frame_count || frames > frame_table.frame_count - first)
+        return -BURSAR_E_BAD_FRAME;
+    for (uint32_t f = first; f < first + frames; f++) {
+        const struct frame *frame = &frame_table.frames[f];
+        if (frame->type != FRAME_BANK || frame->owner != memory->object)
+            return -BURSAR_E_BAD_FRAME;
+    }
+    return BURSAR_OK;
+}
+
+static enum fault_ipc_outcome take_donation(struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    struct heap *heap = thread->heap_fault.heap;
+    uint32_t frames = reply_frames(reply), first = reply_first(reply);
+
+    if (frames == 0 || !heap)
+        return FAULT_IPC_RESUME;            /* the call fails with OUT_OF_MEMORY */
+    for (uint32_t f = first; f < first + frames; f++) {
+        memory_unmap_frame(f);
+        KERNEL_ASSERT(heap_donate_frame(heap, f) == KHEAP_OK);
+    }
+    return FAULT_IPC_RESTART;
+}
+
+/* No bank, a destroyed one, or no answer in time: the call fails, the thread goes on. */
+static enum fault_ipc_outcome bank_failed(struct thread *thread, int status)
+{
+    (void)thread;
+    (void)status;
+    return FAULT_IPC_RESUME;
+}
+
+static void describe(const struct thread *thread, char *buffer, uint32_t size)
+{
+    format_to_buffer(buffer, size, "heap fault (heap %u, %s)", fault_ipc_word(thread, 0),
+                     allocation_name(fault_ipc_word(thread, 1)));
+}
+
+static const struct fault_ipc_purpose heap_fault_purpose = {
+    .handler_name = "bank", .check = check_donation, .apply = take_donation, .failed = bank_failed,
+    .describe = describe,
+};
+
+bool heap_fault_serve(struct thread *thread)
+{
+    struct heap *heap = thread->heap_fault.heap;
+    uint32_t words[BURSAR_HEAP_FAULT_WORDS], needed;
+    enum fault_ipc_outcome outcome;
+
+    if (!heap || !heap->bank.object)
+        return false;
+    needed = heap_pages_needed(heap, thread->heap_fault.kind, thread->heap_fault.count);
+    if (needed == 0)
+        needed = 1;     /* several kinds at once ran short (a task): one more page and try again */
+    words[0] = heap->id;
+    words[1] = thread->heap_fault.kind;
+    words[2] = needed;
+    words[3] = needed + heap->kheap.high_water;
+    thread->heap_fault.armed = false;
+    outcome = fault_ipc_call(thread, &heap->bank, &heap_fault_purpose, BURSAR_LABEL_HEAP_FAULT, words,
+                             BURSAR_HEAP_FAULT_WORDS, heap->fault_timeout, heap->fault_timeout);
+    thread->heap_fault.armed = true;
+    return outcome == FAULT_IPC_RESTART;
+}
+
+void heap_fault_forget(struct heap *heap)
+{
+    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread)
+        if (thread->heap_fault.heap == heap)
+            thread->heap_fault.heap = NULL;
+}
