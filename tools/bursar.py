@@ -49,7 +49,7 @@ def gdb(_args):
 
 # The in-VM benchmark runs on both kernels; rows are named by path and direction.
 BENCH_KERNELS = [("fast path", "bursar.elf"), ("slow path", "bursar-slowpath.elf")]
-BENCH_PROGRAM = os.path.join(BUILD, "user", "ipc_bench.elf")
+BENCH_PROGRAMS = [os.path.join(BUILD, "user", p) for p in ("ipc_bench.elf", "heap_bench.elf")]
 
 
 def parse_bench_line(line):
@@ -68,9 +68,9 @@ def parse_bench_line(line):
     return words[1], fields
 
 
-def run_vm_bench(label, kernel):
-    """Boot the benchmark under -icount shift=0 (TSC = guest instructions); its rows."""
-    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel), modules=[BENCH_PROGRAM],
+def run_vm_bench(label, kernel, program):
+    """Boot a benchmark under -icount shift=0 (TSC = guest instructions); its rows."""
+    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel), modules=[program],
                            icount=True, serial="stdio")
     output = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
                             timeout=600).stdout
@@ -103,8 +103,9 @@ def bench(_args):
         subprocess.call([program])
     print("== in-VM IPC benchmark, qemu -icount shift=0 (figures are guest instructions)", flush=True)
     rows = []
-    for label, kernel in BENCH_KERNELS:
-        rows += run_vm_bench(label, kernel)
+    for program in BENCH_PROGRAMS:
+        for label, kernel in BENCH_KERNELS:
+            rows += run_vm_bench(label, kernel, program)
     print_bench_table(rows)
     os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
     path = os.path.join(BUILD, "bench", "ipc.json")
