@@ -20,9 +20,10 @@ static void dump_threads(void)
                 task->cspace.slot_count, task->header.payer->id);
     kprintf("threads: %u\n", threads_count());
     for (struct thread *t = threads_first(); t; t = t->next_thread)
-        kprintf("  thread %u (task %u): %s, priority %u, timeslice %u%s%s\n", t->id, t->task->id,
+        kprintf("  thread %u (task %u): %s, priority %u, timeslice %u%s%s%s%s\n", t->id, t->task->id,
                 thread_state_name(t->state), t->priority, t->timeslice, t == current_thread ? ", running" : "",
-                t->wake_tick ? ", timeout armed" : "");
+                t->wake_tick ? ", timeout armed" : "", t->fault_ipc.purpose ? ", a fault call to its " : "",
+                t->fault_ipc.purpose ? t->fault_ipc.purpose->handler_name : "");
 }
 
 static void dump_heaps(void)
