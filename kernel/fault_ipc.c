@@ -93,15 +93,15 @@ uint32_t fault_ipc_word(const struct thread *thread, uint32_t i)
     return i < FAULT_IPC_MAX_WORDS ? thread->fault_ipc.words[i] : 0;
 }
 
-/* The reply's words: MR0 and MR1 from the registers, the rest from the replier's UTCB. */
+/* The reply's untyped words: MR0 and MR1 from the registers, the rest from the replier's UTCB. */
 static int fetch_reply(struct thread *replier, const struct message *message, struct fault_ipc_reply *reply)
 {
     uint32_t count = BURSAR_TAG_UNTYPED(message->tag);
     const struct bursar_utcb *utcb;
 
-    if (count > FAULT_IPC_MAX_WORDS || BURSAR_TAG_TYPED(message->tag) != 0)
+    if (count > FAULT_IPC_MAX_WORDS)
         return -BURSAR_E_INVALID_MESSAGE;
-    *reply = (struct fault_ipc_reply){ .replier = replier, .tag = message->tag };
+    *reply = (struct fault_ipc_reply){ .replier = replier, .message = message, .tag = message->tag };
     reply->words[0] = message->mr0;
     reply->words[1] = message->mr1;
     if (count <= BURSAR_REGISTER_WORDS)

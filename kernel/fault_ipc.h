@@ -43,9 +43,14 @@ enum fault_ipc_outcome {
     FAULT_IPC_KILL,
 };
 
-/* A reply as the purpose sees it: the tag and its untyped words, fetched. */
+/*
+ * A reply as the purpose sees it: the tag and its untyped words, fetched.
+ * Typed items stay where they are; a purpose that takes them hands
+ * `message` and `replier` to transfer.h.
+ */
 struct fault_ipc_reply {
     struct thread *replier;
+    const struct message *message;
     uint32_t tag;
     uint32_t words[FAULT_IPC_MAX_WORDS];     /* BURSAR_TAG_UNTYPED(tag) of them */
 };

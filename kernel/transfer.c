@@ -213,15 +213,15 @@ static int check_payers(struct thread *sender, struct thread *receiver, const st
     return heap_can_allocate_all(sender_heap, d.sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
 }
 
-static int place_items(struct thread *receiver, const struct bursar_utcb *window, struct transfer_plan *plan)
+static int place_items(struct thread *receiver, const struct transfer_windows *window, struct transfer_plan *plan)
 {
     uint32_t capabilities = 0;
 
     for (uint32_t n = 0; n < plan->count; n++) {
         struct transfer_item *item = &plan->items[n];
         int error = item->kind == BURSAR_ITEM_CAPABILITY
-                        ? place_capability(receiver, window->receive_capabilities, capabilities++, item)
-                        : place_memory(receiver, window->receive_memory, item);
+                        ? place_capability(receiver, window->capabilities, capabilities++, item)
+                        : place_memory(receiver, window->memory, item);
         if (error != BURSAR_OK)
             return error;
         /* Two memory items landing on one page: the second would find it mapped. */
@@ -233,12 +233,11 @@ static int place_items(struct thread *receiver, const struct bursar_utcb *window
     return BURSAR_OK;
 }
 
-int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
-                   struct transfer_plan *plan)
+/* What depends on the sender only: every item well formed and backed by its authority. */
+static int check_sender_items(struct thread *sender, const struct message *message, struct transfer_plan *plan)
 {
     uint32_t first = first_item_register(message->tag);
     const struct bursar_utcb *from = NULL;
-    const struct bursar_utcb *to;
     int error;
 
     plan->count = BURSAR_TAG_TYPED(message->tag);
@@ -259,16 +258,42 @@ int transfer_check(struct thread *sender, struct thread *receiver, const struct 
             if (sources_conflict(&plan->items[m], &plan->items[n]))
                 return -BURSAR_E_INVALID_ARGUMENT;
     }
-    if (!receiver)
-        return BURSAR_OK;
+    return BURSAR_OK;
+}
+
+static int check_receiver_side(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
+                               struct transfer_plan *plan)
+{
+    int error = place_items(receiver, windows, plan);
+
+    return error != BURSAR_OK ? error : check_payers(sender, receiver, plan);
+}
+
+int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
+                   struct transfer_plan *plan)
+{
+    const struct bursar_utcb *to;
+    struct transfer_windows windows;
+    int error = check_sender_items(sender, message, plan);
+
+    if (error != BURSAR_OK || !receiver || plan->count == 0)
+        return error;
     /* The windows are in the receiver's UTCB, which also takes the items back: no UTCB, no window. */
     to = ipc_utcb_of(receiver, true);
     if (!to)
         return -BURSAR_E_NO_RECEIVE_WINDOW;
-    error = place_items(receiver, to, plan);
-    if (error != BURSAR_OK)
+    windows = (struct transfer_windows){ to->receive_capabilities, to->receive_memory };
+    return check_receiver_side(sender, receiver, &windows, plan);
+}
+
+int transfer_check_windows(struct thread *sender, struct thread *receiver, const struct message *message,
+                           const struct transfer_windows *windows, struct transfer_plan *plan)
+{
+    int error = check_sender_items(sender, message, plan);
+
+    if (error != BURSAR_OK || !receiver || plan->count == 0)
         return error;
-    return check_payers(sender, receiver, plan);
+    return check_receiver_side(sender, receiver, windows, plan);
 }
 
 /* ---- commit ---- */
@@ -295,14 +320,16 @@ static void commit_capability(struct thread *sender, const struct transfer_item 
 void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
                      struct message *delivered)
 {
-    uint32_t first = first_item_register(delivered->tag);
-    struct bursar_utcb *to = plan->count ? ipc_utcb_of(receiver, true) : NULL;
+    uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
+    struct bursar_utcb *to = plan->count && delivered ? ipc_utcb_of(receiver, true) : NULL;
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
         uint32_t at = first + BURSAR_ITEM_WORDS * n;
         if (item->kind == BURSAR_ITEM_CAPABILITY) {
             commit_capability(sender, item);
+            if (!delivered)
+                continue;
             set_message_word(delivered, to, at,
                              BURSAR_ITEM_CAPABILITY_WORD(item->destination_index, item->rights, item->mode));
             set_message_word(delivered, to, at + 1, item->destination->badge);
@@ -312,6 +339,8 @@ void transfer_commit(struct thread *sender, struct thread *receiver, const struc
             memory_transfer_page(sender->task, item->from + i * MACHINE_PAGE_SIZE, receiver->task,
                                  item->to + i * MACHINE_PAGE_SIZE, item->rights, item->mode,
                                  sender->task->header.payer);
+        if (!delivered)
+            continue;
         set_message_word(delivered, to, at, BURSAR_ITEM_MEMORY_WORD(item->log2_size, item->rights, item->mode));
         set_message_word(delivered, to, at + 1, item->to);
     }

@@ -42,8 +42,19 @@ struct transfer_plan {
 int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
                    struct transfer_plan *plan);
 /*
+ * The same with windows the kernel chooses instead of the receiver's UTCB
+ * (a pager's reply to a page fault, fault_ipc.h). `windows` is not read
+ * when `receiver` is NULL.
+ */
+struct transfer_windows {
+    uint32_t capabilities, memory;              /* as in struct bursar_utcb */
+};
+int transfer_check_windows(struct thread *sender, struct thread *receiver, const struct message *message,
+                           const struct transfer_windows *windows, struct transfer_plan *plan);
+/*
  * Carry out a checked plan, and write what the receiver got into its
- * message (MR0/MR1 in `delivered`, the rest in its UTCB).
+ * message (MR0/MR1 in `delivered`, the rest in its UTCB); with `delivered`
+ * NULL, write nothing back (the receiver is not receiving a message).
  */
 void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
                      struct message *delivered);

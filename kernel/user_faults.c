@@ -8,10 +8,12 @@
 #include "bursar/errors.h"
 #include "bursar/fault.h"
 #include "bursar/message.h"
+#include "kernel/console.h"
 #include "kernel/fault_ipc.h"
 #include "kernel/machine.h"
 #include "kernel/scheduler.h"
 #include "kernel/thread.h"
+#include "kernel/transfer.h"
 #include "kernel/trap_handlers.h"
 #include "lib/format.h"
 
@@ -42,22 +44,56 @@ static const char *exception_name(uint32_t vector)
     }
 }
 
-/* RESUME or KILL with no words: the only replies to a page fault. */
-static int page_fault_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+/*
+ * A memory item in a RESUME reply lands in the faulting task at the fault
+ * address rounded down to the item's size, so it always covers the page
+ * that faulted. The thread opened no capability window.
+ */
+static int plan_mapping(const struct thread *thread, const struct fault_ipc_reply *reply, struct transfer_plan *plan)
 {
-    uint32_t label = BURSAR_TAG_LABEL(reply->tag);
+    /* transfer.h only reads the thread it is handed when checking. */
+    struct thread *faulting = (struct thread *)thread;
+    uint32_t address = fault_ipc_word(thread, BURSAR_PAGE_FAULT_ADDRESS), size;
+    struct transfer_windows windows = { 0, 0 };
+    int error = transfer_check_windows(reply->replier, NULL, reply->message, NULL, plan);
 
-    (void)thread;
-    if ((label != BURSAR_LABEL_RESUME && label != BURSAR_LABEL_KILL) || BURSAR_TAG_UNTYPED(reply->tag) != 0)
-        return -BURSAR_E_INVALID_MESSAGE;
-    return BURSAR_OK;
+    if (error != BURSAR_OK)
+        return error;
+    if (plan->items[0].kind != BURSAR_ITEM_MEMORY)
+        return -BURSAR_E_NO_RECEIVE_WINDOW;
+    size = 1u << plan->items[0].log2_size;
+    windows.memory = BURSAR_MEMORY_WINDOW(address & ~(size - 1), plan->items[0].log2_size);
+    return transfer_check_windows(reply->replier, faulting, reply->message, &windows, plan);
 }
 
-/* RESUME: the thread retries the access (and faults again if the pager mapped nothing). */
+/* RESUME with no words and at most one memory item, or KILL with nothing: the only replies to a page fault. */
+static int page_fault_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    uint32_t label = BURSAR_TAG_LABEL(reply->tag), items = BURSAR_TAG_TYPED(reply->tag);
+    struct transfer_plan plan;
+
+    if ((label != BURSAR_LABEL_RESUME && label != BURSAR_LABEL_KILL) || BURSAR_TAG_UNTYPED(reply->tag) != 0 ||
+        items > (label == BURSAR_LABEL_RESUME ? 1u : 0u))
+        return -BURSAR_E_INVALID_MESSAGE;
+    return items ? plan_mapping(thread, reply, &plan) : BURSAR_OK;
+}
+
+/*
+ * RESUME: the item (if any) is mapped, then the thread retries the access
+ * (and faults again if the pager mapped nothing that allows it).
+ */
 static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const struct fault_ipc_reply *reply)
 {
-    (void)thread;
-    return BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL ? FAULT_IPC_KILL : FAULT_IPC_RESUME;
+    struct transfer_plan plan;
+
+    if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
+        return FAULT_IPC_KILL;
+    if (BURSAR_TAG_TYPED(reply->tag)) {
+        int status = plan_mapping(thread, reply, &plan);
+        KERNEL_ASSERT(status == BURSAR_OK);          /* page_fault_check passed just now */
+        transfer_commit(reply->replier, thread, &plan, NULL);
+    }
+    return FAULT_IPC_RESUME;
 }
 
 static void page_fault_describe(const struct thread *thread, char *buffer, uint32_t size)
@@ -85,6 +121,8 @@ static int exception_check(const struct thread *thread, const struct fault_ipc_r
     union exception_message message;
 
     (void)thread;
+    if (BURSAR_TAG_TYPED(reply->tag) != 0)
+        return -BURSAR_E_INVALID_MESSAGE;
     if (label == BURSAR_LABEL_KILL)
         return words == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
     if (label != BURSAR_LABEL_RESUME || (words != 0 && words != BURSAR_EXCEPTION_WORDS))

@@ -6,6 +6,7 @@
  */
 #include "fault_pager.h"
 
+#include "libl4/message.h"
 #include "libl4/task.h"
 
 #define RESUME_TAG BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 0)
@@ -235,33 +236,47 @@ __attribute__((noreturn)) static void child_entry(struct faulter *f)
         ;
 }
 
+struct child {
+    unsigned heap, task, thread;
+};
+
+/* A second task running `entry(&child_shared.f)` at low priority, with `pager` as its thread's pager. */
+static int start_child(struct child *c, void (*entry)(struct faulter *), unsigned pager)
+{
+    struct l4_task_spec spec = { .heap = c->heap = core_slot(), .slot = c->task = core_slot(),
+                                 .capability_slots = 8, .shared = &child_shared,
+                                 .shared_size = sizeof child_shared };
+    uint32_t *stack = (uint32_t *)(child_shared.stack + sizeof child_shared.stack - 16);
+    int error;
+
+    c->thread = core_slot();
+    stack[0] = 0;
+    stack[1] = (uint32_t)(uintptr_t)&child_shared.f;
+    if ((error = core_heap_create(c->heap, 12)) || (error = l4_task_create_sharing_program(&spec)) ||
+        (error = l4_create(c->heap, BURSAR_OBJECT_THREAD, c->thread, c->task)) ||
+        (error = l4_thread_configure(c->thread, BURSAR_THREAD_UTCB, (uintptr_t)&child_shared.utcb)) ||
+        (error = l4_thread_configure(c->thread, BURSAR_THREAD_PRIORITY, CORE_LOW_PRIORITY)) ||
+        (error = l4_thread_configure(c->thread, BURSAR_THREAD_PAGER, pager)))
+        return error;
+    return l4_thread_start(c->thread, (uintptr_t)entry, (uintptr_t)stack);
+}
+
 USER_TEST(503, the_pager_maps_into_another_task_and_its_thread_resumes)
 {
     struct fault_server pager;
     struct received_fault fault;
-    unsigned heap = core_slot(), task = core_slot(), thread = core_slot();
-    struct l4_task_spec spec = { .heap = heap, .slot = task, .capability_slots = 8,
-                                 .shared = &child_shared, .shared_size = sizeof child_shared };
-    uint32_t *stack = (uint32_t *)(child_shared.stack + sizeof child_shared.stack - 16);
+    struct child c;
     uintptr_t own_page;
     uint32_t frame;
 
     child_shared.f = (struct faulter){ .address = CHILD_FAULT_PAGE, .pages = 1 };
-    stack[0] = 0;
-    stack[1] = (uint32_t)(uintptr_t)&child_shared.f;
     TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
-    TEST_CHECK_EQUAL(core_heap_create(heap, 12), 0, "the child's heap");
-    TEST_CHECK_EQUAL(l4_task_create_sharing_program(&spec), 0, "the child task");
-    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_THREAD, thread, task), 0, "its thread");
-    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_UTCB, (uintptr_t)&child_shared.utcb), 0, "UTCB");
-    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_PRIORITY, CORE_LOW_PRIORITY), 0, "priority");
-    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_PAGER, pager.endpoint), 0, "pager");
-    TEST_CHECK_EQUAL(l4_thread_start(thread, (uintptr_t)child_entry, (uintptr_t)stack), 0, "start");
+    TEST_CHECK_EQUAL(start_child(&c, child_entry, pager.endpoint), 0, "the child task and its thread");
     TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the child's fault arrives");
     TEST_CHECK_EQUAL(fault.word[BURSAR_PAGE_FAULT_ADDRESS], CHILD_FAULT_PAGE, "address in the child's space");
     TEST_CHECK_EQUAL(core_map_fresh_page(&own_page, &frame), 0, "a page of the pager's");
     *(volatile uint32_t *)own_page = MAGIC;
-    TEST_CHECK_EQUAL(l4_map(task, own_page, CHILD_FAULT_PAGE, BURSAR_RIGHT_READ, 1), 0, "map it into the child");
+    TEST_CHECK_EQUAL(l4_map(c.task, own_page, CHILD_FAULT_PAGE, BURSAR_RIGHT_READ, 1), 0, "map it into the child");
     TEST_CHECK_EQUAL(l4_reply(pager.reply, RESUME_TAG, 0, 0), 0, "reply RESUME");
     TEST_CHECK(wait_for_stage(&child_shared.f.stage, 2, 500), "the child never got past the access");
     TEST_CHECK_EQUAL(child_shared.f.value, MAGIC, "what the child read through the pager's mapping");
@@ -435,4 +450,108 @@ USER_TEST(509, a_fault_the_pager_cannot_take_kills_the_thread_and_tells_the_page
     core_sleep_ms(20);
     TEST_CHECK_EQUAL(f.stage, 1, "the faulting thread went on");
     TEST_CHECK_EQUAL(l4_reply(pager.reply, RESUME_TAG, 0, 0), -BURSAR_E_NO_CALLER, "nothing was bound");
+}
+
+/* ---- the pager's reply carries the mapping (a memory item) ---- */
+
+/* Reads the word of page 1 (which faults), then of page 0, and adds them. */
+__attribute__((noreturn)) static void child_read_two(struct faulter *f)
+{
+    f->stage = 1;
+    f->value = *(volatile uint32_t *)(f->address + 4096) + *(volatile uint32_t *)f->address;
+    f->stage = 2;
+    l4_thread_exit(0);
+    for (;;)
+        ;
+}
+
+/* Two fresh pages of the root's at an 8 KiB-aligned address; word 0 of each = first, second. */
+static int map_two_pages(uintptr_t *base, uint32_t first, uint32_t second)
+{
+    int error;
+
+    *base = core_scratch_page();
+    if (*base & 0x1fff)
+        *base = core_scratch_page();
+    core_scratch_page();
+    if ((error = map_frame_at(*base, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, 0, first)) ||
+        (error = map_frame_at(*base + 4096, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, 0, second)))
+        return error;
+    return 0;
+}
+
+static int reply_with_memory(unsigned reply, uintptr_t base, unsigned log2_size, unsigned mode)
+{
+    struct l4_msg m;
+
+    l4_msg_start(&m, BURSAR_LABEL_RESUME);
+    l4_msg_append_memory(&m, base, log2_size, BURSAR_RIGHT_READ, mode);
+    return l4_msg_reply(reply, &m);
+}
+
+USER_TEST(510, a_memory_item_in_the_pager_reply_maps_the_faulting_task_and_it_resumes)
+{
+    struct fault_server pager;
+    struct received_fault fault;
+    struct bursar_heap_info before, after;
+    struct child c;
+    uintptr_t base;
+
+    child_shared.f = (struct faulter){ .address = CHILD_FAULT_PAGE };
+    TEST_CHECK_EQUAL(map_two_pages(&base, 0x1000, 0x234), 0, "two pages of the pager's");
+    TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
+    TEST_CHECK_EQUAL(start_child(&c, child_read_two, pager.endpoint), 0, "the child");
+    TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the child's fault arrives");
+    TEST_CHECK_EQUAL(fault.word[BURSAR_PAGE_FAULT_ADDRESS], CHILD_FAULT_PAGE + 4096, "it faulted on page 1");
+    TEST_CHECK_EQUAL(l4_heap_info(BURSAR_SLOT_HEAP, &before), 0, "the pager's heap before");
+    /* 8 KiB from base: it lands at the fault address rounded down to 8 KiB, i.e. both pages. */
+    TEST_CHECK_EQUAL(reply_with_memory(pager.reply, base, 13, BURSAR_REVOCABLE_COPY), 0,
+                     "reply RESUME with an 8 KiB memory item");
+    TEST_CHECK_EQUAL(l4_heap_info(BURSAR_SLOT_HEAP, &after), 0, "the pager's heap after");
+    TEST_CHECK_EQUAL(after.live_by_type[BURSAR_HEAP_RECORD], before.live_by_type[BURSAR_HEAP_RECORD] + 2,
+                     "a revocable copy: one record per page, paid by the pager's heap");
+    TEST_CHECK(wait_for_stage(&child_shared.f.stage, 2, 500), "the child never got past its reads");
+    TEST_CHECK_EQUAL(child_shared.f.value, 0x1234, "both pages read through the item's mapping");
+    TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 0), -BURSAR_E_TIMEOUT, "page 0 did not fault");
+    /* The pager can take it back: unmapping its pages revokes the child's mappings. */
+    TEST_CHECK_EQUAL(l4_unmap(base, 2), 0, "unmap the pager's pages");
+    TEST_CHECK_EQUAL(l4_heap_info(BURSAR_SLOT_HEAP, &after), 0, "the pager's heap after the unmap");
+    TEST_CHECK_EQUAL(after.live_by_type[BURSAR_HEAP_RECORD], before.live_by_type[BURSAR_HEAP_RECORD],
+                     "the child's two records went back to the pager's heap");
+}
+
+USER_TEST(511, a_page_fault_reply_with_a_bad_item_is_refused_and_the_thread_still_waits)
+{
+    static struct faulter f;
+    struct fault_server pager;
+    struct received_fault fault;
+    struct l4_msg m;
+    uintptr_t base, unmapped = core_scratch_page();
+    unsigned thread;
+
+    TEST_CHECK_EQUAL(map_two_pages(&base, MAGIC, 0), 0, "pages of the pager's");
+    f = (struct faulter){ .address = core_scratch_page() };
+    TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
+    TEST_CHECK_EQUAL(spawn_faulter(read_keeping_registers, &f, pager.endpoint, &thread), 0, "faulting thread");
+    TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the fault arrives");
+    TEST_CHECK_EQUAL(reply_with_memory(pager.reply, unmapped, 12, BURSAR_REVOCABLE_COPY), -BURSAR_E_NOT_MAPPED,
+                     "an item of a page the pager does not have");
+    TEST_CHECK_EQUAL(reply_with_memory(pager.reply, base + 4096, 13, BURSAR_REVOCABLE_COPY), -BURSAR_E_MISALIGNED,
+                     "a flexpage not aligned to its size");
+    l4_msg_start(&m, BURSAR_LABEL_RESUME);
+    l4_msg_append_capability(&m, pager.endpoint, BURSAR_RIGHT_WRITE, BURSAR_COPY, 0);
+    TEST_CHECK_EQUAL(l4_msg_reply(pager.reply, &m), -BURSAR_E_NO_RECEIVE_WINDOW, "a capability item");
+    l4_msg_start(&m, BURSAR_LABEL_RESUME);
+    l4_msg_append_memory(&m, base, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+    l4_msg_append_memory(&m, base + 4096, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+    TEST_CHECK_EQUAL(l4_msg_reply(pager.reply, &m), -BURSAR_E_INVALID_MESSAGE, "two items");
+    l4_msg_start(&m, BURSAR_LABEL_KILL);
+    l4_msg_append_memory(&m, base, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+    TEST_CHECK_EQUAL(l4_msg_reply(pager.reply, &m), -BURSAR_E_INVALID_MESSAGE, "KILL with an item");
+    core_sleep_ms(20);
+    TEST_CHECK_EQUAL(f.stage, 1, "the thread went on after a refused reply");
+    /* The same task: the item maps the pager's own page a second time, at the fault address. */
+    TEST_CHECK_EQUAL(reply_with_memory(pager.reply, base, 12, BURSAR_REVOCABLE_COPY), 0, "a good item");
+    TEST_CHECK(wait_for_stage(&f.stage, 2, 500), "the thread never resumed");
+    TEST_CHECK_EQUAL(f.value, MAGIC, "it read the pager's page");
 }
