@@ -94,12 +94,13 @@ uint32_t fault_ipc_word(const struct thread *thread, uint32_t i)
 }
 
 /* The reply's untyped words: MR0 and MR1 from the registers, the rest from the replier's UTCB. */
-static int fetch_reply(struct thread *replier, const struct message *message, struct fault_ipc_reply *reply)
+static int fetch_reply(const struct fault_ipc_purpose *purpose, struct thread *replier, const struct message *message,
+                       struct fault_ipc_reply *reply)
 {
     uint32_t count = BURSAR_TAG_UNTYPED(message->tag);
     const struct bursar_utcb *utcb;
 
-    if (count > FAULT_IPC_MAX_WORDS)
+    if (count > FAULT_IPC_MAX_WORDS || (BURSAR_TAG_TYPED(message->tag) && !purpose->takes_items))
         return -BURSAR_E_INVALID_MESSAGE;
     *reply = (struct fault_ipc_reply){ .replier = replier, .message = message, .tag = message->tag };
     reply->words[0] = message->mr0;
@@ -121,7 +122,7 @@ int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, c
 
     if (!fault_ipc_pending(&thread->fault_ipc))
         return BURSAR_OK;
-    status = fetch_reply(replier, message, &reply);
+    status = fetch_reply(thread->fault_ipc.purpose, replier, message, &reply);
     return status == BURSAR_OK ? thread->fault_ipc.purpose->check(thread, &reply) : status;
 }
 
@@ -129,7 +130,7 @@ void fault_ipc_reply(struct thread *thread, struct thread *replier, const struct
 {
     const struct fault_ipc_purpose *purpose = thread->fault_ipc.purpose;
     struct fault_ipc_reply reply;
-    int status = fetch_reply(replier, message, &reply);
+    int status = fetch_reply(purpose, replier, message, &reply);
 
     /* The replier checked first (fault_ipc_check_reply), so this cannot fail now. */
     KERNEL_ASSERT(status == BURSAR_OK && purpose->check(thread, &reply) == BURSAR_OK);

@@ -57,6 +57,7 @@ struct fault_ipc_reply {
 
 struct fault_ipc_purpose {
     const char *handler_name;                /* "pager", for the log line */
+    bool takes_items;                        /* false: a reply with typed items is INVALID_MESSAGE */
     /*
      * Before anything changes: BURSAR_OK, or the error the replier gets;
      * then nothing happens and the thread still waits for a good reply.

@@ -108,6 +108,7 @@ static void page_fault_describe(const struct thread *thread, char *buffer, uint3
 
 static const struct fault_ipc_purpose page_fault_purpose = {
     .handler_name = "pager",
+    .takes_items = true,                 /* one memory item in a RESUME */
     .check = page_fault_check,
     .apply = page_fault_apply,
     .failed = NULL,                      /* no pager, or it is gone: the thread dies */
@@ -121,8 +122,6 @@ static int exception_check(const struct thread *thread, const struct fault_ipc_r
     union exception_message message;
 
     (void)thread;
-    if (BURSAR_TAG_TYPED(reply->tag) != 0)
-        return -BURSAR_E_INVALID_MESSAGE;
     if (label == BURSAR_LABEL_KILL)
         return words == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
     if (label != BURSAR_LABEL_RESUME || (words != 0 && words != BURSAR_EXCEPTION_WORDS))

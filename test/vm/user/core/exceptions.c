@@ -6,6 +6,8 @@
  */
 #include "fault_pager.h"
 
+#include "libl4/message.h"
+
 #define RESUME_TAG(words) BURSAR_TAG(BURSAR_LABEL_RESUME, words, 0)
 #define EFLAGS_CF 0x1u
 #define EFLAGS_IF 0x200u
@@ -187,6 +189,7 @@ USER_TEST(524, bad_replies_to_an_exception_are_refused_then_kill_kills_only_that
     struct fault_server handler;
     struct received_fault fault;
     struct bursar_exception_state state;
+    struct l4_msg m;
     unsigned thread, bystander;
     uint32_t seen;
 
@@ -202,6 +205,9 @@ USER_TEST(524, bad_replies_to_an_exception_are_refused_then_kill_kills_only_that
                      "unknown label");
     TEST_CHECK_EQUAL(l4_reply(handler.reply, BURSAR_TAG(BURSAR_LABEL_KILL, 1, 0), 0, 0), -BURSAR_E_INVALID_MESSAGE,
                      "KILL with a word");
+    l4_msg_start(&m, BURSAR_LABEL_RESUME);
+    l4_msg_append_memory(&m, (uintptr_t)program_start, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+    TEST_CHECK_EQUAL(l4_msg_reply(handler.reply, &m), -BURSAR_E_INVALID_MESSAGE, "an exception reply with an item");
     state.eip = 0xc0001000u;
     TEST_CHECK_EQUAL(reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), -BURSAR_E_INVALID_ADDRESS,
                      "eip in the kernel");
