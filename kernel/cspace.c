@@ -7,9 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/cspace.h"
 #include "kernel/heap.h"
-
-/* Large enough that one revoke of a big tree gives up the CPU in between (see preemption). */
-#define REVOKE_BUDGET 0xffffffffu
+#include "kernel/preempt.h"
 
 int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots)
 {
@@ -159,40 +157,59 @@ int cap_grant(struct cap_slot *source, struct cap_slot *destination, uint32_t ri
     return BURSAR_OK;
 }
 
-static int run_to_completion(int status, struct mapdb_cursor *cursor)
+void cap_move(struct cap_slot *from, struct cap_slot *to)
 {
-    while (status == MAPDB_MORE)
-        status = mapdb_continue(&authority, cursor, REVOKE_BUDGET);
-    return status;
+    *to = *from;
+    mapdb_holder_moved(&authority, &from->holder, &to->holder);
+    *from = (struct cap_slot){ 0 };
 }
 
+/*
+ * The holder leaves the record's ring in the first chunk, so the slot is
+ * emptied before the first preemption point: what is left (revoking an
+ * orphaned subtree) touches only the tree, and the slot may be reused, or
+ * its table freed, meanwhile.
+ */
 int cap_delete(struct cap_slot *slot)
 {
     struct mapdb_cursor cursor;
 
     mapdb_cursor_init(&cursor);
-    int status = run_to_completion(mapdb_delete(&authority, &slot->holder, &cursor, REVOKE_BUDGET), &cursor);
-    if (status != MAPDB_OK)
+    int status = mapdb_delete(&authority, &slot->holder, &cursor, PREEMPT_CHUNK);
+    if (status < 0)
         return from_mapdb(status);
     *slot = (struct cap_slot){ 0 };
+    status = preempt_finish(&cursor, status);
+    KERNEL_ASSERT(status == MAPDB_OK);
     return BURSAR_OK;
 }
 
+/* Others may revoke, delete or destroy under it between chunks; mapdb keeps the cursor right. */
 int cap_revoke(struct cap_slot *slot)
 {
     struct mapdb_cursor cursor;
 
     mapdb_cursor_init(&cursor);
-    return from_mapdb(run_to_completion(mapdb_revoke(&authority, &slot->holder, &cursor, REVOKE_BUDGET),
-                                        &cursor));
+    int status = mapdb_revoke(&authority, &slot->holder, &cursor, PREEMPT_CHUNK);
+    if (status < 0)
+        return from_mapdb(status);
+    return from_mapdb(preempt_finish(&cursor, status));
 }
 
+/*
+ * The object is dying, so no new capability to it can appear. Once its
+ * tree is empty, a revoke that other threads started at its root has
+ * nothing left to do; it is stopped here, because the root goes with the
+ * object.
+ */
 void cap_revoke_all(struct object *object)
 {
     struct mapdb_cursor cursor;
 
+    KERNEL_ASSERT(object->dying);
     mapdb_cursor_init(&cursor);
-    int status = run_to_completion(mapdb_destroy_resource(&authority, &object->capabilities, &cursor,
-                                                          REVOKE_BUDGET), &cursor);
+    int status = preempt_finish(&cursor, mapdb_destroy_resource(&authority, &object->capabilities, &cursor,
+                                                                PREEMPT_CHUNK));
     KERNEL_ASSERT(status == MAPDB_OK);
+    preempt_forget_root(&object->capabilities);
 }

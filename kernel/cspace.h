@@ -58,6 +58,9 @@ int cap_revocable_copy(struct cap_slot *source, struct cap_slot *destination, ui
                        uint32_t badge, struct heap *payer);
 /* GRANT: the capability moves to `destination`; `source` ends up empty. */
 int cap_grant(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge);
+/* Move a capability to an empty slot (e.g. one on the kernel stack); nothing is allocated. */
+void cap_move(struct cap_slot *from, struct cap_slot *to);
+/* Delete and revoke may pass preemption points (kernel/preempt.h). */
 int cap_delete(struct cap_slot *slot);
 int cap_revoke(struct cap_slot *slot);
 /* Destroying an object: every capability to it, everywhere, goes. */

@@ -12,26 +12,49 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
-/* A task's threads go first; each is a destroy of its own (capabilities revoked). */
+/*
+ * A thread being destroyed never runs in user mode again: it is killed now,
+ * or, if it is stopped at a preemption point, it stops when it leaves the
+ * kernel (syscall.c).
+ */
+static void thread_begin_destroy(struct thread *thread)
+{
+    thread->header.dying = true;
+    if (thread != current_thread && !thread->stopped_in_kernel)
+        thread_kill(thread, 0, NULL);
+}
+
+/* A thread of the task not yet being destroyed, other than `except`; the list changes as we go. */
+static struct thread *live_thread_of(struct task *task, struct thread *except)
+{
+    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread)
+        if (thread->task == task && thread != except && !thread->header.dying)
+            return thread;
+    return NULL;
+}
+
+/*
+ * A task's threads go first, each a destroy of its own (capabilities
+ * revoked). Every step may pass preemption points, so the running thread,
+ * if it is one of the task's, goes last: the teardown must run in a live
+ * thread. Threads that someone else is already destroying are theirs to
+ * finish (they keep the task structure until they leave it).
+ */
 static void destroy_task(struct task *task)
 {
-    struct thread *thread = threads_first();
+    struct thread *self = current_thread, *thread;
 
-    while (thread) {
-        struct thread *next = thread->next_thread;
-        if (thread->task == task) {
-            thread->header.dying = true;
-            cap_revoke_all(&thread->header);
-            thread_destroy(thread);
-            next = threads_first();      /* the list changed under us */
-        }
-        thread = next;
-    }
+    while ((thread = live_thread_of(task, self)))
+        object_destroy(&thread->header);
     task_destroy(task);
+    if (self->task == task && !self->header.dying)
+        object_destroy(&self->header);
 }
 
 void object_destroy(struct object *object)
 {
+    if (object->type == BURSAR_OBJECT_THREAD)
+        thread_begin_destroy((struct thread *)object);
     object->dying = true;
     cap_revoke_all(object);
     switch (object->type) {

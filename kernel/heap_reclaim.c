@@ -18,6 +18,7 @@
 #include "kernel/heap.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 
 #define RECLAIM_UNITS_PER_STEP 32
@@ -120,6 +121,14 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
     uint32_t count;
 
     KERNEL_ASSERT(heap != &boot_heap);
+    /*
+     * kheap's destroy callback must have freed its object when it returns,
+     * and kheap's state is mid-change between units: no other thread may
+     * run inside the reclaim, and none may be stopped inside an operation
+     * on what it destroys (kernel/preempt.h).
+     */
+    preempt_quiesce();
+    preempt_disable();
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         destroyed_before[kind] = heap->kheap.stats.by_type[kind].destroyed;
     kheap_reclaim_begin(&state, pages);
@@ -131,6 +140,7 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
         for (uint32_t i = 0; i < count; i++)
             return_to_bank(returned[i]);
     }
+    preempt_enable();
     if (!info)
         return;
     *info = (struct bursar_reclaim_info){

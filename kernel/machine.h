@@ -32,6 +32,8 @@ uint64_t machine_timer_ticks(void);       /* timer interrupts since boot */
 void machine_interrupts_enable(void);
 void machine_interrupts_disable(void);
 void machine_wait_for_interrupt(void);
+/* Let pending interrupts in, then turn them off again (a kernel preemption point). */
+void machine_interrupt_window(void);
 
 /* Print the call chain from the caller's frame (symbolic where possible). */
 void machine_backtrace(void);

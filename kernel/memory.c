@@ -17,6 +17,7 @@
 #include "kernel/heap.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 
 #define ENTRIES_PER_TABLE 1024u
@@ -265,8 +266,29 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
 
 /*
  * mapdb_delete_mapping revokes what was derived from the mapping but, by its
- * contract, leaves the entry itself to us: clear it (and its shadow slot)
- * once the revoke is done. The record may be freed by then; the slot is not.
+ * contract, leaves the entry itself to us. We clear it (and its shadow slot)
+ * right after the first chunk, before any preemption point: from then on
+ * the page is simply not mapped here, and what is left is the orphaned
+ * subtree, which only the tree knows about (and mapdb keeps our cursor
+ * right if someone else revokes it meanwhile).
+ */
+static void unmap_page(struct task *task, uint32_t page, struct mapdb_record *record)
+{
+    struct mapdb_cursor cursor;
+    int status;
+
+    mapdb_cursor_init(&cursor);
+    status = mapdb_delete_mapping(&authority, record, &cursor, PREEMPT_CHUNK);
+    KERNEL_ASSERT(status >= 0);
+    memory_mapping_removed(mapping_of(task, page));
+    status = preempt_finish(&cursor, status);
+    KERNEL_ASSERT(status == MAPDB_OK);
+}
+
+/*
+ * The caller's own pages, with preemption points between pages and inside
+ * big subtrees. A caller destroyed while stopped stops after the page in
+ * hand: its task may be gone.
  */
 int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
 {
@@ -274,18 +296,12 @@ int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
 
     if (status != BURSAR_OK)
         return status;
-    for (uint32_t i = 0; i < pages; i++) {
+    for (uint32_t i = 0; i < pages && !preempt_destroyed(); i++) {
         uint32_t page = address + i * MACHINE_PAGE_SIZE;
         struct mapdb_record *record = record_at(task, page);
-        struct mapdb_cursor cursor;
-        if (!record)
-            continue;
-        mapdb_cursor_init(&cursor);
-        status = mapdb_delete_mapping(&authority, record, &cursor, 0xffffffffu);
-        while (status == MAPDB_MORE)
-            status = mapdb_continue(&authority, &cursor, 0xffffffffu);
-        KERNEL_ASSERT(status == MAPDB_OK);
-        memory_mapping_removed(mapping_of(task, page));
+        if (record)
+            unmap_page(task, page, record);
+        preempt_work(1);
     }
     return BURSAR_OK;
 }
@@ -301,16 +317,15 @@ int memory_unmap_derived(struct task *task, uint32_t address, uint32_t pages)
 
     if (status != BURSAR_OK)
         return status;
-    for (uint32_t i = 0; i < pages; i++) {
+    for (uint32_t i = 0; i < pages && !preempt_destroyed(); i++) {
         struct mapdb_record *record = record_at(task, address + i * MACHINE_PAGE_SIZE);
         struct mapdb_cursor cursor;
-        if (!record)
-            continue;
-        mapdb_cursor_init(&cursor);
-        status = mapdb_unmap(&authority, record, &cursor, 0xffffffffu);
-        while (status == MAPDB_MORE)
-            status = mapdb_continue(&authority, &cursor, 0xffffffffu);
-        KERNEL_ASSERT(status == MAPDB_OK);
+        if (record) {
+            mapdb_cursor_init(&cursor);
+            status = preempt_finish(&cursor, mapdb_unmap(&authority, record, &cursor, PREEMPT_CHUNK));
+            KERNEL_ASSERT(status == MAPDB_OK);
+        }
+        preempt_work(1);
     }
     return BURSAR_OK;
 }
@@ -414,15 +429,20 @@ uint64_t memory_translate(struct task *task, uint32_t address, bool need_write)
 }
 
 /*
- * Every mapping of one page table goes, then the table and its shadow.
- * Removing a table's last entry frees both, hence the re-read; a table that
- * never held an entry is freed at the end.
+ * Removing a table's last entry frees the table and its shadow, hence the
+ * re-read (other threads' revokes may remove entries too, between
+ * preemption points); a table that never held an entry is freed at the
+ * end. The task is dying: only its destroyer frees it, so this runs to
+ * the end even if that destroyer is itself destroyed meanwhile.
  */
 static void release_directory_entry(struct task *task, uint32_t d)
 {
-    for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++)
+    for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++) {
+        uint32_t page = d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE;
         if (task->table_records[d][i])
-            memory_unmap(task, d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE, 1);
+            unmap_page(task, page, task->table_records[d][i]);
+        preempt_work(1);
+    }
     if (task->table_records[d])
         release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);
 }

@@ -10,6 +10,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
+#include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/scheduler_queues.h"
 #include "kernel/task.h"
@@ -24,10 +25,12 @@ static uint32_t ready_bitmap[BITMAP_WORDS];
 static struct thread idle_thread;
 struct thread *thread_to_free_after_switch;
 static uint64_t ticks;
+static uint32_t switches;
 
 extern char boot_stack_top[];
 
 uint64_t scheduler_ticks(void) { return ticks; }
+uint32_t scheduler_switch_count(void) { return switches; }
 
 void scheduler_make_ready(struct thread *thread)
 {
@@ -96,6 +99,7 @@ static void switch_to(struct thread *next)
     if (next == previous)
         return;
     current_thread = next;
+    switches++;
     machine_thread_activate(thread_stack_top(next), next->utcb_address);
     if (next->task)
         machine_address_space_activate(next->task->page_directory);
@@ -180,7 +184,9 @@ void scheduler_start(void)
 {
     for (;;) {
         machine_interrupts_disable();
+        interrupts_off_begin();
         schedule();
+        interrupts_off_end();
         machine_wait_for_interrupt();
     }
 }

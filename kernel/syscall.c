@@ -27,6 +27,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_SYSTEM_INFO] = sys_system_info, [SYS_NULL] = sys_null,
     [SYS_HEAP_RECLAIM] = sys_heap_reclaim, [SYS_HEAP_CONFIGURE] = sys_heap_configure,
     [SYS_HEAP_RESERVE] = sys_heap_reserve,
+    [SYS_PREEMPT_STATS] = sys_preempt_stats,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 
@@ -76,6 +77,10 @@ int sys_null(struct thread *caller, const struct machine_registers *r, uint32_t 
 /* The caller may have exited, been destroyed, or blocked and come back. */
 static void leave_kernel(void)
 {
+    if (current_thread->destroyed_in_kernel)
+        thread_exit_destroyed();
+    if (current_thread->header.dying && current_thread->state == THREAD_READY)
+        thread_kill(current_thread, 0, NULL);    /* its destroyer frees it */
     if (current_thread->state != THREAD_READY)
         schedule();
 }

@@ -42,10 +42,18 @@ int syscall_set_handler(struct thread *caller, struct cap_slot *handler, uint32_
         if (!endpoint)
             return error;
     }
+    /*
+     * The old handler is deleted last, from a copy on our stack: deleting
+     * may pass preemption points, after which the thread may be gone.
+     */
+    struct cap_slot old = { 0 };
     if (handler->object)
-        cap_delete(handler);
+        cap_move(handler, &old);
     *handler = (struct cap_slot){ 0 };
-    return endpoint ? cap_copy(endpoint, handler, BURSAR_RIGHT_WRITE, 0) : BURSAR_OK;
+    error = endpoint ? cap_copy(endpoint, handler, BURSAR_RIGHT_WRITE, 0) : BURSAR_OK;
+    if (old.object)
+        cap_delete(&old);
+    return error;
 }
 
 static int set_utcb(struct thread *thread, uint32_t address)

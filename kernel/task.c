@@ -60,6 +60,7 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     for (uint32_t i = 0; i < 1024; i++)
         task->table_records[i] = NULL;
     task->threads = 0;
+    task->released = false;
     task->id = next_task_id++;
     task->next_task = all_tasks;
     all_tasks = task;
@@ -76,16 +77,35 @@ static void unlink_task(struct task *task)
         }
 }
 
-/* The caller has destroyed the task's threads and revoked every capability to it. */
-void task_destroy(struct task *task)
+static void task_free(struct task *task)
 {
-    KERNEL_ASSERT(task->threads == 0);
-    cspace_destroy(&task->cspace);
-    memory_release_task(task);
     if (machine_current_page_directory() == task->page_directory)
         machine_address_space_activate_kernel();
-    unlink_task(task);
     heap_free(task->page_directory);
     heap_free(task->table_records);
     heap_free(task);
+}
+
+/*
+ * The caller has revoked every capability to the task and destroyed the
+ * threads it could. Emptying the capability space and the address space
+ * passes preemption points. A thread of the task that another thread is
+ * destroying may still point at it; the last such thread to leave frees the
+ * task (task_thread_left).
+ */
+void task_destroy(struct task *task)
+{
+    cspace_destroy(&task->cspace);
+    memory_release_task(task);
+    unlink_task(task);
+    task->released = true;
+    if (task->threads == 0)
+        task_free(task);
+}
+
+void task_thread_left(struct task *task)
+{
+    KERNEL_ASSERT(task->threads > 0);
+    if (--task->threads == 0 && task->released)
+        task_free(task);
 }

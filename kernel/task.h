@@ -15,12 +15,15 @@ struct task {
     uint32_t page_directory_physical;      /* what the fast path loads into CR3 */
     struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
     uint32_t threads;                      /* live threads in this task */
+    bool released;                         /* destroyed; freed when its last thread leaves */
     uint32_t id;
     struct task *next_task;                /* every task, for the debug listing */
 };
 
 int task_create(struct heap *payer, uint32_t slots, struct task **out);
 void task_destroy(struct task *task);
+/* One of its threads is gone (thread_leave_task). */
+void task_thread_left(struct task *task);
 struct task *tasks_first(void);
 uint32_t tasks_count(void);
 

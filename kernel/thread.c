@@ -101,21 +101,52 @@ static void unlink_thread(struct thread *thread)
         }
 }
 
+/* It no longer counts as one of its task's threads (the task may go before it does). */
+void thread_leave_task(struct thread *thread)
+{
+    struct task *task = thread->task;
+
+    if (task) {
+        thread->task = NULL;
+        task_thread_left(task);
+    }
+}
+
 /*
  * The capabilities to it are already revoked. A thread destroying itself is
- * freed by the scheduler once it has switched off its stack.
+ * freed by the scheduler once it has switched off its stack. A thread
+ * stopped at a preemption point in the middle of a kernel operation cannot
+ * be freed under its own stack: it finishes the mapdb work in hand and then
+ * frees itself instead of returning to user mode (thread_exit_destroyed).
  */
 void thread_destroy(struct thread *thread)
 {
-    thread_kill(thread, 0, NULL);
+    /* These may pass preemption points; what the thread is doing is decided after them. */
     if (thread->pager.object)
         cap_delete(&thread->pager);
     if (thread->exception_handler.object)
         cap_delete(&thread->exception_handler);
     unlink_thread(thread);
-    thread->task->threads--;
+    thread_leave_task(thread);
+    if (thread != current_thread && thread->stopped_in_kernel) {
+        thread->destroyed_in_kernel = true;
+        return;
+    }
+    thread_kill(thread, 0, NULL);
     if (thread == current_thread)
         scheduler_free_after_switch(thread);
     else
         heap_free(thread);
+}
+
+void thread_exit_destroyed(void)
+{
+    struct thread *self = current_thread;
+
+    KERNEL_ASSERT(self->destroyed_in_kernel && self->state == THREAD_READY);
+    scheduler_remove(self);
+    self->state = THREAD_DEAD;
+    scheduler_free_after_switch(self);
+    schedule();
+    panic("a destroyed thread ran again");
 }

@@ -40,6 +40,11 @@ struct thread {
     uint8_t priority;
     bool is_call;                    /* SENDING: wants a reply */
     bool idle;                       /* the idle thread */
+    bool stopped_in_kernel;          /* switched away at a preemption point (preempt.h) */
+    bool destroyed_in_kernel;        /* destroyed while stopped there: finishes, then frees itself */
+    uint8_t unboosted_priority;      /* its own priority while preempt_quiesce lends it more (else 0) */
+    bool boosted;
+    struct thread *stopped_next;     /* list of threads stopped at preemption points */
     uint32_t timeslice, remaining;   /* timer ticks */
     struct thread *queue_next, *queue_prev;   /* ready queue or endpoint queue */
     struct endpoint *blocked_on;     /* SENDING / RECEIVING */
@@ -70,7 +75,6 @@ static inline void *thread_stack_top(struct thread *thread)
 extern struct thread *current_thread;
 
 int thread_create(struct heap *payer, struct task *task, struct thread **out);
-void thread_destroy(struct thread *thread);
 void thread_start(struct thread *thread, uint32_t ip, uint32_t sp);
 struct trap_frame *thread_frame(struct thread *thread);
 /*
@@ -79,6 +83,12 @@ struct trap_frame *thread_frame(struct thread *thread);
  * machine powers off: with the success code only for status 0 and no `why`.
  */
 void thread_kill(struct thread *thread, uint32_t status, const char *why);
+/* Destroy: revoke first (the caller does), then this. */
+void thread_destroy(struct thread *thread);
+/* Stop counting the thread in its task; thread->task becomes NULL. */
+void thread_leave_task(struct thread *thread);
+/* The running thread was destroyed while stopped in the kernel: free it and switch away. */
+void thread_exit_destroyed(void) __attribute__((noreturn));
 struct thread *threads_first(void);
 uint32_t threads_count(void);
 const char *thread_state_name(enum thread_state state);

@@ -53,6 +53,8 @@ void machine_cpu_init(void)
 void machine_interrupts_enable(void)  { interrupts_enable(); }
 void machine_interrupts_disable(void) { interrupts_disable(); }
 void machine_wait_for_interrupt(void) { interrupts_enable_and_halt(); }
+/* sti takes effect after the next instruction: the nop is where interrupts come in. */
+void machine_interrupt_window(void)   { __asm__ volatile("sti; nop; cli" ::: "memory"); }
 
 void *machine_physical_to_virtual(uint64_t physical)
 {

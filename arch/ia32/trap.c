@@ -11,9 +11,11 @@
 #include "arch/ia32/x86.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
+#include "kernel/preempt.h"
 #include "kernel/trap_handlers.h"
 
 static irq_handler irq_handlers[VECTOR_IRQ_COUNT];
+static void trap_handle(struct trap_frame *frame);
 
 static const char *const exception_names[VECTOR_EXCEPTION_COUNT] = {
     [VECTOR_DIVIDE] = "divide error",           [VECTOR_DEBUG] = "debug",
@@ -76,7 +78,23 @@ static void device_interrupt(struct trap_frame *frame)
         irq_handlers[irq](frame);
 }
 
+/* Interrupts were on before this trap: user mode, the idle halt or a preemption point. */
+static bool interrupts_were_on(const struct trap_frame *frame)
+{
+    return trap_from_user(frame) || (frame->eflags & EFLAGS_IF);
+}
+
 void trap_dispatch(struct trap_frame *frame)
+{
+    if (interrupts_were_on(frame))
+        interrupts_off_begin();
+    trap_handle(frame);
+    /* After any switch, frame is the frame of the thread about to leave through it. */
+    if (interrupts_were_on(frame))
+        interrupts_off_end();
+}
+
+static void trap_handle(struct trap_frame *frame)
 {
     if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT)
         device_interrupt(frame);

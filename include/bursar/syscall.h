@@ -71,6 +71,11 @@ enum bursar_syscall {
     SYS_HEAP_RESERVE = 34,     /* ebx = heap (0xffff: the caller's task's), esi = enum bursar_heap_kind,
                                   edi = count: make sure that many are free, heap-faulting if not */
 
+    /* Preemption, interrupts and the debug console (40-47). */
+    SYS_PREEMPT_STATS = 40,    /* ebx = 1 to reset after reading: ebx, esi = longest interrupt-off
+                                  window in TSC ticks (low, high word), edi = preemption points
+                                  passed, ebp = points at which another thread ran */
+
     SYS_COUNT
 };
 

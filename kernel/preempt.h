@@ -1,0 +1,86 @@
+/*
+ * preempt.h — preemption points for long kernel operations, and the
+ * measure of how long interrupts stay off.
+ *
+ * The kernel runs with interrupts off. An operation whose work grows with
+ * its input (a revoke, a destroy, an unmap of a range, a heap reclaim) does
+ * that work in chunks of PREEMPT_CHUNK units and calls a preemption point
+ * between chunks. There, pending interrupts are taken; if one made a
+ * higher-priority thread ready or ended the timeslice, the thread switches
+ * away and carries on from the same point when it runs again (each thread
+ * has its own kernel stack, so "carrying on" is just returning).
+ *
+ * Rules for a caller (docs/architecture.md, "Preemptible operations"):
+ *   - at a preemption point every shared structure is consistent: other
+ *     threads run meanwhile and may revoke, delete or destroy what the
+ *     operation is working on;
+ *   - the caller must be the running, ready thread (not dead, not idle);
+ *   - after a point, re-check anything outside the mapping database before
+ *     touching it (mapdb keeps its own cursors right);
+ *   - the thread may have been destroyed while it was stopped: then it
+ *     finishes the mapdb work in hand (preempt_finish does), stops early
+ *     where preempt_destroyed() says so, and never returns to user mode.
+ */
+#ifndef KERNEL_PREEMPT_H
+#define KERNEL_PREEMPT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "mapdb/mapdb.h"
+
+/* mapdb units (a record entered, a holder cleared, a record freed) per chunk. */
+#define PREEMPT_CHUNK 64u
+
+/* Counted since boot or the last reset (SYS_PREEMPT_STATS). */
+struct preempt_statistics {
+    uint64_t longest_interrupts_off;   /* TSC ticks: the longest window seen */
+    uint32_t points;                   /* preemption points passed */
+    uint32_t switches;                 /* points at which another thread ran */
+};
+extern struct preempt_statistics preempt_statistics;
+
+/*
+ * The interrupt-off window: the kernel calls begin when it starts running
+ * with interrupts off after they were on (every trap entry, after a
+ * preemption point, the idle loop waking) and end just before it lets them
+ * in again (leaving for user mode, a preemption point, the idle halt).
+ */
+void interrupts_off_begin(void);
+void interrupts_off_end(void);
+
+/* A preemption point: take pending interrupts, switch away if something else should run. */
+void preempt_point(void);
+/*
+ * Count `units` of work done; every PREEMPT_CHUNK units this is a
+ * preemption point. For loops whose steps are not mapdb chunks.
+ */
+void preempt_work(uint32_t units);
+/*
+ * Drive a mapdb operation to its end: `status` is what starting it returned
+ * (MAPDB_MORE: not finished). Chunks of PREEMPT_CHUNK with a preemption
+ * point between them. Returns the final status.
+ */
+int preempt_finish(struct mapdb_cursor *cursor, int status);
+/* The running thread was destroyed while stopped at a preemption point: stop early. */
+bool preempt_destroyed(void);
+/* Forget every cursor whose revoke started at this root: its object is about to go. */
+void preempt_forget_root(struct mapdb_record *root);
+
+/*
+ * Work that must not let other threads in (kheap's reclaim callbacks: a
+ * destroy callback must have freed its object when it returns, and the
+ * heap's state is mid-change) runs between disable and enable: points do
+ * nothing there. Nests.
+ */
+void preempt_disable(void);
+void preempt_enable(void);
+/*
+ * Before such work: wait until no other thread is stopped at a preemption
+ * point, so that nothing the work destroys is in the middle of someone
+ * else's operation. Stopped threads of lower priority are lent ours
+ * meanwhile. Does nothing inside preempt_disable.
+ */
+void preempt_quiesce(void);
+
+#endif /* KERNEL_PREEMPT_H */

@@ -1,0 +1,29 @@
+/*
+ * kernel_stats.h — what the kernel measures about itself: the longest time
+ * it kept interrupts off, and how its preemption points were used
+ * (SYS_PREEMPT_STATS, docs/abi.md).
+ */
+#ifndef LIBL4_KERNEL_STATS_H
+#define LIBL4_KERNEL_STATS_H
+
+#include "libl4/l4.h"
+
+struct l4_preempt_stats {
+    uint64_t longest_interrupts_off;   /* TSC ticks (guest instructions under -icount shift=0) */
+    uint32_t points;                   /* preemption points passed */
+    uint32_t switches;                 /* of those, how many let another thread run */
+};
+
+/* Read the counters; with `reset` they start again from zero afterwards. */
+static inline int l4_preempt_stats(struct l4_preempt_stats *stats, int reset)
+{
+    struct l4_words w = { .ebx = reset ? 1u : 0u };
+    int error = l4_sysenter_words(SYS_PREEMPT_STATS, &w);
+
+    stats->longest_interrupts_off = (uint64_t)w.esi << 32 | w.ebx;
+    stats->points = w.edi;
+    stats->switches = w.ebp;
+    return error;
+}
+
+#endif /* LIBL4_KERNEL_STATS_H */
