@@ -75,6 +75,12 @@ int agent_inspect(struct agent *agent, unsigned slot, struct agent_capability *c
 /* -BURSAR_E_TIMEOUT when mapped with `rights`, else the probe's error. */
 int agent_probe(struct agent *agent, uintptr_t address, unsigned rights);
 
+/* The root sends one memory item to an agent (label AGENT_TAKE); *where: the address the agent reports. */
+int transfer_send_memory(struct agent *to, uintptr_t base, unsigned log2, unsigned rights, unsigned mode,
+                         uintptr_t *where);
+/* An agent forwards one memory item to its AGENT_TARGET; the agent's status. */
+int transfer_forward_memory(struct agent *from, uintptr_t base, unsigned log2, unsigned rights, unsigned mode);
+
 /* Read counts in the shared area: what AGENT_TOUCH increments. */
 volatile uint32_t *agent_counter(unsigned index);
 
