@@ -26,6 +26,10 @@
  *                  `slot`; reply [status]
  *   AGENT_TOUCH    [address]: reply first, then read the page forever,
  *                  counting reads in AGENT_COUNTER (shared with the root)
+ *   AGENT_WINDOWS  [capability window, memory window]: set its receive
+ *                  windows (the UTCB words); reply [0]
+ *   AGENT_GIVE_BACK [n, items...]: reply with those items; if the root
+ *                  refuses them, a plain reply [the refusal] follows
  */
 #ifndef CORE_TESTS_TRANSFER_H
 #define CORE_TESTS_TRANSFER_H
@@ -50,7 +54,7 @@
 
 enum agent_op {
     AGENT_TAKE = 1, AGENT_FORWARD, AGENT_REVOKE, AGENT_DELETE, AGENT_INSPECT, AGENT_UNMAP, AGENT_PROBE_PAGE,
-    AGENT_READ, AGENT_WRITE, AGENT_SEND, AGENT_TOUCH,
+    AGENT_READ, AGENT_WRITE, AGENT_SEND, AGENT_TOUCH, AGENT_WINDOWS, AGENT_GIVE_BACK,
 };
 
 struct agent {

@@ -96,6 +96,20 @@ static void serve(struct l4_msg *m, volatile uint32_t *counter)
     case AGENT_READ:    answer(m, *(volatile uint32_t *)a); return;
     case AGENT_WRITE:   *(volatile uint32_t *)a = b; answer(m, b); return;
     case AGENT_SEND:    answer(m, (uint32_t)l4_send(a, BURSAR_TAG(AGENT_TAKE, 1, 0), 7, 0, b)); return;
+    case AGENT_WINDOWS:
+        l4_utcb_set_word(offsetof(struct bursar_utcb, receive_capabilities), a);
+        l4_utcb_set_word(offsetof(struct bursar_utcb, receive_memory), b);
+        answer(m, 0);
+        return;
+    case AGENT_GIVE_BACK: {
+        /* A reply with items; if the caller refuses them it stays bound, and hears why in a plain reply. */
+        unsigned items = a;
+        for (unsigned i = 0; i < BURSAR_ITEM_WORDS * items && i + 1 < BURSAR_MESSAGE_REGISTERS; i++)
+            m->mr[i] = m->mr[1 + i];
+        m->tag = BURSAR_TAG(AGENT_GIVE_BACK, 0, items);
+        answer(m, (uint32_t)l4_msg_reply(AGENT_REPLY, m));
+        return;
+    }
     case AGENT_TOUCH:
         answer(m, 0);
         l4_msg_reply(AGENT_REPLY, m);
