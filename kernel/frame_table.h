@@ -30,7 +30,10 @@ enum frame_type {
 struct frame {
     uint8_t type;                 /* enum frame_type */
     uint8_t flags;
-    uint16_t directory_index;     /* a page-table page: which directory entry it serves */
+    union {
+        uint16_t directory_index; /* a shadow page: which directory entry its table serves */
+        uint16_t entries_in_use;  /* a page table: present entries (so "empty?" is O(1)) */
+    };
     void *owner;                  /* FRAME_BANK / FRAME_HEAP: the memory object (bank) it came from */
     void *paired_page;            /* a page table and its shadow of records point at each other */
     struct mapdb_record mappings; /* root of the frame's mapping tree */

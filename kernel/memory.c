@@ -73,6 +73,7 @@ static int ensure_page_table(struct task *task, uint32_t address)
         shadow[i] = NULL;
     }
     frame_of_allocation(table)->paired_page = shadow;
+    frame_of_allocation(table)->entries_in_use = 0;
     frame_of_allocation(shadow)->paired_page = table;
     frame_of_allocation(shadow)->directory_index = (uint16_t)directory_index(address);
     machine_page_table_install(task->page_directory, address, table);
@@ -92,12 +93,15 @@ static uint32_t *entry_of_shadow_slot(struct mapdb_record **slot, uint32_t *addr
     return &table[index];
 }
 
+/* The table's frame counts its entries: unmapping stays O(1) a page. */
+static struct frame *table_frame_of_shadow(const void *shadow)
+{
+    return frame_of_allocation(frame_of_allocation(shadow)->paired_page);
+}
+
 static bool table_is_empty(const struct mapdb_record *const *shadow)
 {
-    for (uint32_t i = 0; i < ENTRIES_PER_TABLE; i++)
-        if (shadow[i])
-            return false;
-    return true;
+    return table_frame_of_shadow(shadow)->entries_in_use == 0;
 }
 
 /*
@@ -130,6 +134,7 @@ void memory_mapping_removed(uintptr_t mapping)
     machine_pte_clear(entry);
     machine_tlb_flush_page(address);
     *slot = NULL;
+    table_frame_of_shadow(slot)->entries_in_use--;
     release_table_if_empty((struct mapdb_record **)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1)),
                            address);
 }
@@ -160,6 +165,7 @@ static void install_entry(struct task *task, uint32_t address, uint64_t physical
 
     machine_pte_set(machine_pte_of(table, address), physical, writable);
     *slot = record;
+    frame_of_allocation(table)->entries_in_use++;
 }
 
 static uintptr_t mapping_of(struct task *task, uint32_t address)
