@@ -100,13 +100,19 @@ void heaps_init(void)
  * turns that into a heap fault to the heap's bank (heap_fault.c). Outside a
  * system call nothing is noted: the kernel never waits for a bank.
  */
+static void note_fault_for(struct thread *thread, const struct heap *heap, enum kernel_allocation kind,
+                           uint32_t count)
+{
+    if (thread && thread->heap_fault.armed) {
+        thread->heap_fault.heap = (struct heap *)heap;
+        thread->heap_fault.kind = (uint16_t)kind;
+        thread->heap_fault.count = count;
+    }
+}
+
 static void note_fault(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
 {
-    if (current_thread && current_thread->heap_fault.armed) {
-        current_thread->heap_fault.heap = (struct heap *)heap;
-        current_thread->heap_fault.kind = (uint16_t)kind;
-        current_thread->heap_fault.count = count;
-    }
+    note_fault_for(current_thread, heap, kind, count);
 }
 
 void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
@@ -178,17 +184,20 @@ static bool fits_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_C
     return pages <= stats->pages_free;
 }
 
-/* A shortfall is noted as one of the kinds: its fault brings at least a page, and the call retries. */
+/* A query only: whose fault a shortfall is depends on who pays (heap_note_fault_all). */
 bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
 {
-    if (fits_all(heap, counts))
-        return true;
+    return fits_all(heap, counts);
+}
+
+/* Noted as one of the kinds short: its fault brings at least a page, and the call retries. */
+void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+{
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         if (counts[kind]) {
-            note_fault(heap, kind, counts[kind]);
-            break;
+            note_fault_for(thread, heap, kind, counts[kind]);
+            return;
         }
-    return false;
 }
 
 struct heap *heap_create(struct heap *payer)

@@ -34,6 +34,12 @@ void heap_free(void *object);
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
 /* Can all of counts[kind] objects of every kind come from this heap together, without a fault? */
 bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
+/*
+ * `thread` (blocked or running, in a system call) is short of these in its
+ * own heap: when it returns to its system call, that heap faults (IPC items
+ * the sender pays for; the receiver may be the one running).
+ */
+void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
 /* Pages a heap fault asks for so that `count` objects of `kind` fit. */
 uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
 /* The heap that holds this allocation. */
@@ -61,6 +67,8 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
 void heap_destroy(struct heap *heap);
 /* heap_fault.c: restart the system call after the bank donated? (false: it fails) */
 bool heap_fault_serve(struct thread *thread);
+/* The system call names this heap (by a capability with CONTROL): its faults are the caller's to take. */
+void heap_fault_named(struct thread *thread, struct heap *heap);
 /* A destroyed heap: threads waiting on its bank will fail with OUT_OF_MEMORY. */
 void heap_fault_forget(struct heap *heap);
 /* kheap's callbacks for the kernel's heaps. */

@@ -15,6 +15,7 @@
 #include "kernel/fault_ipc.h"
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
+#include "kernel/ipc.h"
 #include "kernel/memory.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -82,13 +83,28 @@ static const struct fault_ipc_purpose heap_fault_purpose = {
     .describe = describe,
 };
 
+void heap_fault_named(struct thread *thread, struct heap *heap)
+{
+    thread->heap_fault.named = heap;
+}
+
+/*
+ * Only the thread's own heap (its task's payer) or a heap its call names
+ * with CONTROL may make it wait: never another party's bank (a page table
+ * SYS_MAP charges to the destination task's heap fails OUT_OF_MEMORY).
+ */
+static bool may_wait_for(const struct thread *thread, const struct heap *heap)
+{
+    return heap == thread->task->header.payer || heap == thread->heap_fault.named;
+}
+
 bool heap_fault_serve(struct thread *thread)
 {
     struct heap *heap = thread->heap_fault.heap;
     uint32_t words[BURSAR_HEAP_FAULT_WORDS], needed;
     enum fault_ipc_outcome outcome;
 
-    if (!heap || !heap->bank.object)
+    if (!heap || !heap->bank.object || !may_wait_for(thread, heap))
         return false;
     needed = heap_pages_needed(heap, thread->heap_fault.kind, thread->heap_fault.count);
     if (needed == 0)
@@ -104,9 +120,19 @@ bool heap_fault_serve(struct thread *thread)
     return outcome == FAULT_IPC_RESTART;
 }
 
+/*
+ * A thread waiting on the destroyed heap's bank stops waiting: its call
+ * fails with OUT_OF_MEMORY (the wait ends as a failed call, see bank_failed).
+ */
 void heap_fault_forget(struct heap *heap)
 {
-    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread)
-        if (thread->heap_fault.heap == heap)
-            thread->heap_fault.heap = NULL;
+    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
+        if (thread->heap_fault.named == heap)
+            thread->heap_fault.named = NULL;
+        if (thread->heap_fault.heap != heap)
+            continue;
+        thread->heap_fault.heap = NULL;
+        if (!thread->heap_fault.armed && fault_ipc_pending(&thread->fault_ipc))
+            ipc_cancel(thread, -BURSAR_E_DESTROYED);
+    }
 }

@@ -31,6 +31,17 @@ static const syscall_handler handlers[SYS_COUNT] = {
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 
+/* Out of memory: returned, or written into the frame by an IPC that could not pay for its items. */
+static bool failed_for_memory(int status, struct trap_frame *frame)
+{
+    struct machine_registers now;
+
+    if (status != SYSCALL_RESULT_WRITTEN)
+        return status == -BURSAR_E_OUT_OF_MEMORY;
+    machine_frame_read(frame, &now);
+    return now.number == (uint32_t)-BURSAR_E_OUT_OF_MEMORY;
+}
+
 void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
 {
     struct machine_registers registers;
@@ -46,11 +57,11 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
         /* A heap fault served by a donation restarts the call from its saved registers. */
         caller->heap_fault.armed = true;
         do {
-            caller->heap_fault.heap = NULL;
+            caller->heap_fault.heap = caller->heap_fault.named = NULL;
             for (uint32_t i = 0; i < 4; i++)
                 results[i] = 0;
             status = handlers[number](caller, &registers, results);
-        } while (status == -BURSAR_E_OUT_OF_MEMORY && heap_fault_serve(caller));
+        } while (failed_for_memory(status, frame) && heap_fault_serve(caller));
         caller->heap_fault.armed = false;
     }
     if (status != SYSCALL_RESULT_WRITTEN)

@@ -105,5 +105,6 @@ int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, u
     }
     if (kind >= ALLOC_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
         return -BURSAR_E_INVALID_ARGUMENT;
+    heap_fault_named(caller, heap);
     return heap_can_allocate(heap, kind, count) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
 }

@@ -66,6 +66,7 @@ int sys_create(struct thread *caller, const struct machine_registers *r, uint32_
     destination = cspace_empty_slot(own_space(caller), r->argument[2], &error);
     if (!destination)
         return error;
+    heap_fault_named(caller, (struct heap *)heap_slot->object);
     error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], &object);
     if (error != BURSAR_OK)
         return error;

@@ -27,6 +27,7 @@ enum thread_state {
 /* The allocation that found a heap empty during the thread's system call (heap_fault.c). */
 struct heap_fault {
     struct heap *heap;               /* NULL: none (or the heap was destroyed meanwhile) */
+    struct heap *named;              /* the heap the call names (SYS_CREATE, SYS_HEAP_RESERVE) */
     uint32_t count;                  /* objects wanted */
     uint16_t kind;                   /* enum kernel_allocation */
     bool armed;                      /* in a system call: allocation failures are noted */

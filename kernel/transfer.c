@@ -209,8 +209,11 @@ static int check_payers(struct thread *sender, struct thread *receiver, const st
     if (sender_heap == receiver_heap)
         for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
             d.sender[kind] += d.receiver[kind];
-    /* The sender's own heap: later a heap fault in the sender's context; today out of memory. */
-    return heap_can_allocate_all(sender_heap, d.sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+    /* The sender's own heap: a heap fault in the sender's context when it is back in its call (heap_fault.c). */
+    if (heap_can_allocate_all(sender_heap, d.sender))
+        return BURSAR_OK;
+    heap_note_fault_all(sender, sender_heap, d.sender);
+    return -BURSAR_E_OUT_OF_MEMORY;
 }
 
 static int place_items(struct thread *receiver, const struct transfer_windows *window, struct transfer_plan *plan)

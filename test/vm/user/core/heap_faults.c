@@ -8,8 +8,10 @@
  * nothing, offer a frame that is not its own).
  */
 #include "core.h"
+#include "heap_tests.h"
 
 #include "libl4/string.h"
+#include "libl4/task.h"
 
 enum bank_mode { BANK_DONATE, BANK_REFUSE, BANK_SILENT, BANK_FOREIGN, BANK_MAPPED };
 
@@ -295,4 +297,105 @@ USER_TEST(627, heap_settings_are_checked_and_change_nothing_when_refused)
                      "timeout code");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &after), 0, "heap info");
     TEST_CHECK(memcmp(&before, &after, sizeof before) == 0, "a refused setting changed the heap");
+}
+
+/* A thread of the root task waiting in a heap fault; its create's result. */
+static volatile int waiting_result;
+static unsigned waiting_heap, waiting_slot;
+
+static void create_in_waiting_heap(void *argument)
+{
+    (void)argument;
+    waiting_result = 1;
+    waiting_result = l4_create(waiting_heap, BURSAR_OBJECT_ENDPOINT, waiting_slot, 0);
+}
+
+USER_TEST(628, destroying_a_heap_ends_the_wait_on_its_bank)
+{
+    unsigned heap = core_slot(), thread;
+    struct l4_cap_info cap;
+
+    TEST_CHECK_EQUAL(bank_heap(heap, BANK_SILENT, 0), 0, "heap whose bank never answers, no timeout");
+    waiting_heap = heap;
+    waiting_slot = core_slot();
+    waiting_result = 0;
+    TEST_CHECK_EQUAL(core_spawn(create_in_waiting_heap, 0, CORE_LOW_PRIORITY, &thread), 0, "thread");
+    core_sleep_ms(30);
+    TEST_CHECK_EQUAL(bank.faults, 1, "the bank took the fault");
+    TEST_CHECK_EQUAL(waiting_result, 1, "the thread waits");
+    TEST_CHECK_EQUAL(l4_destroy(heap), 0, "destroy the heap");
+    core_sleep_ms(20);
+    TEST_CHECK_EQUAL(waiting_result, -BURSAR_E_OUT_OF_MEMORY, "the wait ended in a clean error");
+    TEST_CHECK_EQUAL(l4_cap_inspect(waiting_slot, &cap), 0, "inspect");
+    TEST_CHECK_EQUAL(cap.type, BURSAR_OBJECT_NONE, "nothing was created");
+    TEST_CHECK(ledger_exact(), "ledger");
+}
+
+/*
+ * An agent task paid by a heap with a bank replies with a revocable copy:
+ * the record is the agent's to pay, its heap faults in the agent's context,
+ * and the reply is delivered after the donation as if nothing happened.
+ */
+USER_TEST(629, an_ipc_item_the_sender_pays_for_faults_in_the_senders_context)
+{
+    unsigned heap = core_slot(), landing = core_slot();
+    struct heap_agent agent;
+    struct bursar_heap_info info;
+    struct l4_cap_info cap;
+    uint32_t tag, mr0 = 0, mr1 = 0;
+    int error;
+
+    TEST_CHECK_EQUAL(bank_heap(heap, BANK_DONATE, 0), 0, "heap with a bank");
+    /*
+     * Creating the agent faults (the root names the heap); mapping its
+     * program does not (its page tables are the agent's heap's to pay), so
+     * the faults bring a batch: eight pages beyond what each one needs.
+     */
+    TEST_CHECK_EQUAL(l4_heap_configure(heap, BURSAR_HEAP_WATERMARKS, 0, 8), 0, "high watermark 8");
+    TEST_CHECK_EQUAL(heap_agent_start(heap, 0, &agent), 0, "agent paid by the heap, through faults");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    if (info.pages_free)
+        TEST_CHECK_EQUAL(l4_heap_reclaim(heap, info.pages_free, 0), 0, "no free page left");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK(info.pages_free == 0 && info.free_by_type[BURSAR_HEAP_RECORD] == 0, "%u free pages, %u free records",
+               info.pages_free, info.free_by_type[BURSAR_HEAP_RECORD]);
+    bank.faults = 0;
+    l4_set_receive_windows(landing, 1, 0, 0);
+    tag = BURSAR_TAG(HEAP_AGENT_REPLY_ITEM, 0, 0);
+    error = l4_call(agent.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000));
+    l4_set_receive_windows(0, 0, 0, 0);
+    TEST_CHECK_EQUAL(error, 0, "the call");
+    TEST_CHECK_EQUAL(BURSAR_TAG_TYPED(tag), 1, "one item in the reply");
+    TEST_CHECK(bank.faults == 1 && bank.words[1] == BURSAR_HEAP_RECORD, "%u faults, kind %u", bank.faults,
+               bank.words[1]);
+    TEST_CHECK_EQUAL(l4_cap_inspect(landing, &cap), 0, "inspect");
+    TEST_CHECK_EQUAL(cap.type, BURSAR_OBJECT_ENDPOINT, "the copy landed");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], 1, "its record, paid by the agent's heap");
+    TEST_CHECK(ledger_exact(), "ledger");
+}
+
+static struct { char page[4096]; } map_source __attribute__((aligned(4096)));
+
+/* No party waits on another party's bank: SYS_MAP's page tables are the destination's to pay. */
+USER_TEST(630, a_call_charging_another_partys_heap_does_not_wait_on_its_bank)
+{
+    unsigned heap = core_slot(), task = core_slot();
+    struct bursar_heap_info info;
+
+    TEST_CHECK_EQUAL(bank_heap(heap, BANK_DONATE, 0), 0, "heap with a bank");
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_TASK, task, 16), 0, "a task paid by it (faults: the root named it)");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    if (info.pages_free)
+        TEST_CHECK_EQUAL(l4_heap_reclaim(heap, info.pages_free, 0), 0, "no free page left");
+    bank.faults = 0;
+    map_source.page[0] = 1;
+    TEST_CHECK_EQUAL(l4_map(task, (uintptr_t)&map_source, 0x10000000, BURSAR_RIGHT_READ, 1), -BURSAR_E_OUT_OF_MEMORY,
+                     "its page table: out of memory, no wait");
+    TEST_CHECK_EQUAL(bank.faults, 0, "the bank was not asked");
+    TEST_CHECK_EQUAL(l4_heap_reserve(heap, BURSAR_HEAP_PAGE_TABLE, 2), 0,
+                     "the payer reserves a page each for the table and its shadow (and faults)");
+    TEST_CHECK_EQUAL(bank.faults, 1, "asked now");
+    TEST_CHECK_EQUAL(l4_map(task, (uintptr_t)&map_source, 0x10000000, BURSAR_RIGHT_READ, 1), 0, "then the map fits");
+    TEST_CHECK(ledger_exact(), "ledger");
 }

@@ -10,16 +10,15 @@
  * the tests inspect after each reclaim.
  */
 #include "core.h"
+#include "heap_tests.h"
 
 #include "libl4/string.h"
 #include "libl4/task.h"
 #include "libl4/thread.h"
 
-/* What the agent does (message label); mr0 = count, mr1 = first root slot. */
-#define AGENT_COPIES 1
 /* Slots in the agent's space, beside L4_SERVER_ENDPOINT and L4_SERVER_REPLY. */
-#define AGENT_ROOT_TASK 4
-#define AGENT_SOURCE 5
+#define HEAP_AGENT_ROOT_TASK 4
+#define HEAP_AGENT_SOURCE 5
 
 /* Root slots for copies beyond the per-test ones, cleared by each test that uses them. */
 #define BULK_FIRST 512u
@@ -33,10 +32,6 @@ struct agent_region {
 
 static struct agent_region agent_regions[2];
 
-struct agent {
-    unsigned task, endpoint, reply, thread, source;
-};
-
 /* Runs in the agent's task: touches only its stack and UTCB, calls only inline stubs. */
 static void agent_main(void *argument)
 {
@@ -46,17 +41,19 @@ static void agent_main(void *argument)
     (void)argument;
     for (;;) {
         int result = status;
-        for (uint32_t i = 0; result == 0 && BURSAR_TAG_LABEL(tag) == AGENT_COPIES && i < mr0; i++)
-            result = l4_cap_transfer(AGENT_SOURCE, AGENT_ROOT_TASK, mr1 + i, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT,
+        bool item = BURSAR_TAG_LABEL(tag) == HEAP_AGENT_REPLY_ITEM;
+        for (uint32_t i = 0; result == 0 && BURSAR_TAG_LABEL(tag) == HEAP_AGENT_COPIES && i < mr0; i++)
+            result = l4_cap_transfer(HEAP_AGENT_SOURCE, HEAP_AGENT_ROOT_TASK, mr1 + i, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT,
                                      BURSAR_REVOCABLE_COPY, 0);
-        tag = BURSAR_TAG(0, 1, 0);
-        mr0 = (uint32_t)result;
+        tag = item ? BURSAR_TAG(0, 0, 1) : BURSAR_TAG(0, 1, 0);
+        mr0 = item ? BURSAR_ITEM_CAPABILITY_WORD(HEAP_AGENT_SOURCE, BURSAR_RIGHT_WRITE, BURSAR_REVOCABLE_COPY)
+                   : (uint32_t)result;
+        mr1 = 0;
         status = l4_reply_wait(L4_SERVER_ENDPOINT, L4_SERVER_REPLY, 0, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     }
 }
 
-/* An agent task paid by `heap`; what it copies is a new endpoint of the root's (boot heap). */
-static int agent_start(unsigned heap, unsigned which, struct agent *agent)
+int heap_agent_start(unsigned heap, unsigned which, struct heap_agent *agent)
 {
     struct agent_region *region = &agent_regions[which];
     struct l4_server_spec spec = {
@@ -76,16 +73,15 @@ static int agent_start(unsigned heap, unsigned which, struct agent *agent)
     if (!error)
         error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, agent->source, 0);
     if (!error)
-        error = l4_cap_transfer(agent->source, agent->task, AGENT_SOURCE, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
+        error = l4_cap_transfer(agent->source, agent->task, HEAP_AGENT_SOURCE, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
     if (!error)
-        error = l4_cap_transfer(BURSAR_SLOT_TASK, agent->task, AGENT_ROOT_TASK, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
+        error = l4_cap_transfer(BURSAR_SLOT_TASK, agent->task, HEAP_AGENT_ROOT_TASK, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
     return error;
 }
 
-/* `count` revocable copies of the agent's source into root slots from `first`, paid by the agent's heap. */
-static int agent_copies(const struct agent *agent, unsigned count, unsigned first)
+int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first)
 {
-    uint32_t tag = BURSAR_TAG(AGENT_COPIES, 2, 0), mr0 = count, mr1 = first;
+    uint32_t tag = BURSAR_TAG(HEAP_AGENT_COPIES, 2, 0), mr0 = count, mr1 = first;
     int error = l4_call(agent->endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000));
 
     return error ? error : (int)mr0;
@@ -182,16 +178,16 @@ USER_TEST(600, reclaim_takes_free_pages_first_and_the_bank_gets_them_back)
 USER_TEST(601, reclaim_moves_live_records_and_their_holders_keep_them)
 {
     unsigned heap = core_slot(), held, revoked;
-    struct agent agent;
+    struct heap_agent agent;
     struct bursar_reclaim_info reclaim;
     struct bursar_heap_info info;
     struct bursar_system_info before, after;
 
     bulk_clear();
     TEST_CHECK_EQUAL(core_heap_create(heap, 16), 0, "heap");
-    TEST_CHECK_EQUAL(agent_start(heap, 0, &agent), 0, "agent task paid by the heap");
+    TEST_CHECK_EQUAL(heap_agent_start(heap, 0, &agent), 0, "agent task paid by the heap");
     /* 150 records: 128 fill one page, 22 start a second; then 120 of the first page's go. */
-    TEST_CHECK_EQUAL(agent_copies(&agent, 150, BULK_FIRST), 0, "150 revocable copies");
+    TEST_CHECK_EQUAL(heap_agent_copies(&agent, 150, BULK_FIRST), 0, "150 revocable copies");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], 150, "records in the heap");
     for (unsigned i = 0; i < 120; i++)
@@ -215,7 +211,7 @@ USER_TEST(601, reclaim_moves_live_records_and_their_holders_keep_them)
     TEST_CHECK(held == 30 && revoked == 0, "copies: %u held, %u revoked", held, revoked);
     for (unsigned i = 120; i < 150; i++)
         TEST_CHECK_EQUAL(l4_send(BULK_FIRST + i, 0, 0, 0, BURSAR_TIMEOUT_ZERO), -BURSAR_E_TIMEOUT, "send on a copy");
-    TEST_CHECK_EQUAL(agent_copies(&agent, 0, 0), 0, "the agent still answers");
+    TEST_CHECK_EQUAL(heap_agent_copies(&agent, 0, 0), 0, "the agent still answers");
     /* Still revocable: the moved records are in the tree where they were. */
     TEST_CHECK_EQUAL(l4_cap_revoke(agent.source), 0, "revoke from the source");
     count_slots(BULK_FIRST + 120, 30, &held, &revoked);
@@ -229,7 +225,7 @@ USER_TEST(601, reclaim_moves_live_records_and_their_holders_keep_them)
 USER_TEST(602, reclaim_destroys_records_tasks_and_threads_it_cannot_move)
 {
     unsigned heap = core_slot(), endpoint = core_slot(), held, revoked;
-    struct agent agent;
+    struct heap_agent agent;
     struct bursar_reclaim_info reclaim;
     struct bursar_heap_info info;
     struct bursar_system_info before, during, after;
@@ -239,8 +235,8 @@ USER_TEST(602, reclaim_destroys_records_tasks_and_threads_it_cannot_move)
     bulk_clear();
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(heap, 16), 0, "heap");
-    TEST_CHECK_EQUAL(agent_start(heap, 0, &agent), 0, "agent");
-    TEST_CHECK_EQUAL(agent_copies(&agent, 30, BULK_FIRST), 0, "30 revocable copies");
+    TEST_CHECK_EQUAL(heap_agent_start(heap, 0, &agent), 0, "agent");
+    TEST_CHECK_EQUAL(heap_agent_copies(&agent, 30, BULK_FIRST), 0, "30 revocable copies");
     TEST_CHECK_EQUAL(l4_system_info(&during), 0, "system info");
     TEST_CHECK(during.tasks == before.tasks + 1 && during.threads == before.threads + 1, "the agent runs");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
@@ -332,7 +328,7 @@ USER_TEST(603, reclaim_wakes_waiters_of_a_destroyed_endpoint_and_ends_threads_it
 USER_TEST(604, destroying_a_heap_destroys_what_it_paid_for_nested_heaps_first)
 {
     unsigned heap = core_slot(), inner = core_slot(), innermost = core_slot(), endpoints[3], held, revoked;
-    struct agent agent;
+    struct heap_agent agent;
     struct bursar_system_info before, after;
     struct l4_cap_info cap;
     bool was_revoked;
@@ -340,8 +336,8 @@ USER_TEST(604, destroying_a_heap_destroys_what_it_paid_for_nested_heaps_first)
     bulk_clear();
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(heap, 16), 0, "heap");
-    TEST_CHECK_EQUAL(agent_start(heap, 0, &agent), 0, "agent");
-    TEST_CHECK_EQUAL(agent_copies(&agent, 10, BULK_FIRST), 0, "copies");
+    TEST_CHECK_EQUAL(heap_agent_start(heap, 0, &agent), 0, "agent");
+    TEST_CHECK_EQUAL(heap_agent_copies(&agent, 10, BULK_FIRST), 0, "copies");
     /* heap pays for inner, inner for innermost; each funded and holding an endpoint. */
     TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_HEAP, inner, 0), 0, "inner heap");
     for (unsigned i = 0; i < 2; i++)
@@ -456,7 +452,7 @@ USER_TEST(606, reclaimed_pages_reach_the_bank_wiped)
 USER_TEST(607, reclaim_one_page_at_a_time_until_nothing_is_left)
 {
     unsigned heap = core_slot(), steps = 0, held, revoked;
-    struct agent agents[2];
+    struct heap_agent agents[2];
     struct bursar_reclaim_info reclaim;
     struct bursar_heap_info info;
     struct bursar_system_info before, after;
@@ -466,8 +462,8 @@ USER_TEST(607, reclaim_one_page_at_a_time_until_nothing_is_left)
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(heap, 24), 0, "heap");
     for (unsigned i = 0; i < 2; i++) {
-        TEST_CHECK_EQUAL(agent_start(heap, i, &agents[i]), 0, "agent");
-        TEST_CHECK_EQUAL(agent_copies(&agents[i], 70, BULK_FIRST + 70 * i), 0, "copies");
+        TEST_CHECK_EQUAL(heap_agent_start(heap, i, &agents[i]), 0, "agent");
+        TEST_CHECK_EQUAL(heap_agent_copies(&agents[i], 70, BULK_FIRST + 70 * i), 0, "copies");
     }
     do {
         TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 1, &reclaim), 0, "reclaim a page");

@@ -1,0 +1,24 @@
+/*
+ * heap_tests.h — what the heap tests share (heap_reclaim.c, heap_faults.c).
+ *
+ * An "agent" is a task paid by a test heap, running a thread of this very
+ * program (libl4/task.h), so that what its own heap pays for (mapping
+ * records of revocable copies) lands in that test heap.
+ */
+#ifndef CORE_TESTS_HEAP_TESTS_H
+#define CORE_TESTS_HEAP_TESTS_H
+
+/* What the agent does (message label). */
+#define HEAP_AGENT_COPIES 1       /* mr0 = count, mr1 = first root slot: revocable copies of its source */
+#define HEAP_AGENT_REPLY_ITEM 2   /* reply with a revocable copy of its source as a capability item */
+
+struct heap_agent {
+    unsigned task, endpoint, reply, thread, source;   /* the root's slots */
+};
+
+/* An agent paid by `heap` (region `which`: 0 or 1); its source is a new endpoint of the boot heap. */
+int heap_agent_start(unsigned heap, unsigned which, struct heap_agent *agent);
+/* `count` revocable copies of the agent's source into root slots from `first`, paid by the agent's heap. */
+int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first);
+
+#endif /* CORE_TESTS_HEAP_TESTS_H */
