@@ -121,6 +121,10 @@ void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
 
     if (!allocation)
         note_fault(heap, kind, 1);
+    else if (current_thread && current_thread->heap_fault.armed) {
+        current_thread->heap_fault.refill = heap;       /* below its low watermark now? (heap_fault.c) */
+        current_thread->heap_fault.refill_kind = (uint16_t)kind;
+    }
     return allocation;
 }
 

@@ -67,6 +67,12 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
 void heap_destroy(struct heap *heap);
 /* heap_fault.c: restart the system call after the bank donated? (false: it fails) */
 bool heap_fault_serve(struct thread *thread);
+/*
+ * After a system call: if it left the heap it allocated from below its low
+ * watermark, the thread asks the heap's bank to refill it to the high one
+ * (its result stands whatever the bank says).
+ */
+void heap_fault_refill(struct thread *thread);
 /* The system call names this heap (by a capability with CONTROL): its faults are the caller's to take. */
 void heap_fault_named(struct thread *thread, struct heap *heap);
 /* A destroyed heap: threads waiting on its bank will fail with OUT_OF_MEMORY. */

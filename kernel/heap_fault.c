@@ -7,7 +7,8 @@
  * then acts, so nothing of the failed attempt is left). A refusal, a bank
  * that does not answer within the heap's timeout, or no bank at all: the
  * call fails with OUT_OF_MEMORY. Only the faulting thread waits; the kernel
- * never does.
+ * never does. A call that leaves its heap below the low watermark asks for
+ * a refill the same way before the thread returns (heap_fault_refill).
  */
 #include "bursar/errors.h"
 #include "bursar/objects.h"
@@ -121,6 +122,35 @@ bool heap_fault_serve(struct thread *thread)
 }
 
 /*
+ * The low watermark: a call that leaves its heap below it asks for a
+ * refill up to the high one before the thread returns, so a busy heap
+ * need not run dry (pages needed 0 in the message says so). The call's
+ * result is written already and stands; a refusal or silence changes
+ * nothing, a donation is taken as for a fault.
+ */
+void heap_fault_refill(struct thread *thread)
+{
+    struct heap *heap = thread->heap_fault.refill;
+    uint32_t words[BURSAR_HEAP_FAULT_WORDS], wanted;
+
+    thread->heap_fault.refill = NULL;
+    if (!heap || !heap->bank.object || thread->state != THREAD_READY || !may_wait_for(thread, heap))
+        return;
+    wanted = kheap_refill_pages(&heap->kheap);
+    if (wanted == 0)
+        return;
+    words[0] = heap->id;
+    words[1] = thread->heap_fault.refill_kind;
+    words[2] = 0;
+    words[3] = wanted;
+    thread->heap_fault.heap = heap;
+    thread->heap_fault.armed = false;
+    fault_ipc_call(thread, &heap->bank, &heap_fault_purpose, BURSAR_LABEL_HEAP_FAULT, words,
+                   BURSAR_HEAP_FAULT_WORDS, heap->fault_timeout, heap->fault_timeout);
+    thread->heap_fault.heap = NULL;
+}
+
+/*
  * A thread waiting on the destroyed heap's bank stops waiting: its call
  * fails with OUT_OF_MEMORY (the wait ends as a failed call, see bank_failed).
  */
@@ -129,6 +159,8 @@ void heap_fault_forget(struct heap *heap)
     for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
         if (thread->heap_fault.named == heap)
             thread->heap_fault.named = NULL;
+        if (thread->heap_fault.refill == heap)
+            thread->heap_fault.refill = NULL;
         if (thread->heap_fault.heap != heap)
             continue;
         thread->heap_fault.heap = NULL;

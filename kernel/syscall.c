@@ -57,7 +57,7 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
         /* A heap fault served by a donation restarts the call from its saved registers. */
         caller->heap_fault.armed = true;
         do {
-            caller->heap_fault.heap = caller->heap_fault.named = NULL;
+            caller->heap_fault.heap = caller->heap_fault.named = caller->heap_fault.refill = NULL;
             for (uint32_t i = 0; i < 4; i++)
                 results[i] = 0;
             status = handlers[number](caller, &registers, results);
@@ -66,6 +66,7 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
     }
     if (status != SYSCALL_RESULT_WRITTEN)
         machine_frame_write_result(frame, status, results);
+    heap_fault_refill(caller);
 }
 
 /* The floor the benchmarks quote: enter, (switch address space and back,) leave. */

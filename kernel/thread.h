@@ -28,6 +28,8 @@ enum thread_state {
 struct heap_fault {
     struct heap *heap;               /* NULL: none (or the heap was destroyed meanwhile) */
     struct heap *named;              /* the heap the call names (SYS_CREATE, SYS_HEAP_RESERVE) */
+    struct heap *refill;             /* the heap the call last allocated from (low watermark) */
+    uint16_t refill_kind;
     uint32_t count;                  /* objects wanted */
     uint16_t kind;                   /* enum kernel_allocation */
     bool armed;                      /* in a system call: allocation failures are noted */

@@ -399,3 +399,37 @@ USER_TEST(630, a_call_charging_another_partys_heap_does_not_wait_on_its_bank)
     TEST_CHECK_EQUAL(l4_map(task, (uintptr_t)&map_source, 0x10000000, BURSAR_RIGHT_READ, 1), 0, "then the map fits");
     TEST_CHECK(ledger_exact(), "ledger");
 }
+
+USER_TEST(631, below_the_low_watermark_a_call_asks_for_a_refill_and_keeps_its_result)
+{
+    unsigned heap = core_slot(), slots[5];
+    struct bursar_heap_info info;
+
+    TEST_CHECK_EQUAL(bank_heap(heap, BANK_DONATE, 0), 0, "heap with a bank");
+    TEST_CHECK_EQUAL(l4_heap_configure(heap, BURSAR_HEAP_WATERMARKS, 2, 3), 0, "low 2, high 3");
+    for (unsigned i = 0; i < 5; i++)
+        slots[i] = core_slot();
+    /* A fault: 1 needed + 3; then an endpoint page, a reply page: 2 free, not below the low mark. */
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_ENDPOINT, slots[0], 0), 0, "endpoint");
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_REPLY, slots[1], 0), 0, "reply object");
+    TEST_CHECK_EQUAL(bank.faults, 1, "one fault");
+    TEST_CHECK(bank.words[2] == 1 && bank.words[3] == 4, "needed %u, wanted %u", bank.words[2], bank.words[3]);
+    /* A heap-object page leaves 1 free: below 2, so the call asks for 2 more before it returns. */
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_HEAP, slots[2], 0), 0, "heap object");
+    TEST_CHECK_EQUAL(bank.faults, 2, "a refill");
+    TEST_CHECK(bank.words[1] == BURSAR_HEAP_HEAP && bank.words[2] == 0 && bank.words[3] == 2,
+               "refill: kind %u, needed %u, wanted %u", bank.words[1], bank.words[2], bank.words[3]);
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.pages_free, 3, "back at the high mark");
+    /* A refused refill changes nothing about the call that asked for it. */
+    bank.mode = BANK_REFUSE;
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_THREAD, slots[3], BURSAR_SLOT_TASK), 0, "thread: 2 free");
+    TEST_CHECK_EQUAL(bank.faults, 2, "not below the mark");
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_THREAD, slots[4], BURSAR_SLOT_TASK), 0,
+                     "thread: 1 free, refill refused, the thread is made all the same");
+    TEST_CHECK_EQUAL(bank.faults, 3, "the refill was asked for");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK(info.pages_free == 1 && info.live_by_type[BURSAR_HEAP_THREAD] == 2, "%u free, %u threads",
+               info.pages_free, info.live_by_type[BURSAR_HEAP_THREAD]);
+    TEST_CHECK(ledger_exact(), "ledger");
+}
