@@ -24,7 +24,7 @@ void accounting_fill_info(struct bursar_system_info *info)
         .tsc_khz = (uint32_t)(tsc_per_second / 1000),
         .timer_hz = TIMER_HZ,
         .heaps = heaps_count(), .tasks = tasks_count(), .threads = threads_count(),
-        .kernel_entries = machine_counters.kernel_entries,
+        .kernel_entries = machine_counters.kernel_entries + ipc_fast_path_count + fast_path_null_count,
         .address_space_switches = machine_counters.address_space_switches,
         .fast_path_ipcs = ipc_fast_path_count,
     };

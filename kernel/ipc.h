@@ -32,8 +32,12 @@ int ipc_reply_check(struct thread *replier, struct reply *reply, const struct me
 /* The thread's UTCB in the kernel's view, or NULL if not mapped (writable, if asked). */
 struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write);
 
-/* How many calls and reply-waits the fast path completed (ipc_fastpath.c). */
-extern uint32_t ipc_fast_path_count;
+/*
+ * How many calls and reply-waits, and how many null calls, the fast path
+ * completed (ipc_fastpath.c). Each was a kernel entry the entry code did not
+ * count itself.
+ */
+extern uint32_t ipc_fast_path_count, fast_path_null_count;
 
 /* A blocked thread stops waiting (timeout, destroy): out of its queue, result set. */
 void ipc_cancel(struct thread *thread, int result);

@@ -1,170 +1,167 @@
 /*
  * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with a
  * register-only message (at most two words, no typed items), infinite
- * receive timeout, a partner already waiting, and a switch straight to it.
+ * receive timeout, a partner already waiting at equal or higher priority,
+ * and a switch straight to it.
+ *
+ * The sysenter entry calls it with the caller's registers live and nothing
+ * saved but the user esp and eip (arch/ia32/sysenter.S). The message words
+ * stay in the registers that carry them (callee-saved in C, so this code
+ * keeps them), and the exit delivers them to the partner by simply returning
+ * to it: no word of the message is stored anywhere.
  *
  * It is check-and-bail: every condition is tested before anything changes,
- * and any surprise returns NULL so the slow path (ipc.c) handles the call
+ * and any surprise returns BAIL so the slow path (ipc.c) handles the call
  * from scratch. When it succeeds, the result must be exactly what the slow
- * path would have produced; the in-VM tests run with the fast path on and off
- * and must agree. A thread it blocks is left with no saved kernel stack
- * (saved_stack 0): should the slow path resume it, the scheduler first gives
- * it a frame that returns straight to user mode. A thread it resumes leaves
- * through its saved user frame, the C frames of its old slow-path block
- * having nothing left to do.
+ * path would have produced; the in-VM tests run with the fast path on and
+ * off and must agree. A thread it blocks is left with no saved kernel stack
+ * (saved_stack 0) and only its user esp and eip in its frame: should the
+ * slow path resume it, the scheduler first completes the frame
+ * (machine_thread_return_frame). The running thread is in no ready queue
+ * (scheduler.c), so the switch touches no queue.
+ *
+ * Why not `thread_to_free_after_switch`: a thread that destroyed itself is
+ * freed by scheduler_finish_switch() before any thread returns to user mode
+ * through the slow path, so at a sysenter entry there is never one pending.
  */
 #include "bursar/message.h"
 #include "bursar/syscall.h"
 #include "kernel/ipc.h"
 #include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
-#include "kernel/scheduler.h"
-#include "kernel/scheduler_queues.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
-/* Bits that must be zero: the receive timeout (never), typed items, untyped words above two. */
-#define RECEIVE_TIMEOUT_BITS (0xfffu << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT)
+/* The parts of eax the fast path looks at: the number and the receive timeout (never = 0). */
+#define NUMBER_AND_RECEIVE_TIMEOUT (BURSAR_SYSCALL_NUMBER_MASK | 0xfffu << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT)
+/* No typed items and at most the two untyped words that travel in registers. */
 #define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
                             <= BURSAR_REGISTER_WORDS)
 
-struct saved_registers *ipc_fastpath(struct saved_registers *registers);
-uint32_t ipc_fast_path_count;
+/*
+ * What the entry gets back in edx:eax: the kernel stack top of the thread
+ * to return to and the ebx it gets, or 0 for the slow path.
+ */
+#define RESUME(thread, ebx) ((uint64_t)(ebx) << 32 | (uint32_t)thread_stack_top(thread))
+#define BAIL 0
 
-/* The slot at `index` if it names a live object of `type` with `rights`, else NULL. */
-static inline struct cap_slot *fast_lookup(struct thread *thread, uint32_t index, uint8_t type, uint32_t rights)
+/*
+ * Arguments in eax, edx, ecx as sysenter.S passes them; no frame pointer
+ * (nothing here calls anything). Each call has its own function, reached by
+ * a tail jump, so that each saves only the registers it uses itself.
+ */
+#define FAST_PATH_FUNCTION __attribute__((regparm(3), optimize("omit-frame-pointer")))
+uint64_t ipc_fastpath(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+uint32_t ipc_fast_path_count, fast_path_null_count;
+
+/*
+ * The slot at `index` if it names a live object of `type` with `right` (one bit),
+ * else NULL. Only the first capability-table page is looked at, which every
+ * task has (cspace_init), so the bound is a constant: a slot there beyond the
+ * task's slot count is empty and fails the type check. Capabilities further
+ * up take the slow path.
+ */
+static inline struct cap_slot *fast_lookup(struct task *task, uint32_t index, uint8_t type, uint32_t right)
 {
-    struct cspace *cspace = &thread->task->cspace;
     struct cap_slot *slot;
 
-    if (index >= cspace->slot_count)
+    if (index >= CAP_SLOTS_PER_PAGE)
         return NULL;
-    slot = &cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE];
-    if (slot->type != type || (slot->holder.rights & rights) != rights || slot->object->dying)
+    slot = &task->cspace.pages[0][index];
+    if (slot->type != type || !(slot->holder.rights & right) || slot->object->dying)
         return NULL;
     return slot;
 }
 
-/* `to` (equal or higher priority) runs in `from`'s place. */
-static inline void hand_over(struct thread *from, struct thread *to)
+/* `next` runs now, in place of the current thread, which has blocked. */
+static inline uint64_t switch_to(struct thread *next, uint32_t ebx)
 {
-    if (to->priority == from->priority)
-        scheduler_take_place(from, to);
-    else
-        scheduler_hand_over(from, to);
-}
-
-/*
- * Make `next` the current thread; the sysenter exit switches the kernel
- * stack, UTCB segment and address space to it (machine_fast_switch).
- */
-static inline void resume_on_return(struct thread *next)
-{
+    next->state = THREAD_READY;
     current_thread = next;
-    machine_fast_switch.page_directory_physical = next->task->page_directory_physical;
-    machine_fast_switch.utcb_address = next->utcb_address;
-    if (thread_to_free_after_switch)
-        scheduler_finish_switch();
+    machine_fast_switch(thread_stack_top(next), next->task->page_directory_physical, next->utcb_address);
+    ipc_fast_path_count++;
+    return RESUME(next, ebx);
 }
 
-/* Deliver the message into the partner's saved registers, as the slow path's deliver() does. */
-static inline struct saved_registers *deliver_registers(struct thread *to, uint32_t badge,
-                                                        const struct saved_registers *from)
-{
-    struct saved_registers *target = machine_saved_registers(thread_stack_top(to));
-
-    target->number = 0;
-    target->word0 = badge;
-    target->word1 = from->word1;
-    target->word2 = from->word2;
-    target->word3 = from->word3;
-    return target;
-}
-
-static struct saved_registers *fastpath_call(struct saved_registers *registers)
+static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_call(uint32_t word0, uint32_t tag)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
-        return NULL;
-    slot = fast_lookup(caller, registers->word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
-                       BURSAR_RIGHT_WRITE);
+    if (!REGISTER_ONLY(tag))
+        return BAIL;
+    slot = fast_lookup(caller->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
-        return NULL;
+        return BAIL;
     endpoint = (struct endpoint *)slot->object;
     if (endpoint->queue_kind != QUEUE_RECEIVERS)
-        return NULL;
+        return BAIL;
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
     if (!reply || receiver->wake_tick || receiver->priority < caller->priority)
-        return NULL;
+        return BAIL;
 
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
     reply->receiver = NULL;
     reply->caller = caller;
     caller->reply_waiting = reply;
-    hand_over(caller, receiver);
     caller->state = THREAD_WAITING_REPLY;
-    caller->saved_stack = 0;             /* the slow path builds its return frame if it needs one */
-    registers = deliver_registers(receiver, slot->badge, registers);
-    resume_on_return(receiver);
-    ipc_fast_path_count++;
-    return registers;
+    caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
+    return switch_to(receiver, slot->badge);
 }
 
-static struct saved_registers *fastpath_reply_wait(struct saved_registers *registers)
+static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
 {
     struct thread *server = current_thread, *caller;
     struct cap_slot *endpoint_slot, *reply_slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if ((registers->number & RECEIVE_TIMEOUT_BITS) || !REGISTER_ONLY(registers->word1))
-        return NULL;
-    endpoint_slot = fast_lookup(server, registers->word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
-                                BURSAR_RIGHT_READ);
-    reply_slot = fast_lookup(server, registers->word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
-                             BURSAR_RIGHT_WRITE);
+    if (!REGISTER_ONLY(tag))
+        return BAIL;
+    endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_READ);
+    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE);
     if (!endpoint_slot || !reply_slot)
-        return NULL;
+        return BAIL;
     endpoint = (struct endpoint *)endpoint_slot->object;
     reply = (struct reply *)reply_slot->object;
     if (endpoint->queue_kind == QUEUE_SENDERS)
-        return NULL;
+        return BAIL;
     caller = reply->caller;
-    if (!caller || reply->receiver || caller->wake_tick || caller->priority < server->priority ||
+    if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->wake_tick ||
+        caller->priority < server->priority ||
         fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
-        return NULL;
+        return BAIL;
 
     reply->caller = NULL;
     caller->reply_waiting = NULL;
-    hand_over(server, caller);
     server->state = THREAD_RECEIVING;
     server->receive_reply = reply;
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
-    registers = deliver_registers(caller, 0, registers);
-    resume_on_return(caller);
-    ipc_fast_path_count++;
-    return registers;
+    return switch_to(caller, 0);
 }
 
-/* Called from arch/ia32/sysenter.S for every sysenter when the fast path is built in. */
-struct saved_registers *ipc_fastpath(struct saved_registers *registers)
+/*
+ * Called from arch/ia32/sysenter.S for every sysenter when the fast path is
+ * built in. A completed fast path counts as the kernel entry it was; the
+ * entry counts only those that reach the slow path (accounting.c adds them up).
+ */
+FAST_PATH_FUNCTION uint64_t ipc_fastpath(uint32_t number, uint32_t word0, uint32_t tag)
 {
-    switch (registers->number & BURSAR_SYSCALL_NUMBER_MASK) {
-    case SYS_CALL:       return fastpath_call(registers);
-    case SYS_REPLY_WAIT: return fastpath_reply_wait(registers);
-    case SYS_NULL:       /* the measured floor: nothing to do but return */
-        if (registers->word0 != BURSAR_NO_CAPABILITY)
-            return NULL;
-        registers->number = 0;
-        return registers;
-    default:             return NULL;
+    uint32_t call = number & NUMBER_AND_RECEIVE_TIMEOUT;
+
+    if (call == SYS_CALL)
+        return fastpath_call(word0, tag);
+    if (call == SYS_REPLY_WAIT)
+        return fastpath_reply_wait(word0, tag);
+    if (call == SYS_NULL && word0 == BURSAR_NO_CAPABILITY) {   /* the measured floor: nothing to do */
+        fast_path_null_count++;
+        return RESUME(current_thread, word0);
     }
+    return BAIL;
 }

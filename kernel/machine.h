@@ -75,45 +75,25 @@ struct machine_registers {
 };
 
 /*
- * The saved user registers of a thread in the kernel, in the order the
- * machine's entry code stores them, so the IPC fast path can read and write
- * them directly (arch/ia32/thread_state.c asserts the layout). They sit at a
- * fixed distance below the top of the thread's kernel stack.
+ * The IPC fast path (kernel/ipc_fastpath.c) is called by the sysenter entry
+ * with the caller's registers still live; it changes no saved frame. For a
+ * thread it switches to, the entry's exit takes that thread's user stack and
+ * instruction pointer from its frame, which it left there when it entered.
+ * The thread switch itself is machine_fast_switch(), inline from the arch's
+ * machine_inline.h (on the kernel's include path):
+ *
+ *   void machine_fast_switch(void *stack_top, uint32_t page_directory_physical,
+ *                            uint32_t utcb_address);
  */
-struct saved_registers {
-    uint32_t word2;        /* argument 2 / MR0 (edi) */
-    uint32_t word1;        /* argument 1 / tag (esi) */
-    uint32_t word3;        /* argument 3 / MR1 (ebp) */
-    uint32_t unused;
-    uint32_t word0;        /* argument 0 / badge (ebx) */
-    uint32_t scratch[2];
-    uint32_t number;       /* system call number and timeouts / result (eax) */
-};
-#define MACHINE_SAVED_REGISTERS_BELOW_TOP 60u
-
-static inline struct saved_registers *machine_saved_registers(void *stack_top)
-{
-    return (struct saved_registers *)((uint8_t *)stack_top - MACHINE_SAVED_REGISTERS_BELOW_TOP);
-}
-
-/*
- * How the IPC fast path switches threads without calls: it fills this in
- * and returns the next thread's saved registers; the arch's sysenter exit
- * then points the kernel stack at that thread, loads the UTCB segment base
- * and, if it differs, the page directory (arch/ia32/sysenter.S).
- */
-struct machine_fast_switch {
-    uint32_t page_directory_physical;
-    uint32_t utcb_address;
-};
-extern struct machine_fast_switch machine_fast_switch;
+#include "machine_inline.h"
 
 /* Build a new thread's stack so that switching to it enters user mode at ip/sp. */
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
 /*
- * A thread blocked outside the slow path has no switch frame on its stack:
- * give it one that returns straight to user mode. Returns the value for its
- * saved stack pointer.
+ * A thread the IPC fast path blocked has no switch frame on its stack and
+ * only its user stack and instruction pointer in its frame: complete the
+ * frame and give it a switch frame that returns straight to user mode.
+ * Returns the value for its saved stack pointer.
  */
 uint32_t machine_thread_return_frame(void *stack_top);
 /* The user frame at the top of a kernel stack. */

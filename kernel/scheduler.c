@@ -1,9 +1,12 @@
 /*
  * scheduler.c — fixed-priority round robin. One FIFO queue per priority and
- * a bitmap of non-empty queues; the running thread stays at the head of its
- * queue until it blocks or its timeslice ends. The idle thread is the boot
- * context itself (its stack is the boot stack, in the fixed reservation) and
- * halts until an interrupt makes something ready.
+ * a bitmap of non-empty queues. The running thread is in no queue (seL4's
+ * "Benno" scheduling): a direct switch from a thread that blocks to the one
+ * it woke, which is what every IPC does, touches no queue at all. schedule()
+ * puts the thread it leaves back: at the head of its queue when it was
+ * preempted, at the tail when its timeslice was used up or given up. The idle
+ * thread is the boot context itself (its stack is the boot stack, in the
+ * fixed reservation) and halts until an interrupt makes something ready.
  */
 #include "kernel/boot.h"
 #include "kernel/console.h"
@@ -12,7 +15,6 @@
 #include "kernel/machine.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
-#include "kernel/scheduler_queues.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "kernel/trap_handlers.h"
@@ -20,10 +22,10 @@
 #define PRIORITIES (BURSAR_PRIORITY_MAX + 1)
 #define BITMAP_WORDS (PRIORITIES / 32)
 
-struct thread *ready_queue_head[PRIORITIES], *ready_queue_tail[PRIORITIES];    /* shared with scheduler_queues.h */
+static struct thread *ready_queue_head[PRIORITIES], *ready_queue_tail[PRIORITIES];
 static uint32_t ready_bitmap[BITMAP_WORDS];
 static struct thread idle_thread;
-struct thread *thread_to_free_after_switch;
+static struct thread *thread_to_free_after_switch;   /* a thread that destroyed itself, freed once we are off its stack */
 static uint64_t ticks;
 static uint32_t switches;
 
@@ -32,11 +34,10 @@ extern char boot_stack_top[];
 uint64_t scheduler_ticks(void) { return ticks; }
 uint32_t scheduler_switch_count(void) { return switches; }
 
-void scheduler_make_ready(struct thread *thread)
+static void enqueue_tail(struct thread *thread)
 {
     uint32_t p = thread->priority;
 
-    thread->state = THREAD_READY;
     thread->queue_next = NULL;
     thread->queue_prev = ready_queue_tail[p];
     if (ready_queue_tail[p])
@@ -47,7 +48,21 @@ void scheduler_make_ready(struct thread *thread)
     ready_bitmap[p / 32] |= 1u << (p % 32);
 }
 
-void scheduler_remove(struct thread *thread)
+static void enqueue_head(struct thread *thread)
+{
+    uint32_t p = thread->priority;
+
+    thread->queue_prev = NULL;
+    thread->queue_next = ready_queue_head[p];
+    if (ready_queue_head[p])
+        ready_queue_head[p]->queue_prev = thread;
+    else
+        ready_queue_tail[p] = thread;
+    ready_queue_head[p] = thread;
+    ready_bitmap[p / 32] |= 1u << (p % 32);
+}
+
+static void unlink(struct thread *thread)
 {
     uint32_t p = thread->priority;
 
@@ -62,6 +77,19 @@ void scheduler_remove(struct thread *thread)
     thread->queue_next = thread->queue_prev = NULL;
     if (!ready_queue_head[p])
         ready_bitmap[p / 32] &= ~(1u << (p % 32));
+}
+
+void scheduler_make_ready(struct thread *thread)
+{
+    thread->state = THREAD_READY;
+    if (thread != current_thread)       /* the running thread is in no queue */
+        enqueue_tail(thread);
+}
+
+void scheduler_remove(struct thread *thread)
+{
+    if (thread != current_thread)
+        unlink(thread);
 }
 
 /* Highest priority with a ready thread, or -1. */
@@ -109,48 +137,59 @@ static void switch_to(struct thread *next)
     scheduler_finish_switch();
 }
 
+/* Is the thread we are leaving still runnable (so it goes back to a queue)? */
+static bool still_runnable(const struct thread *thread)
+{
+    return !thread->idle && thread->state == THREAD_READY;
+}
+
+/* Put the running thread back in its queue before another one runs. */
+static void requeue_running(struct thread *running)
+{
+    if (running->remaining == 0) {       /* timeslice used up or given up: to the back */
+        running->remaining = running->timeslice;
+        enqueue_tail(running);
+    } else {                             /* preempted: first in line at its priority */
+        enqueue_head(running);
+    }
+}
+
 void schedule(void)
 {
-    int priority = highest_ready_priority();
+    struct thread *running = current_thread, *next;
+    int best = highest_ready_priority();
 
-    switch_to(priority < 0 ? &idle_thread : ready_queue_head[priority]);
-}
+    if (still_runnable(running)) {
+        bool used_up = running->remaining == 0;
 
-void scheduler_make_ready_first(struct thread *thread)
-{
-    uint32_t p = thread->priority;
-
-    thread->state = THREAD_READY;
-    thread->queue_prev = NULL;
-    thread->queue_next = ready_queue_head[p];
-    if (ready_queue_head[p])
-        ready_queue_head[p]->queue_prev = thread;
-    else
-        ready_queue_tail[p] = thread;
-    ready_queue_head[p] = thread;
-    ready_bitmap[p / 32] |= 1u << (p % 32);
-}
-
-void scheduler_hand_over(struct thread *from, struct thread *to)
-{
-    if (to->priority == from->priority) {
-        scheduler_take_place(from, to);
-        return;
+        if (best < (int)running->priority || (best == (int)running->priority && !used_up)) {
+            if (used_up)
+                running->remaining = running->timeslice;
+            return;                      /* it keeps the processor */
+        }
+        requeue_running(running);
     }
-    scheduler_remove(from);
-    scheduler_make_ready_first(to);
+    if (best < 0) {
+        next = &idle_thread;
+    } else {
+        next = ready_queue_head[best];
+        unlink(next);
+    }
+    switch_to(next);
 }
 
 /* L4's direct switch: run `next` now if nothing of higher priority is ready. */
 void scheduler_switch_to(struct thread *next)
 {
-    if (next->state != THREAD_READY || (int)next->priority < highest_ready_priority()) {
+    struct thread *running = current_thread;
+
+    if (next == running || next->state != THREAD_READY || (int)next->priority < highest_ready_priority()) {
         schedule();
         return;
     }
-    /* At the head of its queue, so the scheduler agrees it is the one running. */
-    scheduler_remove(next);
-    scheduler_make_ready_first(next);
+    unlink(next);
+    if (still_runnable(running))
+        requeue_running(running);
     switch_to(next);
 }
 
@@ -160,11 +199,14 @@ void scheduler_tick(void)
 
     ticks++;
     ipc_timeouts_tick(ticks);
-    if (!running->idle && running->state == THREAD_READY && --running->remaining == 0) {
-        running->remaining = running->timeslice;
-        scheduler_remove(running);           /* to the back of its queue */
-        scheduler_make_ready(running);
-    }
+    if (still_runnable(running) && running->remaining > 0)
+        running->remaining--;
+    schedule();
+}
+
+void scheduler_yield(void)
+{
+    current_thread->remaining = 0;
     schedule();
 }
 

@@ -11,18 +11,18 @@
 struct thread;
 
 void scheduler_init(void);
+/*
+ * READY, and queued unless it is the running thread (which is in no queue):
+ * the IPC fast path's direct switch only sets the state of the thread it
+ * switches to.
+ */
 void scheduler_make_ready(struct thread *thread);
+/* Out of its ready queue (nothing for the running thread, which is in none). */
 void scheduler_remove(struct thread *thread);
 /* Pick the thread to run and switch to it (may be the current one). */
 void schedule(void);
-/* Ready, at the head of its priority's queue: it runs next at that priority. */
-void scheduler_make_ready_first(struct thread *thread);
-/*
- * `to` becomes ready in `from`'s place and `from` stops being ready (the IPC
- * fast path's direct switch). With equal priorities `to` simply takes over
- * `from`'s position in the queue.
- */
-void scheduler_hand_over(struct thread *from, struct thread *to);
+/* Give up the rest of the timeslice: to the back of the priority's queue. */
+void scheduler_yield(void);
 /* Switch to `next` now, keeping the current thread ready if it is (L4 direct switch). */
 void scheduler_switch_to(struct thread *next);
 /* Clock tick from the timer: timeslices, timeouts. */

@@ -188,10 +188,7 @@ int sys_yield(struct thread *caller, const struct machine_registers *r, uint32_t
 {
     (void)r;
     (void)results;
-    caller->remaining = caller->timeslice;
-    scheduler_remove(caller);
-    scheduler_make_ready(caller);
     machine_frame_set_result(thread_frame(caller), BURSAR_OK);
-    schedule();
+    scheduler_yield();
     return SYSCALL_RESULT_WRITTEN;
 }

@@ -9,18 +9,6 @@
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
 
-struct gdt_entry {
-    uint16_t limit_low;
-    uint16_t base_low;
-    uint8_t base_middle;
-    uint8_t access;
-    uint8_t flags_limit_high;
-    uint8_t base_high;
-} __attribute__((packed));
-_Static_assert(sizeof(struct gdt_entry) == 8, "hardware GDT entry layout");
-_Static_assert(__builtin_offsetof(struct gdt_entry, base_low) == GDT_BASE_LOW &&
-               __builtin_offsetof(struct gdt_entry, base_middle) == GDT_BASE_MIDDLE &&
-               __builtin_offsetof(struct gdt_entry, base_high) == GDT_BASE_HIGH, "sysenter.S writes these bytes");
 _Static_assert(__builtin_offsetof(struct tss, esp0) == TSS_ESP0, "sysenter.S uses esp0's offset");
 
 struct descriptor_pointer {
@@ -38,8 +26,8 @@ _Static_assert(sizeof(struct descriptor_pointer) == 6, "lgdt/lidt operand layout
 #define FLAGS_4K_32BIT   0xc0   /* limit in pages, 32-bit */
 #define FLAGS_BYTE_32BIT 0x40   /* limit in bytes, 32-bit */
 
-struct gdt_entry gdt[GDT_ENTRIES];              /* sysenter.S writes the UTCB base */
-struct tss kernel_tss;                          /* sysenter.S reads and writes esp0 */
+struct gdt_entry gdt[GDT_ENTRIES];              /* machine_inline.h writes the UTCB base */
+struct tss kernel_tss;                          /* sysenter.S reads esp0, machine_inline.h writes it */
 static struct tss double_fault_tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
 

@@ -33,6 +33,20 @@
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+/* A segment descriptor in the GDT. */
+struct gdt_entry {
+    uint16_t limit_low;
+    uint16_t base_low;
+    uint8_t base_middle;
+    uint8_t access;
+    uint8_t flags_limit_high;
+    uint8_t base_high;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gdt_entry) == 8, "hardware GDT entry layout");
+_Static_assert(__builtin_offsetof(struct gdt_entry, base_low) == GDT_BASE_LOW &&
+               __builtin_offsetof(struct gdt_entry, base_middle) == GDT_BASE_MIDDLE &&
+               __builtin_offsetof(struct gdt_entry, base_high) == GDT_BASE_HIGH, "machine_inline.h writes these bytes");
+
 /* The 32-bit task-state segment; only esp0/ss0 matter (and the double-fault task). */
 struct tss {
     uint32_t link;
@@ -42,6 +56,9 @@ struct tss {
     uint16_t trap, iomap_base;
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "hardware TSS layout");
+
+extern struct gdt_entry gdt[GDT_ENTRIES];
+extern struct tss kernel_tss;
 
 void gdt_init(void);
 /* The kernel stack the CPU switches to on entry from user mode. */

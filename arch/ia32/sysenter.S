@@ -6,8 +6,15 @@
  * sysenter arrives with interrupts off, esp = just above the TSS's esp0
  * field (the SYSENTER_ESP MSR, set once), the user's esp in ecx and its
  * return address in edx. The first instruction takes the current thread's
- * kernel stack top from that field, so thread switches need no wrmsr. The entry builds the same frame an interrupt from ring 3
- * would (trap.h), so the rest of the kernel sees one kind of frame.
+ * kernel stack top from that field, so thread switches need no wrmsr.
+ *
+ * The entry first stores only what the fast path needs kept: the user esp,
+ * eip and eax, in their places in the thread's trap frame (trap.h). The fast
+ * path runs with the caller's message still in its registers; when it
+ * declines, the entry builds the full frame an interrupt from ring 3 would,
+ * so the rest of the kernel sees one kind of frame. %ds, %es and %fs are
+ * loaded with the flat user data selector at once: the kernel may use it
+ * (ring 0 may load a DPL 3 data segment) and must not trust the user's.
  */
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
@@ -18,13 +25,47 @@
 #endif
 
 #define USER_EFLAGS 0x202                /* IF set, reserved bit 1 */
-#define SAVED_SEGMENTS 16                /* gs, fs, es, ds below the general registers */
-#define SAVED_REGISTERS_BELOW_TOP 60     /* MACHINE_SAVED_REGISTERS_BELOW_TOP, kernel/machine.h */
+/* Places in struct trap_frame (trap.h asserts the layout). */
+#define FRAME_USER_ESP TRAP_FRAME_SIZE_KERNEL
+#define FRAME_EIP TRAP_FRAME_EIP
+#define FRAME_EAX TRAP_FRAME_EAX
+/* The same places as offsets below the kernel stack top, for the exit. */
+#define TOP_USER_ESP (FRAME_USER_ESP - TRAP_FRAME_SIZE_USER)   /* -8 */
+#define TOP_EIP (FRAME_EIP - TRAP_FRAME_SIZE_USER)             /* -20 */
 
         .text
         .globl sysenter_entry
 sysenter_entry:
         movl -4(%esp), %esp              /* the TSS's esp0: this thread's kernel stack top */
+        subl $TRAP_FRAME_SIZE_USER, %esp /* the frame is ours; the fast path's C frame goes below */
+        movl %ecx, FRAME_USER_ESP(%esp)
+        movl %edx, FRAME_EIP(%esp)
+#if BURSAR_FAST_PATH
+        movl %eax, FRAME_EAX(%esp)
+#endif
+        movl $SELECTOR_USER_DATA, %ecx
+        movl %ecx, %ds
+        movl %ecx, %es
+        movl %ecx, %fs
+#if BURSAR_FAST_PATH
+        /*
+         * ipc_fastpath(eax, ebx, esi) — regparm(3): eax, edx, ecx — keeps
+         * ebx, esi, edi and ebp (the C convention's callee-saved registers)
+         * and returns in edx:eax either the kernel stack top of the thread
+         * to resume and the ebx it gets (the badge), or 0 when the slow path
+         * must handle the call; it changed nothing then.
+         */
+        movl %ebx, %edx
+        movl %esi, %ecx
+        call ipc_fastpath
+        testl %eax, %eax
+        jnz fast_exit
+        movl FRAME_EAX(%esp), %eax
+#endif
+        movl FRAME_USER_ESP(%esp), %ecx
+        movl FRAME_EIP(%esp), %edx
+        addl $TRAP_FRAME_SIZE_USER, %esp /* and built again, push by push */
+        incl machine_counters            /* .kernel_entries: the fast path counts its own */
         pushl $SELECTOR_USER_DATA        /* ss */
         pushl %ecx                       /* user esp */
         pushl $USER_EFLAGS               /* eflags: sysenter saves none */
@@ -37,47 +78,30 @@ sysenter_entry:
         movl $SELECTOR_KERNEL_DATA, %eax
         movl %eax, %ds
         movl %eax, %es
-        incl machine_counters            /* .kernel_entries */
-#if BURSAR_FAST_PATH
-        /*
-         * ipc_fastpath(registers) returns the saved registers of the thread
-         * to resume (maybe another one: its frame is then our new stack), or
-         * 0 when the slow path must handle the call; it changes nothing then.
-         */
-        leal SAVED_SEGMENTS(%esp), %eax
-        pushl %eax
-        call ipc_fastpath
-        addl $4, %esp
-        testl %eax, %eax
-        jz 1f
-        leal SAVED_SEGMENTS(%esp), %ecx
-        cmpl %eax, %ecx
-        je sysenter_return                       /* answered for the caller itself */
-        /* Switch to the thread it returned (kernel/machine.h, machine_fast_switch). */
-        leal -SAVED_SEGMENTS(%eax), %esp
-        leal SAVED_REGISTERS_BELOW_TOP(%eax), %ecx
-        movl %ecx, kernel_tss + TSS_ESP0         /* its kernel stack top */
-        movl machine_fast_switch, %edx           /* .page_directory_physical */
-        movl %cr3, %ecx
-        cmpl %ecx, %edx
-        je 2f
-        movl %edx, %cr3
-        incl machine_counters + 4                /* .address_space_switches */
-2:      movl machine_fast_switch + 4, %edx       /* .utcb_address, as the %gs base */
-        movw %dx, gdt + GDT_USER_UTCB * 8 + GDT_BASE_LOW
-        shrl $16, %edx
-        movb %dl, gdt + GDT_USER_UTCB * 8 + GDT_BASE_MIDDLE
-        movb %dh, gdt + GDT_USER_UTCB * 8 + GDT_BASE_HIGH
-        jmp sysenter_return                      /* pops %gs: the new base takes effect */
-1:
-#endif
-        movl $SELECTOR_KERNEL_DATA, %eax
         movl %eax, %fs
         movl %eax, %gs
         pushl %esp                       /* struct trap_frame * */
         call trap_dispatch
         addl $4, %esp
         jmp trap_return
+
+#if BURSAR_FAST_PATH
+/*
+ * Into the thread whose kernel stack top is in eax (maybe the caller
+ * itself), with ebx from edx and esi, edi, ebp as the caller left them.
+ * machine_fast_switch() already pointed the TSS, the page directory and the
+ * UTCB descriptor at it; reloading %gs takes the new UTCB base.
+ */
+fast_exit:
+        movl %edx, %ebx
+        movl $SELECTOR_USER_UTCB, %ecx
+        movl %ecx, %gs
+        movl TOP_USER_ESP(%eax), %ecx
+        movl TOP_EIP(%eax), %edx
+        xorl %eax, %eax                  /* the result: no error */
+        sti
+        sysexit
+#endif
 
 /*
  * Back to a thread that entered with sysenter. sti takes effect after the

@@ -36,8 +36,6 @@ static inline void write_msr(uint32_t msr, uint32_t value)
  * loads the current thread's kernel stack from the TSS (sysenter.S); so the
  * MSR is set once, to a word the entry stub may read.
  */
-struct machine_fast_switch machine_fast_switch;
-
 void sysenter_init(void)
 {
     write_msr(MSR_SYSENTER_CS, SELECTOR_KERNEL_CODE);
@@ -45,30 +43,37 @@ void sysenter_init(void)
     write_msr(MSR_SYSENTER_ESP, (uint32_t)tss_kernel_stack_slot() + 4);
 }
 
-_Static_assert(offsetof(struct trap_frame, edi) - offsetof(struct trap_frame, gs) == 16 &&
-               sizeof(struct trap_frame) - offsetof(struct trap_frame, edi) == MACHINE_SAVED_REGISTERS_BELOW_TOP,
-               "struct saved_registers sits where pushal put the registers");
-_Static_assert(offsetof(struct machine_fast_switch, utcb_address) == 4, "sysenter.S reads both words");
-_Static_assert(offsetof(struct trap_frame, eax) - offsetof(struct trap_frame, edi) ==
-               offsetof(struct saved_registers, number), "eax is the number / result word");
-_Static_assert(offsetof(struct trap_frame, ebx) - offsetof(struct trap_frame, edi) ==
-               offsetof(struct saved_registers, word0), "ebx is word 0");
-_Static_assert(offsetof(struct trap_frame, esi) - offsetof(struct trap_frame, edi) ==
-               offsetof(struct saved_registers, word1), "esi is word 1");
-_Static_assert(offsetof(struct trap_frame, ebp) - offsetof(struct trap_frame, edi) ==
-               offsetof(struct saved_registers, word3), "ebp is word 3");
-
 struct trap_frame *machine_thread_frame(void *stack_top)
 {
     return (struct trap_frame *)((uint8_t *)stack_top - sizeof(struct trap_frame));
 }
 
-uint32_t machine_thread_return_frame(void *stack_top)
+/* A switch frame under the user frame that returns straight to user mode. */
+static uint32_t return_to_user_frame(void *stack_top)
 {
     struct switch_frame *to_user = (struct switch_frame *)machine_thread_frame(stack_top) - 1;
 
     to_user->return_address = (uint32_t)thread_first_return;
     return (uint32_t)to_user;
+}
+
+/*
+ * The IPC fast path's entry left only the user esp and eip in the frame
+ * (sysenter.S); the rest is from some earlier entry. Make it the frame of a
+ * sysenter call, which is what it was.
+ */
+uint32_t machine_thread_return_frame(void *stack_top)
+{
+    struct trap_frame *frame = machine_thread_frame(stack_top);
+
+    frame->gs = SELECTOR_USER_UTCB;
+    frame->fs = frame->es = frame->ds = SELECTOR_USER_DATA;
+    frame->vector = VECTOR_SYSENTER;
+    frame->error_code = 0;
+    frame->cs = SELECTOR_USER_CODE;
+    frame->eflags = EFLAGS_IF | 0x2;
+    frame->user_ss = SELECTOR_USER_DATA;
+    return return_to_user_frame(stack_top);
 }
 
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
@@ -82,7 +87,7 @@ uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
         .eip = ip, .cs = SELECTOR_USER_CODE, .eflags = EFLAGS_IF | 0x2,
         .user_esp = sp, .user_ss = SELECTOR_USER_DATA,
     };
-    return machine_thread_return_frame(stack_top);
+    return return_to_user_frame(stack_top);
 }
 
 void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out)
