@@ -52,6 +52,7 @@ static void timeout_remove(struct thread *thread)
         thread->timeout_next->timeout_prev = thread->timeout_prev;
     thread->timeout_next = thread->timeout_prev = NULL;
     thread->wake_tick = 0;
+    thread->timeout_armed = false;
 }
 
 /* Sorted by wake tick; insertion walks the list, which holds only waiting threads. */
@@ -62,6 +63,7 @@ static void timeout_arm(struct thread *thread, uint32_t code)
     if (code == BURSAR_TIMEOUT_NEVER)
         return;
     thread->wake_tick = scheduler_ticks() + timeout_ticks(code) + 1;   /* +1: a partial tick is not a tick */
+    thread->timeout_armed = true;
     while (at && at->wake_tick <= thread->wake_tick) {
         after = at;
         at = at->timeout_next;

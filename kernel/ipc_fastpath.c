@@ -27,6 +27,7 @@
 #include "bursar/message.h"
 #include "bursar/syscall.h"
 #include "kernel/ipc.h"
+#include "kernel/ipc_fastpath.h"
 #include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
 #include "kernel/task.h"
@@ -46,13 +47,19 @@
 #define BAIL 0
 
 /*
- * Arguments in eax, edx, ecx as sysenter.S passes them; no frame pointer
- * (nothing here calls anything). Each call has its own function, reached by
- * a tail jump, so that each saves only the registers it uses itself.
+ * Each served call has its own function, called by sysenter.S after it
+ * looked at the call number (eax's low byte), so that each saves only the
+ * registers it uses itself. A completed fast path counts as the kernel entry
+ * it was; the entry counts only those that reach the slow path
+ * (accounting.c adds them up).
  */
-#define FAST_PATH_FUNCTION __attribute__((regparm(3), optimize("omit-frame-pointer")))
-uint64_t ipc_fastpath(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
 uint32_t ipc_fast_path_count, fast_path_null_count;
+
+/* eax with the receive timeout never (0): the timeout bits above the number are clear. */
+static inline bool receive_timeout_never(uint32_t number)
+{
+    return !(number >> BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT);
+}
 
 /*
  * The slot at `index` if it names a live object of `type` with `right` (one bit),
@@ -83,14 +90,15 @@ static inline uint64_t switch_to(struct thread *next, uint32_t ebx)
     return RESUME(next, ebx);
 }
 
-static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_call(uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint64_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
+    uint32_t badge;
 
-    if (!REGISTER_ONLY(tag))
+    if (!receive_timeout_never(number) || !REGISTER_ONLY(tag))
         return BAIL;
     slot = fast_lookup(caller->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
@@ -100,9 +108,10 @@ static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_call(uint3
         return BAIL;
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
-    if (!reply || receiver->wake_tick || receiver->priority < caller->priority)
+    if (!reply || receiver->timeout_armed || receiver->priority < caller->priority)
         return BAIL;
 
+    badge = slot->badge;
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
     reply->receiver = NULL;
@@ -110,20 +119,22 @@ static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_call(uint3
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
-    return switch_to(receiver, slot->badge);
+    return switch_to(receiver, badge);
 }
 
-static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint64_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag)
 {
     struct thread *server = current_thread, *caller;
     struct cap_slot *endpoint_slot, *reply_slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!REGISTER_ONLY(tag))
+    if (!receive_timeout_never(number) || !REGISTER_ONLY(tag))
         return BAIL;
-    endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_READ);
-    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE);
+    endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
+                                BURSAR_RIGHT_READ);
+    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
+                             BURSAR_RIGHT_WRITE);
     if (!endpoint_slot || !reply_slot)
         return BAIL;
     endpoint = (struct endpoint *)endpoint_slot->object;
@@ -131,7 +142,7 @@ static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_reply_wait
     if (endpoint->queue_kind == QUEUE_SENDERS)
         return BAIL;
     caller = reply->caller;
-    if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->wake_tick ||
+    if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->timeout_armed ||
         caller->priority < server->priority ||
         fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
         return BAIL;
@@ -146,22 +157,13 @@ static FAST_PATH_FUNCTION __attribute__((noinline)) uint64_t fastpath_reply_wait
     return switch_to(caller, 0);
 }
 
-/*
- * Called from arch/ia32/sysenter.S for every sysenter when the fast path is
- * built in. A completed fast path counts as the kernel entry it was; the
- * entry counts only those that reach the slow path (accounting.c adds them up).
- */
-FAST_PATH_FUNCTION uint64_t ipc_fastpath(uint32_t number, uint32_t word0, uint32_t tag)
+/* The measured floor: nothing to do but return (with a task to switch to, the slow path's). */
+FAST_PATH_FUNCTION uint64_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag)
 {
-    uint32_t call = number & NUMBER_AND_RECEIVE_TIMEOUT;
-
-    if (call == SYS_CALL)
-        return fastpath_call(word0, tag);
-    if (call == SYS_REPLY_WAIT)
-        return fastpath_reply_wait(word0, tag);
-    if (call == SYS_NULL && word0 == BURSAR_NO_CAPABILITY) {   /* the measured floor: nothing to do */
-        fast_path_null_count++;
-        return RESUME(current_thread, word0);
-    }
-    return BAIL;
+    (void)number;
+    (void)tag;
+    if (word0 != BURSAR_NO_CAPABILITY)
+        return BAIL;
+    fast_path_null_count++;
+    return RESUME(current_thread, word0);
 }

@@ -56,6 +56,7 @@ struct thread {
     uint32_t send_badge;             /* SENDING: badge of the capability used */
     uint32_t reply_timeout;          /* SENDING a call: receive-phase timeout code */
     uint64_t wake_tick;              /* 0: no timeout */
+    bool timeout_armed;              /* wake_tick != 0, in one byte: the fast path tests it */
     struct thread *timeout_next, *timeout_prev;
     uint32_t utcb_address;           /* user address, 0 when none */
     struct cap_slot pager;           /* endpoints for page faults and exceptions */

@@ -5,7 +5,10 @@
  *
  * Each function is 0 on success or a negative -BURSAR_E_* (bursar/errors.h).
  * Output pointers may be null when the caller does not want that value, and
- * are written only on success. Timeouts are the 12-bit codes of
+ * are written only on success, except the message outputs of the IPC calls
+ * (badge, tag, MR0, MR1), which hold undefined values after an error: a
+ * receive path with no branch in it is what lets a server loop stay in
+ * registers. Timeouts are the 12-bit codes of
  * bursar/message.h: BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_ZERO,
  * BURSAR_TIMEOUT_MS(ms). Capabilities are slot numbers in the caller's space.
  */
@@ -104,8 +107,7 @@ static inline int l4_call(unsigned endpoint, uint32_t *tag, uint32_t *mr0, uint3
     struct l4_words w = { endpoint, *tag, *mr0, *mr1 };
     int error = l4_sysenter_inline(l4_eax(SYS_CALL, send_timeout, receive_timeout), &w);
 
-    if (error == 0)
-        l4_take_message(&w, 0, tag, mr0, mr1);
+    l4_take_message(&w, 0, tag, mr0, mr1);
     return error;
 }
 
@@ -116,8 +118,7 @@ static inline int l4_receive(unsigned endpoint, unsigned reply, uint32_t *badge,
     struct l4_words w = { l4_receive_word(endpoint, reply), 0, 0, 0 };
     int error = l4_sysenter_inline(l4_eax(SYS_RECEIVE, 0, receive_timeout), &w);
 
-    if (error == 0)
-        l4_take_message(&w, badge, tag, mr0, mr1);
+    l4_take_message(&w, badge, tag, mr0, mr1);
     return error;
 }
 
@@ -138,8 +139,7 @@ static inline int l4_reply_wait(unsigned endpoint, unsigned reply, uint32_t *bad
     struct l4_words w = { l4_receive_word(endpoint, reply), *tag, *mr0, *mr1 };
     int error = l4_sysenter_inline(l4_eax(SYS_REPLY_WAIT, BURSAR_TIMEOUT_ZERO, receive_timeout), &w);
 
-    if (error == 0)
-        l4_take_message(&w, badge, tag, mr0, mr1);
+    l4_take_message(&w, badge, tag, mr0, mr1);
     return error;
 }
 

@@ -19,6 +19,7 @@
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
+#include "kernel/ipc_fastpath.h"
 
 #ifndef BURSAR_FAST_PATH
 #error "build with -DBURSAR_FAST_PATH=0 or 1"
@@ -49,17 +50,30 @@ sysenter_entry:
         movl %ecx, %fs
 #if BURSAR_FAST_PATH
         /*
-         * ipc_fastpath(eax, ebx, esi) — regparm(3): eax, edx, ecx — keeps
-         * ebx, esi, edi and ebp (the C convention's callee-saved registers)
-         * and returns in edx:eax either the kernel stack top of the thread
-         * to resume and the ebx it gets (the badge), or 0 when the slow path
-         * must handle the call; it changed nothing then.
+         * The calls the fast path serves (kernel/ipc_fastpath.c), by the
+         * number in eax's low byte. Each function takes eax, ebx and esi in
+         * eax, edx and ecx (regparm(3)), keeps ebx, esi, edi and ebp (the C
+         * convention's callee-saved registers) and returns in edx:eax either
+         * the kernel stack top of the thread to resume and the ebx it gets
+         * (the badge), or 0 when the slow path must handle the call; it
+         * changed nothing then.
          */
         movl %ebx, %edx
         movl %esi, %ecx
-        call ipc_fastpath
-        testl %eax, %eax
+        cmpb $FAST_PATH_SYS_CALL, %al
+        jne 1f
+        call fastpath_call
+        jmp 3f
+1:      cmpb $FAST_PATH_SYS_REPLY_WAIT, %al
+        jne 2f
+        call fastpath_reply_wait
+        jmp 3f
+2:      cmpb $FAST_PATH_SYS_NULL, %al
+        jne 4f
+        call fastpath_null
+3:      testl %eax, %eax
         jnz fast_exit
+4:
         movl FRAME_EAX(%esp), %eax
 #endif
         movl FRAME_USER_ESP(%esp), %ecx
