@@ -1,12 +1,11 @@
 /*
- * utcb.h — the calling thread's UTCB (include/bursar/utcb.h), reached
- * through %gs: the kernel loads gs with a segment whose base is the
- * thread's UTCB, so `%gs:offset` is a field of the current thread's UTCB
- * whichever thread runs, and no thread needs to know its UTCB's address.
+ * utcb.h — the calling thread's UTCB (include/bursar/utcb.h), found through
+ * %gs: the word at %gs:0 is the running thread's UTCB address, kept by the
+ * kernel whichever thread runs.
  *
- * Every access is a volatile asm with a memory clobber, so the compiler
- * keeps it in order with the system calls around it (they read and write
- * the UTCB behind its back).
+ * Every access is volatile, so the compiler keeps it in order with the
+ * system calls around it (they read and write the UTCB behind its back and
+ * carry a memory clobber).
  */
 #ifndef LIBL4_UTCB_H
 #define LIBL4_UTCB_H
@@ -16,22 +15,26 @@
 
 #include "bursar/utcb.h"
 
-/* The offsets below are what the gs-relative accesses use. */
-_Static_assert(offsetof(struct bursar_utcb, mr) == 0, "message register i is at %gs:4*i");
 #define L4_UTCB_USER_WORD offsetof(struct bursar_utcb, user_word)
 #define L4_UTCB_INFO      offsetof(struct bursar_utcb, info)
+
+/* The running thread's UTCB. */
+static inline volatile struct bursar_utcb *l4_utcb(void)
+{
+    volatile struct bursar_utcb *utcb;
+    __asm__ volatile("movl %%gs:0, %0" : "=r"(utcb));
+    return utcb;
+}
 
 /* The 32-bit UTCB word at byte `offset` (a multiple of 4). */
 static inline uint32_t l4_utcb_word(size_t offset)
 {
-    uint32_t value;
-    __asm__ volatile("movl %%gs:(%1), %0" : "=r"(value) : "r"(offset) : "memory");
-    return value;
+    return *(volatile uint32_t *)((volatile uint8_t *)l4_utcb() + offset);
 }
 
 static inline void l4_utcb_set_word(size_t offset, uint32_t value)
 {
-    __asm__ volatile("movl %1, %%gs:(%0)" : : "r"(offset), "r"(value) : "memory");
+    *(volatile uint32_t *)((volatile uint8_t *)l4_utcb() + offset) = value;
 }
 
 /* Message register i (0 <= i < BURSAR_MESSAGE_REGISTERS). */

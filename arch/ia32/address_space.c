@@ -11,9 +11,6 @@
 
 #define ENTRIES 1024
 #define KERNEL_FIRST_ENTRY (KERNEL_BASE >> 22)
-#define PTE_PRESENT  0x001
-#define PTE_WRITABLE 0x002
-#define PTE_USER     0x004
 #define ENTRY_ADDRESS_MASK 0xfffff000u
 
 extern uint32_t boot_page_directory[ENTRIES];

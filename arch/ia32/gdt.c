@@ -5,9 +5,21 @@
  * kernel stack overflow still prints a register dump instead of resetting
  * the machine with a triple fault.
  */
+#include "arch/ia32/layout.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
+
+/* A segment descriptor in the GDT. */
+struct gdt_entry {
+    uint16_t limit_low;
+    uint16_t base_low;
+    uint8_t base_middle;
+    uint8_t access;
+    uint8_t flags_limit_high;
+    uint8_t base_high;
+} __attribute__((packed));
+_Static_assert(sizeof(struct gdt_entry) == 8, "hardware GDT entry layout");
 
 _Static_assert(__builtin_offsetof(struct tss, esp0) == TSS_ESP0, "sysenter.S uses esp0's offset");
 
@@ -26,7 +38,7 @@ _Static_assert(sizeof(struct descriptor_pointer) == 6, "lgdt/lidt operand layout
 #define FLAGS_4K_32BIT   0xc0   /* limit in pages, 32-bit */
 #define FLAGS_BYTE_32BIT 0x40   /* limit in bytes, 32-bit */
 
-struct gdt_entry gdt[GDT_ENTRIES];              /* machine_inline.h writes the UTCB base */
+static struct gdt_entry gdt[GDT_ENTRIES];
 struct tss kernel_tss;                          /* sysenter.S reads esp0, machine_inline.h writes it */
 static struct tss double_fault_tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
@@ -88,27 +100,14 @@ void gdt_init(void)
     kernel_tss.iomap_base = sizeof(struct tss);   /* no I/O bitmap: user port access faults */
     gdt_set(GDT_TSS, (uint32_t)&kernel_tss, sizeof(kernel_tss) - 1, ACCESS_PRESENT | ACCESS_TSS, 0);
 
-    gdt_set(GDT_USER_UTCB, 0, 512 - 1, ACCESS_PRESENT | ACCESS_RING3 | ACCESS_SEGMENT | ACCESS_DATA, FLAGS_BYTE_32BIT);
+    /* Read-only, one word: %gs:0 is the running thread's UTCB address (paging.c). */
+    gdt_set(GDT_USER_UTCB, UTCB_POINTER_PAGE, 4 - 1, ACCESS_PRESENT | ACCESS_RING3 | ACCESS_SEGMENT, FLAGS_BYTE_32BIT);
 
     double_fault_tss_init();
     gdt_set(GDT_DOUBLE_FAULT_TSS, (uint32_t)&double_fault_tss, sizeof(double_fault_tss) - 1,
             ACCESS_PRESENT | ACCESS_TSS, 0);
 
     load_segments();
-}
-
-/* A 512-byte data segment: a stray %gs offset past the UTCB faults. */
-/*
- * Runs on every thread switch: only the base bytes change, the rest of the
- * descriptor was written once by gdt_init.
- */
-void gdt_set_utcb_base(uint32_t base)
-{
-    struct gdt_entry *entry = &gdt[GDT_USER_UTCB];
-
-    entry->base_low = base & 0xffff;
-    entry->base_middle = (base >> 16) & 0xff;
-    entry->base_high = base >> 24;
 }
 
 void tss_set_kernel_stack(uint32_t esp0)

@@ -23,6 +23,17 @@
 #define PAGE_SHIFT             12
 #define LARGE_PAGE_SIZE        0x400000
 
+/*
+ * The one page of the kernel half that user mode may read: its first word is
+ * the running thread's UTCB address, read as %gs:0 (paging.c, gdt.c).
+ */
+#define UTCB_POINTER_PAGE      0xFFFFF000
+
+#define PTE_PRESENT            0x001
+#define PTE_WRITABLE           0x002
+#define PTE_USER               0x004
+#define PTE_GLOBAL             0x100
+
 #define PDE_PRESENT            0x001
 #define PDE_WRITABLE           0x002
 #define PDE_USER               0x004

@@ -12,7 +12,7 @@
 #define GDT_USER_DATA   4
 #define GDT_TSS         5
 #define GDT_DOUBLE_FAULT_TSS 6
-#define GDT_USER_UTCB   7      /* user %gs: base = the running thread's UTCB */
+#define GDT_USER_UTCB   7      /* user %gs: %gs:0 is the running thread's UTCB address */
 #define GDT_ENTRIES     8
 
 /* The order kernel code, kernel data, user code, user data is what sysenter/sysexit require. */
@@ -24,28 +24,10 @@
 #define SELECTOR_DOUBLE_FAULT_TSS (GDT_DOUBLE_FAULT_TSS << 3)
 #define SELECTOR_USER_UTCB   ((GDT_USER_UTCB << 3) | 3)
 
-/* Byte offsets the sysenter exit writes directly (asserted in gdt.c). */
-#define GDT_BASE_LOW    2
-#define GDT_BASE_MIDDLE 4
-#define GDT_BASE_HIGH   7
 #define TSS_ESP0        4
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
-
-/* A segment descriptor in the GDT. */
-struct gdt_entry {
-    uint16_t limit_low;
-    uint16_t base_low;
-    uint8_t base_middle;
-    uint8_t access;
-    uint8_t flags_limit_high;
-    uint8_t base_high;
-} __attribute__((packed));
-_Static_assert(sizeof(struct gdt_entry) == 8, "hardware GDT entry layout");
-_Static_assert(__builtin_offsetof(struct gdt_entry, base_low) == GDT_BASE_LOW &&
-               __builtin_offsetof(struct gdt_entry, base_middle) == GDT_BASE_MIDDLE &&
-               __builtin_offsetof(struct gdt_entry, base_high) == GDT_BASE_HIGH, "machine_inline.h writes these bytes");
 
 /* The 32-bit task-state segment; only esp0/ss0 matter (and the double-fault task). */
 struct tss {
@@ -57,15 +39,12 @@ struct tss {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss) == 104, "hardware TSS layout");
 
-extern struct gdt_entry gdt[GDT_ENTRIES];
 extern struct tss kernel_tss;
 
 void gdt_init(void);
 /* The kernel stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
 const uint32_t *tss_kernel_stack_slot(void);
-/* Point the user %gs segment at this UTCB (takes effect when %gs is next loaded). */
-void gdt_set_utcb_base(uint32_t base);
 /* Where the CPU saved the interrupted state when it switched to the double-fault task. */
 const struct tss *double_fault_previous_state(void);
 #endif

@@ -12,9 +12,12 @@
  * eip and eax, in their places in the thread's trap frame (trap.h). The fast
  * path runs with the caller's message still in its registers; when it
  * declines, the entry builds the full frame an interrupt from ring 3 would,
- * so the rest of the kernel sees one kind of frame. %ds, %es and %fs are
- * loaded with the flat user data selector at once: the kernel may use it
- * (ring 0 may load a DPL 3 data segment) and must not trust the user's.
+ * so the rest of the kernel sees one kind of frame. %ds and %es are loaded
+ * with the flat user data selector at once: the kernel may use it (ring 0
+ * may load a DPL 3 data segment) and must not trust the user's, and the
+ * thread the fast path returns to must not get the caller's. For the same
+ * reason the fast exit loads %gs with the UTCB selector. %fs is left alone:
+ * Bursar gives it no meaning and the ABI does not preserve it.
  */
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
@@ -47,7 +50,6 @@ sysenter_entry:
         movl $SELECTOR_USER_DATA, %ecx
         movl %ecx, %ds
         movl %ecx, %es
-        movl %ecx, %fs
 #if BURSAR_FAST_PATH
         /*
          * The calls the fast path serves (kernel/ipc_fastpath.c), by the
@@ -104,7 +106,7 @@ sysenter_entry:
  * Into the thread whose kernel stack top is in eax (maybe the caller
  * itself), with ebx from edx and esi, edi, ebp as the caller left them.
  * machine_fast_switch() already pointed the TSS, the page directory and the
- * UTCB descriptor at it; reloading %gs takes the new UTCB base.
+ * UTCB pointer at it.
  */
 fast_exit:
         movl %edx, %ebx

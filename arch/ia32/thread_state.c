@@ -166,5 +166,5 @@ void machine_switch_context(uint32_t *save, uint32_t next)
 void machine_thread_activate(void *stack_top, uint32_t utcb_address)
 {
     tss_set_kernel_stack((uint32_t)stack_top);
-    gdt_set_utcb_base(utcb_address);
+    utcb_pointer_page[0] = utcb_address;
 }

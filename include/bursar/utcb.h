@@ -7,9 +7,10 @@
  * page. The kernel reaches it through the task's page tables; when it is not
  * mapped, calls that need it fail with BURSAR_E_NOT_MAPPED.
  *
- * In user mode %gs selects a segment whose base is the running thread's
- * UTCB, so message register i is at %gs:(4 * i) and no thread needs to know
- * its UTCB's address (the L4 convention on ia32).
+ * In user mode %gs selects a read-only, one-word segment holding the running
+ * thread's UTCB address (the L4 X.2 convention on ia32): `movl %gs:0, r`
+ * gives it, whichever thread runs, and no thread needs to remember it. The
+ * kernel updates that word on every thread switch.
  */
 #ifndef BURSAR_UTCB_H
 #define BURSAR_UTCB_H
