@@ -39,11 +39,8 @@
 #define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
                             <= BURSAR_REGISTER_WORDS)
 
-/*
- * What the entry gets back in edx:eax: the kernel stack top of the thread
- * to return to and the ebx it gets, or 0 for the slow path.
- */
-#define RESUME(thread, ebx) ((uint64_t)(ebx) << 32 | (uint32_t)thread_stack_top(thread))
+/* What the entry gets back: the kernel stack top of the thread to return to, or 0 for the slow path. */
+#define RESUME(thread) ((uint32_t)thread_stack_top(thread))
 #define BAIL 0
 
 /*
@@ -81,22 +78,21 @@ static inline struct cap_slot *fast_lookup(struct task *task, uint32_t index, ui
 }
 
 /* `next` runs now, in place of the current thread, which has blocked. */
-static inline uint64_t switch_to(struct thread *next, uint32_t ebx)
+static inline uint32_t switch_to(struct thread *next)
 {
     next->state = THREAD_READY;
     current_thread = next;
     machine_fast_switch(thread_stack_top(next), next->task->page_directory_physical, next->utcb_address);
     ipc_fast_path_count++;
-    return RESUME(next, ebx);
+    return RESUME(next);
 }
 
-FAST_PATH_FUNCTION uint64_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
-    uint32_t badge;
 
     if (!receive_timeout_never(number) || !REGISTER_ONLY(tag))
         return BAIL;
@@ -111,18 +107,20 @@ FAST_PATH_FUNCTION uint64_t fastpath_call(uint32_t number, uint32_t word0, uint3
     if (!reply || receiver->timeout_armed || receiver->priority < caller->priority)
         return BAIL;
 
-    badge = slot->badge;
+    /* The badge goes out with the message; now the slot need not be kept in a register. */
+    machine_fast_set_word0(thread_stack_top(receiver), slot->badge);
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
     reply->receiver = NULL;
+    caller = current_thread;             /* again: fewer values live across the commit */
     reply->caller = caller;
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
-    return switch_to(receiver, badge);
+    return switch_to(receiver);
 }
 
-FAST_PATH_FUNCTION uint64_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag)
 {
     struct thread *server = current_thread, *caller;
     struct cap_slot *endpoint_slot, *reply_slot;
@@ -154,16 +152,17 @@ FAST_PATH_FUNCTION uint64_t fastpath_reply_wait(uint32_t number, uint32_t word0,
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
-    return switch_to(caller, 0);
+    machine_fast_set_word0(thread_stack_top(caller), 0);   /* replies carry no badge */
+    return switch_to(caller);
 }
 
 /* The measured floor: nothing to do but return (with a task to switch to, the slow path's). */
-FAST_PATH_FUNCTION uint64_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint32_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag)
 {
     (void)number;
     (void)tag;
     if (word0 != BURSAR_NO_CAPABILITY)
         return BAIL;
     fast_path_null_count++;
-    return RESUME(current_thread, word0);
+    return RESUME(current_thread);
 }

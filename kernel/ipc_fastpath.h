@@ -23,9 +23,9 @@ _Static_assert(FAST_PATH_SYS_CALL == SYS_CALL && FAST_PATH_SYS_REPLY_WAIT == SYS
  * frame pointer: nothing in the fast path calls anything.
  */
 #define FAST_PATH_FUNCTION __attribute__((regparm(3), optimize("omit-frame-pointer")))
-uint64_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
-uint64_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
-uint64_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+uint32_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+uint32_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+uint32_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
 #endif
 
 #endif /* KERNEL_IPC_FASTPATH_H */

@@ -46,13 +46,13 @@ static inline void dequeue_head(struct endpoint *endpoint)
     struct thread *head = endpoint->queue_head, *next = head->queue_next;
 
     endpoint->queue_head = next;
-    if (next)
-        next->queue_prev = 0;
-    else {
+    if (__builtin_expect(!next, 1)) {   /* one waiting server thread: the usual case */
         endpoint->queue_tail = 0;
         endpoint->queue_kind = QUEUE_EMPTY;
+    } else {
+        next->queue_prev = 0;
+        head->queue_next = 0;
     }
-    head->queue_next = 0;
     head->blocked_on = 0;
 }
 

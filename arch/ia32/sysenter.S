@@ -36,6 +36,7 @@
 /* The same places as offsets below the kernel stack top, for the exit. */
 #define TOP_USER_ESP (FRAME_USER_ESP - TRAP_FRAME_SIZE_USER)   /* -8 */
 #define TOP_EIP (FRAME_EIP - TRAP_FRAME_SIZE_USER)             /* -20 */
+#define TOP_EBX (TRAP_FRAME_EBX - TRAP_FRAME_SIZE_USER)        /* -44 */
 
         .text
         .globl sysenter_entry
@@ -55,27 +56,31 @@ sysenter_entry:
          * The calls the fast path serves (kernel/ipc_fastpath.c), by the
          * number in eax's low byte. Each function takes eax, ebx and esi in
          * eax, edx and ecx (regparm(3)), keeps ebx, esi, edi and ebp (the C
-         * convention's callee-saved registers) and returns in edx:eax either
-         * the kernel stack top of the thread to resume and the ebx it gets
-         * (the badge), or 0 when the slow path must handle the call; it
-         * changed nothing then.
+         * convention's callee-saved registers) and returns either the kernel
+         * stack top of the thread to resume, with the ebx it gets (the badge)
+         * in that thread's frame, or 0 when the slow path must handle the
+         * call; it changed nothing then.
          */
         movl %ebx, %edx
         movl %esi, %ecx
         cmpb $FAST_PATH_SYS_CALL, %al
         jne 1f
         call fastpath_call
+        testl %eax, %eax
+        jnz fast_exit
         jmp 3f
 1:      cmpb $FAST_PATH_SYS_REPLY_WAIT, %al
         jne 2f
         call fastpath_reply_wait
+        testl %eax, %eax
+        jnz fast_exit
         jmp 3f
 2:      cmpb $FAST_PATH_SYS_NULL, %al
-        jne 4f
+        jne 3f
         call fastpath_null
-3:      testl %eax, %eax
-        jnz fast_exit
-4:
+        testl %eax, %eax
+        jnz fast_exit_same_ebx
+3:
         movl FRAME_EAX(%esp), %eax
 #endif
         movl FRAME_USER_ESP(%esp), %ecx
@@ -104,12 +109,14 @@ sysenter_entry:
 #if BURSAR_FAST_PATH
 /*
  * Into the thread whose kernel stack top is in eax (maybe the caller
- * itself), with ebx from edx and esi, edi, ebp as the caller left them.
+ * itself), with ebx from its frame (the fast path put the badge there) and
+ * esi, edi, ebp as the caller left them.
  * machine_fast_switch() already pointed the TSS, the page directory and the
  * UTCB pointer at it.
  */
 fast_exit:
-        movl %edx, %ebx
+        movl TOP_EBX(%eax), %ebx
+fast_exit_same_ebx:
         movl $SELECTOR_USER_UTCB, %ecx
         movl %ecx, %gs
         movl TOP_USER_ESP(%eax), %ecx

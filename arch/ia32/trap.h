@@ -32,6 +32,7 @@
 #define VECTOR_COUNT           256
 
 /* Byte offsets into struct trap_frame that vectors.S depends on. */
+#define TRAP_FRAME_EBX          32
 #define TRAP_FRAME_EAX          44
 #define TRAP_FRAME_VECTOR       48
 #define TRAP_FRAME_EIP          56
@@ -50,8 +51,9 @@ struct trap_frame {
     uint32_t user_esp, user_ss;                    /* only when coming from ring 3 */
 };
 _Static_assert(offsetof(struct trap_frame, vector) == TRAP_FRAME_VECTOR, "vectors.S pushes");
-_Static_assert(offsetof(struct trap_frame, eip) == TRAP_FRAME_EIP && offsetof(struct trap_frame, eax) == TRAP_FRAME_EAX,
-               "sysenter.S stores the user eip and eax here");
+_Static_assert(offsetof(struct trap_frame, eip) == TRAP_FRAME_EIP && offsetof(struct trap_frame, eax) == TRAP_FRAME_EAX &&
+               offsetof(struct trap_frame, ebx) == TRAP_FRAME_EBX,
+               "sysenter.S uses these places");
 _Static_assert(offsetof(struct trap_frame, user_esp) == TRAP_FRAME_SIZE_KERNEL, "vectors.S pushes");
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE_USER, "vectors.S pushes");
 

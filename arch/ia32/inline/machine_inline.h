@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/ia32/segments.h"
+#include "arch/ia32/trap.h"
 
 extern uint32_t utcb_pointer_page[];    /* paging.c: word 0 is what user mode reads as %gs:0 */
 
@@ -28,6 +29,15 @@ static inline void machine_fast_switch(void *stack_top, uint32_t page_directory_
         __asm__ volatile("movl %0, %%cr3" : : "r"(page_directory_physical) : "memory");
         machine_counters.address_space_switches++;
     }
+}
+
+/*
+ * The ebx (word 0: the badge) the fast exit gives the thread whose kernel
+ * stack ends at `stack_top`: it loads it from that thread's frame.
+ */
+static inline void machine_fast_set_word0(void *stack_top, uint32_t value)
+{
+    ((struct trap_frame *)stack_top - 1)->ebx = value;
 }
 
 #endif /* ARCH_IA32_MACHINE_INLINE_H */

@@ -79,3 +79,35 @@ USER_TEST(152, a_thread_writing_to_read_only_text_dies_alone)
 {
     check_fault_kills_only_the_thread(result, write_to_text);
 }
+
+/* The UTCB pointer (%gs:0, a kernel page user mode may only read). */
+static void write_through_gs(void *argument)
+{
+    struct victim *v = argument;
+
+    v->stage = 1;
+    __asm__ volatile("movl $0, %%gs:0" : : : "memory");
+    v->stage = 2;
+}
+
+static void write_to_utcb_pointer_page(void *argument)
+{
+    struct victim *v = argument;
+    volatile uint32_t *page = (volatile uint32_t *)(uintptr_t)0xfffff000u;
+
+    v->stage = 1;
+    *page = 0;
+    v->stage = 2;
+}
+
+USER_TEST(153, a_thread_writing_its_utcb_pointer_through_gs_dies_alone)
+{
+    check_fault_kills_only_the_thread(result, write_through_gs);
+}
+
+USER_TEST(154, a_thread_writing_the_utcb_pointer_page_dies_alone)
+{
+    TEST_CHECK_EQUAL(*(volatile uint32_t *)(uintptr_t)0xfffff000u, (uint32_t)(uintptr_t)l4_utcb(),
+                     "the page holds the running thread's UTCB address");
+    check_fault_kills_only_the_thread(result, write_to_utcb_pointer_page);
+}
