@@ -131,9 +131,7 @@ void preempt_quiesce(void)
             }
         /* To the back of our queue: the stopped threads run. We may be destroyed meanwhile. */
         self->stopped_in_kernel = true;
-        scheduler_remove(self);
-        scheduler_make_ready(self);
-        schedule();
+        scheduler_yield();
         self->stopped_in_kernel = false;
     }
 }
