@@ -177,9 +177,10 @@ static bool fits_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_C
     uint32_t pages = 0;
 
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
-        uint32_t in_pages, per_page = KHEAP_PAGE_SIZE / heap->kheap.types->types[kind].size;
+        uint32_t in_pages, per_page;
         if (counts[kind] == 0)
             continue;
+        per_page = KHEAP_PAGE_SIZE / heap->kheap.types->types[kind].size;
         if (!kheap_can_alloc(&heap->kheap, kind, counts[kind]))
             return false;
         in_pages = counts[kind] > stats->by_type[kind].free ? counts[kind] - stats->by_type[kind].free : 0;

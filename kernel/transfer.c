@@ -194,17 +194,20 @@ static int check_payers(struct thread *sender, struct thread *receiver, const st
 {
     struct heap *sender_heap = sender->task->header.payer, *receiver_heap = receiver->task->header.payer;
     struct demands d = { { 0 }, { 0 } };
+    bool memory = false;
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
         uint32_t records = item->kind == BURSAR_ITEM_MEMORY ? item->pages : 1;
+        memory |= item->kind == BURSAR_ITEM_MEMORY;
         if (item->mode == BURSAR_REVOCABLE_COPY)
             d.sender[ALLOC_RECORD] += records;
         else if (item->mode == BURSAR_COPY && item->kind == BURSAR_ITEM_MEMORY)
             d.receiver[ALLOC_RECORD] += records;
     }
-    count_new_tables(receiver, plan, &d);
-    if (!heap_can_allocate_all(receiver_heap, d.receiver))
+    if (memory)
+        count_new_tables(receiver, plan, &d);
+    if (memory && !heap_can_allocate_all(receiver_heap, d.receiver))
         return -BURSAR_E_RECEIVER_HEAP_EMPTY;
     if (sender_heap == receiver_heap)
         for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)

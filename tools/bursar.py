@@ -50,7 +50,8 @@ def gdb(_args):
 # The in-VM benchmark runs on both kernels; rows are named by path and direction.
 BENCH_KERNELS = [("fast path", "bursar.elf"), ("slow path", "bursar-slowpath.elf")]
 BENCH_PROGRAMS = [os.path.join(BUILD, "user", p)
-                  for p in ("ipc_bench.elf", "heap_bench.elf", "revoke_bench.elf", "fault_bench.elf")]
+                  for p in ("ipc_bench.elf", "heap_bench.elf", "revoke_bench.elf", "fault_bench.elf",
+                            "transfer_bench.elf")]
 
 
 def parse_bench_line(line):
