@@ -327,7 +327,9 @@ void transfer_commit(struct thread *sender, struct thread *receiver, const struc
                      struct message *delivered)
 {
     uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
-    struct bursar_utcb *to = plan->count && delivered ? ipc_utcb_of(receiver, true) : NULL;
+    /* Only items past MR1 go to the UTCB (transfer_check found it writable). */
+    struct bursar_utcb *to = delivered && first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS
+                                 ? ipc_utcb_of(receiver, true) : NULL;
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
