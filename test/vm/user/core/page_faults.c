@@ -555,3 +555,54 @@ USER_TEST(511, a_page_fault_reply_with_a_bad_item_is_refused_and_the_thread_stil
     TEST_CHECK(wait_for_stage(&f.stage, 2, 500), "the thread never resumed");
     TEST_CHECK_EQUAL(f.value, MAGIC, "it read the pager's page");
 }
+
+/* A pager thread that faults itself while serving (it has no pager of its own). */
+struct faulting_pager {
+    unsigned endpoint, reply;
+    uintptr_t bad_address;
+    volatile uint32_t stage;        /* 1: received the fault, 2: past its own bad access (never) */
+};
+
+static void pager_that_faults(void *argument)
+{
+    struct faulting_pager *p = argument;
+
+    if (l4_receive(p->endpoint, p->reply, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(1000)) != 0)
+        return;
+    p->stage = 1;
+    (void)*(volatile uint32_t *)p->bad_address;
+    p->stage = 2;
+}
+
+USER_TEST(512, a_pager_that_faults_while_serving_dies_alone_and_its_client_goes_with_its_reply_object)
+{
+    static struct faulter f;
+    static struct faulting_pager p;
+    static volatile uint32_t counter;
+    struct fault_server pager;
+    unsigned pager_thread, thread, bystander;
+    uint32_t seen;
+
+    f = (struct faulter){ .address = core_scratch_page() };
+    counter = 0;
+    TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
+    p = (struct faulting_pager){ .endpoint = pager.endpoint, .reply = pager.reply,
+                                 .bad_address = core_scratch_page() };
+    TEST_CHECK_EQUAL(core_spawn(pager_that_faults, &p, CORE_LOW_PRIORITY + 1, &pager_thread), 0, "pager thread");
+    TEST_CHECK_EQUAL(spawn_faulter(read_keeping_registers, &f, pager.endpoint, &thread), 0, "faulting thread");
+    TEST_CHECK_EQUAL(core_spawn(count_forever, (void *)&counter, CORE_LOW_PRIORITY, &bystander), 0, "bystander");
+    TEST_CHECK(wait_for_stage(&p.stage, 1, 500), "the pager thread never received the fault");
+    core_sleep_ms(30);
+    TEST_CHECK_EQUAL(p.stage, 1, "the pager went past its own fault");
+    TEST_CHECK_EQUAL(f.stage, 1, "the client went past its fault");
+    seen = counter;
+    core_sleep_ms(30);
+    TEST_CHECK(counter > seen, "the rest of the system stopped");
+    /* The client is still bound to the dead pager's reply object; destroying that releases it (killed). */
+    TEST_CHECK_EQUAL(l4_destroy(pager.reply), 0, "destroy the dead pager's reply object");
+    core_sleep_ms(20);
+    TEST_CHECK_EQUAL(f.stage, 1, "the client resumed without a mapping");
+    /* Had it been resumed instead of killed, it would have faulted again, to the same endpoint. */
+    TEST_CHECK_EQUAL(l4_receive(pager.endpoint, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_ZERO),
+                     -BURSAR_E_TIMEOUT, "no second fault from the client");
+}
