@@ -33,8 +33,6 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
-/* The parts of eax the fast path looks at: the number and the receive timeout (never = 0). */
-#define NUMBER_AND_RECEIVE_TIMEOUT (BURSAR_SYSCALL_NUMBER_MASK | 0xfffu << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT)
 /* No typed items and at most the two untyped words that travel in registers. */
 #define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
                             <= BURSAR_REGISTER_WORDS)
@@ -45,18 +43,13 @@
 
 /*
  * Each served call has its own function, called by sysenter.S after it
- * looked at the call number (eax's low byte), so that each saves only the
- * registers it uses itself. A completed fast path counts as the kernel entry
- * it was; the entry counts only those that reach the slow path
- * (accounting.c adds them up).
+ * compared eax with the exact value the call has (ipc_fastpath.h), so that
+ * each saves only the registers it uses itself. A completed fast path counts
+ * as the kernel entry it was; the entry counts only those that reach the
+ * slow path (accounting.c adds them up). SYS_NULL without a task, the
+ * measured floor, is answered by the entry itself.
  */
 uint32_t ipc_fast_path_count, fast_path_null_count;
-
-/* eax with the receive timeout never (0): the timeout bits above the number are clear. */
-static inline bool receive_timeout_never(uint32_t number)
-{
-    return !(number >> BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT);
-}
 
 /*
  * The slot at `index` if it names a live object of `type` with `right` (one bit),
@@ -87,14 +80,14 @@ static inline uint32_t switch_to(struct thread *next)
     return RESUME(next);
 }
 
-FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t word0, uint32_t tag)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!receive_timeout_never(number) || !REGISTER_ONLY(tag))
+    if (!REGISTER_ONLY(tag))
         return BAIL;
     slot = fast_lookup(caller->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
@@ -120,14 +113,14 @@ FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t number, uint32_t word0, uint3
     return switch_to(receiver);
 }
 
-FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
 {
     struct thread *server = current_thread, *caller;
     struct cap_slot *endpoint_slot, *reply_slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!receive_timeout_never(number) || !REGISTER_ONLY(tag))
+    if (!REGISTER_ONLY(tag))
         return BAIL;
     endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
@@ -154,15 +147,4 @@ FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t number, uint32_t word0,
     server->saved_stack = 0;
     machine_fast_set_word0(thread_stack_top(caller), 0);   /* replies carry no badge */
     return switch_to(caller);
-}
-
-/* The measured floor: nothing to do but return (with a task to switch to, the slow path's). */
-FAST_PATH_FUNCTION uint32_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag)
-{
-    (void)number;
-    (void)tag;
-    if (word0 != BURSAR_NO_CAPABILITY)
-        return BAIL;
-    fast_path_null_count++;
-    return RESUME(current_thread);
 }

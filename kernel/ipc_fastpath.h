@@ -1,31 +1,45 @@
 /*
  * ipc_fastpath.h — what the sysenter entry needs to reach the IPC fast path
- * (kernel/ipc_fastpath.c): the numbers of the calls it serves, for the
- * assembler (asserted against bursar/syscall.h), and its functions.
+ * (kernel/ipc_fastpath.c): the exact eax of the calls it serves, for the
+ * assembler (asserted against the ABI headers), and its functions.
  */
 #ifndef KERNEL_IPC_FASTPATH_H
 #define KERNEL_IPC_FASTPATH_H
 
-#define FAST_PATH_SYS_CALL       4
-#define FAST_PATH_SYS_REPLY_WAIT 6
-#define FAST_PATH_SYS_NULL       23
+/*
+ * eax as libl4 composes it: the number and both timeouts. A call with
+ * other timeouts takes the slow path (the fast path only serves an
+ * infinite receive phase; its send phase never waits, so libl4 passes
+ * never for a call and zero for a reply-and-wait).
+ */
+#define FAST_PATH_CALL_EAX       0x00004      /* SYS_CALL, send never, receive never */
+#define FAST_PATH_REPLY_WAIT_EAX 0x40006      /* SYS_REPLY_WAIT, send zero, receive never */
+#define FAST_PATH_NULL_EAX       0x00017      /* SYS_NULL */
+#define FAST_PATH_NO_CAPABILITY  0xffff       /* BURSAR_NO_CAPABILITY: SYS_NULL without a task */
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
 
+#include "bursar/message.h"
+#include "bursar/objects.h"
 #include "bursar/syscall.h"
 
-_Static_assert(FAST_PATH_SYS_CALL == SYS_CALL && FAST_PATH_SYS_REPLY_WAIT == SYS_REPLY_WAIT &&
-               FAST_PATH_SYS_NULL == SYS_NULL, "sysenter.S dispatches on these numbers");
+#define FAST_PATH_EAX(number, send, receive) \
+    ((number) | (send) << BURSAR_SYSCALL_SEND_TIMEOUT_SHIFT | (receive) << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT)
+_Static_assert(FAST_PATH_CALL_EAX == FAST_PATH_EAX(SYS_CALL, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER) &&
+               FAST_PATH_REPLY_WAIT_EAX == FAST_PATH_EAX(SYS_REPLY_WAIT, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_NEVER) &&
+               FAST_PATH_NULL_EAX == SYS_NULL && FAST_PATH_NO_CAPABILITY == BURSAR_NO_CAPABILITY,
+               "sysenter.S dispatches on these values");
 
 /*
- * Arguments in eax, edx, ecx (regparm): the caller's eax, ebx and esi. No
- * frame pointer: nothing in the fast path calls anything.
+ * Arguments in eax and edx (regparm): the caller's ebx and esi. No frame
+ * pointer: nothing in the fast path calls anything.
  */
-#define FAST_PATH_FUNCTION __attribute__((regparm(3), optimize("omit-frame-pointer")))
-uint32_t fastpath_call(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
-uint32_t fastpath_reply_wait(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
-uint32_t fastpath_null(uint32_t number, uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+#define FAST_PATH_FUNCTION __attribute__((regparm(2), optimize("omit-frame-pointer")))
+uint32_t fastpath_call(uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+/* The fast path's SYS_NULL completions (the entry answers them itself). */
+extern uint32_t fast_path_null_count;
 #endif
 
 #endif /* KERNEL_IPC_FASTPATH_H */

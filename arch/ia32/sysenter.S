@@ -53,33 +53,38 @@ sysenter_entry:
         movl %ecx, %es
 #if BURSAR_FAST_PATH
         /*
-         * The calls the fast path serves (kernel/ipc_fastpath.c), by the
-         * number in eax's low byte. Each function takes eax, ebx and esi in
-         * eax, edx and ecx (regparm(3)), keeps ebx, esi, edi and ebp (the C
+         * The calls the fast path serves (kernel/ipc_fastpath.c), by their
+         * exact eax: number and timeouts. Each function takes ebx and esi in
+         * eax and edx (regparm(2)), keeps ebx, esi, edi and ebp (the C
          * convention's callee-saved registers) and returns either the kernel
          * stack top of the thread to resume, with the ebx it gets (the badge)
          * in that thread's frame, or 0 when the slow path must handle the
          * call; it changed nothing then.
          */
-        movl %ebx, %edx
-        movl %esi, %ecx
-        cmpb $FAST_PATH_SYS_CALL, %al
+        cmpl $FAST_PATH_CALL_EAX, %eax
         jne 1f
+        movl %ebx, %eax
+        movl %esi, %edx
         call fastpath_call
         testl %eax, %eax
         jnz fast_exit
         jmp 3f
-1:      cmpb $FAST_PATH_SYS_REPLY_WAIT, %al
+1:      cmpl $FAST_PATH_REPLY_WAIT_EAX, %eax
         jne 2f
+        movl %ebx, %eax
+        movl %esi, %edx
         call fastpath_reply_wait
         testl %eax, %eax
         jnz fast_exit
         jmp 3f
-2:      cmpb $FAST_PATH_SYS_NULL, %al
+        /* SYS_NULL without a task, the measured floor: nothing to do but count it. */
+2:      cmpl $FAST_PATH_NULL_EAX, %eax
         jne 3f
-        call fastpath_null
-        testl %eax, %eax
-        jnz fast_exit_same_ebx
+        cmpl $FAST_PATH_NO_CAPABILITY, %ebx
+        jne 3f
+        incl fast_path_null_count
+        leal TRAP_FRAME_SIZE_USER(%esp), %eax      /* our own kernel stack top */
+        jmp fast_exit_same_ebx
 3:
         movl FRAME_EAX(%esp), %eax
 #endif
