@@ -96,16 +96,20 @@ FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t word0, uint32_t tag)
     if (endpoint->queue_kind != QUEUE_RECEIVERS)
         return BAIL;
     receiver = endpoint->queue_head;
+    /*
+     * The badge goes into the waiting receiver's frame before the last
+     * checks, so that the slot need not stay in a register. Should we bail,
+     * no harm: a blocked thread's ebx slot is written again by whatever
+     * wakes it, before it is read.
+     */
+    machine_fast_set_word0(thread_stack_top(receiver), slot->badge);
     reply = receiver->receive_reply;
     if (!reply || receiver->timeout_armed || receiver->priority < caller->priority)
         return BAIL;
 
-    /* The badge goes out with the message; now the slot need not be kept in a register. */
-    machine_fast_set_word0(thread_stack_top(receiver), slot->badge);
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
     reply->receiver = NULL;
-    caller = current_thread;             /* again: fewer values live across the commit */
     reply->caller = caller;
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
@@ -124,14 +128,16 @@ FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
         return BAIL;
     endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
-    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
-                             BURSAR_RIGHT_WRITE);
-    if (!endpoint_slot || !reply_slot)
+    if (!endpoint_slot)
         return BAIL;
     endpoint = (struct endpoint *)endpoint_slot->object;
-    reply = (struct reply *)reply_slot->object;
-    if (endpoint->queue_kind == QUEUE_SENDERS)
+    if (endpoint->queue_kind == QUEUE_SENDERS)      /* a sender waits: the slow path takes it at once */
         return BAIL;
+    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
+                             BURSAR_RIGHT_WRITE);
+    if (!reply_slot)
+        return BAIL;
+    reply = (struct reply *)reply_slot->object;
     caller = reply->caller;
     if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->timeout_armed ||
         caller->priority < server->priority ||

@@ -14,10 +14,10 @@ static inline void enqueue(struct endpoint *endpoint, struct thread *thread, enu
     thread->blocked_on = endpoint;
     thread->queue_next = 0;
     thread->queue_prev = endpoint->queue_tail;
-    if (endpoint->queue_tail)
-        endpoint->queue_tail->queue_next = thread;
-    else
+    if (__builtin_expect(!endpoint->queue_tail, 1))   /* a server loop's receive: nobody else waits */
         endpoint->queue_head = thread;
+    else
+        endpoint->queue_tail->queue_next = thread;
     endpoint->queue_tail = thread;
     endpoint->queue_kind = (uint8_t)kind;
 }
