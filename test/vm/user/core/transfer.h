@@ -9,7 +9,8 @@
  * capability space and memory window are fixed (AGENT_*). It answers:
  *
  *   AGENT_TAKE     any message with items: the reply's words are the item
- *                  count, then the items as the agent received them
+ *                  count, then the items as the agent received them, then
+ *                  the message's untyped words
  *   AGENT_FORWARD  [n, items...]: send those items to the endpoint in slot
  *                  AGENT_TARGET (label AGENT_TAKE); reply [status, the
  *                  target's reply words...]

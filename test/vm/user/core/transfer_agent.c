@@ -49,16 +49,18 @@ static void forward(struct l4_msg *m)
         l4_msg_append(m, out.mr[i]);
 }
 
-/* AGENT_TAKE: the items as received, as words. */
+/* AGENT_TAKE: the items as received, then the untyped words, all as words. */
 static void take(struct l4_msg *m)
 {
     unsigned words = l4_msg_words(m), items = l4_msg_items(m);
-    uint32_t copy[BURSAR_ITEM_WORDS * BURSAR_MAX_TYPED_ITEMS];
+    uint32_t copy[BURSAR_MESSAGE_REGISTERS];
 
-    for (unsigned i = 0; i < BURSAR_ITEM_WORDS * items; i++)
-        copy[i] = m->mr[words + i];
+    for (unsigned i = 0; i < words + BURSAR_ITEM_WORDS * items && i < BURSAR_MESSAGE_REGISTERS; i++)
+        copy[i] = m->mr[i];
     answer(m, items);
     for (unsigned i = 0; i < BURSAR_ITEM_WORDS * items; i++)
+        l4_msg_append(m, copy[words + i]);
+    for (unsigned i = 0; i < words; i++)
         l4_msg_append(m, copy[i]);
 }
 
