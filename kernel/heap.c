@@ -214,6 +214,7 @@ struct heap *heap_create(struct heap *payer)
     object_init(&heap->header, payer, BURSAR_OBJECT_HEAP);
     kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
     heap->bank = (struct cap_slot){ 0 };
+    heap->reclaiming = false;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
     link_heap(heap);
     return heap;

@@ -20,6 +20,7 @@ struct heap {
     uint32_t id;
     struct cap_slot bank;              /* endpoint its heap faults go to (a COPY), or empty */
     uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
+    bool reclaiming;                   /* a reclaim (or the destruction) is under way */
 };
 
 extern struct heap boot_heap;

@@ -7,8 +7,7 @@
  * Destroying a heap is a reclaim of all of it.
  *
  * Each kheap_reclaim call does a bounded number of units (a page returned,
- * an object moved or destroyed); the loop between calls is where a long
- * reclaim will give the CPU up once kernel preemption exists.
+ * an object moved or destroyed); between calls is a preemption point.
  */
 #include "bursar/objects.h"
 #include "kernel/console.h"
@@ -113,34 +112,55 @@ static void return_to_bank(void *page)
     frame_set_type(frame_number(frame), FRAME_BANK);
 }
 
+/* One bounded step of kheap's reclaim; its pages go back to their banks. */
+static void reclaim_step(struct heap *heap, struct kheap_reclaim *state, uint32_t units)
+{
+    void *returned[RECLAIM_PAGES_PER_STEP];
+    uint32_t count;
+    int status = kheap_reclaim(&heap->kheap, state, units, returned, RECLAIM_PAGES_PER_STEP, &count);
+
+    if (status != KHEAP_OK)
+        panic("heap %u: reclaim failed (%d)", heap->id, status);
+    for (uint32_t i = 0; i < count; i++)
+        return_to_bank(returned[i]);
+}
+
+/*
+ * Preemptible between steps, not inside one: kheap's destroy callback must
+ * have freed its object when it returns, so within a step no other thread
+ * may run, and none may be stopped inside an operation on what the step
+ * destroys (preempt_quiesce waits for those first). Between steps kheap is
+ * consistent and other threads may allocate from the heap, free into it or
+ * donate to it; the heap itself stays, because a heap under reclaim cannot
+ * be reclaimed or destroyed by a system call (BUSY) and a destroy reaching
+ * it from another reclaim quiesces until this one is over. If the reclaiming
+ * thread is destroyed meanwhile, a plain reclaim stops after its step (the
+ * victim page goes back to being an ordinary page); a heap's destruction
+ * always runs to its end, since nobody else can reach the heap any more.
+ */
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
 {
     struct kheap_reclaim state;
-    void *returned[RECLAIM_PAGES_PER_STEP];
     uint64_t destroyed_before[ALLOC_KIND_COUNT];
-    uint32_t count;
 
-    KERNEL_ASSERT(heap != &boot_heap);
-    /*
-     * kheap's destroy callback must have freed its object when it returns,
-     * and kheap's state is mid-change between units: no other thread may
-     * run inside the reclaim, and none may be stopped inside an operation
-     * on what it destroys (kernel/preempt.h).
-     */
-    preempt_quiesce();
-    preempt_disable();
+    KERNEL_ASSERT(heap != &boot_heap && !heap->reclaiming);
+    heap->reclaiming = true;
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         destroyed_before[kind] = heap->kheap.stats.by_type[kind].destroyed;
     kheap_reclaim_begin(&state, pages);
     while (!state.done) {
-        int status = kheap_reclaim(&heap->kheap, &state, RECLAIM_UNITS_PER_STEP, returned,
-                                   RECLAIM_PAGES_PER_STEP, &count);
-        if (status != KHEAP_OK)
-            panic("heap %u: reclaim failed (%d)", heap->id, status);
-        for (uint32_t i = 0; i < count; i++)
-            return_to_bank(returned[i]);
+        preempt_quiesce();
+        preempt_disable();
+        reclaim_step(heap, &state, RECLAIM_UNITS_PER_STEP);
+        if (!state.done && preempt_destroyed() && !heap->header.dying) {
+            state.target = state.returned;          /* stop here: the next call ends the evacuation */
+            reclaim_step(heap, &state, 1);
+        }
+        preempt_enable();
+        if (!state.done)
+            preempt_point();
     }
-    preempt_enable();
+    heap->reclaiming = false;
     if (!info)
         return;
     *info = (struct bursar_reclaim_info){
@@ -172,8 +192,16 @@ static struct heap *innermost_heap_under(const struct heap *ancestor)
     return NULL;
 }
 
+/*
+ * A heap under the destroyed one may be in another thread's reclaim,
+ * stopped between steps (it started before the heap was dying; none can
+ * start after): quiescing lets it run to its end first.
+ */
 static void release_heap(struct heap *heap)
 {
+    if (heap->reclaiming)
+        preempt_quiesce();     /* a reclaimer not running is stopped at a point: this waits it out */
+    KERNEL_ASSERT(!heap->reclaiming);
     if (heap->bank.object)
         cap_delete(&heap->bank);
     heap_fault_forget(heap);

@@ -37,7 +37,7 @@ int sys_heap_reclaim(struct thread *caller, const struct machine_registers *r, u
     heap = (struct heap *)slot->object;
     if (r->argument[1] == 0)
         return -BURSAR_E_INVALID_ARGUMENT;
-    if (heap == &boot_heap || heap_pays_for_thread(heap, caller))
+    if (heap == &boot_heap || heap->reclaiming || heap_pays_for_thread(heap, caller))
         return -BURSAR_E_BUSY;
     error = utcb_write_info(caller, &info, 0);
     if (error != BURSAR_OK)

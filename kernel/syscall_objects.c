@@ -88,8 +88,9 @@ int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32
     object = slot->object;
     if (object->type == BURSAR_OBJECT_MEMORY || object == &boot_heap.header)
         return -BURSAR_E_BUSY;                   /* boot authority is for good */
-    if (object->type == BURSAR_OBJECT_HEAP && heap_pays_for_thread((struct heap *)object, caller))
-        return -BURSAR_E_BUSY;                   /* it would free the stack we run on */
+    if (object->type == BURSAR_OBJECT_HEAP &&
+        (((struct heap *)object)->reclaiming || heap_pays_for_thread((struct heap *)object, caller)))
+        return -BURSAR_E_BUSY;                   /* a reclaim is under way; or it would free the stack we run on */
     object_destroy(object);
     return BURSAR_OK;
 }

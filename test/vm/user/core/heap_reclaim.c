@@ -12,6 +12,8 @@
 #include "core.h"
 #include "heap_tests.h"
 
+#include "libl4/kernel_stats.h"
+#include "libl4/printf.h"
 #include "libl4/string.h"
 #include "libl4/task.h"
 #include "libl4/thread.h"
@@ -483,4 +485,121 @@ USER_TEST(607, reclaim_one_page_at_a_time_until_nothing_is_left)
     TEST_CHECK(after.tasks == before.tasks && after.threads == before.threads && after.heap_frames == before.heap_frames,
                "%u tasks, %u threads, %u heap frames", after.tasks, after.threads, after.heap_frames);
     bulk_clear();
+}
+
+/* A long reclaim in a low-priority thread; the root wakes every millisecond to see whether it is still going. */
+static volatile struct {
+    unsigned heap;
+    int result;
+    bool done;
+    struct bursar_reclaim_info info;
+} long_reclaim;
+
+static void run_long_reclaim(void *argument)
+{
+    (void)argument;
+    long_reclaim.result = l4_heap_reclaim(long_reclaim.heap, 100000, (struct bursar_reclaim_info *)&long_reclaim.info);
+    long_reclaim.done = true;
+}
+
+/*
+ * At least `count` endpoints paid by `heap` whose capabilities are deleted
+ * (they stay alive and paid for until the payer reclaims them), their pages
+ * full; then one more endpoint, kept in `alone`, by itself in a new page.
+ */
+static int fill_with_endpoints(unsigned heap, unsigned count, unsigned scratch, unsigned alone, unsigned *made)
+{
+    struct bursar_heap_info info;
+    int error = 0;
+
+    *made = 0;
+    while (!error && (*made < count || (l4_heap_info(heap, &info) == 0 && info.free_by_type[BURSAR_HEAP_ENDPOINT]))) {
+        error = l4_create(heap, BURSAR_OBJECT_ENDPOINT, scratch, 0);
+        if (error == -BURSAR_E_OUT_OF_MEMORY && (error = l4_heap_donate(heap, BURSAR_SLOT_MEMORY, core_frame(), 1)) == 0)
+            error = l4_create(heap, BURSAR_OBJECT_ENDPOINT, scratch, 0);
+        if (!error)
+            error = l4_cap_delete(scratch);
+        *made += !error;
+    }
+    if (!error)
+        error = l4_heap_donate(heap, BURSAR_SLOT_MEMORY, core_frame(), 1);
+    return error ? error : l4_create(heap, BURSAR_OBJECT_ENDPOINT, alone, 0);
+}
+
+/*
+ * The reclaim runs in a low-priority thread. The root waits on an endpoint
+ * alone in its page, so that page goes first (fewest live objects): its
+ * destruction wakes the root, which must run at the next preemption point,
+ * while the reclaim still has every other page to do.
+ */
+USER_TEST(608, a_long_reclaim_lets_higher_priority_threads_run_between_steps)
+{
+    enum { OBJECTS = 3000 };
+    unsigned heap = core_slot(), scratch = core_slot(), waited_on = core_slot(), thread, made = 0;
+    struct l4_preempt_stats stats;
+    struct bursar_heap_info info, during;
+    bool inside;
+    int woke;
+
+    TEST_CHECK_EQUAL(core_heap_create(heap, 0), 0, "heap");
+    TEST_CHECK_EQUAL(fill_with_endpoints(heap, OBJECTS, scratch, waited_on, &made), 0, "fill the heap");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK(info.live_by_type[BURSAR_HEAP_ENDPOINT] == made + 1 && info.pages_free == 0, "%u endpoints, %u free pages",
+               info.live_by_type[BURSAR_HEAP_ENDPOINT], info.pages_free);
+    long_reclaim.heap = heap;
+    long_reclaim.done = false;
+    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 1), 0, "reset the preemption counters");
+    TEST_CHECK_EQUAL(core_spawn(run_long_reclaim, 0, CORE_LOW_PRIORITY, &thread), 0, "the reclaiming thread");
+    woke = l4_receive(waited_on, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
+    /* Still pages left: the reclaim is in the middle of its system call, stopped at a point. */
+    inside = l4_heap_info(heap, &during) == 0 && during.pages_held > 0;
+    TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 1, 0), -BURSAR_E_BUSY, "a second reclaim meanwhile");
+    TEST_CHECK_EQUAL(l4_destroy(heap), -BURSAR_E_BUSY, "a destroy meanwhile");
+    while (!long_reclaim.done)
+        core_sleep_ms(1);
+    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 0), 0, "preemption counters");
+    printf("  reclaim of %u pages, %u endpoints: %u preemption points, %u switches\n", info.pages_held, made + 1,
+           stats.points, stats.switches);
+    TEST_CHECK_EQUAL(woke, -BURSAR_E_DESTROYED, "the root's endpoint was destroyed");
+    TEST_CHECK(inside, "the root did not run until the reclaim was over (%u pages left)", during.pages_held);
+    TEST_CHECK_EQUAL(long_reclaim.result, 0, "the reclaim");
+    TEST_CHECK(long_reclaim.info.pages_reclaimed == info.pages_held &&
+               long_reclaim.info.destroyed_by_type[BURSAR_HEAP_ENDPOINT] == made + 1,
+               "%u pages, %u endpoints destroyed", long_reclaim.info.pages_reclaimed,
+               long_reclaim.info.destroyed_by_type[BURSAR_HEAP_ENDPOINT]);
+    TEST_CHECK(stats.points >= made / 64, "only %u preemption points", stats.points);
+    TEST_CHECK(ledger_exact(), "ledger");
+}
+
+/*
+ * Destroying a heap whose inner heap another thread is reclaiming: the
+ * destroy waits until that reclaim is over, then takes everything.
+ */
+USER_TEST(609, destroying_a_heap_waits_for_a_reclaim_under_way_inside_it)
+{
+    unsigned outer = core_slot(), inner = core_slot(), scratch = core_slot(), waited_on = core_slot(), thread, made;
+    struct bursar_system_info before, after;
+    struct bursar_heap_info during;
+    int woke;
+
+    TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
+    TEST_CHECK_EQUAL(core_heap_create(outer, 1), 0, "outer heap");
+    TEST_CHECK_EQUAL(l4_create(outer, BURSAR_OBJECT_HEAP, inner, 0), 0, "inner heap, paid by the outer");
+    TEST_CHECK_EQUAL(fill_with_endpoints(inner, 1000, scratch, waited_on, &made), 0, "fill the inner heap");
+    long_reclaim.heap = inner;
+    long_reclaim.done = false;
+    TEST_CHECK_EQUAL(core_spawn(run_long_reclaim, 0, CORE_LOW_PRIORITY, &thread), 0, "the reclaiming thread");
+    woke = l4_receive(waited_on, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
+    TEST_CHECK_EQUAL(woke, -BURSAR_E_DESTROYED, "woken by the reclaim");
+    TEST_CHECK(l4_heap_info(inner, &during) == 0 && during.pages_held > 0, "the reclaim is under way");
+    TEST_CHECK_EQUAL(l4_destroy(outer), 0, "destroy the outer heap");
+    TEST_CHECK(long_reclaim.done || l4_heap_info(inner, &during) == -BURSAR_E_REVOKED, "the inner heap is gone");
+    while (!long_reclaim.done)
+        core_sleep_ms(1);
+    TEST_CHECK_EQUAL(long_reclaim.result, 0, "the reclaim finished first");
+    TEST_CHECK_EQUAL(long_reclaim.info.destroyed_by_type[BURSAR_HEAP_ENDPOINT], made + 1, "and destroyed every endpoint");
+    TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
+    TEST_CHECK(after.heaps == before.heaps && after.heap_frames == before.heap_frames, "%u heaps, %u heap frames",
+               after.heaps, after.heap_frames);
+    TEST_CHECK(ledger_exact(), "ledger");
 }
