@@ -9,6 +9,7 @@
 #include "kernel/destroy.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/irq.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
@@ -63,6 +64,7 @@ void object_destroy(struct object *object)
     case BURSAR_OBJECT_THREAD:   thread_destroy((struct thread *)object); break;
     case BURSAR_OBJECT_TASK:     destroy_task((struct task *)object); break;
     case BURSAR_OBJECT_HEAP:     heap_destroy((struct heap *)object); break;
+    case BURSAR_OBJECT_IRQ:      irq_destroy((struct irq *)object); break;
     default: panic("destroy: object type %u", object->type);
     }
 }

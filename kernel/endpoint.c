@@ -5,6 +5,7 @@
 #include "bursar/errors.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/irq.h"
 #include "kernel/thread.h"
 
 int endpoint_create(struct heap *payer, struct endpoint **out)
@@ -23,5 +24,6 @@ void endpoint_destroy(struct endpoint *endpoint)
 {
     while (endpoint->queue_head)
         ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
+    irq_endpoint_destroyed(endpoint);
     heap_free(endpoint);
 }

@@ -15,6 +15,7 @@ struct endpoint {
     struct object header;
     struct thread *queue_head, *queue_tail;
     uint8_t queue_kind;                 /* enum endpoint_queue_kind */
+    struct irq *pending_irqs;           /* interrupts waiting for a receiver (irq.c) */
 };
 
 int endpoint_create(struct heap *payer, struct endpoint **out);

@@ -86,7 +86,7 @@ void heap_object_destroy(void *context, uint32_t kind, void *object)
             panic("heap: reclaim could not destroy record %p (%d)", object, status);
         break;
     }
-    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP:
+    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ:
         object_destroy(object);
         break;
     case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE: case ALLOC_PAGE_TABLE:

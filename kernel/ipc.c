@@ -14,6 +14,7 @@
 #include "kernel/fault_ipc.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/irq.h"
 #include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
@@ -273,9 +274,31 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
     schedule();
 }
 
+struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *message)
+{
+    struct thread *receiver = endpoint->queue_head;
+
+    if (endpoint->queue_kind != QUEUE_RECEIVERS)
+        return NULL;
+    dequeue(receiver);
+    timeout_remove(receiver);
+    if (receiver->receive_reply)
+        receiver->receive_reply->receiver = NULL;
+    receiver->receive_reply = NULL;
+    set_message_result(receiver, BURSAR_OK, message);
+    scheduler_make_ready(receiver);
+    return receiver;
+}
+
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout)
 {
+    struct message interrupt;
+
+    if (irq_take_pending(endpoint, &interrupt)) {      /* the kernel's messages come first */
+        set_message_result(receiver, BURSAR_OK, &interrupt);
+        return;
+    }
     while (endpoint->queue_kind == QUEUE_SENDERS) {
         struct thread *sender = endpoint->queue_head;
         struct message message = message_of_blocked_sender(sender);

@@ -22,6 +22,11 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
               const struct message *message, uint32_t send_timeout, bool is_call, uint32_t receive_timeout);
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout);
+/*
+ * A message from the kernel itself (an interrupt) to the first thread
+ * waiting on the endpoint, which becomes ready; NULL when none waits.
+ */
+struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *message);
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message);
 /*
  * Whether the thread bound to the reply object would take this reply: a

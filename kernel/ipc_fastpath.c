@@ -131,7 +131,8 @@ FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
     if (!endpoint_slot)
         return BAIL;
     endpoint = (struct endpoint *)endpoint_slot->object;
-    if (endpoint->queue_kind == QUEUE_SENDERS)      /* a sender waits: the slow path takes it at once */
+    /* A sender waits, or an interrupt (irq.c): the slow path takes it at once. */
+    if (endpoint->queue_kind == QUEUE_SENDERS || endpoint->pending_irqs)
         return BAIL;
     reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);

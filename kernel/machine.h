@@ -35,6 +35,23 @@ void machine_wait_for_interrupt(void);
 /* Let pending interrupts in, then turn them off again (a kernel preemption point). */
 void machine_interrupt_window(void);
 
+/*
+ * Device interrupt lines handed to user space (kernel/irq.c). A claimed line
+ * goes to kernel_user_irq() instead of the kernel's own handler, if any;
+ * released, it goes back to that handler (or stays masked). Lines the
+ * kernel cannot give away (timer, cascade) are refused.
+ */
+#define MACHINE_IRQ_LINES 16
+bool machine_irq_claimable(unsigned line);
+void machine_irq_claim(unsigned line);
+void machine_irq_release(unsigned line);
+void machine_irq_mask(unsigned line);
+void machine_irq_unmask(unsigned line);
+/* I/O ports (ia32): the kernel's own machinery (PIC, PIT, debug exit) is not for users. */
+bool machine_io_port_allowed(uint32_t port, uint32_t width);
+uint32_t machine_io_port_read(uint32_t port, uint32_t width);
+void machine_io_port_write(uint32_t port, uint32_t width, uint32_t value);
+
 /* Print the call chain from the caller's frame (symbolic where possible). */
 void machine_backtrace(void);
 

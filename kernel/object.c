@@ -5,6 +5,7 @@
 #include "kernel/cspace.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/irq.h"
 #include "kernel/memory.h"
 #include "kernel/object.h"
 #include "kernel/task.h"
@@ -19,7 +20,8 @@ _Static_assert(SAME_KIND(ALLOC_TASK, BURSAR_HEAP_TASK) && SAME_KIND(ALLOC_THREAD
                SAME_KIND(ALLOC_PAGE_DIRECTORY, BURSAR_HEAP_PAGE_DIRECTORY) &&
                SAME_KIND(ALLOC_PAGE_TABLE, BURSAR_HEAP_PAGE_TABLE) && SAME_KIND(ALLOC_SHADOW, BURSAR_HEAP_SHADOW) &&
                SAME_KIND(ALLOC_CAPABILITY_TABLE, BURSAR_HEAP_CAPABILITY_TABLE) &&
-               SAME_KIND(ALLOC_RECORD, BURSAR_HEAP_RECORD) && SAME_KIND(ALLOC_KIND_COUNT, BURSAR_HEAP_KIND_COUNT),
+               SAME_KIND(ALLOC_RECORD, BURSAR_HEAP_RECORD) && SAME_KIND(ALLOC_IRQ, BURSAR_HEAP_IRQ) &&
+               SAME_KIND(ALLOC_KIND_COUNT, BURSAR_HEAP_KIND_COUNT),
                "heap kinds are ABI");
 
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type)
@@ -40,6 +42,7 @@ struct allocation_shape shape_of(enum kernel_allocation kind)
     case ALLOC_HEAP:     return (struct allocation_shape){ sizeof(struct heap), 8 };
     case ALLOC_MEMORY:   return (struct allocation_shape){ sizeof(struct memory), 8 };
     case ALLOC_RECORD:   return (struct allocation_shape){ sizeof(struct mapdb_record), 8 };
+    case ALLOC_IRQ:      return (struct allocation_shape){ sizeof(struct irq), 8 };
     default:             return (struct allocation_shape){ 4096, 4096 };   /* tables and shadows */
     }
 }

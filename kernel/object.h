@@ -42,6 +42,7 @@ enum kernel_allocation {
     ALLOC_SHADOW,             /* 4 KiB: mapping records of one page table / page directory */
     ALLOC_CAPABILITY_TABLE,   /* 4 KiB of capability slots */
     ALLOC_RECORD,             /* a mapping-database record */
+    ALLOC_IRQ,                /* an IRQ object */
     ALLOC_KIND_COUNT
 };
 

@@ -15,6 +15,7 @@
 #include "kernel/cspace.h"
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
+#include "kernel/irq.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
 #include "kernel/root_task.h"
@@ -203,6 +204,8 @@ static void install_root_capabilities(void)
     cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_THREAD, &error), &root_thread->header);
     cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_HEAP, &error), &boot_heap.header);
     cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_MEMORY, &error), &root_memory->header);
+    object_init(&device_authority, NULL, BURSAR_OBJECT_DEVICES);
+    cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_DEVICES, &error), &device_authority);
     KERNEL_ASSERT(error == 0);
 }
 

@@ -27,7 +27,9 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_SYSTEM_INFO] = sys_system_info, [SYS_NULL] = sys_null,
     [SYS_HEAP_RECLAIM] = sys_heap_reclaim, [SYS_HEAP_CONFIGURE] = sys_heap_configure,
     [SYS_HEAP_RESERVE] = sys_heap_reserve,
-    [SYS_PREEMPT_STATS] = sys_preempt_stats,
+    [SYS_PREEMPT_STATS] = sys_preempt_stats, [SYS_IRQ_CLAIM] = sys_irq_claim,
+    [SYS_IRQ_SET_ENDPOINT] = sys_irq_set_endpoint, [SYS_IRQ_ACK] = sys_irq_ack,
+    [SYS_IO_PORT] = sys_io_port,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 

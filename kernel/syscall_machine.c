@@ -1,10 +1,22 @@
 /*
  * syscall_machine.c — system calls about the machine itself: what the
- * preemption points have seen (the longest time interrupts were off).
+ * preemption points have seen (the longest time interrupts were off), IRQ
+ * objects, and port I/O for drivers.
  */
 #include "bursar/errors.h"
+#include "kernel/cspace.h"
+#include "kernel/endpoint.h"
+#include "kernel/irq.h"
+#include "kernel/machine.h"
 #include "kernel/preempt.h"
 #include "kernel/syscall.h"
+#include "kernel/task.h"
+#include "kernel/thread.h"
+
+static struct cspace *own_space(struct thread *caller)
+{
+    return &caller->task->cspace;
+}
 
 int sys_preempt_stats(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
@@ -17,5 +29,77 @@ int sys_preempt_stats(struct thread *caller, const struct machine_registers *r, 
     results[3] = preempt_statistics.switches;
     if (r->argument[0] == 1)
         preempt_statistics = (struct preempt_statistics){ 0 };
+    return BURSAR_OK;
+}
+
+/* Everything is checked before the IRQ object exists. */
+int sys_irq_claim(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
+                                             BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *heap = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
+                                                    BURSAR_RIGHT_CONTROL, &error) : NULL;
+    struct cap_slot *destination = heap ? cspace_empty_slot(own_space(caller), r->argument[3], &error) : NULL;
+    struct irq *irq;
+
+    (void)results;
+    if (!destination)
+        return error;
+    error = irq_claim((struct heap *)heap->object, r->argument[1], &irq);
+    if (error != BURSAR_OK)
+        return error;
+    cap_install_root(destination, &irq->header);
+    return BURSAR_OK;
+}
+
+int sys_irq_set_endpoint(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *irq = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_IRQ,
+                                         BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *endpoint = NULL;
+
+    (void)results;
+    if (!irq)
+        return error;
+    if (r->argument[1] != BURSAR_NO_CAPABILITY) {
+        endpoint = cspace_lookup(own_space(caller), r->argument[1], BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE,
+                                 &error);
+        if (!endpoint)
+            return error;
+    }
+    irq_set_endpoint((struct irq *)irq->object, endpoint ? (struct endpoint *)endpoint->object : NULL,
+                     r->argument[2]);
+    return BURSAR_OK;
+}
+
+int sys_irq_ack(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *irq = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_IRQ,
+                                         BURSAR_RIGHT_CONTROL, &error);
+
+    (void)results;
+    return irq ? irq_acknowledge((struct irq *)irq->object) : error;
+}
+
+int sys_io_port(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t port = r->argument[1], write = r->argument[2], value = r->argument[3];
+    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
+                                             BURSAR_RIGHT_CONTROL, &error);
+
+    if (!devices)
+        return error;
+    if (write > 1 || port > 0xffff || (write && value > 0xff))
+        return -BURSAR_E_INVALID_ARGUMENT;
+    if (!machine_io_port_allowed(port, 1))
+        return -BURSAR_E_NO_RIGHTS;              /* the kernel's own machinery */
+    if (write)
+        machine_io_port_write(port, 1, value);
+    else
+        results[0] = machine_io_port_read(port, 1);
     return BURSAR_OK;
 }

@@ -86,7 +86,8 @@ int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32
     if (!slot)
         return error;
     object = slot->object;
-    if (object->type == BURSAR_OBJECT_MEMORY || object == &boot_heap.header)
+    if (object->type == BURSAR_OBJECT_MEMORY || object->type == BURSAR_OBJECT_DEVICES ||
+        object == &boot_heap.header)
         return -BURSAR_E_BUSY;                   /* boot authority is for good */
     if (object->type == BURSAR_OBJECT_HEAP &&
         (((struct heap *)object)->reclaiming || heap_pays_for_thread((struct heap *)object, caller)))

@@ -138,7 +138,9 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests", "syscall_fuzz"]
+USER_SUITES = ["libl4_test", "core_tests", "syscall_fuzz", "irq_tests"]
+# Suites that need keys typed on the serial line: (keys, the line after which to type them).
+SUITE_KEYS = {"irq_tests": (b"ab", "irq: type now")}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
 
 
@@ -148,10 +150,10 @@ def run_user_suites(tally, args):
         for label, kernel in KERNELS:
             # The long suite on the fast kernel also gets the debug key typed mid-run.
             key = suite == "core_tests" and label == "fast"
+            keys, keys_after = SUITE_KEYS.get(suite, (b"d" if key else b"", harness.P["TEST_PLAN"] + " "))
             result = harness.boot(kernel=os.path.join(BUILD, "kernel", kernel),
                                   modules=[os.path.join(BUILD, "user", suite + ".elf")],
-                                  timeout=VM_TIMEOUT, echo=args.verbose,
-                                  keys=b"d" if key else b"", keys_after=harness.P["TEST_PLAN"] + " ")
+                                  timeout=VM_TIMEOUT, echo=args.verbose, keys=keys, keys_after=keys_after)
             record_vm_run(tally, "%s-%s" % (suite, label), result)
             if key:
                 check_debug_key(tally, result)

@@ -15,6 +15,7 @@
 #include "kernel/trap_handlers.h"
 
 static irq_handler irq_handlers[VECTOR_IRQ_COUNT];
+static bool irq_claimed[VECTOR_IRQ_COUNT];      /* by an IRQ object: the kernel's handler steps aside */
 static void trap_handle(struct trap_frame *frame);
 
 static const char *const exception_names[VECTOR_EXCEPTION_COUNT] = {
@@ -43,6 +44,30 @@ void irq_register(unsigned irq, irq_handler handler)
     irq_handlers[irq] = handler;
     pic_unmask(irq);
 }
+
+/* The timer drives the scheduler; line 2 is the second PIC's cascade. */
+bool machine_irq_claimable(unsigned line)
+{
+    return line < VECTOR_IRQ_COUNT && line != 0 && line != 2;
+}
+
+void machine_irq_claim(unsigned line)
+{
+    irq_claimed[line] = true;
+    pic_mask(line);
+}
+
+void machine_irq_release(unsigned line)
+{
+    irq_claimed[line] = false;
+    if (irq_handlers[line])
+        pic_unmask(line);
+    else
+        pic_mask(line);
+}
+
+void machine_irq_mask(unsigned line)   { pic_mask(line); }
+void machine_irq_unmask(unsigned line) { pic_unmask(line); }
 
 void trap_print_frame(const struct trap_frame *frame)
 {
@@ -73,6 +98,12 @@ static void device_interrupt(struct trap_frame *frame)
 
     if (pic_is_spurious(irq))
         return;
+    if (irq_claimed[irq]) {
+        pic_mask(irq);                       /* until the IRQ object is acknowledged */
+        pic_end_of_interrupt(irq);
+        kernel_user_irq(irq);
+        return;
+    }
     pic_end_of_interrupt(irq);
     if (irq_handlers[irq])
         irq_handlers[irq](frame);

@@ -29,6 +29,7 @@ enum bursar_error {
     BURSAR_E_CHECK_FAILED,            /* a kernel self-check (BURSAR_DUMP_CHECK) found a problem */
     BURSAR_E_RECEIVER_HEAP_EMPTY,     /* a transfer item the receiver's heap must pay for finds it empty */
     BURSAR_E_NO_RECEIVE_WINDOW,       /* the receiver opened no window for this item, or it does not fit */
+    BURSAR_E_NOT_PENDING,             /* SYS_IRQ_ACK: no interrupt was delivered since the last ack */
     BURSAR_ERROR_COUNT
 };
 

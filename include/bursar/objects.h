@@ -15,6 +15,8 @@ enum bursar_object_type {
     BURSAR_OBJECT_REPLY = 4,     /* one-shot reply to a caller, bound by a receive */
     BURSAR_OBJECT_HEAP = 5,      /* a kernel heap, paid by its parent; argument: 0 */
     BURSAR_OBJECT_MEMORY = 6,    /* authority over a set of physical frames (a bank's) */
+    BURSAR_OBJECT_IRQ = 7,       /* one interrupt line, delivered to an endpoint (SYS_IRQ_CLAIM) */
+    BURSAR_OBJECT_DEVICES = 8,   /* the boot authority over interrupt lines and I/O ports */
     BURSAR_OBJECT_TYPE_COUNT
 };
 
@@ -55,6 +57,7 @@ enum bursar_heap_kind {
     BURSAR_HEAP_SHADOW = 8,              /* the mapping records of one page table or directory */
     BURSAR_HEAP_CAPABILITY_TABLE = 9,    /* 128 capability slots */
     BURSAR_HEAP_RECORD = 10,             /* a mapping-database record (revocable copy, mapping) */
+    BURSAR_HEAP_IRQ = 11,                /* an IRQ object */
     BURSAR_HEAP_KIND_COUNT
 };
 
@@ -76,6 +79,8 @@ enum bursar_heap_setting {
  * be the memory object's (mapped ones are unmapped everywhere first).
  */
 #define BURSAR_LABEL_HEAP_FAULT 0xfff2u
+/* An interrupt, delivered by the kernel to an IRQ object's endpoint: MR0 the line (SYS_IRQ_CLAIM). */
+#define BURSAR_LABEL_IRQ 0xfff3u
 #define BURSAR_HEAP_FAULT_WORDS 4
 #define BURSAR_HEAP_FAULT_MAX_FRAMES 64u
 #define BURSAR_HEAP_FAULT_REPLY(frames, memory) ((uint32_t)(frames) | (uint32_t)(memory) << 16)

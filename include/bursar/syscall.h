@@ -77,6 +77,11 @@ enum bursar_syscall {
     SYS_PREEMPT_STATS = 40,    /* ebx = 1 to reset after reading: ebx, esi = longest interrupt-off
                                   window in TSC ticks (low, high word), edi = preemption points
                                   passed, ebp = points at which another thread ran */
+    SYS_IRQ_CLAIM = 41,        /* ebx = devices cap, esi = line, edi = heap, ebp = destination slot */
+    SYS_IRQ_SET_ENDPOINT = 42, /* ebx = IRQ, esi = endpoint (0xffff: none), edi = badge */
+    SYS_IRQ_ACK = 43,          /* ebx = IRQ: unmask the line after a delivered interrupt */
+    SYS_IO_PORT = 44,          /* ebx = devices cap, esi = port, edi = 0 read / 1 write, ebp = byte:
+                                  ebx = the byte read */
 
     SYS_COUNT
 };

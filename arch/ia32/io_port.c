@@ -1,0 +1,41 @@
+/*
+ * io_port.c — port I/O done by the kernel for a holder of the devices
+ * capability (SYS_IO_PORT), one byte at a time. The ports of the kernel's
+ * own machinery stay the kernel's: the two PICs (and their edge/level
+ * registers), the PIT, and QEMU's debug-exit port.
+ */
+#include "arch/ia32/x86.h"
+#include "bursar/test_protocol.h"
+#include "kernel/machine.h"
+
+struct port_range {
+    uint32_t first, last;
+};
+
+static const struct port_range kernel_ports[] = {
+    { 0x20, 0x21 }, { 0xa0, 0xa1 }, { 0x4d0, 0x4d1 },      /* PICs */
+    { 0x40, 0x43 },                                       /* PIT */
+    { BURSAR_DEBUG_EXIT_PORT, BURSAR_DEBUG_EXIT_PORT + 3 },
+};
+
+bool machine_io_port_allowed(uint32_t port, uint32_t width)
+{
+    if (width != 1 || port > 0xffff)
+        return false;
+    for (unsigned i = 0; i < sizeof kernel_ports / sizeof kernel_ports[0]; i++)
+        if (port >= kernel_ports[i].first && port <= kernel_ports[i].last)
+            return false;
+    return true;
+}
+
+uint32_t machine_io_port_read(uint32_t port, uint32_t width)
+{
+    (void)width;
+    return inb((uint16_t)port);
+}
+
+void machine_io_port_write(uint32_t port, uint32_t width, uint32_t value)
+{
+    (void)width;
+    outb((uint16_t)port, (uint8_t)value);
+}

@@ -1,0 +1,126 @@
+/*
+ * irq_tests.c — IRQ objects with a real device: the harness types "ab" on
+ * the serial line (COM1, line 4) once this program prints "irq: type now".
+ * The root task claims the line with its devices capability, the kernel's
+ * debug key steps aside, and each interrupt arrives as a message on an
+ * endpoint; the driver reads the byte through SYS_IO_PORT and acknowledges.
+ * A second interrupt is not delivered until the first is acknowledged.
+ * After every test: the accounting identity and the kernel's own check.
+ */
+#include "libl4/irq.h"
+#include "libl4/l4.h"
+#include "libl4/printf.h"
+#include "libl4/test.h"
+
+enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE };
+
+#define COM1 0x3f8u
+#define COM1_LINE_STATUS (COM1 + 5)
+#define LINE_STATUS_DATA_READY 0x01u
+#define SERIAL_LINE 4u
+#define BADGE 0x5eu
+
+static void after_test(struct test_result *result)
+{
+    struct bursar_system_info info;
+
+    l4_destroy(IRQ);
+    l4_cap_delete(IRQ);
+    l4_cap_delete(SPARE);
+    TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
+    TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
+               "after the test: the accounting identity");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "after the test: the kernel's own check");
+}
+
+USER_TEST(720, claiming_a_line_is_checked_before_anything_changes)
+{
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 16, BURSAR_SLOT_HEAP, IRQ), -BURSAR_E_INVALID_ARGUMENT,
+                     "no line 16");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 0, BURSAR_SLOT_HEAP, IRQ), -BURSAR_E_INVALID_ARGUMENT,
+                     "the timer stays the kernel's");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 2, BURSAR_SLOT_HEAP, IRQ), -BURSAR_E_INVALID_ARGUMENT,
+                     "the cascade line");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_HEAP, 5, BURSAR_SLOT_HEAP, IRQ), -BURSAR_E_WRONG_TYPE,
+                     "a heap capability is no authority over lines");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_MEMORY, IRQ), -BURSAR_E_WRONG_TYPE,
+                     "the payer must be a heap");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, BURSAR_SLOT_TASK),
+                     -BURSAR_E_SLOT_IN_USE, "an occupied destination");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, IRQ), 0, "line 5");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, SPARE), -BURSAR_E_BUSY,
+                     "a line claimed twice");
+    TEST_CHECK_EQUAL(l4_irq_ack(IRQ), -BURSAR_E_NOT_PENDING, "an ack with nothing delivered");
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(IRQ, BURSAR_SLOT_HEAP, 0), -BURSAR_E_WRONG_TYPE, "not an endpoint");
+    TEST_CHECK_EQUAL(l4_destroy(BURSAR_SLOT_DEVICES), -BURSAR_E_BUSY, "the devices capability is for good");
+    TEST_CHECK_EQUAL(l4_destroy(IRQ), 0, "destroy the IRQ object");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, SPARE), 0, "the line is free again");
+}
+
+USER_TEST(721, port_io_is_checked)
+{
+    uint8_t value = 0;
+
+    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, 0x20, &value), -BURSAR_E_NO_RIGHTS, "the PIC");
+    TEST_CHECK_EQUAL(l4_io_port_write(BURSAR_SLOT_DEVICES, 0x43, 0), -BURSAR_E_NO_RIGHTS, "the PIT");
+    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, 0x10000, &value), -BURSAR_E_INVALID_ARGUMENT,
+                     "no such port");
+    TEST_CHECK_EQUAL(l4_sysenter(SYS_IO_PORT, BURSAR_SLOT_DEVICES, COM1 + 7, 2, 0), -BURSAR_E_INVALID_ARGUMENT,
+                     "neither read nor write");
+    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_HEAP, COM1_LINE_STATUS, &value), -BURSAR_E_WRONG_TYPE,
+                     "a heap capability");
+    /* COM1's scratch register: what is written is read back. */
+    TEST_CHECK_EQUAL(l4_io_port_write(BURSAR_SLOT_DEVICES, COM1 + 7, 0xa5), 0, "write the scratch register");
+    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, COM1 + 7, &value), 0, "read it back");
+    TEST_CHECK_EQUAL(value, 0xa5, "the scratch register");
+}
+
+/* Wait for the line's interrupt on the endpoint; then the byte it announced. */
+static int next_interrupt(unsigned timeout, uint32_t *tag, uint32_t *badge, uint32_t *line)
+{
+    return l4_receive(ENDPOINT, BURSAR_NO_CAPABILITY, badge, tag, line, 0, timeout);
+}
+
+static int read_byte(uint8_t *byte)
+{
+    uint8_t status = 0;
+    int error = l4_io_port_read(BURSAR_SLOT_DEVICES, COM1_LINE_STATUS, &status);
+
+    if (!error && !(status & LINE_STATUS_DATA_READY))
+        return -1;
+    return error ? error : l4_io_port_read(BURSAR_SLOT_DEVICES, COM1, byte);
+}
+
+USER_TEST(722, serial_interrupts_arrive_as_messages_and_wait_for_the_ack)
+{
+    uint32_t tag = 0, badge = 0, line = 0;
+    uint8_t first = 0, second = 0;
+
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, SERIAL_LINE, BURSAR_SLOT_HEAP, IRQ), 0, "claim COM1's line");
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(IRQ, ENDPOINT, BADGE), 0, "bind it to the endpoint");
+    printf("irq: type now\n");
+    TEST_CHECK_EQUAL(next_interrupt(BURSAR_TIMEOUT_MS(5000), &tag, &badge, &line), 0, "the first interrupt");
+    TEST_CHECK(BURSAR_TAG_LABEL(tag) == BURSAR_LABEL_IRQ && line == SERIAL_LINE && badge == BADGE,
+               "message label %x line %u badge %x", BURSAR_TAG_LABEL(tag), line, badge);
+    TEST_CHECK_EQUAL(read_byte(&first), 0, "the byte it announced");
+    TEST_CHECK_EQUAL(first, 'a', "the first byte typed");
+    /* Reading it let the UART raise the line again if 'b' is there; the kernel keeps it masked. */
+    TEST_CHECK_EQUAL(next_interrupt(BURSAR_TIMEOUT_MS(300), &tag, &badge, &line), -BURSAR_E_TIMEOUT,
+                     "nothing more before the ack");
+    TEST_CHECK_EQUAL(l4_irq_ack(IRQ), 0, "acknowledge");
+    TEST_CHECK_EQUAL(next_interrupt(BURSAR_TIMEOUT_MS(5000), &tag, &badge, &line), 0, "the second interrupt");
+    TEST_CHECK(BURSAR_TAG_LABEL(tag) == BURSAR_LABEL_IRQ && line == SERIAL_LINE, "second message");
+    TEST_CHECK_EQUAL(read_byte(&second), 0, "the second byte");
+    TEST_CHECK_EQUAL(second, 'b', "the second byte typed");
+    TEST_CHECK_EQUAL(l4_irq_ack(IRQ), 0, "acknowledge again");
+    TEST_CHECK_EQUAL(l4_irq_ack(IRQ), -BURSAR_E_NOT_PENDING, "an ack too many");
+}
+
+int main(const struct bursar_boot_info *boot)
+{
+    (void)boot;
+    if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0) != 0)
+        return 1;
+    user_test_after = after_test;
+    return user_tests_run_all() ? 0 : 1;
+}
