@@ -170,6 +170,8 @@ static bool survivable(uint32_t number, uint32_t a[4])
     case SYS_HEAP_CONFIGURE:
         /* A heap's faults go to its bank with no timeout by default: nobody here would answer. */
         return !own_capability && a[1] != BURSAR_HEAP_BANK;
+    case SYS_IO_PORT:       /* a byte written to a random port could reset the machine */
+        return a[2] != 1;
     case SYS_DEBUG_DUMP:    /* the listings are long; the check is what matters */
         return a[0] == BURSAR_DUMP_CHECK || a[0] > BURSAR_DUMP_CHECK;
     case SYS_UNMAP:         /* its own program and stack stay mapped */
