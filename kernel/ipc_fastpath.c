@@ -1,14 +1,17 @@
 /*
  * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with a
  * register-only message (at most two words, no typed items), infinite
- * receive timeout, a partner already waiting at equal or higher priority,
- * and a switch straight to it.
+ * receive timeout, capabilities in slots 0-127, a partner already waiting
+ * at equal or higher priority, and a switch straight to it.
  *
  * The sysenter entry calls it with the caller's registers live and nothing
- * saved but the user esp and eip (arch/ia32/sysenter.S). The message words
- * stay in the registers that carry them (callee-saved in C, so this code
- * keeps them), and the exit delivers them to the partner by simply returning
- * to it: no word of the message is stored anywhere.
+ * saved but the user esp, eip, eax and ebx (arch/ia32/sysenter.S). The
+ * message words stay in the registers that carry them (esi, edi, ebp:
+ * callee-saved in C, so this code keeps them), and the exit delivers them to
+ * the partner by simply returning to it: no word of the message is stored
+ * anywhere. Only that entry may call into this file: it is compiled with
+ * -fcall-used-ebx (SConstruct), so its functions do not keep ebx as C
+ * callers expect.
  *
  * It is check-and-bail: every condition is tested before anything changes,
  * and any surprise returns BAIL so the slow path (ipc.c) handles the call
@@ -20,9 +23,9 @@
  * (machine_thread_return_frame). The running thread is in no ready queue
  * (scheduler.c), so the switch touches no queue.
  *
- * Why not `thread_to_free_after_switch`: a thread that destroyed itself is
- * freed by scheduler_finish_switch() before any thread returns to user mode
- * through the slow path, so at a sysenter entry there is never one pending.
+ * There is no look at the scheduler's thread_to_free_after_switch: a thread
+ * that destroyed itself is freed by scheduler_finish_switch() before any
+ * thread returns to user mode, so at a sysenter entry none is pending.
  */
 #include "bursar/message.h"
 #include "bursar/syscall.h"

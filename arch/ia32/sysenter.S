@@ -9,7 +9,7 @@
  * kernel stack top from that field, so thread switches need no wrmsr.
  *
  * The entry first stores only what the fast path needs kept: the user esp,
- * eip and eax, in their places in the thread's trap frame (trap.h). The fast
+ * eip, eax and ebx, in their places in the thread's trap frame (trap.h). The fast
  * path runs with the caller's message still in its registers; when it
  * declines, the entry builds the full frame an interrupt from ring 3 would,
  * so the rest of the kernel sees one kind of frame. %ds and %es are loaded
@@ -33,6 +33,7 @@
 #define FRAME_USER_ESP TRAP_FRAME_SIZE_KERNEL
 #define FRAME_EIP TRAP_FRAME_EIP
 #define FRAME_EAX TRAP_FRAME_EAX
+#define FRAME_EBX TRAP_FRAME_EBX
 /* The same places as offsets below the kernel stack top, for the exit. */
 #define TOP_USER_ESP (FRAME_USER_ESP - TRAP_FRAME_SIZE_USER)   /* -8 */
 #define TOP_EIP (FRAME_EIP - TRAP_FRAME_SIZE_USER)             /* -20 */
@@ -47,6 +48,7 @@ sysenter_entry:
         movl %edx, FRAME_EIP(%esp)
 #if BURSAR_FAST_PATH
         movl %eax, FRAME_EAX(%esp)
+        movl %ebx, FRAME_EBX(%esp)       /* the fast path's C may use ebx (-fcall-used-ebx) */
 #endif
         movl $SELECTOR_USER_DATA, %ecx
         movl %ecx, %ds
@@ -55,8 +57,10 @@ sysenter_entry:
         /*
          * The calls the fast path serves (kernel/ipc_fastpath.c), by their
          * exact eax: number and timeouts. Each function takes ebx and esi in
-         * eax and edx (regparm(2)), keeps ebx, esi, edi and ebp (the C
-         * convention's callee-saved registers) and returns either the kernel
+         * eax and edx (regparm(2)), keeps esi, edi and ebp (the C convention's
+         * callee-saved registers but ebx, which it is compiled to use
+         * freely: the exit loads ebx, and a bail takes it back from the
+         * frame) and returns either the kernel
          * stack top of the thread to resume, with the ebx it gets (the badge)
          * in that thread's frame, or 0 when the slow path must handle the
          * call; it changed nothing then.
@@ -87,6 +91,7 @@ sysenter_entry:
         jmp fast_exit_same_ebx
 3:
         movl FRAME_EAX(%esp), %eax
+        movl FRAME_EBX(%esp), %ebx
 #endif
         movl FRAME_USER_ESP(%esp), %ecx
         movl FRAME_EIP(%esp), %edx
