@@ -292,14 +292,10 @@ int transfer_check(struct thread *sender, struct thread *receiver, const struct 
     return check_receiver_side(sender, receiver, &windows, plan);
 }
 
-int transfer_check_windows(struct thread *sender, struct thread *receiver, const struct message *message,
-                           const struct transfer_windows *windows, struct transfer_plan *plan)
+int transfer_check_placed(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
+                          struct transfer_plan *plan)
 {
-    int error = check_sender_items(sender, message, plan);
-
-    if (error != BURSAR_OK || !receiver || plan->count == 0)
-        return error;
-    return check_receiver_side(sender, receiver, windows, plan);
+    return plan->count ? check_receiver_side(sender, receiver, windows, plan) : BURSAR_OK;
 }
 
 /* ---- commit ---- */

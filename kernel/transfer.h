@@ -42,15 +42,15 @@ struct transfer_plan {
 int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
                    struct transfer_plan *plan);
 /*
- * The same with windows the kernel chooses instead of the receiver's UTCB
- * (a pager's reply to a page fault, fault_ipc.h). `windows` is not read
- * when `receiver` is NULL.
+ * The receiver's half of the check for a plan transfer_check(sender, NULL,
+ * ...) made, with windows the kernel chooses instead of the receiver's UTCB
+ * (a pager's reply to a page fault, kernel/user_faults.c).
  */
 struct transfer_windows {
     uint32_t capabilities, memory;              /* as in struct bursar_utcb */
 };
-int transfer_check_windows(struct thread *sender, struct thread *receiver, const struct message *message,
-                           const struct transfer_windows *windows, struct transfer_plan *plan);
+int transfer_check_placed(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
+                          struct transfer_plan *plan);
 /*
  * Carry out a checked plan, and write what the receiver got into its
  * message (MR0/MR1 in `delivered`, the rest in its UTCB); with `delivered`

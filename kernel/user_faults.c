@@ -55,7 +55,7 @@ static int plan_mapping(const struct thread *thread, const struct fault_ipc_repl
     struct thread *faulting = (struct thread *)thread;
     uint32_t address = fault_ipc_word(thread, BURSAR_PAGE_FAULT_ADDRESS), size;
     struct transfer_windows windows = { 0, 0 };
-    int error = transfer_check_windows(reply->replier, NULL, reply->message, NULL, plan);
+    int error = transfer_check(reply->replier, NULL, reply->message, plan);
 
     if (error != BURSAR_OK)
         return error;
@@ -63,7 +63,7 @@ static int plan_mapping(const struct thread *thread, const struct fault_ipc_repl
         return -BURSAR_E_NO_RECEIVE_WINDOW;
     size = 1u << plan->items[0].log2_size;
     windows.memory = BURSAR_MEMORY_WINDOW(address & ~(size - 1), plan->items[0].log2_size);
-    return transfer_check_windows(reply->replier, faulting, reply->message, &windows, plan);
+    return transfer_check_placed(reply->replier, faulting, &windows, plan);
 }
 
 /* RESUME with no words and at most one memory item, or KILL with nothing: the only replies to a page fault. */
