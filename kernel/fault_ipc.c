@@ -102,7 +102,13 @@ static int fetch_reply(const struct fault_ipc_purpose *purpose, struct thread *r
 
     if (count > FAULT_IPC_MAX_WORDS || (BURSAR_TAG_TYPED(message->tag) && !purpose->takes_items))
         return -BURSAR_E_INVALID_MESSAGE;
-    *reply = (struct fault_ipc_reply){ .replier = replier, .message = message, .tag = message->tag };
+    /* Field by field: the plan is the purpose's to fill, and clearing it would cost more than the rest. */
+    reply->replier = replier;
+    reply->message = message;
+    reply->tag = message->tag;
+    reply->plan.count = 0;
+    for (uint32_t i = 0; i < FAULT_IPC_MAX_WORDS; i++)
+        reply->words[i] = 0;
     reply->words[0] = message->mr0;
     reply->words[1] = message->mr1;
     if (count <= BURSAR_REGISTER_WORDS)
@@ -115,26 +121,27 @@ static int fetch_reply(const struct fault_ipc_purpose *purpose, struct thread *r
     return BURSAR_OK;
 }
 
-int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, const struct message *message)
+int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, const struct message *message,
+                           struct fault_ipc_reply *reply)
 {
-    struct fault_ipc_reply reply;
     int status;
 
     if (!fault_ipc_pending(&thread->fault_ipc))
         return BURSAR_OK;
-    status = fetch_reply(thread->fault_ipc.purpose, replier, message, &reply);
-    return status == BURSAR_OK ? thread->fault_ipc.purpose->check(thread, &reply) : status;
+    status = fetch_reply(thread->fault_ipc.purpose, replier, message, reply);
+    return status == BURSAR_OK ? thread->fault_ipc.purpose->check(thread, reply) : status;
 }
 
-void fault_ipc_reply(struct thread *thread, struct thread *replier, const struct message *message)
+int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, const struct message *message)
 {
-    const struct fault_ipc_purpose *purpose = thread->fault_ipc.purpose;
     struct fault_ipc_reply reply;
-    int status = fetch_reply(purpose, replier, message, &reply);
 
-    /* ipc_reply ran fault_ipc_check_reply just before, with nothing in between. */
-    KERNEL_ASSERT(status == BURSAR_OK);
-    finish(thread, purpose->apply(thread, &reply), "%s asked for it to be killed");
+    return fault_ipc_accept_reply(thread, replier, message, &reply);
+}
+
+void fault_ipc_reply(struct thread *thread, const struct fault_ipc_reply *reply)
+{
+    finish(thread, thread->fault_ipc.purpose->apply(thread, reply), "%s asked for it to be killed");
 }
 
 void fault_ipc_failed(struct thread *thread, int status)

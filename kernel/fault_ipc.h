@@ -31,6 +31,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kernel/transfer.h"
+
 struct thread;
 struct cap_slot;
 struct message;
@@ -53,6 +55,7 @@ struct fault_ipc_reply {
     const struct message *message;
     uint32_t tag;
     uint32_t words[FAULT_IPC_MAX_WORDS];     /* BURSAR_TAG_UNTYPED(tag) of them */
+    struct transfer_plan plan;               /* a purpose that takes items: what `check` planned, for `apply` */
 };
 
 struct fault_ipc_purpose {
@@ -62,7 +65,7 @@ struct fault_ipc_purpose {
      * Before anything changes: BURSAR_OK, or the error the replier gets;
      * then nothing happens and the thread still waits for a good reply.
      */
-    int (*check)(const struct thread *thread, const struct fault_ipc_reply *reply);
+    int (*check)(const struct thread *thread, struct fault_ipc_reply *reply);
     /* Act on a reply `check` accepted. KILL here means the handler asked for it. */
     enum fault_ipc_outcome (*apply)(struct thread *thread, const struct fault_ipc_reply *reply);
     /*
@@ -100,10 +103,13 @@ static inline bool fault_ipc_pending(const struct fault_ipc *call) { return call
 void fault_ipc_message(const struct thread *thread, struct message *out);
 /* Message register i (i < FAULT_IPC_MAX_WORDS) of the kernel's message. */
 uint32_t fault_ipc_word(const struct thread *thread, uint32_t i);
-/* A reply to `thread` is about to be given: BURSAR_OK or the replier's error, nothing changed. */
+/* Would `thread` take this reply? BURSAR_OK or the replier's error; nothing changes. */
 int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, const struct message *message);
-/* The reply arrived (thread already unbound from the reply object): act on it. */
-void fault_ipc_reply(struct thread *thread, struct thread *replier, const struct message *message);
+/* The same, keeping what the check found in *reply for fault_ipc_reply. */
+int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, const struct message *message,
+                           struct fault_ipc_reply *reply);
+/* Act on a reply fault_ipc_accept_reply accepted just now (the thread already unbound from the reply object). */
+void fault_ipc_reply(struct thread *thread, const struct fault_ipc_reply *reply);
 /* No reply will come (thread already out of every queue): the purpose decides. */
 void fault_ipc_failed(struct thread *thread, int status);
 /* The thread is being killed or destroyed: forget the call, run no handler. */

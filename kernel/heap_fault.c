@@ -27,7 +27,7 @@ static uint32_t reply_memory(const struct fault_ipc_reply *reply) { return reply
 static uint32_t reply_first(const struct fault_ipc_reply *reply)  { return reply->words[1]; }
 
 /* Before anything changes: the frames must be the named memory object's, all of them. */
-static int check_donation(const struct thread *thread, const struct fault_ipc_reply *reply)
+static int check_donation(const struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t frames = reply_frames(reply), first = reply_first(reply);
     struct cap_slot *memory;

@@ -338,6 +338,27 @@ int ipc_reply_check(struct thread *replier, struct reply *reply, const struct me
     return reply->caller ? fault_ipc_check_reply(reply->caller, replier, message) : BURSAR_OK;
 }
 
+static void unbind_caller(struct reply *reply, struct thread *caller)
+{
+    reply->caller = NULL;
+    caller->reply_waiting = NULL;
+    timeout_remove(caller);
+}
+
+/* The caller is a thread the kernel called for (fault_ipc.h): its purpose checks the reply, then acts. */
+static int reply_to_kernel_call(struct thread *replier, struct reply *reply, const struct message *message)
+{
+    struct thread *caller = reply->caller;
+    struct fault_ipc_reply answer;
+    int status = fault_ipc_accept_reply(caller, replier, message, &answer);
+
+    if (status != BURSAR_OK)
+        return status;              /* a reply it does not accept: nothing changes, it still waits */
+    unbind_caller(reply, caller);
+    fault_ipc_reply(caller, &answer);
+    return BURSAR_OK;
+}
+
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
 {
     struct thread *caller = reply->caller;
@@ -347,21 +368,12 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
 
     if (!caller)
         return -BURSAR_E_NO_CALLER;
-    status = ipc_reply_check(replier, reply, message);
+    if (fault_ipc_pending(&caller->fault_ipc))
+        return reply_to_kernel_call(replier, reply, message);
+    status = transfer_check(replier, caller, message, &plan);
     if (status != BURSAR_OK)
-        return status;              /* a reply to a fault it does not accept: nothing changes */
-    if (!fault_ipc_pending(&caller->fault_ipc)) {
-        status = transfer_check(replier, caller, message, &plan);
-        if (status != BURSAR_OK)
-            return status;          /* an item refused: the caller stays bound, waiting */
-    }
-    reply->caller = NULL;
-    caller->reply_waiting = NULL;
-    timeout_remove(caller);
-    if (fault_ipc_pending(&caller->fault_ipc)) {
-        fault_ipc_reply(caller, replier, message);
-        return BURSAR_OK;
-    }
+        return status;              /* an item refused: the caller stays bound, waiting */
+    unbind_caller(reply, caller);
     delivered.badge = 0;
     status = deliver(replier, caller, &delivered, &plan);
     scheduler_make_ready(caller);

@@ -49,7 +49,7 @@ static const char *exception_name(uint32_t vector)
  * address rounded down to the item's size, so it always covers the page
  * that faulted. The thread opened no capability window.
  */
-static int plan_mapping(const struct thread *thread, const struct fault_ipc_reply *reply, struct transfer_plan *plan)
+static int plan_mapping(const struct thread *thread, struct fault_ipc_reply *reply, struct transfer_plan *plan)
 {
     /* transfer.h only reads the thread it is handed when checking. */
     struct thread *faulting = (struct thread *)thread;
@@ -67,15 +67,14 @@ static int plan_mapping(const struct thread *thread, const struct fault_ipc_repl
 }
 
 /* RESUME with no words and at most one memory item, or KILL with nothing: the only replies to a page fault. */
-static int page_fault_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+static int page_fault_check(const struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t label = BURSAR_TAG_LABEL(reply->tag), items = BURSAR_TAG_TYPED(reply->tag);
-    struct transfer_plan plan;
 
     if ((label != BURSAR_LABEL_RESUME && label != BURSAR_LABEL_KILL) || BURSAR_TAG_UNTYPED(reply->tag) != 0 ||
         items > (label == BURSAR_LABEL_RESUME ? 1u : 0u))
         return -BURSAR_E_INVALID_MESSAGE;
-    return items ? plan_mapping(thread, reply, &plan) : BURSAR_OK;
+    return items ? plan_mapping(thread, reply, &reply->plan) : BURSAR_OK;
 }
 
 /*
@@ -84,15 +83,10 @@ static int page_fault_check(const struct thread *thread, const struct fault_ipc_
  */
 static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const struct fault_ipc_reply *reply)
 {
-    struct transfer_plan plan;
-
     if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
         return FAULT_IPC_KILL;
-    if (BURSAR_TAG_TYPED(reply->tag)) {
-        int status = plan_mapping(thread, reply, &plan);
-        KERNEL_ASSERT(status == BURSAR_OK);          /* page_fault_check passed just now */
-        transfer_commit(reply->replier, thread, &plan, NULL);
-    }
+    if (BURSAR_TAG_TYPED(reply->tag))
+        transfer_commit(reply->replier, thread, &reply->plan, NULL);   /* planned by page_fault_check */
     return FAULT_IPC_RESUME;
 }
 
@@ -116,7 +110,7 @@ static const struct fault_ipc_purpose page_fault_purpose = {
 };
 
 /* KILL with no words; RESUME with no words or a whole register set whose eip is in user space. */
-static int exception_check(const struct thread *thread, const struct fault_ipc_reply *reply)
+static int exception_check(const struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t label = BURSAR_TAG_LABEL(reply->tag), words = BURSAR_TAG_UNTYPED(reply->tag);
     union exception_message message;
