@@ -227,6 +227,14 @@ static void await_reply(struct thread *caller, struct reply *reply, uint32_t rep
 
 /* ---- operations ---- */
 
+/* No receiver yet: items that can never go anywhere fail now, before the sender waits. */
+static int check_items_before_waiting(struct thread *sender, const struct message *message)
+{
+    struct transfer_plan plan;
+
+    return transfer_check(sender, NULL, message, &plan);
+}
+
 void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
               const struct message *message, uint32_t send_timeout, bool is_call, uint32_t receive_timeout)
 {
@@ -258,6 +266,11 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         scheduler_remove(sender);
         await_reply(sender, reply, receive_timeout);
         scheduler_switch_to(receiver);
+        return;
+    }
+    int status = check_items_before_waiting(sender, message);
+    if (status != BURSAR_OK) {
+        complete(sender, status);
         return;
     }
     if (timeout_is_zero(send_timeout)) {
