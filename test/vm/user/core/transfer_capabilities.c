@@ -211,3 +211,47 @@ USER_TEST(402, capability_chains_starting_with_grant)
 {
     run_chains_starting_with(result, BURSAR_GRANT);
 }
+
+/*
+ * Deleting a capability (DESIGN §4): deleting the last holder of a record
+ * revokes the record's subtree and frees it to its payer; deleting one of
+ * several holders of a record (a COPY shares it) takes only that holder.
+ */
+USER_TEST(403, deleting_the_last_holder_of_a_record_revokes_what_came_from_it)
+{
+    static struct chain k;
+    const char *name1 = "REVOCABLE COPY", *name2 = "delete";
+    struct agent_capability cap;
+    struct l4_item got;
+    struct l4_msg m;
+
+    TEST_CHECK_EQUAL(chain_start(&k), 0, "start the agents");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, k.endpoint, 0), 0, "endpoint");
+    take_ledgers(&k);
+    /* A -> B revocable (A pays rB), B -> C revocable (B pays rC below rB). B deletes: rB had one holder. */
+    CHAIN_CHECK_EQUAL(send_capability(&k.b, k.endpoint, BURSAR_RIGHTS_ALL, BURSAR_REVOCABLE_COPY, 0, &got), 0,
+                      "A -> B");
+    CHAIN_CHECK_EQUAL(forward_capability(&k.b, AGENT_WINDOW, BURSAR_RIGHTS_ALL, BURSAR_REVOCABLE_COPY, 0), 0,
+                      "B -> C");
+    CHAIN_CHECK_EQUAL(agent_do(&k.b, AGENT_DELETE, AGENT_WINDOW, 0, 0, &m), 0, "B deletes");
+    TEST_CHECK(agent_inspect(&k.c, AGENT_WINDOW, &cap) == 0 && cap.type == BURSAR_OBJECT_NONE && cap.revoked,
+               "C after B's delete: type %u revoked %u", cap.type, cap.revoked);
+    TEST_CHECK(agent_inspect(&k.b, AGENT_WINDOW, &cap) == 0 && cap.type == BURSAR_OBJECT_NONE && !cap.revoked,
+               "B's own slot after its delete: type %u revoked %u", cap.type, cap.revoked);
+    CHAIN_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), k.boot_records, "A's heap refunded");
+    CHAIN_CHECK_EQUAL(heap_live(k.b.heap, BURSAR_HEAP_RECORD), k.b_records, "B's heap refunded");
+    agent_do(&k.c, AGENT_DELETE, AGENT_WINDOW, 0, 0, &m);
+
+    /* A -> B revocable, B -> C COPY (C shares rB). B deletes: rB keeps C's holder, A still pays for it. */
+    name2 = "COPY, then delete";
+    CHAIN_CHECK_EQUAL(send_capability(&k.b, k.endpoint, BURSAR_RIGHTS_ALL, BURSAR_REVOCABLE_COPY, 0, &got), 0,
+                      "A -> B");
+    CHAIN_CHECK_EQUAL(forward_capability(&k.b, AGENT_WINDOW, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0), 0, "B -> C");
+    CHAIN_CHECK_EQUAL(agent_do(&k.b, AGENT_DELETE, AGENT_WINDOW, 0, 0, &m), 0, "B deletes");
+    TEST_CHECK(agent_inspect(&k.c, AGENT_WINDOW, &cap) == 0 && cap.type == BURSAR_OBJECT_ENDPOINT,
+               "C after B's delete: type %u", cap.type);
+    CHAIN_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), k.boot_records + 1, "A still pays for rB");
+    CHAIN_CHECK_EQUAL(agent_do(&k.c, AGENT_DELETE, AGENT_WINDOW, 0, 0, &m), 0, "C deletes the last holder");
+    CHAIN_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), k.boot_records, "A's heap refunded");
+    TEST_CHECK_EQUAL(l4_destroy(k.endpoint), 0, "destroy the endpoint");
+}
