@@ -215,6 +215,8 @@ struct heap *heap_create(struct heap *payer)
     kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
     heap->bank = (struct cap_slot){ 0 };
     heap->reclaiming = false;
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        heap->torn_down[kind] = 0;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
     link_heap(heap);
     return heap;
@@ -257,7 +259,7 @@ void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
         info->live_by_type[kind] = s->by_type[kind].live;
         info->free_by_type[kind] = s->by_type[kind].free;
         info->objects_moved += (uint32_t)s->by_type[kind].moved;
-        info->objects_destroyed += (uint32_t)s->by_type[kind].destroyed;
+        info->objects_destroyed += heap_destroyed(heap, kind);
     }
 }
 

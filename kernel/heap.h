@@ -21,6 +21,7 @@ struct heap {
     struct cap_slot bank;              /* endpoint its heap faults go to (a COPY), or empty */
     uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
     bool reclaiming;                   /* a reclaim (or the destruction) is under way */
+    uint32_t torn_down[ALLOC_KIND_COUNT];   /* destroyed by reclaims ahead of kheap's steps */
 };
 
 extern struct heap boot_heap;
@@ -61,6 +62,8 @@ struct bursar_reclaim_info;
  * its frame. `info` (may be NULL) says what was done.
  */
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info);
+/* Objects of an allocation kind the heap's reclaims have destroyed, ever. */
+uint32_t heap_destroyed(const struct heap *heap, uint32_t kind);
 /*
  * Destroy a heap whose capabilities are revoked: the heaps it paid for go
  * first (innermost first), then everything in it, as a reclaim of every page.

@@ -6,8 +6,11 @@
  * the bank that owns them, zeroed, so the accounting identity stays exact).
  * Destroying a heap is a reclaim of all of it.
  *
- * Each kheap_reclaim call does a bounded number of units (a page returned,
- * an object moved or destroyed); between calls is a preemption point.
+ * The reclaim goes one kheap unit at a time (a page returned, an object
+ * moved or destroyed). Before kheap destroys an object, the kernel tears it
+ * down itself, with preemption points, the way SYS_DESTROY would; kheap's
+ * unit then finds the slot free. So interrupts stay off for one unit, or
+ * for the bounded chunks of a teardown, never for a whole object's subtree.
  */
 #include "bursar/objects.h"
 #include "kernel/console.h"
@@ -20,8 +23,8 @@
 #include "kernel/preempt.h"
 #include "kernel/task.h"
 
-#define RECLAIM_UNITS_PER_STEP 32
-#define RECLAIM_PAGES_PER_STEP 16
+#define RECLAIM_UNITS_PER_POINT 32
+#define RECLAIM_PAGES_PER_CALL 16
 
 /* ---- kheap's callbacks ---- */
 
@@ -98,6 +101,66 @@ void heap_object_destroy(void *context, uint32_t kind, void *object)
     }
 }
 
+/* ---- teardown ahead of kheap's unit ---- */
+
+/*
+ * A record's subtree can be of any size: revoke it first, preemptibly, so
+ * that kheap's unit destroys a leaf (a memory record keeps its direct COPY
+ * children: a revoke spares those, and the unit takes them).
+ */
+static void revoke_below(struct mapdb_record *record)
+{
+    struct mapdb_cursor cursor;
+    int status;
+
+    if (mapdb_record_is_leaf(record))
+        return;
+    mapdb_cursor_init(&cursor);
+    if (record->flags & MAPDB_F_MEMORY)
+        status = mapdb_unmap(&authority, record, &cursor, PREEMPT_CHUNK);
+    else if (record->holders)
+        status = mapdb_revoke(&authority, record->holders, &cursor, PREEMPT_CHUNK);
+    else
+        return;                 /* no holder left to revoke from: the unit does it */
+    preempt_finish(&cursor, status);
+}
+
+/*
+ * The object kheap will destroy next, torn down now with preemption points,
+ * as SYS_DESTROY would (the task of a directory or capability table, the
+ * mappings of a page table). kheap's unit then finds its slot free. An
+ * object someone else is destroying already is theirs to finish: the unit's
+ * quiesce waits for them. Returns whether this destroyed it.
+ */
+static bool tear_down(uint32_t kind, void *object)
+{
+    struct task *task;
+
+    switch (kind) {
+    case ALLOC_RECORD:
+        revoke_below(object);
+        return false;           /* the record itself goes in kheap's unit */
+    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP:
+        if (((struct object *)object)->dying)
+            return false;
+        object_destroy(object);
+        return true;
+    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE:
+        task = task_owning(kind, object);
+        if (task && !task->header.dying) {
+            object_destroy(&task->header);
+            return true;
+        }
+        if (task || kind != ALLOC_SHADOW)
+            return false;
+        return memory_release_table(object, false);
+    case ALLOC_PAGE_TABLE:
+        return memory_release_table(object, true);
+    default:
+        return false;
+    }
+}
+
 /* ---- reclaim ---- */
 
 /* The frame goes back to its bank (frame->owner never stopped naming it), wiped. */
@@ -112,12 +175,12 @@ static void return_to_bank(void *page)
     frame_set_type(frame_number(frame), FRAME_BANK);
 }
 
-/* One bounded step of kheap's reclaim; its pages go back to their banks. */
-static void reclaim_step(struct heap *heap, struct kheap_reclaim *state, uint32_t units)
+/* `units` units of kheap's reclaim; its pages go back to their banks. */
+static void reclaim_units(struct heap *heap, struct kheap_reclaim *state, uint32_t units)
 {
-    void *returned[RECLAIM_PAGES_PER_STEP];
+    void *returned[RECLAIM_PAGES_PER_CALL];
     uint32_t count;
-    int status = kheap_reclaim(&heap->kheap, state, units, returned, RECLAIM_PAGES_PER_STEP, &count);
+    int status = kheap_reclaim(&heap->kheap, state, units, returned, RECLAIM_PAGES_PER_CALL, &count);
 
     if (status != KHEAP_OK)
         panic("heap %u: reclaim failed (%d)", heap->id, status);
@@ -126,49 +189,80 @@ static void reclaim_step(struct heap *heap, struct kheap_reclaim *state, uint32_
 }
 
 /*
- * Preemptible between steps, not inside one: kheap's destroy callback must
- * have freed its object when it returns, so within a step no other thread
- * may run, and none may be stopped inside an operation on what the step
- * destroys (preempt_quiesce waits for those first). Between steps kheap is
- * consistent and other threads may allocate from the heap, free into it or
- * donate to it; the heap itself stays, because a heap under reclaim cannot
- * be reclaimed or destroyed by a system call (BUSY) and a destroy reaching
- * it from another reclaim quiesces until this one is over. If the reclaiming
- * thread is destroyed meanwhile, a plain reclaim stops after its step (the
- * victim page goes back to being an ordinary page); a heap's destruction
- * always runs to its end, since nobody else can reach the heap any more.
+ * Preemptible between units, not inside one: kheap's destroy callback must
+ * have freed its object when it returns, so within a unit no other thread
+ * may run, and none may be stopped inside an operation on what the unit
+ * destroys (preempt_quiesce waits for those first). What is left for the
+ * unit is small, since the teardown before it did the rest with points.
+ * Between units kheap is consistent and other threads may allocate from the
+ * heap, free into it or donate to it; the heap itself stays, because a heap
+ * under reclaim cannot be reclaimed or destroyed by a system call (BUSY) and
+ * a destroy reaching it from another reclaim quiesces until this one is
+ * over. If the reclaiming thread is destroyed meanwhile, a plain reclaim
+ * stops after its unit (the victim page goes back to being an ordinary
+ * page); a heap's destruction always runs to its end, since nobody else can
+ * reach the heap any more.
  */
+/* Objects of `kind` this heap's reclaims destroyed: in kheap's units, and torn down ahead of them. */
+uint32_t heap_destroyed(const struct heap *heap, uint32_t kind)
+{
+    return (uint32_t)heap->kheap.stats.by_type[kind].destroyed + heap->torn_down[kind];
+}
+
+/* The reclaiming thread was destroyed meanwhile: a plain reclaim stops, its victim an ordinary page again. */
+static bool stops_early(struct heap *heap, struct kheap_reclaim *state)
+{
+    if (state->done || !preempt_destroyed() || heap->header.dying)
+        return false;
+    preempt_disable();
+    state->target = state->returned;
+    reclaim_units(heap, state, 1);
+    preempt_enable();
+    return true;
+}
+
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
 {
     struct kheap_reclaim state;
-    uint64_t destroyed_before[ALLOC_KIND_COUNT];
+    uint32_t destroyed_before[ALLOC_KIND_COUNT];
+    void *torn_down = NULL;
 
     KERNEL_ASSERT(heap != &boot_heap && !heap->reclaiming);
     heap->reclaiming = true;
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
-        destroyed_before[kind] = heap->kheap.stats.by_type[kind].destroyed;
+        destroyed_before[kind] = heap_destroyed(heap, kind);
     kheap_reclaim_begin(&state, pages);
     while (!state.done) {
-        preempt_quiesce();
-        preempt_disable();
-        reclaim_step(heap, &state, RECLAIM_UNITS_PER_STEP);
-        if (!state.done && preempt_destroyed() && !heap->header.dying) {
-            state.target = state.returned;          /* stop here: the next call ends the evacuation */
-            reclaim_step(heap, &state, 1);
+        uint32_t kind;
+        bool moves;
+        void *next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
+
+        /* Once per object: its slot in the victim is never reused, so the address names it. */
+        if (next && !moves && next != torn_down) {
+            torn_down = next;
+            if (tear_down(kind, next))
+                heap->torn_down[kind]++;
+        } else {
+            /* One unit, so that the object after it is looked at first. */
+            preempt_quiesce();
+            preempt_disable();
+            reclaim_units(heap, &state, 1);
+            preempt_enable();
         }
-        preempt_enable();
+        if (stops_early(heap, &state))
+            break;
+        /* Small units pass no point of their own: a point every RECLAIM_UNITS_PER_POINT of them. */
         if (!state.done)
-            preempt_point();
+            preempt_work(PREEMPT_CHUNK / RECLAIM_UNITS_PER_POINT);
     }
     heap->reclaiming = false;
     if (!info)
         return;
-    *info = (struct bursar_reclaim_info){
-        .pages_reclaimed = state.returned, .objects_moved = state.moved, .objects_destroyed = state.destroyed,
-    };
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++)
-        info->destroyed_by_type[kind] = (uint32_t)(heap->kheap.stats.by_type[kind].destroyed -
-                                                   destroyed_before[kind]);
+    *info = (struct bursar_reclaim_info){ .pages_reclaimed = state.returned, .objects_moved = state.moved };
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++) {
+        info->destroyed_by_type[kind] = heap_destroyed(heap, kind) - destroyed_before[kind];
+        info->objects_destroyed += info->destroyed_by_type[kind];
+    }
 }
 
 /* ---- destruction ---- */
@@ -194,7 +288,7 @@ static struct heap *innermost_heap_under(const struct heap *ancestor)
 
 /*
  * A heap under the destroyed one may be in another thread's reclaim,
- * stopped between steps (it started before the heap was dying; none can
+ * stopped between units (it started before the heap was dying; none can
  * start after): quiescing lets it run to its end first.
  */
 static void release_heap(struct heap *heap)

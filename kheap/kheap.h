@@ -173,6 +173,16 @@ void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages);
 int  kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
                    void **out, uint32_t out_capacity, uint32_t *out_count);
 
+/*
+ * What the next unit of this reclaim will do to a live object, without
+ * doing it: that object (with its type, and whether it will move), or NULL
+ * when the next unit returns a page or the reclaim is over. It may choose
+ * the victim page, as the next kheap_reclaim call would. The owner may
+ * then tear a long-lived object down itself, in steps of its own, and free
+ * it; the next unit then finds it gone.
+ */
+void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *st, uint32_t *type, bool *moves);
+
 int  kheap_set_watermarks(struct kheap *heap, uint32_t low, uint32_t high);
 /* Free pages above the high watermark (what a bank may take back cheaply). */
 uint32_t kheap_excess_pages(const struct kheap *heap);

@@ -163,14 +163,22 @@ static void move_object(struct kheap *heap, struct kheap_page *victim, uint32_t 
     heap->stats.by_type[type].moved++;
 }
 
-/* One unit of work: move or destroy the victim's next live object. */
-static int evacuate_next(struct kheap *heap, struct kheap_reclaim *st,
-                         struct kheap_page *victim)
+/* The victim's next live slot at or after st->next_slot, or victim->slots. */
+static uint32_t next_live_slot(const struct kheap_page *victim, const struct kheap_reclaim *st)
 {
     uint32_t index = st->next_slot;
 
     while (index < victim->slots && !kheap_slot_is_live(victim, index))
         index++;
+    return index;
+}
+
+/* One unit of work: move or destroy the victim's next live object. */
+static int evacuate_next(struct kheap *heap, struct kheap_reclaim *st,
+                         struct kheap_page *victim)
+{
+    uint32_t index = next_live_slot(victim, st);
+
     if (index >= victim->slots)
         return KHEAP_E_BAD_ARG;     /* live count disagrees with the bitmap */
 
@@ -241,4 +249,29 @@ int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
     }
     reclaim_finished(heap, st);
     return KHEAP_OK;
+}
+
+void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *st, uint32_t *type, bool *moves)
+{
+    struct kheap_page *victim;
+    uint32_t index;
+    void *obj;
+
+    if (heap == NULL || st == NULL || type == NULL || moves == NULL || reclaim_finished(heap, st) ||
+        heap->free_pages != NULL)
+        return NULL;
+    victim = current_victim(heap, st);
+    if (victim == NULL) {
+        victim = least_used_page(heap);
+        if (victim == NULL)
+            return NULL;
+        start_evacuation(heap, st, victim);
+    }
+    index = next_live_slot(victim, st);
+    if (victim->live == 0 || index >= victim->slots)
+        return NULL;
+    *type = victim->type;
+    obj = kheap_slot_address(victim, kheap_slot_size(heap, victim->type), index);
+    *moves = may_move(heap, victim->type, obj);
+    return obj;
 }

@@ -746,6 +746,44 @@ static void test_reclaim_prefers_a_page_moves_can_empty(void **state)
     verify_all_objects(t);
 }
 
+/*
+ * kheap_reclaim_next names what the next unit will move or destroy; an
+ * owner that frees it first (a long teardown of its own) finds the reclaim
+ * carrying on past it.
+ */
+static void test_reclaim_next_names_the_next_object(void **state)
+{
+    struct test_ctx *t = *state;
+    struct kheap *heap = &t->heap;
+    struct kheap_reclaim st;
+    uint32_t type = 99;
+    bool moves = true;
+    void *out[4];
+    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
+
+    uint32_t a = new_object(t, t->fixed), b = new_object(t, t->fixed);
+    kheap_reclaim_begin(&st, 3);
+    /* A free page first: the next unit returns it, no object. */
+    assert_null(kheap_reclaim_next(heap, &st, &type, &moves));
+    assert_int_equal(kheap_reclaim(heap, &st, 2, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
+    assert_int_equal(stats_of(heap).pages_free, 0);
+    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, a));
+    assert_int_equal(type, t->fixed);
+    assert_false(moves);
+    /* Asking again changes nothing. */
+    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, a));
+    assert_heap_ok(heap);
+    free_object(t, a);                  /* the owner's own teardown */
+    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, b));
+    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
+    assert_true(st.done);
+    assert_int_equal(st.destroyed, 1);
+    assert_int_equal(t->destroy_calls, 1);
+    assert_null(kheap_reclaim_next(heap, &st, &type, &moves));
+    assert_int_equal(stats_of(heap).pages_held, 0);
+    assert_heap_ok(heap);
+}
+
 static void test_reclaim_destroys_unmovable(void **state)
 {
     struct test_ctx *t = *state;
@@ -1392,6 +1430,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reclaim_budget_and_capacity, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_whole_heap, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_prefers_a_page_moves_can_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reclaim_next_names_the_next_object, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_sized_objects, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_run, setup, teardown),

@@ -44,9 +44,10 @@ static void agent_main(void *argument)
     for (;;) {
         int result = status;
         bool item = BURSAR_TAG_LABEL(tag) == HEAP_AGENT_REPLY_ITEM;
-        for (uint32_t i = 0; result == 0 && BURSAR_TAG_LABEL(tag) == HEAP_AGENT_COPIES && i < mr0; i++)
-            result = l4_cap_transfer(HEAP_AGENT_SOURCE, HEAP_AGENT_ROOT_TASK, mr1 + i, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT,
-                                     BURSAR_REVOCABLE_COPY, 0);
+        bool own = BURSAR_TAG_LABEL(tag) == HEAP_AGENT_OWN_COPIES;
+        for (uint32_t i = 0; result == 0 && (own || BURSAR_TAG_LABEL(tag) == HEAP_AGENT_COPIES) && i < mr0; i++)
+            result = l4_cap_transfer(HEAP_AGENT_SOURCE, own ? BURSAR_OWN_TASK : HEAP_AGENT_ROOT_TASK, mr1 + i,
+                                     BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, BURSAR_REVOCABLE_COPY, 0);
         tag = item ? BURSAR_TAG(0, 0, 1) : BURSAR_TAG(0, 1, 0);
         mr0 = item ? BURSAR_ITEM_CAPABILITY_WORD(HEAP_AGENT_SOURCE, BURSAR_RIGHT_WRITE, BURSAR_REVOCABLE_COPY)
                    : (uint32_t)result;
@@ -57,9 +58,14 @@ static void agent_main(void *argument)
 
 int heap_agent_start(unsigned heap, unsigned which, struct heap_agent *agent)
 {
+    return heap_agent_start_with(heap, which, 16, BURSAR_NO_CAPABILITY, agent);
+}
+
+int heap_agent_start_with(unsigned heap, unsigned which, unsigned slots, unsigned source, struct heap_agent *agent)
+{
     struct agent_region *region = &agent_regions[which];
     struct l4_server_spec spec = {
-        .task = { .heap = heap, .slot = core_slot(), .capability_slots = 16,
+        .task = { .heap = heap, .slot = core_slot(), .capability_slots = slots,
                   .shared = region, .shared_size = sizeof *region },
         .endpoint = core_slot(), .reply = core_slot(), .thread = core_slot(),
         .stack = region->stack, .stack_size = sizeof region->stack, .utcb = (uintptr_t)&region->utcb,
@@ -71,22 +77,30 @@ int heap_agent_start(unsigned heap, unsigned which, struct heap_agent *agent)
     agent->endpoint = spec.endpoint;
     agent->reply = spec.reply;
     agent->thread = spec.thread;
-    agent->source = core_slot();
+    agent->source = source;
+    if (!error && source == BURSAR_NO_CAPABILITY)
+        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, agent->source = core_slot(), 0);
     if (!error)
-        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, agent->source, 0);
-    if (!error)
-        error = l4_cap_transfer(agent->source, agent->task, HEAP_AGENT_SOURCE, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
+        error = l4_cap_transfer(agent->source, agent->task, HEAP_AGENT_SOURCE, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT,
+                                BURSAR_COPY, 0);
     if (!error)
         error = l4_cap_transfer(BURSAR_SLOT_TASK, agent->task, HEAP_AGENT_ROOT_TASK, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
     return error;
 }
 
-int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first)
+/* What the agent answers to `label` with mr0 = count, mr1 = first. */
+static int agent_request(const struct heap_agent *agent, unsigned label, unsigned count, unsigned first)
 {
-    uint32_t tag = BURSAR_TAG(HEAP_AGENT_COPIES, 2, 0), mr0 = count, mr1 = first;
+    uint32_t tag = BURSAR_TAG(label, 2, 0), mr0 = count, mr1 = first;
     int error = l4_call(agent->endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000));
 
     return error ? error : (int)mr0;
+}
+
+/* `count` revocable copies of the agent's source into root slots from `first`, paid by the agent's heap. */
+int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first)
+{
+    return agent_request(agent, HEAP_AGENT_COPIES, count, first);
 }
 
 static void bulk_clear(void)
@@ -601,5 +615,47 @@ USER_TEST(609, destroying_a_heap_waits_for_a_reclaim_under_way_inside_it)
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK(after.heaps == before.heaps && after.heap_frames == before.heap_frames, "%u heaps, %u heap frames",
                after.heaps, after.heap_frames);
+    TEST_CHECK(ledger_exact(), "ledger");
+}
+
+/*
+ * One record with a big subtree: the record is paid by the heap reclaimed,
+ * its 1000 children by another heap (an agent with 1024 slots copying it
+ * into its own space). Destroying the record revokes the subtree with
+ * preemption points, ahead of the reclaim step that frees the record.
+ */
+USER_TEST(610, a_record_with_a_big_subtree_is_revoked_preemptibly_by_reclaim)
+{
+    enum { CHILDREN = 1000 };
+    unsigned small = core_slot(), big = core_slot(), record = core_slot();
+    struct heap_agent owner, copier;
+    struct l4_preempt_stats stats;
+    struct bursar_reclaim_info reclaim;
+    struct bursar_heap_info info;
+    struct l4_cap_info cap;
+    bool revoked;
+
+    TEST_CHECK_EQUAL(core_heap_create(small, 16), 0, "the heap to reclaim");
+    TEST_CHECK_EQUAL(core_heap_create(big, 40), 0, "the heap paying for the subtree");
+    TEST_CHECK_EQUAL(heap_agent_start(small, 0, &owner), 0, "agent paid by the small heap");
+    TEST_CHECK_EQUAL(heap_agent_copies(&owner, 1, record), 0, "one record in it, held by the root");
+    TEST_CHECK_EQUAL(heap_agent_start_with(big, 1, 1024, record, &copier), 0, "agent holding a COPY of that record");
+    TEST_CHECK_EQUAL(agent_request(&copier, HEAP_AGENT_OWN_COPIES, CHILDREN, 16), 0, "1000 revocable copies below it");
+    TEST_CHECK_EQUAL(l4_heap_info(big, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], CHILDREN, "the subtree, paid by the big heap");
+    TEST_CHECK_EQUAL(l4_heap_info(small, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 1), 0, "reset the preemption counters");
+    TEST_CHECK_EQUAL(l4_heap_reclaim(small, info.pages_held, &reclaim), 0, "reclaim the small heap");
+    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 0), 0, "preemption counters");
+    printf("  reclaim of %u pages with a %u-record subtree below one record: %u preemption points\n",
+           reclaim.pages_reclaimed, CHILDREN, stats.points);
+    TEST_CHECK_EQUAL(reclaim.destroyed_by_type[BURSAR_HEAP_RECORD], 1, "the record");
+    TEST_CHECK(stats.points >= CHILDREN * 2 / 64, "only %u preemption points: the subtree went with points off",
+               stats.points);
+    TEST_CHECK_EQUAL(core_inspect(record, &cap, &revoked), 0, "inspect");
+    TEST_CHECK(cap.type == BURSAR_OBJECT_NONE && revoked, "the record's holder is revoked");
+    TEST_CHECK_EQUAL(l4_heap_info(big, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], 0, "every child refunded to the big heap");
+    TEST_CHECK_EQUAL(agent_request(&copier, HEAP_AGENT_COPIES, 0, 0), 0, "the copier lives on");
     TEST_CHECK(ledger_exact(), "ledger");
 }

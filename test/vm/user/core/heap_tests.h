@@ -11,6 +11,7 @@
 /* What the agent does (message label). */
 #define HEAP_AGENT_COPIES 1       /* mr0 = count, mr1 = first root slot: revocable copies of its source */
 #define HEAP_AGENT_REPLY_ITEM 2   /* reply with a revocable copy of its source as a capability item */
+#define HEAP_AGENT_OWN_COPIES 3   /* mr0 = count, mr1 = first own slot: revocable copies of its source */
 
 struct heap_agent {
     unsigned task, endpoint, reply, thread, source;   /* the root's slots */
@@ -18,6 +19,8 @@ struct heap_agent {
 
 /* An agent paid by `heap` (region `which`: 0 or 1); its source is a new endpoint of the boot heap. */
 int heap_agent_start(unsigned heap, unsigned which, struct heap_agent *agent);
+/* The same with `slots` capability slots and, unless BURSAR_NO_CAPABILITY, a COPY of the root's `source`. */
+int heap_agent_start_with(unsigned heap, unsigned which, unsigned slots, unsigned source, struct heap_agent *agent);
 /* `count` revocable copies of the agent's source into root slots from `first`, paid by the agent's heap. */
 int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first);
 
