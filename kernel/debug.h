@@ -10,4 +10,15 @@
 void debug_dump(uint32_t what);     /* enum bursar_dump */
 void debug_console_key(char key);
 
+struct thread;
+struct mapdb_record;
+/*
+ * SYS_DEBUG_DUMP's tree kinds (debug_tree.c): the derivation tree of the
+ * object a slot of the caller's names, or the mapping tree of a frame.
+ * BURSAR_E_* for a bad slot or frame; nothing is printed then.
+ */
+int debug_dump_tree(struct thread *caller, uint32_t what, uint32_t argument);
+/* Print one tree: every record with its depth, payer and holders. */
+void debug_print_tree(const struct mapdb_record *root, const char *what);
+
 #endif

@@ -125,6 +125,20 @@ static void release_table_if_empty(struct mapdb_record **shadow, uint32_t addres
     }
 }
 
+bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *address)
+{
+    struct mapdb_record **slot = (struct mapdb_record **)mapping;
+    uintptr_t shadow = (uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1);
+
+    entry_of_shadow_slot(slot, address);
+    for (struct task *task = tasks_first(); task; task = task->next_task)
+        if (task->table_records && (uintptr_t)task->table_records[directory_index(*address)] == shadow) {
+            *task_id = task->id;
+            return true;
+        }
+    return false;
+}
+
 void memory_mapping_removed(uintptr_t mapping)
 {
     struct mapdb_record **slot = (struct mapdb_record **)mapping;

@@ -48,6 +48,8 @@ int memory_take_frame(struct memory *memory, uint32_t frame);
 /* The physical page behind a user address in `task`, or 0 if not mapped. */
 uint64_t memory_translate(struct task *task, uint32_t address, bool need_write);
 
+/* Which task and page a record's mapping (a shadow slot) is; false if no task holds it. */
+bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *address);
 /* mapdb calls this when a record's mapping is revoked. */
 void memory_mapping_removed(uintptr_t mapping);
 /* Remove every mapping and page table of a task (task destruction). */

@@ -176,10 +176,11 @@ int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uin
 
 int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
-    (void)caller;
     (void)results;
     if (r->argument[0] == BURSAR_DUMP_CHECK)
         return accounting_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
+    if (r->argument[0] == BURSAR_DUMP_CAPABILITY_TREE || r->argument[0] == BURSAR_DUMP_FRAME_TREE)
+        return debug_dump_tree(caller, r->argument[0], r->argument[1]);
     if (r->argument[0] > BURSAR_DUMP_HEAPS)
         return -BURSAR_E_INVALID_ARGUMENT;
     debug_dump(r->argument[0]);

@@ -115,3 +115,33 @@ long mapdb_check_tree(const struct mapdb_record *root, mapdb_visit_fn visit, voi
         }
     }
 }
+
+long mapdb_walk_tree(const struct mapdb_record *root, mapdb_walk_fn visit, void *arg)
+{
+    const struct mapdb_record *n = root;
+    unsigned depth = 0;
+    long count = 0;
+
+    if (root == NULL || visit == NULL)
+        return MAPDB_E_BAD_ARG;
+    for (;;) {
+        visit(arg, n, depth);
+        count++;
+        if (n->first_child != NULL) {
+            n = n->first_child;
+            depth++;
+            continue;
+        }
+        /* Next sibling; climb when the ring wraps back to its first. */
+        for (;;) {
+            if (n == root)
+                return count;
+            if (!record_has(n->next, MAPDB_F_FIRST)) {
+                n = n->next;
+                break;
+            }
+            n = n->next->parent;
+            depth--;
+        }
+    }
+}

@@ -230,6 +230,14 @@ bool mapdb_root_is_empty(const struct mapdb_record *root);
 typedef void (*mapdb_visit_fn)(void *arg, const struct mapdb_record *record,
                                const struct mapdb_record *parent);
 long mapdb_check_tree(const struct mapdb_record *root, mapdb_visit_fn visit, void *arg);
+/*
+ * Visit every record of a tree in preorder (a record, then its children's
+ * subtrees in sibling order) with its depth (0 for the root), without
+ * recursion and without checking anything. Returns the number of records.
+ * For debug listings; the tree must not change during the walk.
+ */
+typedef void (*mapdb_walk_fn)(void *arg, const struct mapdb_record *record, unsigned depth);
+long mapdb_walk_tree(const struct mapdb_record *root, mapdb_walk_fn visit, void *arg);
 /* Check that every active cursor of db points where it may. */
 int  mapdb_check_cursors(const struct mapdb *db);
 

@@ -155,6 +155,8 @@ def run_user_suites(tally, args):
                                   modules=[os.path.join(BUILD, "user", suite + ".elf")],
                                   timeout=VM_TIMEOUT, echo=args.verbose, keys=keys, keys_after=keys_after)
             record_vm_run(tally, "%s-%s" % (suite, label), result)
+            if suite == "core_tests":
+                check_mapdb_dumps(tally, result, "%s-%s" % (suite, label))
             if key:
                 check_debug_key(tally, result)
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
@@ -181,6 +183,60 @@ def run_bad_modules(tally, args):
     tally.record(result.outcome == "completed" and "1 boot modules" in log,
                  "boot/root-task-runs-and-sees-only-good-modules",
                  "%s; log tail %r" % (result.outcome, result.lines[-5:]))
+
+
+def read_mapdb_dump(lines, start):
+    """The dump block after lines[start]: its header, records [(depth, payer, [holders])], and summary."""
+    header, records, summary = None, [], None
+    for line in lines[start + 1:]:
+        words = line.split()
+        if line.startswith("---- mapdb tree of "):
+            header = line
+        elif line.startswith("---- mapdb tree: "):
+            summary = line
+            break
+        elif words[:2] == ["mapdb", "record"]:
+            payer = "root" if words[-1] == "root" else " ".join(words[words.index("paid"):])
+            records.append((int(words[3]), payer, []))
+        elif words[:1] == ["mapdb"] and records:
+            records[-1][2].append(" ".join(words[1:]).split(" rights")[0])
+    return header, records, summary
+
+
+def check_mapdb_dumps(tally, result, prefix):
+    """core_tests 730/731 printed what their mapdb dumps must say; read the dumps back and compare."""
+    lines = result.lines
+    cap = [i for i, l in enumerate(lines) if l.startswith("mapdb dump expect: capability slots")]
+    frame = [i for i, l in enumerate(lines) if l.startswith("mapdb dump expect: frame")]
+    problems = []
+    if len(cap) != 1 or len(frame) != 1:
+        problems.append("expect lines: %d capability, %d frame" % (len(cap), len(frame)))
+    else:
+        endpoint, copy, middle = lines[cap[0]].split()[-3:]
+        header, records, summary = read_mapdb_dump(lines, cap[0])
+        task = header.split("(task ")[1].split()[0] if header and "(task " in header else "?"
+        shape = [(depth, payer) for depth, payer, _ in records]
+        if shape != [(0, "root"), (1, "paid by heap 0"), (2, "paid by heap 0")]:
+            problems.append("capability tree records %r" % shape)
+        else:
+            if sorted(records[0][2]) != sorted(["holder task %s slot %s" % (task, s) for s in (endpoint, copy)]):
+                problems.append("root holders %r" % records[0][2])
+            if records[1][2] != ["holder task %s slot %s" % (task, middle)]:
+                problems.append("depth-1 holders %r" % records[1][2])
+            other = records[2][2]
+            if len(other) != 1 or not other[0].endswith(" slot 5") or other[0] == "holder task %s slot 5" % task:
+                problems.append("depth-2 holders %r" % other)
+        if summary != "---- mapdb tree: 3 records, 4 holders ----":
+            problems.append("capability summary %r" % summary)
+        _, _, _, _, number, _, page, derived = lines[frame[0]].split()
+        header, records, summary = read_mapdb_dump(lines, frame[0])
+        want = [(0, "root", ["mapping task %s page %s" % (task, page)]),
+                (1, "paid by heap 0", ["mapping task %s page %s" % (task, derived)])]
+        if header != "---- mapdb tree of frame %s ----" % number or records != want:
+            problems.append("frame tree %r %r" % (header, records))
+        if summary != "---- mapdb tree: 2 records, 2 holders ----":
+            problems.append("frame summary %r" % summary)
+    tally.record(not problems, "%s/mapdb-dumps-list-holders-depths-and-payers" % prefix, "; ".join(problems))
 
 
 def check_debug_key(tally, result):

@@ -92,6 +92,8 @@ enum bursar_dump {
     BURSAR_DUMP_THREADS = 1,
     BURSAR_DUMP_HEAPS = 2,
     BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger */
+    BURSAR_DUMP_CAPABILITY_TREE = 4,  /* esi = own slot: the derivation tree of the object it names */
+    BURSAR_DUMP_FRAME_TREE = 5,       /* esi = frame number: the mapping tree of that frame */
 };
 
 /* What SYS_UNMAP takes away. */

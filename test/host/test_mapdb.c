@@ -933,12 +933,70 @@ static void test_worked_example(void **state)
     assert_int_equal(unmap(e, &frame), MAPDB_OK);
 }
 
+struct walk_log {
+    const struct mapdb_record *records[8];
+    unsigned depths[8];
+    unsigned count;
+};
+
+static void log_walk(void *arg, const struct mapdb_record *record, unsigned depth)
+{
+    struct walk_log *log = arg;
+
+    if (log->count < 8) {
+        log->records[log->count] = record;
+        log->depths[log->count] = depth;
+    }
+    log->count++;
+}
+
+/* root -> a -> (a1 -> a11, a2); root -> b: preorder with depths, siblings in ring order. */
+static void test_walk_is_preorder_with_depths(void **state)
+{
+    struct env *e = *state;
+    struct mapdb_record root;
+    struct mapdb_holder h = {0}, a = {0}, b = {0}, a1 = {0}, a2 = {0}, a11 = {0};
+    struct walk_log log = {0};
+
+    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
+    assert_int_equal(mapdb_hold_root(&e->db, &root, &h, R_ALL), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &h, &a, R_ALL, &e->heap_a), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &h, &b, R_READ, &e->heap_b), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &a1, R_ALL, &e->heap_a), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &a2, R_READ, &e->heap_a), MAPDB_OK);
+    assert_int_equal(mapdb_revocable_copy(&e->db, &a1, &a11, R_READ, &e->heap_c), MAPDB_OK);
+    assert_int_equal(mapdb_walk_tree(&root, log_walk, &log), 6);
+    assert_int_equal(log.count, 6);
+    assert_ptr_equal(log.records[0], &root);
+    assert_int_equal(log.depths[0], 0);
+    /* Every record appears once, at the depth of its holder's derivation. */
+    const struct mapdb_record *expected[] = { a.record, a1.record, a11.record, a2.record, b.record };
+    const unsigned depths[] = { 1, 2, 3, 2, 1 };
+    for (unsigned i = 0; i < 5; i++) {
+        unsigned found = 0;
+        for (unsigned j = 1; j < 6; j++)
+            if (log.records[j] == expected[i]) {
+                assert_int_equal(log.depths[j], depths[i]);
+                found++;
+            }
+        assert_int_equal(found, 1);
+    }
+    /* Preorder: a subtree's records come right after its top. */
+    for (unsigned j = 1; j < 6; j++)
+        if (log.records[j] == a1.record)
+            assert_ptr_equal(log.records[j + 1], a11.record);
+    assert_int_equal(mapdb_walk_tree(NULL, log_walk, &log), MAPDB_E_BAD_ARG);
+    assert_int_equal(revoke(e, &h), MAPDB_OK);
+    assert_int_equal(mapdb_walk_tree(&root, log_walk, &log), 1);
+}
+
 #define TEST(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         TEST(test_copy_shares_record_and_allocates_nothing),
+        TEST(test_walk_is_preorder_with_depths),
         TEST(test_copy_errors_change_nothing),
         TEST(test_revocable_copy_is_paid_by_sender_and_revocable),
         TEST(test_revocable_copy_heap_exhausted),
