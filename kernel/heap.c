@@ -294,6 +294,9 @@ void heaps_print(void)
                 h->id, h == &boot_heap ? " (boot)" : "", s->pages_held, s->pages_free,
                 (unsigned long long)s->pages_donated, (unsigned long long)s->pages_reclaimed,
                 (unsigned long long)s->faults);
+        if (h->bank.object || h->kheap.high_water || h->reclaiming)
+            kprintf("    watermarks %u/%u, %s bank%s\n", h->kheap.low_water, h->kheap.high_water,
+                    h->bank.object ? "a" : "no", h->reclaiming ? ", reclaim under way" : "");
         for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
             if (s->by_type[kind].live || s->by_type[kind].pages)
                 kprintf("    %-18s %5u live %5u free in %u pages\n", allocation_name(kind),
