@@ -188,21 +188,6 @@ static void reclaim_units(struct heap *heap, struct kheap_reclaim *state, uint32
         return_to_bank(returned[i]);
 }
 
-/*
- * Preemptible between units, not inside one: kheap's destroy callback must
- * have freed its object when it returns, so within a unit no other thread
- * may run, and none may be stopped inside an operation on what the unit
- * destroys (preempt_quiesce waits for those first). What is left for the
- * unit is small, since the teardown before it did the rest with points.
- * Between units kheap is consistent and other threads may allocate from the
- * heap, free into it or donate to it; the heap itself stays, because a heap
- * under reclaim cannot be reclaimed or destroyed by a system call (BUSY) and
- * a destroy reaching it from another reclaim quiesces until this one is
- * over. If the reclaiming thread is destroyed meanwhile, a plain reclaim
- * stops after its unit (the victim page goes back to being an ordinary
- * page); a heap's destruction always runs to its end, since nobody else can
- * reach the heap any more.
- */
 /* Objects of `kind` this heap's reclaims destroyed: in kheap's units, and torn down ahead of them. */
 uint32_t heap_destroyed(const struct heap *heap, uint32_t kind)
 {
@@ -221,6 +206,21 @@ static bool stops_early(struct heap *heap, struct kheap_reclaim *state)
     return true;
 }
 
+/*
+ * Preemptible between units, not inside one: kheap's destroy callback must
+ * have freed its object when it returns, so within a unit no other thread
+ * may run, and none may be stopped inside an operation on what the unit
+ * destroys (preempt_quiesce waits for those first). What is left for the
+ * unit is small, since the teardown before it did the rest with points.
+ * Between units kheap is consistent and other threads may allocate from the
+ * heap, free into it or donate to it; the heap itself stays, because a heap
+ * under reclaim cannot be reclaimed or destroyed by a system call (BUSY) and
+ * a destroy reaching it from another reclaim quiesces until this one is
+ * over. If the reclaiming thread is destroyed meanwhile, a plain reclaim
+ * stops after its unit (the victim page goes back to being an ordinary
+ * page); a heap's destruction always runs to its end, since nobody else can
+ * reach the heap any more.
+ */
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
 {
     struct kheap_reclaim state;
@@ -237,7 +237,7 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
         bool moves;
         void *next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
 
-        /* Once per object: its slot in the victim is never reused, so the address names it. */
+        /* Once per object before its unit (a second teardown of a dying object does nothing). */
         if (next && !moves && next != torn_down) {
             torn_down = next;
             if (tear_down(kind, next))
@@ -248,6 +248,7 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
             preempt_disable();
             reclaim_units(heap, &state, 1);
             preempt_enable();
+            torn_down = NULL;
         }
         if (stops_early(heap, &state))
             break;
