@@ -435,3 +435,35 @@ USER_TEST(708, a_task_destroyed_while_its_thread_is_inside_a_long_unmap)
 {
     destroy_during_unmap(result, true);
 }
+
+/*
+ * The heap that pays for a thread stopped inside a long unmap (and for its
+ * task, its tree and its page tables) is destroyed from the root. A reclaim
+ * first waits until no thread is stopped inside the kernel (lending them its
+ * priority, preempt_quiesce), so the thread finishes its call; then
+ * everything the heap paid for goes, and when the destroy returns, nothing
+ * of it is left and its frames are back.
+ */
+USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
+{
+    static struct worker w;
+    const struct long_call *c = &area.calls[0];
+    struct bursar_system_info before, after;
+
+    TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
+    TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
+    TEST_CHECK_EQUAL(worker_memory_tree(&w, TREE_RECORDS), 0, "the tree");
+    area.calls[0] = (struct long_call){ .call = call_unmap, .address = TREE_BASE, .pages = TREE_RECORDS };
+    TEST_CHECK_EQUAL(start_call(&w, 0, CORE_LOW_PRIORITY), 0, "the unmapping thread");
+    core_sleep_ms(1);
+    while (c->entered == 0)
+        core_sleep_ms(1);
+    TEST_CHECK(!c->done, "the unmap had already finished: nothing was inside it");
+    TEST_CHECK_EQUAL(l4_destroy(w.heap), 0, "destroy the heap while the thread is inside");
+    TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
+    TEST_CHECK(after.heaps == before.heaps && after.tasks == before.tasks && after.threads == before.threads,
+               "left: %u heaps, %u tasks, %u threads; before %u, %u, %u", after.heaps, after.tasks, after.threads,
+               before.heaps, before.tasks, before.threads);
+    TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames, "the heap's frames went back");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+}
