@@ -6,6 +6,7 @@
 #include "bursar/errors.h"
 #include "kernel/console.h"
 #include "kernel/cspace.h"
+#include "kernel/debug.h"
 #include "kernel/heap.h"
 #include "kernel/preempt.h"
 
@@ -210,6 +211,10 @@ void cap_revoke_all(struct object *object)
     mapdb_cursor_init(&cursor);
     int status = preempt_finish(&cursor, mapdb_destroy_resource(&authority, &object->capabilities, &cursor,
                                                                 PREEMPT_CHUNK));
-    KERNEL_ASSERT(status == MAPDB_OK);
+    if (status != MAPDB_OK) {
+        /* The panic's own listing shows tasks and threads; the tree shows who still holds what. */
+        debug_print_tree(&object->capabilities, "an object whose destroy failed");
+        panic("cap_revoke_all: mapdb status %d for object type %u", status, object->type);
+    }
     preempt_forget_root(&object->capabilities);
 }
