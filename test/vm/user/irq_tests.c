@@ -12,7 +12,7 @@
 #include "libl4/printf.h"
 #include "libl4/test.h"
 
-enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE };
+enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP };
 
 #define COM1 0x3f8u
 #define COM1_LINE_STATUS (COM1 + 5)
@@ -20,13 +20,18 @@ enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE };
 #define SERIAL_LINE 4u
 #define BADGE 0x5eu
 
+static const struct bursar_boot_info *boot_info;
+
 static void after_test(struct test_result *result)
 {
     struct bursar_system_info info;
 
     l4_destroy(IRQ);
     l4_cap_delete(IRQ);
+    l4_destroy(SPARE);
     l4_cap_delete(SPARE);
+    l4_destroy(HEAP);
+    l4_cap_delete(HEAP);
     TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
     TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
                "after the test: the accounting identity");
@@ -116,9 +121,27 @@ USER_TEST(722, serial_interrupts_arrive_as_messages_and_wait_for_the_ack)
     TEST_CHECK_EQUAL(l4_irq_ack(IRQ), -BURSAR_E_NOT_PENDING, "an ack too many");
 }
 
+/* An IRQ object is paid like any object: destroying its heap destroys it and frees the line. */
+USER_TEST(723, destroying_the_heap_that_paid_for_an_irq_object_frees_the_line)
+{
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, HEAP, 0), 0, "a heap");
+    TEST_CHECK_EQUAL(l4_heap_donate(HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 1), 0,
+                     "a page for it");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, SPARE), 0, "line 5, the boot heap pays");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 6, HEAP, IRQ), 0, "line 6, the new heap pays");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 6, BURSAR_SLOT_HEAP, ENDPOINT + 4), -BURSAR_E_BUSY,
+                     "line 6 is taken");
+    TEST_CHECK_EQUAL(l4_destroy(HEAP), 0, "destroy the heap");
+    struct l4_cap_info info = { 0 };
+    TEST_CHECK_EQUAL(l4_cap_inspect(IRQ, &info), 0, "inspect");
+    TEST_CHECK(info.type == BURSAR_OBJECT_NONE && info.revoked, "the IRQ object went with its heap");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 6, BURSAR_SLOT_HEAP, ENDPOINT + 4), 0, "line 6 is free");
+    TEST_CHECK_EQUAL(l4_destroy(ENDPOINT + 4), 0, "destroy that one");
+}
+
 int main(const struct bursar_boot_info *boot)
 {
-    (void)boot;
+    boot_info = boot;
     if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0) != 0)
         return 1;
     user_test_after = after_test;
