@@ -8,7 +8,6 @@
 #include "bursar/errors.h"
 #include "bursar/fault.h"
 #include "bursar/message.h"
-#include "kernel/console.h"
 #include "kernel/fault_ipc.h"
 #include "kernel/machine.h"
 #include "kernel/scheduler.h"
