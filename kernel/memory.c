@@ -257,15 +257,43 @@ static void undo_map(struct task *destination, uint32_t destination_address, uin
         memory_unmap(destination, destination_address, pages);
 }
 
-int memory_map(struct task *source, uint32_t source_address, struct task *destination,
-               uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+/*
+ * After a preemption point, what check_map saw may have changed: the caller
+ * destroyed (its task may be gone: stop), the destination being destroyed,
+ * the source page unmapped, the destination page taken.
+ */
+static int recheck_page(struct task *source, uint32_t from, struct task *destination, uint32_t to, uint32_t rights)
 {
-    int status = check_map(source, source_address, destination, destination_address, pages, rights, payer);
+    struct mapdb_record *record;
 
-    if (status != BURSAR_OK)
-        return status;
+    if (destination->header.dying)
+        return -BURSAR_E_DESTROYED;
+    record = record_at(source, from);
+    if (!record)
+        return -BURSAR_E_NOT_MAPPED;
+    if ((record->rights & rights) != rights)
+        return -BURSAR_E_NO_RIGHTS;
+    return record_at(destination, to) ? -BURSAR_E_ALREADY_MAPPED : BURSAR_OK;
+}
+
+static int map_pages(struct task *source, uint32_t source_address, struct task *destination,
+                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+{
+    int status = BURSAR_OK;
+
     for (uint32_t i = 0; i < pages; i++) {
         uint32_t from = source_address + i * MACHINE_PAGE_SIZE, to = destination_address + i * MACHINE_PAGE_SIZE;
+
+        if (preempt_work(1)) {
+            if (preempt_destroyed())
+                return -BURSAR_E_DESTROYED;        /* never seen: it does not return to user mode */
+            status = recheck_page(source, from, destination, to, rights);
+        }
+        if (status != BURSAR_OK) {
+            if (!destination->header.dying)
+                undo_map(destination, destination_address, i);
+            return status;
+        }
         struct mapdb_record *source_record = record_at(source, from), *record;
         uint64_t physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
 
@@ -282,6 +310,24 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
         install_entry(destination, to, physical, rights & BURSAR_RIGHT_WRITE, record);
     }
     return BURSAR_OK;
+}
+
+/*
+ * A preemption point every PREEMPT_CHUNK pages; the destination is pinned
+ * meanwhile (a destroy empties it but leaves the structure) and each page is
+ * checked again after a point. A failure takes back the pages mapped so far.
+ */
+int memory_map(struct task *source, uint32_t source_address, struct task *destination,
+               uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+{
+    int status = check_map(source, source_address, destination, destination_address, pages, rights, payer);
+
+    if (status != BURSAR_OK)
+        return status;
+    task_pin(destination);
+    status = map_pages(source, source_address, destination, destination_address, pages, rights, payer);
+    task_unpin(destination);
+    return status;
 }
 
 /*

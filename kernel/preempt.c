@@ -136,11 +136,14 @@ void preempt_quiesce(void)
     }
 }
 
-void preempt_work(uint32_t units)
+bool preempt_work(uint32_t units)
 {
+    uint32_t points = preempt_statistics.points;
+
     work_since_point += units;
     if (work_since_point >= PREEMPT_CHUNK)
         preempt_point();
+    return preempt_statistics.points != points;
 }
 
 int preempt_finish(struct mapdb_cursor *cursor, int status)

@@ -53,9 +53,10 @@ void interrupts_off_end(void);
 void preempt_point(void);
 /*
  * Count `units` of work done; every PREEMPT_CHUNK units this is a
- * preemption point. For loops whose steps are not mapdb chunks.
+ * preemption point. For loops whose steps are not mapdb chunks. True when
+ * a point let other threads in (so what was checked must be checked again).
  */
-void preempt_work(uint32_t units);
+bool preempt_work(uint32_t units);
 /*
  * Drive a mapdb operation to its end: `status` is what starting it returned
  * (MAPDB_MORE: not finished). Chunks of PREEMPT_CHUNK with a preemption

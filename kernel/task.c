@@ -61,6 +61,7 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
         task->table_records[i] = NULL;
     task->threads = 0;
     task->released = false;
+    task->pins = 0;
     task->id = next_task_id++;
     task->next_task = all_tasks;
     all_tasks = task;
@@ -99,13 +100,25 @@ void task_destroy(struct task *task)
     memory_release_task(task);
     unlink_task(task);
     task->released = true;
-    if (task->threads == 0)
+    if (task->threads == 0 && task->pins == 0)
         task_free(task);
 }
 
 void task_thread_left(struct task *task)
 {
     KERNEL_ASSERT(task->threads > 0);
-    if (--task->threads == 0 && task->released)
+    if (--task->threads == 0 && task->released && task->pins == 0)
+        task_free(task);
+}
+
+void task_pin(struct task *task)
+{
+    task->pins++;
+}
+
+void task_unpin(struct task *task)
+{
+    KERNEL_ASSERT(task->pins > 0);
+    if (--task->pins == 0 && task->released && task->threads == 0)
         task_free(task);
 }

@@ -16,6 +16,7 @@ struct task {
     struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
     uint32_t threads;                      /* live threads in this task */
     bool released;                         /* destroyed; freed when its last thread leaves */
+    uint32_t pins;                         /* kernel operations stopped at a preemption point on it */
     uint32_t id;
     struct task *next_task;                /* every task, for the debug listing */
 };
@@ -24,6 +25,13 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out);
 void task_destroy(struct task *task);
 /* One of its threads is gone (thread_leave_task). */
 void task_thread_left(struct task *task);
+/*
+ * A kernel operation on a task that passes preemption points keeps it
+ * pinned: a destroy meanwhile empties it but leaves the structure until the
+ * operation lets go (it checks header.dying after each point).
+ */
+void task_pin(struct task *task);
+void task_unpin(struct task *task);
 struct task *tasks_first(void);
 uint32_t tasks_count(void);
 

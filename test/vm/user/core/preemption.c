@@ -21,10 +21,10 @@
 #include "libl4/thread.h"
 
 #define PAGE 4096u
-#define TREE_BASE 0x40000000u      /* 128 MiB of the worker's address space for the big trees */
+#define TREE_BASE 0x40000000u      /* 256 MiB of the worker's address space for the big trees */
 #define TREE_RECORDS 32768u
 #define MAX_WAKES 256u
-#define WORKER_HEAP_FRAMES 1400u
+#define WORKER_HEAP_FRAMES 1800u
 
 /* Slots of the worker task's capability space. */
 enum { WORKER_TASK, WORKER_MEMORY, WORKER_SLEEP, WORKER_ENDPOINT, WORKER_MIDDLE, WORKER_OTHER_TASKS };
@@ -466,4 +466,25 @@ USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
                before.heaps, before.tasks, before.threads);
     TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames, "the heap's frames went back");
     TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+}
+
+USER_TEST(710, mapping_a_large_range_is_preempted)
+{
+    static struct worker w;
+    unsigned victim = core_slot(), inside;
+    int error;
+
+    TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
+    TEST_CHECK_EQUAL(l4_create(w.heap, BURSAR_OBJECT_TASK, victim, 16), 0, "the task mapped into");
+    TEST_CHECK_EQUAL(give_worker(&w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL), 0, "its capability");
+    /* Mapping is cheaper per page than unmapping: twice the pages, to span several ticks. */
+    TEST_CHECK_EQUAL(worker_memory_tree(&w, 2 * TREE_RECORDS), 0, "the worker's pages");
+    uint32_t records = records_of(w.heap);
+    inside = wakes_during(&w, (struct long_call){ .call = call_map_into_victim, .address = TREE_BASE,
+                                                  .pages = 2 * TREE_RECORDS }, &error);
+    report("map of a range", 2 * TREE_RECORDS, inside);
+    TEST_CHECK_EQUAL(error, 0, "the helper");
+    TEST_CHECK_EQUAL(area.calls[0].result, 0, "the map");
+    TEST_CHECK(inside > 0, "the root thread never ran during the %u ms map", elapsed_ms(&area.calls[0]));
+    TEST_CHECK_EQUAL(records_of(w.heap), records + 2 * TREE_RECORDS, "one record a page");
 }
