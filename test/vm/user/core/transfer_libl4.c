@@ -89,3 +89,65 @@ USER_TEST(441, a_message_with_words_and_items_arrives_whole)
                m.mr[6], m.mr[7]);
     TEST_CHECK_EQUAL(agent_probe(&b, memory_item.address, BURSAR_RIGHT_READ), -BURSAR_E_TIMEOUT, "B maps the page");
 }
+
+/* Items between two threads of one task: a slot to a slot, a page to another address of the same space. */
+#define SAME_TASK_WINDOW 0x28000000u
+
+static struct {
+    unsigned endpoint;
+    volatile int status;
+    volatile uint32_t tag, words[4];
+} same_task;
+
+static void same_task_receiver(void *unused)
+{
+    struct l4_msg m;
+
+    (void)unused;
+    l4_set_receive_windows(same_task.endpoint + 1, 1, SAME_TASK_WINDOW, 22);
+    same_task.status = l4_msg_receive(same_task.endpoint, BURSAR_NO_CAPABILITY, &m, BURSAR_TIMEOUT_MS(1000));
+    l4_set_receive_windows(0, 0, 0, 0);     /* the UTCB serves other tests' threads later */
+    same_task.tag = m.tag;
+    for (unsigned i = 0; i < 4; i++)
+        same_task.words[i] = m.mr[i];
+}
+
+USER_TEST(442, items_between_two_threads_of_one_task)
+{
+    unsigned thread, window;
+    uintptr_t page, landed;
+    uint32_t frame, records, tables;
+    struct l4_cap_info cap;
+    struct l4_msg m;
+
+    same_task.endpoint = core_slot();
+    window = core_slot();
+    TEST_CHECK_EQUAL(window, same_task.endpoint + 1, "consecutive slots");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, same_task.endpoint, 0), 0, "endpoint");
+    TEST_CHECK_EQUAL(core_map_fresh_page(&page, &frame), 0, "a page");
+    *(volatile uint32_t *)page = 0x5a3e;
+    landed = SAME_TASK_WINDOW + (page & 0x3fffffu);
+    records = heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD);
+    tables = heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_PAGE_TABLE);
+    same_task.status = 1;
+    TEST_CHECK_EQUAL(core_spawn(same_task_receiver, 0, CORE_LOW_PRIORITY, &thread), 0, "receiver thread");
+    core_sleep_ms(20);                  /* the receiver is waiting */
+    l4_msg_start(&m, 5);
+    l4_msg_append_capability(&m, same_task.endpoint, BURSAR_RIGHT_WRITE, BURSAR_COPY, 0x42);
+    l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+    TEST_CHECK_EQUAL(l4_msg_send(same_task.endpoint, &m, BURSAR_TIMEOUT_ZERO), 0, "send");
+    core_sleep_ms(20);
+    TEST_CHECK_EQUAL(same_task.status, 0, "the receiver's receive");
+    TEST_CHECK(BURSAR_ITEM_SLOT(same_task.words[0]) == window && same_task.words[1] == 0x42 &&
+               same_task.words[3] == landed, "what the receiver was told: slot %u badge %x page %x",
+               BURSAR_ITEM_SLOT(same_task.words[0]), same_task.words[1], same_task.words[3]);
+    TEST_CHECK_EQUAL(l4_cap_inspect(window, &cap), 0, "inspect");
+    TEST_CHECK(cap.type == BURSAR_OBJECT_ENDPOINT && cap.rights == BURSAR_RIGHT_WRITE && cap.badge == 0x42,
+               "the window slot: type %u rights %x badge %x", cap.type, cap.rights, cap.badge);
+    TEST_CHECK_EQUAL(*(volatile uint32_t *)landed, 0x5a3e, "the page at its new address");
+    TEST_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), records + 1, "one record");
+    TEST_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_PAGE_TABLE), tables + 1, "one page table");
+    TEST_CHECK_EQUAL(l4_unmap_derived(page, 1), 0, "revoke the new mapping");
+    TEST_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), records, "the record is back");
+    TEST_CHECK_EQUAL(heap_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_PAGE_TABLE), tables, "the page table is back");
+}
