@@ -488,3 +488,33 @@ USER_TEST(710, mapping_a_large_range_is_preempted)
     TEST_CHECK(inside > 0, "the root thread never ran during the %u ms map", elapsed_ms(&area.calls[0]));
     TEST_CHECK_EQUAL(records_of(w.heap), records + 2 * TREE_RECORDS, "one record a page");
 }
+
+/*
+ * Two threads of the worker unmap the same big tree at once: A the frame's
+ * own mapping (its whole tree goes), B, a tick later and while A is inside,
+ * the range of derived pages page by page. Both succeed; every record is
+ * freed exactly once.
+ */
+USER_TEST(711, two_unmaps_of_one_tree_at_once)
+{
+    static struct worker w;
+    const struct long_call *a = &area.calls[0], *b = &area.calls[1];
+
+    TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
+    TEST_CHECK_EQUAL(worker_memory_tree(&w, TREE_RECORDS), 0, "the tree");
+    uint32_t records = records_of(w.heap);
+    area.calls[0] = (struct long_call){ .call = call_unmap, .address = TREE_BASE, .pages = 1 };
+    area.calls[1] = (struct long_call){ .call = call_unmap, .address = TREE_BASE + PAGE, .pages = TREE_RECORDS - 1,
+                                        .late = true };
+    TEST_CHECK_EQUAL(start_call(&w, 1, CORE_LOW_PRIORITY + 50), 0, "helper B");
+    TEST_CHECK_EQUAL(start_call(&w, 0, CORE_LOW_PRIORITY), 0, "helper A");
+    while (!a->done || !b->done)
+        core_sleep_ms(1);
+    printf("  A inside its unmap %u ms; B entered %u ms after A and took %u ms\n", elapsed_ms(a),
+           (unsigned)((b->entered - a->entered) / core_boot->tsc_khz), elapsed_ms(b));
+    TEST_CHECK_EQUAL(a->result, 0, "A's unmap");
+    TEST_CHECK_EQUAL(b->result, 0, "B's unmap");
+    TEST_CHECK(b->entered > a->entered && b->entered < a->returned, "B did not run while A was inside its unmap");
+    TEST_CHECK_EQUAL(records_of(w.heap), records - (TREE_RECORDS - 1), "every record freed exactly once");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+}
