@@ -29,16 +29,24 @@ int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots)
     return BURSAR_OK;
 }
 
+/*
+ * A preemption point every PREEMPT_CHUNK slots: the task is dying, so no
+ * slot gets a new capability meanwhile, and a revoke by another thread
+ * that empties a slot first is simply seen here as an empty slot. Index
+ * lookups fail from the start (slot_count 0), as pages go one by one.
+ */
 void cspace_destroy(struct cspace *cspace)
 {
+    cspace->slot_count = 0;
     for (uint32_t p = 0; p < CSPACE_MAX_PAGES && cspace->pages[p]; p++) {
-        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++)
+        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++) {
             if (cspace->pages[p][i].object)
                 cap_delete(&cspace->pages[p][i]);
+            preempt_work(1);
+        }
         heap_free(cspace->pages[p]);
         cspace->pages[p] = NULL;
     }
-    cspace->slot_count = 0;
 }
 
 struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error)
