@@ -11,6 +11,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
+#include "kernel/scheduler.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
@@ -27,6 +28,7 @@ void accounting_fill_info(struct bursar_system_info *info)
         .kernel_entries = machine_counters.kernel_entries + ipc_fast_path_count + fast_path_null_count,
         .address_space_switches = machine_counters.address_space_switches,
         .fast_path_ipcs = ipc_fast_path_count,
+        .timer_ticks = (uint32_t)scheduler_ticks(),
     };
 }
 

@@ -119,6 +119,7 @@ struct bursar_system_info {
     uint32_t kernel_entries;             /* system calls, exceptions, interrupts since boot */
     uint32_t address_space_switches;     /* page-directory (CR3) loads since boot */
     uint32_t fast_path_ipcs;             /* calls and reply-waits the IPC fast path completed */
+    uint32_t timer_ticks;                /* timer interrupts since boot: the clock timeouts count in */
 };
 
 #endif /* BURSAR_OBJECTS_H */

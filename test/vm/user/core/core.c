@@ -63,6 +63,22 @@ uint32_t core_elapsed_ms(uint64_t since)
     return (uint32_t)((l4_timestamp() - since) / core_boot->tsc_khz);
 }
 
+uint32_t core_ticks(void)
+{
+    struct bursar_system_info info;
+
+    return l4_system_info(&info) == 0 ? info.timer_ticks : 0;
+}
+
+uint32_t core_ticks_elapsed_ms(uint32_t since)
+{
+    struct bursar_system_info info;
+
+    if (l4_system_info(&info) != 0)
+        return 0;
+    return (info.timer_ticks - since) * 1000 / info.timer_hz;
+}
+
 uint32_t core_frame(void)
 {
     while (frame_range < core_boot->range_count) {

@@ -53,6 +53,14 @@ void core_sleep_ms(unsigned ms);
 
 /* The TSC, and milliseconds since an earlier reading. */
 uint32_t core_elapsed_ms(uint64_t since);
+/*
+ * The kernel's timer ticks since boot, and how many milliseconds of them
+ * have passed since `since`: the clock timeouts count in. Lower bounds on a
+ * wait use it; the TSC (core_elapsed_ms) is calibrated against the timer at
+ * boot and is off by whatever the host's load did to that calibration.
+ */
+uint32_t core_ticks(void);
+uint32_t core_ticks_elapsed_ms(uint32_t since);
 
 /* A frame of the root bank that no test has used yet (0 when none is left). */
 uint32_t core_frame(void);
