@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "bursar/fault.h"
+#include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/message.h"
 #include "libl4/printf.h"
@@ -37,7 +38,6 @@ static struct bursar_utcb handler_utcb __attribute__((aligned(BURSAR_UTCB_SIZE))
 static uint32_t frame;
 static volatile enum mode mode;
 static uint32_t samples[ROUNDS];
-static uint32_t overhead;
 
 /* The reply for what just arrived (the message is in the UTCB and registers). */
 static void answer(uint32_t *tag, uint32_t *mr0, uint32_t *mr1)
@@ -74,17 +74,6 @@ static void handler(void *unused)
     }
 }
 
-static void sort(uint32_t *values, unsigned count)
-{
-    for (unsigned i = 1; i < count; i++) {
-        uint32_t v = values[i];
-        unsigned j = i;
-        for (; j > 0 && values[j - 1] > v; j--)
-            values[j] = values[j - 1];
-        values[j] = v;
-    }
-}
-
 static uint32_t timed_fault(void)
 {
     uint64_t start, end;
@@ -104,23 +93,17 @@ static uint32_t timed_fault(void)
 
 static void row(const char *name, enum mode what)
 {
-    struct bursar_system_info before, after;
-    uint32_t entries, switches;
+    /* Kernel entries of the timed part: less the untimed unmap of each page-fault round. */
+    struct bench_counts counts = { .operations = ROUNDS, .untimed_entries = what == EXCEPTION ? 0 : ROUNDS };
 
     mode = what;
     for (unsigned i = 0; i < WARM_UP; i++)
         timed_fault();
-    l4_system_info(&before);
+    l4_system_info(&counts.before);
     for (unsigned i = 0; i < ROUNDS; i++)
         samples[i] = timed_fault();
-    l4_system_info(&after);
-    sort(samples, ROUNDS);
-    /* Kernel entries of the timed part: less the untimed unmap of each page-fault round and the info call. */
-    entries = after.kernel_entries - before.kernel_entries - 1 - (what == EXCEPTION ? 0 : ROUNDS);
-    switches = after.address_space_switches - before.address_space_switches;
-    printf("bench %s instructions=%u min=%u entries=%u.%02u cr3=%u.%02u\n", name, samples[ROUNDS / 2] - overhead,
-           samples[0] - overhead, entries / ROUNDS, entries * 100 / ROUNDS % 100, switches / ROUNDS,
-           switches * 100 / ROUNDS % 100);
+    l4_system_info(&counts.after);
+    bench_print_row(name, samples, ROUNDS, 1, &counts);
 }
 
 int main(const struct bursar_boot_info *boot)
@@ -130,10 +113,8 @@ int main(const struct bursar_boot_info *boot)
         .stack_size = sizeof handler_stack, .utcb = (uintptr_t)&handler_utcb, .priority = BURSAR_ROOT_PRIORITY,
         .entry = handler,
     };
-    uint64_t start = l4_timestamp();
     int error;
 
-    overhead = (uint32_t)(l4_timestamp() - start);
     frame = boot->free_ranges[0].first_frame;
     error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0);
     if (!error)
@@ -151,7 +132,7 @@ int main(const struct bursar_boot_info *boot)
         return 1;
     }
     printf("fault benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
-    printf("bench overhead instructions=%u (two TSC reads, subtracted from every row)\n", overhead);
+    bench_measure_overhead();
     row("fault.page.frame_map", FRAME_MAP);
     /* The item row: the pager holds the frame at SOURCE_PAGE and lends it for each fault. */
     error = l4_frame_map(BURSAR_SLOT_MEMORY, frame, SOURCE_PAGE, BURSAR_RIGHT_READ);

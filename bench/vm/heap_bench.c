@@ -14,6 +14,7 @@
  */
 #include <stdbool.h>
 
+#include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/thread.h"
@@ -27,7 +28,6 @@ static char bank_stack[4096] __attribute__((aligned(16)));
 static struct bursar_utcb bank_utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
 static uint32_t frame;
 static uint32_t samples[ROUNDS];
-static uint32_t overhead;
 
 static void bank(void *unused)
 {
@@ -43,18 +43,6 @@ static void bank(void *unused)
     }
 }
 
-static void sort(uint32_t *values, unsigned count)
-{
-    for (unsigned i = 1; i < count; i++) {
-        uint32_t v = values[i];
-        unsigned j = i;
-        for (; j > 0 && values[j - 1] > v; j--)
-            values[j] = values[j - 1];
-        values[j] = v;
-    }
-}
-
-/* One timed create; with `fault`, the heap is emptied first so the create faults. */
 static uint32_t timed_create(bool fault)
 {
     uint64_t start, end;
@@ -74,22 +62,16 @@ static uint32_t timed_create(bool fault)
 
 static void row(const char *name, bool fault)
 {
-    struct bursar_system_info before, after;
-    uint32_t entries, switches;
+    /* Kernel entries of the timed part: less the untimed destroy, delete (and reclaim) of each round. */
+    struct bench_counts counts = { .operations = ROUNDS, .untimed_entries = (fault ? 3 : 2) * ROUNDS };
 
     for (unsigned i = 0; i < WARM_UP; i++)
         timed_create(fault);
-    l4_system_info(&before);
+    l4_system_info(&counts.before);
     for (unsigned i = 0; i < ROUNDS; i++)
         samples[i] = timed_create(fault);
-    l4_system_info(&after);
-    sort(samples, ROUNDS);
-    /* Kernel entries of the timed part: less the untimed destroy, delete (and reclaim) of each round. */
-    entries = after.kernel_entries - before.kernel_entries - 1 - (fault ? 3 : 2) * ROUNDS;
-    switches = after.address_space_switches - before.address_space_switches;
-    printf("bench %s instructions=%u min=%u entries=%u.%02u cr3=%u.%02u\n", name, samples[ROUNDS / 2] - overhead,
-           samples[0] - overhead, entries / ROUNDS, entries * 100 / ROUNDS % 100, switches / ROUNDS,
-           switches * 100 / ROUNDS % 100);
+    l4_system_info(&counts.after);
+    bench_print_row(name, samples, ROUNDS, 1, &counts);
 }
 
 int main(const struct bursar_boot_info *boot)
@@ -99,10 +81,8 @@ int main(const struct bursar_boot_info *boot)
         .stack_size = sizeof bank_stack, .utcb = (uintptr_t)&bank_utcb, .priority = BURSAR_ROOT_PRIORITY,
         .entry = bank,
     };
-    uint64_t start = l4_timestamp();
     int error;
 
-    overhead = (uint32_t)(l4_timestamp() - start);
     frame = boot->free_ranges[0].first_frame;
     error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, HEAP, 0);
     if (!error)
@@ -118,7 +98,7 @@ int main(const struct bursar_boot_info *boot)
         return 1;
     }
     printf("heap benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
-    printf("bench overhead instructions=%u (two TSC reads, subtracted from every row)\n", overhead);
+    bench_measure_overhead();
     row("heap.fault.roundtrip", true);
     if (l4_create(HEAP, BURSAR_OBJECT_ENDPOINT, KEEPER, 0) != 0)
         printf("bench: cannot keep an endpoint in the heap\n");

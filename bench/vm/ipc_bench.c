@@ -15,6 +15,7 @@
  * page-aligned region (its stack, its UTCB and the timestamp it writes), so
  * every IPC here crosses address spaces.
  */
+#include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/task.h"
@@ -40,13 +41,6 @@ static struct shared {
 } shared __attribute__((aligned(4096)));
 
 static uint32_t samples[ROUNDS];
-static uint32_t overhead;
-
-struct row {
-    const char *name;
-    uint32_t median, min;
-    struct bursar_system_info before, after;
-};
 
 /* Runs in the server task: stamp each message on arrival, answer at once. */
 static void echo_server(void *unused)
@@ -61,72 +55,27 @@ static void echo_server(void *unused)
     }
 }
 
-static void sort(uint32_t *values, unsigned count)
-{
-    for (unsigned i = 1; i < count; i++) {
-        uint32_t v = values[i];
-        unsigned j = i;
-        for (; j > 0 && values[j - 1] > v; j--)
-            values[j] = values[j - 1];
-        values[j] = v;
-    }
-}
-
-static void summarise(struct row *row)
-{
-    sort(samples, ROUNDS);
-    row->median = samples[ROUNDS / 2] - overhead;
-    row->min = samples[0] - overhead;
-}
-
-static void print_row(const struct row *row, unsigned operations_per_round)
-{
-    /* -1: the system-information call that read `after` counted itself. */
-    uint32_t operations = ROUNDS * operations_per_round;
-    uint32_t entries = row->after.kernel_entries - row->before.kernel_entries - 1;
-    uint32_t switches = row->after.address_space_switches - row->before.address_space_switches;
-    uint32_t fast = row->after.fast_path_ipcs - row->before.fast_path_ipcs;
-
-    printf("bench %s instructions=%u min=%u entries=%u.%02u cr3=%u.%02u fastpath=%u.%02u\n", row->name,
-           row->median, row->min, entries / operations, entries * 100 / operations % 100,
-           switches / operations, switches * 100 / operations % 100, fast / operations,
-           fast * 100 / operations % 100);
-}
-
-static void measure_overhead(void)
-{
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        uint64_t start = l4_timestamp();
-        samples[i] = (uint32_t)(l4_timestamp() - start);
-    }
-    sort(samples, ROUNDS);
-    overhead = samples[ROUNDS / 2];
-    printf("bench overhead instructions=%u (two TSC reads, subtracted from every row)\n", overhead);
-}
-
 static void measure_null(const char *name, unsigned task)
 {
-    struct row row = { .name = name };
+    struct bench_counts counts = { .operations = ROUNDS };
 
     for (unsigned i = 0; i < WARM_UP; i++)
         l4_null(task);
-    l4_system_info(&row.before);
+    l4_system_info(&counts.before);
     for (unsigned i = 0; i < ROUNDS; i++) {
         uint64_t start = l4_timestamp();
         l4_null(task);
         samples[i] = (uint32_t)(l4_timestamp() - start);
     }
-    l4_system_info(&row.after);
-    summarise(&row);
-    print_row(&row, 1);
+    l4_system_info(&counts.after);
+    bench_print_row(name, samples, ROUNDS, 1, &counts);
 }
 
 /* One call per round: the call's one way, the reply's one way, and the round trip. */
 static void measure_ipc(void)
 {
     static uint32_t call_way[ROUNDS], reply_way[ROUNDS];
-    struct row round_trip = { .name = "ipc.roundtrip" }, call = { .name = "ipc.call.oneway" },
-               reply = { .name = "ipc.replywait.oneway" };
+    struct bench_counts round_trip = { .operations = ROUNDS }, one_way;
     uint32_t tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2;
 
     for (unsigned i = 0; i < WARM_UP; i++)
@@ -142,19 +91,12 @@ static void measure_ipc(void)
         reply_way[i] = (uint32_t)(end - shared.received_at);
     }
     l4_system_info(&round_trip.after);
-    call.before = reply.before = round_trip.before;
-    call.after = reply.after = round_trip.after;
-    summarise(&round_trip);
-    print_row(&round_trip, 1);
-    /* Each one-way row reads the TSC once on each side: the same overhead. */
-    for (unsigned i = 0; i < ROUNDS; i++)
-        samples[i] = call_way[i];
-    summarise(&call);
-    print_row(&call, 2);
-    for (unsigned i = 0; i < ROUNDS; i++)
-        samples[i] = reply_way[i];
-    summarise(&reply);
-    print_row(&reply, 2);
+    bench_print_row("ipc.roundtrip", samples, ROUNDS, 1, &round_trip);
+    /* Each one-way row reads the TSC once on each side: the same overhead. Two one-ways a round. */
+    one_way = round_trip;
+    one_way.operations = 2 * ROUNDS;
+    bench_print_row("ipc.call.oneway", call_way, ROUNDS, 1, &one_way);
+    bench_print_row("ipc.replywait.oneway", reply_way, ROUNDS, 1, &one_way);
 }
 
 static int start_server(void)
@@ -181,7 +123,7 @@ int main(const struct bursar_boot_info *boot_info)
         printf("bench: cannot start the server task: error %d\n", error);
         return 1;
     }
-    measure_overhead();
+    bench_measure_overhead();
     measure_null("floor.null", BURSAR_NO_CAPABILITY);
     measure_null("floor.null.two-space-switches", SERVER_TASK);
     measure_ipc();

@@ -19,6 +19,7 @@
 
 #include "lib/format.h"
 #include "libl4/kernel_stats.h"
+#include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 
@@ -36,7 +37,6 @@ enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, FIRST_TASK };
 
 static const struct bursar_boot_info *boot;
 static unsigned range, offset;
-static uint32_t overhead;
 
 static uint32_t next_frame(void)
 {
@@ -57,17 +57,6 @@ static int fund_boot_heap(void)
     for (unsigned i = 0; i < DONATED_FRAMES && !error; i++)
         error = l4_heap_donate(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, next_frame(), 1);
     return error;
-}
-
-static void sort(uint32_t *values, unsigned count)
-{
-    for (unsigned i = 1; i < count; i++) {
-        uint32_t v = values[i];
-        unsigned j = i;
-        for (; j > 0 && values[j - 1] > v; j--)
-            values[j] = values[j - 1];
-        values[j] = v;
-    }
 }
 
 static void print_row(const char *name, uint32_t instructions, unsigned per)
@@ -105,7 +94,7 @@ static uint32_t timed(int (*operation)(uint32_t), uint32_t argument, int *error)
     uint64_t start = l4_timestamp();
 
     *error = operation(argument);
-    return (uint32_t)(l4_timestamp() - start) - overhead;
+    return (uint32_t)(l4_timestamp() - start) - bench_overhead;
 }
 
 static int revoke_endpoint(uint32_t unused) { (void)unused; return l4_cap_revoke(ENDPOINT); }
@@ -130,7 +119,7 @@ static int revoke_row(const char *kind, unsigned records, unsigned rounds, bool 
         printf("bench: %s tree of %u: error %d\n", kind, records, error);
         return error;
     }
-    sort(samples, rounds);
+    bench_sort(samples, rounds);
     format_to_buffer(name, sizeof name, "revoke.%s.%u", kind, records);
     print_row(name, samples[rounds / 2], records);
     if (records == BIG) {
@@ -161,8 +150,8 @@ static int map_rows(void)
         printf("bench: map and unmap: error %d\n", error);
         return error;
     }
-    sort(map_samples, MAP_ROUNDS);
-    sort(unmap_samples, MAP_ROUNDS);
+    bench_sort(map_samples, MAP_ROUNDS);
+    bench_sort(unmap_samples, MAP_ROUNDS);
     printf("bench map.page instructions=%u (SYS_MAP of %u pages, per page)\n",
            map_samples[MAP_ROUNDS / 2] / MAP_PAGES, MAP_PAGES);
     printf("bench unmap.page instructions=%u (SYS_UNMAP of %u pages, per page)\n",
@@ -172,10 +161,8 @@ static int map_rows(void)
 
 int main(const struct bursar_boot_info *boot_info)
 {
-    uint64_t start = l4_timestamp();
     int error;
 
-    overhead = (uint32_t)(l4_timestamp() - start);
     boot = boot_info;
     error = fund_boot_heap();
     if (!error)
@@ -189,7 +176,7 @@ int main(const struct bursar_boot_info *boot_info)
         return 1;
     }
     printf("revoke benchmark: instructions (TSC under -icount shift=0), medians where repeated\n");
-    printf("bench overhead instructions=%u (two TSC reads, subtracted from every row)\n", overhead);
+    bench_measure_overhead();
     error = revoke_row("cap", 10, 101, false);
     if (!error)
         error = revoke_row("cap", 1000, 11, false);

@@ -15,6 +15,7 @@
  *   ipc.item.memory.revocable   one page, REVOCABLE COPY (L4 map; a record from the client's heap)
  *   ipc.item.memory.copy        one page, COPY (a record from the server's heap)
  */
+#include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/task.h"
@@ -37,7 +38,6 @@ static struct shared {
 
 static char page[4096] __attribute__((aligned(4096)));
 static uint32_t samples[ROUNDS];
-static uint32_t overhead;
 
 /* Stamp the arrival, then put back what came (untimed) and answer. */
 static void item_server(void *unused)
@@ -59,17 +59,6 @@ static void item_server(void *unused)
     }
 }
 
-static void sort(uint32_t *values, unsigned count)
-{
-    for (unsigned i = 1; i < count; i++) {
-        uint32_t v = values[i];
-        unsigned j = i;
-        for (; j > 0 && values[j - 1] > v; j--)
-            values[j] = values[j - 1];
-        values[j] = v;
-    }
-}
-
 static uint32_t one_way(uint32_t tag, uint32_t mr0, uint32_t mr1)
 {
     uint64_t start = l4_timestamp();
@@ -80,32 +69,16 @@ static uint32_t one_way(uint32_t tag, uint32_t mr0, uint32_t mr1)
 
 static void row(const char *name, uint32_t tag, uint32_t mr0, uint32_t mr1)
 {
-    struct bursar_system_info before, after;
-    uint32_t entries, switches;
+    /* Per round: the call, the server's untimed clean-up and its reply-wait. */
+    struct bench_counts counts = { .operations = ROUNDS };
 
     for (unsigned i = 0; i < WARM_UP; i++)
         one_way(tag, mr0, mr1);
-    l4_system_info(&before);
+    l4_system_info(&counts.before);
     for (unsigned i = 0; i < ROUNDS; i++)
         samples[i] = one_way(tag, mr0, mr1);
-    l4_system_info(&after);
-    sort(samples, ROUNDS);
-    /* Per round: the call, the server's untimed clean-up and its reply-wait; -1: the info call itself. */
-    entries = after.kernel_entries - before.kernel_entries - 1;
-    switches = after.address_space_switches - before.address_space_switches;
-    printf("bench %s instructions=%u min=%u entries=%u.%02u cr3=%u.%02u per-round\n", name,
-           samples[ROUNDS / 2] - overhead, samples[0] - overhead, entries / ROUNDS, entries * 100 / ROUNDS % 100,
-           switches / ROUNDS, switches * 100 / ROUNDS % 100);
-}
-
-static void measure_overhead(void)
-{
-    for (unsigned i = 0; i < ROUNDS; i++) {
-        uint64_t start = l4_timestamp();
-        samples[i] = (uint32_t)(l4_timestamp() - start);
-    }
-    sort(samples, ROUNDS);
-    overhead = samples[ROUNDS / 2];
+    l4_system_info(&counts.after);
+    bench_print_row(name, samples, ROUNDS, 1, &counts);
 }
 
 static int start_server(void)
@@ -141,7 +114,7 @@ int main(const struct bursar_boot_info *boot_info)
         printf("bench: cannot start the server task: error %d\n", error);
         return 1;
     }
-    measure_overhead();
+    bench_measure_overhead();
     l4_mr_set(2, 0);
     row("ipc.item.none", BURSAR_TAG(1, 3, 0), 1, 2);
     row("ipc.item.cap.copy", BURSAR_TAG(1, 0, 1),
