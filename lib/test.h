@@ -63,4 +63,16 @@ struct test_suite {
 /* Runs every test; true if all ran and passed and no two share an id. */
 bool test_run_all(const struct test_suite *suite);
 
+/*
+ * xorshift32 for the fuzzing tests: a deterministic sequence from a seed, so
+ * a failure can be replayed. *state must not be 0.
+ */
+static inline uint32_t test_random(uint32_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 17;
+    *state ^= *state << 5;
+    return *state;
+}
+
 #endif /* LIB_TEST_H */

@@ -16,11 +16,7 @@ static uint32_t random_state;
 
 static uint32_t next_random(void)
 {
-    /* xorshift32: deterministic, so a failure can be replayed. */
-    random_state ^= random_state << 13;
-    random_state ^= random_state >> 17;
-    random_state ^= random_state << 5;
-    return random_state;
+    return test_random(&random_state);
 }
 
 static uint32_t random_below(uint32_t bound)
