@@ -256,16 +256,17 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
             reply->receiver = NULL;
         delivered.badge = badge;
         status = deliver(sender, receiver, &delivered, &plan);
-        scheduler_make_ready(receiver);
         if (status != BURSAR_OK || !is_call) {
             complete(sender, status);
             if (scheduler_preempts(receiver))
-                scheduler_switch_to(receiver);
+                scheduler_wake_and_switch(receiver);
+            else
+                scheduler_make_ready(receiver);
             return;
         }
         scheduler_remove(sender);
         await_reply(sender, reply, receive_timeout);
-        scheduler_switch_to(receiver);
+        scheduler_wake_and_switch(receiver);
         return;
     }
     int status = check_items_before_waiting(sender, message);

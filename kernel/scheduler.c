@@ -193,6 +193,21 @@ void scheduler_switch_to(struct thread *next)
     switch_to(next);
 }
 
+void scheduler_wake_and_switch(struct thread *next)
+{
+    struct thread *running = current_thread;
+
+    next->state = THREAD_READY;
+    if ((int)next->priority < highest_ready_priority()) {
+        enqueue_tail(next);
+        schedule();
+        return;
+    }
+    if (still_runnable(running))
+        requeue_running(running);
+    switch_to(next);
+}
+
 void scheduler_tick(void)
 {
     struct thread *running = current_thread;

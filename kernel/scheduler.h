@@ -23,6 +23,13 @@ void scheduler_remove(struct thread *thread);
 void schedule(void);
 /* Give up the rest of the timeslice: to the back of the priority's queue. */
 void scheduler_yield(void);
+/*
+ * `next` was blocked and may run: switch to it now unless something of higher
+ * priority is ready, keeping the current thread ready if it is. The same as
+ * scheduler_make_ready() then scheduler_switch_to(), without queueing it
+ * only to take it out again (the slow path's IPC direct switch).
+ */
+void scheduler_wake_and_switch(struct thread *next);
 /* Switch to `next` now, keeping the current thread ready if it is (L4 direct switch). */
 void scheduler_switch_to(struct thread *next);
 /* Clock tick from the timer: timeslices, timeouts. */

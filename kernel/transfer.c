@@ -322,6 +322,8 @@ static void commit_capability(struct thread *sender, const struct transfer_item 
 void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
                      struct message *delivered)
 {
+    if (plan->count == 0)               /* most messages: nothing to work out */
+        return;
     uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
     /* Only items past MR1 go to the UTCB (transfer_check found it writable). */
     struct bursar_utcb *to = delivered && first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS
