@@ -1,7 +1,8 @@
 /*
  * frame.h — assembler macros that save and restore the registers part of a
- * struct trap_frame (trap.h), shared by the interrupt entry (vectors.S) and
- * the sysenter entry (sysenter.S) so both build the very same frame.
+ * struct trap_frame (trap.h): the interrupt entry (vectors.S) saves with
+ * them, for the sysenter entry's slow path too, and both exits restore with
+ * them (vectors.S's iret, sysenter.S's sysexit).
  */
 #ifndef ARCH_IA32_FRAME_H
 #define ARCH_IA32_FRAME_H

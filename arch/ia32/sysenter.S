@@ -96,7 +96,6 @@ sysenter_entry:
         movl FRAME_USER_ESP(%esp), %ecx
         movl FRAME_EIP(%esp), %edx
         addl $TRAP_FRAME_SIZE_USER, %esp /* and built again, push by push */
-        incl machine_counters            /* .kernel_entries: the fast path counts its own */
         pushl $SELECTOR_USER_DATA        /* ss */
         pushl %ecx                       /* user esp */
         pushl $USER_EFLAGS               /* eflags: sysenter saves none */
@@ -104,17 +103,7 @@ sysenter_entry:
         pushl %edx                       /* eip */
         pushl $0                         /* error code */
         pushl $VECTOR_SYSENTER
-        cld
-        SAVE_REGISTERS
-        movl $SELECTOR_KERNEL_DATA, %eax
-        movl %eax, %ds
-        movl %eax, %es
-        movl %eax, %fs
-        movl %eax, %gs
-        pushl %esp                       /* struct trap_frame * */
-        call trap_dispatch
-        addl $4, %esp
-        jmp trap_return
+        jmp trap_common                  /* vectors.S: as an interrupt from ring 3 (and counted there) */
 
 #if BURSAR_FAST_PATH
 /*
