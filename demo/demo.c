@@ -7,35 +7,73 @@
  *      accounting identity holds before and after;
  *   3. a server in a second address space, called over IPC;
  *   4. capabilities: a revocable copy, then revoking it;
- *   5. the kernel's own view (the debug dump), then power off.
+ *   5. a capability sent to the server as a typed item (a revocable copy):
+ *      the server uses it, the demo revokes it, the server's next use fails;
+ *   6. a page fault served by a user pager (faults.c);
+ *   7. a heap fault served by a bank, transparent to the create (faults.c);
+ *   8. the kernel's own view (the debug dump), then power off.
  */
+#include "demo/demo.h"
 #include "libl4/l4.h"
+#include "libl4/message.h"
 #include "libl4/printf.h"
 #include "libl4/task.h"
 
-enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD, COPY, EXTRA_ENDPOINT };
-enum { SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY };
+enum { SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_WINDOW = 2 };
 
-#define LABEL_ADD 1
+#define LABEL_ADD 1         /* MR0 + MR1 -> MR0 */
+#define LABEL_LEND 2        /* one capability item, which lands in SERVER_WINDOW -> MR0 its slot */
+#define LABEL_USE 3         /* SYS_HEAP_INFO on SERVER_WINDOW -> MR0 error, MR1 pages held */
 
 static struct shared {
     struct bursar_utcb server_utcb;
     char server_stack[8192] __attribute__((aligned(16)));
 } shared __attribute__((aligned(4096)));
 
-/* Runs in the second address space: answers "add" requests. */
-static void adder(void *unused)
+/* The server's answer to one request, built in *m over the request. */
+static void serve(struct l4_msg *m)
 {
-    uint32_t badge, tag, a, b;
+    struct bursar_heap_info heap;
+    struct l4_item item = { 0 };
+    uint32_t sum = m->mr[0] + m->mr[1];
+    int error;
+
+    switch (l4_msg_label(m)) {
+    case LABEL_ADD:
+        l4_msg_start(m, LABEL_ADD);
+        l4_msg_append(m, sum);
+        return;
+    case LABEL_LEND:
+        l4_msg_item(m, 0, &item);
+        l4_msg_start(m, LABEL_LEND);
+        l4_msg_append(m, item.slot);
+        return;
+    case LABEL_USE:
+        error = l4_heap_info(SERVER_WINDOW, &heap);
+        l4_msg_start(m, LABEL_USE);
+        l4_msg_append(m, (uint32_t)error);
+        l4_msg_append(m, error ? 0 : heap.pages_held);
+        return;
+    }
+    l4_msg_start(m, 0);
+}
+
+/*
+ * Runs in the second address space, which maps only the program's text and
+ * `shared`: no globals here. A capability sent in a message lands in slot
+ * SERVER_WINDOW of its task.
+ */
+static void server_loop(void *unused)
+{
+    struct l4_msg m;
     int error;
 
     (void)unused;
-    error = l4_receive(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &a, &b, BURSAR_TIMEOUT_NEVER);
+    l4_set_receive_windows(SERVER_WINDOW, 1, 0, 0);
+    error = l4_msg_receive(SERVER_ENDPOINT, SERVER_REPLY, &m, BURSAR_TIMEOUT_NEVER);
     while (!error) {
-        uint32_t sum = a + b;
-        tag = BURSAR_TAG(LABEL_ADD, 1, 0);
-        error = l4_reply_wait(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &sum, &b, BURSAR_TIMEOUT_NEVER);
-        a = sum;
+        serve(&m);
+        error = l4_msg_reply_wait(SERVER_ENDPOINT, SERVER_REPLY, &m, BURSAR_TIMEOUT_NEVER);
     }
 }
 
@@ -59,7 +97,7 @@ static int start_server(void)
                   .shared = &shared, .shared_size = sizeof shared },
         .endpoint = ENDPOINT, .reply = REPLY, .thread = SERVER_THREAD,
         .stack = shared.server_stack, .stack_size = sizeof shared.server_stack,
-        .utcb = (uintptr_t)&shared.server_utcb, .priority = BURSAR_ROOT_PRIORITY, .entry = adder,
+        .utcb = (uintptr_t)&shared.server_utcb, .priority = BURSAR_ROOT_PRIORITY, .entry = server_loop,
     };
 
     return l4_server_start_in_new_task(&server);
@@ -90,6 +128,36 @@ static void revoke_a_copy(void)
     show_accounting("after revoke:");
 }
 
+/* Asks the server to use the heap capability it was lent: its error and the pages it saw. */
+static void server_uses_heap(void)
+{
+    struct l4_msg m;
+    int error;
+
+    l4_msg_start(&m, LABEL_USE);
+    error = l4_msg_call(ENDPOINT, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    printf("  server: SYS_HEAP_INFO on its slot %u -> error %d, %u pages held (call error %d)\n", SERVER_WINDOW,
+           (int)m.mr[0], m.mr[1], error);
+}
+
+static void lend_over_ipc(void)
+{
+    struct l4_msg m;
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, LENT_HEAP, 0);
+
+    l4_msg_start(&m, LABEL_LEND);
+    l4_msg_append_capability(&m, LENT_HEAP, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY, 0);
+    if (!error)
+        error = l4_msg_call(ENDPOINT, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    printf("  sent a read-only revocable copy of a heap capability as a typed item (error %d);\n"
+           "  it landed in the server's slot %u\n", error, m.mr[0]);
+    server_uses_heap();
+    error = l4_cap_revoke(LENT_HEAP);
+    printf("  I revoke what was derived from my heap capability (error %d); the server tries again\n", error);
+    server_uses_heap();
+    printf("  (error %d is BURSAR_E_REVOKED: the server's slot was emptied by the revoke)\n", -BURSAR_E_REVOKED);
+}
+
 int main(const struct bursar_boot_info *boot_info)
 {
     int error;
@@ -109,7 +177,19 @@ int main(const struct bursar_boot_info *boot_info)
     call_server();
     printf("4. Capabilities: copy, then revoke.\n");
     revoke_a_copy();
-    printf("5. The kernel's own view:\n");
+    printf("5. A capability as a typed item in an IPC: the server uses it until I revoke it.\n");
+    lend_over_ipc();
+    error = start_pager_and_bank();
+    if (error) {
+        printf("cannot start the pager and bank thread: error %d\n", error);
+        return 1;
+    }
+    printf("6. A page fault, served by a pager thread in user space:\n");
+    show_page_fault(boot_info);
+    printf("7. A heap fault: an empty heap asks its bank thread for memory, and the create goes on.\n");
+    show_heap_fault(boot_info);
+    show_accounting("after the faults:");
+    printf("8. The kernel's own view:\n");
     l4_debug_dump(BURSAR_DUMP_ALL);
     printf("Demo done; the machine powers off when the root task ends.\n");
     return 0;
