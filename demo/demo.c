@@ -140,6 +140,10 @@ static void server_uses_heap(void)
            (int)m.mr[0], m.mr[1], error);
 }
 
+/*
+ * Lends the server a read-only capability to a new (empty) heap, sent as a
+ * typed REVOCABLE COPY item, and takes it back with a revoke.
+ */
 static void lend_over_ipc(void)
 {
     struct l4_msg m;
