@@ -17,6 +17,7 @@ run length (long runs: see docs/testing.md); -v echoes the serial logs.
 import argparse
 import glob
 import os
+import re
 import subprocess
 import sys
 import time
@@ -247,9 +248,29 @@ def check_debug_key(tally, result):
     tally.record(not missing, "boot/debug-key-lists-kernel-state", "missing %r" % missing)
 
 
+# What the demo (./bursar run) must print: each step's outcome, as a person reads it.
+DEMO_SHOWS = ["it landed in the server's slot 2", "error -19 is BURSAR_E_REVOKED",
+              "reading 30000000 gives 42", "the create returned 0; the heap now holds 1 page(s) after 1 fault(s)",
+              "---- kernel state ----"]
+
+
+def run_demo(tally, args):
+    """The demo boots, shows every step's outcome, keeps the accounting identity throughout and powers off."""
+    result = harness.boot(kernel=os.path.join(BUILD, "kernel", "bursar.elf"),
+                          modules=[os.path.join(BUILD, "user", "demo.elf")], timeout=VM_TIMEOUT, echo=args.verbose)
+    log = "\n".join(result.lines)
+    missing = [text for text in DEMO_SHOWS if text not in log]
+    sums = re.findall(r"fixed (\d+) \+ heaps (\d+) \+ banks (\d+) = (\d+) of (\d+) usable", log)
+    bad_sums = [s for s in sums if int(s[0]) + int(s[1]) + int(s[2]) != int(s[3]) or s[3] != s[4]]
+    tally.record(result.outcome == "completed" and not missing and len(sums) >= 5 and not bad_sums,
+                 "demo/every-step-shows-its-outcome",
+                 "%s; missing %r; %d accounting lines, wrong %r" % (result.outcome, missing, len(sums), bad_sums))
+
+
 def run_vm(tally, args):
     run_user_suites(tally, args)
     run_bad_modules(tally, args)
+    run_demo(tally, args)
     kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")
     modules = [os.path.join(BUILD, "modules", "probe.bin")]
     record_vm_run(tally, "vm", harness.boot(kernel=kernel, modules=modules, timeout=VM_TIMEOUT, echo=args.verbose))
