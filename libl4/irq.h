@@ -33,7 +33,7 @@ static inline int l4_irq_ack(unsigned irq)
 static inline int l4_io_port_read(unsigned devices, uint32_t port, uint8_t *value)
 {
     struct l4_words w = { .ebx = devices, .esi = port, .edi = 0 };
-    int error = l4_sysenter_words(SYS_IO_PORT, &w);
+    int error = l4_sysenter_inline(SYS_IO_PORT, &w);
 
     if (!error)
         *value = (uint8_t)w.ebx;

@@ -18,7 +18,7 @@ struct l4_preempt_stats {
 static inline int l4_preempt_stats(struct l4_preempt_stats *stats, int reset)
 {
     struct l4_words w = { .ebx = reset ? 1u : 0u };
-    int error = l4_sysenter_words(SYS_PREEMPT_STATS, &w);
+    int error = l4_sysenter_inline(SYS_PREEMPT_STATS, &w);
 
     stats->longest_interrupts_off = (uint64_t)w.esi << 32 | w.ebx;
     stats->points = w.edi;

@@ -32,12 +32,9 @@ int main(const struct bursar_boot_info *boot_info);
 struct l4_words {
     uint32_t ebx, esi, edi, ebp;
 };
-_Static_assert(offsetof(struct l4_words, esi) == 4 && offsetof(struct l4_words, edi) == 8 &&
-               offsetof(struct l4_words, ebp) == 12, "libl4/syscall.S uses these offsets");
 
-/* The two stubs in libl4/syscall.S. */
+/* The stub in libl4/syscall.S: arguments in, only eax out. */
 int l4_sysenter(uint32_t eax, uint32_t ebx, uint32_t esi, uint32_t edi, uint32_t ebp);
-int l4_sysenter_words(uint32_t eax, struct l4_words *words);
 
 /* eax on entry: the call number and, for IPC, the two timeouts. */
 static inline uint32_t l4_eax(enum bursar_syscall number, unsigned send_timeout, unsigned receive_timeout)
@@ -201,7 +198,7 @@ struct l4_cap_info {
 static inline int l4_cap_inspect(unsigned slot, struct l4_cap_info *info)
 {
     struct l4_words w = { slot, 0, 0, 0 };
-    int error = l4_sysenter_words(SYS_CAP_INSPECT, &w);
+    int error = l4_sysenter_inline(SYS_CAP_INSPECT, &w);
 
     if (error == 0) {
         info->type = w.ebx;
