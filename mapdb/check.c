@@ -86,62 +86,54 @@ static bool children_ok(const struct mapdb_record *r, mapdb_visit_fn visit,
     return true;
 }
 
+/*
+ * The record after `n` in preorder below `root`, or NULL when the walk is
+ * done; *depth follows it. Shared by the checker and mapdb_walk_tree.
+ */
+static const struct mapdb_record *preorder_next(const struct mapdb_record *root, const struct mapdb_record *n,
+                                                unsigned *depth)
+{
+    if (n->first_child != NULL) {
+        (*depth)++;
+        return n->first_child;
+    }
+    /* Next sibling; climb when the ring wraps back to its first. */
+    for (;;) {
+        if (n == root)
+            return NULL;
+        if (!record_has(n->next, MAPDB_F_FIRST))
+            return n->next;
+        n = n->next->parent;
+        (*depth)--;
+    }
+}
+
 long mapdb_check_tree(const struct mapdb_record *root, mapdb_visit_fn visit, void *arg)
 {
     long count = 1;
+    unsigned depth = 0;
 
     if (root == NULL || !record_has(root, MAPDB_F_ROOT) ||
         record_has(root, MAPDB_F_FIRST | MAPDB_F_COPY) || !holders_ok(root))
         return MAPDB_E_CORRUPT;
     if (visit != NULL)
         visit(arg, root, NULL);
-    const struct mapdb_record *n = root;
-    for (;;) {
+    for (const struct mapdb_record *n = root; n != NULL; n = preorder_next(root, n, &depth))
         if (!children_ok(n, visit, arg, &count))
             return MAPDB_E_CORRUPT;
-        if (n->first_child != NULL) {
-            n = n->first_child;
-            continue;
-        }
-        /* Next sibling; climb when the ring wraps back to its first. */
-        for (;;) {
-            if (n == root)
-                return count;
-            if (!record_has(n->next, MAPDB_F_FIRST)) {
-                n = n->next;
-                break;
-            }
-            n = n->next->parent;
-        }
-    }
+    return count;
 }
 
 long mapdb_walk_tree(const struct mapdb_record *root, mapdb_walk_fn visit, void *arg)
 {
-    const struct mapdb_record *n = root;
     unsigned depth = 0;
     long count = 0;
 
     if (root == NULL || visit == NULL)
         return MAPDB_E_BAD_ARG;
-    for (;;) {
+    for (const struct mapdb_record *n = root; n != NULL; n = preorder_next(root, n, &depth)) {
         visit(arg, n, depth);
         count++;
-        if (n->first_child != NULL) {
-            n = n->first_child;
-            depth++;
-            continue;
-        }
-        /* Next sibling; climb when the ring wraps back to its first. */
-        for (;;) {
-            if (n == root)
-                return count;
-            if (!record_has(n->next, MAPDB_F_FIRST)) {
-                n = n->next;
-                break;
-            }
-            n = n->next->parent;
-            depth--;
-        }
     }
+    return count;
 }
