@@ -74,16 +74,17 @@ def run_vm_bench(label, kernel, program):
     """Boot a benchmark under -icount shift=0 (TSC = guest instructions); its rows."""
     command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel), modules=[program],
                            icount=True, serial="stdio")
-    output = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                            timeout=600).stdout
+    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    output = result.stdout
     rows = []
     for line in output.splitlines():
         parsed = parse_bench_line(line.strip())
         if parsed:
             name, fields = parsed
             rows.append(dict(fields, name=name, kernel=label))
-    if not rows:
-        print(output[-2000:])
+    if not rows:   # say why, rather than print an empty table
+        print("bench: %s on the %s kernel gave no rows; its output ends:" % (os.path.basename(program), label))
+        print((output + result.stderr)[-2000:])
     return rows
 
 
