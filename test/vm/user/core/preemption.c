@@ -285,13 +285,13 @@ USER_TEST(702, destroying_a_task_with_many_mappings_is_preempted)
     TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
     TEST_CHECK_EQUAL(l4_create(w.heap, BURSAR_OBJECT_TASK, victim, 16), 0, "the task to destroy");
     TEST_CHECK_EQUAL(give_worker(&w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL), 0, "its capability");
-    TEST_CHECK_EQUAL(worker_memory_tree(&w, TREE_RECORDS / 2), 0, "the worker's pages");
+    TEST_CHECK_EQUAL(worker_memory_tree(&w, TREE_RECORDS), 0, "the worker's pages");
     uint32_t records = records_of(w.heap);
     TEST_CHECK_EQUAL(worker_run(&w, (struct long_call){ .call = call_map_into_victim, .address = TREE_BASE,
-                                                        .pages = TREE_RECORDS / 2 }), 0, "map them into the task");
-    TEST_CHECK_EQUAL(records_of(w.heap), records + TREE_RECORDS / 2, "one record a page");
+                                                        .pages = TREE_RECORDS }), 0, "map them into the task");
+    TEST_CHECK_EQUAL(records_of(w.heap), records + TREE_RECORDS, "one record a page");
     inside = wakes_during(&w, (struct long_call){ .call = call_destroy, .slot = WORKER_OTHER_TASKS }, &error);
-    report("destroy of a task", TREE_RECORDS / 2, inside);
+    report("destroy of a task", TREE_RECORDS, inside);
     TEST_CHECK_EQUAL(error, 0, "the helper");
     TEST_CHECK_EQUAL(area.calls[0].result, 0, "the destroy");
     TEST_CHECK(inside > 0, "the root thread never ran during the %u ms destroy", elapsed_ms(&area.calls[0]));
