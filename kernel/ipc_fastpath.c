@@ -4,17 +4,19 @@
  * receive timeout, capabilities in slots 0-127, a partner already waiting
  * at equal or higher priority, and a switch straight to it.
  *
- * The sysenter entry calls it with the caller's registers live and nothing
- * saved but the user esp, eip, eax and ebx (arch/ia32/sysenter.S). The
- * message words stay in the registers that carry them (esi, edi, ebp:
- * callee-saved in C, so this code keeps them), and the exit delivers them to
- * the partner by simply returning to it: no word of the message is stored
- * anywhere. Only that entry may call into this file: it is compiled with
- * -fcall-used-ebx (SConstruct), so its functions do not keep ebx as C
- * callers expect.
+ * The sysenter entry jumps here with the caller's registers live and
+ * nothing saved but the user esp, eip and ebx (arch/ia32/sysenter.S). The
+ * message stays in the registers that carry it: the tag in esi and the two
+ * words in edi and ebp, which this file reserves to them (the global
+ * register variables below), so no code here can overwrite them. The exit
+ * delivers them to the partner by returning to it with those registers as
+ * they are: no word of the message is stored anywhere. Only that entry may
+ * reach this file: it is compiled with -fcall-used-ebx (SConstruct), and its
+ * functions never return. Each ends in machine_fast_exit(), into the
+ * partner, or in machine_fast_bail(), into the slow path.
  *
  * It is check-and-bail: every condition is tested before anything changes,
- * and any surprise returns BAIL so the slow path (ipc.c) handles the call
+ * and any surprise bails, so that the slow path (ipc.c) handles the call
  * from scratch. When it succeeds, the result must be exactly what the slow
  * path would have produced; the in-VM tests run with the fast path on and
  * off and must agree. A thread it blocks is left with no saved kernel stack
@@ -27,6 +29,16 @@
  * that destroyed itself is freed by scheduler_finish_switch() before any
  * thread returns to user mode, so at a sysenter entry none is pending.
  */
+#include <stdint.h>
+
+/*
+ * The caller's message, where sysenter found it: reserved to it in this
+ * whole file (declared before any code, the inline functions of the headers
+ * included, so that none of it can use these registers).
+ */
+register uint32_t message_tag __asm__("esi");
+register uint32_t message_word1 __asm__("ebp");
+
 #include "bursar/message.h"
 #include "bursar/syscall.h"
 #include "kernel/ipc.h"
@@ -40,19 +52,16 @@
 #define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
                             <= BURSAR_REGISTER_WORDS)
 
-/* What the entry gets back: the kernel stack top of the thread to return to, or 0 for the slow path. */
-#define RESUME(thread) ((uint32_t)thread_stack_top(thread))
-#define BAIL 0
-
 /*
- * Each served call has its own function, called by sysenter.S after it
- * compared eax with the exact value the call has (ipc_fastpath.h), so that
- * each saves only the registers it uses itself. A completed fast path counts
- * as the kernel entry it was; the entry counts only those that reach the
- * slow path (accounting.c adds them up). SYS_NULL without a task, the
- * measured floor, is answered by the entry itself.
+ * Each served call has its own function, reached by sysenter.S after it
+ * compared eax with the exact value the call has (ipc_fastpath.h); a bail
+ * hands that value back to the slow path. A completed fast path counts as
+ * the kernel entry it was; the entry counts only those that reach the slow
+ * path (accounting.c adds them up). SYS_NULL without a task, the measured
+ * floor, is answered by the entry itself.
  */
 uint32_t ipc_fast_path_count, fast_path_null_count;
+uint32_t fast_path_word0;
 
 /*
  * The slot at `index` if it names a live object of `type` with `right` (one bit),
@@ -61,7 +70,7 @@ uint32_t ipc_fast_path_count, fast_path_null_count;
  * task's slot count is empty and fails the type check. Capabilities further
  * up take the slow path.
  */
-static inline struct cap_slot *fast_lookup(struct task *task, uint32_t index, uint8_t type, uint32_t right)
+static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct task *task, uint32_t index, uint8_t type, uint32_t right)
 {
     struct cap_slot *slot;
 
@@ -73,42 +82,35 @@ static inline struct cap_slot *fast_lookup(struct task *task, uint32_t index, ui
     return slot;
 }
 
-/* `next` runs now, in place of the current thread, which has blocked. */
-static inline uint32_t switch_to(struct thread *next)
+/* `next` runs now, in place of the current thread, which has blocked; it gets `word0` in ebx. */
+static inline __attribute__((always_inline, noreturn)) void switch_to(struct thread *next, uint32_t word0)
 {
     next->state = THREAD_READY;
     current_thread = next;
     machine_fast_switch(thread_stack_top(next), next->task->page_directory_physical, next->utcb_address);
     ipc_fast_path_count++;
-    return RESUME(next);
+    machine_fast_exit(thread_stack_top(next), word0);
 }
 
-FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!REGISTER_ONLY(tag))
-        return BAIL;
+    if (!REGISTER_ONLY(message_tag))
+        machine_fast_bail(FAST_PATH_CALL_EAX);
     slot = fast_lookup(caller->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_CALL_EAX);
     endpoint = (struct endpoint *)slot->object;
     if (endpoint->queue_kind != QUEUE_RECEIVERS)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_CALL_EAX);
     receiver = endpoint->queue_head;
-    /*
-     * The badge goes into the waiting receiver's frame before the last
-     * checks, so that the slot need not stay in a register. Should we bail,
-     * no harm: a blocked thread's ebx slot is written again by whatever
-     * wakes it, before it is read.
-     */
-    machine_fast_set_word0(thread_stack_top(receiver), slot->badge);
     reply = receiver->receive_reply;
     if (!reply || receiver->timeout_armed || receiver->priority < caller->priority)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_CALL_EAX);
 
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
@@ -117,36 +119,36 @@ FAST_PATH_FUNCTION uint32_t fastpath_call(uint32_t word0, uint32_t tag)
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
-    return switch_to(receiver);
+    switch_to(receiver, slot->badge);
 }
 
-FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
+FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
 {
     struct thread *server = current_thread, *caller;
     struct cap_slot *endpoint_slot, *reply_slot;
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!REGISTER_ONLY(tag))
-        return BAIL;
+    if (!REGISTER_ONLY(message_tag))
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
     if (!endpoint_slot)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint = (struct endpoint *)endpoint_slot->object;
     /* A sender waits, or an interrupt (irq.c): the slow path takes it at once. */
     if (endpoint->queue_kind == QUEUE_SENDERS || endpoint->pending_irqs)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);
     if (!reply_slot)
-        return BAIL;
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply = (struct reply *)reply_slot->object;
     caller = reply->caller;
     if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->timeout_armed ||
         caller->priority < server->priority ||
         fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
-        return BAIL;
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
 
     reply->caller = NULL;
     caller->reply_waiting = NULL;
@@ -155,6 +157,5 @@ FAST_PATH_FUNCTION uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag)
     reply->receiver = server;
     enqueue(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
-    machine_fast_set_word0(thread_stack_top(caller), 0);   /* replies carry no badge */
-    return switch_to(caller);
+    switch_to(caller, 0);                      /* replies carry no badge */
 }

@@ -32,12 +32,12 @@ _Static_assert(FAST_PATH_CALL_EAX == FAST_PATH_EAX(SYS_CALL, BURSAR_TIMEOUT_NEVE
                "sysenter.S dispatches on these values");
 
 /*
- * Arguments in eax and edx (regparm): the caller's ebx and esi. No frame
- * pointer: nothing in the fast path calls anything.
+ * Entered by a jump from sysenter.S with the caller's ebx (word 0) in eax
+ * (regparm); they never return (ipc_fastpath.c).
  */
-#define FAST_PATH_FUNCTION __attribute__((regparm(2), optimize("omit-frame-pointer")))
-uint32_t fastpath_call(uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
-uint32_t fastpath_reply_wait(uint32_t word0, uint32_t tag) FAST_PATH_FUNCTION;
+#define FAST_PATH_FUNCTION __attribute__((noreturn, regparm(1)))
+void fastpath_call(uint32_t word0) FAST_PATH_FUNCTION;
+void fastpath_reply_wait(uint32_t word0) FAST_PATH_FUNCTION;
 /* The fast path's SYS_NULL completions (the entry answers them itself). */
 extern uint32_t fast_path_null_count;
 #endif

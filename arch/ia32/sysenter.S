@@ -9,15 +9,16 @@
  * kernel stack top from that field, so thread switches need no wrmsr.
  *
  * The entry first stores only what the fast path needs kept: the user esp,
- * eip, eax and ebx, in their places in the thread's trap frame (trap.h). The fast
+ * eip and ebx, in their places in the thread's trap frame (trap.h). The fast
  * path runs with the caller's message still in its registers; when it
  * declines, the entry builds the full frame an interrupt from ring 3 would,
  * so the rest of the kernel sees one kind of frame. %ds and %es are loaded
  * with the flat user data selector at once: the kernel may use it (ring 0
  * may load a DPL 3 data segment) and must not trust the user's, and the
  * thread the fast path returns to must not get the caller's. For the same
- * reason the fast exit loads %gs with the UTCB selector. %fs is left alone:
- * Bursar gives it no meaning and the ABI does not preserve it.
+ * reason the fast exit (machine_fast_exit) loads %gs with the UTCB
+ * selector. %fs is left alone: Bursar gives it no meaning and the ABI does
+ * not preserve it.
  */
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
@@ -32,12 +33,7 @@
 /* Places in struct trap_frame (trap.h asserts the layout). */
 #define FRAME_USER_ESP TRAP_FRAME_SIZE_KERNEL
 #define FRAME_EIP TRAP_FRAME_EIP
-#define FRAME_EAX TRAP_FRAME_EAX
 #define FRAME_EBX TRAP_FRAME_EBX
-/* The same places as offsets below the kernel stack top, for the exit. */
-#define TOP_USER_ESP (FRAME_USER_ESP - TRAP_FRAME_SIZE_USER)   /* -8 */
-#define TOP_EIP (FRAME_EIP - TRAP_FRAME_SIZE_USER)             /* -20 */
-#define TOP_EBX (TRAP_FRAME_EBX - TRAP_FRAME_SIZE_USER)        /* -44 */
 
         .text
         .globl sysenter_entry
@@ -47,52 +43,45 @@ sysenter_entry:
         movl %ecx, FRAME_USER_ESP(%esp)
         movl %edx, FRAME_EIP(%esp)
 #if BURSAR_FAST_PATH
-        movl %eax, FRAME_EAX(%esp)
         movl %ebx, FRAME_EBX(%esp)       /* the fast path's C may use ebx (-fcall-used-ebx) */
 #endif
-        movl $SELECTOR_USER_DATA, %ecx
-        movl %ecx, %ds
-        movl %ecx, %es
+        /* From memory, through %ss: the user's %ds cannot be trusted yet. */
+        movw %ss:user_data_selector, %ds
+        movw %ss:user_data_selector, %es
 #if BURSAR_FAST_PATH
+        movl %edi, fast_path_word0       /* MR0: the fast path's C may use edi (-fcall-used-edi) */
         /*
          * The calls the fast path serves (kernel/ipc_fastpath.c), by their
-         * exact eax: number and timeouts. Each function takes ebx and esi in
-         * eax and edx (regparm(2)), keeps esi, edi and ebp (the C convention's
-         * callee-saved registers but ebx, which it is compiled to use
-         * freely: the exit loads ebx, and a bail takes it back from the
-         * frame) and returns either the kernel
-         * stack top of the thread to resume, with the ebx it gets (the badge)
-         * in that thread's frame, or 0 when the slow path must handle the
-         * call; it changed nothing then.
+         * exact eax: number and timeouts. Each C function takes ebx (word 0)
+         * in eax, finds the tag and MR1 where the user left them (esi and
+         * ebp, reserved to them in that file) and MR0 in fast_path_word0,
+         * from which the exit reloads edi, and never returns:
+         * it leaves through machine_fast_exit() into the thread it chose, or
+         * through sysenter_fast_path_bail below, having changed nothing.
          */
         cmpl $FAST_PATH_CALL_EAX, %eax
         jne 1f
         movl %ebx, %eax
-        movl %esi, %edx
-        call fastpath_call
-        testl %eax, %eax
-        jnz fast_exit
-        jmp 3f
+        jmp fastpath_call
 1:      cmpl $FAST_PATH_REPLY_WAIT_EAX, %eax
         jne 2f
         movl %ebx, %eax
-        movl %esi, %edx
-        call fastpath_reply_wait
-        testl %eax, %eax
-        jnz fast_exit
-        jmp 3f
+        jmp fastpath_reply_wait
         /* SYS_NULL without a task, the measured floor: nothing to do but count it. */
 2:      cmpl $FAST_PATH_NULL_EAX, %eax
-        jne 3f
+        jne sysenter_slow_path
         cmpl $FAST_PATH_NO_CAPABILITY, %ebx
-        jne 3f
+        jne sysenter_slow_path
         incl fast_path_null_count
-        leal TRAP_FRAME_SIZE_USER(%esp), %eax      /* our own kernel stack top */
-        jmp fast_exit_same_ebx
-3:
-        movl FRAME_EAX(%esp), %eax
-        movl FRAME_EBX(%esp), %ebx
+        movw user_utcb_selector, %gs
+        movl FRAME_USER_ESP(%esp), %ecx
+        movl FRAME_EIP(%esp), %edx
+        xorl %eax, %eax                  /* the result: no error */
+        sti
+        sysexit
+
 #endif
+sysenter_slow_path:
         movl FRAME_USER_ESP(%esp), %ecx
         movl FRAME_EIP(%esp), %edx
         addl $TRAP_FRAME_SIZE_USER, %esp /* and built again, push by push */
@@ -105,25 +94,31 @@ sysenter_entry:
         pushl $VECTOR_SYSENTER
         jmp trap_common                  /* vectors.S: as an interrupt from ring 3 (and counted there) */
 
-#if BURSAR_FAST_PATH
 /*
- * Into the thread whose kernel stack top is in eax (maybe the caller
- * itself), with ebx from its frame (the fast path put the badge there) and
- * esi, edi, ebp as the caller left them.
- * machine_fast_switch() already pointed the TSS, the page directory and the
- * UTCB pointer at it.
+ * The fast path declined, with the call's eax in eax: back to this
+ * thread's frame (the C frame below it is abandoned) and its ebx, then on
+ * as any system call. (The slow-path kernel links the fast path's C too,
+ * but never enters it.)
  */
-fast_exit:
-        movl TOP_EBX(%eax), %ebx
-fast_exit_same_ebx:
-        movl $SELECTOR_USER_UTCB, %ecx
-        movl %ecx, %gs
-        movl TOP_USER_ESP(%eax), %ecx
-        movl TOP_EIP(%eax), %edx
-        xorl %eax, %eax                  /* the result: no error */
-        sti
-        sysexit
+        .globl sysenter_fast_path_bail
+sysenter_fast_path_bail:
+#if BURSAR_FAST_PATH
+        movl fast_path_word0, %edi
 #endif
+        movl kernel_tss + TSS_ESP0, %esp
+        subl $TRAP_FRAME_SIZE_USER, %esp
+        movl FRAME_EBX(%esp), %ebx
+        jmp sysenter_slow_path
+
+/* The selectors the entry and the fast exits load, as words in memory (one instruction a load). */
+        .section .rodata
+        .globl user_data_selector, user_utcb_selector
+        .balign 2
+user_data_selector:
+        .word SELECTOR_USER_DATA
+user_utcb_selector:
+        .word SELECTOR_USER_UTCB
+        .text
 
 /*
  * Back to a thread that entered with sysenter. sti takes effect after the

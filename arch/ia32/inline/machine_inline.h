@@ -32,12 +32,30 @@ static inline void machine_fast_switch(void *stack_top, uint32_t page_directory_
 }
 
 /*
- * The ebx (word 0: the badge) the fast exit gives the thread whose kernel
- * stack ends at `stack_top`: it loads it from that thread's frame.
+ * Leave the kernel into the thread whose kernel stack ends at `stack_top`,
+ * at the user esp and eip in its frame, with eax 0 (no error), ebx `word0`
+ * and esi, edi, ebp as they are: the message travels in them untouched.
+ * Only the fast path may use it, from the sysenter entry's stack: it
+ * abandons the kernel stack as it stands. %gs is loaded from memory (the
+ * selector as a word, sysenter.S) in one instruction.
  */
-static inline void machine_fast_set_word0(void *stack_top, uint32_t value)
+static inline __attribute__((noreturn)) void machine_fast_exit(void *stack_top, uint32_t word0)
 {
-    ((struct trap_frame *)stack_top - 1)->ebx = value;
+    const struct trap_frame *frame = (const struct trap_frame *)stack_top - 1;
+
+    __asm__ volatile("movw user_utcb_selector, %%gs\n\t"
+                     "movl fast_path_word0, %%edi\n\t"
+                     "sti\n\t"
+                     "sysexit"
+                     : : "a"(0), "b"(word0), "c"(frame->user_esp), "d"(frame->eip) : "memory");
+    __builtin_unreachable();
+}
+
+/* The fast path declines the call whose eax was `eax`: on through the slow path (sysenter.S). */
+static inline __attribute__((noreturn)) void machine_fast_bail(uint32_t eax)
+{
+    __asm__ volatile("jmp sysenter_fast_path_bail" : : "a"(eax) : "memory");
+    __builtin_unreachable();
 }
 
 #endif /* ARCH_IA32_MACHINE_INLINE_H */
