@@ -57,6 +57,11 @@ void object_destroy(struct object *object)
     if (object->type == BURSAR_OBJECT_THREAD)
         thread_begin_destroy((struct thread *)object);
     object->dying = true;
+    /* Its waiters hear at once, not after the revoke (which may be long and preempted). */
+    if (object->type == BURSAR_OBJECT_ENDPOINT)
+        endpoint_begin_destroy((struct endpoint *)object);
+    if (object->type == BURSAR_OBJECT_REPLY)
+        reply_begin_destroy((struct reply *)object);
     cap_revoke_all(object);
     switch (object->type) {
     case BURSAR_OBJECT_ENDPOINT: endpoint_destroy((struct endpoint *)object); break;

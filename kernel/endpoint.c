@@ -3,6 +3,7 @@
  * by ipc_queue.h, for the slow and fast paths alike).
  */
 #include "bursar/errors.h"
+#include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
@@ -20,10 +21,16 @@ int endpoint_create(struct heap *payer, struct endpoint **out)
     return BURSAR_OK;
 }
 
-void endpoint_destroy(struct endpoint *endpoint)
+void endpoint_begin_destroy(struct endpoint *endpoint)
 {
     while (endpoint->queue_head)
         ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
+    endpoint->queue_kind = QUEUE_DEAD;
+}
+
+void endpoint_destroy(struct endpoint *endpoint)
+{
+    KERNEL_ASSERT(endpoint->queue_kind == QUEUE_DEAD && !endpoint->queue_head);
     irq_endpoint_destroyed(endpoint);
     heap_free(endpoint);
 }

@@ -9,7 +9,13 @@
 
 struct thread;
 
-enum endpoint_queue_kind { QUEUE_EMPTY = 0, QUEUE_SENDERS, QUEUE_RECEIVERS };
+/*
+ * DEAD: the endpoint is being destroyed; its waiters were woken when it
+ * began to die, and nothing queues on it again. The fast path relies on it
+ * (ipc_fastpath.c): the kind alone tells it that the endpoint is unusable,
+ * so it need not look at header.dying too.
+ */
+enum endpoint_queue_kind { QUEUE_EMPTY = 0, QUEUE_RECEIVERS, QUEUE_SENDERS, QUEUE_DEAD };
 
 struct endpoint {
     struct object header;
@@ -19,7 +25,9 @@ struct endpoint {
 };
 
 int endpoint_create(struct heap *payer, struct endpoint **out);
-/* Every thread blocked on it wakes with BURSAR_E_DESTROYED. */
+/* When it begins to die: every thread blocked on it wakes with BURSAR_E_DESTROYED; its queue is DEAD. */
+void endpoint_begin_destroy(struct endpoint *endpoint);
+/* Once no capability names it: its interrupts let go, its memory freed. */
 void endpoint_destroy(struct endpoint *endpoint);
 
 #endif /* KERNEL_ENDPOINT_H */

@@ -48,6 +48,10 @@ register uint32_t message_word1 __asm__("ebp");
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
+_Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff &&
+               FAST_PATH_INDEX_PAIR_OVER == (BURSAR_CAP_INDEX_MASK & ~(CAP_SLOTS_PER_PAGE - 1)) * 0x10001u,
+               "both indexes of a receive word within the first capability-table page");
+
 /* No typed items and at most the two untyped words that travel in registers. */
 #define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
                             <= BURSAR_REGISTER_WORDS)
@@ -64,20 +68,21 @@ uint32_t ipc_fast_path_count, fast_path_null_count;
 uint32_t fast_path_word0;
 
 /*
- * The slot at `index` if it names a live object of `type` with `right` (one bit),
- * else NULL. Only the first capability-table page is looked at, which every
- * task has (cspace_init), so the bound is a constant: a slot there beyond the
- * task's slot count is empty and fails the type check. Capabilities further
- * up take the slow path.
+ * The slot at `index` (below CAP_SLOTS_PER_PAGE) if it names an object of
+ * `type` with `right` (one bit), else NULL. Only the first
+ * capability-table page is looked at, which every task has (cspace_init),
+ * so the bound is a constant: a slot there beyond the task's slot count is
+ * empty and fails the type check. Capabilities further up take the slow
+ * path. Unlike the slow path's lookup it does not refuse a dying object:
+ * the callers' own checks do (a dying endpoint's queue is DEAD, a dying
+ * reply object has no caller: endpoint.h, reply.h).
  */
-static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct task *task, uint32_t index, uint8_t type, uint32_t right)
+static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct task *task, uint32_t index,
+                                                                          uint8_t type, uint32_t right)
 {
-    struct cap_slot *slot;
+    struct cap_slot *slot = &task->cspace.pages[0][index];
 
-    if (index >= CAP_SLOTS_PER_PAGE)
-        return NULL;
-    slot = &task->cspace.pages[0][index];
-    if (slot->type != type || !(slot->holder.rights & right) || slot->object->dying)
+    if (slot->type != type || !(slot->holder.rights & right))
         return NULL;
     return slot;
 }
@@ -99,13 +104,14 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!REGISTER_ONLY(message_tag))
+    /* word0 is the endpoint's index; anything above it (ignored by the slow path) bails too. */
+    if (!REGISTER_ONLY(message_tag) || word0 >= CAP_SLOTS_PER_PAGE)
         machine_fast_bail(FAST_PATH_CALL_EAX);
-    slot = fast_lookup(caller->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
+    slot = fast_lookup(caller->task, word0, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     endpoint = (struct endpoint *)slot->object;
-    if (endpoint->queue_kind != QUEUE_RECEIVERS)
+    if (endpoint->queue_kind != QUEUE_RECEIVERS)     /* nobody waits, senders do, or it is dying */
         machine_fast_bail(FAST_PATH_CALL_EAX);
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
@@ -129,24 +135,29 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     struct endpoint *endpoint;
     struct reply *reply;
 
-    if (!REGISTER_ONLY(message_tag))
+    /* Both indexes (endpoint, reply) in the first table page; anything else bails. */
+    if (!REGISTER_ONLY(message_tag) || (word0 & FAST_PATH_INDEX_PAIR_OVER))
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
     if (!endpoint_slot)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint = (struct endpoint *)endpoint_slot->object;
-    /* A sender waits, or an interrupt (irq.c): the slow path takes it at once. */
-    if (endpoint->queue_kind == QUEUE_SENDERS || endpoint->pending_irqs)
+    /* A sender waits, or an interrupt (irq.c): the slow path takes it at once. Or it is dying. */
+    if (endpoint->queue_kind >= QUEUE_SENDERS || endpoint->pending_irqs)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);
     if (!reply_slot)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply = (struct reply *)reply_slot->object;
+    /*
+     * A bound caller is WAITING_REPLY with reply_waiting this object, and
+     * the object then has no receiver waiting to bind it (ipc.c keeps both:
+     * await_reply binds only an unpromised object, every wake unbinds).
+     */
     caller = reply->caller;
-    if (!caller || caller->state != THREAD_WAITING_REPLY || reply->receiver || caller->timeout_armed ||
-        caller->priority < server->priority ||
+    if (!caller || caller->timeout_armed || caller->priority < server->priority ||
         fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
 

@@ -16,6 +16,8 @@
 #define FAST_PATH_REPLY_WAIT_EAX 0x40006      /* SYS_REPLY_WAIT, send zero, receive never */
 #define FAST_PATH_NULL_EAX       0x00017      /* SYS_NULL */
 #define FAST_PATH_NO_CAPABILITY  0xffff       /* BURSAR_NO_CAPABILITY: SYS_NULL without a task */
+/* A receive word (endpoint | reply << 16) with either index beyond the first capability-table page. */
+#define FAST_PATH_INDEX_PAIR_OVER 0xff80ff80u
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>

@@ -2,6 +2,7 @@
  * reply.c — creating and destroying reply objects.
  */
 #include "bursar/errors.h"
+#include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/thread.h"
@@ -18,12 +19,17 @@ int reply_create(struct heap *payer, struct reply **out)
     return BURSAR_OK;
 }
 
-void reply_destroy(struct reply *reply)
+void reply_begin_destroy(struct reply *reply)
 {
     if (reply->caller)
         ipc_cancel(reply->caller, -BURSAR_E_DESTROYED);
     /* The receiver waiting to bind this reply object must not find it later. */
     if (reply->receiver)
         ipc_cancel(reply->receiver, -BURSAR_E_DESTROYED);
+}
+
+void reply_destroy(struct reply *reply)
+{
+    KERNEL_ASSERT(!reply->caller && !reply->receiver);
     heap_free(reply);
 }

@@ -16,7 +16,12 @@ struct reply {
 };
 
 int reply_create(struct heap *payer, struct reply **out);
-/* A bound caller, or a receiver waiting to bind it, wakes with BURSAR_E_DESTROYED. */
+/*
+ * When it begins to die: a bound caller, or a receiver waiting to bind it,
+ * wakes with BURSAR_E_DESTROYED. Nothing binds it again (it is dying), so
+ * a dying reply object has no caller: the fast path relies on that.
+ */
+void reply_begin_destroy(struct reply *reply);
 void reply_destroy(struct reply *reply);
 
 #endif /* KERNEL_REPLY_H */
