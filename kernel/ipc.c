@@ -153,6 +153,28 @@ void ipc_cancel(struct thread *thread, int result)
     complete(thread, result);
 }
 
+bool ipc_check(void)
+{
+    bool ok = true;
+
+    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
+        bool queued = thread->state == THREAD_SENDING || thread->state == THREAD_RECEIVING ||
+                      (thread->state == THREAD_READY && thread != current_thread);
+        struct reply *reply = thread->reply_waiting;
+
+        if (!queued && (thread->queue_next || thread->queue_prev)) {
+            kprintf("ipc: thread %u (%s) is in no queue but has queue links\n", thread->id,
+                    thread_state_name(thread->state));
+            ok = false;
+        }
+        if (thread->state == THREAD_WAITING_REPLY && reply && (reply->caller != thread || reply->receiver)) {
+            kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 /* ---- message transfer ---- */
 
 struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write)

@@ -46,6 +46,13 @@ extern uint32_t ipc_fast_path_count, fast_path_null_count;
 
 /* A blocked thread stops waiting (timeout, destroy): out of its queue, result set. */
 void ipc_cancel(struct thread *thread, int result);
+/*
+ * The invariants the fast path relies on instead of checking (ipc_fastpath.c),
+ * for the kernel's self-check: a thread in no queue has no queue links, and
+ * a caller waiting for a reply is the one its reply object names, which has
+ * no receiver waiting to bind it. Prints what is wrong.
+ */
+bool ipc_check(void);
 /* Timer: wake every thread whose timeout is due. */
 void ipc_timeouts_tick(uint64_t now);
 

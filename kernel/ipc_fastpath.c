@@ -77,10 +77,10 @@ uint32_t fast_path_word0;
  * the callers' own checks do (a dying endpoint's queue is DEAD, a dying
  * reply object has no caller: endpoint.h, reply.h).
  */
-static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct task *task, uint32_t index,
+static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct thread *thread, uint32_t index,
                                                                           uint8_t type, uint32_t right)
 {
-    struct cap_slot *slot = &task->cspace.pages[0][index];
+    struct cap_slot *slot = &thread->first_capability_page[index];
 
     if (slot->type != type || !(slot->holder.rights & right))
         return NULL;
@@ -92,7 +92,7 @@ static inline __attribute__((always_inline, noreturn)) void switch_to(struct thr
 {
     next->state = THREAD_READY;
     current_thread = next;
-    machine_fast_switch(thread_stack_top(next), next->task->page_directory_physical, next->utcb_address);
+    machine_fast_switch(thread_stack_top(next), next->page_directory_physical, next->utcb_address);
     ipc_fast_path_count++;
     machine_fast_exit(thread_stack_top(next), word0);
 }
@@ -107,7 +107,7 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     /* word0 is the endpoint's index; anything above it (ignored by the slow path) bails too. */
     if (!REGISTER_ONLY(message_tag) || word0 >= CAP_SLOTS_PER_PAGE)
         machine_fast_bail(FAST_PATH_CALL_EAX);
-    slot = fast_lookup(caller->task, word0, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
+    slot = fast_lookup(caller, word0, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     endpoint = (struct endpoint *)slot->object;
@@ -138,15 +138,19 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     /* Both indexes (endpoint, reply) in the first table page; anything else bails. */
     if (!REGISTER_ONLY(message_tag) || (word0 & FAST_PATH_INDEX_PAIR_OVER))
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
-    endpoint_slot = fast_lookup(server->task, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
+    endpoint_slot = fast_lookup(server, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
     if (!endpoint_slot)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint = (struct endpoint *)endpoint_slot->object;
-    /* A sender waits, or an interrupt (irq.c): the slow path takes it at once. Or it is dying. */
-    if (endpoint->queue_kind >= QUEUE_SENDERS || endpoint->pending_irqs)
+    /*
+     * The server is to be the only receiver (a pool of them queues through
+     * the slow path). A sender waits, or an interrupt (irq.c): the slow path
+     * takes it at once. Or the endpoint is dying.
+     */
+    if (endpoint->queue_kind != QUEUE_EMPTY || endpoint->pending_irqs)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
-    reply_slot = fast_lookup(server->task, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
+    reply_slot = fast_lookup(server, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);
     if (!reply_slot)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
@@ -166,7 +170,7 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     server->state = THREAD_RECEIVING;
     server->receive_reply = reply;
     reply->receiver = server;
-    enqueue(endpoint, server, QUEUE_RECEIVERS);
+    enqueue_first(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
     switch_to(caller, 0);                      /* replies carry no badge */
 }

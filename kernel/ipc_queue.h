@@ -22,6 +22,18 @@ static inline void enqueue(struct endpoint *endpoint, struct thread *thread, enu
     endpoint->queue_kind = (uint8_t)kind;
 }
 
+/*
+ * enqueue() onto an empty queue, for the fast path: a thread in no queue
+ * (ready queue or endpoint queue) has no links, so only the endpoint's side
+ * and blocked_on are written.
+ */
+static inline void enqueue_first(struct endpoint *endpoint, struct thread *thread, enum endpoint_queue_kind kind)
+{
+    thread->blocked_on = endpoint;
+    endpoint->queue_head = endpoint->queue_tail = thread;
+    endpoint->queue_kind = (uint8_t)kind;
+}
+
 static inline void dequeue(struct thread *thread)
 {
     struct endpoint *endpoint = thread->blocked_on;

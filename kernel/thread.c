@@ -49,6 +49,8 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
     *thread = (struct thread){ 0 };
     object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
     thread->task = task;
+    thread->first_capability_page = task->cspace.pages[0];
+    thread->page_directory_physical = task->page_directory_physical;
     thread->state = THREAD_INACTIVE;
     thread->priority = THREAD_DEFAULT_PRIORITY;
     thread->timeslice = thread->remaining = THREAD_DEFAULT_TIMESLICE;
@@ -108,6 +110,8 @@ void thread_leave_task(struct thread *thread)
 
     if (task) {
         thread->task = NULL;
+        thread->first_capability_page = NULL;
+        thread->page_directory_physical = 0;
         task_thread_left(task);
     }
 }
