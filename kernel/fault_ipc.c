@@ -36,7 +36,7 @@ static void finish(struct thread *thread, enum fault_ipc_outcome outcome, const 
     char line[160];
     int length;
 
-    fault_ipc_abandon(&thread->fault_ipc);     /* first: thread_kill must not come back here */
+    fault_ipc_abandon(thread);                 /* first: thread_kill must not come back here */
     thread->fault_ipc.outcome = (uint8_t)outcome;
     if (thread->state != THREAD_READY)
         scheduler_make_ready(thread);
@@ -57,6 +57,12 @@ static bool is_callable(const struct cap_slot *handler)
            (handler->holder.rights & BURSAR_RIGHT_WRITE);
 }
 
+void fault_ipc_abandon(struct thread *thread)
+{
+    thread->fault_ipc.purpose = NULL;
+    thread->slow_path_only &= (uint8_t)~THREAD_SLOW_PATH_KERNEL_CALL;
+}
+
 enum fault_ipc_outcome fault_ipc_call(struct thread *thread, struct cap_slot *handler,
                                       const struct fault_ipc_purpose *purpose, uint32_t label,
                                       const uint32_t *words, uint32_t count, uint32_t send_timeout,
@@ -67,6 +73,7 @@ enum fault_ipc_outcome fault_ipc_call(struct thread *thread, struct cap_slot *ha
 
     KERNEL_ASSERT(thread == current_thread && !fault_ipc_pending(call) && count <= FAULT_IPC_MAX_WORDS);
     call->purpose = purpose;
+    thread->slow_path_only |= THREAD_SLOW_PATH_KERNEL_CALL;
     call->tag = BURSAR_TAG(label, count, 0);
     for (uint32_t i = 0; i < FAULT_IPC_MAX_WORDS; i++)
         call->words[i] = i < count ? words[i] : 0;

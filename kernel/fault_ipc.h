@@ -112,7 +112,7 @@ int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, 
 void fault_ipc_reply(struct thread *thread, const struct fault_ipc_reply *reply);
 /* No reply will come (thread already out of every queue): the purpose decides. */
 void fault_ipc_failed(struct thread *thread, int status);
-/* The thread is being killed or destroyed: forget the call, run no handler. */
-static inline void fault_ipc_abandon(struct fault_ipc *call) { call->purpose = 0; }
+/* The thread is being killed or destroyed, or its call is decided: forget the call, run no handler. */
+void fault_ipc_abandon(struct thread *thread);
 
 #endif /* KERNEL_FAULT_IPC_H */

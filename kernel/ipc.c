@@ -53,7 +53,7 @@ static void timeout_remove(struct thread *thread)
         thread->timeout_next->timeout_prev = thread->timeout_prev;
     thread->timeout_next = thread->timeout_prev = NULL;
     thread->wake_tick = 0;
-    thread->timeout_armed = false;
+    thread->slow_path_only &= (uint8_t)~THREAD_SLOW_PATH_TIMEOUT;
 }
 
 /* Sorted by wake tick; insertion walks the list, which holds only waiting threads. */
@@ -64,7 +64,7 @@ static void timeout_arm(struct thread *thread, uint32_t code)
     if (code == BURSAR_TIMEOUT_NEVER)
         return;
     thread->wake_tick = scheduler_ticks() + timeout_ticks(code) + 1;   /* +1: a partial tick is not a tick */
-    thread->timeout_armed = true;
+    thread->slow_path_only |= THREAD_SLOW_PATH_TIMEOUT;
     while (at && at->wake_tick <= thread->wake_tick) {
         after = at;
         at = at->timeout_next;
@@ -169,6 +169,12 @@ bool ipc_check(void)
         }
         if (thread->state == THREAD_WAITING_REPLY && reply && (reply->caller != thread || reply->receiver)) {
             kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
+            ok = false;
+        }
+        if (thread->slow_path_only != ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
+                                       (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
+            kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,
+                    thread->slow_path_only);
             ok = false;
         }
     }

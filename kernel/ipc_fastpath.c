@@ -115,7 +115,7 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
-    if (!reply || receiver->timeout_armed || receiver->priority < caller->priority)
+    if (!reply || receiver->slow_path_only || receiver->priority < caller->priority)
         machine_fast_bail(FAST_PATH_CALL_EAX);
 
     dequeue_head(endpoint);
@@ -161,8 +161,8 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
      * await_reply binds only an unpromised object, every wake unbinds).
      */
     caller = reply->caller;
-    if (!caller || caller->timeout_armed || caller->priority < server->priority ||
-        fault_ipc_pending(&caller->fault_ipc))     /* the kernel's call: its reply is checked, not delivered */
+    /* A timeout to disarm, or the kernel's call (its reply is checked, not delivered): the slow path's. */
+    if (!caller || caller->slow_path_only || caller->priority < server->priority)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
 
     reply->caller = NULL;

@@ -83,7 +83,7 @@ void thread_kill(struct thread *thread, uint32_t status, const char *why)
         kprintf("root task %s (status %u); powering off\n", why ? "died" : "finished", status);
         machine_exit(success ? BURSAR_EXIT_SUCCESS : BURSAR_EXIT_FAILURE);
     }
-    fault_ipc_abandon(&thread->fault_ipc);   /* a dying thread's fault is nobody's business */
+    fault_ipc_abandon(thread);   /* a dying thread's fault is nobody's business */
     if (thread->state == THREAD_READY) {
         scheduler_remove(thread);
     } else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD) {

@@ -64,7 +64,7 @@ struct thread {
     uint32_t send_badge;             /* SENDING: badge of the capability used */
     uint32_t reply_timeout;          /* SENDING a call: receive-phase timeout code */
     uint64_t wake_tick;              /* 0: no timeout */
-    bool timeout_armed;              /* wake_tick != 0, in one byte: the fast path tests it */
+    uint8_t slow_path_only;          /* THREAD_SLOW_PATH_* bits: the fast path tests this one byte */
     struct thread *timeout_next, *timeout_prev;
     uint32_t utcb_address;           /* user address, 0 when none */
     struct cap_slot pager;           /* endpoints for page faults and exceptions */
@@ -73,6 +73,19 @@ struct thread {
     struct heap_fault heap_fault;
     struct thread *next_thread;      /* every thread, for the debug listing */
     uint32_t id;
+};
+
+/*
+ * Why the IPC fast path must leave a blocked thread to the slow path, as
+ * bits of one byte, so that it tests them all at once: a timeout is armed
+ * (wake_tick != 0), or the thread waits for the reply to a call the kernel
+ * made for it (fault_ipc_pending). Kept by timeout_arm/timeout_remove and by
+ * fault_ipc_call/fault_ipc_abandon; the self-check (ipc_check) compares them
+ * with what they stand for.
+ */
+enum {
+    THREAD_SLOW_PATH_TIMEOUT = 1,
+    THREAD_SLOW_PATH_KERNEL_CALL = 2,
 };
 
 #define THREAD_OBJECT_SIZE 4096u
