@@ -148,7 +148,7 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
      * the slow path). A sender waits, or an interrupt (irq.c): the slow path
      * takes it at once. Or the endpoint is dying.
      */
-    if (endpoint->queue_kind != QUEUE_EMPTY || endpoint->pending_irqs)
+    if (endpoint->queue_kind != QUEUE_EMPTY)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply_slot = fast_lookup(server, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);

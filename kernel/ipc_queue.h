@@ -47,12 +47,16 @@ static inline void dequeue(struct thread *thread)
     else
         endpoint->queue_tail = thread->queue_prev;
     if (!endpoint->queue_head)
-        endpoint->queue_kind = QUEUE_EMPTY;
+        endpoint->queue_kind = endpoint_idle_kind(endpoint);
     thread->queue_next = thread->queue_prev = 0;
     thread->blocked_on = 0;
 }
 
-/* dequeue() for the thread at the head, which the fast path always takes. */
+/*
+ * dequeue() for the thread at the head, which the fast path always takes:
+ * a receiver, so no interrupt is pending (a receive takes one first, and
+ * one arriving goes to the receiver), and an emptied queue is EMPTY.
+ */
 static inline void dequeue_head(struct endpoint *endpoint)
 {
     struct thread *head = endpoint->queue_head, *next = head->queue_next;

@@ -46,6 +46,13 @@ static struct message message_of(const struct irq *irq)
     return (struct message){ .tag = BURSAR_TAG(BURSAR_LABEL_IRQ, 1, 0), .badge = irq->badge, .mr0 = irq->line };
 }
 
+/* The endpoint's pending list changed: with no thread queued, its kind says whether interrupts wait. */
+static void pending_changed(struct endpoint *endpoint)
+{
+    if (endpoint->queue_kind == QUEUE_EMPTY || endpoint->queue_kind == QUEUE_INTERRUPTS)
+        endpoint->queue_kind = endpoint_idle_kind(endpoint);
+}
+
 static void unqueue(struct irq *irq)
 {
     if (!irq->endpoint)
@@ -54,6 +61,7 @@ static void unqueue(struct irq *irq)
         if (*link == irq) {
             *link = irq->next_pending;
             irq->next_pending = NULL;
+            pending_changed(irq->endpoint);
             return;
         }
 }
@@ -70,6 +78,7 @@ static void deliver(struct irq *irq)
     if (!receiver) {
         irq->next_pending = irq->endpoint->pending_irqs;
         irq->endpoint->pending_irqs = irq;
+        pending_changed(irq->endpoint);
         return;
     }
     irq->pending = false;
@@ -96,6 +105,7 @@ bool irq_take_pending(struct endpoint *endpoint, struct message *message)
         return false;
     endpoint->pending_irqs = irq->next_pending;
     irq->next_pending = NULL;
+    pending_changed(endpoint);
     irq->pending = false;
     irq->delivered = true;
     *message = message_of(irq);
@@ -126,6 +136,29 @@ void irq_destroy(struct irq *irq)
     claimed[irq->line] = NULL;
     machine_irq_release(irq->line);
     heap_free(irq);
+}
+
+bool irq_check(void)
+{
+    bool ok = true;
+
+    for (unsigned line = 0; line < MACHINE_IRQ_LINES; line++) {
+        struct endpoint *endpoint = claimed[line] ? claimed[line]->endpoint : NULL;
+
+        if (!endpoint || endpoint->queue_kind == QUEUE_DEAD)
+            continue;
+        if (endpoint->pending_irqs && endpoint->queue_kind != QUEUE_SENDERS &&
+            endpoint->queue_kind != QUEUE_INTERRUPTS) {
+            kprintf("irq: line %u's endpoint has interrupts pending but its queue kind is %u\n", line,
+                    endpoint->queue_kind);
+            ok = false;
+        }
+        if (!endpoint->pending_irqs && endpoint->queue_kind == QUEUE_INTERRUPTS) {
+            kprintf("irq: line %u's endpoint says interrupts wait, but none does\n", line);
+            ok = false;
+        }
+    }
+    return ok;
 }
 
 void irq_endpoint_destroyed(struct endpoint *endpoint)

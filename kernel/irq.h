@@ -41,6 +41,8 @@ int irq_acknowledge(struct irq *irq);
 void irq_destroy(struct irq *irq);
 /* The endpoint goes: IRQ objects bound to it keep their interrupt pending for a new one. */
 void irq_endpoint_destroyed(struct endpoint *endpoint);
+/* Self-check: each bound endpoint's queue kind agrees with its pending interrupts. Prints what is wrong. */
+bool irq_check(void);
 /* For a receive on `endpoint`: take a pending interrupt's message, if there is one. */
 bool irq_take_pending(struct endpoint *endpoint, struct message *message);
 

@@ -13,6 +13,7 @@
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/irq.h"
 #include "kernel/memory.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
@@ -179,7 +180,7 @@ int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uin
 {
     (void)results;
     if (r->argument[0] == BURSAR_DUMP_CHECK)
-        return accounting_check() & ipc_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
+        return accounting_check() & ipc_check() & irq_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
     if (r->argument[0] == BURSAR_DUMP_CAPABILITY_TREE || r->argument[0] == BURSAR_DUMP_FRAME_TREE)
         return debug_dump_tree(caller, r->argument[0], r->argument[1]);
     if (r->argument[0] > BURSAR_DUMP_HEAPS)
