@@ -63,10 +63,11 @@ def classify(status, timed_out, lines, qemu_log):
     return "qemu error"
 
 
-def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False, keys=b"", keys_after=""):
+def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False, keys=()):
     """Boot once and collect the serial output until QEMU exits or time runs out.
-    `keys` are typed on the serial line once a line starting with `keys_after`
-    has been printed (the UART loses what arrives before the kernel set it up)."""
+    `keys` is a list of (prompt, bytes): each bytes is typed on the serial
+    line once a line starting with its prompt has been printed, in order
+    (the UART loses what arrives before the kernel set it up)."""
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "qemu.log")
         args = qemu.command(kernel=kernel, modules=modules, iso=iso, icount=icount, log=log_path)
@@ -74,16 +75,18 @@ def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False
         process = subprocess.Popen(args, stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         lines = []
+        to_type = list(keys)
 
         def read_serial():
             for raw in process.stdout:
                 line = raw.decode("utf-8", "replace").rstrip("\r\n")
                 lines.append(line)
-                if keys and line.startswith(keys_after) and process.stdin:
-                    process.stdin.write(keys)
+                if to_type and line.startswith(to_type[0][0]) and process.stdin:
+                    process.stdin.write(to_type.pop(0)[1])
                     process.stdin.flush()
-                    process.stdin.close()
-                    process.stdin = None
+                    if not to_type:
+                        process.stdin.close()
+                        process.stdin = None
                 if echo:
                     print("  | " + line, flush=True)
 

@@ -141,7 +141,7 @@ def record_vm_run(tally, prefix, result):
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
 USER_SUITES = ["libl4_test", "core_tests", "syscall_fuzz", "irq_tests"]
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
-SUITE_KEYS = {"irq_tests": (b"ab", "irq: type now")}
+SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
 
 
@@ -151,10 +151,10 @@ def run_user_suites(tally, args):
         for label, kernel in KERNELS:
             # The long suite on the fast kernel also gets the debug key typed mid-run.
             key = suite == "core_tests" and label == "fast"
-            keys, keys_after = SUITE_KEYS.get(suite, (b"d" if key else b"", harness.P["TEST_PLAN"] + " "))
+            keys = SUITE_KEYS.get(suite, [(harness.P["TEST_PLAN"] + " ", b"d")] if key else [])
             result = harness.boot(kernel=os.path.join(BUILD, "kernel", kernel),
                                   modules=[os.path.join(BUILD, "user", suite + ".elf")],
-                                  timeout=VM_TIMEOUT, echo=args.verbose, keys=keys, keys_after=keys_after)
+                                  timeout=VM_TIMEOUT, echo=args.verbose, keys=keys)
             record_vm_run(tally, "%s-%s" % (suite, label), result)
             if suite == "core_tests":
                 check_mapdb_dumps(tally, result, "%s-%s" % (suite, label))

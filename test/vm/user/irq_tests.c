@@ -1,6 +1,7 @@
 /*
  * irq_tests.c — IRQ objects with a real device: the harness types "ab" on
- * the serial line (COM1, line 4) once this program prints "irq: type now".
+ * the serial line (COM1, line 4) once this program prints "irq: type now",
+ * and "c" once it prints "irq: type again".
  * The root task claims the line with its devices capability, the kernel's
  * debug key steps aside, and each interrupt arrives as a message on an
  * endpoint; the driver reads the byte through SYS_IO_PORT and acknowledges.
@@ -11,8 +12,9 @@
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/test.h"
+#include "libl4/thread.h"
 
-enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP };
+enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP, REPLY, CLIENT, SLEEP };
 
 #define COM1 0x3f8u
 #define COM1_LINE_STATUS (COM1 + 5)
@@ -26,6 +28,12 @@ static void after_test(struct test_result *result)
 {
     struct bursar_system_info info;
 
+    l4_destroy(CLIENT);
+    l4_cap_delete(CLIENT);
+    l4_destroy(REPLY);
+    l4_cap_delete(REPLY);
+    l4_destroy(SLEEP);
+    l4_cap_delete(SLEEP);
     l4_destroy(IRQ);
     l4_cap_delete(IRQ);
     l4_destroy(SPARE);
@@ -137,6 +145,64 @@ USER_TEST(723, destroying_the_heap_that_paid_for_an_irq_object_frees_the_line)
     TEST_CHECK(info.type == BURSAR_OBJECT_NONE && info.revoked, "the IRQ object went with its heap");
     TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 6, BURSAR_SLOT_HEAP, ENDPOINT + 4), 0, "line 6 is free");
     TEST_CHECK_EQUAL(l4_destroy(ENDPOINT + 4), 0, "destroy that one");
+}
+
+/* A thread of this task that calls the endpoint again and again, with CLIENT_LABEL. */
+#define CLIENT_LABEL 0x77u
+static struct bursar_utcb client_utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
+static char client_stack[4096] __attribute__((aligned(16)));
+
+static void client(void *unused)
+{
+    uint32_t tag, mr0 = 0, mr1 = 0;
+
+    (void)unused;
+    for (;;) {
+        tag = BURSAR_TAG(CLIENT_LABEL, 0, 0);
+        l4_call(ENDPOINT, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    }
+}
+
+/*
+ * A server loop's reply-and-wait must take an interrupt that arrived while
+ * it was busy with a call, not wait past it. The client has the server's
+ * priority, so the fast path would switch to it if it let the reply through
+ * as though the endpoint were idle; the client's next call would then come
+ * first. (The interrupt turns the endpoint's queue kind to INTERRUPTS:
+ * endpoint.h.)
+ */
+USER_TEST(724, a_reply_and_wait_takes_an_interrupt_that_came_while_serving_a_call)
+{
+    struct l4_thread_spec spec = {
+        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = CLIENT,
+        .stack = client_stack, .stack_size = sizeof client_stack,
+        .utcb = (uintptr_t)&client_utcb, .priority = BURSAR_ROOT_PRIORITY, .entry = client,
+    };
+    uint32_t tag = 0, badge = 0, mr0 = 0, mr1 = 0;
+    uint8_t status = 0, byte = 0;
+
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, REPLY, 0), 0, "a reply object");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, SLEEP, 0), 0, "an endpoint to sleep on");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, SERIAL_LINE, BURSAR_SLOT_HEAP, IRQ), 0, "claim COM1's line");
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(IRQ, ENDPOINT, BADGE), 0, "bind it to the endpoint");
+    TEST_CHECK_EQUAL(l4_thread_spawn(&spec), 0, "the client thread");
+    TEST_CHECK_EQUAL(l4_receive(ENDPOINT, REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER), 0,
+                     "the client's call");
+    TEST_CHECK_EQUAL(BURSAR_TAG_LABEL(tag), CLIENT_LABEL, "its label");
+    printf("irq: type again\n");
+    for (unsigned i = 0; i < 500 && !(status & LINE_STATUS_DATA_READY); i++) {
+        TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, COM1_LINE_STATUS, &status), 0, "the line status");
+        l4_receive(SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(10));
+    }
+    TEST_CHECK(status & LINE_STATUS_DATA_READY, "nothing typed within 5 s");
+    tag = BURSAR_TAG(0, 0, 0);
+    TEST_CHECK_EQUAL(l4_reply_wait(ENDPOINT, REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER), 0,
+                     "reply and wait");
+    TEST_CHECK(BURSAR_TAG_LABEL(tag) == BURSAR_LABEL_IRQ && mr0 == SERIAL_LINE && badge == BADGE,
+               "the interrupt first: message label %x mr0 %u badge %x", BURSAR_TAG_LABEL(tag), mr0, badge);
+    TEST_CHECK_EQUAL(read_byte(&byte), 0, "the byte it announced");
+    TEST_CHECK_EQUAL(byte, 'c', "the byte typed");
+    TEST_CHECK_EQUAL(l4_irq_ack(IRQ), 0, "acknowledge");
 }
 
 int main(const struct bursar_boot_info *boot)
