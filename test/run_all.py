@@ -160,6 +160,8 @@ def run_user_suites(tally, args):
                 check_mapdb_dumps(tally, result, "%s-%s" % (suite, label))
             if key:
                 check_debug_key(tally, result)
+            if suite == "core_tests":
+                check_fast_path_seen(tally, result, label)
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
         tally.record(outcomes["fast"] == outcomes["slow"] and outcomes["fast"],
                      "%s/fast-and-slow-paths-agree" % suite,
@@ -238,6 +240,13 @@ def check_mapdb_dumps(tally, result, prefix):
         if summary != "---- mapdb tree: 2 records, 2 holders ----":
             problems.append("frame summary %r" % summary)
     tally.record(not problems, "%s/mapdb-dumps-list-holders-depths-and-payers" % prefix, "; ".join(problems))
+
+
+def check_fast_path_seen(tally, result, label):
+    """Test 104 found the fast path serving IPCs exactly on the kernel built with it."""
+    wanted = "  fast path: %s" % ("on" if label == "fast" else "off")
+    tally.record(wanted in result.lines, "core_tests-%s/fast-path-%s" % (label, wanted.split()[-1]),
+                 "test 104 did not print %r" % wanted.strip())
 
 
 def check_debug_key(tally, result):
