@@ -112,3 +112,162 @@ USER_TEST(104, the_fast_path_serves_what_it_claims_and_leaves_the_rest_with_the_
     TEST_CHECK_EQUAL(e.error, 0, "the server's receives and replies");
     TEST_CHECK_EQUAL(l4_cap_delete(HIGH_SLOT), 0, "the high slot emptied");
 }
+
+/* ---- Fuzzing the fast path's entry ---- */
+
+#define FUZZ_ROUNDS 3000
+#define FUZZ_CHECK_EVERY 100
+
+/* The slots a fuzzed call or reply-and-wait may name: none of them blocks anybody for good. */
+struct fuzz_slots {
+    unsigned endpoint, reply, badged, read_only, empty;
+};
+
+static uint32_t fuzz_state;
+
+static uint32_t fuzz_random(void)
+{
+    return test_random(&fuzz_state);
+}
+
+static uint32_t fuzz_pick(const uint32_t *values, unsigned count)
+{
+    return values[fuzz_random() % count];
+}
+
+/* Junk above the index half the time: the fast path compares the whole word, the slow path masks it. */
+static uint32_t fuzz_high_bits(void)
+{
+    return fuzz_random() % 2 ? 0 : fuzz_random() & 0xffff0000u;
+}
+
+/* A tag: any label but the server's stop, up to 70 untyped words (64 is the most), up to 3 typed items. */
+static uint32_t fuzz_tag(void)
+{
+    uint32_t label = fuzz_random() % 0x5000, untyped = fuzz_random() % 4 ? fuzz_random() % 4 : fuzz_random() % 71;
+    uint32_t typed = fuzz_random() % 4 ? 0 : fuzz_random() % 4;
+
+    return BURSAR_TAG(label, untyped, typed);
+}
+
+static void fuzz_message_registers(void)
+{
+    for (unsigned i = 2; i < 12; i++)
+        l4_mr_set(i, fuzz_random() % 2 ? fuzz_random() : fuzz_random() % 64);
+}
+
+struct fuzz_server {
+    struct fuzz_slots slots;
+    volatile unsigned answered, refused;
+    volatile int error;
+};
+
+/* No capability or memory comes in through a random item: the windows are shut. */
+static void shut_receive_windows(void)
+{
+    l4_utcb()->receive_capabilities = 0;
+    l4_utcb()->receive_memory = 0;
+}
+
+/*
+ * Answers every call. Each answer is a reply-and-wait naming endpoint and
+ * reply slots at random from the safe set, with a random tag and words.
+ * When that fails, either nothing was sent (the caller still waits) or the
+ * receive that followed failed; a plain reply-and-wait sorts out both (with
+ * nobody bound to the reply object it only receives).
+ */
+static void fuzz_server_loop(void *argument)
+{
+    struct fuzz_server *s = argument;
+    const uint32_t endpoints[] = { s->slots.endpoint, HIGH_SLOT, s->slots.reply, s->slots.badged, s->slots.empty };
+    const uint32_t replies[] = { s->slots.reply, s->slots.endpoint, s->slots.empty, HIGH_SLOT };
+    uint32_t badge = 0, tag = 0, mr0 = 0, mr1 = 0;
+    unsigned plain_failures = 0;
+    int error;
+
+    shut_receive_windows();
+    error = l4_receive(s->slots.endpoint, s->slots.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    while (error != 0 || BURSAR_TAG_LABEL(tag) != STOP_LABEL) {
+        if (error == 0) {
+            /* Half the time the right slots, so that many answers get as far as the reply. */
+            uint32_t endpoint = fuzz_random() % 2 ? s->slots.endpoint : fuzz_pick(endpoints, 5);
+            uint32_t reply = fuzz_random() % 2 ? s->slots.reply : fuzz_pick(replies, 4);
+            struct l4_words w = {
+                (endpoint | reply << BURSAR_REPLY_INDEX_SHIFT) | (fuzz_random() % 4 ? 0 : fuzz_random() & 0xff80ff80u),
+                fuzz_tag(), fuzz_random(), fuzz_random(),
+            };
+            fuzz_message_registers();
+            error = l4_sysenter_inline(l4_eax(SYS_REPLY_WAIT, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_NEVER), &w);
+            if (error == 0) {
+                s->answered++;
+                tag = w.esi;
+                continue;
+            }
+            s->refused++;
+        }
+        tag = BURSAR_TAG(1, 2, 0);
+        error = l4_reply_wait(s->slots.endpoint, s->slots.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+        if (error != 0 && ++plain_failures > 100)
+            break;
+    }
+    s->error = error;
+    if (error == 0)
+        l4_reply(s->slots.reply, BURSAR_TAG(STOP_LABEL, 0, 0), 0, 0);
+}
+
+static bool documented(int status)
+{
+    return status == 0 || (status < 0 && -status < BURSAR_ERROR_COUNT);
+}
+
+/*
+ * Random calls at the fast path's exact eax (and the server's random
+ * reply-and-waits at its), through endpoint, badged, read-only, empty,
+ * wrong-type and high slots, with junk above the index, random tags (long
+ * messages, typed items, too many words) and random words. Every call must
+ * return 0 or a documented error, and the kernel's self-check must pass
+ * throughout; on the fast-path kernel a good share must take the fast path.
+ */
+USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
+{
+    static struct fuzz_server s;
+    unsigned thread, succeeded = 0;
+    struct fuzz_slots *slots = &s.slots;
+    uint32_t before = fast_path_ipcs(), fast;
+
+    s = (struct fuzz_server){ .slots = { .endpoint = core_slot(), .reply = core_slot(), .badged = core_slot(),
+                                         .read_only = core_slot(), .empty = core_slot() } };
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, slots->endpoint, 0), 0, "endpoint");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, slots->reply, 0), 0, "reply object");
+    TEST_CHECK_EQUAL(l4_cap_copy(slots->endpoint, slots->badged, BURSAR_RIGHT_WRITE, BADGE), 0, "a badged copy");
+    TEST_CHECK_EQUAL(l4_cap_copy(slots->endpoint, slots->read_only, BURSAR_RIGHT_READ, 0), 0, "a read-only copy");
+    TEST_CHECK_EQUAL(l4_cap_copy(slots->endpoint, HIGH_SLOT, BURSAR_RIGHTS_ALL, 0), 0, "a copy in a high slot");
+    shut_receive_windows();
+    fuzz_state = 0x5eed105u;
+    TEST_CHECK_EQUAL(core_spawn(fuzz_server_loop, &s, BURSAR_ROOT_PRIORITY, &thread), 0, "server thread");
+
+    const uint32_t targets[] = { slots->endpoint, slots->badged, slots->read_only, slots->empty, slots->reply,
+                                 HIGH_SLOT };
+    for (unsigned round = 1; round <= FUZZ_ROUNDS; round++) {
+        uint32_t word = fuzz_pick(targets, 6) | fuzz_high_bits();
+        uint32_t tag = fuzz_tag(), mr0 = fuzz_random(), mr1 = fuzz_random();
+
+        fuzz_message_registers();
+        int status = l4_call(word, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        TEST_CHECK(documented(status), "round %u: a call through %x returned %d", round, word, status);
+        succeeded += status == 0;
+        if (round % FUZZ_CHECK_EVERY == 0)
+            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's self-check");
+    }
+    fast = fast_path_ipcs() - before;
+    uint32_t tag = BURSAR_TAG(STOP_LABEL, 0, 0), mr0 = 0, mr1 = 0;
+    TEST_CHECK_EQUAL(l4_call(slots->endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0,
+                     "stop");
+    TEST_CHECK_EQUAL(s.error, 0, "the server's last plain reply-and-wait");
+    printf("  %u calls, %u answered; the server answered %u, was refused %u times; %u fast-path IPCs\n",
+           FUZZ_ROUNDS, succeeded, s.answered, s.refused, fast);
+    TEST_CHECK(succeeded > FUZZ_ROUNDS / 4 && s.refused > FUZZ_ROUNDS / 10,
+               "too few calls got anywhere (%u answered, %u refused replies)", succeeded, s.refused);
+    TEST_CHECK(fast == 0 || fast > FUZZ_ROUNDS / 10, "only %u fast-path IPCs", fast);
+    TEST_CHECK_EQUAL(l4_cap_delete(HIGH_SLOT), 0, "the high slot emptied");
+}
