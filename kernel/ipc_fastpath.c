@@ -61,8 +61,9 @@ _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff
  * compared eax with the exact value the call has (ipc_fastpath.h); a bail
  * hands that value back to the slow path. A completed fast path counts as
  * the kernel entry it was; the entry counts only those that reach the slow
- * path (accounting.c adds them up). SYS_NULL without a task, the measured
- * floor, is answered by the entry itself.
+ * path (accounting.c adds them up). SYS_NULL, the measured floor, is
+ * answered by the entry itself without a task and by
+ * fastpath_null_two_spaces() (at the end of this file) with one.
  */
 uint32_t ipc_fast_path_count, fast_path_null_count;
 uint32_t fast_path_word0;
@@ -173,4 +174,27 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     enqueue_first(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
     switch_to(caller, 0);                      /* replies carry no badge */
+}
+
+/*
+ * SYS_NULL naming a task: its address space loaded and the caller's again,
+ * as sys_null() does (syscall.c), on the entry and exit the IPC fast path
+ * uses. The benchmark's floor for a round trip between two address spaces
+ * (floor.null.two-space-switches): the same entry, exit and two CR3 loads,
+ * and no IPC. Like the slow path it takes a capability with any rights.
+ */
+FAST_PATH_FUNCTION void fastpath_null_two_spaces(uint32_t word0)
+{
+    struct thread *caller = current_thread;
+    struct cap_slot *slot;
+
+    if (word0 >= CAP_SLOTS_PER_PAGE)
+        machine_fast_bail(FAST_PATH_NULL_EAX);
+    slot = &caller->first_capability_page[word0];
+    if (slot->type != BURSAR_OBJECT_TASK || slot->object->dying)
+        machine_fast_bail(FAST_PATH_NULL_EAX);
+    machine_fast_address_space(((struct task *)slot->object)->page_directory_physical);
+    machine_fast_address_space(caller->page_directory_physical);
+    fast_path_null_count++;
+    machine_fast_exit(thread_stack_top(caller), word0);
 }

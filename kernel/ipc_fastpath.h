@@ -40,6 +40,7 @@ _Static_assert(FAST_PATH_CALL_EAX == FAST_PATH_EAX(SYS_CALL, BURSAR_TIMEOUT_NEVE
 #define FAST_PATH_FUNCTION __attribute__((noreturn, regparm(1)))
 void fastpath_call(uint32_t word0) FAST_PATH_FUNCTION;
 void fastpath_reply_wait(uint32_t word0) FAST_PATH_FUNCTION;
+void fastpath_null_two_spaces(uint32_t word0) FAST_PATH_FUNCTION;
 /* The fast path's SYS_NULL completions (the entry answers them itself). */
 extern uint32_t fast_path_null_count;
 #endif

@@ -67,12 +67,17 @@ sysenter_entry:
         jne 2f
         movl %ebx, %eax
         jmp fastpath_reply_wait
-        /* SYS_NULL without a task, the measured floor: nothing to do but count it. */
+        /*
+         * SYS_NULL, the measured floor. Without a task there is nothing to
+         * do but count it; with one, C loads its address space and back.
+         */
 2:      cmpl $FAST_PATH_NULL_EAX, %eax
         jne sysenter_slow_path
         cmpl $FAST_PATH_NO_CAPABILITY, %ebx
-        jne sysenter_slow_path
-        incl fast_path_null_count
+        je 3f
+        movl %ebx, %eax
+        jmp fastpath_null_two_spaces
+3:      incl fast_path_null_count
         movw user_utcb_selector, %gs
         movl FRAME_USER_ESP(%esp), %ecx
         movl FRAME_EIP(%esp), %edx

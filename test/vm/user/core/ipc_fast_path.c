@@ -271,3 +271,41 @@ USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
     TEST_CHECK(fast == 0 || fast > FUZZ_ROUNDS / 10, "only %u fast-path IPCs", fast);
     TEST_CHECK_EQUAL(l4_cap_delete(HIGH_SLOT), 0, "the high slot emptied");
 }
+
+static uint32_t address_space_switches(void)
+{
+    struct bursar_system_info info = { 0 };
+
+    l4_system_info(&info);
+    return info.address_space_switches;
+}
+
+/*
+ * SYS_NULL, the benchmarks' floor: without a task it does nothing; with one
+ * it loads that task's address space and the caller's again (two CR3 loads,
+ * none for the own task), through the fast path's entry for slots 0-127 and
+ * the slow path above; a slot that names no task fails as any lookup does.
+ */
+USER_TEST(106, sys_null_switches_to_a_task_and_back_and_checks_the_capability)
+{
+    unsigned task = core_slot(), endpoint = core_slot();
+    uint32_t before;
+
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_TASK, task, 16), 0, "a task");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, endpoint, 0), 0, "an endpoint");
+    TEST_CHECK_EQUAL(l4_cap_copy(task, HIGH_SLOT, BURSAR_RIGHT_READ, 0), 0, "a copy in a high slot");
+    TEST_CHECK_EQUAL(l4_null(BURSAR_NO_CAPABILITY), 0, "no task");
+    before = address_space_switches();
+    TEST_CHECK_EQUAL(l4_null(BURSAR_SLOT_TASK), 0, "the own task");
+    TEST_CHECK_EQUAL(address_space_switches() - before, 0, "CR3 loads for the own task");
+    before = address_space_switches();
+    TEST_CHECK_EQUAL(l4_null(task), 0, "another task");
+    TEST_CHECK_EQUAL(address_space_switches() - before, 2, "CR3 loads for another task");
+    before = address_space_switches();
+    TEST_CHECK_EQUAL(l4_null(HIGH_SLOT), 0, "another task, through a high slot");
+    TEST_CHECK_EQUAL(address_space_switches() - before, 2, "CR3 loads through the high slot");
+    TEST_CHECK_EQUAL(l4_null(endpoint), -BURSAR_E_WRONG_TYPE, "an endpoint");
+    TEST_CHECK_EQUAL(l4_null(HIGH_SLOT + 1), -BURSAR_E_EMPTY_SLOT, "an empty slot no test uses");
+    TEST_CHECK_EQUAL(l4_null(BURSAR_ROOT_SLOTS), -BURSAR_E_INVALID_CAPABILITY, "beyond the slots");
+    TEST_CHECK_EQUAL(l4_cap_delete(HIGH_SLOT), 0, "the high slot emptied");
+}
