@@ -21,14 +21,19 @@
 #include "libl4/thread.h"
 
 #define PAGE 4096u
-#define TREE_BASE 0x40000000u      /* 256 MiB of the worker's address space for the big trees */
-#define TREE_RECORDS 32768u
+#define TREE_BASE 0x40000000u      /* 512 MiB of the worker's address space for the big trees */
+/*
+ * The root wakes every other 10 ms tick (a 1 ms sleep is two ticks), so each
+ * long call must last well over 20 ms even on a fast host for a wake-up to
+ * fall inside it: about 60 ms on these 2-core machines.
+ */
+#define TREE_RECORDS 65536u
 #define MAX_WAKES 256u
-#define WORKER_HEAP_FRAMES 1800u
+#define WORKER_HEAP_FRAMES 3000u
 
 /* Slots of the worker task's capability space. */
 enum { WORKER_TASK, WORKER_MEMORY, WORKER_SLEEP, WORKER_ENDPOINT, WORKER_MIDDLE, WORKER_OTHER_TASKS };
-#define CAP_TREE_TASKS 32u
+#define CAP_TREE_TASKS 64u
 #define CAP_TREE_TASK_SLOTS 2048u
 #define CAP_TREE_SLOTS (CAP_TREE_TASKS * CAP_TREE_TASK_SLOTS)
 #define WORKER_SLOTS (WORKER_OTHER_TASKS + CAP_TREE_TASKS)
@@ -123,6 +128,28 @@ static int give_worker(const struct worker *w, unsigned own_slot, unsigned its_s
     return l4_cap_transfer(own_slot, w->task, its_slot, rights, BURSAR_COPY, 0);
 }
 
+/*
+ * The worker heaps' frames: taken from the root bank once, then donated to
+ * every test's worker heap again (the heap that held them was destroyed
+ * after the test before, which gave them back to the bank), so that these
+ * big tests do not use up the fresh frames the other tests draw from.
+ */
+static uint32_t worker_frames[WORKER_HEAP_FRAMES];
+static bool worker_frames_taken;
+
+static int worker_heap_create(unsigned slot)
+{
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, slot, 0);
+
+    for (unsigned i = 0; i < WORKER_HEAP_FRAMES && error == 0; i++) {
+        if (!worker_frames_taken)
+            worker_frames[i] = core_frame();
+        error = l4_heap_donate(slot, BURSAR_SLOT_MEMORY, worker_frames[i], 1);
+    }
+    worker_frames_taken = error == 0;
+    return error;
+}
+
 /* A heap, and a task paid by it sharing this program and `area`, with the capabilities it needs. */
 static int worker_create(struct worker *w)
 {
@@ -133,7 +160,7 @@ static int worker_create(struct worker *w)
     w->task = core_slot();
     spec.heap = w->heap;
     spec.slot = w->task;
-    error = core_heap_create(w->heap, WORKER_HEAP_FRAMES);
+    error = worker_heap_create(w->heap);
     if (!error)
         error = l4_task_create_sharing_program(&spec);
     if (!error)
