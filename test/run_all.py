@@ -276,10 +276,22 @@ def run_demo(tally, args):
                  "%s; missing %r; %d accounting lines, wrong %r" % (result.outcome, missing, len(sums), bad_sums))
 
 
+def run_ipc_trace(tally, _args):
+    """./bursar trace finds a round of the IPC benchmark and its spans are the benchmark's rows plus the TSC read."""
+    output = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace_ipc.py")], capture_output=True,
+                            text=True, timeout=VM_TIMEOUT).stdout
+    rows = dict(re.findall(r"bench (ipc\.(?:call|replywait)\.oneway) instructions=(\d+)", output))
+    spans = re.findall(r"one way \(.*\): (\d+) instructions", output)
+    expected = [int(rows.get("ipc.call.oneway", -10)) + 2, int(rows.get("ipc.replywait.oneway", -10)) + 2]
+    tally.record(len(spans) == 2 and [int(n) for n in spans] == expected, "bench/trace-agrees-with-the-benchmark",
+                 "trace spans %r, benchmark rows + 2 %r; output ends %r" % (spans, expected, output[-300:]))
+
+
 def run_vm(tally, args):
     run_user_suites(tally, args)
     run_bad_modules(tally, args)
     run_demo(tally, args)
+    run_ipc_trace(tally, args)
     kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")
     modules = [os.path.join(BUILD, "modules", "probe.bin")]
     record_vm_run(tally, "vm", harness.boot(kernel=kernel, modules=modules, timeout=VM_TIMEOUT, echo=args.verbose))
