@@ -37,7 +37,7 @@
  * inline functions of the headers included, so that none of it can use
  * these registers). MR0 (edi) is not reserved: the entry puts it aside in
  * fast_path_word0 and machine_fast_exit() reloads it, which costs two
- * instructions where a fourth register fewer for C cost more in spills.
+ * instructions where one register fewer for C cost more in spills.
  */
 register uint32_t message_tag __asm__("esi");
 register uint32_t message_word1 __asm__("ebp");
