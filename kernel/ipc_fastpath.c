@@ -69,11 +69,10 @@ _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff
  * fastpath_null_two_spaces() (at the end of this file) with one.
  */
 uint32_t ipc_fast_path_count, fast_path_null_count;
-uint32_t fast_path_word0;       /* MR0 while the fast path runs (one CPU, interrupts off) */
 
 /*
  * The slot at `index` (below CAP_SLOTS_PER_PAGE) if it names an object of
- * `type` with `right` (one bit), else NULL. Only the first
+ * `type` with the `rights` bits (0: any), else NULL. Only the first
  * capability-table page is looked at, which every task has (cspace_init),
  * so the bound is a constant: a slot there beyond the task's slot count is
  * empty and fails the type check. Capabilities further up take the slow
@@ -82,11 +81,11 @@ uint32_t fast_path_word0;       /* MR0 while the fast path runs (one CPU, interr
  * reply object has no caller: endpoint.h, reply.h).
  */
 static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct thread *thread, uint32_t index,
-                                                                          uint8_t type, uint32_t right)
+                                                                          uint8_t type, uint32_t rights)
 {
     struct cap_slot *slot = &thread->first_capability_page[index];
 
-    if (slot->type != type || !(slot->holder.rights & right))
+    if (slot->type != type || (slot->holder.rights & rights) != rights)
         return NULL;
     return slot;
 }
@@ -193,8 +192,8 @@ FAST_PATH_FUNCTION void fastpath_null_two_spaces(uint32_t word0)
 
     if (word0 >= CAP_SLOTS_PER_PAGE)
         machine_fast_bail(FAST_PATH_NULL_EAX);
-    slot = &caller->first_capability_page[word0];
-    if (slot->type != BURSAR_OBJECT_TASK || slot->object->dying)
+    slot = fast_lookup(caller, word0, BURSAR_OBJECT_TASK, 0);
+    if (!slot || slot->object->dying)
         machine_fast_bail(FAST_PATH_NULL_EAX);
     machine_fast_address_space(((struct task *)slot->object)->page_directory_physical);
     machine_fast_address_space(caller->page_directory_physical);

@@ -115,6 +115,17 @@ sysenter_fast_path_bail:
         movl FRAME_EBX(%esp), %ebx
         jmp sysenter_slow_path
 
+/*
+ * MR0 while the fast path runs (one CPU, interrupts off): the entry stores
+ * it, machine_fast_exit() and the bail reload it. (Defined in the slow-path
+ * kernel too, which links the fast path's C.)
+ */
+        .bss
+        .balign 4
+        .globl fast_path_word0
+fast_path_word0:
+        .long 0
+
 /* The selectors the entry and the fast exits load, as words in memory (one instruction a load). */
         .section .rodata
         .globl user_data_selector, user_utcb_selector
