@@ -171,6 +171,12 @@ bool ipc_check(void)
             kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
             ok = false;
         }
+        if (thread->task && (thread->first_capability_page != thread->task->cspace.pages[0] ||
+                             thread->page_directory_physical != thread->task->page_directory_physical)) {
+            kprintf("ipc: thread %u's copies of its task's capability page or page directory are stale\n",
+                    thread->id);
+            ok = false;
+        }
         if (thread->slow_path_only != ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
                                        (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
             kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,

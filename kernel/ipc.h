@@ -50,8 +50,9 @@ void ipc_cancel(struct thread *thread, int result);
  * The invariants the fast path relies on instead of checking (ipc_fastpath.c),
  * for the kernel's self-check: a thread in no queue has no queue links, a
  * caller waiting for a reply is the one its reply object names, which has
- * no receiver waiting to bind it, and a thread's slow-path bits say what
- * they stand for (thread.h). Prints what is wrong.
+ * no receiver waiting to bind it, a thread's slow-path bits say what they
+ * stand for, and its copies of its task's capability page and page
+ * directory are its task's (thread.h). Prints what is wrong.
  */
 bool ipc_check(void);
 /* Timer: wake every thread whose timeout is due. */
