@@ -4,6 +4,13 @@
  * A double fault runs on its own hardware task with its own stack, so a
  * kernel stack overflow still prints a register dump instead of resetting
  * the machine with a triple fault.
+ *
+ * No LDT is ever in force. The CPU comes out of reset (and out of either
+ * boot loader) with an LDT at linear 0, limit 0xffff: user memory, where a
+ * task could write a call gate to the kernel's code selector and run its
+ * own code in ring 0. load_segments() loads the null LDT selector, so every
+ * LDT selector faults; the only other ways LDTR changes are task switches,
+ * which load the LDT field of a TSS, and both TSSs here hold 0 there.
  */
 #include "arch/ia32/layout.h"
 #include "arch/ia32/segments.h"
@@ -66,6 +73,7 @@ static void double_fault_tss_init(void)
     double_fault_tss.cr3 = read_cr3();
     double_fault_tss.eflags = 0x2;
     double_fault_tss.iomap_base = sizeof(struct tss);
+    double_fault_tss.ldt = 0;                   /* a task switch loads it: the null LDT */
 }
 
 static void load_segments(void)
@@ -83,7 +91,9 @@ static void load_segments(void)
         "mov %%ax, %%gs\n\t"
         "mov %%ax, %%ss\n\t"
         "mov %3, %%ax\n\t"
-        "ltr %%ax"
+        "ltr %%ax\n\t"
+        "xorl %%eax, %%eax\n\t"
+        "lldt %%ax"
         : : "m"(pointer), "i"(SELECTOR_KERNEL_CODE), "i"(SELECTOR_KERNEL_DATA), "i"(SELECTOR_TSS)
         : "eax", "memory");
 }
@@ -98,6 +108,7 @@ void gdt_init(void)
 
     kernel_tss.ss0 = SELECTOR_KERNEL_DATA;
     kernel_tss.iomap_base = sizeof(struct tss);   /* no I/O bitmap: user port access faults */
+    kernel_tss.ldt = 0;                           /* the null LDT, as load_segments() loads */
     gdt_set(GDT_TSS, (uint32_t)&kernel_tss, sizeof(kernel_tss) - 1, ACCESS_PRESENT | ACCESS_TSS, 0);
 
     /* Read-only, one word: %gs:0 is the running thread's UTCB address (paging.c). */
