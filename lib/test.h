@@ -49,9 +49,21 @@ void test_fail(struct test_result *result, const char *file, int line, const cha
         }                                                                          \
     } while (0)
 
+/*
+ * `actual` is evaluated once: it is often a system call, which a failure
+ * message must not make a second time. `expected` (a value) is compared
+ * as written, so the usual conversions apply as in a plain ==.
+ */
 #define TEST_CHECK_EQUAL(actual, expected, what)                                   \
-    TEST_CHECK((actual) == (expected), "%s: got %lld, expected %lld", (what),      \
-               (long long)(actual), (long long)(expected))
+    TEST_CHECK_EQUAL_FMT(actual, expected, "%s", (what))
+
+/* The same with a printf-style description (at least one argument). */
+#define TEST_CHECK_EQUAL_FMT(actual, expected, format, ...)                        \
+    do {                                                                           \
+        __typeof__(actual) actual_ = (actual);                                     \
+        TEST_CHECK(actual_ == (expected), format ": got %lld, expected %lld",      \
+                   __VA_ARGS__, (long long)actual_, (long long)(expected));        \
+    } while (0)
 
 struct test_suite {
     struct test_case *start, *end;                 /* the section's bounds */
