@@ -110,6 +110,21 @@ void cap_install_root(struct cap_slot *slot, struct object *object)
     slot_fill(slot, object, 0);
 }
 
+/*
+ * Rights only shrink. A badge goes only on an unbadged capability, as
+ * seL4's mint: a badged one passes on with its own badge (badge word 0)
+ * and never with another, or a client could re-badge its capability to a
+ * server's endpoint and pose as another client.
+ */
+int cap_check_derivation(const struct cap_slot *source, uint32_t rights, uint32_t badge)
+{
+    if ((rights & source->holder.rights) != rights)
+        return -BURSAR_E_NO_RIGHTS;
+    if (badge && source->badge)
+        return -BURSAR_E_NO_RIGHTS;
+    return BURSAR_OK;
+}
+
 static int from_mapdb(int status)
 {
     switch (status) {

@@ -52,7 +52,12 @@ struct cap_slot *cspace_empty_slot(struct cspace *cspace, uint32_t index, int *e
 
 /* Install the first capability to a new object (all rights). */
 void cap_install_root(struct cap_slot *slot, struct object *object);
-/* Derive: COPY (shares the record) or REVOCABLE COPY (a record from `payer`). */
+/*
+ * May `source` be derived with `rights` and `badge` (0: keep its own)?
+ * NO_RIGHTS for more rights than it has, or for a badge on a badged one.
+ */
+int cap_check_derivation(const struct cap_slot *source, uint32_t rights, uint32_t badge);
+/* Derive: COPY (shares the record) or REVOCABLE COPY (a record from `payer`); checked first. */
 int cap_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights, uint32_t badge);
 int cap_revocable_copy(struct cap_slot *source, struct cap_slot *destination, uint32_t rights,
                        uint32_t badge, struct heap *payer);

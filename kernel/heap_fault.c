@@ -92,7 +92,10 @@ void heap_fault_named(struct thread *thread, struct heap *heap)
 /*
  * Only the thread's own heap (its task's payer) or a heap its call names
  * with CONTROL may make it wait: never another party's bank (a page table
- * SYS_MAP charges to the destination task's heap fails OUT_OF_MEMORY).
+ * SYS_MAP charges to the destination task's heap fails OUT_OF_MEMORY). A
+ * server charging its client's heap through a charge-only capability is
+ * such a party: the client set that heap's bank and timeout, and could
+ * stall the server with them, so the server's call fails at once.
  */
 static bool may_wait_for(const struct thread *thread, const struct heap *heap)
 {

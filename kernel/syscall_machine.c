@@ -39,7 +39,7 @@ int sys_irq_claim(struct thread *caller, const struct machine_registers *r, uint
     struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
                                              BURSAR_RIGHT_CONTROL, &error);
     struct cap_slot *heap = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
-                                                    BURSAR_RIGHT_CONTROL, &error) : NULL;
+                                                    BURSAR_RIGHT_CHARGE, &error) : NULL;
     struct cap_slot *destination = heap ? cspace_empty_slot(own_space(caller), r->argument[3], &error) : NULL;
     struct irq *irq;
 

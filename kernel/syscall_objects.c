@@ -60,13 +60,15 @@ int sys_create(struct thread *caller, const struct machine_registers *r, uint32_
     struct object *object;
 
     (void)results;
-    heap_slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP, BURSAR_RIGHT_CONTROL, &error);
+    heap_slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP, BURSAR_RIGHT_CHARGE, &error);
     if (!heap_slot)
         return error;
     destination = cspace_empty_slot(own_space(caller), r->argument[2], &error);
     if (!destination)
         return error;
-    heap_fault_named(caller, (struct heap *)heap_slot->object);
+    /* Only a heap's controller waits on its bank: a charge-only holder fails at once (heap_fault.c). */
+    if (heap_slot->holder.rights & BURSAR_RIGHT_CONTROL)
+        heap_fault_named(caller, (struct heap *)heap_slot->object);
     error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], &object);
     if (error != BURSAR_OK)
         return error;
@@ -128,8 +130,9 @@ int sys_cap_copy(struct thread *caller, const struct machine_registers *r, uint3
         return error;
     if (rights & ~BURSAR_RIGHTS_ALL || mode > BURSAR_GRANT || destination == source)
         return -BURSAR_E_INVALID_ARGUMENT;
-    if ((rights & source->holder.rights) != rights)
-        return -BURSAR_E_NO_RIGHTS;
+    error = cap_check_derivation(source, rights, r->argument[3]);
+    if (error != BURSAR_OK)
+        return error;
     if (task != caller->task && !(source->holder.rights & BURSAR_RIGHT_GRANT))
         return -BURSAR_E_NO_RIGHTS;              /* passing it on needs GRANT */
     switch (mode) {

@@ -64,10 +64,8 @@ static int check_capability_item(struct thread *sender, uint32_t word, uint32_t 
                                  BURSAR_RIGHT_GRANT, &error);
     if (!item->source)
         return error;
-    if ((item->rights & item->source->holder.rights) != item->rights)
-        return -BURSAR_E_NO_RIGHTS;
     item->badge = badge;
-    return BURSAR_OK;
+    return cap_check_derivation(item->source, item->rights, badge);
 }
 
 /* Every page of the flexpage mapped in the sender, with the rights the item passes on. */

@@ -20,12 +20,20 @@ enum bursar_object_type {
     BURSAR_OBJECT_TYPE_COUNT
 };
 
-/* Rights only ever shrink along a derivation. */
-#define BURSAR_RIGHT_READ     0x1u   /* endpoint: receive;  memory: read */
-#define BURSAR_RIGHT_WRITE    0x2u   /* endpoint: send;     memory: write */
+/* Rights only ever shrink along a derivation; what each means depends on the object (docs/abi.md §3). */
+#define BURSAR_RIGHT_READ     0x1u   /* endpoint: receive;  memory: read;  heap: SYS_HEAP_INFO */
+#define BURSAR_RIGHT_WRITE    0x2u   /* endpoint: send;     memory: write; heap: charge (below) */
 #define BURSAR_RIGHT_GRANT    0x4u   /* may pass capabilities through / on */
-#define BURSAR_RIGHT_CONTROL  0x8u   /* configure, allocate from, destroy */
+#define BURSAR_RIGHT_CONTROL  0x8u   /* configure, destroy; heap: donate, reclaim, configure, reserve */
 #define BURSAR_RIGHTS_ALL     0xfu
+/*
+ * A heap's WRITE right, by its name: create objects paid by the heap
+ * (SYS_CREATE, SYS_IRQ_CLAIM) and nothing else. A heap
+ * capability with only this right lets a server allocate on its client's
+ * charge without reading, funding, reclaiming, configuring or destroying
+ * the heap, and without ever waiting on the client's bank.
+ */
+#define BURSAR_RIGHT_CHARGE   BURSAR_RIGHT_WRITE
 
 enum bursar_thread_setting {
     BURSAR_THREAD_PRIORITY = 0,          /* 0 (lowest) .. BURSAR_PRIORITY_MAX */
