@@ -194,7 +194,7 @@ int main(const struct bursar_boot_info *boot_info)
     show_heap_fault(boot_info);
     show_accounting("after the faults:");
     printf("8. The kernel's own view:\n");
-    l4_debug_dump(BURSAR_DUMP_ALL);
+    l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_ALL, 0);
     printf("Demo done; the machine powers off when the root task ends.\n");
     return 0;
 }

@@ -12,6 +12,13 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
+/*
+ * Whoever holds a capability to it may look into the whole kernel: every
+ * task, thread and heap, every frame's mappings, the ledger check, the
+ * preemption statistics. Only the root task has one at boot.
+ */
+struct object debug_authority = { .type = BURSAR_OBJECT_DEBUG };
+
 static void dump_threads(void)
 {
     kprintf("tasks: %u\n", tasks_count());

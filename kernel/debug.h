@@ -8,6 +8,10 @@
 #include <stdint.h>
 
 void debug_dump(uint32_t what);     /* enum bursar_dump */
+
+struct object;
+/* The object behind the debug capability (BURSAR_SLOT_DEBUG; not heap-allocated, never destroyed). */
+extern struct object debug_authority;
 void debug_console_key(char key);
 
 struct thread;

@@ -13,6 +13,7 @@
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/cspace.h"
+#include "kernel/debug.h"
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/irq.h"
@@ -206,6 +207,8 @@ static void install_root_capabilities(void)
     cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_MEMORY, &error), &root_memory->header);
     object_init(&device_authority, NULL, BURSAR_OBJECT_DEVICES);
     cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_DEVICES, &error), &device_authority);
+    object_init(&debug_authority, NULL, BURSAR_OBJECT_DEBUG);
+    cap_install_root(cspace_slot(&root_task->cspace, BURSAR_SLOT_DEBUG, &error), &debug_authority);
     KERNEL_ASSERT(error == 0);
 }
 

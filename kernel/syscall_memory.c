@@ -176,15 +176,21 @@ int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uin
     return BURSAR_OK;
 }
 
+/* Everything the kernel knows, to a holder of the debug capability only. */
 int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
+    int error = BURSAR_OK;
+    uint32_t what = r->argument[1];
+
     (void)results;
-    if (r->argument[0] == BURSAR_DUMP_CHECK)
+    if (!cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEBUG, BURSAR_RIGHT_READ, &error))
+        return error;
+    if (what == BURSAR_DUMP_CHECK)
         return accounting_check() & ipc_check() & irq_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
-    if (r->argument[0] == BURSAR_DUMP_CAPABILITY_TREE || r->argument[0] == BURSAR_DUMP_FRAME_TREE)
-        return debug_dump_tree(caller, r->argument[0], r->argument[1]);
-    if (r->argument[0] > BURSAR_DUMP_HEAPS)
+    if (what == BURSAR_DUMP_CAPABILITY_TREE || what == BURSAR_DUMP_FRAME_TREE)
+        return debug_dump_tree(caller, what, r->argument[2]);
+    if (what > BURSAR_DUMP_HEAPS)
         return -BURSAR_E_INVALID_ARGUMENT;
-    debug_dump(r->argument[0]);
+    debug_dump(what);
     return BURSAR_OK;
 }

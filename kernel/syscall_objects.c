@@ -89,7 +89,7 @@ int sys_destroy(struct thread *caller, const struct machine_registers *r, uint32
         return error;
     object = slot->object;
     if (object->type == BURSAR_OBJECT_MEMORY || object->type == BURSAR_OBJECT_DEVICES ||
-        object == &boot_heap.header)
+        object->type == BURSAR_OBJECT_DEBUG || object == &boot_heap.header)
         return -BURSAR_E_BUSY;                   /* boot authority is for good */
     if (object->type == BURSAR_OBJECT_HEAP &&
         (((struct heap *)object)->reclaiming || heap_pays_for_thread((struct heap *)object, caller)))

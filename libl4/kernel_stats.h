@@ -14,10 +14,14 @@ struct l4_preempt_stats {
     uint32_t switches;                 /* of those, how many let another thread run */
 };
 
-/* Read the counters; with `reset` they start again from zero afterwards. */
-static inline int l4_preempt_stats(struct l4_preempt_stats *stats, int reset)
+/*
+ * Read the counters; with `reset` they start again from zero afterwards.
+ * `debug` is a capability to the kernel's debug object (READ; WRITE too to
+ * reset); the root task's is in BURSAR_SLOT_DEBUG.
+ */
+static inline int l4_preempt_stats(unsigned debug, struct l4_preempt_stats *stats, int reset)
 {
-    struct l4_words w = { .ebx = reset ? 1u : 0u };
+    struct l4_words w = { .ebx = debug, .esi = reset ? 1u : 0u };
     int error = l4_sysenter_inline(SYS_PREEMPT_STATS, &w);
 
     stats->longest_interrupts_off = (uint64_t)w.esi << 32 | w.ebx;

@@ -340,9 +340,13 @@ static inline int l4_debug_puts(const char *text, size_t length)
     return l4_sysenter(SYS_DEBUG_PUTS, (uintptr_t)text, length, 0, 0);
 }
 
-static inline int l4_debug_dump(enum bursar_dump what)
+/*
+ * Needs a capability to the kernel's debug object (the root task's is in
+ * BURSAR_SLOT_DEBUG); `argument` is the slot or frame of the tree kinds.
+ */
+static inline int l4_debug_dump(unsigned debug, enum bursar_dump what, uint32_t argument)
 {
-    return l4_sysenter(SYS_DEBUG_DUMP, what, 0, 0, 0);
+    return l4_sysenter(SYS_DEBUG_DUMP, debug, what, argument, 0);
 }
 
 #endif /* LIBL4_L4_H */

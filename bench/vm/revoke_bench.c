@@ -110,11 +110,11 @@ static int revoke_row(const char *kind, unsigned records, unsigned rounds, bool 
 
     for (unsigned r = 0; r < rounds && !error; r++) {
         error = memory ? build_memory_tree(TREE_BASE, records) : build_cap_tree(records);
-        l4_preempt_stats(&stats, 1);
+        l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1);
         if (!error)
             samples[r] = memory ? timed(revoke_mapping, TREE_BASE, &error) : timed(revoke_endpoint, 0, &error);
     }
-    l4_preempt_stats(&stats, 0);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
     if (error) {
         printf("bench: %s tree of %u: error %d\n", kind, records, error);
         return error;

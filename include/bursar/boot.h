@@ -28,6 +28,7 @@
 #define BURSAR_SLOT_HEAP     2   /* the boot heap, which pays for its own objects */
 #define BURSAR_SLOT_MEMORY   3   /* every frame not in the fixed reservation */
 #define BURSAR_SLOT_DEVICES  4   /* interrupt lines and I/O ports (SYS_IRQ_CLAIM, SYS_IO_PORT) */
+#define BURSAR_SLOT_DEBUG    5   /* kernel dumps, the ledger check, preemption statistics */
 #define BURSAR_SLOT_FIRST_FREE 8
 #define BURSAR_ROOT_SLOTS    1024   /* size of its capability space */
 #define BURSAR_ROOT_PRIORITY 200    /* threads may be created at or below it */

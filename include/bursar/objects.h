@@ -17,6 +17,7 @@ enum bursar_object_type {
     BURSAR_OBJECT_MEMORY = 6,    /* authority over a set of physical frames (a bank's) */
     BURSAR_OBJECT_IRQ = 7,       /* one interrupt line, delivered to an endpoint (SYS_IRQ_CLAIM) */
     BURSAR_OBJECT_DEVICES = 8,   /* the boot authority over interrupt lines and I/O ports */
+    BURSAR_OBJECT_DEBUG = 9,     /* the boot authority to look into the kernel (SYS_DEBUG_DUMP, SYS_PREEMPT_STATS) */
     BURSAR_OBJECT_TYPE_COUNT
 };
 

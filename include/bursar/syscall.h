@@ -27,7 +27,8 @@
 enum bursar_syscall {
     /* Debugging. */
     SYS_DEBUG_PUTS = 0,        /* ebx = user address, esi = length (<= 1024): print on the console */
-    SYS_DEBUG_DUMP = 1,        /* ebx = enum bursar_dump: list tasks, threads, heaps */
+    SYS_DEBUG_DUMP = 1,        /* ebx = debug cap (READ), esi = enum bursar_dump, edi = its argument:
+                                  list tasks, threads, heaps; check the ledgers; print a tree */
 
     /* IPC (bursar/message.h). */
     SYS_SEND = 2,              /* ebx = endpoint */
@@ -74,9 +75,10 @@ enum bursar_syscall {
                                   edi = count: make sure that many are free, heap-faulting if not */
 
     /* Preemption, interrupts and the debug console (40-47). */
-    SYS_PREEMPT_STATS = 40,    /* ebx = 1 to reset after reading: ebx, esi = longest interrupt-off
-                                  window in TSC ticks (low, high word), edi = preemption points
-                                  passed, ebp = points at which another thread ran */
+    SYS_PREEMPT_STATS = 40,    /* ebx = debug cap (READ), esi = 1 to reset after reading (WRITE):
+                                  ebx, esi = longest interrupt-off window in TSC ticks (low, high
+                                  word), edi = preemption points passed, ebp = points at which
+                                  another thread ran */
     SYS_IRQ_CLAIM = 41,        /* ebx = devices cap, esi = line, edi = heap, ebp = destination slot */
     SYS_IRQ_SET_ENDPOINT = 42, /* ebx = IRQ, esi = endpoint (0xffff: none), edi = badge */
     SYS_IRQ_ACK = 43,          /* ebx = IRQ: unmask the line after a delivered interrupt */
@@ -92,8 +94,8 @@ enum bursar_dump {
     BURSAR_DUMP_THREADS = 1,
     BURSAR_DUMP_HEAPS = 2,
     BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger */
-    BURSAR_DUMP_CAPABILITY_TREE = 4,  /* esi = own slot: the derivation tree of the object it names */
-    BURSAR_DUMP_FRAME_TREE = 5,       /* esi = frame number: the mapping tree of that frame */
+    BURSAR_DUMP_CAPABILITY_TREE = 4,  /* edi = own slot: the derivation tree of the object it names */
+    BURSAR_DUMP_FRAME_TREE = 5,       /* edi = frame number: the mapping tree of that frame */
 };
 
 /* What SYS_UNMAP takes away. */

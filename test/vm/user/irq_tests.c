@@ -43,7 +43,7 @@ static void after_test(struct test_result *result)
     TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
     TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
                "after the test: the accounting identity");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "after the test: the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "after the test: the kernel's own check");
 }
 
 USER_TEST(720, claiming_a_line_is_checked_before_anything_changes)

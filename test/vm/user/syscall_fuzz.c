@@ -9,8 +9,9 @@
  * after everything the fuzzer made has been destroyed again.
  *
  * To stay alive it never ends its own thread, never destroys, deletes,
- * copies, grants or revokes its own task, thread, boot heap or memory
- * capability (slots 0-3; a copy could be destroyed later), never configures
+ * copies, grants or revokes its own task, thread, boot heap, memory,
+ * devices or debug capability (slots 0-5; a copy could be destroyed later,
+ * and the debug capability makes the checks), never configures
  * its own thread, and never starts a thread (a random instruction pointer
  * inside this program would run random code here). Debug prints are only
  * made where they must fail or print nothing, to keep the log readable.
@@ -145,7 +146,7 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
 /* A call the fuzzer may make without ending or starving itself; false to skip it. */
 static bool survivable(uint32_t number, uint32_t a[4])
 {
-    bool own_capability = (a[0] & 0xffff) <= 3;
+    bool own_capability = (a[0] & 0xffff) <= BURSAR_SLOT_DEBUG;
 
     switch (number) {
     case SYS_THREAD_EXIT: case SYS_THREAD_START:
@@ -169,7 +170,7 @@ static bool survivable(uint32_t number, uint32_t a[4])
     case SYS_IO_PORT:       /* a byte written to a random port could reset the machine */
         return a[2] != 1;
     case SYS_DEBUG_DUMP:    /* the listings are long; the check is what matters */
-        return a[0] == BURSAR_DUMP_CHECK || a[0] > BURSAR_DUMP_CHECK;
+        return a[1] >= BURSAR_DUMP_CHECK;
     case SYS_UNMAP:         /* its own program and stack stay mapped */
         return a[0] >= SCRATCH_BASE && a[0] < 0xbfff0000u && a[1] <= SCRATCH_PAGES;
     case SYS_DEBUG_PUTS:
@@ -187,8 +188,9 @@ static bool documented(int result)
 /*
  * Destroy what the fuzzer made, in rounds: a heap refuses (BUSY) while it
  * still pays for something, so it goes in a later round. A capability is
- * deleted only once its object is gone (or when it names a memory object,
- * which cannot be destroyed), so nothing is left unreachable.
+ * deleted only once its object is gone (or when it names a boot object —
+ * memory, devices, debug — which cannot be destroyed), so nothing is left
+ * unreachable.
  */
 static void clean_up(void)
 {
@@ -201,7 +203,8 @@ static void clean_up(void)
                 continue;
             }
             int error = l4_destroy(slot);
-            if (error == 0 || info.type == BURSAR_OBJECT_MEMORY || error == -BURSAR_E_NO_RIGHTS)
+            if (error == 0 || info.type == BURSAR_OBJECT_MEMORY || info.type == BURSAR_OBJECT_DEVICES ||
+                info.type == BURSAR_OBJECT_DEBUG || error == -BURSAR_E_NO_RIGHTS)
                 l4_cap_delete(slot);
             else
                 held = true;
@@ -240,7 +243,7 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             kinds++;
         }
         if (call % CHECK_EVERY == 0)
-            TEST_CHECK(l4_debug_dump(BURSAR_DUMP_CHECK) == 0, "seed %u call %u: kernel self-check failed",
+            TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0, "seed %u call %u: kernel self-check failed",
                        seed, call);
     }
     printf("seed %u: %u calls made, %u succeeded, %u kinds of error:", seed, made, succeeded, kinds);
@@ -253,7 +256,7 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
                "seed %u: too few calls got anywhere (%u made, %u succeeded, %u kinds of error)", seed, made,
                succeeded, kinds);
     clean_up();
-    TEST_CHECK(l4_debug_dump(BURSAR_DUMP_CHECK) == 0, "seed %u: kernel self-check failed after clean-up", seed);
+    TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0, "seed %u: kernel self-check failed after clean-up", seed);
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK(after.fixed_reservation_frames + after.heap_frames + after.bank_frames == after.usable_frames,
                "seed %u: accounting identity broken", seed);

@@ -31,7 +31,7 @@ USER_TEST(195, system_info_accounts_for_all_memory_and_counts_objects)
     TEST_CHECK_EQUAL(grown.heap_frames, start.heap_frames + 8, "heap frames");
     TEST_CHECK_EQUAL(grown.fixed_reservation_frames + grown.heap_frames + grown.bank_frames, grown.usable_frames,
                      "the identity while grown");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's check while grown");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check while grown");
     /* Destroying the task takes its threads with it. */
     TEST_CHECK_EQUAL(l4_destroy(task), 0, "destroy the task");
     TEST_CHECK_EQUAL(l4_destroy(heap), 0, "destroy the heap");

@@ -194,7 +194,7 @@ void core_after_test(struct test_result *result)
     TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
                "after the test: fixed %u + heaps %u + banks %u != usable %u", info.fixed_reservation_frames,
                info.heap_frames, info.bank_frames, info.usable_frames);
-    check = l4_debug_dump(BURSAR_DUMP_CHECK);
+    check = l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0);
     TEST_CHECK_EQUAL(check, 0, "after the test: the kernel's own check (BURSAR_DUMP_CHECK)");
     TEST_CHECK(info.heaps == system_baseline.heaps && info.tasks == system_baseline.tasks &&
                info.threads == system_baseline.threads,

@@ -166,7 +166,7 @@ USER_TEST(530, random_replies_to_exceptions_are_refused_or_acted_on_exactly_as_d
         }
         refused++;
         if (round % CHECK_EVERY == CHECK_EVERY - 1)
-            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
     }
     TEST_CHECK(accepted > 50 && refused > 50, "%u accepted, %u refused: the mix is off", accepted, refused);
     TEST_CHECK_EQUAL(traps_passed, skips, "ud2s the thread got past, against replies that skipped one");
@@ -255,7 +255,7 @@ USER_TEST(531, random_replies_to_page_faults_are_refused_or_acted_on_exactly_as_
             TEST_CHECK(bound, "round %u: the thread did not fault again", round);
         }
         if (round % CHECK_EVERY == CHECK_EVERY - 1)
-            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
     }
     TEST_CHECK(accepted > 50 && refused > 50 && mapped > 10, "%u accepted (%u mapped), %u refused: the mix is off",
                accepted, mapped, refused);

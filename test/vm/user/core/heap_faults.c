@@ -102,7 +102,7 @@ static bool ledger_exact(void)
 
     return l4_system_info(&info) == 0 &&
            info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames &&
-           l4_debug_dump(BURSAR_DUMP_CHECK) == 0;
+           l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0;
 }
 
 USER_TEST(620, a_heap_fault_served_by_a_donation_restarts_the_call_unseen)

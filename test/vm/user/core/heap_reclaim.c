@@ -130,7 +130,7 @@ static bool ledger_exact(void)
 
     return l4_system_info(&info) == 0 &&
            info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames &&
-           l4_debug_dump(BURSAR_DUMP_CHECK) == 0;
+           l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0;
 }
 
 static uint32_t total(const uint32_t *by_type)
@@ -562,7 +562,7 @@ USER_TEST(608, a_long_reclaim_lets_higher_priority_threads_run_between_steps)
                info.live_by_type[BURSAR_HEAP_ENDPOINT], info.pages_free);
     long_reclaim.heap = heap;
     long_reclaim.done = false;
-    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 1), 0, "reset the preemption counters");
+    TEST_CHECK_EQUAL(l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1), 0, "reset the preemption counters");
     TEST_CHECK_EQUAL(core_spawn(run_long_reclaim, 0, CORE_LOW_PRIORITY, &thread), 0, "the reclaiming thread");
     woke = l4_receive(waited_on, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
     /* Still pages left: the reclaim is in the middle of its system call, stopped at a point. */
@@ -571,7 +571,7 @@ USER_TEST(608, a_long_reclaim_lets_higher_priority_threads_run_between_steps)
     TEST_CHECK_EQUAL(l4_destroy(heap), -BURSAR_E_BUSY, "a destroy meanwhile");
     while (!long_reclaim.done)
         core_sleep_ms(1);
-    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 0), 0, "preemption counters");
+    TEST_CHECK_EQUAL(l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0), 0, "preemption counters");
     printf("  reclaim of %u pages, %u endpoints: %u preemption points, %u switches\n", info.pages_held, made + 1,
            stats.points, stats.switches);
     TEST_CHECK_EQUAL(woke, -BURSAR_E_DESTROYED, "the root's endpoint was destroyed");
@@ -644,9 +644,9 @@ USER_TEST(610, a_record_with_a_big_subtree_is_revoked_preemptibly_by_reclaim)
     TEST_CHECK_EQUAL(l4_heap_info(big, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], CHILDREN, "the subtree, paid by the big heap");
     TEST_CHECK_EQUAL(l4_heap_info(small, &info), 0, "heap info");
-    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 1), 0, "reset the preemption counters");
+    TEST_CHECK_EQUAL(l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1), 0, "reset the preemption counters");
     TEST_CHECK_EQUAL(l4_heap_reclaim(small, info.pages_held, &reclaim), 0, "reclaim the small heap");
-    TEST_CHECK_EQUAL(l4_preempt_stats(&stats, 0), 0, "preemption counters");
+    TEST_CHECK_EQUAL(l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0), 0, "preemption counters");
     printf("  reclaim of %u pages with a %u-record subtree below one record: %u preemption points\n",
            reclaim.pages_reclaimed, CHILDREN, stats.points);
     TEST_CHECK_EQUAL(reclaim.destroyed_by_type[BURSAR_HEAP_RECORD], 1, "the record");

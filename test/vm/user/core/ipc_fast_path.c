@@ -257,7 +257,7 @@ USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
         TEST_CHECK(documented(status), "round %u: a call through %x returned %d", round, word, status);
         succeeded += status == 0;
         if (round % FUZZ_CHECK_EVERY == 0)
-            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's self-check");
+            TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's self-check");
     }
     fast = fast_path_ipcs() - before;
     uint32_t tag = BURSAR_TAG(STOP_LABEL, 0, 0), mr0 = 0, mr1 = 0;

@@ -12,7 +12,7 @@
 
 static int dump(enum bursar_dump what, uint32_t argument)
 {
-    return l4_sysenter(SYS_DEBUG_DUMP, what, argument, 0, 0);
+    return l4_debug_dump(BURSAR_SLOT_DEBUG, what, argument);
 }
 
 USER_TEST(730, the_debug_console_lists_a_capability_tree)

@@ -249,7 +249,7 @@ static void report(const char *what, unsigned records, unsigned inside)
 {
     struct l4_preempt_stats stats;
 
-    l4_preempt_stats(&stats, 0);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
     printf("  %s: %u records in %u ms; the root ran %u times inside; %u preemption points, %u switched\n",
            what, records, elapsed_ms(&area.calls[0]), inside, stats.points, stats.switches);
 }
@@ -271,13 +271,13 @@ USER_TEST(700, unmapping_a_frame_with_a_big_tree_is_preempted)
     TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
     TEST_CHECK_EQUAL(worker_memory_tree(&w, TREE_RECORDS), 0, "the tree");
     uint32_t records = records_of(w.heap);
-    l4_preempt_stats(&stats, 1);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1);
     inside = wakes_during(&w, (struct long_call){ .call = call_unmap, .address = TREE_BASE, .pages = 1 }, &error);
     report("unmap of the tree's root mapping", TREE_RECORDS, inside);
     TEST_CHECK_EQUAL(error, 0, "the helper");
     TEST_CHECK_EQUAL(area.calls[0].result, 0, "the unmap");
     TEST_CHECK(inside > 0, "the root thread never ran during the %u ms unmap", elapsed_ms(&area.calls[0]));
-    l4_preempt_stats(&stats, 0);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
     /* A chunk is 64 mapdb units; each record is entered, unmapped and freed. */
     TEST_CHECK(stats.points >= TREE_RECORDS * 2 / 64, "only %u preemption points", stats.points);
     TEST_CHECK(stats.switches > 0, "no preemption point switched");
@@ -396,7 +396,7 @@ static void concurrent_on_tree(struct test_result *result, unsigned a_slot, int 
     TEST_CHECK_EQUAL(b->result, 0, "B's operation");
     TEST_CHECK(b->entered > a->entered && b->entered < a->returned, "B did not run while A was inside its revoke");
     TEST_CHECK_EQUAL(records_of(w.heap), records, "every record refunded exactly once");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
 }
 
 /* Two cursors walk the same tree from the same top. */
@@ -450,7 +450,7 @@ static void destroy_during_unmap(struct test_result *result, bool whole_task)
         TEST_CHECK_EQUAL(records_of(w.heap), 0, "the task's every record refunded");
     else
         TEST_CHECK(records_of(w.heap) < records, "the page in hand was not finished");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
 }
 
 USER_TEST(707, a_thread_destroyed_inside_a_long_unmap_finishes_its_page_and_frees_itself)
@@ -492,7 +492,7 @@ USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
                "left: %u heaps, %u tasks, %u threads; before %u, %u, %u", after.heaps, after.tasks, after.threads,
                before.heaps, before.tasks, before.threads);
     TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames, "the heap's frames went back");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
 }
 
 USER_TEST(710, mapping_a_large_range_is_preempted)
@@ -543,5 +543,5 @@ USER_TEST(711, two_unmaps_of_one_tree_at_once)
     TEST_CHECK_EQUAL(b->result, 0, "B's unmap");
     TEST_CHECK(b->entered > a->entered && b->entered < a->returned, "B did not run while A was inside its unmap");
     TEST_CHECK_EQUAL(records_of(w.heap), records - (TREE_RECORDS - 1), "every record freed exactly once");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_DUMP_CHECK), 0, "the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
 }

@@ -14,6 +14,7 @@
 #include "core.h"
 
 #define PROXY_SLOTS 32
+#define PROXY_ENDPOINT 0        /* its own endpoint, READ (L4_SERVER_ENDPOINT) */
 #define PROXY_FIRST_FREE 4
 
 struct proxy {
