@@ -41,6 +41,11 @@ static bool modules_overlap(const struct boot_module *a, const struct boot_modul
     return a->start < b->end && b->start < a->end;
 }
 
+/*
+ * Every module must be a sane range of RAM; only the first, the root task,
+ * must be a program the kernel can load. The others are the root task's
+ * data (programs it loads and checks itself, a system description...).
+ */
 static const char *module_problem(const struct boot_info *boot, uint32_t index)
 {
     const struct boot_module *module = &boot->modules[index];
@@ -49,6 +54,8 @@ static const char *module_problem(const struct boot_info *boot, uint32_t index)
 
     if (module->end <= module->start)
         return "empty or inverted range";
+    if (module->start % FRAME_SIZE)
+        return "does not start on a page boundary";
     if (module->end > frame_table_memory_end())
         return "outside usable memory";
     for (uint32_t other = 0; other < boot->module_count; other++)
@@ -56,6 +63,8 @@ static const char *module_problem(const struct boot_info *boot, uint32_t index)
             return "overlaps another module";
     if (module->start < machine_kernel_image_end() && machine_kernel_image_start() < module->end)
         return "overlaps the kernel";
+    if (index != 0)
+        return NULL;
     error = elf_check(machine_physical_to_virtual(module->start), (size_t)(module->end - module->start), &image);
     return error == ELF_OK ? NULL : elf_error_string(error);
 }
@@ -180,6 +189,25 @@ static void fill_free_ranges(const struct boot_info *boot, struct bursar_boot_in
     }
 }
 
+/*
+ * A module's name for the root task: the last path component of the first
+ * word of the loader's command line for it, so "build/user/init.elf" (QEMU
+ * passes the path) and "init.elf" (GRUB passes what follows the path) are
+ * both "init.elf". Truncated to fit, like every string in the page.
+ */
+static void module_name_copy(char *to, const char *command_line, uint32_t size)
+{
+    const char *name = command_line;
+    uint32_t i = 0;
+
+    for (const char *c = command_line; *c && *c != ' '; c++)
+        if (*c == '/')
+            name = c + 1;
+    for (; i + 1 < size && name[i] && name[i] != ' '; i++)
+        to[i] = name[i];
+    to[i] = '\0';
+}
+
 static void write_boot_info(const struct boot_info *boot, struct bursar_boot_info *info)
 {
     *info = (struct bursar_boot_info){ .magic = BURSAR_BOOT_MAGIC, .timer_hz = TIMER_HZ,
@@ -189,7 +217,7 @@ static void write_boot_info(const struct boot_info *boot, struct bursar_boot_inf
         if (boot_module_refusal[i])
             continue;
         m = &info->modules[info->module_count++];
-        string_copy(m->name, boot->modules[i].name, sizeof m->name);
+        module_name_copy(m->name, boot->modules[i].name, sizeof m->name);
         m->first_frame = (uint32_t)(boot->modules[i].start >> FRAME_SHIFT);
         m->size = (uint32_t)(boot->modules[i].end - boot->modules[i].start);
     }

@@ -7,7 +7,9 @@
  * to get a real address-space switch without loading another program.
  *
  * The new task has no data or bss of its own: code running there may touch
- * only its stack, its UTCB and the shared pages.
+ * only its stack, its UTCB and the shared pages. It is a test fixture, not
+ * a way to start programs: a program in a task of its own, with its own
+ * data, heap and capabilities, is started with libl4/loader.h.
  */
 #ifndef LIBL4_TASK_H
 #define LIBL4_TASK_H

@@ -14,6 +14,7 @@ the two instructions of a back-to-back TSC read.
 Options: --verbose prints every instruction's address and function;
 --kernel PATH traces another kernel image.
 """
+import argparse
 import bisect
 import os
 import re
@@ -131,11 +132,18 @@ def print_span(title, span, name_of, verbose):
             print("      %08x %s" % (eip, name_of(eip)))
 
 
-def main(args):
-    verbose = "--verbose" in args
-    kernel = os.path.join(BUILD, "kernel", "bursar.elf")
-    if "--kernel" in args:
-        kernel = args[args.index("--kernel") + 1]
+def parse_arguments(argv):
+    """The options (./bursar checks them with this before it builds); a usage message and exit 2 if wrong."""
+    parser = argparse.ArgumentParser(prog="./bursar trace", description=__doc__, allow_abbrev=False,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--verbose", action="store_true", help="every instruction's address and function")
+    parser.add_argument("--kernel", default=os.path.join(BUILD, "kernel", "bursar.elf"), help="kernel image")
+    return parser.parse_args(argv)
+
+
+def main(argv):
+    options = parse_arguments(argv)
+    verbose, kernel = options.verbose, options.kernel
     table = sorted(symbols(kernel) + symbols(PROGRAM))
     addresses = [a for a, _ in table]
 

@@ -6,7 +6,8 @@
  * linked for user space), gives it a thread, a stack and a UTCB, maps the
  * boot information page read-only, and starts it with esp at
  * BURSAR_ROOT_STACK_TOP. Loading the other modules is the root task's job:
- * it can map their frames with its memory capability.
+ * it can map their frames with its memory capability. Only the first module
+ * must be an ELF program; the others are the root task's to check.
  */
 #ifndef BURSAR_BOOT_H
 #define BURSAR_BOOT_H
@@ -39,7 +40,7 @@
 #define BURSAR_BOOT_MAX_RANGES  32
 
 struct bursar_boot_module {
-    char name[48];            /* the loader's command line for it */
+    char name[48];            /* last path component of the first word of the loader's command line for it */
     uint32_t first_frame;     /* physical frame number of its first byte */
     uint32_t size;            /* bytes */
 };
