@@ -107,6 +107,7 @@ static void note_fault_for(struct thread *thread, const struct heap *heap, enum 
         thread->heap_fault.heap = (struct heap *)heap;
         thread->heap_fault.kind = (uint16_t)kind;
         thread->heap_fault.count = count;
+        thread->heap_fault.pages = 0;
     }
 }
 
@@ -155,52 +156,31 @@ bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uin
 
 uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
 {
-    const struct kheap_stats *stats = &heap->kheap.stats;
-    uint32_t per_page = KHEAP_PAGE_SIZE / kernel_types.types[kind].size;
-    uint32_t free = stats->by_type[kind].free;
-    uint32_t pages;
+    uint32_t counts[ALLOC_KIND_COUNT] = { 0 };
 
-    if (count <= free)
-        return 0;
-    pages = (count - free + per_page - 1) / per_page;
-    return pages > stats->pages_free ? pages - stats->pages_free : 0;
+    counts[kind] = count;
+    return kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT);
 }
 
 /*
- * Several kinds at once: each kind first fills the free slots of its own
- * carved pages, then the rest of all kinds share the free pages, so
- * checking the kinds one by one would count one free page twice.
+ * A query only: whose fault a shortfall is depends on who pays
+ * (heap_note_fault_all). kheap answers it from the slots and pages its
+ * allocator really takes (not a page a paused reclaim is evacuating), so
+ * what this promises a commit gets.
  */
-static bool fits_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
-{
-    const struct kheap_stats *stats = &heap->kheap.stats;
-    uint32_t pages = 0;
-
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
-        uint32_t in_pages, per_page;
-        if (counts[kind] == 0)
-            continue;
-        per_page = KHEAP_PAGE_SIZE / heap->kheap.types->types[kind].size;
-        if (!kheap_can_alloc(&heap->kheap, kind, counts[kind]))
-            return false;
-        in_pages = counts[kind] > stats->by_type[kind].free ? counts[kind] - stats->by_type[kind].free : 0;
-        pages += (in_pages + per_page - 1) / per_page;
-    }
-    return pages <= stats->pages_free;
-}
-
-/* A query only: whose fault a shortfall is depends on who pays (heap_note_fault_all). */
 bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
 {
-    return fits_all(heap, counts);
+    return kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT) == 0;
 }
 
-/* Noted as one of the kinds short: its fault brings at least a page, and the call retries. */
+/* Noted as the first kind asked for, with the pages all of them together miss. */
 void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
 {
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         if (counts[kind]) {
             note_fault_for(thread, heap, kind, counts[kind]);
+            if (thread && thread->heap_fault.armed)
+                thread->heap_fault.pages = kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT);
             return;
         }
 }

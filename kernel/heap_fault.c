@@ -110,9 +110,10 @@ bool heap_fault_serve(struct thread *thread)
 
     if (!heap || !heap->bank.object || !may_wait_for(thread, heap))
         return false;
-    needed = heap_pages_needed(heap, thread->heap_fault.kind, thread->heap_fault.count);
+    needed = thread->heap_fault.pages ? thread->heap_fault.pages
+                                      : heap_pages_needed(heap, thread->heap_fault.kind, thread->heap_fault.count);
     if (needed == 0)
-        needed = 1;     /* several kinds at once ran short (a task): one more page and try again */
+        needed = 1;     /* freed meanwhile, or lost to a reclaim: one more page and try again */
     words[0] = heap->id;
     words[1] = thread->heap_fault.kind;
     words[2] = needed;

@@ -10,6 +10,7 @@
 #include "kernel/machine.h"
 #include "kernel/memory.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 
 static struct task *all_tasks;
 static uint32_t next_task_id;
@@ -34,26 +35,19 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     if (slots == 0 || slots > CSPACE_MAX_SLOTS)
         return -BURSAR_E_INVALID_ARGUMENT;
     /* Everything at once or nothing: the task, its directory, the shadow table, the cspace. */
-    if (!heap_can_allocate(payer, ALLOC_TASK, 1) || !heap_can_allocate(payer, ALLOC_PAGE_DIRECTORY, 1 + 1 + table_pages))
+    uint32_t counts[ALLOC_KIND_COUNT] = { [ALLOC_TASK] = 1, [ALLOC_PAGE_DIRECTORY] = 1, [ALLOC_SHADOW] = 1,
+                                          [ALLOC_CAPABILITY_TABLE] = table_pages };
+    if (!heap_can_allocate_all(payer, counts)) {
+        heap_note_fault_all(current_thread, payer, counts);
         return -BURSAR_E_OUT_OF_MEMORY;
+    }
+    /* What the check promised, the heap gives. */
     task = heap_allocate(payer, ALLOC_TASK);
     task->page_directory = heap_allocate(payer, ALLOC_PAGE_DIRECTORY);
     task->table_records = heap_allocate(payer, ALLOC_SHADOW);
-    if (!task->page_directory || !task->table_records) {
-        if (task->page_directory)
-            heap_free(task->page_directory);
-        if (task->table_records)
-            heap_free(task->table_records);
-        heap_free(task);
-        return -BURSAR_E_OUT_OF_MEMORY;
-    }
+    KERNEL_ASSERT(task && task->page_directory && task->table_records);
     status = cspace_init(&task->cspace, payer, slots);
-    if (status != BURSAR_OK) {
-        heap_free(task->page_directory);
-        heap_free(task->table_records);
-        heap_free(task);
-        return status;
-    }
+    KERNEL_ASSERT(status == BURSAR_OK);
     object_init(&task->header, payer, BURSAR_OBJECT_TASK);
     machine_address_space_init(task->page_directory);
     task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);

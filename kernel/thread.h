@@ -32,6 +32,7 @@ struct heap_fault {
     uint16_t refill_kind;
     uint32_t count;                  /* objects wanted */
     uint16_t kind;                   /* enum kernel_allocation */
+    uint32_t pages;                  /* several kinds at once: the pages missing (0: count of kind says) */
     bool armed;                      /* in a system call: allocation failures are noted */
 };
 

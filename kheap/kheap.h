@@ -107,6 +107,12 @@ struct kheap_fault {
 struct kheap_type_stats {
     uint32_t live;          /* objects allocated and not freed */
     uint32_t free;          /* free slots in carved pages */
+    /*
+     * Free slots kheap_alloc may take: those of the pages on the type's
+     * partial list. A page under evacuation is on the full list, so its
+     * free slots count in `free` but not here.
+     */
+    uint32_t allocatable;
     uint32_t pages;         /* pages carved for this type */
     uint64_t allocs, frees, faults, moved, destroyed;
 };
@@ -159,7 +165,16 @@ int  kheap_donate(struct kheap *heap, void *page, struct kheap_page *desc);
 void *kheap_alloc(struct kheap *heap, uint32_t type, struct kheap_fault *fault);
 int   kheap_free(struct kheap *heap, void *obj);
 
-/* Can `count` objects of `type` be allocated without a fault? (reserve checks) */
+/*
+ * The one answer to "can these be allocated?": the free pages missing for
+ * counts[t] objects of every type t < types, allocated together, in any
+ * order, with no free or reclaim in between: 0 when kheap_alloc will
+ * return every one of them. Exact, because it counts what kheap_alloc
+ * takes: each type's allocatable slots first, then whole free pages carved
+ * for it. UINT32_MAX for an unregistered type asked for (or an overflow).
+ */
+uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, uint32_t types);
+/* Can `count` objects of `type` be allocated without a fault? (kheap_pages_missing for one type) */
 bool kheap_can_alloc(const struct kheap *heap, uint32_t type, uint32_t count);
 
 /*

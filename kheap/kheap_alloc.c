@@ -114,19 +114,39 @@ int kheap_free(struct kheap *heap, void *obj)
     return KHEAP_OK;
 }
 
+/* Pages `count` objects of `type` need beyond its allocatable slots. */
+static uint64_t pages_for(const struct kheap *heap, uint32_t type, uint32_t count)
+{
+    uint32_t allocatable = heap->stats.by_type[type].allocatable;
+    uint32_t per_page = KHEAP_PAGE_SIZE / heap->types->types[type].size;
+
+    if (count <= allocatable)
+        return 0;
+    return ((uint64_t)count - allocatable + per_page - 1) / per_page;
+}
+
+uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, uint32_t types)
+{
+    uint64_t pages = 0;
+
+    if (heap == NULL || counts == NULL)
+        return UINT32_MAX;
+    for (uint32_t type = 0; type < types; type++) {
+        if (counts[type] == 0)
+            continue;
+        if (type >= heap->types->count)
+            return UINT32_MAX;
+        pages += pages_for(heap, type, counts[type]);
+    }
+    if (pages <= heap->stats.pages_free)
+        return 0;
+    pages -= heap->stats.pages_free;
+    return pages >= UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
+}
+
 bool kheap_can_alloc(const struct kheap *heap, uint32_t type, uint32_t count)
 {
     if (heap == NULL || type >= heap->types->count)
         return false;
-
-    uint64_t available = 0;
-    /* Every partial page adds at least one slot: at most count steps. */
-    for (const struct kheap_page *p = heap->partial[type]; p != NULL; p = p->next) {
-        if (available >= count)
-            return true;
-        available += (uint32_t)(p->slots - p->live);
-    }
-    uint32_t per_page = KHEAP_PAGE_SIZE / heap->types->types[type].size;
-    available += (uint64_t)heap->stats.pages_free * per_page;
-    return available >= count;
+    return pages_for(heap, type, count) <= heap->stats.pages_free;
 }

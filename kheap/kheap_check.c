@@ -10,7 +10,7 @@
 #include "kheap/kheap_internal.h"
 
 struct type_count {
-    uint32_t pages, live, free;
+    uint32_t pages, live, free, allocatable;
 };
 
 static uint32_t count_bits(uint32_t word)
@@ -93,6 +93,9 @@ static int check_list(const struct kheap *heap, const struct kheap_page *head,
         count->pages++;
         count->live += p->live;
         count->free += (uint32_t)(p->slots - p->live);
+        /* What kheap_alloc can reach: the partial list, nothing else. */
+        if (!on_full_list)
+            count->allocatable += (uint32_t)(p->slots - p->live);
     }
     return KHEAP_OK;
 }
@@ -117,7 +120,7 @@ static int check_free_pages(const struct kheap *heap)
 
 static int check_type(const struct kheap *heap, uint32_t type, uint32_t *pages)
 {
-    struct type_count count = { 0, 0, 0 };
+    struct type_count count = { 0, 0, 0, 0 };
     const struct kheap_type_stats *ts = &heap->stats.by_type[type];
 
     int status = check_list(heap, heap->partial[type], type, false, &count);
@@ -125,7 +128,8 @@ static int check_type(const struct kheap *heap, uint32_t type, uint32_t *pages)
         status = check_list(heap, heap->full[type], type, true, &count);
     if (status != KHEAP_OK)
         return status;
-    if (count.pages != ts->pages || count.live != ts->live || count.free != ts->free)
+    if (count.pages != ts->pages || count.live != ts->live || count.free != ts->free ||
+        count.allocatable != ts->allocatable)
         return KHEAP_E_BAD_PAGE;
     *pages += count.pages;
     return KHEAP_OK;

@@ -30,6 +30,19 @@ void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page);
 void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type);
 void kheap_uncarve(struct kheap *heap, struct kheap_page *page);
 
+/*
+ * Free slots of a carved page that allocation may take: none while it is
+ * being evacuated (it is on the full list then). The sum over a type's
+ * pages is stats.by_type[type].allocatable.
+ */
+static inline uint32_t kheap_allocatable_in(const struct kheap_page *page)
+{
+    return (page->flags & KHEAP_PAGE_EVACUATING) ? 0 : (uint32_t)(page->slots - page->live);
+}
+
+/* Flag or unflag a carved page as under evacuation (no list moves). */
+void kheap_set_evacuating(struct kheap *heap, struct kheap_page *page, bool evacuating);
+
 /* Put a carved page that is not being evacuated on the list its fill says. */
 void kheap_file_page(struct kheap *heap, struct kheap_page *page);
 

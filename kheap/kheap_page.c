@@ -1,8 +1,8 @@
 /*
  * kheap_page.c — what happens to one page: list membership, carving into
- * slots of a type, taking and giving back a slot. Every counter in the
- * heap's stats that depends on a page is kept in step here, so the other
- * files cannot forget one.
+ * slots of a type, taking and giving back a slot, being evacuated. Every
+ * counter in the heap's stats that depends on a page is kept in step here,
+ * so the other files cannot forget one.
  */
 #include "kheap/kheap_internal.h"
 
@@ -81,6 +81,7 @@ void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type)
 
     heap->stats.by_type[type].pages++;
     heap->stats.by_type[type].free += slots;
+    heap->stats.by_type[type].allocatable += slots;
 }
 
 /* The page must be empty and on no list. */
@@ -90,6 +91,7 @@ void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
 
     ts->pages--;
     ts->free -= page->slots;
+    ts->allocatable -= kheap_allocatable_in(page);
     page->type = KHEAP_UNCARVED;
     page->slots = 0;
     page->flags = 0;
@@ -112,6 +114,8 @@ void *kheap_take_slot(struct kheap *heap, struct kheap_page *page)
     page->live++;
     heap->stats.by_type[page->type].live++;
     heap->stats.by_type[page->type].free--;
+    if (!(page->flags & KHEAP_PAGE_EVACUATING))
+        heap->stats.by_type[page->type].allocatable--;
     return slot;
 }
 
@@ -125,4 +129,18 @@ void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t in
     page->live--;
     heap->stats.by_type[page->type].live--;
     heap->stats.by_type[page->type].free++;
+    if (!(page->flags & KHEAP_PAGE_EVACUATING))
+        heap->stats.by_type[page->type].allocatable++;
+}
+
+void kheap_set_evacuating(struct kheap *heap, struct kheap_page *page, bool evacuating)
+{
+    struct kheap_type_stats *ts = &heap->stats.by_type[page->type];
+
+    ts->allocatable -= kheap_allocatable_in(page);
+    if (evacuating)
+        page->flags |= KHEAP_PAGE_EVACUATING;
+    else
+        page->flags &= (uint16_t)~KHEAP_PAGE_EVACUATING;
+    ts->allocatable += kheap_allocatable_in(page);
 }

@@ -61,10 +61,9 @@ static void give_back_victim(struct kheap *heap, struct kheap_reclaim *st,
 static bool empties_by_moves(const struct kheap *heap, const struct kheap_page *page)
 {
     const struct kheap_type_stats *type = &heap->stats.by_type[page->type];
-    uint32_t free_here = (uint32_t)(page->slots - page->live);
 
     return heap->types->types[page->type].movable && heap->ops->moved != NULL &&
-           type->free - free_here >= page->live;
+           type->allocatable - kheap_allocatable_in(page) >= page->live;
 }
 
 /*
@@ -100,7 +99,7 @@ static void start_evacuation(struct kheap *heap, struct kheap_reclaim *st,
 {
     if (!(page->flags & KHEAP_PAGE_EVACUATING)) {
         kheap_list_remove(kheap_list_of(heap, page), page);
-        page->flags |= KHEAP_PAGE_EVACUATING;
+        kheap_set_evacuating(heap, page, true);
         kheap_list_push(&heap->full[page->type], page);
     }
     st->victim = page;
@@ -111,7 +110,7 @@ static void start_evacuation(struct kheap *heap, struct kheap_reclaim *st,
 static void stop_evacuation(struct kheap *heap, struct kheap_page *page)
 {
     kheap_list_remove(&heap->full[page->type], page);
-    page->flags &= (uint16_t)~KHEAP_PAGE_EVACUATING;
+    kheap_set_evacuating(heap, page, false);
     if (page->live == 0) {
         kheap_uncarve(heap, page);
         kheap_add_free_page(heap, page);
