@@ -108,7 +108,7 @@ static void call_server(void)
     for (uint32_t i = 1; i <= 3; i++) {
         uint32_t tag = BURSAR_TAG(LABEL_ADD, 2, 0), a = i * 10, b = i;
         int error = l4_call(ENDPOINT, &tag, &a, &b, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
-        printf("  call add(%u, %u) -> %u (error %d)\n", i * 10, i, a, error);
+        printf("  call add(%u, %u) -> %u (%s)\n", i * 10, i, a, l4_error_name(error));
     }
 }
 
@@ -136,8 +136,8 @@ static void server_uses_heap(void)
 
     l4_msg_start(&m, LABEL_USE);
     error = l4_msg_call(ENDPOINT, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
-    printf("  server: SYS_HEAP_INFO on its slot %u -> error %d, %u pages held (call error %d)\n", SERVER_WINDOW,
-           (int)m.mr[0], m.mr[1], error);
+    printf("  server: SYS_HEAP_INFO on its slot %u -> %s, %u pages held (the call: %s)\n", SERVER_WINDOW,
+           l4_error_name((int)m.mr[0]), m.mr[1], l4_error_name(error));
 }
 
 /*
@@ -153,13 +153,14 @@ static void lend_over_ipc(void)
     l4_msg_append_capability(&m, LENT_HEAP, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY, 0);
     if (!error)
         error = l4_msg_call(ENDPOINT, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
-    printf("  sent a read-only revocable copy of a heap capability as a typed item (error %d);\n"
-           "  it landed in the server's slot %u\n", error, m.mr[0]);
+    printf("  sent a read-only revocable copy of a heap capability as a typed item (%s);\n"
+           "  it landed in the server's slot %u\n", l4_error_name(error), m.mr[0]);
     server_uses_heap();
     error = l4_cap_revoke(LENT_HEAP);
-    printf("  I revoke what was derived from my heap capability (error %d); the server tries again\n", error);
+    printf("  I revoke what was derived from my heap capability (%s); the server tries again\n",
+           l4_error_name(error));
     server_uses_heap();
-    printf("  (error %d is BURSAR_E_REVOKED: the server's slot was emptied by the revoke)\n", -BURSAR_E_REVOKED);
+    printf("  (REVOKED: the server's slot was emptied by the revoke)\n");
 }
 
 int main(const struct bursar_boot_info *boot_info)
@@ -173,7 +174,7 @@ int main(const struct bursar_boot_info *boot_info)
     show_accounting("at start:");
     error = start_server();
     if (error) {
-        printf("cannot start the server: error %d\n", error);
+        printf("cannot start the server: %s\n", l4_error_name(error));
         return 1;
     }
     show_accounting("after a task and a thread:");
@@ -185,7 +186,7 @@ int main(const struct bursar_boot_info *boot_info)
     lend_over_ipc();
     error = start_pager_and_bank();
     if (error) {
-        printf("cannot start the pager and bank thread: error %d\n", error);
+        printf("cannot start the pager and bank thread: %s\n", l4_error_name(error));
         return 1;
     }
     printf("6. A page fault, served by a pager thread in user space:\n");

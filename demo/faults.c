@@ -26,8 +26,8 @@ static void serve_page_fault(uint32_t address, uint32_t eip, uint32_t access, ui
     uint32_t page = address & ~0xfffu;
     int error = l4_frame_map(BURSAR_SLOT_MEMORY, page_frame, page, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
 
-    printf("  pager: page fault at %x (eip %x, %s); mapping frame %x there (error %d)\n", address, eip,
-           access & BURSAR_ACCESS_WRITE ? "write" : "read", page_frame, error);
+    printf("  pager: page fault at %x (eip %x, %s); mapping frame %x there (%s)\n", address, eip,
+           access & BURSAR_ACCESS_WRITE ? "write" : "read", page_frame, l4_error_name(error));
     *tag = BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 0);
 }
 
@@ -58,7 +58,7 @@ static void pager_and_bank(void *unused)
             tag = BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0);
         error = l4_reply_wait(SERVICE_ENDPOINT, SERVICE_REPLY, 0, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     }
-    printf("  pager and bank: receive failed (error %d)\n", error);
+    printf("  pager and bank: receive failed (%s)\n", l4_error_name(error));
 }
 
 int start_pager_and_bank(void)
@@ -84,8 +84,8 @@ void show_page_fault(const struct bursar_boot_info *boot_info)
 
     page_frame = boot_info->free_ranges[0].first_frame;
     error = l4_thread_configure(BURSAR_SLOT_THREAD, BURSAR_THREAD_PAGER, SERVICE_ENDPOINT);
-    printf("  my pager is now the pager thread (error %d); writing 42 to %x, which is not mapped\n", error,
-           UNMAPPED_PAGE);
+    printf("  my pager is now the pager thread (%s); writing 42 to %x, which is not mapped\n",
+           l4_error_name(error), UNMAPPED_PAGE);
     *page = 42;
     printf("  resumed: the write went through, and reading %x gives %u\n", UNMAPPED_PAGE, *page);
 }
@@ -100,11 +100,11 @@ void show_heap_fault(const struct bursar_boot_info *boot_info)
     if (!error)
         error = l4_heap_configure(CHILD_HEAP, BURSAR_HEAP_BANK, SERVICE_ENDPOINT, 0);
     l4_heap_info(CHILD_HEAP, &info);
-    printf("  a new heap with the bank thread as its bank (error %d): %u pages, %u faults so far\n", error,
-           info.pages_held, info.faults);
+    printf("  a new heap with the bank thread as its bank (%s): %u pages, %u faults so far\n",
+           l4_error_name(error), info.pages_held, info.faults);
     printf("  creating an endpoint paid by that empty heap...\n");
     error = l4_create(CHILD_HEAP, BURSAR_OBJECT_ENDPOINT, CHILD_OBJECT, 0);
     l4_heap_info(CHILD_HEAP, &info);
-    printf("  the create returned %d; the heap now holds %u page(s) after %u fault(s)\n", error, info.pages_held,
-           info.faults);
+    printf("  the create returned %s; the heap now holds %u page(s) after %u fault(s)\n", l4_error_name(error),
+           info.pages_held, info.faults);
 }

@@ -23,6 +23,7 @@
 #include "bursar/message.h"
 #include "bursar/objects.h"
 #include "bursar/syscall.h"
+#include "libl4/errors.h"
 #include "libl4/utcb.h"
 
 /* Every program defines it; libl4/start.c calls it (the boot info is the root task's). */

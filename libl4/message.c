@@ -15,21 +15,6 @@ void l4_msg_start(struct l4_msg *msg, unsigned label)
     msg->badge = 0;
 }
 
-unsigned l4_msg_label(const struct l4_msg *msg)
-{
-    return BURSAR_TAG_LABEL(msg->tag);
-}
-
-unsigned l4_msg_words(const struct l4_msg *msg)
-{
-    return BURSAR_TAG_UNTYPED(msg->tag);
-}
-
-unsigned l4_msg_items(const struct l4_msg *msg)
-{
-    return BURSAR_TAG_TYPED(msg->tag);
-}
-
 /* Every register the message uses: words, then two per item. */
 static unsigned registers_used(const struct l4_msg *msg)
 {
@@ -89,6 +74,25 @@ bool l4_msg_item(const struct l4_msg *msg, unsigned i, struct l4_item *item)
         item->log2_size = BURSAR_ITEM_LOG2_SIZE(word0);
     }
     return true;
+}
+
+void l4_items_drop(const uint32_t *items, unsigned count)
+{
+    for (unsigned i = 0; i < count; i++) {
+        uint32_t word = items[BURSAR_ITEM_WORDS * i], where = items[BURSAR_ITEM_WORDS * i + 1];
+        if (BURSAR_ITEM_KIND(word) == BURSAR_ITEM_CAPABILITY)
+            l4_cap_delete(BURSAR_ITEM_SLOT(word));
+        else if (BURSAR_ITEM_KIND(word) == BURSAR_ITEM_MEMORY)
+            l4_unmap(where, (1u << BURSAR_ITEM_LOG2_SIZE(word)) >> 12);
+    }
+}
+
+void l4_msg_drop_items(const struct l4_msg *msg)
+{
+    unsigned items = l4_msg_items(msg), first = l4_msg_words(msg);
+
+    if (first + BURSAR_ITEM_WORDS * items <= BURSAR_MESSAGE_REGISTERS)
+        l4_items_drop(&msg->mr[first], items);
 }
 
 /* Puts words 2.. of an outgoing message in the UTCB; refuses what cannot be sent. */

@@ -63,11 +63,33 @@ bool l4_msg_append_capability(struct l4_msg *msg, unsigned slot, unsigned rights
 bool l4_msg_append_memory(struct l4_msg *msg, uintptr_t base, unsigned log2_size, unsigned rights,
                           unsigned mode);
 
-unsigned l4_msg_label(const struct l4_msg *msg);
-unsigned l4_msg_words(const struct l4_msg *msg);
-unsigned l4_msg_items(const struct l4_msg *msg);
+/* Inline: a server loop reads them for every message. */
+static inline unsigned l4_msg_label(const struct l4_msg *msg)
+{
+    return BURSAR_TAG_LABEL(msg->tag);
+}
+
+static inline unsigned l4_msg_words(const struct l4_msg *msg)
+{
+    return BURSAR_TAG_UNTYPED(msg->tag);
+}
+
+static inline unsigned l4_msg_items(const struct l4_msg *msg)
+{
+    return BURSAR_TAG_TYPED(msg->tag);
+}
+
 /* Item i (< l4_msg_items) decoded; false if there is no such item. */
 bool l4_msg_item(const struct l4_msg *msg, unsigned i, struct l4_item *item);
+
+/*
+ * Takes away what arrived as items: deletes each capability item's slot,
+ * unmaps each memory item's pages, where the kernel says they landed. For
+ * a received message whose items are unwanted. l4_items_drop does the same
+ * for `count` items' words (two each) kept elsewhere.
+ */
+void l4_msg_drop_items(const struct l4_msg *msg);
+void l4_items_drop(const uint32_t *items, unsigned count);
 
 /* As the calls of the same name in l4.h, but the whole message in *msg. */
 int l4_msg_send(unsigned endpoint, const struct l4_msg *msg, unsigned send_timeout);

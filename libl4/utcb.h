@@ -61,6 +61,23 @@ static inline void l4_set_receive_windows(unsigned first_slot, unsigned count, u
                      base ? BURSAR_MEMORY_WINDOW(base, log2_size) : 0);
 }
 
+/* Both window words, to put back after a call that opened windows of its own. */
+struct l4_receive_windows {
+    uint32_t capabilities, memory;
+};
+
+static inline struct l4_receive_windows l4_receive_windows_get(void)
+{
+    return (struct l4_receive_windows){ l4_utcb_word(offsetof(struct bursar_utcb, receive_capabilities)),
+                                        l4_utcb_word(offsetof(struct bursar_utcb, receive_memory)) };
+}
+
+static inline void l4_receive_windows_set(struct l4_receive_windows windows)
+{
+    l4_utcb_set_word(offsetof(struct bursar_utcb, receive_capabilities), windows.capabilities);
+    l4_utcb_set_word(offsetof(struct bursar_utcb, receive_memory), windows.memory);
+}
+
 /* The word the kernel never touches, free for the thread's own use. */
 static inline uint32_t l4_user_word(void)
 {

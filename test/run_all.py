@@ -4,7 +4,8 @@ line `N passed, N failed`. Exits non-zero on any failure.
 
 Groups, in order:
   host      the cmocka programs under build/host/ (ASan + UBSan)
-  harness   the harness's own log reading, on made-up logs
+  harness   the harness's own log reading, on made-up logs; the interface
+            compiler (tools/idl.py) on malformed files (test/idl/)
   fuzz      a short fixed libFuzzer run of each target under build/fuzz/
   vm        the in-VM test image booted with -kernel, and again from its ISO
   selftest  images that must fail (panic, kernel page fault, triple fault,
@@ -20,6 +21,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -105,6 +107,26 @@ def run_harness_checks(tally, _args):
     for name, arguments, expected in outcomes:
         got = harness.classify(*arguments)
         tally.record(got == expected, "harness/classify-" + name, "got %r" % got)
+    run_idl_checks(tally)
+
+
+def run_idl_checks(tally):
+    """Each malformed interface file in test/idl/ stops the generator with its file, line and reason
+    (its first line says which: '# expect: LINE: words'), and leaves no header behind."""
+    files = sorted(glob.glob(os.path.join(HERE, "idl", "*.idl")))
+    if not files:
+        tally.record(False, "harness/idl", "no malformed interface files under test/idl")
+    with tempfile.TemporaryDirectory() as scratch:
+        for path in files:
+            with open(path) as f:
+                line, words = f.readline().split("expect:", 1)[1].strip().split(": ", 1)
+            out = os.path.join(scratch, "out.h")
+            result = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "idl.py"), "header", path, out],
+                                    capture_output=True, text=True)
+            wanted = "%s:%s: error: %s" % (path, line, words)
+            tally.record(result.returncode == 1 and result.stderr.startswith(wanted) and not os.path.exists(out),
+                         "harness/idl-%s" % os.path.basename(path)[:-4],
+                         "exit %d, stderr %r, expected it to begin %r" % (result.returncode, result.stderr, wanted))
 
 
 def run_fuzz(tally, args):
@@ -139,7 +161,7 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests", "syscall_fuzz", "irq_tests"]
+USER_SUITES = ["libl4_test", "core_tests", "server_tests", "syscall_fuzz", "irq_tests"]
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
 SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
@@ -264,8 +286,8 @@ def check_debug_key(tally, result):
 
 
 # What the demo (./bursar run) must print: each step's outcome, as a person reads it.
-DEMO_SHOWS = ["it landed in the server's slot 2", "error -19 is BURSAR_E_REVOKED",
-              "reading 30000000 gives 42", "the create returned 0; the heap now holds 1 page(s) after 1 fault(s)",
+DEMO_SHOWS = ["it landed in the server's slot 2", "SYS_HEAP_INFO on its slot 2 -> REVOKED",
+              "reading 30000000 gives 42", "the create returned OK; the heap now holds 1 page(s) after 1 fault(s)",
               "---- kernel state ----"]
 
 

@@ -15,11 +15,21 @@
  * page-aligned region (its stack and its UTCB), so every IPC here crosses
  * address spaces. It reads the TSC as each call arrives and replies with
  * that reading in MR0, so the split into one-ways costs the server no store.
+ *
+ * The idl.* rows make the same call through the stub generated from
+ * ipc_bench.idl (tools/idl.py): idl.stub.* to the same hand-written server,
+ * so they differ from ipc.* by the client stub alone; idl.server.* to a
+ * third task running libl4's server loop (libl4/server.h) with the
+ * generated dispatch, whose handler reads the TSC.
  */
 #include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
+#include "lib/format.h"
 #include "libl4/printf.h"
+#include "libl4/server.h"
 #include "libl4/task.h"
+
+#include "bench/vm/ipc_bench_idl.h"
 
 #ifndef ROUNDS
 #define ROUNDS 2000
@@ -29,6 +39,7 @@
 
 enum {   /* the root task's slots */
     ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD,
+    LOOP_ENDPOINT, LOOP_REPLY, LOOP_TASK, LOOP_THREAD,
 };
 enum {   /* the server task's slots (libl4/task.h) */
     SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SLOTS = 8,
@@ -39,6 +50,13 @@ static struct shared {
     struct bursar_utcb server_utcb;     /* first: UTCBs are BURSAR_UTCB_SIZE-aligned */
     char server_stack[8192] __attribute__((aligned(16)));
 } shared __attribute__((aligned(4096)));
+
+/* The same for the server-loop task, with the loop's own state. */
+static struct loop_shared {
+    struct bursar_utcb utcb;
+    struct l4_server server;
+    char stack[8192] __attribute__((aligned(16)));
+} loop_shared __attribute__((aligned(4096)));
 
 static uint32_t samples[ROUNDS];
 
@@ -53,6 +71,26 @@ static void echo_server(void *unused)
         mr0 = (uint32_t)l4_timestamp();
         l4_reply_wait(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     }
+}
+
+/* The generated dispatch's handler in the server-loop task: the TSC as the call reached it. */
+static int stamp(struct l4_request *request, uint32_t a, uint32_t b, uint32_t *arrived, uint32_t *b_back)
+{
+    (void)request;
+    (void)a;
+    *arrived = (uint32_t)l4_timestamp();
+    *b_back = b;
+    return 0;
+}
+
+static const struct bench_handlers handlers = { .stamp = stamp };
+
+static void loop_server(void *unused)
+{
+    (void)unused;
+    l4_server_init(&loop_shared.server, SERVER_ENDPOINT, SERVER_REPLY, NULL);
+    l4_server_add(&loop_shared.server, bench_interface(&handlers));
+    l4_server_run(&loop_shared.server);
 }
 
 static void measure_null(const char *name, unsigned task)
@@ -71,33 +109,67 @@ static void measure_null(const char *name, unsigned task)
     bench_print_row(name, samples, ROUNDS, 1, &counts);
 }
 
-/* One call per round: the call's one way, the reply's one way, and the round trip. */
-static void measure_ipc(void)
+enum caller { HAND_WRITTEN, GENERATED };
+
+/*
+ * One call to `endpoint`, by hand (the tag set beforehand, outside the
+ * measured span, and MR0, MR1 whatever the last reply left; its result
+ * ignored, as the ipc.* rows always have) or through the generated stub,
+ * which sets the tag and its arguments itself and checks the reply; its
+ * result is used, as a real client would, so that check is measured too.
+ * The server's reply has its TSC reading in MR0.
+ */
+static inline __attribute__((always_inline)) bool call(enum caller caller, unsigned endpoint, uint32_t *tag,
+                                                       uint32_t *mr0, uint32_t *mr1)
+{
+    if (caller == HAND_WRITTEN) {
+        l4_call(endpoint, tag, mr0, mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        return true;
+    }
+    return bench_stamp(endpoint, *mr0, *mr1, mr0, mr1) == 0;
+}
+
+/*
+ * One call per round: the call's one way, the reply's one way, and the
+ * round trip, as rows PREFIX.roundtrip, PREFIX.call.oneway and
+ * PREFIX.replywait.oneway. Inlined for each caller, so the hand-written
+ * rounds carry no trace of the generated ones.
+ */
+static inline __attribute__((always_inline)) void measure_calls(const char *prefix, enum caller caller,
+                                                                unsigned endpoint)
 {
     static uint32_t call_way[ROUNDS], reply_way[ROUNDS];
     struct bench_counts round_trip = { .operations = ROUNDS }, one_way;
-    uint32_t tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2;
+    uint32_t tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2, failed = 0;
+    char name[48];
 
     for (unsigned i = 0; i < WARM_UP; i++)
-        l4_call(ENDPOINT, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        call(caller, endpoint, &tag, &mr0, &mr1);
     l4_system_info(&round_trip.before);
     for (unsigned i = 0; i < ROUNDS; i++) {
         tag = BURSAR_TAG(1, 2, 0);
         uint64_t start = l4_timestamp();
-        l4_call(ENDPOINT, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        bool ok = call(caller, endpoint, &tag, &mr0, &mr1);
         uint64_t end = l4_timestamp();
+        if (!ok)
+            failed++;
         uint32_t received_at = mr0;          /* the server's TSC when the call arrived */
         samples[i] = (uint32_t)(end - start);
         call_way[i] = received_at - (uint32_t)start;
         reply_way[i] = (uint32_t)end - received_at;
     }
     l4_system_info(&round_trip.after);
-    bench_print_row("ipc.roundtrip", samples, ROUNDS, 1, &round_trip);
+    if (failed)
+        printf("bench: %u of %s's calls failed\n", failed, prefix);
+    format_to_buffer(name, sizeof name, "%s.roundtrip", prefix);
+    bench_print_row(name, samples, ROUNDS, 1, &round_trip);
     /* Each one-way row reads the TSC once on each side: the same overhead. Two one-ways a round. */
     one_way = round_trip;
     one_way.operations = 2 * ROUNDS;
-    bench_print_row("ipc.call.oneway", call_way, ROUNDS, 1, &one_way);
-    bench_print_row("ipc.replywait.oneway", reply_way, ROUNDS, 1, &one_way);
+    format_to_buffer(name, sizeof name, "%s.call.oneway", prefix);
+    bench_print_row(name, call_way, ROUNDS, 1, &one_way);
+    format_to_buffer(name, sizeof name, "%s.replywait.oneway", prefix);
+    bench_print_row(name, reply_way, ROUNDS, 1, &one_way);
 }
 
 static int start_server(void)
@@ -110,7 +182,16 @@ static int start_server(void)
         .utcb = (uintptr_t)&shared.server_utcb, .priority = PRIORITY, .entry = echo_server,
     };
 
-    return l4_server_start_in_new_task(&server);
+    struct l4_server_spec loop = {
+        .task = { .heap = BURSAR_SLOT_HEAP, .slot = LOOP_TASK, .capability_slots = SERVER_SLOTS,
+                  .shared = &loop_shared, .shared_size = sizeof loop_shared },
+        .endpoint = LOOP_ENDPOINT, .reply = LOOP_REPLY, .thread = LOOP_THREAD,
+        .stack = loop_shared.stack, .stack_size = sizeof loop_shared.stack,
+        .utcb = (uintptr_t)&loop_shared.utcb, .priority = PRIORITY, .entry = loop_server,
+    };
+    int error = l4_server_start_in_new_task(&server);
+
+    return error ? error : l4_server_start_in_new_task(&loop);
 }
 
 int main(const struct bursar_boot_info *boot_info)
@@ -121,12 +202,14 @@ int main(const struct bursar_boot_info *boot_info)
     printf("IPC benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
     error = start_server();
     if (error) {
-        printf("bench: cannot start the server task: error %d\n", error);
+        printf("bench: cannot start the server tasks: %s\n", l4_error_name(error));
         return 1;
     }
     bench_measure_overhead();
     measure_null("floor.null", BURSAR_NO_CAPABILITY);
     measure_null("floor.null.two-space-switches", SERVER_TASK);
-    measure_ipc();
+    measure_calls("ipc", HAND_WRITTEN, ENDPOINT);
+    measure_calls("idl.stub", GENERATED, ENDPOINT);
+    measure_calls("idl.server", GENERATED, LOOP_ENDPOINT);
     return 0;
 }

@@ -30,6 +30,8 @@ enum bursar_error {
     BURSAR_E_RECEIVER_HEAP_EMPTY,     /* a transfer item the receiver's heap must pay for finds it empty */
     BURSAR_E_NO_RECEIVE_WINDOW,       /* the receiver opened no window for this item, or it does not fit */
     BURSAR_E_NOT_PENDING,             /* SYS_IRQ_ACK: no interrupt was delivered since the last ack */
+    /* Servers answer it, the kernel never returns it (libl4/server.h, docs/idl.md). */
+    BURSAR_E_UNKNOWN_OPERATION,       /* the message's label names no operation the server serves */
     BURSAR_ERROR_COUNT
 };
 
