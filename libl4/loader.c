@@ -225,11 +225,25 @@ static int give_capabilities(const struct l4_load_spec *spec, struct l4_program 
     if (!error && spec->parent)
         error = l4_cap_transfer(spec->parent, program->task, L4_LOAD_PARENT_SLOT, BURSAR_RIGHT_WRITE, BURSAR_COPY,
                                 spec->parent_badge);
+    /*
+     * A GRANT is made as a COPY here and the caller's capability deleted only
+     * once the whole load has succeeded (grant_moves), so that a failure
+     * later on cannot take the caller's capability away with the new task.
+     */
     for (unsigned i = 0; i < spec->cap_count && !error; i++) {
         const struct l4_load_cap *cap = &spec->caps[i];
-        error = l4_cap_transfer(cap->from, program->task, cap->to, cap->rights, cap->mode, cap->badge);
+        enum bursar_transfer_mode mode = cap->mode == BURSAR_GRANT ? BURSAR_COPY : cap->mode;
+        error = l4_cap_transfer(cap->from, program->task, cap->to, cap->rights, mode, cap->badge);
     }
     return error;
+}
+
+/* The GRANTs take effect: the caller's capabilities that were given by GRANT go. */
+static void grant_moves(const struct l4_load_spec *spec)
+{
+    for (unsigned i = 0; i < spec->cap_count; i++)
+        if (spec->caps[i].mode == BURSAR_GRANT)
+            l4_cap_delete(spec->caps[i].from);
 }
 
 static int make_thread(const struct l4_load_spec *spec, struct l4_program *program)
@@ -350,6 +364,7 @@ static enum l4_load_error load(const struct l4_load_spec *spec, struct l4_progra
         return fail_call(program, error, "giving the capabilities");
     note_heap_use(program);
     write_start_info(spec, program, (struct l4_start_info *)info, stack_pages);
+    grant_moves(spec);
     return L4_LOAD_OK;
 }
 

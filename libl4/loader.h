@@ -60,7 +60,8 @@ struct l4_load_cap {
     unsigned from;                     /* the caller's slot; needs GRANT */
     unsigned to;                       /* L4_LOAD_FIRST_CAP_SLOT .. capability_slots - 1 */
     unsigned rights;                   /* at most the source's */
-    enum bursar_transfer_mode mode;    /* COPY, REVOCABLE_COPY (a record from the caller's heap) or GRANT */
+    enum bursar_transfer_mode mode;    /* COPY, REVOCABLE_COPY (a record from the caller's heap) or GRANT
+                                          (the caller's capability goes only if the load succeeds) */
     uint32_t badge;                    /* 0: keep the source's */
 };
 

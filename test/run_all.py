@@ -165,6 +165,13 @@ USER_SUITES = ["libl4_test", "core_tests", "server_tests", "syscall_fuzz", "irq_
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
 SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
+# Boot modules a suite gets after itself: core_tests' loader tests (900-929) load these.
+LOADER_FIXTURES = ([os.path.join(BUILD, "user", p + ".elf")
+                    for p in ("load_plain", "load_segments", "load_bigbss", "load_nodata")] +
+                   [os.path.join(BUILD, "modules", "bad", m)
+                    for m in ("truncated.elf", "not-an-elf.bin", "kernel-space.elf", "overlapping.elf",
+                              "entry-in-data.elf", "entry-nowhere.elf", "over-the-stack.elf")])
+SUITE_MODULES = {"core_tests": LOADER_FIXTURES}
 
 
 def run_user_suites(tally, args):
@@ -175,7 +182,7 @@ def run_user_suites(tally, args):
             key = suite == "core_tests" and label == "fast"
             keys = SUITE_KEYS.get(suite, [(harness.P["TEST_PLAN"] + " ", b"d")] if key else [])
             result = harness.boot(kernel=os.path.join(BUILD, "kernel", kernel),
-                                  modules=[os.path.join(BUILD, "user", suite + ".elf")],
+                                  modules=[os.path.join(BUILD, "user", suite + ".elf")] + SUITE_MODULES.get(suite, []),
                                   timeout=VM_TIMEOUT, echo=args.verbose, keys=keys)
             record_vm_run(tally, "%s-%s" % (suite, label), result)
             if suite == "core_tests":

@@ -178,6 +178,7 @@ static void tear_down(void)
     for (unsigned slot = CORE_FIRST_SLOT; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++)
         l4_cap_delete(slot);      /* anything left, e.g. a copy without CONTROL, or a revoked slot */
     l4_unmap(CORE_SCRATCH_BASE, CORE_SCRATCH_PAGES);
+    l4_unmap(CORE_WIDE_SCRATCH_BASE, CORE_WIDE_SCRATCH_PAGES);
     next_slot = 0;
     next_thread = 0;
     next_scratch = 0;

@@ -32,6 +32,9 @@
 /* Scratch pages in the root's address space, unmapped after every test. */
 #define CORE_SCRATCH_BASE 0x20000000u
 #define CORE_SCRATCH_PAGES 64u
+/* A wide scratch area for the loader tests (modules, program windows), unmapped after every test too. */
+#define CORE_WIDE_SCRATCH_BASE 0x60000000u
+#define CORE_WIDE_SCRATCH_PAGES 8192u
 
 extern const struct bursar_boot_info *core_boot;
 
