@@ -8,6 +8,7 @@
 #include "kernel/cspace.h"
 #include "kernel/destroy.h"
 #include "kernel/heap.h"
+#include "kernel/io_ports.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
 #include "kernel/task.h"
@@ -70,6 +71,7 @@ void object_destroy(struct object *object)
     case BURSAR_OBJECT_TASK:     destroy_task((struct task *)object); break;
     case BURSAR_OBJECT_HEAP:     heap_destroy((struct heap *)object); break;
     case BURSAR_OBJECT_IRQ:      irq_destroy((struct irq *)object); break;
+    case BURSAR_OBJECT_IO_PORTS: io_ports_destroy((struct io_ports *)object); break;
     default: panic("destroy: object type %u", object->type);
     }
 }

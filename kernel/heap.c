@@ -25,7 +25,7 @@ static const char *const allocation_names[ALLOC_KIND_COUNT] = {
     [ALLOC_REPLY] = "reply", [ALLOC_HEAP] = "heap", [ALLOC_MEMORY] = "memory",
     [ALLOC_PAGE_DIRECTORY] = "page directory", [ALLOC_PAGE_TABLE] = "page table",
     [ALLOC_SHADOW] = "mapping shadow", [ALLOC_CAPABILITY_TABLE] = "capability table",
-    [ALLOC_RECORD] = "mapdb record", [ALLOC_IRQ] = "irq",
+    [ALLOC_RECORD] = "mapdb record", [ALLOC_IRQ] = "irq", [ALLOC_IO_PORTS] = "io ports",
 };
 
 const char *allocation_name(enum kernel_allocation kind)

@@ -90,6 +90,7 @@ void heap_object_destroy(void *context, uint32_t kind, void *object)
         break;
     }
     case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ:
+    case ALLOC_IO_PORTS:
         object_destroy(object);
         break;
     case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE: case ALLOC_PAGE_TABLE:

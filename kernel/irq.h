@@ -6,8 +6,9 @@
  *
  * Authority: claiming a line needs the devices capability (the root task
  * gets it at boot, BURSAR_SLOT_DEVICES); the IRQ object is paid by a heap
- * like every object. The same capability allows port I/O through the
- * kernel (SYS_IO_PORT), so a user driver can acknowledge its device.
+ * like every object. The same capability makes I/O port ranges
+ * (io_ports.h), through which a user driver reaches its device's ports
+ * (SYS_IO_PORT) to acknowledge it.
  */
 #ifndef KERNEL_IRQ_H
 #define KERNEL_IRQ_H

@@ -49,6 +49,8 @@ void machine_irq_mask(unsigned line);
 void machine_irq_unmask(unsigned line);
 /* I/O ports (ia32): the kernel's own machinery (PIC, PIT, debug exit) is not for users. */
 bool machine_io_port_allowed(uint32_t port, uint32_t width);
+/* May ports first .. first + count - 1 be given out (none of them the kernel's own)? */
+bool machine_io_ports_grantable(uint32_t first, uint32_t count);
 uint32_t machine_io_port_read(uint32_t port, uint32_t width);
 void machine_io_port_write(uint32_t port, uint32_t width, uint32_t value);
 

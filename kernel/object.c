@@ -4,6 +4,7 @@
  */
 #include "kernel/cspace.h"
 #include "kernel/heap.h"
+#include "kernel/io_ports.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
 #include "kernel/memory.h"
@@ -21,6 +22,7 @@ _Static_assert(SAME_KIND(ALLOC_TASK, BURSAR_HEAP_TASK) && SAME_KIND(ALLOC_THREAD
                SAME_KIND(ALLOC_PAGE_TABLE, BURSAR_HEAP_PAGE_TABLE) && SAME_KIND(ALLOC_SHADOW, BURSAR_HEAP_SHADOW) &&
                SAME_KIND(ALLOC_CAPABILITY_TABLE, BURSAR_HEAP_CAPABILITY_TABLE) &&
                SAME_KIND(ALLOC_RECORD, BURSAR_HEAP_RECORD) && SAME_KIND(ALLOC_IRQ, BURSAR_HEAP_IRQ) &&
+               SAME_KIND(ALLOC_IO_PORTS, BURSAR_HEAP_IO_PORTS) &&
                SAME_KIND(ALLOC_KIND_COUNT, BURSAR_HEAP_KIND_COUNT),
                "heap kinds are ABI");
 
@@ -43,6 +45,7 @@ struct allocation_shape shape_of(enum kernel_allocation kind)
     case ALLOC_MEMORY:   return (struct allocation_shape){ sizeof(struct memory), 8 };
     case ALLOC_RECORD:   return (struct allocation_shape){ sizeof(struct mapdb_record), 8 };
     case ALLOC_IRQ:      return (struct allocation_shape){ sizeof(struct irq), 8 };
+    case ALLOC_IO_PORTS: return (struct allocation_shape){ sizeof(struct io_ports), 8 };
     default:             return (struct allocation_shape){ 4096, 4096 };   /* tables and shadows */
     }
 }

@@ -43,6 +43,7 @@ enum kernel_allocation {
     ALLOC_CAPABILITY_TABLE,   /* 4 KiB of capability slots */
     ALLOC_RECORD,             /* a mapping-database record */
     ALLOC_IRQ,                /* an IRQ object */
+    ALLOC_IO_PORTS,           /* an I/O port range object */
     ALLOC_KIND_COUNT
 };
 

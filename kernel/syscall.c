@@ -29,7 +29,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_HEAP_RESERVE] = sys_heap_reserve,
     [SYS_PREEMPT_STATS] = sys_preempt_stats, [SYS_IRQ_CLAIM] = sys_irq_claim,
     [SYS_IRQ_SET_ENDPOINT] = sys_irq_set_endpoint, [SYS_IRQ_ACK] = sys_irq_ack,
-    [SYS_IO_PORT] = sys_io_port,
+    [SYS_IO_PORT] = sys_io_port,         [SYS_IO_PORTS_CREATE] = sys_io_ports_create,
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 

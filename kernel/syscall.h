@@ -34,6 +34,7 @@ int sys_irq_claim(struct thread *, const struct machine_registers *, uint32_t[4]
 int sys_irq_set_endpoint(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_irq_ack(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_io_port(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_io_ports_create(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_destroy(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_cap_copy(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_cap_delete(struct thread *, const struct machine_registers *, uint32_t[4]);

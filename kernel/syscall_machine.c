@@ -1,11 +1,13 @@
 /*
  * syscall_machine.c — system calls about the machine itself: what the
  * preemption points have seen (the longest time interrupts were off), IRQ
- * objects, and port I/O for drivers.
+ * objects, and I/O port ranges and port I/O for drivers.
  */
 #include "bursar/errors.h"
+#include "bursar/syscall.h"
 #include "kernel/cspace.h"
 #include "kernel/endpoint.h"
+#include "kernel/io_ports.h"
 #include "kernel/irq.h"
 #include "kernel/machine.h"
 #include "kernel/preempt.h"
@@ -90,19 +92,42 @@ int sys_irq_ack(struct thread *caller, const struct machine_registers *r, uint32
     return irq ? irq_acknowledge((struct irq *)irq->object) : error;
 }
 
+/* Like SYS_IRQ_CLAIM: everything is checked before the object exists. */
+int sys_io_ports_create(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
+                                             BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *heap = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
+                                                    BURSAR_RIGHT_CHARGE, &error) : NULL;
+    struct cap_slot *destination = heap ? cspace_empty_slot(own_space(caller), r->argument[3], &error) : NULL;
+    struct io_ports *ports;
+
+    (void)results;
+    if (!destination)
+        return error;
+    error = io_ports_create((struct heap *)heap->object, BURSAR_IO_PORTS_FIRST(r->argument[1]),
+                            BURSAR_IO_PORTS_COUNT(r->argument[1]), &ports);
+    if (error != BURSAR_OK)
+        return error;
+    cap_install_root(destination, &ports->header);
+    return BURSAR_OK;
+}
+
+/* A read needs the range's READ right, a write its WRITE right; the port must be in the range. */
 int sys_io_port(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
     uint32_t port = r->argument[1], write = r->argument[2], value = r->argument[3];
-    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
-                                             BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *ports = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_IO_PORTS,
+                                           write == 1 ? BURSAR_RIGHT_WRITE : BURSAR_RIGHT_READ, &error);
 
-    if (!devices)
+    if (!ports)
         return error;
     if (write > 1 || port > 0xffff || (write && value > 0xff))
         return -BURSAR_E_INVALID_ARGUMENT;
-    if (!machine_io_port_allowed(port, 1))
-        return -BURSAR_E_NO_RIGHTS;              /* the kernel's own machinery */
+    if (!io_ports_cover((struct io_ports *)ports->object, port) || !machine_io_port_allowed(port, 1))
+        return -BURSAR_E_NO_RIGHTS;              /* outside the range (never the kernel's own ports) */
     if (write)
         machine_io_port_write(port, 1, value);
     else

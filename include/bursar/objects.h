@@ -18,6 +18,7 @@ enum bursar_object_type {
     BURSAR_OBJECT_IRQ = 7,       /* one interrupt line, delivered to an endpoint (SYS_IRQ_CLAIM) */
     BURSAR_OBJECT_DEVICES = 8,   /* the boot authority over interrupt lines and I/O ports */
     BURSAR_OBJECT_DEBUG = 9,     /* the boot authority to look into the kernel (SYS_DEBUG_DUMP, SYS_PREEMPT_STATS) */
+    BURSAR_OBJECT_IO_PORTS = 10, /* a range of I/O ports (SYS_IO_PORTS_CREATE): READ reads, WRITE writes */
     BURSAR_OBJECT_TYPE_COUNT
 };
 
@@ -29,7 +30,7 @@ enum bursar_object_type {
 #define BURSAR_RIGHTS_ALL     0xfu
 /*
  * A heap's WRITE right, by its name: create objects paid by the heap
- * (SYS_CREATE, SYS_IRQ_CLAIM) and nothing else. A heap
+ * (SYS_CREATE, SYS_IRQ_CLAIM, SYS_IO_PORTS_CREATE) and nothing else. A heap
  * capability with only this right lets a server allocate on its client's
  * charge without reading, funding, reclaiming, configuring or destroying
  * the heap, and without ever waiting on the client's bank.
@@ -67,6 +68,7 @@ enum bursar_heap_kind {
     BURSAR_HEAP_CAPABILITY_TABLE = 9,    /* 128 capability slots */
     BURSAR_HEAP_RECORD = 10,             /* a mapping-database record (revocable copy, mapping) */
     BURSAR_HEAP_IRQ = 11,                /* an IRQ object */
+    BURSAR_HEAP_IO_PORTS = 12,           /* an I/O port range object */
     BURSAR_HEAP_KIND_COUNT
 };
 

@@ -82,8 +82,10 @@ enum bursar_syscall {
     SYS_IRQ_CLAIM = 41,        /* ebx = devices cap, esi = line, edi = heap, ebp = destination slot */
     SYS_IRQ_SET_ENDPOINT = 42, /* ebx = IRQ, esi = endpoint (0xffff: none), edi = badge */
     SYS_IRQ_ACK = 43,          /* ebx = IRQ: unmask the line after a delivered interrupt */
-    SYS_IO_PORT = 44,          /* ebx = devices cap, esi = port, edi = 0 read / 1 write, ebp = byte:
-                                  ebx = the byte read */
+    SYS_IO_PORT = 44,          /* ebx = I/O port range cap (READ to read, WRITE to write), esi = port,
+                                  edi = 0 read / 1 write, ebp = byte: ebx = the byte read */
+    SYS_IO_PORTS_CREATE = 45,  /* ebx = devices cap, esi = BURSAR_IO_PORTS(first, count), edi = heap
+                                  (CHARGE), ebp = destination slot: a new I/O port range object */
 
     SYS_COUNT
 };
@@ -116,6 +118,11 @@ enum bursar_transfer_mode {
 #define BURSAR_OWN_TASK 0xffffu
 
 #define BURSAR_DEBUG_PUTS_MAX 1024
+
+/* SYS_IO_PORTS_CREATE's range: ports first .. first + count - 1 (count 1..0xffff, not past 0xffff). */
+#define BURSAR_IO_PORTS(first, count) ((first) | (count) * 0x10000u)
+#define BURSAR_IO_PORTS_FIRST(word) ((word) & 0xffffu)
+#define BURSAR_IO_PORTS_COUNT(word) ((word) >> 16)
 
 #define BURSAR_SYSCALL_NUMBER_MASK 0xffu
 #define BURSAR_SYSCALL_SEND_TIMEOUT_SHIFT 8

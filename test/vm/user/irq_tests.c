@@ -4,7 +4,8 @@
  * and "c" once it prints "irq: type again".
  * The root task claims the line with its devices capability, the kernel's
  * debug key steps aside, and each interrupt arrives as a message on an
- * endpoint; the driver reads the byte through SYS_IO_PORT and acknowledges.
+ * endpoint; the driver reads the byte through SYS_IO_PORT with a port range
+ * capability for COM1's eight ports, and no others, and acknowledges.
  * A second interrupt is not delivered until the first is acknowledged.
  * After every test: the accounting identity and the kernel's own check.
  */
@@ -14,9 +15,11 @@
 #include "libl4/test.h"
 #include "libl4/thread.h"
 
-enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP, REPLY, CLIENT, SLEEP };
+enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP, REPLY, CLIENT, SLEEP, COM1_PORTS, READ_ONLY };
 
 #define COM1 0x3f8u
+#define COM1_PORT_COUNT 8u
+#define COM1_SCRATCH (COM1 + 7)
 #define COM1_LINE_STATUS (COM1 + 5)
 #define LINE_STATUS_DATA_READY 0x01u
 #define SERIAL_LINE 4u
@@ -40,10 +43,12 @@ static void after_test(struct test_result *result)
     l4_cap_delete(SPARE);
     l4_destroy(HEAP);
     l4_cap_delete(HEAP);
+    l4_cap_delete(READ_ONLY);
     TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
     TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
                "after the test: the accounting identity");
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "after the test: the kernel's own check");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0,
+                     "after the test: the kernel's own check");
 }
 
 USER_TEST(720, claiming_a_line_is_checked_before_anything_changes)
@@ -70,22 +75,40 @@ USER_TEST(720, claiming_a_line_is_checked_before_anything_changes)
     TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, 5, BURSAR_SLOT_HEAP, SPARE), 0, "the line is free again");
 }
 
-USER_TEST(721, port_io_is_checked)
+/* The driver holds COM1's range (made in main) and reaches those eight ports only. */
+USER_TEST(721, port_io_goes_through_a_range_and_stays_inside_it)
 {
     uint8_t value = 0;
 
-    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, 0x20, &value), -BURSAR_E_NO_RIGHTS, "the PIC");
-    TEST_CHECK_EQUAL(l4_io_port_write(BURSAR_SLOT_DEVICES, 0x43, 0), -BURSAR_E_NO_RIGHTS, "the PIT");
-    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, 0x10000, &value), -BURSAR_E_INVALID_ARGUMENT,
-                     "no such port");
-    TEST_CHECK_EQUAL(l4_sysenter(SYS_IO_PORT, BURSAR_SLOT_DEVICES, COM1 + 7, 2, 0), -BURSAR_E_INVALID_ARGUMENT,
+    TEST_CHECK_EQUAL(l4_io_ports_create(BURSAR_SLOT_DEVICES, 0x20, 2, BURSAR_SLOT_HEAP, SPARE), -BURSAR_E_NO_RIGHTS,
+                     "the PIC is never given out");
+    TEST_CHECK_EQUAL(l4_io_ports_create(BURSAR_SLOT_DEVICES, 0x3c, 8, BURSAR_SLOT_HEAP, SPARE), -BURSAR_E_NO_RIGHTS,
+                     "nor the PIT");
+    TEST_CHECK_EQUAL(l4_io_ports_create(BURSAR_SLOT_DEVICES, 0xcf8, 8, BURSAR_SLOT_HEAP, SPARE), -BURSAR_E_NO_RIGHTS,
+                     "nor the reset control register");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, 0x20, &value), -BURSAR_E_NO_RIGHTS, "the PIC, outside COM1's range");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, 0x64, &value), -BURSAR_E_NO_RIGHTS,
+                     "the keyboard controller, outside COM1's range");
+    TEST_CHECK_EQUAL(l4_io_port_write(COM1_PORTS, 0x2f8 + 7, 0x5a), -BURSAR_E_NO_RIGHTS, "COM2's scratch register");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, COM1 - 1, &value), -BURSAR_E_NO_RIGHTS, "the port before COM1's");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, COM1 + COM1_PORT_COUNT, &value), -BURSAR_E_NO_RIGHTS,
+                     "the port after COM1's");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, 0x10000, &value), -BURSAR_E_INVALID_ARGUMENT, "no such port");
+    TEST_CHECK_EQUAL(l4_sysenter(SYS_IO_PORT, COM1_PORTS, COM1_SCRATCH, 2, 0), -BURSAR_E_INVALID_ARGUMENT,
                      "neither read nor write");
+    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, COM1_LINE_STATUS, &value), -BURSAR_E_WRONG_TYPE,
+                     "the devices capability does no port I/O itself");
     TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_HEAP, COM1_LINE_STATUS, &value), -BURSAR_E_WRONG_TYPE,
                      "a heap capability");
     /* COM1's scratch register: what is written is read back. */
-    TEST_CHECK_EQUAL(l4_io_port_write(BURSAR_SLOT_DEVICES, COM1 + 7, 0xa5), 0, "write the scratch register");
-    TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, COM1 + 7, &value), 0, "read it back");
+    TEST_CHECK_EQUAL(l4_io_port_write(COM1_PORTS, COM1_SCRATCH, 0xa5), 0, "write the scratch register");
+    TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, COM1_SCRATCH, &value), 0, "read it back");
     TEST_CHECK_EQUAL(value, 0xa5, "the scratch register");
+    /* A read-only copy of the range reads and does not write. */
+    TEST_CHECK_EQUAL(l4_cap_copy(COM1_PORTS, READ_ONLY, BURSAR_RIGHT_READ, 0), 0, "a read-only copy");
+    TEST_CHECK_EQUAL(l4_io_port_write(READ_ONLY, COM1_SCRATCH, 0x3c), -BURSAR_E_NO_RIGHTS, "a write through it");
+    TEST_CHECK_EQUAL(l4_io_port_read(READ_ONLY, COM1_SCRATCH, &value), 0, "a read through it");
+    TEST_CHECK_EQUAL(value, 0xa5, "the scratch register, unchanged");
 }
 
 /* Wait for the line's interrupt on the endpoint; then the byte it announced. */
@@ -97,11 +120,11 @@ static int next_interrupt(unsigned timeout, uint32_t *tag, uint32_t *badge, uint
 static int read_byte(uint8_t *byte)
 {
     uint8_t status = 0;
-    int error = l4_io_port_read(BURSAR_SLOT_DEVICES, COM1_LINE_STATUS, &status);
+    int error = l4_io_port_read(COM1_PORTS, COM1_LINE_STATUS, &status);
 
     if (!error && !(status & LINE_STATUS_DATA_READY))
         return -1;
-    return error ? error : l4_io_port_read(BURSAR_SLOT_DEVICES, COM1, byte);
+    return error ? error : l4_io_port_read(COM1_PORTS, COM1, byte);
 }
 
 USER_TEST(722, serial_interrupts_arrive_as_messages_and_wait_for_the_ack)
@@ -191,7 +214,7 @@ USER_TEST(724, a_reply_and_wait_takes_an_interrupt_that_came_while_serving_a_cal
     TEST_CHECK_EQUAL(BURSAR_TAG_LABEL(tag), CLIENT_LABEL, "its label");
     printf("irq: type again\n");
     for (unsigned i = 0; i < 500 && !(status & LINE_STATUS_DATA_READY); i++) {
-        TEST_CHECK_EQUAL(l4_io_port_read(BURSAR_SLOT_DEVICES, COM1_LINE_STATUS, &status), 0, "the line status");
+        TEST_CHECK_EQUAL(l4_io_port_read(COM1_PORTS, COM1_LINE_STATUS, &status), 0, "the line status");
         l4_receive(SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(10));
     }
     TEST_CHECK(status & LINE_STATUS_DATA_READY, "nothing typed within 5 s");
@@ -208,7 +231,8 @@ USER_TEST(724, a_reply_and_wait_takes_an_interrupt_that_came_while_serving_a_cal
 int main(const struct bursar_boot_info *boot)
 {
     boot_info = boot;
-    if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0) != 0)
+    if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0) != 0 ||
+        l4_io_ports_create(BURSAR_SLOT_DEVICES, COM1, COM1_PORT_COUNT, BURSAR_SLOT_HEAP, COM1_PORTS) != 0)
         return 1;
     user_test_after = after_test;
     return user_tests_run_all() ? 0 : 1;

@@ -220,7 +220,8 @@ USER_TEST(8, spawned_thread_gets_its_argument_and_sends_with_a_badge)
 /* Runs after every test: whatever a test did, the kernel's books must balance. */
 static void check_kernel_accounting(struct test_result *result)
 {
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "kernel accounting check after the test");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0,
+                     "kernel accounting check after the test");
 }
 
 int main(const struct bursar_boot_info *boot_info)

@@ -243,8 +243,8 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             kinds++;
         }
         if (call % CHECK_EVERY == 0)
-            TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0, "seed %u call %u: kernel self-check failed",
-                       seed, call);
+            TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
+                       "seed %u call %u: kernel self-check failed", seed, call);
     }
     printf("seed %u: %u calls made, %u succeeded, %u kinds of error:", seed, made, succeeded, kinds);
     for (int e = 1; e < BURSAR_ERROR_COUNT; e++)
@@ -256,7 +256,8 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
                "seed %u: too few calls got anywhere (%u made, %u succeeded, %u kinds of error)", seed, made,
                succeeded, kinds);
     clean_up();
-    TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0, "seed %u: kernel self-check failed after clean-up", seed);
+    TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
+               "seed %u: kernel self-check failed after clean-up", seed);
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK(after.fixed_reservation_frames + after.heap_frames + after.bank_frames == after.usable_frames,
                "seed %u: accounting identity broken", seed);

@@ -7,7 +7,7 @@
  * the heap otherwise, never waits on the client's bank, and the client
  * takes it all back by revoking and reclaiming.
  */
-#include "core.h"
+#include "authority.h"
 #include "proxy.h"
 #include "transfer.h"
 
@@ -16,22 +16,6 @@
 
 /* A line nothing in core_tests uses (not the timer, the cascade or COM1's). */
 #define SPARE_IRQ_LINE 7
-
-/* The call is refused with `error` and changes nothing: the root's slots and memory, and the heap's ledger. */
-static void refused(struct test_result *result, const char *what, uint32_t eax, uint32_t a0, uint32_t a1,
-                    uint32_t a2, uint32_t a3, int error, unsigned heap)
-{
-    static struct core_snapshot before, after;
-    struct bursar_heap_info heap_before, heap_after;
-
-    TEST_CHECK_EQUAL_FMT(l4_heap_info(heap, &heap_before), 0, "%s: heap info", what);
-    core_snapshot_take(&before);
-    TEST_CHECK_EQUAL_FMT(l4_sysenter(eax, a0, a1, a2, a3), -error, "%s", what);
-    core_snapshot_take(&after);
-    TEST_CHECK_EQUAL_FMT(l4_heap_info(heap, &heap_after), 0, "%s: heap info", what);
-    TEST_CHECK_EQUAL_FMT(core_snapshot_compare(&before, &after), 0, "%s: changed something", what);
-    TEST_CHECK(memcmp(&heap_before, &heap_after, sizeof heap_before) == 0, "%s: the heap's ledger changed", what);
-}
 
 USER_TEST(840, a_charge_only_heap_capability_creates_and_does_nothing_else)
 {
@@ -50,24 +34,24 @@ USER_TEST(840, a_charge_only_heap_capability_creates_and_does_nothing_else)
     TEST_CHECK_EQUAL(l4_destroy(irq), 0, "give the line back");
 
     frame = core_frame();
-    refused(result, "donate through CHARGE", SYS_HEAP_DONATE, charge, BURSAR_SLOT_MEMORY, frame, 1,
-            BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "reclaim through CHARGE", SYS_HEAP_RECLAIM, charge, 1, 0, 0, BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "configure through CHARGE", SYS_HEAP_CONFIGURE, charge, BURSAR_HEAP_WATERMARKS, 0, 1,
-            BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "set the bank through CHARGE", SYS_HEAP_CONFIGURE, charge, BURSAR_HEAP_BANK, endpoint, 0,
-            BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "reserve through CHARGE", SYS_HEAP_RESERVE, charge, BURSAR_HEAP_ENDPOINT, 1, 0,
-            BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "info through CHARGE", SYS_HEAP_INFO, charge, 0, 0, 0, BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "destroy through CHARGE", SYS_DESTROY, charge, 0, 0, 0, BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "a copy with more rights", SYS_CAP_COPY, charge, upgraded | BURSAR_OWN_TASK << 16,
-            BURSAR_RIGHT_CHARGE | BURSAR_RIGHT_CONTROL, 0, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "donate through CHARGE", SYS_HEAP_DONATE, charge, BURSAR_SLOT_MEMORY, frame, 1,
+                      BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "reclaim through CHARGE", SYS_HEAP_RECLAIM, charge, 1, 0, 0, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "configure through CHARGE", SYS_HEAP_CONFIGURE, charge, BURSAR_HEAP_WATERMARKS, 0, 1,
+                      BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "set the bank through CHARGE", SYS_HEAP_CONFIGURE, charge, BURSAR_HEAP_BANK, endpoint,
+                      0, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "reserve through CHARGE", SYS_HEAP_RESERVE, charge, BURSAR_HEAP_ENDPOINT, 1, 0,
+                      BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "info through CHARGE", SYS_HEAP_INFO, charge, 0, 0, 0, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "destroy through CHARGE", SYS_DESTROY, charge, 0, 0, 0, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "a copy with more rights", SYS_CAP_COPY, charge, upgraded | BURSAR_OWN_TASK << 16,
+                      BURSAR_RIGHT_CHARGE | BURSAR_RIGHT_CONTROL, 0, BURSAR_E_NO_RIGHTS, heap);
     /* CONTROL without CHARGE: it funds and manages, but creates nothing. */
-    refused(result, "create without CHARGE", SYS_CREATE, controller, BURSAR_OBJECT_ENDPOINT, spare, 0,
-            BURSAR_E_NO_RIGHTS, heap);
-    refused(result, "claim a line without CHARGE", SYS_IRQ_CLAIM, BURSAR_SLOT_DEVICES, SPARE_IRQ_LINE, controller,
-            spare, BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "create without CHARGE", SYS_CREATE, controller, BURSAR_OBJECT_ENDPOINT, spare, 0,
+                      BURSAR_E_NO_RIGHTS, heap);
+    authority_refused(result, "claim a line without CHARGE", SYS_IRQ_CLAIM, BURSAR_SLOT_DEVICES, SPARE_IRQ_LINE,
+                      controller, spare, BURSAR_E_NO_RIGHTS, heap);
     TEST_CHECK_EQUAL(l4_heap_donate(controller, BURSAR_SLOT_MEMORY, frame, 1), 0, "donate through CONTROL");
     TEST_CHECK_EQUAL(l4_heap_reserve(controller, BURSAR_HEAP_ENDPOINT, 1), 0, "reserve through CONTROL");
 }
