@@ -4,14 +4,17 @@
  * frame (embedded in its frame-table entry), and the list of every heap for
  * the accounting identity and the debug listing.
  *
- * Reclaim, with kheap's move and destroy callbacks, and heap destruction are
- * in heap_reclaim.c.
+ * Both kernels link this file. Where an allocation comes from and what a
+ * shortfall does is the allocation policy, linked per image: heap_client.c
+ * (per-client heaps and heap faults: the production kernel) or
+ * heap_global.c (one pool funded at boot: the baseline of
+ * docs/benchmarks.md). Reclaim, with kheap's move and destroy callbacks, and
+ * heap destruction are in heap_reclaim.c.
  */
 #include "kernel/heap.h"
 #include "kernel/console.h"
 #include "kernel/frame_table.h"
 #include "kernel/machine.h"
-#include "kernel/thread.h"
 #include "bursar/message.h"
 #include "bursar/objects.h"
 
@@ -79,7 +82,7 @@ static void link_heap(struct heap *heap)
     all_heaps = heap;
 }
 
-void heaps_init(void)
+void heap_boot_init(void)
 {
     register_kinds();
     object_init(&boot_heap.header, &boot_heap, BURSAR_OBJECT_HEAP);
@@ -94,64 +97,12 @@ void heaps_init(void)
     }
 }
 
-/*
- * An allocation that fails inside a thread's system call is noted on the
- * thread: the system call then fails with OUT_OF_MEMORY, and the dispatcher
- * turns that into a heap fault to the heap's bank (heap_fault.c). Outside a
- * system call nothing is noted: the kernel never waits for a bank.
- */
-static void note_fault_for(struct thread *thread, const struct heap *heap, enum kernel_allocation kind,
-                           uint32_t count)
-{
-    if (thread && thread->heap_fault.armed) {
-        thread->heap_fault.heap = (struct heap *)heap;
-        thread->heap_fault.kind = (uint16_t)kind;
-        thread->heap_fault.count = count;
-        thread->heap_fault.pages = 0;
-    }
-}
-
-static void note_fault(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
-{
-    note_fault_for(current_thread, heap, kind, count);
-}
-
-void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
-{
-    void *allocation = kheap_alloc(&heap->kheap, kind, NULL);
-
-    if (!allocation)
-        note_fault(heap, kind, 1);
-    else if (current_thread && current_thread->heap_fault.armed) {
-        current_thread->heap_fault.refill = heap;       /* below its low watermark now? (heap_fault.c) */
-        current_thread->heap_fault.refill_kind = (uint16_t)kind;
-    }
-    return allocation;
-}
-
 struct heap *heap_of(const void *allocation)
 {
     struct kheap_page *page = page_of(NULL, allocation);
 
     KERNEL_ASSERT(page && page->owner);
     return (struct heap *)((char *)page->owner - __builtin_offsetof(struct heap, kheap));
-}
-
-void heap_free(void *allocation)
-{
-    struct heap *heap = heap_of(allocation);
-    int status = kheap_free(&heap->kheap, allocation);
-
-    if (status != KHEAP_OK)
-        panic("heap: free of %p failed (%d)", allocation, status);
-}
-
-bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
-{
-    if (kheap_can_alloc(&heap->kheap, kind, count))
-        return true;
-    note_fault(heap, kind, count);
-    return false;
 }
 
 uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
@@ -173,24 +124,8 @@ bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_
     return kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT) == 0;
 }
 
-/* Noted as the first kind asked for, with the pages all of them together miss. */
-void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+void heap_setup(struct heap *heap, struct heap *payer)
 {
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
-        if (counts[kind]) {
-            note_fault_for(thread, heap, kind, counts[kind]);
-            if (thread && thread->heap_fault.armed)
-                thread->heap_fault.pages = kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT);
-            return;
-        }
-}
-
-struct heap *heap_create(struct heap *payer)
-{
-    struct heap *heap = heap_allocate(payer, ALLOC_HEAP);
-
-    if (!heap)
-        return NULL;
     object_init(&heap->header, payer, BURSAR_OBJECT_HEAP);
     kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
     heap->bank = (struct cap_slot){ 0 };
@@ -199,7 +134,6 @@ struct heap *heap_create(struct heap *payer)
         heap->torn_down[kind] = 0;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
     link_heap(heap);
-    return heap;
 }
 
 int heap_donate_frame(struct heap *heap, uint32_t frame_index)

@@ -26,7 +26,11 @@ struct heap {
 
 extern struct heap boot_heap;
 
-/* Register the kernel's allocation kinds and fund the boot heap. */
+/*
+ * Register the kernel's allocation kinds and fund the boot heap. Each
+ * allocation policy (heap_client.c, heap_global.c) has its own, which
+ * calls heap_boot_init.
+ */
 void heaps_init(void);
 
 /* An object of `kind`, or NULL when the heap has nothing free (a heap fault). */
@@ -47,8 +51,17 @@ uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind,
 /* The heap that holds this allocation. */
 struct heap *heap_of(const void *allocation);
 
-/* A new, empty heap object paid by `payer`. */
-struct heap *heap_create(struct heap *payer);
+/*
+ * A new, empty heap object paid by `payer`: BURSAR_OK, -OUT_OF_MEMORY, or
+ * -NOT_SUPPORTED where the kernel has no heaps but its pool (heap_global.c).
+ */
+int heap_create(struct heap *payer, struct heap **out);
+/*
+ * May the heap's payer fund it, take pages back and set its bank and
+ * watermarks (SYS_HEAP_DONATE, _RECLAIM, _CONFIGURE)? BURSAR_OK, or
+ * -NOT_SUPPORTED where the one pool is funded at boot for good (heap_global.c).
+ */
+int heap_payer_controls(const struct heap *heap);
 /* Give a heap a frame (already taken from its bank). */
 int heap_donate_frame(struct heap *heap, uint32_t frame);
 /* Out of the list of heaps (its destruction). */
@@ -85,6 +98,11 @@ void heap_fault_forget(struct heap *heap);
 void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object);
 bool heap_object_can_move(void *context, uint32_t kind, const void *object);
 void heap_object_destroy(void *context, uint32_t kind, void *object);
+
+/* heap.c, for the allocation policies: the kinds registered and the boot heap funded. */
+void heap_boot_init(void);
+/* A heap object just allocated from `payer`, made an empty heap in the list of heaps. */
+void heap_setup(struct heap *heap, struct heap *payer);
 
 struct bursar_heap_info;
 void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info);

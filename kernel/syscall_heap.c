@@ -35,6 +35,9 @@ int sys_heap_reclaim(struct thread *caller, const struct machine_registers *r, u
     if (!slot)
         return error;
     heap = (struct heap *)slot->object;
+    error = heap_payer_controls(heap);
+    if (error != BURSAR_OK)
+        return error;
     if (r->argument[1] == 0)
         return -BURSAR_E_INVALID_ARGUMENT;
     if (heap == &boot_heap || heap->reclaiming || heap_pays_for_thread(heap, caller))
@@ -65,6 +68,9 @@ int sys_heap_configure(struct thread *caller, const struct machine_registers *r,
     if (!slot)
         return error;
     heap = (struct heap *)slot->object;
+    error = heap_payer_controls(heap);
+    if (error != BURSAR_OK)
+        return error;
     switch (r->argument[1]) {
     case BURSAR_HEAP_WATERMARKS:
         if (value > value2 || value2 > HEAP_MAX_WATERMARK)

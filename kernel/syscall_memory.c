@@ -96,6 +96,9 @@ int sys_heap_donate(struct thread *caller, const struct machine_registers *r, ui
         return error;
     if (count == 0 || count > frame_table.frame_count || first > frame_table.frame_count - count)
         return -BURSAR_E_INVALID_ARGUMENT;
+    error = heap_payer_controls((struct heap *)heap->object);
+    if (error != BURSAR_OK)
+        return error;
     for (uint32_t f = first; f < first + count; f++) {
         error = memory_take_frame((struct memory *)memory->object, f);
         if (error != BURSAR_OK)

@@ -46,8 +46,7 @@ static int create_object(struct thread *caller, struct heap *heap, uint32_t type
     case BURSAR_OBJECT_HEAP:
         if (argument)
             return -BURSAR_E_INVALID_ARGUMENT;
-        *object = (struct object *)heap_create(heap);
-        return *object ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+        return heap_create(heap, (struct heap **)object);
     default:
         return -BURSAR_E_INVALID_ARGUMENT;      /* NONE, MEMORY (banks only come from boot), unknown */
     }

@@ -32,6 +32,7 @@ enum bursar_error {
     BURSAR_E_NOT_PENDING,             /* SYS_IRQ_ACK: no interrupt was delivered since the last ack */
     /* Servers answer it, the kernel never returns it (libl4/server.h, docs/idl.md). */
     BURSAR_E_UNKNOWN_OPERATION,       /* the message's label names no operation the server serves */
+    BURSAR_E_NOT_SUPPORTED,           /* the call has no meaning on this kernel build (the global-allocator baseline) */
     BURSAR_ERROR_COUNT
 };
 
