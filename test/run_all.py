@@ -392,8 +392,25 @@ def run_ipc_trace(tally, _args):
                  "trace spans %r, benchmark rows + 2 %r; output ends %r" % (spans, expected, output[-300:]))
 
 
+def run_global_kernel(tally, args):
+    """The global-allocator baseline (kernel/heap_global.c) must not rot: its own tests, and a benchmark
+    program that runs there unchanged and says why it skips what has no meaning there."""
+    kernel = os.path.join(BUILD, "kernel", "bursar-global.elf")
+    result = harness.boot(kernel=kernel, modules=[os.path.join(BUILD, "user", "global_tests.elf")],
+                          timeout=VM_TIMEOUT, echo=args.verbose)
+    record_vm_run(tally, "global_tests-global", result)
+    result = harness.boot(kernel=kernel, modules=[os.path.join(BUILD, "user", "object_bench.elf")],
+                          timeout=VM_TIMEOUT, echo=args.verbose)
+    rows = [l.split()[1] for l in result.lines if l.startswith("bench object.")]
+    skipped = [l for l in result.lines if l.startswith("bench: object.heap.* skipped") and "NOT_SUPPORTED" in l]
+    tally.record(result.outcome == "completed" and len(rows) >= 12 and not any(".heap." in r for r in rows) and skipped,
+                 "bench/object_bench-runs-on-the-global-kernel",
+                 "%s; rows %r; skip line %r" % (result.outcome, rows, skipped))
+
+
 def run_vm(tally, args):
     run_user_suites(tally, args)
+    run_global_kernel(tally, args)
     run_bad_modules(tally, args)
     run_systems(tally, args)
     run_demo(tally, args)
