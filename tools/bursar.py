@@ -4,8 +4,6 @@ and the check of every command's options (./bursar runs it before it builds
 anything, so a misspelt option is refused at once).
 ./bursar has already installed packages and built what these need."""
 import argparse
-import glob
-import json
 import os
 import subprocess
 import sys
@@ -117,75 +115,10 @@ def gdb(args):
         machine.wait()
 
 
-# The in-VM benchmark runs on both kernels; rows are named by path and direction.
-BENCH_KERNELS = [("fast path", "bursar.elf"), ("slow path", "bursar-slowpath.elf")]
-BENCH_PROGRAMS = [os.path.join(BUILD, "user", p)
-                  for p in ("ipc_bench.elf", "heap_bench.elf", "revoke_bench.elf", "fault_bench.elf",
-                            "transfer_bench.elf")]
-
-
-def parse_bench_line(line):
-    """'bench NAME key=value ...' -> (NAME, {key: value}), or None."""
-    words = line.split()
-    if len(words) < 3 or words[0] != "bench":
-        return None
-    fields = {}
-    for word in words[2:]:
-        if "=" in word:
-            key, value = word.split("=", 1)
-            try:
-                fields[key] = float(value) if "." in value else int(value)
-            except ValueError:
-                pass
-    return words[1], fields
-
-
-def run_vm_bench(label, kernel, program):
-    """Boot a benchmark under -icount shift=0 (TSC = guest instructions); its rows."""
-    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel), modules=[program],
-                           icount=True, serial="stdio")
-    result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
-    output = result.stdout
-    rows = []
-    for line in output.splitlines():
-        parsed = parse_bench_line(line.strip())
-        if parsed:
-            name, fields = parsed
-            rows.append(dict(fields, name=name, kernel=label))
-    if not rows:   # say why, rather than print an empty table
-        print("bench: %s on the %s kernel gave no rows; its output ends:" % (os.path.basename(program), label))
-        print((output + result.stderr)[-2000:])
-    return rows
-
-
-def print_bench_table(rows):
-    print("%-34s %-10s %12s %9s %6s %9s" % ("row", "kernel", "instructions", "entries", "cr3", "fast path"))
-    for row in rows:
-        if row["name"] == "overhead":
-            continue
-        print("%-34s %-10s %12s %9s %6s %9s" % (row["name"], row["kernel"], row.get("instructions"),
-                                                row.get("entries"), row.get("cr3"), row.get("fastpath")))
-
-
-def bench(_args):
-    """The host micro-benchmarks, then the in-VM IPC benchmark on both kernels."""
-    programs = sorted(p for p in glob.glob(os.path.join(BUILD, "bench", "bench_*"))
-                      if os.access(p, os.X_OK) and not p.endswith(".o"))
-    for program in programs:
-        print("== %s" % os.path.relpath(program, ROOT), flush=True)
-        subprocess.call([program])
-    print("== in-VM IPC benchmark, qemu -icount shift=0 (figures are guest instructions)", flush=True)
-    rows = []
-    for program in BENCH_PROGRAMS:
-        for label, kernel in BENCH_KERNELS:
-            rows += run_vm_bench(label, kernel, program)
-    print_bench_table(rows)
-    os.makedirs(os.path.join(BUILD, "bench"), exist_ok=True)
-    path = os.path.join(BUILD, "bench", "ipc.json")
-    with open(path, "w") as f:
-        json.dump({"mode": "qemu -icount shift=0", "unit": "guest instructions", "rows": rows}, f, indent=2)
-    print("rows written to %s" % os.path.relpath(path, ROOT))
-    return 0
+def bench(args):
+    """The comparison: every benchmark on every kernel, side by side (tools/bench_report.py)."""
+    import bench_report
+    return bench_report.run(args)
 
 
 def option_parsers():
@@ -204,7 +137,6 @@ def option_parsers():
         "run": run_parser,
         "gdb": system_option(parser("gdb", "QEMU stopped at its first instruction, gdb attached.")),
         "iso": system_option(parser("iso", "Build the bootable GRUB ISO (build/iso/).")),
-        "bench": parser("bench", "Build, then the benchmarks (guest instructions under -icount)."),
         "build": parser("build", "Build everything, run nothing."),
     }
 
@@ -218,6 +150,9 @@ def check(command, argv):
     if command == "trace":
         import trace_ipc
         return trace_ipc.parse_arguments(argv)
+    if command == "bench":
+        import bench_report
+        return bench_report.parse_arguments(argv)
     args = option_parsers()[command].parse_args(argv)
     if getattr(args, "system", None) and not os.path.isfile(args.system):
         option_parsers()[command].error("--system %s: no such file" % args.system)
