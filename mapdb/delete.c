@@ -55,8 +55,38 @@ int mapdb_destroy_resource(struct mapdb *db, struct mapdb_record *root,
 }
 
 /*
+ * Ahead of a reclaim's destroy: the record's holders (or its mapping) go
+ * and so does its whole subtree, memory COPYs included, in chunks; the
+ * record stays, an empty leaf, for mapdb_record_destroy to free in O(1).
+ * Once empty it stays empty: nothing can derive from a record nobody holds.
+ */
+int mapdb_record_empty(struct mapdb *db, struct mapdb_record *record,
+                       struct mapdb_cursor *cursor, uint32_t budget)
+{
+    int status = mapdb_cursor_status(db, cursor, budget);
+
+    if (status != MAPDB_OK)
+        return status;
+    if (record == NULL)
+        return MAPDB_E_BAD_ARG;
+    if (record_has(record, MAPDB_F_ROOT))
+        return MAPDB_E_IS_ROOT;
+    return mapdb_revoke_start(db, cursor, record, REVOKE_CLEAR_TOP, budget);
+}
+
+bool mapdb_record_is_empty(const struct mapdb_record *record)
+{
+    if (record->first_child != NULL)
+        return false;
+    if (record_has(record, MAPDB_F_MEMORY))
+        return !record_has(record, MAPDB_F_MAPPED);
+    return record->holders == NULL;
+}
+
+/*
  * kheap's destroy callback must have freed the object when it returns, so
- * this runs to the end in one go (iteratively: no stack growth).
+ * this runs to the end in one go (iteratively: no stack growth). On an
+ * empty record (mapdb_record_empty) that is one step.
  */
 int mapdb_record_destroy(struct mapdb *db, struct mapdb_record *record)
 {

@@ -209,6 +209,17 @@ void mapdb_record_moved(struct mapdb *db, struct mapdb_record *old_record,
                         struct mapdb_record *new_record);
 int  mapdb_record_destroy(struct mapdb *db, struct mapdb_record *record);
 /*
+ * The same work in chunks, for a caller that may stop between them:
+ * mapdb_record_empty clears the record's holders (or its mapping) and
+ * destroys its whole subtree, memory COPYs included, leaving the record an
+ * empty leaf (chunked like mapdb_revoke; the cursor is told if someone else
+ * frees the record meanwhile). mapdb_record_destroy of an empty record is
+ * O(1). A record that is empty stays so: nobody holds it to derive from.
+ */
+int  mapdb_record_empty(struct mapdb *db, struct mapdb_record *record,
+                        struct mapdb_cursor *cursor, uint32_t budget);
+bool mapdb_record_is_empty(const struct mapdb_record *record);
+/*
  * A capability slot moved (e.g. its table page was reclaimed). Call once
  * per holder, after the bytes were copied and while old is still readable.
  */

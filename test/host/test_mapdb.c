@@ -673,6 +673,75 @@ static void test_reclaim_destroys_records_during_revoke(void **state)
     assert_int_equal(tree_size(&root), 1);
 }
 
+/*
+ * What a reclaim does, in chunks, before it frees a record: empty it (its
+ * holders, its whole subtree), with another revoke of the same tree in
+ * flight; then the destroy is one step.
+ */
+static void test_record_empty_in_chunks_then_destroy(void **state)
+{
+    struct env *e = *state;
+    struct mapdb_record root;
+    struct mapdb_holder a = {0}, h[5 * 6] = {{0}}, extra = {0};
+    struct mapdb_cursor c = {0}, other = {0};
+    struct mapdb_record *middle;
+    int status, chunks = 0;
+
+    build_two_levels(e, &root, &a, h, 5);
+    middle = h[6].record;
+    assert_int_equal(mapdb_copy(&e->db, &h[6], &extra, R_READ), MAPDB_OK);   /* two holders */
+    assert_int_equal(mapdb_record_empty(&e->db, &root, &c, 1), MAPDB_E_IS_ROOT);
+    assert_int_equal(mapdb_record_empty(&e->db, NULL, &c, 1), MAPDB_E_BAD_ARG);
+    assert_int_equal(mapdb_record_empty(&e->db, middle, &c, 0), MAPDB_E_BAD_ARG);
+    assert_false(mapdb_record_is_empty(middle));
+    /* Someone revokes below it meanwhile, from its other holder. */
+    assert_int_equal(mapdb_revoke(&e->db, &extra, &other, 2), MAPDB_MORE);
+    status = mapdb_record_empty(&e->db, middle, &c, 2);
+    while (status == MAPDB_MORE) {
+        chunks++;
+        assert_int_equal(mapdb_check_cursors(&e->db), MAPDB_OK);
+        if (other.active)
+            assert_true(mapdb_continue(&e->db, &other, 1) >= 0);
+        status = mapdb_continue(&e->db, &c, 2);
+    }
+    assert_int_equal(status, MAPDB_OK);
+    assert_int_equal(finish(e, mapdb_continue(&e->db, &other, 1), &other), MAPDB_OK);
+    assert_true(chunks >= 3);
+    assert_true(mapdb_record_is_empty(middle));
+    for (uint32_t j = 6; j < 12; j++)
+        assert_int_equal(h[j].state, MAPDB_HOLDER_REVOKED);
+    assert_int_equal(extra.state, MAPDB_HOLDER_REVOKED);
+    assert_int_equal(tree_size(&root), 1 + 4 * 6 + 1);
+    uint64_t freed = e->db.stats.freed;
+    assert_int_equal(mapdb_record_destroy(&e->db, middle), MAPDB_OK);
+    assert_int_equal(e->db.stats.freed, freed + 1);
+    assert_int_equal(tree_size(&root), 1 + 4 * 6);
+    assert_int_equal(revoke(e, &a), MAPDB_OK);
+}
+
+/* A memory record's direct COPY children go too (a revoke would spare them). */
+static void test_record_empty_takes_memory_copies(void **state)
+{
+    struct env *e = *state;
+    struct mapdb_record frame, *mb, *mc, *md, *me;
+    struct mapdb_cursor c = {0};
+
+    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
+    assert_int_equal(mapdb_map_root(&e->db, &frame, 100), MAPDB_OK);
+    assert_int_equal(mapdb_map(&e->db, &frame, R_READ, &e->heap_a, 200, &mb), MAPDB_OK);
+    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, &e->heap_c, 300, &mc), MAPDB_OK);
+    assert_int_equal(mapdb_map(&e->db, mb, R_READ, &e->heap_b, 400, &md), MAPDB_OK);
+    assert_int_equal(mapdb_map_copy(&e->db, mc, R_READ, &e->heap_a, 500, &me), MAPDB_OK);
+    assert_int_equal(finish(e, mapdb_record_empty(&e->db, mb, &c, 1), &c), MAPDB_OK);
+    assert_true(mapdb_record_is_empty(mb));
+    assert_int_equal(e->unmapped_count, 4);       /* its own mapping, C, D and E */
+    assert_int_equal(e->heap_b.live + e->heap_c.live, 0);
+    assert_int_equal(tree_size(&frame), 2);
+    assert_int_equal(mapdb_record_destroy(&e->db, mb), MAPDB_OK);
+    assert_int_equal(e->heap_a.live, 0);
+    assert_int_equal(tree_size(&frame), 1);
+}
+
 static void test_revoke_root_destroyed_between_chunks(void **state)
 {
     struct env *e = *state;
@@ -1015,6 +1084,8 @@ int main(void)
         TEST(test_reclaim_moves_records_during_revoke),
         TEST(test_moved_record_keeps_relatives),
         TEST(test_reclaim_destroys_records_during_revoke),
+        TEST(test_record_empty_in_chunks_then_destroy),
+        TEST(test_record_empty_takes_memory_copies),
         TEST(test_revoke_root_destroyed_between_chunks),
         TEST(test_reclaim_destroys_revoke_root),
         TEST(test_interleaved_revokes_of_one_tree),
