@@ -29,8 +29,8 @@ static void thread_begin_destroy(struct thread *thread)
 /* A thread of the task not yet being destroyed, other than `except`; the list changes as we go. */
 static struct thread *live_thread_of(struct task *task, struct thread *except)
 {
-    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread)
-        if (thread->task == task && thread != except && !thread->header.dying)
+    for (struct thread *thread = task->thread_list; thread; thread = thread->task_next)
+        if (thread != except && !thread->header.dying)
             return thread;
     return NULL;
 }
@@ -53,11 +53,16 @@ static void destroy_task(struct task *task)
         object_destroy(&self->header);
 }
 
+/*
+ * Also resumes a heap's destroy that its destroyer abandoned (destroyer
+ * NULL): every step below is safe to run again on what is left.
+ */
 void object_destroy(struct object *object)
 {
     if (object->type == BURSAR_OBJECT_THREAD)
         thread_begin_destroy((struct thread *)object);
     object->dying = true;
+    object->destroyer = current_thread;
     /* Its waiters hear at once, not after the revoke (which may be long and preempted). */
     if (object->type == BURSAR_OBJECT_ENDPOINT)
         endpoint_begin_destroy((struct endpoint *)object);

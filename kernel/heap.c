@@ -130,6 +130,7 @@ void heap_setup(struct heap *heap, struct heap *payer)
     kheap_init(&heap->kheap, &kernel_types, &kernel_heap_ops, NULL);
     heap->bank = (struct cap_slot){ 0 };
     heap->reclaiming = false;
+    heap->reclaimer = NULL;
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         heap->torn_down[kind] = 0;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;

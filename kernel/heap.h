@@ -21,6 +21,7 @@ struct heap {
     struct cap_slot bank;              /* endpoint its heap faults go to (a COPY), or empty */
     uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
     bool reclaiming;                   /* a reclaim (or the destruction) is under way */
+    struct thread *reclaimer;          /* the thread doing it, while reclaiming */
     uint32_t torn_down[ALLOC_KIND_COUNT];   /* destroyed by reclaims ahead of kheap's steps */
 };
 

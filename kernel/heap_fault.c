@@ -108,7 +108,8 @@ bool heap_fault_serve(struct thread *thread)
     uint32_t words[BURSAR_HEAP_FAULT_WORDS], needed;
     enum fault_ipc_outcome outcome;
 
-    if (!heap || !heap->bank.object || !may_wait_for(thread, heap))
+    /* A thread destroyed during its call has no task to wait for: it leaves the kernel. */
+    if (!heap || !heap->bank.object || thread->destroyed_in_kernel || !may_wait_for(thread, heap))
         return false;
     needed = thread->heap_fault.pages ? thread->heap_fault.pages
                                       : heap_pages_needed(heap, thread->heap_fault.kind, thread->heap_fault.count);
@@ -138,7 +139,8 @@ void heap_fault_refill(struct thread *thread)
     uint32_t words[BURSAR_HEAP_FAULT_WORDS], wanted;
 
     thread->heap_fault.refill = NULL;
-    if (!heap || !heap->bank.object || thread->state != THREAD_READY || !may_wait_for(thread, heap))
+    if (!heap || !heap->bank.object || thread->state != THREAD_READY || thread->destroyed_in_kernel ||
+        !may_wait_for(thread, heap))
         return;
     wanted = kheap_refill_pages(&heap->kheap);
     if (wanted == 0)

@@ -6,11 +6,16 @@
  * the bank that owns them, zeroed, so the accounting identity stays exact).
  * Destroying a heap is a reclaim of all of it.
  *
- * The reclaim goes one kheap unit at a time (a page returned, an object
- * moved or destroyed). Before kheap destroys an object, the kernel tears it
- * down itself, with preemption points, the way SYS_DESTROY would; kheap's
- * unit then finds the slot free. So interrupts stay off for one unit, or
- * for the bounded chunks of a teardown, never for a whole object's subtree.
+ * The reclaim goes one kheap unit at a time, and a unit is small: a page
+ * returned, a record moved, or an empty record freed. Everything else in a
+ * victim page the kernel takes apart first, with preemption points, the
+ * way SYS_DESTROY would (a record is emptied: its holders and its whole
+ * subtree), so that kheap's unit finds the slot free. What another thread
+ * is already taking apart — an object it is destroying, a thread stopped
+ * in the kernel, which frees itself when it leaves — the reclaim waits for,
+ * lending its priority to that one thread (finisher_of). It never waits for
+ * threads that hold nothing in its pages, so its time is bounded by the
+ * work its own pages need, whatever others do (docs/architecture.md).
  */
 #include "bursar/objects.h"
 #include "kernel/console.h"
@@ -22,6 +27,7 @@
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
 #include "kernel/task.h"
+#include "kernel/thread.h"
 
 #define RECLAIM_UNITS_PER_POINT 32
 #define RECLAIM_PAGES_PER_CALL 16
@@ -37,11 +43,16 @@ void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new
     memory_record_moved(new_object);
 }
 
-/* A heap being destroyed is emptied: moving inside it would only move things twice. */
+/*
+ * A heap being destroyed is emptied: moving inside it would only move
+ * things twice. An empty record (mapdb_record_is_empty) is what a reclaim
+ * made of one it is about to free: it goes, it does not move.
+ */
 bool heap_object_can_move(void *context, uint32_t kind, const void *object)
 {
     (void)context;
-    (void)kind;
+    if (kind == ALLOC_RECORD && mapdb_record_is_empty(object))
+        return false;
     return !heap_of(object)->header.dying;
 }
 
@@ -61,104 +72,133 @@ static struct task *task_owning(enum kernel_allocation kind, const void *object)
 }
 
 /*
- * Parts of a task: without its directory or its capability table the task
- * cannot go on, so it is destroyed; a page table (or its shadow) takes its
- * mappings with it, and the task lives on and faults there.
+ * kheap's unit destroys only records the reclaim has emptied (O(1)): every
+ * other kind is taken apart ahead of the unit (take_apart), and the unit
+ * runs when its slot is free.
  */
-static void destroy_part_of_task(enum kernel_allocation kind, void *object)
-{
-    struct task *task = kind == ALLOC_PAGE_TABLE ? NULL : task_owning(kind, object);
-
-    if (task) {
-        object_destroy(&task->header);
-        return;
-    }
-    if ((kind == ALLOC_PAGE_TABLE || kind == ALLOC_SHADOW) &&
-        memory_release_table(object, kind == ALLOC_PAGE_TABLE))
-        return;
-    panic("heap: reclaim found a %s %p that no task holds", allocation_name(kind), object);
-}
-
 void heap_object_destroy(void *context, uint32_t kind, void *object)
 {
     (void)context;
-    switch (kind) {
-    case ALLOC_RECORD: {
-        int status = mapdb_record_destroy(&authority, object);
-        if (status != MAPDB_OK)
-            panic("heap: reclaim could not destroy record %p (%d)", object, status);
-        break;
-    }
-    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ:
-    case ALLOC_IO_PORTS:
-        object_destroy(object);
-        break;
-    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE: case ALLOC_PAGE_TABLE:
-        destroy_part_of_task(kind, object);
-        break;
-    default:
-        /* Memory objects: only the boot bank exists, and the boot heap is never reclaimed. */
-        panic("heap: reclaim cannot destroy a %s", allocation_name(kind));
-    }
+    if (kind != ALLOC_RECORD || !mapdb_record_is_empty(object))
+        panic("heap: a reclaim unit reached a live %s %p", allocation_name(kind), object);
+    if (mapdb_record_destroy(&authority, object) != MAPDB_OK)
+        panic("heap: reclaim could not free record %p", object);
 }
 
-/* ---- teardown ahead of kheap's unit ---- */
+/* ---- taking apart ahead of kheap's unit ---- */
 
 /*
- * A record's subtree can be of any size: revoke it first, preemptibly, so
- * that kheap's unit destroys a leaf (a memory record keeps its direct COPY
- * children: a revoke spares those, and the unit takes them).
+ * A record's holders, mapping and subtree can be of any size: they go in
+ * chunks, with points, and kheap's unit frees what is left, an empty leaf.
+ * Someone else freeing the record meanwhile just ends the cursor.
  */
-static void revoke_below(struct mapdb_record *record)
+static void empty_record(struct mapdb_record *record)
 {
     struct mapdb_cursor cursor;
-    int status;
 
-    if (mapdb_record_is_leaf(record))
-        return;
     mapdb_cursor_init(&cursor);
-    if (record->flags & MAPDB_F_MEMORY)
-        status = mapdb_unmap(&authority, record, &cursor, PREEMPT_CHUNK);
-    else if (record->holders)
-        status = mapdb_revoke(&authority, record->holders, &cursor, PREEMPT_CHUNK);
-    else
-        return;                 /* no holder left to revoke from: the unit does it */
-    preempt_finish(&cursor, status);
+    preempt_finish(&cursor, mapdb_record_empty(&authority, record, &cursor, PREEMPT_CHUNK));
+}
+
+/* Who frees a destroyed task that is not freed yet (NULL: it is not being destroyed). */
+static struct thread *dying_task_finisher(const struct task *task)
+{
+    if (!task->header.dying)
+        return NULL;
+    return task->released ? task_finisher(task) : task->header.destroyer;
 }
 
 /*
- * The object kheap will destroy next, torn down now with preemption points,
- * as SYS_DESTROY would (the task of a directory or capability table, the
- * mappings of a page table). kheap's unit then finds its slot free. An
- * object someone else is destroying already is theirs to finish: the unit's
- * quiesce waits for them. Returns whether this destroyed it.
+ * The thread whose work in hand will free this object: its destroyer, while
+ * that destroy runs; a thread destroyed in the middle of a system call frees
+ * itself when it leaves; a task's parts go with the task. NULL when nobody
+ * is taking it apart (or, for a heap, when its destroy was abandoned).
+ */
+static struct thread *finisher_of(uint32_t kind, void *object)
+{
+    struct task *task;
+
+    switch (kind) {
+    case ALLOC_THREAD:
+        if (((struct thread *)object)->destroyed_in_kernel)
+            return object;
+        /* fall through */
+    case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ: case ALLOC_IO_PORTS:
+        return ((struct object *)object)->dying ? ((struct object *)object)->destroyer : NULL;
+    case ALLOC_TASK:
+        return dying_task_finisher(object);
+    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE:
+        task = task_owning(kind, object);
+        return task ? dying_task_finisher(task) : NULL;
+    default:
+        return NULL;
+    }
+}
+
+/*
+ * Nobody is taking the object apart: this thread does, with preemption
+ * points, as SYS_DESTROY would (the task of a directory or capability
+ * table, the mappings of a page table). Returns whether it began a destroy
+ * (for the counts); the object may still be there afterwards (a thread
+ * stopped in the kernel, a pinned task: then it has a finisher).
  */
 static bool tear_down(uint32_t kind, void *object)
 {
     struct task *task;
 
     switch (kind) {
-    case ALLOC_RECORD:
-        revoke_below(object);
-        return false;           /* the record itself goes in kheap's unit */
-    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP:
-        if (((struct object *)object)->dying)
-            return false;
+    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ:
+    case ALLOC_IO_PORTS:
+        /* Dying here means a heap whose destroy was abandoned: this takes it over. */
+        if (((struct object *)object)->dying && kind != ALLOC_HEAP)
+            panic("heap: reclaim found a dying %s nobody finishes", allocation_name(kind));
         object_destroy(object);
         return true;
     case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE:
         task = task_owning(kind, object);
-        if (task && !task->header.dying) {
+        if (task) {
             object_destroy(&task->header);
             return true;
         }
-        if (task || kind != ALLOC_SHADOW)
-            return false;
-        return memory_release_table(object, false);
+        if (kind == ALLOC_SHADOW && memory_release_table(object, false))
+            return true;
+        break;
     case ALLOC_PAGE_TABLE:
-        return memory_release_table(object, true);
+        /* Its mappings go; a map into it meanwhile may leave it in use, then this runs again. */
+        if (memory_release_table(object, true))
+            return true;
+        break;
     default:
-        return false;
+        break;
+    }
+    panic("heap: reclaim found a %s %p that no task holds", allocation_name(kind), object);
+}
+
+/*
+ * A live object in the victim page that does not move: emptied (a record)
+ * or torn down by this thread, or, if another thread is taking it apart,
+ * that thread runs at our priority for a while (then the loop looks again).
+ * `counted` is the last object this reclaim began to destroy.
+ */
+static void take_apart(struct heap *heap, uint32_t kind, void *object, void **counted)
+{
+    struct thread *finisher;
+
+    if (kind == ALLOC_RECORD) {
+        empty_record(object);
+        return;
+    }
+    finisher = finisher_of(kind, object);
+    if (finisher) {
+        /* A thread whose own page we need: whatever it may cut short, it does (must_stop). */
+        if (finisher == object)
+            finisher->page_wanted = true;
+        preempt_wait_for(finisher);
+        return;
+    }
+    if (tear_down(kind, object) && object != *counted) {
+        heap->torn_down[kind]++;
+        *counted = object;
     }
 }
 
@@ -195,69 +235,77 @@ uint32_t heap_destroyed(const struct heap *heap, uint32_t kind)
     return (uint32_t)heap->kheap.stats.by_type[kind].destroyed + heap->torn_down[kind];
 }
 
-/* The reclaiming thread was destroyed meanwhile: a plain reclaim stops, its victim an ordinary page again. */
-static bool stops_early(struct heap *heap, struct kheap_reclaim *state)
+/*
+ * Must the current thread stop the reclaim (plain) or heap destroy it is
+ * doing? A reclaim needs its page (its destroy is abandoned then, and left
+ * to whoever reaches the heap next: that is what breaks a cycle of two
+ * reclaims each needing the other's thread). A plain reclaim also stops
+ * when another thread destroyed its caller (a cancelled call); one that
+ * destroyed its own caller (the heap paid for its task) runs to its end.
+ */
+static bool must_stop(bool plain)
 {
-    if (state->done || !preempt_destroyed() || heap->header.dying)
+    struct thread *self = current_thread;
+
+    if (!self->destroyed_in_kernel)
         return false;
+    return self->page_wanted || (plain && self->header.destroyer != self);
+}
+
+static void unit(struct heap *heap, struct kheap_reclaim *state)
+{
     preempt_disable();
-    state->target = state->returned;
     reclaim_units(heap, state, 1);
     preempt_enable();
-    return true;
 }
 
 /*
- * Preemptible between units, not inside one: kheap's destroy callback must
- * have freed its object when it returns, so within a unit no other thread
- * may run, and none may be stopped inside an operation on what the unit
- * destroys (preempt_quiesce waits for those first). What is left for the
- * unit is small, since the teardown before it did the rest with points.
- * Between units kheap is consistent and other threads may allocate from the
- * heap, free into it or donate to it; the heap itself stays, because a heap
- * under reclaim cannot be reclaimed or destroyed by a system call (BUSY) and
- * a destroy reaching it from another reclaim quiesces until this one is
- * over. If the reclaiming thread is destroyed meanwhile, a plain reclaim
- * stops after its unit (the victim page goes back to being an ordinary
- * page); a heap's destruction always runs to its end, since nobody else can
- * reach the heap any more.
+ * Preemptible between units and inside the taking apart before them, not
+ * inside a unit (kheap's state is mid-change there). Between units kheap
+ * is consistent and other threads may allocate from the heap, free into it
+ * or donate to it; the heap itself stays, because a heap under reclaim
+ * cannot be reclaimed or destroyed by a system call (BUSY) and a destroy
+ * reaching it waits until this one is over. A plain reclaim that must stop
+ * (must_stop) finishes as if its target were met: its victim goes back to
+ * being an ordinary page. A heap's destroy that must stop leaves its pages
+ * (kheap finishes a flagged victim first when the destroy is taken over).
  */
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
 {
     struct kheap_reclaim state;
     uint32_t destroyed_before[ALLOC_KIND_COUNT];
-    void *torn_down = NULL;
+    void *counted = NULL;
+    bool plain = !heap->header.dying;
 
     KERNEL_ASSERT(heap != &boot_heap && !heap->reclaiming);
     heap->reclaiming = true;
+    heap->reclaimer = current_thread;
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         destroyed_before[kind] = heap_destroyed(heap, kind);
     kheap_reclaim_begin(&state, pages);
     while (!state.done) {
         uint32_t kind;
         bool moves;
-        void *next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
+        void *next;
 
-        /* Once per object before its unit (a second teardown of a dying object does nothing). */
-        if (next && !moves && next != torn_down) {
-            torn_down = next;
-            if (tear_down(kind, next))
-                heap->torn_down[kind]++;
-        } else {
-            /* One unit, so that the object after it is looked at first. */
-            preempt_quiesce();
-            preempt_disable();
-            reclaim_units(heap, &state, 1);
-            preempt_enable();
-            torn_down = NULL;
-        }
-        if (stops_early(heap, &state))
+        if (must_stop(plain)) {
+            if (plain) {
+                state.target = state.returned;
+                unit(heap, &state);
+            }
             break;
+        }
+        next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
+        if (!next || moves || (kind == ALLOC_RECORD && mapdb_record_is_empty(next)))
+            unit(heap, &state);             /* a page back, a move, or an empty record freed */
+        else
+            take_apart(heap, kind, next, &counted);
         /* Small units pass no point of their own: a point every RECLAIM_UNITS_PER_POINT of them. */
         if (!state.done)
             preempt_work(PREEMPT_CHUNK / RECLAIM_UNITS_PER_POINT);
     }
     heap->reclaiming = false;
+    heap->reclaimer = NULL;
     if (!info)
         return;
     *info = (struct bursar_reclaim_info){ .pages_reclaimed = state.returned, .objects_moved = state.moved };
@@ -289,38 +337,55 @@ static struct heap *innermost_heap_under(const struct heap *ancestor)
 }
 
 /*
- * A heap under the destroyed one may be in another thread's reclaim,
- * stopped between units (it started before the heap was dying; none can
- * start after): quiescing lets it run to its end first.
+ * Empty and free a dying heap whose destroyer is this thread. Another
+ * thread's plain reclaim of it (begun before it was dying; none can begin
+ * after) runs to its end first, at our priority. False when this thread
+ * must stop (must_stop): the heap is left dying, with no destroyer, for
+ * whoever reaches it next.
  */
-static void release_heap(struct heap *heap)
+static bool release_heap(struct heap *heap)
 {
-    if (heap->reclaiming)
-        preempt_quiesce();     /* a reclaimer not running is stopped at a point: this waits it out */
-    KERNEL_ASSERT(!heap->reclaiming);
-    if (heap->bank.object)
-        cap_delete(&heap->bank);
-    heap_fault_forget(heap);
-    heap_reclaim(heap, heap->kheap.stats.pages_held, NULL);
-    KERNEL_ASSERT(heap->kheap.stats.pages_held == 0);
+    while (heap->reclaiming && !must_stop(false))
+        preempt_wait_for(heap->reclaimer);
+    if (!heap->reclaiming) {
+        if (heap->bank.object)
+            cap_delete(&heap->bank);
+        heap_fault_forget(heap);
+        heap_reclaim(heap, heap->kheap.stats.pages_held, NULL);
+    }
+    if (heap->reclaiming || heap->kheap.stats.pages_held != 0) {
+        heap->header.destroyer = NULL;
+        return false;
+    }
     heap_unlink(heap);
     heap_free(heap);
+    return true;
 }
 
 /*
  * Innermost heaps first, so that emptying a heap never meets a heap object
  * with contents of its own: the kernel stack holds at most two reclaims,
- * however deep users nest their heaps.
+ * however deep users nest their heaps. A heap under this one that another
+ * thread is destroying is theirs to finish (we lend them our priority);
+ * one whose destroy was abandoned, this destroy takes over.
  */
 void heap_destroy(struct heap *heap)
 {
     struct heap *inner;
 
     KERNEL_ASSERT(heap != &boot_heap);
-    while ((inner = innermost_heap_under(heap)) != NULL) {
+    while ((inner = innermost_heap_under(heap)) != NULL && !must_stop(false)) {
+        struct thread *other = inner->header.dying ? inner->header.destroyer : NULL;
+        if (other) {
+            preempt_wait_for(other);
+            continue;
+        }
         inner->header.dying = true;
+        inner->header.destroyer = current_thread;
         cap_revoke_all(&inner->header);
-        release_heap(inner);
+        if (!release_heap(inner))
+            break;
     }
-    release_heap(heap);
+    if (inner || !release_heap(heap))
+        heap->header.destroyer = NULL;
 }

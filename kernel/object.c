@@ -32,6 +32,7 @@ void object_init(struct object *object, struct heap *payer, enum bursar_object_t
     object->payer = payer;
     object->type = (uint8_t)type;
     object->dying = false;
+    object->destroyer = NULL;
 }
 
 struct allocation_shape shape_of(enum kernel_allocation kind)

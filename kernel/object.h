@@ -16,6 +16,7 @@
 #include "mapdb/mapdb.h"
 
 struct heap;
+struct thread;
 
 struct object {
     struct mapdb_record capabilities;   /* root of the derivation tree */
@@ -23,6 +24,13 @@ struct object {
     uint8_t type;                       /* enum bursar_object_type */
     bool dying;                         /* being destroyed: refuse new uses */
     uint16_t reserved;
+    /*
+     * While dying: the thread whose destroy of it is under way, which a
+     * reclaim that needs its page waits for (heap_reclaim.c). NULL when
+     * that destroy was abandoned (a heap's, its destroyer destroyed):
+     * whoever needs it gone next takes the destroy over.
+     */
+    struct thread *destroyer;
 };
 
 /*

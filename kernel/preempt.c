@@ -20,23 +20,6 @@ static uint64_t off_since;       /* TSC when interrupts last went off */
 static bool off_window_open;     /* off_since is valid */
 static uint32_t work_since_point;
 static uint32_t disabled;        /* preempt_disable nesting */
-static struct thread *stopped;   /* threads switched away at a preemption point */
-
-static void stopped_add(struct thread *thread)
-{
-    thread->stopped_next = stopped;
-    stopped = thread;
-}
-
-static void stopped_remove(struct thread *thread)
-{
-    for (struct thread **link = &stopped; *link; link = &(*link)->stopped_next)
-        if (*link == thread) {
-            *link = thread->stopped_next;
-            thread->stopped_next = NULL;
-            return;
-        }
-}
 
 static void set_priority(struct thread *thread, uint8_t priority)
 {
@@ -49,7 +32,7 @@ static void set_priority(struct thread *thread, uint8_t priority)
         scheduler_make_ready(thread);
 }
 
-/* A thread that preempt_quiesce lent its priority gets its own back when it moves on. */
+/* A thread that preempt_wait_for lent a priority gets its own back when it moves on. */
 static void unboost(struct thread *thread)
 {
     if (thread->boosted) {
@@ -90,13 +73,11 @@ void preempt_point(void)
         return;
     preempt_statistics.points++;
     self->stopped_in_kernel = true;
-    stopped_add(self);
     interrupts_off_end();
     machine_interrupt_window();          /* the timer may switch us away in here */
     interrupts_off_begin();
     /* Something may have become ready without an interrupt (e.g. by our own work). */
     schedule();
-    stopped_remove(self);
     self->stopped_in_kernel = false;
     unboost(self);
     if (scheduler_switch_count() != switches)
@@ -114,26 +95,33 @@ void preempt_enable(void)
     disabled--;
 }
 
-void preempt_quiesce(void)
+/*
+ * One step of a wait: the finisher runs at our priority at least, until its
+ * next preemption point (where it takes its own back), while we go to the
+ * back of our queue; a finisher above us runs anyway. The caller checks
+ * again what it waits for when this returns, and calls again. A finisher
+ * that waits in turn lends what it was lent: priorities follow the chain.
+ */
+void preempt_wait_for(struct thread *finisher)
 {
     struct thread *self = current_thread;
 
-    if (disabled || !may_stop_here(self))
-        return;
-    while (stopped) {
-        for (struct thread *thread = stopped; thread; thread = thread->stopped_next)
-            if (thread->priority < self->priority) {
-                if (!thread->boosted) {
-                    thread->unboosted_priority = thread->priority;
-                    thread->boosted = true;
-                }
-                set_priority(thread, self->priority);
-            }
-        /* To the back of our queue: the stopped threads run. We may be destroyed meanwhile. */
-        self->stopped_in_kernel = true;
-        scheduler_yield();
-        self->stopped_in_kernel = false;
+    KERNEL_ASSERT(!disabled && may_stop_here(self));
+    if (finisher == self || finisher->state != THREAD_READY)
+        panic("preempt: thread %u waits for thread %u (%s), which cannot finish", self->id, finisher->id,
+              finisher == self ? "itself" : thread_state_name(finisher->state));
+    if (finisher->priority < self->priority) {
+        if (!finisher->boosted) {
+            finisher->unboosted_priority = finisher->priority;
+            finisher->boosted = true;
+        }
+        set_priority(finisher, self->priority);
     }
+    /* A switch, not a window: interrupts stay off, so the window measured goes on. */
+    self->stopped_in_kernel = true;
+    scheduler_yield();
+    self->stopped_in_kernel = false;
+    unboost(self);
 }
 
 bool preempt_work(uint32_t units)

@@ -29,6 +29,8 @@
 
 #include "mapdb/mapdb.h"
 
+struct thread;
+
 /* mapdb units (a record entered, a holder cleared, a record freed) per chunk. */
 #define PREEMPT_CHUNK 64u
 
@@ -77,11 +79,13 @@ void preempt_forget_root(struct mapdb_record *root);
 void preempt_disable(void);
 void preempt_enable(void);
 /*
- * Before such work: wait until no other thread is stopped at a preemption
- * point, so that nothing the work destroys is in the middle of someone
- * else's operation. Stopped threads of lower priority are lent ours
- * meanwhile. Does nothing inside preempt_disable.
+ * Let `finisher` — a thread stopped in the kernel whose work will free
+ * what the caller needs (heap_reclaim.c: an object in a page it takes
+ * back) — run at the caller's priority for a while. The caller checks again
+ * and calls again until what it needs is done; it never waits for threads
+ * that hold nothing it needs. It may be destroyed meanwhile, like at a
+ * point. Not inside preempt_disable.
  */
-void preempt_quiesce(void);
+void preempt_wait_for(struct thread *finisher);
 
 #endif /* KERNEL_PREEMPT_H */

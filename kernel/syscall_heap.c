@@ -21,8 +21,9 @@ static struct cspace *own_space(struct thread *caller)
 }
 
 /*
- * The caller may lose anything but the page it runs on: its task, even,
- * when the heap pays for that. Then there is no one left to tell.
+ * The caller may lose anything but the page it runs on (BUSY: heap_pays_for_thread):
+ * its task, even, when the heap pays for that. Then the reclaim still runs
+ * to its end, and the caller, destroyed with its task, never returns.
  */
 int sys_heap_reclaim(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
@@ -46,8 +47,8 @@ int sys_heap_reclaim(struct thread *caller, const struct machine_registers *r, u
     if (error != BURSAR_OK)
         return error;
     heap_reclaim(heap, r->argument[1], &info);
-    if (caller->state == THREAD_DEAD)
-        return BURSAR_OK;
+    if (caller->destroyed_in_kernel)
+        return BURSAR_OK;                           /* its task, UTCB and all, is gone */
     results[0] = info.pages_reclaimed;
     results[1] = info.objects_moved;
     results[2] = info.objects_destroyed;

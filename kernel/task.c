@@ -54,8 +54,10 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     for (uint32_t i = 0; i < 1024; i++)
         task->table_records[i] = NULL;
     task->threads = 0;
+    task->thread_list = NULL;
     task->released = false;
     task->pins = 0;
+    task->pinners = NULL;
     task->id = next_task_id++;
     task->next_task = all_tasks;
     all_tasks = task;
@@ -72,8 +74,10 @@ static void unlink_task(struct task *task)
         }
 }
 
+/* Listed until freed: a reclaim finds a released task's directory through the list (task_owning). */
 static void task_free(struct task *task)
 {
+    unlink_task(task);
     if (machine_current_page_directory() == task->page_directory)
         machine_address_space_activate_kernel();
     heap_free(task->page_directory);
@@ -92,27 +96,67 @@ void task_destroy(struct task *task)
 {
     cspace_destroy(&task->cspace);
     memory_release_task(task);
-    unlink_task(task);
     task->released = true;
     if (task->threads == 0 && task->pins == 0)
         task_free(task);
 }
 
-void task_thread_left(struct task *task)
+void task_thread_joined(struct task *task, struct thread *thread)
+{
+    thread->task_prev = NULL;
+    thread->task_next = task->thread_list;
+    if (task->thread_list)
+        task->thread_list->task_prev = thread;
+    task->thread_list = thread;
+    task->threads++;
+}
+
+void task_thread_left(struct task *task, struct thread *thread)
 {
     KERNEL_ASSERT(task->threads > 0);
+    if (thread->task_prev)
+        thread->task_prev->task_next = thread->task_next;
+    else
+        task->thread_list = thread->task_next;
+    if (thread->task_next)
+        thread->task_next->task_prev = thread->task_prev;
+    thread->task_next = thread->task_prev = NULL;
     if (--task->threads == 0 && task->released && task->pins == 0)
         task_free(task);
 }
 
 void task_pin(struct task *task)
 {
+    current_thread->pin_next = task->pinners;
+    task->pinners = current_thread;
     task->pins++;
 }
 
 void task_unpin(struct task *task)
 {
     KERNEL_ASSERT(task->pins > 0);
+    for (struct thread **link = &task->pinners; *link; link = &(*link)->pin_next)
+        if (*link == current_thread) {
+            *link = current_thread->pin_next;
+            current_thread->pin_next = NULL;
+            break;
+        }
     if (--task->pins == 0 && task->released && task->threads == 0)
         task_free(task);
+}
+
+/*
+ * A pinner lets go at its next preemption point (it sees the task dying).
+ * A thread still counted in a released task is one another thread is
+ * destroying (destroy_task destroys the others itself, and a dying task
+ * gets no new threads): it leaves when that destroy reaches thread_destroy.
+ */
+struct thread *task_finisher(const struct task *task)
+{
+    if (task->pinners)
+        return task->pinners;
+    for (struct thread *thread = task->thread_list; thread; thread = thread->task_next)
+        if (thread->header.dying && thread->header.destroyer)
+            return thread->header.destroyer;
+    return NULL;
 }

@@ -57,7 +57,7 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
     thread->id = next_thread_id++;
     thread->next_thread = all_threads;
     all_threads = thread;
-    task->threads++;
+    task_thread_joined(task, thread);
     *out = thread;
     return BURSAR_OK;
 }
@@ -112,15 +112,16 @@ void thread_leave_task(struct thread *thread)
         thread->task = NULL;
         thread->first_capability_page = NULL;
         thread->page_directory_physical = 0;
-        task_thread_left(task);
+        task_thread_left(task, thread);
     }
 }
 
 /*
- * The capabilities to it are already revoked. A thread destroying itself is
- * freed by the scheduler once it has switched off its stack. A thread
- * stopped at a preemption point in the middle of a kernel operation cannot
- * be freed under its own stack: it finishes the mapdb work in hand and then
+ * The capabilities to it are already revoked. A thread in the middle of a
+ * system call — stopped at a preemption point, or the one running, which
+ * destroyed itself (its own task, or a heap that pays for its task) —
+ * cannot be freed under its own stack: it finishes the work in hand (a
+ * mapdb operation, or the reclaim or destroy that destroyed it) and then
  * frees itself instead of returning to user mode (thread_exit_destroyed).
  */
 void thread_destroy(struct thread *thread)
@@ -132,15 +133,12 @@ void thread_destroy(struct thread *thread)
         cap_delete(&thread->exception_handler);
     unlink_thread(thread);
     thread_leave_task(thread);
-    if (thread != current_thread && thread->stopped_in_kernel) {
+    if (thread == current_thread || thread->stopped_in_kernel) {
         thread->destroyed_in_kernel = true;
         return;
     }
     thread_kill(thread, 0, NULL);
-    if (thread == current_thread)
-        scheduler_free_after_switch(thread);
-    else
-        heap_free(thread);
+    heap_free(thread);
 }
 
 void thread_exit_destroyed(void)
@@ -148,8 +146,7 @@ void thread_exit_destroyed(void)
     struct thread *self = current_thread;
 
     KERNEL_ASSERT(self->destroyed_in_kernel && self->state == THREAD_READY);
-    scheduler_remove(self);
-    self->state = THREAD_DEAD;
+    thread_kill(self, 0, NULL);         /* a root thread powers the machine off here */
     scheduler_free_after_switch(self);
     schedule();
     panic("a destroyed thread ran again");

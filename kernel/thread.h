@@ -53,10 +53,17 @@ struct thread {
     bool is_call;                    /* SENDING: wants a reply */
     bool idle;                       /* the idle thread */
     bool stopped_in_kernel;          /* switched away at a preemption point (preempt.h) */
-    bool destroyed_in_kernel;        /* destroyed while stopped there: finishes, then frees itself */
-    uint8_t unboosted_priority;      /* its own priority while preempt_quiesce lends it more (else 0) */
+    bool destroyed_in_kernel;        /* destroyed in a system call: finishes it, then frees itself */
+    /*
+     * Destroyed in the kernel, and a reclaim waits for its page: work it
+     * may cut short (a reclaim, a heap's destroy) it stops at its next
+     * step (heap_reclaim.c, must_stop).
+     */
+    bool page_wanted;
+    uint8_t unboosted_priority;      /* its own priority while preempt_wait_for lends it more (else 0) */
     bool boosted;
-    struct thread *stopped_next;     /* list of threads stopped at preemption points */
+    struct thread *task_next, *task_prev;   /* the task's threads (task->thread_list) until it leaves */
+    struct thread *pin_next;         /* the task it pins (task->pinners) while it does (task_pin) */
     uint32_t timeslice, remaining;   /* timer ticks */
     struct thread *queue_next, *queue_prev;   /* ready queue or endpoint queue */
     struct endpoint *blocked_on;     /* SENDING / RECEIVING */

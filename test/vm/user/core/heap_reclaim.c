@@ -123,8 +123,7 @@ static void count_slots(unsigned first, unsigned count, unsigned *held, unsigned
     }
 }
 
-/* The identity and the kernel's own check, in the middle of a test. */
-static bool ledger_exact(void)
+bool heap_ledger_exact(void)
 {
     struct bursar_system_info info;
 
@@ -165,7 +164,7 @@ USER_TEST(600, reclaim_takes_free_pages_first_and_the_bank_gets_them_back)
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames - 2, "heap frames");
     TEST_CHECK_EQUAL(after.bank_frames, before.bank_frames + 2, "bank frames");
-    TEST_CHECK(ledger_exact(), "ledger after the reclaim");
+    TEST_CHECK(heap_ledger_exact(), "ledger after the reclaim");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK(info.pages_held == 2 && info.pages_free == 1 && info.pages_reclaimed == 2 &&
                info.live_by_type[BURSAR_HEAP_ENDPOINT] == 1,
@@ -216,7 +215,7 @@ USER_TEST(601, reclaim_moves_live_records_and_their_holders_keep_them)
     TEST_CHECK_EQUAL(reclaim.pages_reclaimed, info.pages_free + 1, "pages reclaimed");
     TEST_CHECK_EQUAL(reclaim.objects_moved, 8, "records moved");
     TEST_CHECK_EQUAL(reclaim.objects_destroyed, 0, "nothing destroyed");
-    TEST_CHECK(ledger_exact(), "ledger after the moves");
+    TEST_CHECK(heap_ledger_exact(), "ledger after the moves");
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK_EQUAL(after.bank_frames, before.bank_frames + info.pages_free + 1, "bank frames");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
@@ -234,7 +233,7 @@ USER_TEST(601, reclaim_moves_live_records_and_their_holders_keep_them)
     TEST_CHECK(held == 0 && revoked == 30, "after the revoke: %u held, %u revoked", held, revoked);
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], 0, "every record back in the heap");
-    TEST_CHECK(ledger_exact(), "ledger after the revoke");
+    TEST_CHECK(heap_ledger_exact(), "ledger after the revoke");
     bulk_clear();
 }
 
@@ -261,7 +260,7 @@ USER_TEST(602, reclaim_destroys_records_tasks_and_threads_it_cannot_move)
     TEST_CHECK_EQUAL(reclaim.destroyed_by_type[BURSAR_HEAP_RECORD], 30, "records destroyed");
     TEST_CHECK_EQUAL(reclaim.objects_moved, 0, "nothing could move");
     TEST_CHECK_EQUAL(reclaim.objects_destroyed, total(reclaim.destroyed_by_type), "counts by type add up");
-    TEST_CHECK(ledger_exact(), "ledger after the reclaim");
+    TEST_CHECK(heap_ledger_exact(), "ledger after the reclaim");
     /* The holders of destroyed records are revoked; the task and its thread are gone. */
     count_slots(BULK_FIRST, 30, &held, &revoked);
     TEST_CHECK(held == 0 && revoked == 30, "copies: %u held, %u revoked", held, revoked);
@@ -338,7 +337,7 @@ USER_TEST(603, reclaim_wakes_waiters_of_a_destroyed_endpoint_and_ends_threads_it
     TEST_CHECK_EQUAL(after.threads, before.threads - 1, "one thread fewer");
     TEST_CHECK_EQUAL(l4_send(outside, 0, 0, 0, BURSAR_TIMEOUT_ZERO), -BURSAR_E_TIMEOUT,
                      "no receiver left on the outside endpoint");
-    TEST_CHECK(ledger_exact(), "ledger");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
 }
 
 USER_TEST(604, destroying_a_heap_destroys_what_it_paid_for_nested_heaps_first)
@@ -366,7 +365,7 @@ USER_TEST(604, destroying_a_heap_destroys_what_it_paid_for_nested_heaps_first)
                                    endpoints[i], 0), 0, "endpoint");
     }
     TEST_CHECK_EQUAL(l4_destroy(heap), 0, "destroy the outer heap with everything in it");
-    TEST_CHECK(ledger_exact(), "ledger");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK(after.heaps == before.heaps && after.tasks == before.tasks && after.threads == before.threads,
                "%u heaps, %u tasks, %u threads left", after.heaps, after.tasks, after.threads);
@@ -483,7 +482,7 @@ USER_TEST(607, reclaim_one_page_at_a_time_until_nothing_is_left)
     }
     do {
         TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 1, &reclaim), 0, "reclaim a page");
-        TEST_CHECK(ledger_exact(), "ledger after step %u", steps);
+        TEST_CHECK(heap_ledger_exact(), "ledger after step %u", steps);
         TEST_CHECK_EQUAL(reclaim.objects_destroyed, total(reclaim.destroyed_by_type), "counts add up");
         destroyed += reclaim.objects_destroyed;
         pages += reclaim.pages_reclaimed;
@@ -516,12 +515,7 @@ static void run_long_reclaim(void *argument)
     long_reclaim.done = true;
 }
 
-/*
- * At least `count` endpoints paid by `heap` whose capabilities are deleted
- * (they stay alive and paid for until the payer reclaims them), their pages
- * full; then one more endpoint, kept in `alone`, by itself in a new page.
- */
-static int fill_with_endpoints(unsigned heap, unsigned count, unsigned scratch, unsigned alone, unsigned *made)
+int heap_fill_with_endpoints(unsigned heap, unsigned count, unsigned scratch, unsigned alone, unsigned *made)
 {
     struct bursar_heap_info info;
     int error = 0;
@@ -556,7 +550,7 @@ USER_TEST(608, a_long_reclaim_lets_higher_priority_threads_run_between_steps)
     int woke;
 
     TEST_CHECK_EQUAL(core_heap_create(heap, 0), 0, "heap");
-    TEST_CHECK_EQUAL(fill_with_endpoints(heap, OBJECTS, scratch, waited_on, &made), 0, "fill the heap");
+    TEST_CHECK_EQUAL(heap_fill_with_endpoints(heap, OBJECTS, scratch, waited_on, &made), 0, "fill the heap");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK(info.live_by_type[BURSAR_HEAP_ENDPOINT] == made + 1 && info.pages_free == 0, "%u endpoints, %u free pages",
                info.live_by_type[BURSAR_HEAP_ENDPOINT], info.pages_free);
@@ -582,7 +576,7 @@ USER_TEST(608, a_long_reclaim_lets_higher_priority_threads_run_between_steps)
                "%u pages, %u endpoints destroyed", long_reclaim.info.pages_reclaimed,
                long_reclaim.info.destroyed_by_type[BURSAR_HEAP_ENDPOINT]);
     TEST_CHECK(stats.points >= made / 64, "only %u preemption points", stats.points);
-    TEST_CHECK(ledger_exact(), "ledger");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
 }
 
 /*
@@ -599,7 +593,7 @@ USER_TEST(609, destroying_a_heap_waits_for_a_reclaim_under_way_inside_it)
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(outer, 1), 0, "outer heap");
     TEST_CHECK_EQUAL(l4_create(outer, BURSAR_OBJECT_HEAP, inner, 0), 0, "inner heap, paid by the outer");
-    TEST_CHECK_EQUAL(fill_with_endpoints(inner, 1000, scratch, waited_on, &made), 0, "fill the inner heap");
+    TEST_CHECK_EQUAL(heap_fill_with_endpoints(inner, 1000, scratch, waited_on, &made), 0, "fill the inner heap");
     long_reclaim.heap = inner;
     long_reclaim.done = false;
     TEST_CHECK_EQUAL(core_spawn(run_long_reclaim, 0, CORE_LOW_PRIORITY, &thread), 0, "the reclaiming thread");
@@ -615,7 +609,7 @@ USER_TEST(609, destroying_a_heap_waits_for_a_reclaim_under_way_inside_it)
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
     TEST_CHECK(after.heaps == before.heaps && after.heap_frames == before.heap_frames, "%u heaps, %u heap frames",
                after.heaps, after.heap_frames);
-    TEST_CHECK(ledger_exact(), "ledger");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
 }
 
 /*
@@ -657,5 +651,5 @@ USER_TEST(610, a_record_with_a_big_subtree_is_revoked_preemptibly_by_reclaim)
     TEST_CHECK_EQUAL(l4_heap_info(big, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.live_by_type[BURSAR_HEAP_RECORD], 0, "every child refunded to the big heap");
     TEST_CHECK_EQUAL(agent_request(&copier, HEAP_AGENT_COPIES, 0, 0), 0, "the copier lives on");
-    TEST_CHECK(ledger_exact(), "ledger");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
 }

@@ -24,4 +24,14 @@ int heap_agent_start_with(unsigned heap, unsigned which, unsigned slots, unsigne
 /* `count` revocable copies of the agent's source into root slots from `first`, paid by the agent's heap. */
 int heap_agent_copies(const struct heap_agent *agent, unsigned count, unsigned first);
 
+/*
+ * At least `count` endpoints paid by `heap` whose capabilities are deleted
+ * (they stay alive and paid for until the payer reclaims them), their pages
+ * full; then one more endpoint, kept in `alone`, by itself in a new page.
+ * Frames come from the root bank as the heap runs short. *made: how many.
+ */
+int heap_fill_with_endpoints(unsigned heap, unsigned count, unsigned scratch, unsigned alone, unsigned *made);
+/* The accounting identity and the kernel's own check, in the middle of a test. */
+bool heap_ledger_exact(void);
+
 #endif /* CORE_TESTS_HEAP_TESTS_H */

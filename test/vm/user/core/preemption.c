@@ -465,11 +465,11 @@ USER_TEST(708, a_task_destroyed_while_its_thread_is_inside_a_long_unmap)
 
 /*
  * The heap that pays for a thread stopped inside a long unmap (and for its
- * task, its tree and its page tables) is destroyed from the root. A reclaim
- * first waits until no thread is stopped inside the kernel (lending them its
- * priority, preempt_quiesce), so the thread finishes its call; then
- * everything the heap paid for goes, and when the destroy returns, nothing
- * of it is left and its frames are back.
+ * task, its tree and its page tables) is destroyed from the root. The
+ * destroy takes the thread with its task; the thread, stopped in the kernel,
+ * finishes the page in hand (lent the destroy's priority, preempt_wait_for)
+ * and frees itself; everything the heap paid for goes, and when the destroy
+ * returns, nothing of it is left and its frames are back.
  */
 USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
 {
