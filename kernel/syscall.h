@@ -40,6 +40,7 @@ int sys_cap_copy(struct thread *, const struct machine_registers *, uint32_t[4])
 int sys_cap_delete(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_cap_revoke(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_cap_inspect(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_cap_compare(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_thread_configure(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_thread_start(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_thread_exit(struct thread *, const struct machine_registers *, uint32_t[4]);

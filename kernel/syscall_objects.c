@@ -162,6 +162,26 @@ int sys_cap_revoke(struct thread *caller, const struct machine_registers *r, uin
     return slot ? cap_revoke(slot) : error;
 }
 
+/*
+ * The brand check: do two of the caller's capabilities name one object? A
+ * server asks it of a capability a client hands it and one it holds itself
+ * (its own endpoint), to reject a look-alike that answers the same
+ * protocol. It tells that one bit and nothing else: not which object,
+ * not where; each slot's type, rights and badge SYS_CAP_INSPECT tells
+ * already. Holding both capabilities is enough: no right is needed.
+ */
+int sys_cap_compare(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *a = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_NONE, 0, &error);
+    struct cap_slot *b = a ? cspace_lookup(own_space(caller), r->argument[1], BURSAR_OBJECT_NONE, 0, &error) : NULL;
+
+    if (!b)
+        return error;
+    results[0] = a->object == b->object;
+    return BURSAR_OK;
+}
+
 /* Reports an empty or revoked slot as type NONE rather than as an error. */
 int sys_cap_inspect(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {

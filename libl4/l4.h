@@ -15,6 +15,7 @@
 #ifndef LIBL4_L4_H
 #define LIBL4_L4_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -207,6 +208,20 @@ static inline int l4_cap_inspect(unsigned slot, struct l4_cap_info *info)
         info->badge = w.edi;
         info->revoked = w.ebp;
     }
+    return error;
+}
+
+/*
+ * The brand check: *same = whether capabilities `a` and `b` name one object
+ * (e.g. a capability a client handed over, and the server's own endpoint).
+ */
+static inline int l4_cap_compare(unsigned a, unsigned b, bool *same)
+{
+    struct l4_words w = { a, b, 0, 0 };
+    int error = l4_sysenter_inline(SYS_CAP_COMPARE, &w);
+
+    if (error == 0)
+        *same = w.ebx == 1;
     return error;
 }
 

@@ -66,6 +66,10 @@ enum bursar_syscall {
                                   ebx = a task capability or 0xffff: if a task, switch to its
                                   address space and back (the floor for a cross-space round trip) */
 
+    /* Capabilities, continued. */
+    SYS_CAP_COMPARE = 24,      /* ebx = slot, esi = slot: ebx = 1 if both name the same object, else 0
+                                  (the brand check; nothing else is told) */
+
     /* Heaps, for their payer (numbers 32-39). */
     SYS_HEAP_RECLAIM = 32,     /* ebx = heap, esi = pages: take pages back (moving or destroying live
                                   objects); ebx = pages, esi = moved, edi = destroyed, and
