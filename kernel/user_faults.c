@@ -33,6 +33,8 @@ static const char *exception_name(uint32_t vector)
     case 5: return "bound range exceeded";
     case 6: return "invalid opcode";
     case 7: return "device not available";
+    case 10: return "invalid TSS";
+    case 11: return "segment not present";
     case 12: return "stack fault";
     case 13: return "general protection fault";
     case 14: return "page fault";

@@ -126,13 +126,6 @@ void tss_set_kernel_stack(uint32_t esp0)
     kernel_tss.esp0 = esp0;
 }
 
-/* sysenter.S loads its stack from here: one store per switch instead of a wrmsr. */
-const uint32_t *tss_kernel_stack_slot(void)
-{
-    /* esp0 sits at offset 4: aligned, though the struct is packed. */
-    return (const uint32_t *)((const uint8_t *)&kernel_tss + __builtin_offsetof(struct tss, esp0));
-}
-
 /* The registers at the moment of the double fault, for the dump. */
 const struct tss *double_fault_previous_state(void)
 {

@@ -1,7 +1,9 @@
 /*
  * idt.c — the interrupt descriptor table. Every vector gets its stub from
  * vectors.S; the double fault goes through a task gate instead (gdt.c) so it
- * runs on a known-good stack. Only the system-call vector, int3 (breakpoint)
+ * runs on a known-good stack, and the debug exception first passes
+ * sysenter_debug_trap (sysenter.S), which absorbs the trap a user's TF
+ * causes at the sysenter entry. Only the system-call vector, int3 (breakpoint)
  * and into (overflow) may be raised from ring 3 with an instruction; the
  * last two then reach the thread's exception handler.
  */
@@ -43,6 +45,7 @@ void idt_init(void)
     for (unsigned v = 0; v < VECTOR_COUNT; v++)
         idt_set(v, trap_vector_entries[v], SELECTOR_KERNEL_CODE, GATE_INTERRUPT_32);
     idt_set(VECTOR_DOUBLE_FAULT, 0, SELECTOR_DOUBLE_FAULT_TSS, GATE_TASK);
+    idt_set(VECTOR_DEBUG, (uint32_t)sysenter_debug_trap, SELECTOR_KERNEL_CODE, GATE_INTERRUPT_32);
     idt_set(VECTOR_SYSCALL, trap_vector_entries[VECTOR_SYSCALL], SELECTOR_KERNEL_CODE,
             GATE_INTERRUPT_32 | GATE_RING3);
     idt_set(VECTOR_BREAKPOINT, trap_vector_entries[VECTOR_BREAKPOINT], SELECTOR_KERNEL_CODE,

@@ -41,6 +41,7 @@
 #define PDE_GLOBAL             0x100
 
 #define CR0_WP                 0x00010000
+#define CR0_AM                 0x00040000
 #define CR0_PG                 0x80000000
 #define CR4_PSE                0x00000010
 #define CR4_PGE                0x00000080

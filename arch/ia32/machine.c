@@ -42,8 +42,22 @@ void machine_console_input_init(void)
     serial_enable_receive_interrupt();
 }
 
+/* DR7 with no breakpoint enabled (bit 10 always reads 1). */
+#define DR7_NONE 0x400
+
+/*
+ * What the boot loader may have left: no alignment checks (so a user's AC
+ * does nothing) and no debug breakpoint.
+ */
+static void control_registers_init(void)
+{
+    write_cr0(read_cr0() & ~CR0_AM);
+    write_dr7(DR7_NONE);
+}
+
 void machine_cpu_init(void)
 {
+    control_registers_init();
     gdt_init();
     idt_init();
     pic_init();

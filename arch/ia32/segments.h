@@ -27,6 +27,12 @@
 #define TSS_ESP0        4
 
 #ifndef __ASSEMBLER__
+#include "bursar/cpu.h"
+_Static_assert(SELECTOR_USER_CODE == BURSAR_SELECTOR_USER_CODE && SELECTOR_USER_DATA == BURSAR_SELECTOR_USER_DATA &&
+               SELECTOR_USER_UTCB == BURSAR_SELECTOR_UTCB, "the selectors the ABI names");
+#endif
+
+#ifndef __ASSEMBLER__
 #include <stdint.h>
 
 /* The 32-bit task-state segment; only esp0/ss0 matter (and the double-fault task). */
@@ -44,7 +50,6 @@ extern struct tss kernel_tss;
 void gdt_init(void);
 /* The kernel stack the CPU switches to on entry from user mode. */
 void tss_set_kernel_stack(uint32_t esp0);
-const uint32_t *tss_kernel_stack_slot(void);
 /* Where the CPU saved the interrupted state when it switched to the double-fault task. */
 const struct tss *double_fault_previous_state(void);
 #endif

@@ -3,12 +3,24 @@
  * tried. This file is compiled twice: with BURSAR_FAST_PATH=1 for the normal
  * kernel and =0 for the slow-path-only kernel the tests also run.
  *
- * sysenter arrives with interrupts off, esp = just above the TSS's esp0
- * field (the SYSENTER_ESP MSR, set once), the user's esp in ecx and its
- * return address in edx. The first instruction takes the current thread's
- * kernel stack top from that field, so thread switches need no wrmsr.
+ * sysenter arrives with interrupts off and esp = the SYSENTER_ESP MSR, set
+ * once to sysenter_stack_top below. It clears only IF, VM and RF: every
+ * other flag is the user's, TF, NT, DF, AC and ID included. The first
+ * instruction pops the word at sysenter_stack_top, KERNEL_EFLAGS, into
+ * eflags, so the kernel runs with known flags (DF clear, as C code assumes;
+ * no NT, which would turn the next iret into a task return; nothing of the
+ * user's to carry to another thread). The second takes the current
+ * thread's kernel stack top from the TSS's esp0, so thread switches need
+ * no wrmsr. Two cases where that first instruction is not first:
+ *   - TF: sysenter does not clear it, so the CPU takes a debug trap right
+ *     after sysenter, at sysenter_entry, on the small stack below the
+ *     flags word. sysenter_debug_trap clears TF in the frame it pushed and
+ *     returns: the system call goes on as if TF had been clear (the flags
+ *     a thread returns with are defined anyway: docs/abi.md §1).
+ *   - NMI and machine check, which users cannot cause, would also land
+ *     there: the stack has room for their frame on the way to the panic.
  *
- * The entry first stores only what the fast path needs kept: the user esp,
+ * The entry then stores only what the fast path needs kept: the user esp,
  * eip and ebx, in their places in the thread's trap frame (trap.h). The fast
  * path runs with the caller's message still in its registers; when it
  * declines, the entry builds the full frame an interrupt from ring 3 would,
@@ -16,10 +28,12 @@
  * with the flat user data selector at once: the kernel may use it (ring 0
  * may load a DPL 3 data segment) and must not trust the user's, and the
  * thread the fast path returns to must not get the caller's. For the same
- * reason the fast exit (machine_fast_exit) loads %gs with the UTCB
- * selector. %fs is left alone: Bursar gives it no meaning and the ABI does
- * not preserve it.
+ * reason the fast exits load %fs with the user data selector and %gs with
+ * the UTCB selector, and leaves with the flags a
+ * system call returns with (IF and bit 1 only): every exit gives the thread
+ * exactly the state docs/abi.md §1 defines, never its caller's.
  */
+#include "arch/ia32/eflags.h"
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
@@ -29,16 +43,18 @@
 #error "build with -DBURSAR_FAST_PATH=0 or 1"
 #endif
 
-#define USER_EFLAGS 0x202                /* IF set, reserved bit 1 */
 /* Places in struct trap_frame (trap.h asserts the layout). */
 #define FRAME_USER_ESP TRAP_FRAME_SIZE_KERNEL
 #define FRAME_EIP TRAP_FRAME_EIP
 #define FRAME_EBX TRAP_FRAME_EBX
+/* Room below the flags word on the stack sysenter arrives on (see sysenter_stack below). */
+#define SYSENTER_STACK_SIZE 1024
 
         .text
         .globl sysenter_entry
 sysenter_entry:
-        movl -4(%esp), %esp              /* the TSS's esp0: this thread's kernel stack top */
+        popfl                            /* KERNEL_EFLAGS, from sysenter_stack_top */
+        movl %ss:kernel_tss + TSS_ESP0, %esp   /* this thread's kernel stack top (%ss: %ds is the user's) */
         subl $TRAP_FRAME_SIZE_USER, %esp /* the frame is ours; the fast path's C frame goes below */
         movl %ecx, FRAME_USER_ESP(%esp)
         movl %edx, FRAME_EIP(%esp)
@@ -78,10 +94,12 @@ sysenter_entry:
         movl %ebx, %eax
         jmp fastpath_null_two_spaces
 3:      incl fast_path_null_count
+        lfs fast_path_word0, %edi        /* %fs; %edi unchanged */
         movw user_utcb_selector, %gs
         movl FRAME_USER_ESP(%esp), %ecx
         movl FRAME_EIP(%esp), %edx
-        xorl %eax, %eax                  /* the result: no error */
+        xorl %eax, %eax                  /* the result: no error; clears OF */
+        sahf                             /* ah = 0: clears SF ZF AF PF CF, so eflags is USER_EFLAGS after sti */
         sti
         sysexit
 
@@ -118,13 +136,16 @@ sysenter_fast_path_bail:
 /*
  * MR0 while the fast path runs (one CPU, interrupts off): the entry stores
  * it, machine_fast_exit() and the bail reload it. (Defined in the slow-path
- * kernel too, which links the fast path's C.)
+ * kernel too, which links the fast path's C.) The user data selector after
+ * it makes the pair a far pointer: one lfs restores MR0 into %edi and loads
+ * %fs, which every exit must.
  */
-        .bss
+        .data
         .balign 4
         .globl fast_path_word0
 fast_path_word0:
         .long 0
+        .word SELECTOR_USER_DATA
 
 /* The selectors the entry and the fast exits load, as words in memory (one instruction a load). */
         .section .rodata
@@ -137,13 +158,49 @@ user_utcb_selector:
         .text
 
 /*
- * Back to a thread that entered with sysenter. sti takes effect after the
- * next instruction, so interrupts come back on exactly at the return.
+ * Back to a thread that entered with sysenter. sysexit loads no flags: the
+ * thread gets the kernel's, so they are set to KERNEL_EFLAGS first (the
+ * kernel's computations leave the arithmetic flags anywhere). sti takes
+ * effect after the next instruction, so interrupts come back on exactly at
+ * the return, with eflags USER_EFLAGS.
  */
         .globl sysenter_return
 sysenter_return:
+        pushl $KERNEL_EFLAGS
+        popfl
         RESTORE_REGISTERS
         movl 8(%esp), %edx               /* eip (after vector and error code) */
         movl 20(%esp), %ecx              /* user esp (after eip, cs, eflags) */
         sti
         sysexit
+
+/*
+ * The stack sysenter arrives on (the SYSENTER_ESP MSR): the flags word the
+ * entry pops, and below it room for a trap frame. Only sysenter_debug_trap
+ * uses that room in normal operation (12 bytes).
+ */
+        .data
+        .balign 16
+sysenter_stack:
+        .space SYSENTER_STACK_SIZE
+        .globl sysenter_stack_top
+sysenter_stack_top:
+        .long KERNEL_EFLAGS
+
+/*
+ * The debug exception's entry (idt.c). A single-step trap taken in kernel
+ * mode at sysenter_entry is the user's TF carried in by sysenter (see the
+ * top of this file): clear TF in the interrupted flags and go back, so the
+ * entry runs unstepped. Anything else is a debug exception like any other
+ * (from user mode: the thread's exception handler; in the kernel: a bug).
+ */
+        .text
+        .globl sysenter_debug_trap
+sysenter_debug_trap:
+        cmpl $sysenter_entry, (%esp)     /* eip */
+        jne 1f
+        cmpl $SELECTOR_KERNEL_CODE, 4(%esp)   /* cs: not a user trap that happens to name that address */
+        jne 1f
+        andl $~EFLAGS_TF, 8(%esp)        /* eflags */
+        iret
+1:      jmp *%ss:trap_vector_entries + 4 * VECTOR_DEBUG

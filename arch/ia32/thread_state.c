@@ -32,15 +32,16 @@ static inline void write_msr(uint32_t msr, uint32_t value)
 }
 
 /*
- * sysenter's own stack pointer is only used for its first instruction, which
- * loads the current thread's kernel stack from the TSS (sysenter.S); so the
- * MSR is set once, to a word the entry stub may read.
+ * sysenter's own stack holds the flags word its first instruction pops and
+ * room for a debug trap's frame below it; the second instruction loads the
+ * current thread's kernel stack from the TSS (sysenter.S). So the MSR is
+ * set once.
  */
 void sysenter_init(void)
 {
     write_msr(MSR_SYSENTER_CS, SELECTOR_KERNEL_CODE);
     write_msr(MSR_SYSENTER_EIP, (uint32_t)sysenter_entry);
-    write_msr(MSR_SYSENTER_ESP, (uint32_t)tss_kernel_stack_slot() + 4);
+    write_msr(MSR_SYSENTER_ESP, (uint32_t)sysenter_stack_top);
 }
 
 struct trap_frame *machine_thread_frame(void *stack_top)
@@ -71,7 +72,7 @@ uint32_t machine_thread_return_frame(void *stack_top)
     frame->vector = VECTOR_SYSENTER;
     frame->error_code = 0;
     frame->cs = SELECTOR_USER_CODE;
-    frame->eflags = EFLAGS_IF | 0x2;
+    frame->eflags = USER_EFLAGS;
     frame->user_ss = SELECTOR_USER_DATA;
     return return_to_user_frame(stack_top);
 }
@@ -84,7 +85,7 @@ uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
         .gs = SELECTOR_USER_UTCB, .fs = SELECTOR_USER_DATA,
         .es = SELECTOR_USER_DATA, .ds = SELECTOR_USER_DATA,
         .vector = VECTOR_SYSCALL,          /* leave by iret: nothing to sysexit to */
-        .eip = ip, .cs = SELECTOR_USER_CODE, .eflags = EFLAGS_IF | 0x2,
+        .eip = ip, .cs = SELECTOR_USER_CODE, .eflags = USER_EFLAGS,
         .user_esp = sp, .user_ss = SELECTOR_USER_DATA,
     };
     return return_to_user_frame(stack_top);
@@ -127,9 +128,9 @@ void machine_frame_exception_state(const struct trap_frame *frame, struct bursar
 }
 
 /* Never cs, ss, the data segments, IF, IOPL or any other privileged bit. */
-_Static_assert((BURSAR_EXCEPTION_EFLAGS_SETTABLE & (EFLAGS_IF | 0x3000u /* IOPL */ | 0x100u /* TF */ |
-                                                   0x4000u /* NT */ | 0x20000u /* VM */)) == 0,
-               "an exception handler cannot set privileged flags");
+_Static_assert((BURSAR_EXCEPTION_EFLAGS_SETTABLE & ~(EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF |
+                                                    EFLAGS_DF | EFLAGS_OF)) == 0,
+               "an exception handler sets only the arithmetic flags and DF");
 void machine_frame_set_exception_state(struct trap_frame *frame, const struct bursar_exception_state *state)
 {
     frame->eip = state->eip;

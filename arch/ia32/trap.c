@@ -125,16 +125,31 @@ void trap_dispatch(struct trap_frame *frame)
         interrupts_off_end();
 }
 
+/*
+ * A system call returns with the state docs/abi.md §1 defines, whichever
+ * entry it came by and whatever the caller had in these: only IF set, the
+ * flat user data selector in %ds, %es and %fs, the UTCB selector in %gs.
+ * (The IPC fast path's exit gives the same; the tests compare the two.)
+ */
+static void syscall_frame_reset(struct trap_frame *frame)
+{
+    frame->eflags = USER_EFLAGS;
+    frame->ds = frame->es = frame->fs = SELECTOR_USER_DATA;
+    frame->gs = SELECTOR_USER_UTCB;
+}
+
 static void trap_handle(struct trap_frame *frame)
 {
-    if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT)
+    if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT) {
         device_interrupt(frame);
-    else if (frame->vector == VECTOR_SYSCALL || frame->vector == VECTOR_SYSENTER)
+    } else if (frame->vector == VECTOR_SYSCALL || frame->vector == VECTOR_SYSENTER) {
+        syscall_frame_reset(frame);
         kernel_syscall(frame);
-    else if (trap_from_user(frame))
+    } else if (trap_from_user(frame)) {
         kernel_user_exception(frame->vector, frame);
-    else
+    } else {
         kernel_exception(frame);
+    }
 }
 
 /*

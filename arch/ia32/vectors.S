@@ -4,6 +4,7 @@
  * trap_dispatch(). Vectors where the CPU pushes no error code push a zero,
  * so every frame has the same layout.
  */
+#include "arch/ia32/eflags.h"
 #include "arch/ia32/frame.h"
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
@@ -15,14 +16,22 @@
         .text
         .globl trap_common
 trap_common:
-        cld                              /* C code assumes it; user mode may have set DF */
-        incl machine_counters            /* .kernel_entries */
         SAVE_REGISTERS
+        /*
+         * Known flags before anything else: the gate cleared IF, TF and NT
+         * but not DF (C code assumes it clear), AC or ID, which would
+         * otherwise reach the next thread to leave by sysexit. Then the
+         * kernel's own data segments: nothing may go through the user's
+         * (a null %ds, or the one-word UTCB segment, faults in ring 0).
+         */
+        pushl $KERNEL_EFLAGS
+        popfl
         movl $SELECTOR_KERNEL_DATA, %eax
         movl %eax, %ds
         movl %eax, %es
         movl %eax, %fs
         movl %eax, %gs
+        incl machine_counters            /* .kernel_entries */
         pushl %esp                       /* struct trap_frame * */
         call trap_dispatch
         addl $4, %esp

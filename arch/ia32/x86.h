@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "arch/ia32/eflags.h"
+
 static inline void outb(uint16_t port, uint8_t value)
 {
     __asm__ volatile("outb %0, %1" : : "a"(value), "Nd"(port));
@@ -36,8 +38,11 @@ static inline uint32_t read_cr0(void) { uint32_t v; __asm__ volatile("mov %%cr0,
 static inline uint32_t read_cr2(void) { uint32_t v; __asm__ volatile("mov %%cr2, %0" : "=r"(v)); return v; }
 static inline uint32_t read_cr3(void) { uint32_t v; __asm__ volatile("mov %%cr3, %0" : "=r"(v)); return v; }
 static inline uint32_t read_cr4(void) { uint32_t v; __asm__ volatile("mov %%cr4, %0" : "=r"(v)); return v; }
+static inline void write_cr0(uint32_t v) { __asm__ volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
 static inline void write_cr3(uint32_t v) { __asm__ volatile("mov %0, %%cr3" : : "r"(v) : "memory"); }
 static inline void write_cr4(uint32_t v) { __asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+
+static inline void write_dr7(uint32_t v) { __asm__ volatile("mov %0, %%dr7" : : "r"(v)); }
 
 static inline uint32_t read_eflags(void)
 {
@@ -51,7 +56,5 @@ static inline void interrupts_disable(void) { __asm__ volatile("cli" ::: "memory
 static inline void halt(void)               { __asm__ volatile("hlt" ::: "memory"); }
 /* Enable interrupts and halt in one step, so a wake-up cannot slip between. */
 static inline void interrupts_enable_and_halt(void) { __asm__ volatile("sti; hlt" ::: "memory"); }
-
-#define EFLAGS_IF 0x200
 
 #endif /* ARCH_IA32_X86_H */

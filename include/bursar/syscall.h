@@ -16,10 +16,10 @@
  *   edx  user instruction to return to       (sysenter only)
  *
  * On return: eax = 0 or -enum bursar_error; ebx, esi, edi, ebp = results
- * (IPC: badge, tag, MR0, MR1; undefined when an IPC call fails). ecx, edx
- * and the arithmetic flags are clobbered; %ds and %es hold the flat user
- * data selector, %gs the UTCB-pointer selector (bursar/utcb.h), and %fs is
- * not preserved. Every other register is preserved.
+ * (IPC: badge, tag, MR0, MR1; undefined when an IPC call fails). ecx and
+ * edx are clobbered; eflags is exactly BURSAR_USER_EFLAGS, %ds, %es and %fs
+ * hold the flat user data selector and %gs the UTCB-pointer selector
+ * (bursar/cpu.h, bursar/utcb.h). Every other register is preserved.
  */
 #ifndef BURSAR_SYSCALL_H
 #define BURSAR_SYSCALL_H

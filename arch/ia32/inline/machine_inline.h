@@ -46,18 +46,25 @@ static inline __attribute__((always_inline)) void machine_fast_switch(void *stac
  * at the user esp and eip in its frame, with eax 0 (no error), ebx `word0`
  * and esi, edi, ebp as they are: the message travels in them untouched.
  * Only the fast path may use it, from the sysenter entry's stack: it
- * abandons the kernel stack as it stands. %gs is loaded from memory (the
- * selector as a word, sysenter.S) in one instruction.
+ * abandons the kernel stack as it stands. Everything else is what any
+ * system call returns with (docs/abi.md §1), never the caller's: %ds and
+ * %es hold the user data selector since the entry; %fs gets it with MR0
+ * (one lfs, sysenter.S) and %gs the UTCB selector (from a word in memory,
+ * one instruction); eflags is KERNEL_EFLAGS since the entry
+ * but for the arithmetic flags, which xor (OF, CF) and sahf with ah = 0
+ * (SF ZF AF PF CF) clear, so sti leaves exactly USER_EFLAGS.
  */
-static inline __attribute__((noreturn)) void machine_fast_exit(void *stack_top, uint32_t word0)
+static inline __attribute__((always_inline, noreturn)) void machine_fast_exit(void *stack_top, uint32_t word0)
 {
     const struct trap_frame *frame = (const struct trap_frame *)stack_top - 1;
 
-    __asm__ volatile("movw user_utcb_selector, %%gs\n\t"
-                     "movl fast_path_word0, %%edi\n\t"
+    __asm__ volatile("lfs fast_path_word0, %%edi\n\t"
+                     "movw user_utcb_selector, %%gs\n\t"
+                     "xorl %%eax, %%eax\n\t"
+                     "sahf\n\t"
                      "sti\n\t"
                      "sysexit"
-                     : : "a"(0), "b"(word0), "c"(frame->user_esp), "d"(frame->eip) : "memory");
+                     : : "b"(word0), "c"(frame->user_esp), "d"(frame->eip) : "eax", "memory");
     __builtin_unreachable();
 }
 

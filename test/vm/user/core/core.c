@@ -53,6 +53,24 @@ int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigne
     return core_spawn_with_utcb(entry, argument, priority, utcb, slot);
 }
 
+int core_spawn_raw(uintptr_t ip, unsigned priority, unsigned *slot)
+{
+    int error;
+
+    if (next_thread >= CORE_MAX_THREADS)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    *slot = core_slot();
+    error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_THREAD, *slot, BURSAR_SLOT_TASK);
+    if (!error)
+        error = l4_thread_configure(*slot, BURSAR_THREAD_UTCB, (uintptr_t)&thread_utcbs[next_thread]);
+    if (!error)
+        error = l4_thread_configure(*slot, BURSAR_THREAD_PRIORITY, priority);
+    if (!error)
+        error = l4_thread_start(*slot, ip, (uintptr_t)(thread_stacks[next_thread] + sizeof thread_stacks[0]) - 4);
+    next_thread++;
+    return error;
+}
+
 void core_sleep_ms(unsigned ms)
 {
     l4_receive(CORE_SLEEP_ENDPOINT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(ms));

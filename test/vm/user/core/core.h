@@ -51,6 +51,13 @@ int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigne
 int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priority, uintptr_t utcb,
                          unsigned *slot);
 
+/*
+ * A thread of the own task that starts at `ip` itself, not in a C function:
+ * every general register zero, esp at the top of a stack of its own with
+ * esp + 4 16-byte aligned (as at a C function's entry).
+ */
+int core_spawn_raw(uintptr_t ip, unsigned priority, unsigned *slot);
+
 /* Blocks the calling thread for about `ms` (a receive that times out). */
 void core_sleep_ms(unsigned ms);
 
