@@ -58,6 +58,7 @@ ABOUT = {
     "heap": "heap faults: one round trip to the bank, and the cost per create amortised by the high watermark",
     "fault": "page faults and exceptions served by a handler thread",
     "transfer": "one-way IPC carrying one typed item",
+    "loader": "starting a program in a task of its own (libl4/loader.h): load, destroy, load to exit report",
 }
 
 # Bursar vs the EROS-style wrapper (servers/wrapper, issue 13): each pair is read as wrapper/Bursar on
@@ -121,8 +122,15 @@ def parse_output(text):
     return rows, notes, about
 
 
+# Boot modules a program gets after itself: the programs loader_bench loads.
+MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"]}
+
+
 def boot(kernel, program):
-    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel.image), modules=[program],
+    name = os.path.splitext(os.path.basename(program))[0]
+    extra = [os.path.join(BUILD, "user", m) for m in MODULES.get(name[:-len("_bench")] if name.endswith("_bench")
+                                                                 else name, [])]
+    command = qemu.command(kernel=os.path.join(BUILD, "kernel", kernel.image), modules=[program] + extra,
                            icount=True, serial="stdio")
     try:
         result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
