@@ -6,13 +6,14 @@
  * information itself, so that the same code runs whether the frames come
  * from the boot memory capability (the root task today: l4_boot_frames
  * below) or from a space bank server (issue 12: a bank client implements
- * the same four operations with IPC).
+ * the same operations with IPC).
  *
  *   map_page     a zeroed frame, mapped read/write at `page` in the caller's
  *                own address space (the caller keeps that mapping: it is the
  *                root from which the frame is mapped on into other tasks)
- *   unmap_page   the frame mapped at `page` goes back to the source; every
- *                mapping derived from it goes with it
+ *   unmap_pages  the frames mapped at `pages` pages from `page` (each one
+ *                map_page gave) go back to the source; every mapping derived
+ *                from them goes with them
  *   create_heap  a new heap in the caller's empty `slot`, funded with `pages`
  *                frames (the heap object itself is paid as the source says)
  *   destroy_heap destroys a heap the source created; its frames go back
@@ -34,7 +35,7 @@ struct l4_frame_source;
 
 struct l4_frame_source_ops {
     int (*map_page)(struct l4_frame_source *source, uintptr_t page);
-    void (*unmap_page)(struct l4_frame_source *source, uintptr_t page);
+    void (*unmap_pages)(struct l4_frame_source *source, uintptr_t page, unsigned pages);
     int (*create_heap)(struct l4_frame_source *source, unsigned slot, unsigned pages);
     void (*destroy_heap)(struct l4_frame_source *source, unsigned slot);
     unsigned (*available)(struct l4_frame_source *source);
