@@ -34,14 +34,19 @@ bool l4_boot_frames_next(struct l4_boot_frames *frames, uint32_t *frame)
     return false;
 }
 
+static void rewind(struct l4_boot_frames *frames)
+{
+    frames->range = 0;
+    frames->offset = 0;
+}
+
 /* The next frame, wrapping round to the first range at the end (the ranges are not empty). */
 static uint32_t next_frame_round(struct l4_boot_frames *frames)
 {
     uint32_t frame = 0;
 
     if (!l4_boot_frames_next(frames, &frame)) {
-        frames->range = 0;
-        frames->offset = 0;
+        rewind(frames);
         l4_boot_frames_next(frames, &frame);
     }
     return frame;

@@ -11,6 +11,7 @@
 #include "libl4/loader.h"
 
 #include "lib/format.h"
+#include "libl4/errors.h"
 #include "libl4/l4.h"
 #include "libl4/string.h"
 
@@ -82,7 +83,7 @@ void l4_program_failure(const struct l4_program *program, char *buffer, size_t s
         format_to_buffer(buffer, size, "bad image: %s", program->step ? program->step : elf_error_string(program->elf));
         return;
     case L4_LOAD_SYSTEM_CALL:
-        format_to_buffer(buffer, size, "%s: error %d", program->step, program->error);
+        format_to_buffer(buffer, size, "%s: %s", program->step, l4_error_name(program->error));
         return;
     default:
         format_to_buffer(buffer, size, "%s%s%s", l4_load_error_name(program->failure), program->step ? ": " : "",

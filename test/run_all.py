@@ -329,8 +329,8 @@ def boot_system(description, kernel="bursar.elf", images=("wired_server.elf", "w
 # carries its own badge and rights, the calls go through with them, every exit comes back.
 THREE_SHOWS = [
     "init: started counter (line 5)", "init: started alice (line 6)", "init: started bob (line 7)",
-    "alice (Alice): counter is slot 4, type 3, rights 2, badge 11; receiving on it: error -5",
-    "bob (Bob B.): counter is slot 4, type 3, rights 6, badge 22; receiving on it: error -5",
+    "alice (Alice): counter is slot 4, type 3, rights 2, badge 11; receiving on it: NO_RIGHTS",
+    "bob (Bob B.): counter is slot 4, type 3, rights 6, badge 22; receiving on it: NO_RIGHTS",
     "counter: badge 11 said goodbye after 3 calls, total 6",
     "counter: badge 22 said goodbye after 5 calls, total 15",
     "alice: 3 calls went through as badge 11, total 6; the server counted 3",

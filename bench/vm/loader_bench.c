@@ -116,7 +116,9 @@ static void load_and_destroy(const void *image, size_t size)
         if (i >= WARM_UP)
             count_to(&before, &loads);
         if (error != L4_LOAD_OK) {
-            printf("bench: loading failed: %s\n", l4_load_error_name(error));
+            char why[128];
+            l4_program_failure(&program, why, sizeof why);
+            printf("bench: loading failed: %s\n", why);
             return;
         }
         if (i >= WARM_UP)

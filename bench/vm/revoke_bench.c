@@ -18,6 +18,7 @@
 #include <stdbool.h>
 
 #include "lib/format.h"
+#include "libl4/frames.h"
 #include "libl4/kernel_stats.h"
 #include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
@@ -36,17 +37,15 @@
 enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, FIRST_TASK };
 
 static const struct bursar_boot_info *boot;
-static unsigned range, offset;
+static struct l4_boot_frames frames;
 
 static uint32_t next_frame(void)
 {
-    while (range < boot->range_count) {
-        if (offset < boot->free_ranges[range].frames)
-            return boot->free_ranges[range].first_frame + offset++;
-        range++;
-        offset = 0;
-    }
-    return 0;
+    uint32_t frame = 0;
+
+    if (frames.total == 0)
+        l4_boot_frames_init(&frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
+    return l4_boot_frames_next(&frames, &frame) ? frame : 0;
 }
 
 /*

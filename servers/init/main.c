@@ -14,6 +14,7 @@
  * one has gone init returns and the machine powers off.
  */
 #include "libl4/boot_modules.h"
+#include "libl4/errors.h"
 #include "libl4/frames.h"
 #include "libl4/l4.h"
 #include "libl4/loader.h"
@@ -119,7 +120,7 @@ static bool read_description(void)
     description_name = boot->modules[DESCRIPTION_MODULE].name;
     description = module_bytes(DESCRIPTION_MODULE, &error);
     if (!description) {
-        printf("init: cannot map the system description %s: error %d\n", description_name, error);
+        printf("init: cannot map the system description %s: %s\n", description_name, l4_error_name(error));
         return false;
     }
     environment.frames_available = frames.source.ops->available(&frames.source);
@@ -146,7 +147,7 @@ static unsigned heap_slot(unsigned index)
 
 static void report_failure(unsigned line, const char *name, const char *what, int error)
 {
-    printf("%s:%u: program %s: %s: error %d\n", description_name, line, name, what, error);
+    printf("%s:%u: program %s: %s: %s\n", description_name, line, name, what, l4_error_name(error));
 }
 
 /* Every program's heap, then every endpoint from its server's heap. */

@@ -6,6 +6,7 @@
  * answer (the server sees our badge, and our running total), then says
  * goodbye.
  */
+#include "libl4/errors.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/start_info.h"
@@ -34,15 +35,15 @@ int main(const struct bursar_boot_info *unused)
     if (l4_cap_inspect(server, &cap) != 0)
         return 11;
     error = l4_receive(server, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_ZERO);
-    printf("%s (%s): counter is slot %u, type %u, rights %x, badge %u; receiving on it: error %d\n", info->name,
-           info->argv[0], server, cap.type, cap.rights, cap.badge, error);
+    printf("%s (%s): counter is slot %u, type %u, rights %x, badge %u; receiving on it: %s\n", info->name,
+           info->argv[0], server, cap.type, cap.rights, cap.badge, l4_error_name(error));
     for (unsigned i = 1; i <= calls; i++) {
         uint32_t tag = BURSAR_TAG(WIRED_ADD, 1, 0), badge = i, sum = 0;
         error = l4_call(server, &tag, &badge, &sum, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
         total += i;
         if (error || badge != cap.badge || sum != total) {
-            printf("%s: call %u: error %d, server saw badge %u, total %u (expected %u)\n", info->name, i, error,
-                   badge, sum, total);
+            printf("%s: call %u: %s, server saw badge %u, total %u (expected %u)\n", info->name, i,
+                   l4_error_name(error), badge, sum, total);
             return 12;
         }
     }

@@ -6,6 +6,7 @@
  */
 #include "core.h"
 
+#include "libl4/frames.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
 #include "libl4/thread.h"
@@ -15,8 +16,8 @@ const struct bursar_boot_info *core_boot;
 static unsigned next_slot;
 static unsigned next_thread;
 static unsigned next_scratch;
-/* Where the frame allocator stands: a free range and a frame within it. */
-static unsigned frame_range, frame_offset;
+/* The boot information's free frames, handed out in order, never twice (some stay in the boot heap). */
+static struct l4_boot_frames free_frames;
 
 static char thread_stacks[CORE_MAX_THREADS][4096] __attribute__((aligned(16)));
 static struct bursar_utcb thread_utcbs[CORE_MAX_THREADS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
@@ -99,14 +100,9 @@ uint32_t core_ticks_elapsed_ms(uint32_t since)
 
 uint32_t core_frame(void)
 {
-    while (frame_range < core_boot->range_count) {
-        const struct bursar_frame_range *range = &core_boot->free_ranges[frame_range];
-        if (frame_offset < range->frames)
-            return range->first_frame + frame_offset++;
-        frame_range++;
-        frame_offset = 0;
-    }
-    return 0;
+    uint32_t frame = 0;
+
+    return l4_boot_frames_next(&free_frames, &frame) ? frame : 0;
 }
 
 uintptr_t core_scratch_page(void)
@@ -230,6 +226,7 @@ void core_after_test(struct test_result *result)
 void core_init(const struct bursar_boot_info *boot)
 {
     core_boot = boot;
+    l4_boot_frames_init(&free_frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
     l4_system_info(&system_baseline);
     l4_heap_info(BURSAR_SLOT_HEAP, &boot_heap_baseline);
     user_test_after = core_after_test;

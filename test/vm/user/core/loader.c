@@ -17,6 +17,7 @@
 
 #include "bursar/fault.h"
 #include "libl4/boot_modules.h"
+#include "libl4/errors.h"
 #include "libl4/frames.h"
 #include "libl4/loader.h"
 #include "libl4/message.h"
@@ -406,7 +407,7 @@ USER_TEST(908, a_program_too_big_for_its_heap_is_refused_at_every_step_leaving_n
             if (got == L4_LOAD_OK)
                 break;
             ledger_take(&after);
-            printf("  heap of %u pages: %s, error %d\n", pages, program.step, program.error);
+            printf("  heap of %u pages: %s: %s\n", pages, program.step, l4_error_name(program.error));
             TEST_CHECK(got == L4_LOAD_SYSTEM_CALL && program.error == -BURSAR_E_OUT_OF_MEMORY,
                        "heap of %u pages: %s, error %d", pages, l4_load_error_name(got), program.error);
             TEST_CHECK(ledger_equal(&before, &after), "heap of %u pages: the ledger changed", pages);
