@@ -20,8 +20,7 @@ static struct mapdb_record *allocate_record(void *context, void *payer)
 static void free_record(void *context, void *payer, struct mapdb_record *record)
 {
     (void)context;
-    KERNEL_ASSERT(heap_of(record) == payer);
-    heap_free(record);
+    heap_free_to(payer, record);        /* kheap checks the record's page is the payer's */
 }
 
 /* The holder is embedded first in its slot: the slot forgets its object. */

@@ -32,5 +32,5 @@ void endpoint_destroy(struct endpoint *endpoint)
 {
     KERNEL_ASSERT(endpoint->queue_kind == QUEUE_DEAD && !endpoint->queue_head);
     irq_endpoint_destroyed(endpoint);
-    heap_free(endpoint);
+    heap_free_to(endpoint->header.payer, endpoint);
 }

@@ -37,6 +37,12 @@ void heaps_init(void);
 /* An object of `kind`, or NULL when the heap has nothing free (a heap fault). */
 void *heap_allocate(struct heap *heap, enum kernel_allocation kind);
 void heap_free(void *object);
+/*
+ * The same for an allocation whose payer the caller has at hand (an
+ * object's header, a record's payer): no lookup of the heap, and kheap
+ * still checks that the allocation's page is that heap's.
+ */
+void heap_free_to(struct heap *payer, void *object);
 /* Can `count` objects of `kind` come from this heap without a fault? */
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
 /* Can all of counts[kind] objects of every kind come from this heap together, without a fault? */

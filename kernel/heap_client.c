@@ -62,6 +62,14 @@ void heap_free(void *allocation)
         panic("heap: free of %p failed (%d)", allocation, status);
 }
 
+void heap_free_to(struct heap *payer, void *allocation)
+{
+    int status = kheap_free(&payer->kheap, allocation);
+
+    if (status != KHEAP_OK)
+        panic("heap %u: free of %p failed (%d)", payer->id, allocation, status);
+}
+
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
 {
     if (kheap_can_alloc(&heap->kheap, kind, count))

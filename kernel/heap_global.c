@@ -67,6 +67,12 @@ void heap_free(void *allocation)
         panic("heap: free of %p failed (%d)", allocation, status);
 }
 
+void heap_free_to(struct heap *payer, void *allocation)
+{
+    (void)payer;
+    heap_free(allocation);
+}
+
 bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
 {
     (void)heap;

@@ -135,7 +135,7 @@ void irq_destroy(struct irq *irq)
     unqueue(irq);
     claimed[irq->line] = NULL;
     machine_irq_release(irq->line);
-    heap_free(irq);
+    heap_free_to(irq->header.payer, irq);
 }
 
 bool irq_check(void)

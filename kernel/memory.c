@@ -118,8 +118,8 @@ static void release_table_if_empty(struct mapdb_record **shadow, uint32_t addres
             uint32_t *table = machine_page_table_of(task->page_directory, address);
             machine_page_table_remove(task->page_directory, address);
             task->table_records[directory_index(address)] = NULL;
-            heap_free(table);
-            heap_free(shadow);
+            heap_free_to(task->header.payer, table);     /* the task's payer paid for both (SYS_MAP) */
+            heap_free_to(task->header.payer, shadow);
             return;
         }
     }

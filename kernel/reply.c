@@ -31,5 +31,5 @@ void reply_begin_destroy(struct reply *reply)
 void reply_destroy(struct reply *reply)
 {
     KERNEL_ASSERT(!reply->caller && !reply->receiver);
-    heap_free(reply);
+    heap_free_to(reply->header.payer, reply);
 }

@@ -115,7 +115,7 @@ void scheduler_free_after_switch(struct thread *thread)
 void scheduler_finish_switch(void)
 {
     if (thread_to_free_after_switch && thread_to_free_after_switch != current_thread) {
-        heap_free(thread_to_free_after_switch);
+        heap_free_to(thread_to_free_after_switch->header.payer, thread_to_free_after_switch);
         thread_to_free_after_switch = NULL;
     }
 }

@@ -69,7 +69,8 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
     }
     if (status != SYSCALL_RESULT_WRITTEN)
         machine_frame_write_result(frame, status, results);
-    heap_fault_refill(caller);
+    if (caller->heap_fault.refill)      /* the call allocated: is its heap below the low watermark now? */
+        heap_fault_refill(caller);
 }
 
 /* The floor the benchmarks quote: enter, (switch address space and back,) leave. */

@@ -80,9 +80,10 @@ static void task_free(struct task *task)
     unlink_task(task);
     if (machine_current_page_directory() == task->page_directory)
         machine_address_space_activate_kernel();
-    heap_free(task->page_directory);
-    heap_free(task->table_records);
-    heap_free(task);
+    /* The task's payer paid for all three (task_create). */
+    heap_free_to(task->header.payer, task->page_directory);
+    heap_free_to(task->header.payer, task->table_records);
+    heap_free_to(task->header.payer, task);
 }
 
 /*

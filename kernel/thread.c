@@ -138,7 +138,7 @@ void thread_destroy(struct thread *thread)
         return;
     }
     thread_kill(thread, 0, NULL);
-    heap_free(thread);
+    heap_free_to(thread->header.payer, thread);
 }
 
 void thread_exit_destroyed(void)
