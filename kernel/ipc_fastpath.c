@@ -90,11 +90,13 @@ static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct
     return slot;
 }
 
-/* `next` runs now, in place of the current thread, which has blocked; it gets `word0` in ebx. */
-static inline __attribute__((always_inline, noreturn)) void switch_to(struct thread *next, uint32_t word0)
+/* `next` runs now, in place of `current` (the current thread), which has blocked; it gets `word0` in ebx. */
+static inline __attribute__((always_inline, noreturn)) void switch_to(struct thread *current, struct thread *next,
+                                                                      uint32_t word0)
 {
     next->state = THREAD_READY;
     current_thread = next;
+    machine_fpu_switch(current->fpu_state, next->fpu_state);
     machine_fast_switch(thread_stack_top(next), next->page_directory_physical, next->utcb_address);
     ipc_fast_path_count++;
     machine_fast_exit(thread_stack_top(next), word0);
@@ -128,7 +130,7 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
-    switch_to(receiver, slot->badge);
+    switch_to(caller, receiver, slot->badge);
 }
 
 FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
@@ -175,7 +177,7 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     reply->receiver = server;
     enqueue_first(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
-    switch_to(caller, 0);                      /* replies carry no badge */
+    switch_to(server, caller, 0);              /* replies carry no badge */
 }
 
 /*

@@ -106,6 +106,18 @@ struct machine_registers {
  */
 #include "machine_inline.h"
 
+/*
+ * A thread's x87/SSE state: MACHINE_FPU_STATE_SIZE bytes aligned to
+ * MACHINE_FPU_STATE_ALIGN, inside its TCB. machine_fpu_state_init() makes
+ * it the state a thread starts with; the switch, inline from
+ * machine_inline.h, saves the running thread's and loads the next one's:
+ *
+ *   void machine_fpu_switch(void *save, const void *load);
+ */
+#define MACHINE_FPU_STATE_SIZE 512u
+#define MACHINE_FPU_STATE_ALIGN 16u
+void machine_fpu_state_init(void *state);
+
 /* Build a new thread's stack so that switching to it enters user mode at ip/sp. */
 uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
 /*

@@ -12,7 +12,8 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
-_Static_assert(sizeof(struct thread) <= 1024, "the TCB leaves most of its page to the kernel stack");
+_Static_assert(THREAD_OBJECT_SIZE - sizeof(struct thread) >= THREAD_STACK_MINIMUM,
+               "the TCB leaves enough of its page to the kernel stack");
 /* SYS_HEAP_INFO reports by allocation kind; the ABI numbers them (bursar/objects.h). */
 #define SAME_KIND(kernel, abi) ((int)(kernel) == (int)(abi))
 _Static_assert(SAME_KIND(ALLOC_TASK, BURSAR_HEAP_TASK) && SAME_KIND(ALLOC_THREAD, BURSAR_HEAP_THREAD) &&

@@ -133,6 +133,8 @@ static void switch_to(struct thread *next)
         machine_address_space_activate(next->task->page_directory);
     if (!next->saved_stack)              /* blocked by the IPC fast path: nothing on its stack */
         next->saved_stack = machine_thread_return_frame(thread_stack_top(next));
+    /* A thread that destroyed itself is freed only after this: its page still takes its state. */
+    machine_fpu_switch(previous->fpu_state, next->fpu_state);
     machine_switch_context(&previous->saved_stack, next->saved_stack);
     scheduler_finish_switch();
 }
@@ -234,6 +236,7 @@ void kernel_timer_tick(void)
 void scheduler_init(void)
 {
     idle_thread = (struct thread){ .idle = true, .state = THREAD_READY, .priority = 0 };
+    machine_fpu_state_init(idle_thread.fpu_state);
     current_thread = &idle_thread;
 }
 

@@ -48,6 +48,7 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
         return -BURSAR_E_OUT_OF_MEMORY;
     *thread = (struct thread){ 0 };
     object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
+    machine_fpu_state_init(thread->fpu_state);
     thread->task = task;
     thread->first_capability_page = task->cspace.pages[0];
     thread->page_directory_physical = task->page_directory_physical;

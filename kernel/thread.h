@@ -9,6 +9,7 @@
 
 #include "kernel/cspace.h"
 #include "kernel/fault_ipc.h"
+#include "kernel/machine.h"
 
 struct task;
 struct endpoint;
@@ -81,6 +82,8 @@ struct thread {
     struct heap_fault heap_fault;
     struct thread *next_thread;      /* every thread, for the debug listing */
     uint32_t id;
+    /* x87/SSE registers while another thread runs (machine.h); paid with the TCB by its heap. */
+    uint8_t fpu_state[MACHINE_FPU_STATE_SIZE] __attribute__((aligned(MACHINE_FPU_STATE_ALIGN)));
 };
 
 /*
@@ -97,6 +100,14 @@ enum {
 };
 
 #define THREAD_OBJECT_SIZE 4096u
+/*
+ * The kernel stack is what the TCB (with its FPU state) leaves of the page.
+ * The deepest path GCC's call graph allows, a panic's dump inside a timer
+ * tick inside a preemption point of a reclaim, is about 2 750 bytes with
+ * the trap frames (docs/architecture.md, "Kernel stacks"); real paths are
+ * shallower.
+ */
+#define THREAD_STACK_MINIMUM 3072u
 #define THREAD_DEFAULT_PRIORITY 100
 #define THREAD_DEFAULT_TIMESLICE 2
 

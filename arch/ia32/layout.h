@@ -40,10 +40,16 @@
 #define PDE_LARGE              0x080
 #define PDE_GLOBAL             0x100
 
+#define CR0_MP                 0x00000002
+#define CR0_EM                 0x00000004
+#define CR0_TS                 0x00000008
+#define CR0_NE                 0x00000020
 #define CR0_WP                 0x00010000
 #define CR0_AM                 0x00040000
 #define CR0_PG                 0x80000000
 #define CR4_PSE                0x00000010
 #define CR4_PGE                0x00000080
+#define CR4_OSFXSR             0x00000200
+#define CR4_OSXMMEXCPT         0x00000400
 
 #endif /* ARCH_IA32_LAYOUT_H */

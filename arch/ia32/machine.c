@@ -58,6 +58,7 @@ static void control_registers_init(void)
 void machine_cpu_init(void)
 {
     control_registers_init();
+    fpu_init();
     gdt_init();
     idt_init();
     pic_init();

@@ -73,6 +73,7 @@ void irq_register(unsigned irq, irq_handler handler);
 
 void trap_print_frame(const struct trap_frame *frame);
 void sysenter_init(void);
+void fpu_init(void);
 void sysenter_debug_trap(void);
 extern uint32_t sysenter_stack_top[];
 #endif

@@ -21,6 +21,11 @@
  * so they differ from ipc.* by the client stub alone; idl.server.* to a
  * third task running libl4's server loop (libl4/server.h) with the
  * generated dispatch, whose handler reads the TSC.
+ *
+ * The ipc.fpu.* rows make the ipc.* calls with x87 and SSE registers in use
+ * on both sides: the client and a fourth task's echo server each load
+ * values into them first (the kernel switches that state on every thread
+ * switch, arch/ia32/fpu.c).
  */
 #include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
@@ -40,6 +45,7 @@
 enum {   /* the root task's slots */
     ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD,
     LOOP_ENDPOINT, LOOP_REPLY, LOOP_TASK, LOOP_THREAD,
+    FPU_ENDPOINT, FPU_REPLY, FPU_TASK, FPU_THREAD,
 };
 enum {   /* the server task's slots (libl4/task.h) */
     SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SLOTS = 8,
@@ -58,14 +64,39 @@ static struct loop_shared {
     char stack[8192] __attribute__((aligned(16)));
 } loop_shared __attribute__((aligned(4096)));
 
+/* The same for the echo server that uses the FPU. */
+static struct shared fpu_shared __attribute__((aligned(4096)));
+
 static uint32_t samples[ROUNDS];
 
+/* Values in all eight x87 registers and the eight SSE registers: the FPU is in use. */
+static void fpu_load_values(void)
+{
+    static const float four[4] __attribute__((aligned(16))) = { 1.5f, 2.5f, 3.5f, 4.5f };
+
+    __asm__ volatile("fninit\n\t"
+                     ".rept 4\n\t"
+                     "fld1\n\t"
+                     "fldpi\n\t"
+                     ".endr\n\t"
+                     "movaps %0, %%xmm0\n\t"
+                     "movaps %%xmm0, %%xmm1\n\t"
+                     "movaps %%xmm0, %%xmm2\n\t"
+                     "movaps %%xmm0, %%xmm3\n\t"
+                     "movaps %%xmm0, %%xmm4\n\t"
+                     "movaps %%xmm0, %%xmm5\n\t"
+                     "movaps %%xmm0, %%xmm6\n\t"
+                     "movaps %%xmm0, %%xmm7"
+                     : : "m"(four) : "memory");
+}
+
 /* Runs in the server task: answer each call at once, with the TSC as it arrived in MR0. */
-static void echo_server(void *unused)
+static void echo_server(void *use_fpu)
 {
     uint32_t badge, tag = 0, mr0 = 0, mr1 = 0;
 
-    (void)unused;
+    if (use_fpu)
+        fpu_load_values();
     l4_receive(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     for (;;) {
         mr0 = (uint32_t)l4_timestamp();
@@ -189,18 +220,30 @@ static int start_server(void)
         .stack = loop_shared.stack, .stack_size = sizeof loop_shared.stack,
         .utcb = (uintptr_t)&loop_shared.utcb, .priority = PRIORITY, .entry = loop_server,
     };
+    struct l4_server_spec fpu = {
+        .task = { .heap = BURSAR_SLOT_HEAP, .slot = FPU_TASK, .capability_slots = SERVER_SLOTS,
+                  .shared = &fpu_shared, .shared_size = sizeof fpu_shared },
+        .endpoint = FPU_ENDPOINT, .reply = FPU_REPLY, .thread = FPU_THREAD,
+        .stack = fpu_shared.server_stack, .stack_size = sizeof fpu_shared.server_stack,
+        .utcb = (uintptr_t)&fpu_shared.server_utcb, .priority = PRIORITY, .entry = echo_server,
+        .argument = &fpu_shared,
+    };
     int error = l4_server_start_in_new_task(&server);
 
-    return error ? error : l4_server_start_in_new_task(&loop);
+    if (!error)
+        error = l4_server_start_in_new_task(&loop);
+    return error ? error : l4_server_start_in_new_task(&fpu);
 }
 
 int main(const struct bursar_boot_info *boot_info)
 {
     int error;
 
-    (void)boot_info;
     printf("IPC benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
-    error = start_server();
+    /* Three server tasks need more than the boot heap's first pages. */
+    error = l4_heap_donate(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 16);
+    if (!error)
+        error = start_server();
     if (error) {
         printf("bench: cannot start the server tasks: %s\n", l4_error_name(error));
         return 1;
@@ -211,5 +254,7 @@ int main(const struct bursar_boot_info *boot_info)
     measure_calls("ipc", HAND_WRITTEN, ENDPOINT);
     measure_calls("idl.stub", GENERATED, ENDPOINT);
     measure_calls("idl.server", GENERATED, LOOP_ENDPOINT);
+    fpu_load_values();
+    measure_calls("ipc.fpu", HAND_WRITTEN, FPU_ENDPOINT);
     return 0;
 }

@@ -68,6 +68,18 @@ static inline __attribute__((always_inline, noreturn)) void machine_fast_exit(vo
     __builtin_unreachable();
 }
 
+/*
+ * The x87/SSE state of the thread leaving into `save`, the next one's from
+ * `load` (arch/ia32/fpu.c says why eagerly). Two instructions; neither
+ * raises a pending x87 exception, which stays with its thread.
+ */
+static inline __attribute__((always_inline)) void machine_fpu_switch(void *save, const void *load)
+{
+    __asm__ volatile("fxsave %0\n\t"
+                     "fxrstor %1"
+                     : "=m"(*(uint8_t(*)[512])save) : "m"(*(const uint8_t(*)[512])load));
+}
+
 /* The fast path declines the call whose eax was `eax`: on through the slow path (sysenter.S). */
 static inline __attribute__((noreturn)) void machine_fast_bail(uint32_t eax)
 {
