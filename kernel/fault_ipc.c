@@ -33,7 +33,7 @@ static const char *failure_reason(int status)
 static void finish(struct thread *thread, enum fault_ipc_outcome outcome, const char *reason_format)
 {
     const struct fault_ipc_purpose *purpose = thread->fault_ipc.purpose;
-    char line[160];
+    char line[224];
     int length;
 
     fault_ipc_abandon(thread);                 /* first: thread_kill must not come back here */

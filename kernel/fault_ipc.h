@@ -24,6 +24,8 @@
  * frame as the purpose left it. RESTART: the purpose asks the caller to redo
  * the interrupted operation from its start (heap faults). KILL: the thread
  * is dead already (one line was logged); the caller just leaves the kernel.
+ * RAISE: the handler passed the fault on (a pager's BURSAR_LABEL_RAISE, its
+ * reason in `raised`): the caller calls the next handler.
  */
 #ifndef KERNEL_FAULT_IPC_H
 #define KERNEL_FAULT_IPC_H
@@ -37,12 +39,13 @@ struct thread;
 struct cap_slot;
 struct message;
 
-#define FAULT_IPC_MAX_WORDS 12
+#define FAULT_IPC_MAX_WORDS 14      /* a raised page fault's exception message (bursar/fault.h) */
 
 enum fault_ipc_outcome {
     FAULT_IPC_RESUME = 0,
     FAULT_IPC_RESTART,
     FAULT_IPC_KILL,
+    FAULT_IPC_RAISE,        /* the handler passed it on: the caller makes the next call (a raised page fault) */
 };
 
 /*
@@ -83,6 +86,7 @@ struct fault_ipc {
     uint32_t tag;
     uint32_t words[FAULT_IPC_MAX_WORDS];
     uint8_t outcome;                           /* enum fault_ipc_outcome, once decided */
+    uint32_t raised;                           /* the reason a RAISE carried */
 };
 
 /*

@@ -15,13 +15,15 @@
 #include "kernel/transfer.h"
 #include "kernel/trap_handlers.h"
 #include "lib/format.h"
+#include "libl4/errors.h"       /* the table of error names generated from bursar/errors.h, linked in too */
 
 /* The kernel's message to an exception handler, as words. */
 union exception_message {
     struct bursar_exception_state state;
-    uint32_t words[BURSAR_EXCEPTION_WORDS];
+    uint32_t words[BURSAR_RAISED_FAULT_WORDS];    /* a raised page fault has two words more */
 };
-_Static_assert(BURSAR_EXCEPTION_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
+_Static_assert(BURSAR_RAISED_FAULT_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
+_Static_assert(BURSAR_RAISED_FAULT_ADDRESS == BURSAR_EXCEPTION_WORDS, "a raised fault's words follow the state");
 
 static const char *exception_name(uint32_t vector)
 {
@@ -67,11 +69,16 @@ static int plan_mapping(const struct thread *thread, struct fault_ipc_reply *rep
     return transfer_check_placed(reply->replier, faulting, &windows, plan);
 }
 
-/* RESUME with no words and at most one memory item, or KILL with nothing: the only replies to a page fault. */
+/*
+ * The only replies to a page fault: RESUME with no words and at most one
+ * memory item, KILL with nothing, RAISE with one word (the reason).
+ */
 static int page_fault_check(const struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t label = BURSAR_TAG_LABEL(reply->tag), items = BURSAR_TAG_TYPED(reply->tag);
 
+    if (label == BURSAR_LABEL_RAISE)
+        return BURSAR_TAG_UNTYPED(reply->tag) == 1 && items == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
     if ((label != BURSAR_LABEL_RESUME && label != BURSAR_LABEL_KILL) || BURSAR_TAG_UNTYPED(reply->tag) != 0 ||
         items > (label == BURSAR_LABEL_RESUME ? 1u : 0u))
         return -BURSAR_E_INVALID_MESSAGE;
@@ -80,12 +87,17 @@ static int page_fault_check(const struct thread *thread, struct fault_ipc_reply 
 
 /*
  * RESUME: the item (if any) is mapped, then the thread retries the access
- * (and faults again if the pager mapped nothing that allows it).
+ * (and faults again if the pager mapped nothing that allows it). RAISE:
+ * kernel_user_exception calls the exception handler next.
  */
 static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const struct fault_ipc_reply *reply)
 {
     if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
         return FAULT_IPC_KILL;
+    if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_RAISE) {
+        thread->fault_ipc.raised = reply->words[0];
+        return FAULT_IPC_RAISE;
+    }
     if (BURSAR_TAG_TYPED(reply->tag))
         transfer_commit(reply->replier, thread, &reply->plan, NULL);   /* planned by page_fault_check */
     return FAULT_IPC_RESUME;
@@ -160,6 +172,57 @@ static const struct fault_ipc_purpose exception_purpose = {
 _Static_assert(offsetof(struct bursar_exception_state, vector) == 0 &&
                offsetof(struct bursar_exception_state, eip) == 2 * 4, "exception_describe reads words 0 and 2");
 
+/* "(write, not present)": a page fault's BURSAR_ACCESS_* bits in words. */
+static const char *access_words(uint32_t access)
+{
+    static const char *const words[] = { "read, not present", "write, not present", "read, protection",
+                                         "write, protection" };
+
+    return words[(access & BURSAR_ACCESS_WRITE ? 1 : 0) + (access & BURSAR_ACCESS_PRESENT ? 2 : 0)];
+}
+
+/* The page fault, then the reason its pager gave, by name if it is one of bursar/errors.h. */
+static void raised_fault_describe(const struct thread *thread, char *buffer, uint32_t size)
+{
+    uint32_t reason = fault_ipc_word(thread, BURSAR_RAISED_FAULT_REASON);
+    uint32_t length = (uint32_t)format_to_buffer(buffer, size, "page fault (vector 14) at %08x, address %08x (%s), its pager "
+                                       "raised ", fault_ipc_word(thread, 2),
+                                       fault_ipc_word(thread, BURSAR_RAISED_FAULT_ADDRESS),
+                                       access_words(fault_ipc_word(thread, 1)));
+
+    if (length >= size)
+        return;
+    if (reason > BURSAR_OK && reason < BURSAR_ERROR_COUNT)
+        format_to_buffer(buffer + length, size - length, "%s", l4_error_names[reason]);
+    else
+        format_to_buffer(buffer + length, size - length, "error %u", reason);
+}
+
+static const struct fault_ipc_purpose raised_fault_purpose = {
+    .handler_name = "exception handler",
+    .check = exception_check,            /* answered as any exception */
+    .apply = exception_apply,
+    .failed = NULL,
+    .describe = raised_fault_describe,
+};
+
+/*
+ * The pager raised the page fault `fault` (its three words): the thread
+ * calls its exception handler with its registers as they were at the
+ * access, the access bits as the error code, the address and the reason.
+ */
+static void raise_page_fault(struct thread *thread, const struct trap_frame *frame, const uint32_t *fault)
+{
+    union exception_message message;
+
+    machine_frame_exception_state(frame, &message.state);
+    message.state.error_code = fault[BURSAR_PAGE_FAULT_ACCESS];
+    message.words[BURSAR_RAISED_FAULT_ADDRESS] = fault[BURSAR_PAGE_FAULT_ADDRESS];
+    message.words[BURSAR_RAISED_FAULT_REASON] = thread->fault_ipc.raised;
+    fault_ipc_call(thread, &thread->exception_handler, &raised_fault_purpose, BURSAR_LABEL_EXCEPTION,
+                   message.words, BURSAR_RAISED_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+}
+
 /* Called by the machine layer for every exception taken in user mode. */
 void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
 {
@@ -170,8 +233,9 @@ void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
         words[BURSAR_PAGE_FAULT_ADDRESS] = machine_fault_address();
         words[BURSAR_PAGE_FAULT_IP] = machine_frame_instruction(frame);
         words[BURSAR_PAGE_FAULT_ACCESS] = machine_page_fault_access(frame);
-        fault_ipc_call(thread, &thread->pager, &page_fault_purpose, BURSAR_LABEL_PAGE_FAULT, words,
-                       BURSAR_PAGE_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        if (fault_ipc_call(thread, &thread->pager, &page_fault_purpose, BURSAR_LABEL_PAGE_FAULT, words,
+                           BURSAR_PAGE_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER) == FAULT_IPC_RAISE)
+            raise_page_fault(thread, frame, words);
     } else {
         union exception_message message;
         machine_frame_exception_state(frame, &message.state);

@@ -191,6 +191,7 @@ def run_user_suites(tally, args):
                 check_debug_key(tally, result)
             if suite == "core_tests":
                 check_fast_path_seen(tally, result, label)
+                check_raised_fault_killed(tally, result, "%s-%s" % (suite, label))
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
         tally.record(outcomes["fast"] == outcomes["slow"] and outcomes["fast"],
                      "%s/fast-and-slow-paths-agree" % suite,
@@ -282,6 +283,18 @@ def check_fast_path_seen(tally, result, label):
     wanted = "  fast path: %s" % ("on" if label == "fast" else "off")
     tally.record(wanted in result.lines, "core_tests-%s/fast-path-%s" % (label, wanted.split()[-1]),
                  "test 104 did not print %r" % wanted.strip())
+
+
+def check_raised_fault_killed(tally, result, prefix):
+    """core_tests 1021: a page fault raised with no exception handler kills the thread with one line naming
+    the pager's reason."""
+    expect = [l for l in result.lines if l.startswith("raised fault expect: address ")]
+    address = expect[0].split()[4].rstrip(",") if len(expect) == 1 else "?"
+    wanted = ("killed: page fault (vector 14) at ", "address %s (write, not present), its pager raised "
+              "OUT_OF_MEMORY, no exception handler" % address)
+    killed = [l for l in result.lines if wanted[0] in l and l.endswith(wanted[1])]
+    tally.record(len(expect) == 1 and len(killed) == 1, "%s/raised-fault-kill-line-names-the-reason" % prefix,
+                 "%d expect lines, %d kill lines ending %r" % (len(expect), len(killed), wanted[1]))
 
 
 def check_debug_key(tally, result):

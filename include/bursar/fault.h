@@ -15,6 +15,9 @@
  *   BURSAR_LABEL_RESUME      the thread goes on (page fault: it retries the access;
  *                            exception: with the registers the reply carries, if any)
  *   BURSAR_LABEL_KILL        the thread dies (one logged line); no words
+ *   BURSAR_LABEL_RAISE       to a page fault only, one word (the pager's reason): the
+ *                            fault is passed on to the thread's exception handler as an
+ *                            exception it can handle (BURSAR_RAISED_FAULT_WORDS below)
  * Any other reply is refused with BURSAR_E_INVALID_MESSAGE (or INVALID_ADDRESS
  * for an eip in the kernel) and changes nothing: the thread still waits.
  */
@@ -28,6 +31,7 @@
 #define BURSAR_LABEL_EXCEPTION    0xfff1u
 #define BURSAR_LABEL_RESUME       0xfff8u
 #define BURSAR_LABEL_KILL         0xfff9u
+#define BURSAR_LABEL_RAISE        0xfffau
 
 /* The page-fault message, word by word. */
 #define BURSAR_PAGE_FAULT_WORDS   3
@@ -59,6 +63,20 @@ _Static_assert(sizeof(struct bursar_exception_state) == BURSAR_EXCEPTION_WORDS *
 _Static_assert(offsetof(struct bursar_exception_state, eip) == 8, "exception message is ABI");
 _Static_assert(offsetof(struct bursar_exception_state, eax) == 20, "exception message is ABI");
 _Static_assert(offsetof(struct bursar_exception_state, edi) == 44, "exception message is ABI");
+
+/*
+ * A page fault its pager raised (a BURSAR_LABEL_RAISE reply: the pager will
+ * not or cannot map anything there, e.g. the client's bank is exhausted)
+ * reaches the thread's exception handler as an exception message of
+ * BURSAR_RAISED_FAULT_WORDS words: the 12 above with vector 14 and, as
+ * error_code, the page fault's BURSAR_ACCESS_* bits; then the address and
+ * the pager's reason (an error number: a BURSAR_E_* or the pager's own).
+ * It is answered as any exception (RESUME with 0 or 12 words, or KILL); a
+ * RESUME with no words retries the access, which faults to the pager again.
+ */
+#define BURSAR_RAISED_FAULT_ADDRESS 12        /* MR12: the address accessed */
+#define BURSAR_RAISED_FAULT_REASON  13        /* MR13: the pager's reason */
+#define BURSAR_RAISED_FAULT_WORDS   14
 
 /* CF PF AF ZF SF DF OF: the eflags bits a RESUME reply may change. */
 #define BURSAR_EXCEPTION_EFLAGS_SETTABLE 0xcd5u

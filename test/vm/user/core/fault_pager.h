@@ -17,7 +17,7 @@ struct fault_server {
 /* A message the kernel sent for a faulting thread, as received. */
 struct received_fault {
     uint32_t badge, label, words;
-    uint32_t word[BURSAR_EXCEPTION_WORDS];
+    uint32_t word[BURSAR_RAISED_FAULT_WORDS];      /* the longest: a page fault its pager raised */
 };
 
 /* An endpoint and a reply object in fresh per-test slots. */

@@ -32,7 +32,7 @@ int fault_receive(const struct fault_server *server, struct received_fault *faul
 
     fault->label = BURSAR_TAG_LABEL(tag);
     fault->words = BURSAR_TAG_UNTYPED(tag);
-    for (unsigned i = 2; i < fault->words && i < BURSAR_EXCEPTION_WORDS; i++)
+    for (unsigned i = 2; i < fault->words && i < BURSAR_RAISED_FAULT_WORDS; i++)
         fault->word[i] = l4_mr_get(i);
     return error;
 }
