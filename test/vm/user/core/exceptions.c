@@ -69,7 +69,7 @@ static int spawn_trapper(void (*entry)(void *), struct trapper *t, unsigned hand
 }
 
 /* The received registers as the struct the ABI defines. */
-static struct bursar_exception_state state_of(const struct received_fault *fault)
+struct bursar_exception_state exception_state_of(const struct received_fault *fault)
 {
     struct bursar_exception_state state;
     uint32_t *words = (uint32_t *)&state;
@@ -80,8 +80,8 @@ static struct bursar_exception_state state_of(const struct received_fault *fault
 }
 
 /* RESUME with a whole register set. */
-static int reply_with_state(const struct fault_server *handler, const struct bursar_exception_state *state,
-                            uint32_t label)
+int exception_reply_with_state(const struct fault_server *handler, const struct bursar_exception_state *state,
+                               uint32_t label)
 {
     const uint32_t *words = (const uint32_t *)state;
 
@@ -104,7 +104,7 @@ USER_TEST(520, an_invalid_opcode_is_skipped_by_the_handler_which_sets_eip_and_ea
     TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 1000), 0, "the exception arrives");
     TEST_CHECK_EQUAL(fault.label, BURSAR_LABEL_EXCEPTION, "label");
     TEST_CHECK_EQUAL(fault.words, BURSAR_EXCEPTION_WORDS, "words");
-    state = state_of(&fault);
+    state = exception_state_of(&fault);
     TEST_CHECK_EQUAL(state.vector, 6, "vector");
     TEST_CHECK_EQUAL(state.eax, 0x600d, "eax as the thread left it");
     TEST_CHECK(state.eip >= (uintptr_t)program_start && state.eip < (uintptr_t)user_tests_start,
@@ -114,7 +114,7 @@ USER_TEST(520, an_invalid_opcode_is_skipped_by_the_handler_which_sets_eip_and_ea
     TEST_CHECK(state.eflags & EFLAGS_IF, "interrupts were on in user mode");
     state.eip += 2;
     state.eax = 0x5ca1ab1e;
-    TEST_CHECK_EQUAL(reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with new eip and eax");
+    TEST_CHECK_EQUAL(exception_reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with new eip and eax");
     TEST_CHECK(wait_for_stage(&t.stage, 2, 500), "the thread did not go on");
     TEST_CHECK_EQUAL(t.result, 0x5ca1ab1e, "eax the thread saw");
 }
@@ -131,12 +131,12 @@ USER_TEST(521, a_divide_by_zero_is_fixed_by_changing_a_register_and_retrying)
     TEST_CHECK_EQUAL(fault_server_create(&handler), 0, "handler");
     TEST_CHECK_EQUAL(spawn_trapper(divide_by_zero, &t, handler.endpoint, &thread), 0, "thread");
     TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 1000), 0, "the exception arrives");
-    state = state_of(&fault);
+    state = exception_state_of(&fault);
     TEST_CHECK_EQUAL(state.vector, 0, "divide error");
     TEST_CHECK(state.eax == 100 && state.edx == 0 && state.ecx == 0, "registers %u %u %u", state.eax, state.edx,
                state.ecx);
     state.ecx = 5;                       /* same eip: the division runs again */
-    TEST_CHECK_EQUAL(reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with ecx = 5");
+    TEST_CHECK_EQUAL(exception_reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with ecx = 5");
     TEST_CHECK(wait_for_stage(&t.stage, 2, 500), "the thread did not go on");
     TEST_CHECK_EQUAL(t.result, 20, "100 / 5");
 }
@@ -153,13 +153,13 @@ USER_TEST(522, a_handler_sets_arithmetic_flags_but_never_privileged_ones)
     TEST_CHECK_EQUAL(fault_server_create(&handler), 0, "handler");
     TEST_CHECK_EQUAL(spawn_trapper(breakpoint, &t, handler.endpoint, &thread), 0, "thread");
     TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 1000), 0, "the breakpoint arrives");
-    state = state_of(&fault);
+    state = exception_state_of(&fault);
     TEST_CHECK_EQUAL(state.vector, 3, "breakpoint");
     TEST_CHECK_EQUAL(*(const uint8_t *)(state.eip - 1), 0xcc, "eip is just after int3");
     TEST_CHECK_EQUAL(state.eflags & EFLAGS_CF, 0, "carry clear");
     /* Carry on, interrupts off, IOPL 3, trap flag: only the carry may take. */
     state.eflags = (state.eflags | EFLAGS_CF | EFLAGS_IOPL | EFLAGS_TF) & ~EFLAGS_IF;
-    TEST_CHECK_EQUAL(reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with new flags");
+    TEST_CHECK_EQUAL(exception_reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "reply with new flags");
     TEST_CHECK(wait_for_stage(&t.stage, 2, 500), "the thread did not go on");
     TEST_CHECK(t.flags & EFLAGS_CF, "carry not set: flags %x", t.flags);
     TEST_CHECK(t.flags & EFLAGS_IF, "interrupts turned off in user mode: flags %x", t.flags);
@@ -199,7 +199,7 @@ USER_TEST(524, bad_replies_to_an_exception_are_refused_then_kill_kills_only_that
     TEST_CHECK_EQUAL(spawn_trapper(invalid_opcode, &t, handler.endpoint, &thread), 0, "thread");
     TEST_CHECK_EQUAL(core_spawn(count_forever, (void *)&counter, CORE_LOW_PRIORITY, &bystander), 0, "bystander");
     TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 1000), 0, "the exception arrives");
-    state = state_of(&fault);
+    state = exception_state_of(&fault);
     TEST_CHECK_EQUAL(l4_reply(handler.reply, RESUME_TAG(5), 1, 2), -BURSAR_E_INVALID_MESSAGE, "5 words");
     TEST_CHECK_EQUAL(l4_reply(handler.reply, BURSAR_TAG(0x77, 0, 0), 0, 0), -BURSAR_E_INVALID_MESSAGE,
                      "unknown label");
@@ -209,7 +209,7 @@ USER_TEST(524, bad_replies_to_an_exception_are_refused_then_kill_kills_only_that
     l4_msg_append_memory(&m, (uintptr_t)program_start, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
     TEST_CHECK_EQUAL(l4_msg_reply(handler.reply, &m), -BURSAR_E_INVALID_MESSAGE, "an exception reply with an item");
     state.eip = 0xc0001000u;
-    TEST_CHECK_EQUAL(reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), -BURSAR_E_INVALID_ADDRESS,
+    TEST_CHECK_EQUAL(exception_reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), -BURSAR_E_INVALID_ADDRESS,
                      "eip in the kernel");
     core_sleep_ms(30);
     TEST_CHECK_EQUAL(t.stage, 1, "the thread went on after a refused reply");

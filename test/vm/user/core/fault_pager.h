@@ -24,6 +24,10 @@ struct received_fault {
 int fault_server_create(struct fault_server *server);
 /* Receive one message (binding the reply object); 0 or the error. */
 int fault_receive(const struct fault_server *server, struct received_fault *fault, unsigned timeout_ms);
+/* exceptions.c: the registers an exception message carries; a RESUME (or `label`) reply setting them. */
+struct bursar_exception_state exception_state_of(const struct received_fault *fault);
+int exception_reply_with_state(const struct fault_server *handler, const struct bursar_exception_state *state,
+                               uint32_t label);
 /* Sleep in 10 ms steps until *stage reaches `stage` or `ms` have passed; true if it did. */
 bool wait_for_stage(volatile uint32_t *stage, uint32_t stage_wanted, unsigned ms);
 /* A thread that counts for ever: proof that the rest of the system runs. */

@@ -47,26 +47,6 @@ static int spawn_writer(struct writer *w, unsigned pager, unsigned handler, unsi
     return error;
 }
 
-/* The raised fault's registers as the struct the ABI defines. */
-static struct bursar_exception_state state_of(const struct received_fault *fault)
-{
-    struct bursar_exception_state state;
-    uint32_t *words = (uint32_t *)&state;
-
-    for (unsigned i = 0; i < BURSAR_EXCEPTION_WORDS; i++)
-        words[i] = fault->word[i];
-    return state;
-}
-
-static int reply_with_state(const struct fault_server *handler, const struct bursar_exception_state *state)
-{
-    const uint32_t *words = (const uint32_t *)state;
-
-    for (unsigned i = 2; i < BURSAR_EXCEPTION_WORDS; i++)
-        l4_mr_set(i, words[i]);
-    return l4_reply(handler->reply, BURSAR_TAG(BURSAR_LABEL_RESUME, BURSAR_EXCEPTION_WORDS, 0), words[0], words[1]);
-}
-
 /* The page fault arrives at the pager, which raises it with `reason`; the handler then receives it. */
 static int raise_and_receive(const struct fault_server *pager, const struct fault_server *handler, uint32_t reason,
                              struct received_fault *fault)
@@ -93,7 +73,7 @@ USER_TEST(1020, a_raised_page_fault_reaches_the_exception_handler_which_recovers
     TEST_CHECK_EQUAL(raise_and_receive(&pager, &handler, BURSAR_E_OUT_OF_MEMORY, &fault), 0, "raised, received");
     TEST_CHECK_EQUAL(fault.label, BURSAR_LABEL_EXCEPTION, "an exception");
     TEST_CHECK_EQUAL(fault.words, BURSAR_RAISED_FAULT_WORDS, "words");
-    state = state_of(&fault);
+    state = exception_state_of(&fault);
     TEST_CHECK_EQUAL(state.vector, 14, "vector");
     TEST_CHECK_EQUAL(state.error_code, BURSAR_ACCESS_WRITE, "error code: the access bits");
     TEST_CHECK_EQUAL(fault.word[BURSAR_RAISED_FAULT_ADDRESS], w.address, "the address");
@@ -104,7 +84,7 @@ USER_TEST(1020, a_raised_page_fault_reaches_the_exception_handler_which_recovers
     TEST_CHECK_EQUAL(w.stage, 1, "the thread has not gone on");
     state.eip += 2;
     state.eax = SENTINEL;
-    TEST_CHECK_EQUAL(reply_with_state(&handler, &state), 0, "resume past the write");
+    TEST_CHECK_EQUAL(exception_reply_with_state(&handler, &state, BURSAR_LABEL_RESUME), 0, "resume past the write");
     TEST_CHECK(wait_for_stage(&w.stage, 2, 500), "the thread did not go on");
     TEST_CHECK_EQUAL(w.eax, SENTINEL, "eax the thread saw");
 }
