@@ -382,6 +382,13 @@ def run_systems(tally, args):
         check_three(tally, "three-programs-wired-%s" % label, boot_system("three.system", kernel, verbose=args.verbose))
     check_three(tally, "three-programs-wired-iso",
                 boot_system("three.system", iso=os.path.join(BUILD, "iso", "system-three.iso"), verbose=args.verbose))
+    result = boot_system("too-small.system", verbose=args.verbose)
+    ran = [line for line in result.lines if line.startswith("init: started") or line.startswith("counter:")]
+    tally.record(result.outcome == "failed" and not ran and
+                 "too-small.system:6: program bob: creating the task: OUT_OF_MEMORY" in result.lines and
+                 "init: nothing started; every frame and object made for the system is back" in result.lines,
+                 "system/a-program-the-kernel-cannot-load-starts-nothing-and-leaves-nothing",
+                 "%s; ran %r; log ends %r" % (result.outcome, ran, result.lines[-4:]))
     result = boot_system("mistakes.system", extra=[os.path.join(BUILD, "modules", "bad", "truncated.elf")],
                          verbose=args.verbose)
     reported = [line for line in result.lines if line.startswith("mistakes.system:")]

@@ -266,27 +266,52 @@ static void print_started(unsigned index)
     printf("\n");
 }
 
-static bool start_system(void)
+/* Heaps, endpoints and programs, all loaded; false (with everything destroyed again) if any failed. */
+static bool make_everything(void)
 {
     uintptr_t window = WINDOW_AREA;
+
+    if (!make_heaps_and_endpoints())
+        return false;
+    for (unsigned i = 0; i < system.program_count; i++)
+        if (!load_program(i, &window))
+            return false;
+    return true;
+}
+
+/* After a failed start: says whether the kernel's ledger is back where it was before. */
+static void report_nothing_started(const struct bursar_system_info *before)
+{
+    struct bursar_system_info after;
+
+    l4_system_info(&after);
+    if (after.heap_frames == before->heap_frames && after.bank_frames == before->bank_frames &&
+        after.tasks == before->tasks && after.threads == before->threads && after.heaps == before->heaps)
+        printf("init: nothing started; every frame and object made for the system is back\n");
+    else
+        printf("init: nothing started, but %u heap frames, %u tasks, %u threads and %u heaps remain (were %u, %u, "
+               "%u, %u)\n", after.heap_frames, after.tasks, after.threads, after.heaps, before->heap_frames,
+               before->tasks, before->threads, before->heaps);
+}
+
+static bool start_system(void)
+{
+    struct bursar_system_info before;
 
     if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, EXIT_ENDPOINT, 0) != 0) {
         printf("init: cannot create its own endpoint\n");
         return false;
     }
-    if (!make_heaps_and_endpoints()) {
+    l4_system_info(&before);
+    if (!make_everything()) {
         tear_down();
+        report_nothing_started(&before);
         return false;
-    }
-    for (unsigned i = 0; i < system.program_count; i++) {
-        if (!load_program(i, &window)) {
-            tear_down();
-            return false;
-        }
     }
     for (unsigned i = 0; i < system.program_count; i++) {
         int error = l4_program_start(&programs[i]);
         if (error) {
+            /* Those started so far have not run: they are below init's priority, and init has not blocked. */
             report_failure(system.programs[i].line, system.programs[i].name, "starting its thread", error);
             tear_down();
             return false;
