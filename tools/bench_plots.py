@@ -138,6 +138,7 @@ def plot_heap_amortised(plt, rows, labels, path):
     ticks = sorted({w for points in series.values() for w, _ in points})
     axes.set_xticks(ticks)
     axes.set_xticklabels([str(t) for t in ticks])
+    axes.set_xlim(-0.3, max(ticks) * 1.3)
     axes.set_ylim(bottom=0)
     axes.set(xlabel="high watermark W (a fault asks for what it needs plus W pages)",
              ylabel="instructions per create, faults included",

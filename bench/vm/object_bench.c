@@ -23,6 +23,7 @@
 
 #include "bench/vm/lib/bench.h"
 #include "lib/format.h"
+#include "libl4/errors.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 
@@ -111,8 +112,8 @@ static void measure_kind(const struct kind *kind)
 
     if (error) {
         /* One kind this kernel cannot create: say so, measure nothing. */
-        printf("bench: object.%s.* skipped: SYS_CREATE of a %s answers %d on this kernel%s\n", kind->name,
-               kind->name, error, error == -BURSAR_E_NOT_SUPPORTED ? " (NOT_SUPPORTED: no heaps but its pool)" : "");
+        printf("bench: object.%s.* skipped: SYS_CREATE of a %s answers %s on this kernel%s\n", kind->name,
+               kind->name, l4_error_name(error), error == -BURSAR_E_NOT_SUPPORTED ? " (no heaps but its pool)" : "");
         return;
     }
     /* create: create timed, then destroy; destroy: create, then destroy timed. */
