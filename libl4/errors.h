@@ -14,7 +14,7 @@
 /* Indexed by enum bursar_error; [BURSAR_OK] is "OK". */
 extern const char *const l4_error_names[BURSAR_ERROR_COUNT];
 
-/* The name of an error, negative (as calls return it) or positive; "unknown error" if none. */
+/* The name of an error, negative (as calls return it) or positive; "unknown error" if none (libl4/names.c). */
 const char *l4_error_name(int error);
 
 #endif /* LIBL4_ERRORS_H */

@@ -279,6 +279,9 @@ static inline int l4_heap_donate(unsigned heap, unsigned memory, uint32_t first_
     return l4_sysenter(SYS_HEAP_DONATE, heap, memory, first_frame, frames);
 }
 
+/* "page table" for BURSAR_HEAP_PAGE_TABLE: what each enum bursar_heap_kind is (libl4/names.c). */
+const char *l4_heap_kind_name(unsigned kind);
+
 static inline int l4_heap_info(unsigned heap, struct bursar_heap_info *info)
 {
     int error = l4_sysenter(SYS_HEAP_INFO, heap, 0, 0, 0);

@@ -20,11 +20,29 @@ void l4_server_init(struct l4_server *server, unsigned endpoint, unsigned reply,
     server->request.server = server;
 }
 
+/* The window words, from the interfaces' needs: the most items of each kind one request carries. */
+static void window_words(struct l4_server *server)
+{
+    unsigned capabilities = 0, memory = 0;
+
+    for (unsigned i = 0; i < server->interface_count; i++) {
+        if (server->interfaces[i].capability_items > capabilities)
+            capabilities = server->interfaces[i].capability_items;
+        if (server->interfaces[i].memory_items > memory)
+            memory = server->interfaces[i].memory_items;
+    }
+    server->windows.capabilities = capabilities && server->capability_window != BURSAR_NO_CAPABILITY
+                                       ? BURSAR_CAPABILITY_WINDOW(server->capability_window, capabilities) : 0;
+    server->windows.memory = memory && server->memory_window
+                                 ? BURSAR_MEMORY_WINDOW(server->memory_window, server->memory_window_log2) : 0;
+}
+
 void l4_server_windows(struct l4_server *server, unsigned first_slot, uintptr_t memory_base, unsigned memory_log2)
 {
     server->capability_window = first_slot;
     server->memory_window = memory_base;
     server->memory_window_log2 = memory_log2;
+    window_words(server);
 }
 
 int l4_server_add(struct l4_server *server, struct l4_server_interface interface)
@@ -38,24 +56,19 @@ int l4_server_add(struct l4_server *server, struct l4_server_interface interface
             return -BURSAR_E_INVALID_ARGUMENT;
     }
     server->interfaces[server->interface_count++] = interface;
+    window_words(server);
     return 0;
 }
 
-/* The window words, from the interfaces' needs; INVALID_ARGUMENT if the server opened too little. */
-static int prepare_windows(struct l4_server *server)
+/* INVALID_ARGUMENT if an interface takes items of a kind the server opened no window for. */
+static int check_windows(const struct l4_server *server)
 {
-    unsigned capabilities = 0, memory = 0;
-
     for (unsigned i = 0; i < server->interface_count; i++) {
-        if (server->interfaces[i].capability_items > capabilities)
-            capabilities = server->interfaces[i].capability_items;
-        if (server->interfaces[i].memory_items > memory)
-            memory = server->interfaces[i].memory_items;
+        const struct l4_server_interface *interface = &server->interfaces[i];
+        if ((interface->capability_items && !server->windows.capabilities) ||
+            (interface->memory_items && !server->windows.memory))
+            return -BURSAR_E_INVALID_ARGUMENT;
     }
-    if ((capabilities && server->capability_window == BURSAR_NO_CAPABILITY) || (memory && !server->memory_window))
-        return -BURSAR_E_INVALID_ARGUMENT;
-    server->windows.capabilities = capabilities ? BURSAR_CAPABILITY_WINDOW(server->capability_window, capabilities) : 0;
-    server->windows.memory = memory ? BURSAR_MEMORY_WINDOW(server->memory_window, server->memory_window_log2) : 0;
     return 0;
 }
 
@@ -139,6 +152,14 @@ static inline __attribute__((always_inline)) int reply_and_wait(struct l4_server
     return error;
 }
 
+/* The last reply, when a handler asked the loop to stop. */
+static int reply_and_stop(struct l4_server *server, const struct l4_msg *msg)
+{
+    server->stop = false;
+    l4_msg_reply(server->reply, msg);
+    return 0;
+}
+
 /*
  * A reply-and-wait failed. If the reply was refused, its caller is still
  * bound to the reply object (which a receive would refuse, BUSY): it gets
@@ -162,7 +183,7 @@ static int recover(struct l4_server *server, int error)
 int l4_server_run(struct l4_server *server)
 {
     struct l4_request *request = &server->request;
-    int error = prepare_windows(server);
+    int error = check_windows(server);
 
     if (error)
         return error;
@@ -176,6 +197,8 @@ int l4_server_run(struct l4_server *server)
                 return error;
         }
         handle(server, request);
+        if (server->stop)
+            return reply_and_stop(server, &request->msg);
         /* Re-armed every time: a handler may have opened windows of its own to call someone. */
         l4_receive_windows_set(server->windows);
         error = reply_and_wait(server, &request->msg);

@@ -133,6 +133,7 @@ struct l4_server {
     unsigned memory_window_log2;
     struct l4_server_interface interfaces[L4_SERVER_INTERFACES];
     unsigned interface_count;
+    bool stop;                  /* a handler sets it to end l4_server_run after this request's reply */
     struct l4_receive_windows windows;      /* what is re-armed before every receive */
     struct l4_server_stats stats;
     struct l4_request request;
@@ -146,7 +147,8 @@ void l4_server_init(struct l4_server *server, unsigned endpoint, unsigned reply,
  * on (as many as the largest request of the interfaces carries; they must
  * be empty), memory items in the window of 2^memory_log2 bytes at
  * `memory_base` (0: none). The memory window must not overlap anything
- * the server has mapped.
+ * the server has mapped. A handler may call it to move the windows for
+ * the next request (after keeping what arrived, say).
  */
 void l4_server_windows(struct l4_server *server, unsigned first_slot, uintptr_t memory_base, unsigned memory_log2);
 
@@ -155,8 +157,9 @@ int l4_server_add(struct l4_server *server, struct l4_server_interface interface
 
 /*
  * Serves until the endpoint fails (destroyed, revoked, ...), and returns
- * that error. INVALID_ARGUMENT at once if an interface takes items the
- * windows cannot receive.
+ * that error, or until a handler sets server->stop: then it sends that
+ * request's reply and returns 0. INVALID_ARGUMENT at once if an interface
+ * takes items the windows cannot receive.
  */
 int l4_server_run(struct l4_server *server);
 

@@ -365,7 +365,9 @@ MISTAKES = [(4, "a program called counter is declared already, on line 3"), (5, 
             (16, "a quoted word has no closing quote"), (17, "'b@d' is not a valid program name"),
             (19, "program frank has a capability called counter already, from line 18"),
             (21, "the quotas do not fit: the programs up to hog2 need"),
-            (22, "badge 99999999999 does not fit in 32 bits"), (23, "unknown program nobody")]
+            (22, "badge 99999999999 does not fit in 32 bits"), (23, "unknown program nobody"),
+            (24, "heap 'lots' is not a number"),
+            (25, "program alice has a capability called counter already, from line 12")]
 
 
 def check_three(tally, name, result):
@@ -401,6 +403,47 @@ def run_systems(tally, args):
                  "%s; not reported %r; %d reported; started %r" % (result.outcome, wrong, len(reported), started))
 
 
+TUTORIAL = os.path.join(ROOT, "docs", "tutorial.md")
+TUTORIAL_MARK = "<!-- checked by ./bursar test"
+
+
+def tutorial_transcript():
+    """The lines of the transcript docs/tutorial.md shows after its mark: what kv.system must print."""
+    with open(TUTORIAL) as f:
+        text = f.read()
+    if TUTORIAL_MARK not in text:
+        return []
+    block = text.split(TUTORIAL_MARK, 1)[1].split("```", 2)[1]
+    return [line for line in block.splitlines()[1:] if line.strip()]
+
+
+def transcript_problems(expected, lines):
+    """Each expected line, in order, among the printed ones ('...' at its end: any ending)."""
+    at = 0
+    for want in expected:
+        prefix = want[:-3] if want.endswith("...") else None
+        while at < len(lines) and not (lines[at].startswith(prefix) if prefix is not None else lines[at] == want):
+            at += 1
+        if at == len(lines):
+            return "not printed (or out of order): %r" % want
+        at += 1
+    return None
+
+
+def run_tutorial(tally, args):
+    """The tutorial's system (apps/kv/kv.system) prints, line for line, the transcript docs/tutorial.md shows."""
+    expected = tutorial_transcript()
+    for label, kernel in KERNELS:
+        result = boot_system(os.path.join(ROOT, "apps", "kv", "kv.system"), kernel,
+                             images=("kv_store.elf", "kv_client.elf"), verbose=args.verbose)
+        problem = "no transcript in docs/tutorial.md" if len(expected) < 20 else transcript_problems(expected,
+                                                                                                   result.lines)
+        tally.record(result.outcome == "completed" and not problem, "tutorial/kv-system-prints-the-transcript-%s" % label,
+                     "%s; %s" % (result.outcome, problem))
+        if problem:
+            print("\n".join("  | " + l for l in result.lines[-40:]))
+
+
 def run_ipc_trace(tally, _args):
     """./bursar trace finds a round of the IPC benchmark and its spans are the benchmark's rows plus the TSC read."""
     output = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "trace_ipc.py")], capture_output=True,
@@ -433,6 +476,7 @@ def run_vm(tally, args):
     run_global_kernel(tally, args)
     run_bad_modules(tally, args)
     run_systems(tally, args)
+    run_tutorial(tally, args)
     run_demo(tally, args)
     run_ipc_trace(tally, args)
     kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")

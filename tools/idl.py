@@ -37,8 +37,10 @@ FIRST_INTERFACE_ERROR = 256     # below: BURSAR_E_* (include/bursar/errors.h)
 LAST_INTERFACE_ERROR = 0xffff   # an error travels in a reply's 16-bit label
 
 MODES = {"copy": "BURSAR_COPY", "revocable": "BURSAR_REVOCABLE_COPY", "grant": "BURSAR_GRANT"}
-RIGHTS = {"read": "BURSAR_RIGHT_READ", "write": "BURSAR_RIGHT_WRITE", "grant": "BURSAR_RIGHT_GRANT",
-          "control": "BURSAR_RIGHT_CONTROL"}
+# charge is a heap's name for write (BURSAR_RIGHT_CHARGE: create objects paid by it).
+RIGHTS = {"read": "BURSAR_RIGHT_READ", "write": "BURSAR_RIGHT_WRITE", "charge": "BURSAR_RIGHT_CHARGE",
+          "grant": "BURSAR_RIGHT_GRANT", "control": "BURSAR_RIGHT_CONTROL"}
+SAME_BIT = {"charge": "write", "write": "charge"}
 OBJECTS = {"task": "BURSAR_OBJECT_TASK", "thread": "BURSAR_OBJECT_THREAD", "endpoint": "BURSAR_OBJECT_ENDPOINT",
            "reply": "BURSAR_OBJECT_REPLY", "heap": "BURSAR_OBJECT_HEAP", "memory": "BURSAR_OBJECT_MEMORY",
            "irq": "BURSAR_OBJECT_IRQ", "devices": "BURSAR_OBJECT_DEVICES"}
@@ -256,9 +258,9 @@ class Parser:
         while True:
             right_line, right = self.line, self.expect("name", "a right: read, write, grant or control")
             if right not in RIGHTS:
-                raise IdlError(right_line, "unknown right %r (read, write, grant, control)" % right)
-            if right in rights:
-                raise IdlError(right_line, "right %r given twice" % right)
+                raise IdlError(right_line, "unknown right %r (read, write, charge, grant, control)" % right)
+            if right in rights or SAME_BIT.get(right) in rights:
+                raise IdlError(right_line, "right %r given twice (charge is write)" % right)
             rights.append(right)
             if self.kind != "+":
                 break

@@ -7,7 +7,7 @@
  * description; if anything is wrong it lists every problem with its line
  * and starts nothing. Otherwise it makes every program's heap (from the
  * boot memory, through a frame source), the endpoints (each paid by its
- * server's heap), loads every program with the capabilities the description
+ * server's heap), the heaps `heap` statements give programs, loads every program with the capabilities the description
  * gives it, and only when all of them are loaded starts them, so a failure
  * at any point leaves nothing running. Then it waits: each program reports
  * its exit, init destroys it and gives its memory back, and when the last
@@ -31,6 +31,7 @@ enum {
     EXIT_ENDPOINT = BURSAR_SLOT_FIRST_FREE,   /* where programs report their exit (badge: index + 1) */
     FIRST_ENDPOINT_SLOT = 16,                 /* the system's endpoints, one slot each */
     FIRST_PROGRAM_SLOT = FIRST_ENDPOINT_SLOT + SYSTEM_MAX_ENDPOINTS,   /* 4 per program */
+    FIRST_GIVEN_HEAP_SLOT = FIRST_PROGRAM_SLOT + 4 * SYSTEM_MAX_PROGRAMS,   /* `heap` statements' heaps */
 };
 
 struct mapped_module {
@@ -45,6 +46,7 @@ static struct system system;
 static struct l4_boot_frames frames;
 static struct l4_program programs[SYSTEM_MAX_PROGRAMS];
 static bool heap_made[SYSTEM_MAX_PROGRAMS], loaded[SYSTEM_MAX_PROGRAMS], running[SYSTEM_MAX_PROGRAMS];
+static bool given_heap_made[SYSTEM_MAX_HEAPS];
 static struct mapped_module modules[BURSAR_BOOT_MAX_MODULES];
 static unsigned module_count;
 static uintptr_t next_module_address = MODULE_AREA;
@@ -150,7 +152,29 @@ static void report_failure(unsigned line, const char *name, const char *what, in
     printf("%s:%u: program %s: %s: %s\n", description_name, line, name, what, l4_error_name(error));
 }
 
-/* Every program's heap, then every endpoint from its server's heap. */
+/*
+ * Destroys the heaps given to program `index` (all of them: -1), with
+ * whatever they paid for; one its program destroyed already is just
+ * forgotten.
+ */
+static void destroy_given_heaps(int index)
+{
+    for (unsigned h = 0; h < system.heap_count; h++) {
+        struct l4_cap_info cap;
+        if (!given_heap_made[h] || (index >= 0 && system.heaps[h].program != (unsigned)index))
+            continue;
+        /* Destroyed by its program: every page is back already, which the frame source cannot see. */
+        if (l4_cap_inspect(FIRST_GIVEN_HEAP_SLOT + h, &cap) == 0 && cap.type == BURSAR_OBJECT_NONE) {
+            frames.out -= system.heaps[h].pages < frames.out ? system.heaps[h].pages : frames.out;
+            l4_cap_delete(FIRST_GIVEN_HEAP_SLOT + h);
+        } else {
+            frames.source.ops->destroy_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h);
+        }
+        given_heap_made[h] = false;
+    }
+}
+
+/* Every program's heap, then every endpoint from its server's heap, then the heaps given to programs. */
 static bool make_heaps_and_endpoints(void)
 {
     for (unsigned i = 0; i < system.program_count; i++) {
@@ -170,13 +194,23 @@ static bool make_heaps_and_endpoints(void)
             return false;
         }
     }
+    for (unsigned h = 0; h < system.heap_count; h++) {
+        const struct system_heap *heap = &system.heaps[h];
+        int error = frames.source.ops->create_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h, heap->pages);
+        if (error) {
+            report_failure(heap->line, system.programs[heap->program].name, "creating a heap for it", error);
+            return false;
+        }
+        given_heap_made[h] = true;
+    }
     return true;
 }
 
 /*
  * Program i's capabilities in description order: the endpoints it serves
- * (receive, send and grant), then its connections (as the line says), from
- * the program's slot L4_LOAD_FIRST_CAP_SLOT on.
+ * (receive, send and grant), then its connections (as the line says), then
+ * the heaps given to it (every right: it may fund, spend, lend and destroy
+ * them), from the program's slot L4_LOAD_FIRST_CAP_SLOT on.
  */
 static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
 {
@@ -201,6 +235,15 @@ static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
             .name = connection->name, .from = FIRST_ENDPOINT_SLOT + connection->endpoint,
             .to = L4_LOAD_FIRST_CAP_SLOT + count, .rights = connection->rights, .mode = BURSAR_COPY,
             .badge = connection->badge,
+        };
+        count++;
+    }
+    for (unsigned h = 0; h < system.heap_count; h++) {
+        if (system.heaps[h].program != index)
+            continue;
+        caps[count] = (struct l4_load_cap){
+            .name = system.heaps[h].name, .from = FIRST_GIVEN_HEAP_SLOT + h, .to = L4_LOAD_FIRST_CAP_SLOT + count,
+            .rights = BURSAR_RIGHTS_ALL, .mode = BURSAR_COPY,
         };
         count++;
     }
@@ -243,6 +286,7 @@ static void tear_down(void)
             l4_program_destroy(&programs[i - 1]);
         loaded[i - 1] = running[i - 1] = false;
     }
+    destroy_given_heaps(-1);
     for (unsigned i = system.program_count; i > 0; i--) {
         if (heap_made[i - 1])
             frames.source.ops->destroy_heap(&frames.source, heap_slot(i - 1));
@@ -324,13 +368,14 @@ static bool start_system(void)
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* A program has exited: destroy it and its heap (and so the endpoints it served). */
+/* A program has exited: destroy it, the heaps given to it and its own heap (and so the endpoints it served). */
 static void retire(unsigned index, uint32_t status)
 {
     struct bursar_system_info before, after;
 
     l4_system_info(&before);
     l4_program_destroy(&programs[index]);
+    destroy_given_heaps((int)index);
     frames.source.ops->destroy_heap(&frames.source, heap_slot(index));
     running[index] = loaded[index] = heap_made[index] = false;
     l4_system_info(&after);

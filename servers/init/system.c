@@ -4,7 +4,7 @@
  *
  * Two passes. The first reads line by line: it splits each line into words,
  * checks each statement's own syntax and numbers, and records programs,
- * endpoints and connections with the names they refer to. The second, once
+ * endpoints, connections and heaps with the names they refer to. The second, once
  * every declaration is known (statements may come in any order), resolves
  * those names, asks the environment about each program's image, and adds up
  * the frames. Every problem is reported and reading goes on, so a person
@@ -50,6 +50,7 @@ struct reader {
     unsigned word_count;
     struct pending_endpoint endpoints[SYSTEM_MAX_ENDPOINTS];
     struct pending_connection connections[SYSTEM_MAX_CONNECTIONS];
+    char heap_programs[SYSTEM_MAX_HEAPS][SYSTEM_NAME_SIZE];
 };
 
 static void report(struct reader *r, unsigned line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -476,6 +477,30 @@ static void read_connection(struct reader *r)
     system->connection_count++;
 }
 
+/* heap PROGRAM.NAME PAGES */
+static void read_heap(struct reader *r)
+{
+    struct system *system = r->system;
+    struct system_heap *heap;
+    uint32_t pages = 0;
+
+    if (r->word_count != 3) {
+        report(r, r->line, "expected 'heap PROGRAM.NAME PAGES'");
+        return;
+    }
+    if (system->heap_count == SYSTEM_MAX_HEAPS) {
+        report(r, r->line, "more than %u heaps", SYSTEM_MAX_HEAPS);
+        return;
+    }
+    heap = &system->heaps[system->heap_count];
+    if (!split_reference(r, r->words[1], r->heap_programs[system->heap_count], heap->name) ||
+        !read_number(r, "heap", r->words[2], 1, SYSTEM_MAX_HEAP_PAGES, &pages))
+        return;
+    heap->pages = pages;
+    heap->line = r->line;
+    system->heap_count++;
+}
+
 static void read_statement(struct reader *r)
 {
     const char *keyword;
@@ -489,8 +514,10 @@ static void read_statement(struct reader *r)
         read_endpoint(r);
     else if (strcmp(keyword, "connect") == 0)
         read_connection(r);
+    else if (strcmp(keyword, "heap") == 0)
+        read_heap(r);
     else
-        report(r, r->line, "unknown statement '%s' (expected program, endpoint or connect)", keyword);
+        report(r, r->line, "unknown statement '%s' (expected program, endpoint, connect or heap)", keyword);
 }
 
 /* Copies line r->line (from `start`, `length` bytes) into r->text, or says why not. */
@@ -529,9 +556,13 @@ static void read_lines(struct reader *r, const char *text, size_t length)
 
 /* ---- the second pass: names, images, memory ------------------------------------------- */
 
-/* The line that gave `program` a capability called `name` (an endpoint it serves or a connection), or 0. */
+/* The line that gave `program` a capability called `name` (an endpoint it serves, a connection, a heap), or 0. */
 static unsigned capability_line(const struct system *system, unsigned program, const char *name, unsigned before)
 {
+    for (unsigned i = 0; i < system->heap_count; i++)
+        if (system->heaps[i].program == program && system->heaps[i].line < before &&
+            strcmp(system->heaps[i].name, name) == 0)
+            return system->heaps[i].line;
     for (unsigned i = 0; i < system->endpoint_count; i++)
         if (system->endpoints[i].program == program && system->endpoints[i].line < before &&
             strcmp(system->endpoints[i].name, name) == 0)
@@ -554,7 +585,7 @@ static bool add_capability(struct reader *r, unsigned program, const char *name,
         return false;
     }
     if (++p->caps > SYSTEM_MAX_CAPS) {
-        report(r, line, "program %s has more than %u endpoints and connections", p->name, SYSTEM_MAX_CAPS);
+        report(r, line, "program %s has more than %u endpoints, connections and heaps", p->name, SYSTEM_MAX_CAPS);
         return false;
     }
     return true;
@@ -612,6 +643,30 @@ static void resolve_connections(struct reader *r)
     }
 }
 
+static void resolve_heaps(struct reader *r)
+{
+    struct system *system = r->system;
+
+    for (unsigned i = 0; i < system->heap_count; i++) {
+        struct system_heap *heap = &system->heaps[i];
+        int program = program_named(r, r->heap_programs[i], heap->line);
+        heap->program = program < 0 ? SYSTEM_MAX_PROGRAMS : (unsigned)program;
+        if (program >= 0)
+            add_capability(r, heap->program, heap->name, heap->line);
+    }
+}
+
+/* The pages of the heaps `heap` statements give program `index`. */
+static unsigned given_heap_pages(const struct system *system, unsigned index)
+{
+    unsigned pages = 0;
+
+    for (unsigned i = 0; i < system->heap_count; i++)
+        if (system->heaps[i].program == index)
+            pages += system->heaps[i].pages;
+    return pages;
+}
+
 static void check_images_and_memory(struct reader *r)
 {
     struct system *system = r->system;
@@ -626,7 +681,7 @@ static void check_images_and_memory(struct reader *r)
             report(r, program->line, "program %s: boot module %s: %s", program->name, program->file, problem);
             program->image_pages = 0;
         }
-        system->frames_needed += program->image_pages + program->heap_pages;
+        system->frames_needed += program->image_pages + program->heap_pages + given_heap_pages(system, i);
         if (system->frames_needed > r->env->frames_available && !reported) {
             report(r, program->line, "the quotas do not fit: the programs up to %s need %u frames "
                    "(images, stacks and heaps), and %u are free", program->name, system->frames_needed,
@@ -648,6 +703,7 @@ unsigned system_read(struct system *system, const char *text, size_t length, con
     read_lines(r, text, length);
     resolve_endpoints(r);
     resolve_connections(r);
+    resolve_heaps(r);
     check_images_and_memory(r);
     if (system->program_count == 0)
         report(r, system->lines, "the description starts no program");

@@ -22,9 +22,10 @@
 #define SYSTEM_MAX_PROGRAMS     16
 #define SYSTEM_MAX_ENDPOINTS    32
 #define SYSTEM_MAX_CONNECTIONS  64
+#define SYSTEM_MAX_HEAPS        16      /* heaps given to programs (`heap` statements) */
 #define SYSTEM_MAX_ARGS         16      /* = L4_START_MAX_ARGS */
 #define SYSTEM_ARGS_SIZE        256     /* bytes of one program's arguments, with their NULs */
-#define SYSTEM_MAX_CAPS         28      /* endpoints and connections per program */
+#define SYSTEM_MAX_CAPS         28      /* endpoints, connections and heaps per program */
 #define SYSTEM_MAX_LINE         256
 
 /* Ranges of the numbers (docs/system.md). */
@@ -66,6 +67,14 @@ struct system_connection {
     unsigned line;
 };
 
+/* A heap of its own for a program to spend or give away: `heap PROGRAM.NAME PAGES`. */
+struct system_heap {
+    unsigned program;                  /* index of the program that holds it */
+    char name[SYSTEM_NAME_SIZE];       /* the program's name for it */
+    unsigned pages;
+    unsigned line;
+};
+
 struct system {
     struct system_program programs[SYSTEM_MAX_PROGRAMS];
     unsigned program_count;
@@ -73,6 +82,8 @@ struct system {
     unsigned endpoint_count;
     struct system_connection connections[SYSTEM_MAX_CONNECTIONS];
     unsigned connection_count;
+    struct system_heap heaps[SYSTEM_MAX_HEAPS];
+    unsigned heap_count;
     unsigned frames_needed;            /* images, stacks and heaps of every program */
     unsigned lines;
 };

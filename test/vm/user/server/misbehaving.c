@@ -259,6 +259,7 @@ static const struct {
     [PROBE_LABEL_GIVE_GRANT] = { 0, "" }, [PROBE_LABEL_STOCK] = { 0, "M" },
     [PROBE_LABEL_GIVE_PAGE_COPY] = { 1, "" }, [PROBE_LABEL_GIVE_PAGE_GRANT] = { 0, "" },
     [PROBE_LABEL_TAKE_HEAP] = { 0, "C" }, [PROBE_LABEL_MIXED] = { 2, "CM" }, [PROBE_LABEL_MISSING] = { 0, "" },
+    [PROBE_LABEL_QUIT] = { 0, "" },
 };
 
 /* A small generator, so each run sends the same requests. */
@@ -289,11 +290,11 @@ USER_TEST(946, random_requests_get_documented_answers_and_handlers_never_see_gar
         TEST_CHECK_EQUAL(core_map_fresh_page(&pages[i], &frame), 0, "a page");
     for (unsigned round = 0; round < 400; round++) {
         struct l4_msg m;
-        unsigned label = next_random() % 22, words = next_random() % 12, items = next_random() % 3;
+        unsigned label = next_random() % 23, words = next_random() % 12, items = next_random() % 3;
         const char *kinds = "";
         int error;
         /* Not block (it waits for the gate) nor fail (it answers any number it is sent). */
-        if (label == PROBE_LABEL_BLOCK || label == PROBE_LABEL_FAIL)
+        if (label == PROBE_LABEL_BLOCK || label == PROBE_LABEL_FAIL || label == PROBE_LABEL_QUIT)
             label = PROBE_LABEL_ADD;
         /* Half the requests have their operation's counts and item kinds; modes and rights stay random. */
         if (label < sizeof shapes / sizeof shapes[0] && shapes[label].items && next_random() % 2) {
@@ -334,4 +335,16 @@ USER_TEST(946, random_requests_get_documented_answers_and_handlers_never_see_gar
     TEST_CHECK(served > 50 && errors[BURSAR_E_INVALID_MESSAGE] > 10 && errors[BURSAR_E_UNKNOWN_OPERATION] > 5,
                "too few of each kind: %u served, %u INVALID_MESSAGE, %u UNKNOWN_OPERATION", served,
                errors[BURSAR_E_INVALID_MESSAGE], errors[BURSAR_E_UNKNOWN_OPERATION]);
+}
+
+USER_TEST(947, a_handler_can_end_the_loop_after_its_reply)
+{
+    START_PROBE(16);
+    TEST_CHECK(still_serving(), "serving");
+    TEST_CHECK_EQUAL(probe_quit(probe.client), 0, "quit is answered");
+    core_sleep_ms(20);                   /* the server's thread runs on to its end */
+    TEST_CHECK(probe_shared.state.finished, "l4_server_run returned");
+    TEST_CHECK_EQUAL(probe_shared.state.run_result, 0, "with 0");
+    TEST_CHECK_EQUAL(probe_add_timed(probe.client, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_ZERO, 1, 2, NULL),
+                     -BURSAR_E_TIMEOUT, "nobody serves any more");
 }

@@ -184,6 +184,13 @@ static int mixed(struct l4_request *request, uint32_t a, unsigned e, uint32_t b,
     return error;
 }
 
+static int quit(struct l4_request *request)
+{
+    state_of(request);
+    request->server->stop = true;
+    return 0;
+}
+
 /* Every operation but `missing`, which is declared and has no handler. */
 static const struct probe_handlers handlers = {
     .add = add, .whoami = whoami, .sum = sum,
@@ -191,7 +198,7 @@ static const struct probe_handlers handlers = {
     .mem_copy = mem_copy, .mem_revocable = mem_writable, .mem_grant = mem_writable,
     .give_copy = give_copy, .give_revocable = give_copy, .give_grant = give_grant,
     .stock = stock, .give_page_copy = give_page_copy, .give_page_grant = give_page_grant,
-    .fail = fail, .block = block, .take_heap = take_heap, .mixed = mixed,
+    .fail = fail, .block = block, .take_heap = take_heap, .mixed = mixed, .quit = quit,
 };
 
 /* The server thread, in its own task. */
