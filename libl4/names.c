@@ -18,7 +18,7 @@ static const char *const heap_kind_names[] = {
     [BURSAR_HEAP_REPLY] = "reply object", [BURSAR_HEAP_HEAP] = "heap", [BURSAR_HEAP_MEMORY] = "memory",
     [BURSAR_HEAP_PAGE_DIRECTORY] = "page directory", [BURSAR_HEAP_PAGE_TABLE] = "page table",
     [BURSAR_HEAP_SHADOW] = "mapping shadow", [BURSAR_HEAP_CAPABILITY_TABLE] = "capability table",
-    [BURSAR_HEAP_RECORD] = "record", [BURSAR_HEAP_IRQ] = "irq",
+    [BURSAR_HEAP_RECORD] = "record", [BURSAR_HEAP_IRQ] = "irq", [BURSAR_HEAP_IO_PORTS] = "I/O port range",
 };
 _Static_assert(sizeof heap_kind_names / sizeof heap_kind_names[0] == BURSAR_HEAP_KIND_COUNT,
                "a name for every enum bursar_heap_kind");

@@ -192,6 +192,8 @@ def run_user_suites(tally, args):
             if suite == "core_tests":
                 check_fast_path_seen(tally, result, label)
                 check_raised_fault_killed(tally, result, "%s-%s" % (suite, label))
+            if suite == "server_tests":
+                check_cost_table(tally, result, "%s-%s" % (suite, label))
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
         tally.record(outcomes["fast"] == outcomes["slow"] and outcomes["fast"],
                      "%s/fast-and-slow-paths-agree" % suite,
@@ -428,6 +430,25 @@ def transcript_problems(expected, lines):
             return "not printed (or out of order): %r" % want
         at += 1
     return None
+
+
+COST_MARK = "<!-- cost table: checked by ./bursar test"
+
+
+def check_cost_table(tally, result, prefix):
+    """server_tests 950 printed what each kind of object costs; docs/tutorial.md's cost table must say the same."""
+    measured = dict((m.group(1), (int(m.group(2)), int(m.group(3)))) for m in
+                    (re.match(r"cost (.+?): pages=(\d+) per-page=(\d+);", line) for line in result.lines) if m)
+    with open(TUTORIAL) as f:
+        text = f.read()
+    table = text.split(COST_MARK, 1)[1].split("\n\n", 1)[0] if COST_MARK in text else ""
+    documented = {}
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[1].isdigit() and cells[2].isdigit():
+            documented[cells[0]] = (int(cells[1]), int(cells[2]))
+    tally.record(measured and documented == measured, "%s/tutorial-cost-table-is-what-test-950-measured" % prefix,
+                 "the tutorial says %r, test 950 measured %r" % (documented, measured))
 
 
 def run_tutorial(tally, args):

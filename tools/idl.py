@@ -41,9 +41,8 @@ MODES = {"copy": "BURSAR_COPY", "revocable": "BURSAR_REVOCABLE_COPY", "grant": "
 RIGHTS = {"read": "BURSAR_RIGHT_READ", "write": "BURSAR_RIGHT_WRITE", "charge": "BURSAR_RIGHT_CHARGE",
           "grant": "BURSAR_RIGHT_GRANT", "control": "BURSAR_RIGHT_CONTROL"}
 SAME_BIT = {"charge": "write", "write": "charge"}
-OBJECTS = {"task": "BURSAR_OBJECT_TASK", "thread": "BURSAR_OBJECT_THREAD", "endpoint": "BURSAR_OBJECT_ENDPOINT",
-           "reply": "BURSAR_OBJECT_REPLY", "heap": "BURSAR_OBJECT_HEAP", "memory": "BURSAR_OBJECT_MEMORY",
-           "irq": "BURSAR_OBJECT_IRQ", "devices": "BURSAR_OBJECT_DEVICES"}
+# Object types (cap(..., OBJECT)): read from enum bursar_object_type in objects.h, next to errors.h.
+OBJECTS = {}
 # Every operation may fail with these besides its own list: the server's
 # shape check (docs/idl.md) and what libl4's server loop answers itself.
 IMPLICIT_ERRORS = ["INVALID_MESSAGE", "UNKNOWN_OPERATION", "WRONG_TYPE"]
@@ -86,6 +85,16 @@ def read_error_enum(path):
             raise SystemExit("%s: BURSAR_E_%s is %d; the table expects errors numbered 1, 2, ..." %
                              (path, name, number))
     return names
+
+
+def read_object_types(objects_h):
+    """{"endpoint": "BURSAR_OBJECT_ENDPOINT", ...}: every type of enum bursar_object_type but NONE."""
+    with open(objects_h) as f:
+        body = re.search(r"enum\s+bursar_object_type\s*\{(.*?)\};", f.read(), re.S)
+    if not body:
+        raise SystemExit("%s: no enum bursar_object_type" % objects_h)
+    names = re.findall(r"\bBURSAR_OBJECT_(\w+)", re.sub(r"/\*.*?\*/", "", body.group(1), flags=re.S))
+    return {name.lower(): "BURSAR_OBJECT_" + name for name in names if name not in ("NONE", "TYPE_COUNT")}
 
 
 def write_error_names(errors_h, out):
@@ -663,6 +672,7 @@ def generate_header(iface, errors, source):
 
 def compile_interface(path, out_path, errors_h):
     kernel_errors = read_error_enum(errors_h)
+    OBJECTS.update(read_object_types(os.path.join(os.path.dirname(errors_h), "objects.h")))
     with open(path) as f:
         text = f.read()
     try:
