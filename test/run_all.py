@@ -326,16 +326,13 @@ def run_demo(tally, args):
                  "%s; missing %r; %d accounting lines, wrong %r" % (result.outcome, missing, len(sums), bad_sums))
 
 
-SYSTEMS = os.path.join(ROOT, "test", "systems")
-
-
-def boot_system(description, kernel="bursar.elf", images=("wired_server.elf", "wired_client.elf"), extra=(),
-                iso=None, verbose=False):
-    """init with a system description and the program images (docs/system.md)."""
+def boot_system(description, kernel="bursar.elf", extra=(), iso=None, verbose=False):
+    """init with a system description (a path from the top of the tree) and the program images it
+    names, as ./bursar run --system boots them (docs/system.md); `extra` modules after them."""
+    import bursar as bursar_tool      # tools/bursar.py, on the path through harness
     if iso:
         return harness.boot(iso=iso, timeout=VM_TIMEOUT, echo=verbose)
-    modules = ([os.path.join(BUILD, "user", "init.elf"), os.path.join(SYSTEMS, description)] +
-               [os.path.join(BUILD, "user", image) for image in images] + list(extra))
+    modules = bursar_tool.system_modules(os.path.join(ROOT, description), quiet=True) + list(extra)
     return harness.boot(kernel=os.path.join(BUILD, "kernel", kernel), modules=modules, timeout=VM_TIMEOUT,
                         echo=verbose)
 
@@ -383,18 +380,20 @@ def check_three(tally, name, result):
 def run_systems(tally, args):
     """init boots a wired system (both kernels, and from a GRUB ISO) and refuses a description with mistakes."""
     for label, kernel in KERNELS:
-        check_three(tally, "three-programs-wired-%s" % label, boot_system("three.system", kernel, verbose=args.verbose))
+        check_three(tally, "three-programs-wired-%s" % label,
+                    boot_system("test/systems/three.system", kernel, verbose=args.verbose))
     check_three(tally, "three-programs-wired-iso",
-                boot_system("three.system", iso=os.path.join(BUILD, "iso", "system-three.iso"), verbose=args.verbose))
-    result = boot_system("too-small.system", verbose=args.verbose)
+                boot_system("test/systems/three.system", iso=os.path.join(BUILD, "iso", "system-three.iso"),
+                            verbose=args.verbose))
+    result = boot_system("test/systems/too-small.system", verbose=args.verbose)
     ran = [line for line in result.lines if line.startswith("init: started") or line.startswith("counter:")]
     tally.record(result.outcome == "failed" and not ran and
                  "too-small.system:6: program bob: creating the task: OUT_OF_MEMORY" in result.lines and
                  "init: nothing started; every frame and object made for the system is back" in result.lines,
                  "system/a-program-the-kernel-cannot-load-starts-nothing-and-leaves-nothing",
                  "%s; ran %r; log ends %r" % (result.outcome, ran, result.lines[-4:]))
-    result = boot_system("mistakes.system", extra=[os.path.join(BUILD, "modules", "bad", "truncated.elf")],
-                         verbose=args.verbose)
+    result = boot_system("test/systems/mistakes.system",
+                         extra=[os.path.join(BUILD, "modules", "bad", "truncated.elf")], verbose=args.verbose)
     reported = [line for line in result.lines if line.startswith("mistakes.system:")]
     wrong = [(n, text) for n, text in MISTAKES if not any(l.startswith("mistakes.system:%d: %s" % (n, text))
                                                           for l in reported)]

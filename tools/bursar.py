@@ -36,7 +36,7 @@ def system_programs(description):
     return programs
 
 
-def system_modules(description):
+def system_modules(description, quiet=False):
     """init, the description, then each image it names that the build made
     (build/user/FILE); a missing one is left out for init to report."""
     modules, seen = [INIT, os.path.abspath(description)], set()
@@ -47,7 +47,7 @@ def system_modules(description):
         seen.add(image)
         if os.path.exists(path):
             modules.append(path)
-        else:
+        elif not quiet:
             print("bursar: %s: program %s: no %s was built (init will report it)" %
                   (description, program, os.path.relpath(path, ROOT)))
     return modules
