@@ -352,7 +352,8 @@ static enum l4_load_error load(const struct l4_load_spec *spec, struct l4_progra
 
     if (pages > spec->window_pages)
         return fail(program, L4_LOAD_WINDOW_TOO_SMALL, NULL);
-    error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_RECORD, pages);
+    /* SYS_HEAP_RESERVE takes at most 4096: a bigger program reserves that many and charges the rest as it goes. */
+    error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_RECORD, pages < 4096 ? pages : 4096);
     if (error)
         return fail_call(program, error, "reserving the caller's mapping records");
     failure = make_heap_and_task(spec, program, capability_slots);
