@@ -326,13 +326,19 @@ def run_demo(tally, args):
                  "%s; missing %r; %d accounting lines, wrong %r" % (result.outcome, missing, len(sums), bad_sums))
 
 
-def boot_system(description, kernel="bursar.elf", extra=(), iso=None, verbose=False):
+def boot_system(description, kernel="bursar.elf", extra=(), iso=None, verbose=False, images=None):
     """init with a system description (a path from the top of the tree) and the program images it
-    names, as ./bursar run --system boots them (docs/system.md); `extra` modules after them."""
+    names, as ./bursar run --system boots them (docs/system.md), or `images` (names in build/user/)
+    if given; `extra` modules after them."""
     import bursar as bursar_tool      # tools/bursar.py, on the path through harness
     if iso:
         return harness.boot(iso=iso, timeout=VM_TIMEOUT, echo=verbose)
-    modules = bursar_tool.system_modules(os.path.join(ROOT, description), quiet=True) + list(extra)
+    path = os.path.join(ROOT, description)
+    if images is None:
+        modules = bursar_tool.system_modules(path, quiet=True)
+    else:
+        modules = [os.path.join(BUILD, "user", "init.elf"), path] + [os.path.join(BUILD, "user", i) for i in images]
+    modules += list(extra)
     return harness.boot(kernel=os.path.join(BUILD, "kernel", kernel), modules=modules, timeout=VM_TIMEOUT,
                         echo=verbose)
 
