@@ -482,12 +482,16 @@ def run_ipc_trace(tally, _args):
 
 
 def run_global_kernel(tally, args):
-    """The global-allocator baseline (kernel/heap_global.c) must not rot: its own tests, and a benchmark
-    program that runs there unchanged and says why it skips what has no meaning there."""
+    """The global-allocator baseline (kernel/heap_global.c) must not rot: its own tests, the system-call
+    fuzzer, and a benchmark program that runs there unchanged and says why it skips what has no meaning there."""
     kernel = os.path.join(BUILD, "kernel", "bursar-global.elf")
     result = harness.boot(kernel=kernel, modules=[os.path.join(BUILD, "user", "global_tests.elf")],
                           timeout=VM_TIMEOUT, echo=args.verbose)
     record_vm_run(tally, "global_tests-global", result)
+    # User input must not panic the baseline either: the system-call fuzzer, whose heap calls answer NOT_SUPPORTED there.
+    result = harness.boot(kernel=kernel, modules=[os.path.join(BUILD, "user", "syscall_fuzz.elf")],
+                          timeout=VM_TIMEOUT, echo=args.verbose)
+    record_vm_run(tally, "syscall_fuzz-global", result)
     result = harness.boot(kernel=kernel, modules=[os.path.join(BUILD, "user", "object_bench.elf")],
                           timeout=VM_TIMEOUT, echo=args.verbose)
     rows = [l.split()[1] for l in result.lines if l.startswith("bench object.")]
