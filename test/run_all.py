@@ -391,14 +391,20 @@ def run_systems(tally, args):
     check_three(tally, "three-programs-wired-iso",
                 boot_system("test/systems/three.system", iso=os.path.join(BUILD, "iso", "system-three.iso"),
                             verbose=args.verbose))
-    result = boot_system("test/systems/too-small.system", verbose=args.verbose)
+    for label, kernel in KERNELS:
+        check_refusals(tally, label, kernel, args)
+
+
+def check_refusals(tally, label, kernel, args):
+    """A system the kernel cannot load, and a description with every kind of mistake: nothing starts."""
+    result = boot_system("test/systems/too-small.system", kernel, verbose=args.verbose)
     ran = [line for line in result.lines if line.startswith("init: started") or line.startswith("counter:")]
     tally.record(result.outcome == "failed" and not ran and
                  "too-small.system:6: program bob: creating the task: OUT_OF_MEMORY" in result.lines and
                  "init: nothing started; every frame and object made for the system is back" in result.lines,
-                 "system/a-program-the-kernel-cannot-load-starts-nothing-and-leaves-nothing",
+                 "system/a-program-the-kernel-cannot-load-starts-nothing-and-leaves-nothing-%s" % label,
                  "%s; ran %r; log ends %r" % (result.outcome, ran, result.lines[-4:]))
-    result = boot_system("test/systems/mistakes.system",
+    result = boot_system("test/systems/mistakes.system", kernel,
                          extra=[os.path.join(BUILD, "modules", "bad", "truncated.elf")], verbose=args.verbose)
     reported = [line for line in result.lines if line.startswith("mistakes.system:")]
     wrong = [(n, text) for n, text in MISTAKES if not any(l.startswith("mistakes.system:%d: %s" % (n, text))
@@ -406,9 +412,8 @@ def run_systems(tally, args):
     started = [line for line in result.lines if line.startswith("init: started")]
     summary = "init: %d problems in mistakes.system; nothing started" % len(MISTAKES)
     tally.record(result.outcome == "failed" and not wrong and len(reported) == len(MISTAKES) and not started and
-                 summary in result.lines, "system/every-mistake-reported-with-its-line-and-nothing-started",
+                 summary in result.lines, "system/every-mistake-reported-with-its-line-and-nothing-started-%s" % label,
                  "%s; not reported %r; %d reported; started %r" % (result.outcome, wrong, len(reported), started))
-
 
 TUTORIAL = os.path.join(ROOT, "docs", "tutorial.md")
 TUTORIAL_MARK = "<!-- checked by ./bursar test"
