@@ -7,6 +7,8 @@ Groups, in order:
   harness   the harness's own log reading, on made-up logs; the interface
             compiler (tools/idl.py) on malformed files (test/idl/)
   fuzz      a short fixed libFuzzer run of each target under build/fuzz/
+  model     the Spin model of the reclaim protocol (model/reclaim.pml):
+            each property of today's protocol, and each old behaviour caught
   vm        the in-VM test image booted with -kernel, and again from its ISO
   selftest  images that must fail (panic, kernel page fault, triple fault,
             hang): each passes only if the harness reports exactly that
@@ -28,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 import harness  # noqa: E402
+from model_check import run_model  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 VM_TIMEOUT = 120
@@ -545,7 +548,7 @@ def run_selftests(tally, args):
                      "harness said %r (%s); log lacks %r" % (result.outcome, result.detail, missing))
 
 
-GROUPS = [("host", run_host), ("harness", run_harness_checks), ("fuzz", run_fuzz),
+GROUPS = [("host", run_host), ("harness", run_harness_checks), ("fuzz", run_fuzz), ("model", run_model),
           ("vm", run_vm), ("selftest", run_selftests)]
 
 
