@@ -1,6 +1,6 @@
 /*
  * reclaim_concurrency.c — a payer's reclaim beside everything else other
- * threads do [640-645] (issue 10, findings 6-9):
+ * threads do [640-646] (issue 10, findings 6-9):
  *
  *   - a reclaim or destroy of the heap that pays for the caller's own task
  *     runs to its end, preemptibly, and the caller never returns [640, 641];
@@ -13,7 +13,9 @@
  *     of a page: refused when the heap's allocatable slots and free pages
  *     cannot pay, accepted when they can [644];
  *   - a memory record's direct COPY children, with a big subtree, are
- *     taken preemptibly, not in one reclaim unit [645].
+ *     taken preemptibly, not in one reclaim unit [645];
+ *   - a heap's destroy cut short, its thread's page being wanted by a
+ *     reclaim, is taken over by the destroy of the heap above it [646].
  *
  * Preemptibility is shown from timestamps, as in preemption.c: the root
  * (highest priority) wakes every tick or two and looks at the heaps.
@@ -660,5 +662,89 @@ USER_TEST(645, a_memory_records_copy_children_go_preemptibly_in_a_reclaim)
     TEST_CHECK(destroy_call.done && destroy_call.result == 0, "the destroy (%d)", destroy_call.result);
     TEST_CHECK(inside > 0, "the tree went with interrupts off");
     TEST_CHECK_EQUAL(records_in(p.tree_heap), 0, "the tree went with r");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
+}
+
+/* ---- 646: a heap's destroy cut short, and taken over ---- */
+
+static volatile struct {
+    unsigned heap;
+    int result;
+    bool entered, returned;
+} cut_short[2];
+
+static void destroy_heap_of(void *argument)
+{
+    volatile __typeof__(cut_short[0]) *call = &cut_short[(uintptr_t)argument];
+
+    call->entered = true;
+    call->result = l4_destroy(call->heap);
+    call->returned = true;
+}
+
+static char cut_stacks[2][4096] __attribute__((aligned(16)));
+static struct bursar_utcb cut_utcbs[2] __attribute__((aligned(BURSAR_UTCB_SIZE)));
+
+static int spawn_destroyer(unsigned which, unsigned paid_by, unsigned priority)
+{
+    struct l4_thread_spec spec = {
+        .heap = paid_by, .task = BURSAR_SLOT_TASK, .slot = core_slot(), .stack = cut_stacks[which],
+        .stack_size = sizeof cut_stacks[which], .utcb = (uintptr_t)&cut_utcbs[which], .priority = priority,
+        .entry = destroy_heap_of, .argument = (void *)(uintptr_t)which,
+    };
+
+    return l4_thread_spawn(&spec);
+}
+
+/*
+ * X2, paid by heap H1, destroys heap H2 (paid by P2, holding a task with a
+ * 65 536-mapping tree). While it is inside, X1 destroys H1: X2's page. X2
+ * is destroyed, and as a reclaim needs its page it cuts its own destroy
+ * short once the object in hand (the task) is done: H2 is left dying, with
+ * its pages, and no destroyer. Destroying P2 reaches H2 and takes its
+ * destroy over; then everything is back.
+ */
+USER_TEST(646, a_heap_destroy_cut_short_when_its_threads_page_is_wanted_is_taken_over)
+{
+    unsigned p2 = core_slot(), h2 = core_slot(), h1 = core_slot(), big;
+    struct bursar_system_info before, between, after;
+    uint64_t start;
+
+    TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
+    TEST_CHECK_EQUAL(core_heap_create(p2, 2), 0, "P2");
+    TEST_CHECK_EQUAL(l4_create(p2, BURSAR_OBJECT_HEAP, h2, 0), 0, "H2, paid by P2");
+    for (unsigned i = 0; i < TREE_HEAP_FRAMES; i++) {
+        if (!tree_frames_taken)
+            tree_frames[i] = core_frame();
+        TEST_CHECK_EQUAL(l4_heap_donate(h2, BURSAR_SLOT_MEMORY, tree_frames[i], 1), 0, "fund H2");
+    }
+    tree_frames_taken = true;
+    TEST_CHECK_EQUAL(tree_task_create(h2, 1, &big), 0, "a task in H2 with a big tree");
+    TEST_CHECK_EQUAL(core_heap_create(h1, 4), 0, "H1");
+    cut_short[0] = (__typeof__(cut_short[0])){ .heap = h1 };
+    cut_short[1] = (__typeof__(cut_short[1])){ .heap = h2 };
+    TEST_CHECK_EQUAL(spawn_destroyer(1, h1, CORE_LOW_PRIORITY), 0, "X2, paid by H1, destroying H2");
+    start = l4_timestamp();
+    do
+        core_sleep_ms(1);
+    while (!cut_short[1].entered && core_elapsed_ms(start) < DEADLINE_MS);
+    TEST_CHECK(cut_short[1].entered && !cut_short[1].returned, "X2 is not inside its destroy");
+    TEST_CHECK_EQUAL(spawn_destroyer(0, BURSAR_SLOT_HEAP, CORE_LOW_PRIORITY + 10), 0, "X1 destroying H1, above X2");
+    while (!cut_short[0].returned && core_elapsed_ms(start) < DEADLINE_MS)
+        core_sleep_ms(1);
+    TEST_CHECK(cut_short[0].returned && cut_short[0].result == 0, "X1's destroy of H1 (%d)", cut_short[0].result);
+    core_sleep_ms(2);
+    TEST_CHECK(!cut_short[1].returned, "X2, destroyed, returned (%d)", cut_short[1].result);
+    TEST_CHECK_EQUAL(l4_system_info(&between), 0, "system info");
+    TEST_CHECK(between.heaps == before.heaps + 2 && between.heap_frames > before.heap_frames + 2,
+               "H2 is not left dying with its pages: %u heaps (%u before), %u heap frames (%u before)",
+               between.heaps, before.heaps, between.heap_frames, before.heap_frames);
+    TEST_CHECK_EQUAL(l4_destroy(p2), 0, "destroy P2: it takes H2's destroy over");
+    TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
+    /* X1 has returned; its thread object stays until its slot is emptied after the test. */
+    TEST_CHECK(after.heaps == before.heaps && after.heap_frames == before.heap_frames && after.tasks == before.tasks &&
+               after.threads == before.threads + 1, "left: %u heaps, %u heap frames, %u tasks, %u threads; before %u, %u, %u, %u",
+               after.heaps, after.heap_frames, after.tasks, after.threads, before.heaps, before.heap_frames,
+               before.tasks, before.threads);
     TEST_CHECK(heap_ledger_exact(), "ledger");
 }
