@@ -104,6 +104,7 @@ static int alice(unsigned tell_bob)
     if (open_session())
         return 20;
     show_heap("with my session in it");
+    printf("%s: a second session: %s\n", me, kv_error_name(kv_open(store, heap, SESSION + 1)));
     printf("%s: put 1 = 100, 2 = 200: %s, %s\n", me, kv_session_error_name(kv_session_put(SESSION, 1, 100)),
            kv_session_error_name(kv_session_put(SESSION, 2, 200)));
     error = kv_session_get(SESSION, 1, &value);

@@ -10,8 +10,9 @@
  * of the session's region mapped into the session's task, which come back
  * when the session goes. The client can take everything back at any time
  * by destroying its heap: the session dies with it, and the store notices
- * when it next looks for a free session. `close` ends the client's
- * sessions; the store stops after `args N` clients have closed.
+ * when it next looks for a free session. A client (a badge) has one
+ * session at a time. `close` ends the client's session; the store stops
+ * after `args N` clients have closed.
  */
 #include "apps/kv/kv_idl.h"
 #include "apps/kv/store.h"
@@ -63,24 +64,33 @@ static bool alive(unsigned i)
     return l4_cap_inspect(task_slot(i), &info) == 0 && info.type == BURSAR_OBJECT_TASK;
 }
 
-static int free_session(void)
+/*
+ * A free session for client `badge`, after forgetting the dead ones: -1 if
+ * there is none, -2 if the client has a live one already (one each, so no
+ * client can take every session).
+ */
+static int free_session(uint32_t badge)
 {
+    int found = -1;
+
     for (unsigned i = 0; i < STORE_MAX_SESSIONS; i++) {
         if (slots[i].open && !alive(i))
             end_session(i);
-        if (!slots[i].open)
-            return (int)i;
+        if (slots[i].open && slots[i].badge == badge)
+            return -2;
+        if (!slots[i].open && found < 0)
+            found = (int)i;
     }
-    return -1;
+    return found;
 }
 
 static int open(struct l4_request *request, unsigned heap, unsigned *session)
 {
-    int i = free_session(), error;
+    int i = free_session(request->badge), error;
     struct l4_server_spec spec;
 
     if (i < 0)
-        return -KV_E_FULL;
+        return i == -2 ? -BURSAR_E_BUSY : -KV_E_FULL;
     memset(&sessions[i], 0, sizeof sessions[i]);
     spec = (struct l4_server_spec){
         .task = { .heap = heap_slot(i), .slot = task_slot(i), .capability_slots = SESSION_SLOTS,
