@@ -348,3 +348,20 @@ USER_TEST(947, a_handler_can_end_the_loop_after_its_reply)
     TEST_CHECK_EQUAL(probe_add_timed(probe.client, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_ZERO, 1, 2, NULL),
                      -BURSAR_E_TIMEOUT, "nobody serves any more");
 }
+
+USER_TEST(948, labels_no_interface_serves_go_to_the_servers_other_handler)
+{
+    struct l4_msg m;
+    uint32_t calls;
+
+    START_PROBE(16);
+    calls = probe_shared.state.calls;
+    l4_msg_start(&m, PROBE_OTHER_LABEL);
+    TEST_CHECK_EQUAL(request(&m), 0, "the other handler's label");
+    TEST_CHECK(l4_msg_words(&m) == 1 && m.mr[0] == PROBE_OTHER_ANSWER, "its own answer: %u words, %x",
+               l4_msg_words(&m), m.mr[0]);
+    TEST_CHECK_EQUAL(probe_shared.state.calls, calls + 1, "called once");
+    l4_msg_start(&m, PROBE_OTHER_LABEL + 1);
+    TEST_CHECK_EQUAL(request(&m), -BURSAR_E_UNKNOWN_OPERATION, "a label it refuses");
+    TEST_CHECK(still_serving(), "the interface is served as before");
+}

@@ -53,6 +53,10 @@ struct probe {
 };
 #define PROBE_BADGE 0x5eed
 
+/* A label outside probe.idl that the server's `other` handler answers with one word. */
+#define PROBE_OTHER_LABEL  0x7777
+#define PROBE_OTHER_ANSWER 0x5151
+
 /* Starts the server in a new task paid by a new heap of `heap_frames` frames. */
 int probe_start(struct probe *probe, unsigned heap_frames);
 

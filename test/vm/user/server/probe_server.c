@@ -201,6 +201,17 @@ static const struct probe_handlers handlers = {
     .fail = fail, .block = block, .take_heap = take_heap, .mixed = mixed, .quit = quit,
 };
 
+/* Labels no interface serves: PROBE_OTHER_LABEL gets an answer of its own, the rest UNKNOWN_OPERATION. */
+static int other(struct l4_request *request)
+{
+    if (l4_msg_label(&request->msg) != PROBE_OTHER_LABEL)
+        return -BURSAR_E_UNKNOWN_OPERATION;
+    state_of(request);
+    l4_msg_start(&request->msg, PROBE_OTHER_LABEL);
+    l4_msg_append(&request->msg, PROBE_OTHER_ANSWER);
+    return 0;
+}
+
 /* The server thread, in its own task. */
 static void probe_server_main(void *argument)
 {
@@ -209,6 +220,7 @@ static void probe_server_main(void *argument)
 
     l4_server_init(server, PROBE_ENDPOINT, PROBE_REPLY, &shared->state);
     l4_server_windows(server, PROBE_WINDOW, PROBE_MEMORY_WINDOW, PROBE_MEMORY_LOG2);
+    server->other = other;
     shared->state.run_result = l4_server_add(server, probe_interface(&handlers));
     if (shared->state.run_result == 0)
         shared->state.run_result = l4_server_run(server);
