@@ -7,85 +7,13 @@
  * last-instruction pointers, which every FPU instruction changes).
  */
 #include "fault_pager.h"
+#include "fpu_state.h"
 
-#include "bursar/cpu.h"
-
-#include "libl4/string.h"
 #include "libl4/task.h"
 #include "libl4/utcb.h"
 
 #define KILL_TAG BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0)
 #define VECTOR_X87 16
-
-/* An FXSAVE image, 16-byte aligned. */
-struct fpu_image {
-    uint8_t bytes[512];
-} __attribute__((aligned(16)));
-
-/* What a thread loads: control words and one value per register. */
-struct fpu_values {
-    uint16_t control;
-    uint32_t mxcsr;
-    double x87[8];
-    uint32_t xmm[8][4];
-};
-
-static inline void fpu_save(struct fpu_image *image)
-{
-    __asm__ volatile("fxsave %0" : "=m"(*image));
-}
-
-/* fninit, the control words, eight x87 values (st0 ends up x87[7]) and xmm0-7. */
-static inline void fpu_load(const struct fpu_values *v)
-{
-    __asm__ volatile("fninit\n\t"
-                     "fldcw %0\n\t"
-                     "ldmxcsr %1"
-                     : : "m"(v->control), "m"(v->mxcsr) : "memory");
-    for (unsigned i = 0; i < 8; i++)
-        __asm__ volatile("fldl %0" : : "m"(v->x87[i]) : "memory");
-    __asm__ volatile("movups 0(%0), %%xmm0\n\t"
-                     "movups 16(%0), %%xmm1\n\t"
-                     "movups 32(%0), %%xmm2\n\t"
-                     "movups 48(%0), %%xmm3\n\t"
-                     "movups 64(%0), %%xmm4\n\t"
-                     "movups 80(%0), %%xmm5\n\t"
-                     "movups 96(%0), %%xmm6\n\t"
-                     "movups 112(%0), %%xmm7"
-                     : : "r"(v->xmm) : "memory");
-}
-
-/* A different set of values for each `seed`; every exception stays masked. */
-/* C code may use the x87 for conversions: make values before loading any. */
-static void fpu_values_make(struct fpu_values *v, uint32_t seed)
-{
-    v->control = (uint16_t)(0x037f | (seed % 4) << 10);       /* rounding control by seed */
-    v->mxcsr = 0x1f80u | (seed % 4) << 13 | (seed & 1) << 15;    /* rounding, flush to zero */
-    for (unsigned i = 0; i < 8; i++) {
-        v->x87[i] = (double)(seed * 8 + i) + 0.25;
-        for (unsigned j = 0; j < 4; j++)
-            v->xmm[i][j] = seed * 0x01010101u + i * 16 + j;
-    }
-}
-
-/* Control, status, abridged tags, MXCSR, the eight x87 and eight SSE registers: all but pointers. */
-static bool fpu_same(const struct fpu_image *a, const struct fpu_image *b)
-{
-    if (memcmp(a->bytes, b->bytes, 5) != 0 || memcmp(a->bytes + 24, b->bytes + 24, 4) != 0)
-        return false;
-    for (unsigned i = 0; i < 8; i++)
-        if (memcmp(a->bytes + 32 + 16 * i, b->bytes + 32 + 16 * i, 10) != 0)
-            return false;
-    return memcmp(a->bytes + 160, b->bytes + 160, 128) == 0;
-}
-
-/* The state a thread starts with (bursar/cpu.h): fninit's and SSE's defaults, registers zero. */
-static void fpu_clean_image(struct fpu_image *image)
-{
-    memset(image, 0, sizeof *image);
-    *(uint16_t *)image->bytes = BURSAR_FPU_CONTROL_WORD;
-    *(uint32_t *)(image->bytes + 24) = BURSAR_FPU_MXCSR;
-}
 
 static void fpu_describe(const char *who, const struct fpu_image *image, struct test_result *result, int line)
 {
@@ -181,6 +109,21 @@ static void save_at_start(void *argument)
     new_thread_saved = 1;
 }
 
+/* A new thread of the root's own task must start with the clean state, whatever the root holds. */
+static void check_a_new_thread_starts_clean(struct test_result *result, const char *who)
+{
+    static struct fpu_image clean;
+    unsigned thread;
+
+    fpu_clean_image(&clean);
+    new_thread_saved = 0;
+    TEST_CHECK_EQUAL(core_spawn(save_at_start, NULL, CORE_LOW_PRIORITY, &thread), 0, who);
+    for (unsigned i = 0; i < 20 && !new_thread_saved; i++)
+        core_sleep_ms(2);
+    TEST_CHECK(new_thread_saved, "%s never ran", who);
+    CHECK_FPU(who, &new_thread_image, &clean);
+}
+
 /*
  * The root fills every x87 and SSE register and both control words; a
  * server in another task, a new thread of the root's own task, find the
@@ -191,7 +134,7 @@ USER_TEST(808, no_thread_sees_the_x87_or_sse_state_another_thread_left)
 {
     static struct fpu_values root_values;
     static struct fpu_image clean, root_image, now;
-    unsigned endpoint, thread;
+    unsigned endpoint;
 
     fpu_clean_image(&clean);
     TEST_CHECK_EQUAL(probe_start(&endpoint), 0, "the server in another task");
@@ -215,12 +158,9 @@ USER_TEST(808, no_thread_sees_the_x87_or_sse_state_another_thread_left)
     CHECK_FPU("the server's third arrival", &probe.arrivals[2], &probe.filled);
     TEST_CHECK_EQUAL(probe_call(endpoint, PROBE_STOP, 0, 0), 0, "stop");
 
-    new_thread_saved = 0;
-    TEST_CHECK_EQUAL(core_spawn(save_at_start, NULL, CORE_LOW_PRIORITY, &thread), 0, "a new thread of the root's task");
-    for (unsigned i = 0; i < 20 && !new_thread_saved; i++)
-        core_sleep_ms(2);
-    TEST_CHECK(new_thread_saved, "the new thread never ran");
-    CHECK_FPU("a new thread of the root's own task", &new_thread_image, &clean);
+    check_a_new_thread_starts_clean(result, "a new thread of the root's own task");
+    if (result->failed)
+        return;
     fpu_save(&now);
     CHECK_FPU("the root at the end", &now, &root_image);
 }
@@ -407,12 +347,11 @@ USER_TEST(811, a_thread_destroyed_with_its_fpu_state_live_takes_it_along)
 {
     static struct self_destroyer d;
     static struct fpu_values root_values;
-    static struct fpu_image clean, root_image, now;
+    static struct fpu_image root_image, now;
     unsigned thread;
 
-    fpu_clean_image(&clean);
     d = (struct self_destroyer){ .stage = 0 };
-    fpu_values_make(&d.values, 41);          /* before the root's own values: C may use the x87 */
+    fpu_values_make(&d.values, 41);
     fpu_values_make(&root_values, 40);
     fpu_load(&root_values);
     fpu_save(&root_image);
@@ -425,10 +364,5 @@ USER_TEST(811, a_thread_destroyed_with_its_fpu_state_live_takes_it_along)
     TEST_CHECK(l4_cap_inspect(thread, &info) != 0 || info.type == BURSAR_OBJECT_NONE, "the thread is gone");
     fpu_save(&now);
     CHECK_FPU("the root after the thread went", &now, &root_image);
-    new_thread_saved = 0;
-    TEST_CHECK_EQUAL(core_spawn(save_at_start, NULL, CORE_LOW_PRIORITY, &thread), 0, "a new thread");
-    for (unsigned i = 0; i < 20 && !new_thread_saved; i++)
-        core_sleep_ms(2);
-    TEST_CHECK(new_thread_saved, "the new thread never ran");
-    CHECK_FPU("a new thread after it", &new_thread_image, &clean);
+    check_a_new_thread_starts_clean(result, "a new thread after it");
 }
