@@ -63,14 +63,17 @@ def classify(status, timed_out, lines, qemu_log):
     return "qemu error"
 
 
-def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False, keys=()):
+def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False, keys=(), append=None):
     """Boot once and collect the serial output until QEMU exits or time runs out.
     `keys` is a list of (prompt, bytes): each bytes is typed on the serial
     line once a line starting with its prompt has been printed, in order
-    (the UART loses what arrives before the kernel set it up)."""
+    (the UART loses what arrives before the kernel set it up). `append` goes
+    on the kernel command line, which the root task finds in its boot
+    information."""
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "qemu.log")
-        args = qemu.command(kernel=kernel, modules=modules, iso=iso, icount=icount, log=log_path)
+        args = qemu.command(kernel=kernel, modules=modules, iso=iso, icount=icount, log=log_path,
+                            extra=["-append", append] if append else ())
         start = time.monotonic()
         process = subprocess.Popen(args, stdin=subprocess.PIPE if keys else subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

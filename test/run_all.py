@@ -15,7 +15,9 @@ Groups, in order:
             failure and the log carries the kernel's diagnosis
 
 Options: --only GROUP[,GROUP] runs some groups; --fuzz-runs N sets the fuzz
-run length (long runs: see docs/testing.md); -v echoes the serial logs.
+run length (long runs: see docs/testing.md); --long-fuzz [CALLS] makes the
+system-call fuzzer's run long (CALLS per seed, four seeds; default 250 000:
+a million calls); -v echoes the serial logs.
 """
 import argparse
 import glob
@@ -34,6 +36,7 @@ from model_check import run_model  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
 VM_TIMEOUT = 120
+LONG_FUZZ_CALLS = 250000     # per seed, with --long-fuzz: four seeds make a million system calls
 HANG_TIMEOUT = 8
 
 
@@ -184,9 +187,13 @@ def run_user_suites(tally, args):
             # The long suite on the fast kernel also gets the debug key typed mid-run.
             key = suite == "core_tests" and label == "fast"
             keys = SUITE_KEYS.get(suite, [(harness.P["TEST_PLAN"] + " ", b"d")] if key else [])
+            append, timeout = None, VM_TIMEOUT
+            if suite == "syscall_fuzz" and args.long_fuzz:
+                # About 15 us a call with the CPU-state checks on these machines: room for ten times that.
+                append, timeout = "fuzz-calls=%d" % args.long_fuzz, VM_TIMEOUT + args.long_fuzz * 4 * 150 // 1000000
             result = harness.boot(kernel=os.path.join(BUILD, "kernel", kernel),
                                   modules=[os.path.join(BUILD, "user", suite + ".elf")] + SUITE_MODULES.get(suite, []),
-                                  timeout=VM_TIMEOUT, echo=args.verbose, keys=keys)
+                                  timeout=timeout, echo=args.verbose, keys=keys, append=append)
             record_vm_run(tally, "%s-%s" % (suite, label), result)
             if suite == "core_tests":
                 check_mapdb_dumps(tally, result, "%s-%s" % (suite, label))
@@ -558,6 +565,7 @@ def parse_arguments(argv):
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", default=",".join(name for name, _ in GROUPS))
     parser.add_argument("--fuzz-runs", type=int, default=20000)
+    parser.add_argument("--long-fuzz", type=int, nargs="?", const=LONG_FUZZ_CALLS, default=None, metavar="CALLS")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - {name for name, _ in GROUPS}

@@ -15,10 +15,30 @@
  * its own thread, and never starts a thread (a random instruction pointer
  * inside this program would run random code here). Debug prints are only
  * made where they must fail or print nothing, to keep the log readable.
+ *
+ * Every call is also made with random CPU state (cpu_state_*, below): every
+ * flag a user can set (DF, AC, ID, NT, the arithmetic ones, now and then TF
+ * from some instructions before, which single-steps the fuzzer to its
+ * exception handler), any loadable selector in %ds, %es, %fs, %gs (and now
+ * and then an unloadable one, whose load faults to the handler), random
+ * x87/SSE registers and control words, by sysenter or int $0x80. After each
+ * call the fuzzer must have exactly the documented flags and selectors back
+ * and its own FPU registers unchanged, and every few calls it calls a
+ * partner in another task that checks the same of its own state after each
+ * message it receives. The slots of that machinery (41-48) are, like 0-5,
+ * never a random call's target.
+ *
+ * `fuzz-calls=N` on the kernel command line (./bursar test --long-fuzz,
+ * docs/testing.md) makes N calls per seed instead of the default.
  */
+#include "bursar/fault.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
+#include "libl4/task.h"
 #include "libl4/test.h"
+#include "libl4/thread.h"
+#include "test/vm/user/core/cpu_probe.h"
+#include "test/vm/user/core/fpu_state.h"
 
 #define CALLS_PER_SEED 25000
 #define CHECK_EVERY 250
@@ -27,6 +47,16 @@
 #define SCRATCH_BASE 0x30000000u        /* where the fuzzer maps frames into itself */
 #define SCRATCH_PAGES 16u
 
+/* The CPU-state machinery's own objects, in slots no random call names. */
+enum {
+    CPU_HANDLER_ENDPOINT = FUZZ_LAST_SLOT + 1, CPU_HANDLER_REPLY, CPU_HANDLER_THREAD, CPU_HEAP,
+    CPU_PARTNER_ENDPOINT, CPU_PARTNER_REPLY, CPU_PARTNER_TASK, CPU_PARTNER_THREAD,
+    CPU_FIRST_SLOT = CPU_HANDLER_ENDPOINT, CPU_LAST_SLOT = CPU_PARTNER_THREAD,
+};
+#define CPU_HEAP_FRAMES 24
+#define PARTNER_EVERY 8             /* one call in this many also goes to the partner */
+
+static uint32_t calls_per_seed = CALLS_PER_SEED;
 static uint32_t random_state;
 
 static uint32_t next_random(void)
@@ -143,10 +173,19 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
     }
 }
 
+static bool cpu_slot(uint32_t slot)
+{
+    return (slot & 0xffff) >= CPU_FIRST_SLOT && (slot & 0xffff) <= CPU_LAST_SLOT;
+}
+
 /* A call the fuzzer may make without ending or starving itself; false to skip it. */
 static bool survivable(uint32_t number, uint32_t a[4])
 {
     bool own_capability = (a[0] & 0xffff) <= BURSAR_SLOT_DEBUG;
+
+    /* The CPU-state machinery's objects are left alone entirely (its heap would be reclaimed, say). */
+    if (cpu_slot(a[0]) || (number == SYS_CAP_COPY && cpu_slot(a[1] >> 16)))
+        return false;
 
     switch (number) {
     case SYS_THREAD_EXIT: case SYS_THREAD_START:
@@ -180,6 +219,265 @@ static bool survivable(uint32_t number, uint32_t a[4])
     }
 }
 
+/* ---- CPU state around every call ---- */
+
+/* What the CPU-state machinery saw: every count is checked after each seed. */
+static struct cpu_seen {
+    uint32_t calls, bad_returns, fpu_changed, partner_calls, faulted_loads, unfaulted_loads, steps;
+    uint32_t last_flags, last_selectors;
+    volatile uint32_t unexpected_vector, unexpected_eip;
+} cpu_seen;
+
+/* The exception handler (a thread of this task): single steps go on; a faulting selector load is skipped. */
+static void cpu_exception_handler(void *unused)
+{
+    uint32_t tag = 0, mr0 = 0, mr1 = 0;
+
+    (void)unused;
+    for (;;) {
+        int error = l4_receive(CPU_HANDLER_ENDPOINT, CPU_HANDLER_REPLY, 0, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+        if (error || BURSAR_TAG_LABEL(tag) != BURSAR_LABEL_EXCEPTION)
+            continue;
+        uint32_t state[BURSAR_EXCEPTION_WORDS] = { mr0, mr1 };
+        for (unsigned i = 2; i < BURSAR_EXCEPTION_WORDS; i++)
+            state[i] = l4_mr_get(i);
+        const uint8_t *code = (const uint8_t *)state[2];
+        if (mr0 == 1) {
+            cpu_seen.steps++;
+            l4_reply(CPU_HANDLER_REPLY, BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 0), 0, 0);
+        } else if (mr0 == 13 && code[0] == 0x8e && code[1] >= 0xc0) {   /* mov %reg, %sreg: 2 bytes */
+            cpu_seen.faulted_loads++;
+            state[2] += 2;
+            for (unsigned i = 2; i < BURSAR_EXCEPTION_WORDS; i++)
+                l4_mr_set(i, state[i]);
+            l4_reply(CPU_HANDLER_REPLY, BURSAR_TAG(BURSAR_LABEL_RESUME, BURSAR_EXCEPTION_WORDS, 0), state[0],
+                     state[1]);
+        } else {
+            cpu_seen.unexpected_vector = mr0;
+            cpu_seen.unexpected_eip = state[2];
+            printf("fuzz: unexpected exception %u at %x\n", mr0, state[2]);
+            l4_reply(CPU_HANDLER_REPLY, BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0), 0, 0);
+        }
+    }
+}
+
+/* Selectors a user cannot load (LDT, kernel, TSS, beyond the GDT): each load faults. */
+static void load_unloadable_selector(void)
+{
+    static const uint32_t selectors[] = { 0x07, 0x0f, 0x0b, 0x13, 0x2b, 0x33, 0x43, 0xfffb };
+    uint32_t selector = pick(selectors, sizeof selectors / sizeof selectors[0]), before = cpu_seen.faulted_loads;
+
+    switch (next_random() % 5) {
+    case 0: __asm__ volatile("movl %0, %%ds" : : "r"(selector) : "memory"); break;
+    case 1: __asm__ volatile("movl %0, %%es" : : "r"(selector) : "memory"); break;
+    case 2: __asm__ volatile("movl %0, %%fs" : : "r"(selector) : "memory"); break;
+    case 3: __asm__ volatile("movl %0, %%gs" : : "r"(selector) : "memory"); break;
+    default: __asm__ volatile("movl %0, %%ss" : : "r"(selector) : "memory"); break;
+    }
+    if (cpu_seen.faulted_loads == before)
+        cpu_seen.unfaulted_loads++;
+}
+
+/* Random loadable selectors and flags a user can set; TF only now and then (each step is an IPC). */
+static void cpu_probe_random(struct cpu_probe *p)
+{
+    static const uint32_t selectors[] = { 0, BURSAR_SELECTOR_USER_DATA, BURSAR_SELECTOR_UTCB,
+                                          BURSAR_SELECTOR_USER_CODE, BURSAR_SELECTOR_USER_DATA & ~3u,
+                                          BURSAR_SELECTOR_UTCB & ~2u, BURSAR_SELECTOR_USER_CODE & ~1u };
+    uint32_t settable = FLAG_CF | 0x4 | 0x10 | FLAG_ZF | 0x80 | FLAG_OF | FLAG_DF | FLAG_NT | FLAG_AC | FLAG_ID;
+    unsigned count = sizeof selectors / sizeof selectors[0];
+
+    *p = (struct cpu_probe){
+        .flags_in = BURSAR_USER_EFLAGS | (next_random() & settable) | (next_random() % 32 == 0 ? FLAG_TF : 0),
+        .ds_in = pick(selectors, count), .es_in = pick(selectors, count),
+        .fs_in = pick(selectors, count), .gs_in = pick(selectors, count),
+    };
+}
+
+/* Random x87 and SSE values and control words (exceptions stay masked). */
+static void fpu_values_random(struct fpu_values *v)
+{
+    v->control = (uint16_t)(0x007f | (next_random() & 0x0f00));
+    v->mxcsr = 0x1f80u | (next_random() & 0xe03fu);
+    for (unsigned i = 0; i < 8; i++) {
+        v->x87[i] = (uint64_t)next_random() << 32 | next_random();
+        for (unsigned j = 0; j < 4; j++)
+            v->xmm[i][j] = next_random();
+    }
+}
+
+/*
+ * One system call with random CPU state around it: the state going in, the
+ * flags and selectors coming out (exactly the documented ones) and the FPU
+ * registers before and after (unchanged).
+ */
+static int cpu_state_call(uint32_t eax, struct l4_words *w)
+{
+    static struct fpu_values values;
+    static struct fpu_image before, after;
+    struct cpu_probe probe;
+    bool by_int = next_random() % 4 == 0;
+    int status;
+
+    cpu_seen.calls++;
+    if (next_random() % 2) {
+        fpu_values_random(&values);
+        fpu_load(&values);
+    }
+    if (next_random() % 32 == 0)
+        load_unloadable_selector();
+    cpu_probe_random(&probe);
+    fpu_save(&before);
+    if (next_random() % 64 == 0)                /* TF from here: the probe's own instructions step */
+        __asm__ volatile("pushfl\n\t"
+                         "orl %0, (%%esp)\n\t"
+                         "popfl" : : "i"(FLAG_TF) : "memory", "cc");
+    status = cpu_probe_call(by_int, eax, w, &probe);
+    fpu_save(&after);
+    if (!cpu_probe_out_clean(&probe)) {
+        cpu_seen.bad_returns++;
+        cpu_seen.last_flags = probe.flags_out;
+        cpu_seen.last_selectors = (probe.ds_out & 0xff) << 24 | (probe.es_out & 0xff) << 16 |
+                                  (probe.fs_out & 0xff) << 8 | (probe.gs_out & 0xff);
+    }
+    if (!fpu_same(&before, &after))
+        cpu_seen.fpu_changed++;
+    return status;
+}
+
+/* ---- the partner in another task ---- */
+
+#define PARTNER_BY_INT 1u           /* label bits: how the partner answers */
+#define PARTNER_LONG 2u
+
+/* Shared with the partner's task: its stack and UTCB, its own FPU values, and what it found. */
+static struct partner_region {
+    uint8_t stack[4096];
+    struct bursar_utcb utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
+    struct fpu_values values;
+    struct fpu_image reference, seen;
+    uint32_t random_state;
+    volatile uint32_t arrivals, bad_arrivals, fpu_changed, last_flags;
+} partner __attribute__((aligned(4096)));
+
+/*
+ * In another task: after every message it receives its flags and
+ * selectors must be the documented ones and its FPU registers its own; it
+ * answers with random flags and selectors of its own, by sysenter or
+ * int $0x80, two words or three, as the label says.
+ */
+static void partner_main(void *argument)
+{
+    struct partner_region *r = argument;
+    struct l4_words w = { l4_receive_word(L4_SERVER_ENDPOINT, L4_SERVER_REPLY), 0, 0, 0 };
+    struct cpu_probe probe;
+    int status;
+
+    fpu_load(&r->values);
+    fpu_save(&r->reference);
+    cpu_probe_clean(&probe, BURSAR_USER_EFLAGS);
+    status = cpu_probe_call(false, l4_eax(SYS_RECEIVE, 0, BURSAR_TIMEOUT_NEVER), &w, &probe);
+    for (;;) {
+        if (status == 0) {
+            r->arrivals++;
+            if (!cpu_probe_out_clean(&probe)) {
+                r->bad_arrivals++;
+                r->last_flags = probe.flags_out;
+            }
+            fpu_save(&r->seen);
+            if (!fpu_same(&r->seen, &r->reference))
+                r->fpu_changed++;
+        }
+        uint32_t label = BURSAR_TAG_LABEL(w.esi);
+        if (label & PARTNER_LONG)
+            l4_mr_set(2, w.edi);
+        w = (struct l4_words){ l4_receive_word(L4_SERVER_ENDPOINT, L4_SERVER_REPLY),
+                               BURSAR_TAG(label, label & PARTNER_LONG ? 3 : 2, 0), w.edi + 1, w.ebp + 1 };
+        cpu_probe_dirty(&probe, test_random(&r->random_state) % 4);
+        probe.flags_in ^= test_random(&r->random_state) & (FLAG_CF | FLAG_ZF | FLAG_OF | FLAG_DF | FLAG_AC);
+        status = cpu_probe_call(label & PARTNER_BY_INT,
+                                l4_eax(status == 0 ? SYS_REPLY_WAIT : SYS_RECEIVE, BURSAR_TIMEOUT_ZERO,
+                                       BURSAR_TIMEOUT_NEVER), &w, &probe);
+    }
+}
+
+/* Its own heap pays for the partner and the handler thread (frames past those the fuzzer uses). */
+static int cpu_state_start(void)
+{
+    const struct bursar_frame_range *range = &boot->free_ranges[0];
+    struct l4_thread_spec handler = {
+        .heap = CPU_HEAP, .task = BURSAR_SLOT_TASK, .slot = CPU_HANDLER_THREAD,
+        .stack = partner.stack, .stack_size = 0, .priority = BURSAR_ROOT_PRIORITY,
+        .entry = cpu_exception_handler,
+    };
+    static uint8_t handler_stack[4096] __attribute__((aligned(16)));
+    static struct bursar_utcb handler_utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
+    struct l4_server_spec server = {
+        .task = { .heap = CPU_HEAP, .slot = CPU_PARTNER_TASK, .capability_slots = 8,
+                  .shared = &partner, .shared_size = sizeof partner },
+        .endpoint = CPU_PARTNER_ENDPOINT, .reply = CPU_PARTNER_REPLY, .thread = CPU_PARTNER_THREAD,
+        .stack = partner.stack, .stack_size = sizeof partner.stack, .utcb = (uintptr_t)&partner.utcb,
+        .priority = BURSAR_ROOT_PRIORITY, .entry = partner_main, .argument = &partner,
+    };
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, CPU_HEAP, 0);
+
+    if (range->frames < 64 + CPU_HEAP_FRAMES)
+        return -BURSAR_E_OUT_OF_MEMORY;
+    if (!error)
+        error = l4_heap_donate(CPU_HEAP, BURSAR_SLOT_MEMORY, range->first_frame + 64, CPU_HEAP_FRAMES);
+    handler.stack = handler_stack;
+    handler.stack_size = sizeof handler_stack;
+    handler.utcb = (uintptr_t)&handler_utcb;
+    if (!error)
+        error = l4_create(CPU_HEAP, BURSAR_OBJECT_ENDPOINT, CPU_HANDLER_ENDPOINT, 0);
+    if (!error)
+        error = l4_create(CPU_HEAP, BURSAR_OBJECT_REPLY, CPU_HANDLER_REPLY, 0);
+    if (!error)
+        error = l4_thread_spawn(&handler);
+    if (!error)
+        error = l4_thread_configure(BURSAR_SLOT_THREAD, BURSAR_THREAD_EXCEPTION_HANDLER, CPU_HANDLER_ENDPOINT);
+    fpu_values_make(&partner.values, 77);
+    partner.random_state = 0x9a27e7;
+    if (!error)
+        error = l4_server_start_in_new_task(&server);
+    return error;
+}
+
+/* A call to the partner with random state (any path: two words or three, either entry, either answer). */
+static void cpu_state_partner_call(void)
+{
+    uint32_t label = next_random() % 4, words = label & PARTNER_LONG ? 3 : 2;
+    struct l4_words w = { CPU_PARTNER_ENDPOINT, BURSAR_TAG(label, next_random() % 2 ? words : 2, 0), 1, 2 };
+
+    l4_mr_set(2, 3);
+    cpu_seen.partner_calls++;
+    if (cpu_state_call(l4_eax(SYS_CALL, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), &w) != 0 || w.edi != 2 ||
+        w.ebp != 3)
+        cpu_seen.bad_returns++;
+}
+
+/* After each seed: nothing of anybody's state crossed, and the exotic parts really happened. */
+static void cpu_state_check(struct test_result *result, uint32_t seed)
+{
+    printf("seed %u: %u calls with random CPU state (%u to the partner in another task, which took %u), "
+           "%u single steps, %u selector loads faulted\n", seed, cpu_seen.calls, cpu_seen.partner_calls,
+           partner.arrivals, cpu_seen.steps, cpu_seen.faulted_loads);
+    TEST_CHECK(cpu_seen.unexpected_vector == 0, "seed %u: exception %u at %x", seed, cpu_seen.unexpected_vector,
+               cpu_seen.unexpected_eip);
+    TEST_CHECK(cpu_seen.bad_returns == 0, "seed %u: %u calls came back with other state (last eflags %x, "
+               "ds es fs gs %x)", seed, cpu_seen.bad_returns, cpu_seen.last_flags, cpu_seen.last_selectors);
+    TEST_CHECK(cpu_seen.fpu_changed == 0, "seed %u: the fuzzer's FPU registers changed across %u calls", seed,
+               cpu_seen.fpu_changed);
+    TEST_CHECK(partner.bad_arrivals == 0 && partner.fpu_changed == 0,
+               "seed %u: the partner came back with other flags or selectors %u times (last eflags %x), "
+               "other FPU registers %u times", seed, partner.bad_arrivals, partner.last_flags, partner.fpu_changed);
+    TEST_CHECK(cpu_seen.unfaulted_loads == 0, "seed %u: %u unloadable selectors loaded", seed,
+               cpu_seen.unfaulted_loads);
+    TEST_CHECK(partner.arrivals >= cpu_seen.partner_calls && cpu_seen.partner_calls > cpu_seen.calls / (2 * PARTNER_EVERY)
+               && cpu_seen.steps > 0 && cpu_seen.faulted_loads > 0,
+               "seed %u: too little CPU state exercised", seed);
+}
+
 static bool documented(int result)
 {
     return result == 0 || (result < 0 && -result < BURSAR_ERROR_COUNT);
@@ -198,6 +496,8 @@ static void clean_up(void)
         bool held = false;
         for (uint32_t slot = FUZZ_FIRST_SLOT; slot < BURSAR_ROOT_SLOTS; slot++) {
             struct l4_cap_info info;
+            if (cpu_slot(slot))
+                continue;
             if (l4_cap_inspect(slot, &info) != 0 || info.type == BURSAR_OBJECT_NONE) {
                 l4_cap_delete(slot);        /* a revoked slot: clear it */
                 continue;
@@ -223,7 +523,9 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
 
     random_state = seed;
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
-    for (unsigned call = 1; call <= CALLS_PER_SEED; call++) {
+    cpu_seen = (struct cpu_seen){ 0 };
+    partner.arrivals = partner.bad_arrivals = partner.fpu_changed = 0;
+    for (unsigned call = 1; call <= calls_per_seed; call++) {
         uint32_t number = next_random() % (SYS_COUNT + 2);     /* a few beyond the last */
         uint32_t a[4] = { random_word(), random_word(), random_word(), random_word() };
         if (next_random() % 2)
@@ -233,7 +535,8 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
                        (BURSAR_TIMEOUT_ZERO << BURSAR_SYSCALL_RECEIVE_TIMEOUT_SHIFT);
         if (!survivable(number, a))
             continue;
-        int status = l4_sysenter(eax, a[0], a[1], a[2], a[3]);
+        struct l4_words w = { a[0], a[1], a[2], a[3] };
+        int status = cpu_state_call(eax, &w);
         TEST_CHECK(documented(status), "seed %u call %u: system call %u returned %d", seed, call, number, status);
         made++;
         if (status == 0)
@@ -242,6 +545,8 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             seen[-status] = true;
             kinds++;
         }
+        if (call % PARTNER_EVERY == 0)
+            cpu_state_partner_call();
         if (call % CHECK_EVERY == 0)
             TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
                        "seed %u call %u: kernel self-check failed", seed, call);
@@ -252,9 +557,12 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             printf(" %d", e);
     printf("\n");
     /* A fuzzer whose calls all bounce off the first check would prove nothing. */
-    TEST_CHECK(made > CALLS_PER_SEED / 2 && succeeded > 100 && kinds >= 10,
+    TEST_CHECK(made > calls_per_seed / 2 && succeeded > 100 && kinds >= 10,
                "seed %u: too few calls got anywhere (%u made, %u succeeded, %u kinds of error)", seed, made,
                succeeded, kinds);
+    cpu_state_check(result, seed);
+    if (result->failed)
+        return;
     clean_up();
     TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
                "seed %u: kernel self-check failed after clean-up", seed);
@@ -276,8 +584,38 @@ USER_TEST(301, random_system_calls_seed_2) { fuzz_one_seed(result, 0x9e3779b9u);
 USER_TEST(302, random_system_calls_seed_3) { fuzz_one_seed(result, 0xdeadbeefu); }
 USER_TEST(303, random_system_calls_seed_4) { fuzz_one_seed(result, 12345); }
 
+/* `fuzz-calls=N` anywhere on the kernel command line: N calls per seed. */
+static void read_command_line(void)
+{
+    static const char key[] = "fuzz-calls=";
+    const char *line = boot->command_line;
+
+    for (uint32_t i = 0; i < sizeof boot->command_line && line[i]; i++) {
+        uint32_t k = 0;
+        while (key[k] && i + k < sizeof boot->command_line && line[i + k] == key[k])
+            k++;
+        if (key[k])
+            continue;
+        uint32_t n = 0;
+        for (i += k; i < sizeof boot->command_line && line[i] >= '0' && line[i] <= '9'; i++)
+            n = n * 10 + (uint32_t)(line[i] - '0');
+        if (n)
+            calls_per_seed = n;
+        return;
+    }
+}
+
 int main(const struct bursar_boot_info *boot_info)
 {
+    int error;
+
     boot = boot_info;
+    read_command_line();
+    printf("fuzz: %u calls per seed\n", calls_per_seed);
+    error = cpu_state_start();
+    if (error) {
+        printf("fuzz: cannot start the CPU-state handler and partner: %d\n", error);
+        return 1;
+    }
     return user_tests_run_all() ? 0 : 1;
 }
