@@ -182,7 +182,7 @@ SUITE_MODULES = {"core_tests": LOADER_FIXTURES}
 
 def run_user_suites(tally, args):
     for suite in USER_SUITES:
-        outcomes = {}
+        outcomes, results = {}, {}
         for label, kernel in KERNELS:
             # The long suite on the fast kernel also gets the debug key typed mid-run.
             key = suite == "core_tests" and label == "fast"
@@ -205,6 +205,9 @@ def run_user_suites(tally, args):
             if suite == "server_tests":
                 check_cost_table(tally, result, "%s-%s" % (suite, label))
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
+            results[label] = result
+        if suite == "core_tests":
+            check_fast_path_differential(tally, results)
         tally.record(outcomes["fast"] == outcomes["slow"] and outcomes["fast"],
                      "%s/fast-and-slow-paths-agree" % suite,
                      "fast path %r, slow path %r" % (outcomes["fast"], outcomes["slow"]))
@@ -288,6 +291,23 @@ def check_mapdb_dumps(tally, result, prefix):
         if summary != "---- mapdb tree: 2 records, 2 holders ----":
             problems.append("frame summary %r" % summary)
     tally.record(not problems, "%s/mapdb-dumps-list-holders-depths-and-payers" % prefix, "; ".join(problems))
+
+
+DIFFERENTIAL = re.compile(r"^  fast-path differential (\d+): caller ([0-9a-f]{8}) server ([0-9a-f]{8})$")
+
+
+def check_fast_path_differential(tally, results):
+    """core_tests 105 digests every call's exact result on each kernel, block by block: they must be equal."""
+    blocks = {label: [m.groups() for m in map(DIFFERENTIAL.match, result.lines) if m]
+              for label, result in results.items()}
+    fast, slow = blocks.get("fast", []), blocks.get("slow", [])
+    first = next((f[0] for f, s in zip(fast, slow) if f != s), None)
+    problems = []
+    if not fast or len(fast) != len(slow):
+        problems.append("%d digest blocks on the fast-path kernel, %d on the slow-path one" % (len(fast), len(slow)))
+    if first is not None:
+        problems.append("the calls up to round %s came out differently on the two kernels" % first)
+    tally.record(not problems, "core_tests/fast-path-gives-each-call-the-slow-paths-exact-result", "; ".join(problems))
 
 
 def check_fast_path_seen(tally, result, label):

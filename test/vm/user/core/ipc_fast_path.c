@@ -160,7 +160,40 @@ struct fuzz_server {
     struct fuzz_slots slots;
     volatile unsigned answered, refused;
     volatile int error;
+    uint32_t digest;                 /* every result the server got, in order (digest_add) */
 };
+
+/*
+ * The differential half of test 105: every call's exact result goes into a
+ * digest (FNV-1a over words), the caller's and the server's, printed every
+ * FUZZ_CHECK_EVERY rounds. The calls are seeded and the two threads take
+ * turns, so both kernels make the same calls in the same order, and
+ * test/run_all.py requires the same digests from the fast-path kernel as
+ * from the slow-path one: a call the fast path served differently (another
+ * error, a call it should have refused, other registers or message words)
+ * shows as the first block of rounds whose digests differ.
+ */
+#define DIGEST_START 2166136261u
+
+static void digest_add(uint32_t *digest, uint32_t word)
+{
+    for (unsigned i = 0; i < 4; i++, word >>= 8)
+        *digest = (*digest ^ (word & 0xff)) * 16777619u;
+}
+
+/* A status and, when it is 0, the registers and the words beyond them that came with the message. */
+static void digest_result(uint32_t *digest, int status, const struct l4_words *w)
+{
+    digest_add(digest, (uint32_t)status);
+    if (status != 0)
+        return;                      /* the four registers are undefined after a failed IPC */
+    digest_add(digest, w->ebx);
+    digest_add(digest, w->esi);
+    digest_add(digest, w->edi);
+    digest_add(digest, w->ebp);
+    for (unsigned i = 2; i < BURSAR_TAG_UNTYPED(w->esi) && i < BURSAR_MESSAGE_REGISTERS; i++)
+        digest_add(digest, l4_mr_get(i));
+}
 
 /* No capability or memory comes in through a random item: the windows are shut. */
 static void shut_receive_windows(void)
@@ -188,6 +221,8 @@ static void fuzz_server_loop(void *argument)
     shut_receive_windows();
     error = l4_receive(s->slots.endpoint, s->slots.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     while (error != 0 || BURSAR_TAG_LABEL(tag) != STOP_LABEL) {
+        struct l4_words received = { badge, tag, mr0, mr1 };
+        digest_result(&s->digest, error, &received);
         if (error == 0) {
             /* Half the time the right slots, so that many answers get as far as the reply. */
             uint32_t endpoint = fuzz_random() % 2 ? s->slots.endpoint : fuzz_pick(endpoints, 5);
@@ -200,9 +235,10 @@ static void fuzz_server_loop(void *argument)
             error = l4_sysenter_inline(l4_eax(SYS_REPLY_WAIT, BURSAR_TIMEOUT_ZERO, BURSAR_TIMEOUT_NEVER), &w);
             if (error == 0) {
                 s->answered++;
-                tag = w.esi;
+                badge = w.ebx, tag = w.esi, mr0 = w.edi, mr1 = w.ebp;
                 continue;
             }
+            digest_add(&s->digest, (uint32_t)error);
             s->refused++;
         }
         tag = BURSAR_TAG(1, 2, 0);
@@ -227,6 +263,9 @@ static bool documented(int status)
  * messages, typed items, too many words) and random words. Every call must
  * return 0 or a documented error, and the kernel's self-check must pass
  * throughout; on the fast-path kernel a good share must take the fast path.
+ * Every result on both sides goes into the digests the harness compares
+ * between the two kernels (digest_add above): each call must come out
+ * exactly as the slow path makes it.
  */
 USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
 {
@@ -236,7 +275,9 @@ USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
     uint32_t before = fast_path_ipcs(), fast;
 
     s = (struct fuzz_server){ .slots = { .endpoint = core_slot(), .reply = core_slot(), .badged = core_slot(),
-                                         .read_only = core_slot(), .empty = core_slot() } };
+                                         .read_only = core_slot(), .empty = core_slot() },
+                              .digest = DIGEST_START };
+    uint32_t digest = DIGEST_START;
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, slots->endpoint, 0), 0, "endpoint");
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, slots->reply, 0), 0, "reply object");
     TEST_CHECK_EQUAL(l4_cap_copy(slots->endpoint, slots->badged, BURSAR_RIGHT_WRITE, BADGE), 0, "a badged copy");
@@ -250,14 +291,18 @@ USER_TEST(105, random_calls_and_reply_and_waits_at_the_fast_paths_entry)
                                  HIGH_SLOT };
     for (unsigned round = 1; round <= FUZZ_ROUNDS; round++) {
         uint32_t word = fuzz_pick(targets, 6) | fuzz_high_bits();
-        uint32_t tag = fuzz_tag(), mr0 = fuzz_random(), mr1 = fuzz_random();
+        struct l4_words w = { word, fuzz_tag(), fuzz_random(), fuzz_random() };
 
         fuzz_message_registers();
-        int status = l4_call(word, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+        int status = l4_sysenter_inline(l4_eax(SYS_CALL, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), &w);
         TEST_CHECK(documented(status), "round %u: a call through %x returned %d", round, word, status);
+        digest_add(&digest, round);
+        digest_result(&digest, status, &w);
         succeeded += status == 0;
-        if (round % FUZZ_CHECK_EVERY == 0)
+        if (round % FUZZ_CHECK_EVERY == 0) {
+            printf("  fast-path differential %u: caller %08x server %08x\n", round, digest, s.digest);
             TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's self-check");
+        }
     }
     fast = fast_path_ipcs() - before;
     uint32_t tag = BURSAR_TAG(STOP_LABEL, 0, 0), mr0 = 0, mr1 = 0;
