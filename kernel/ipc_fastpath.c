@@ -51,6 +51,9 @@ register uint32_t message_word1 __asm__("ebp");
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
+_Static_assert(offsetof(struct thread, utcb_segment) == offsetof(struct thread, utcb_address) + 4,
+               "machine_fast_switch loads the UTCB address and the segment after it at once");
+
 _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff &&
                FAST_PATH_INDEX_PAIR_OVER == (BURSAR_CAP_INDEX_MASK & ~(CAP_SLOTS_PER_PAGE - 1)) * 0x10001u,
                "both indexes of a receive word within the first capability-table page");
@@ -97,7 +100,7 @@ static inline __attribute__((always_inline, noreturn)) void switch_to(struct thr
     next->state = THREAD_READY;
     current_thread = next;
     machine_fpu_switch(current->fpu_state, next->fpu_state);
-    machine_fast_switch(thread_stack_top(next), next->page_directory_physical, next->utcb_address);
+    machine_fast_switch(thread_stack_top(next), next->page_directory_physical, &next->utcb_address);
     ipc_fast_path_count++;
     machine_fast_exit(thread_stack_top(next), word0);
 }
@@ -199,6 +202,7 @@ FAST_PATH_FUNCTION void fastpath_null_two_spaces(uint32_t word0)
         machine_fast_bail(FAST_PATH_NULL_EAX);
     machine_fast_address_space(((struct task *)slot->object)->page_directory_physical);
     machine_fast_address_space(caller->page_directory_physical);
+    machine_fast_utcb_segment();
     fast_path_null_count++;
     machine_fast_exit(thread_stack_top(caller), word0);
 }

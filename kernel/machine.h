@@ -102,7 +102,11 @@ struct machine_registers {
  * machine_inline.h (on the kernel's include path):
  *
  *   void machine_fast_switch(void *stack_top, uint32_t page_directory_physical,
- *                            uint32_t utcb_address);
+ *                            const uint32_t *utcb_address);
+ *
+ * where the UTCB address must be followed by the 16 bits of
+ * MACHINE_UTCB_SEGMENT (struct thread keeps them so): the switch loads both
+ * with one instruction.
  */
 #include "machine_inline.h"
 

@@ -49,6 +49,7 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
     *thread = (struct thread){ 0 };
     object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
     machine_fpu_state_init(thread->fpu_state);
+    thread->utcb_segment = MACHINE_UTCB_SEGMENT;
     thread->task = task;
     thread->first_capability_page = task->cspace.pages[0];
     thread->page_directory_physical = task->page_directory_physical;

@@ -76,6 +76,7 @@ struct thread {
     uint8_t slow_path_only;          /* THREAD_SLOW_PATH_* bits: the fast path tests this one byte */
     struct thread *timeout_next, *timeout_prev;
     uint32_t utcb_address;           /* user address, 0 when none */
+    uint16_t utcb_segment;           /* MACHINE_UTCB_SEGMENT, right after the address (machine.h) */
     struct cap_slot pager;           /* endpoints for page faults and exceptions */
     struct cap_slot exception_handler;
     struct fault_ipc fault_ipc;      /* a call the kernel makes for this thread (fault_ipc.h) */

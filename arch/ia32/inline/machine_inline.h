@@ -30,15 +30,31 @@ static inline __attribute__((always_inline)) void machine_fast_address_space(uin
     }
 }
 
+/* The selector that follows a thread's UTCB address (kernel/machine.h): %gs in user mode. */
+#define MACHINE_UTCB_SEGMENT SELECTOR_USER_UTCB
+
 /*
  * Make the thread whose kernel stack ends at `stack_top` the one the next
- * entry from user mode lands on, in this address space and with this UTCB.
+ * entry from user mode lands on, in this address space and with the UTCB
+ * whose address `utcb` points at. The selector after that address makes
+ * the pair a far pointer: one lgs takes the address and loads %gs for the
+ * exit (machine_fast_exit), where it would cost an instruction of its own.
  */
-static inline __attribute__((always_inline)) void machine_fast_switch(void *stack_top, uint32_t page_directory_physical, uint32_t utcb_address)
+static inline __attribute__((always_inline)) void machine_fast_switch(void *stack_top, uint32_t page_directory_physical,
+                                                                      const uint32_t *utcb)
 {
+    uint32_t utcb_address;
+
     kernel_tss.esp0 = (uint32_t)stack_top;
+    __asm__ volatile("lgs %1, %0" : "=r"(utcb_address) : "m"(*(const uint8_t(*)[6])utcb));
     utcb_pointer_page[0] = utcb_address;
     machine_fast_address_space(page_directory_physical);
+}
+
+/* %gs for the exit when there was no machine_fast_switch: the UTCB selector, from a word in memory. */
+static inline __attribute__((always_inline)) void machine_fast_utcb_segment(void)
+{
+    __asm__ volatile("movw user_utcb_selector, %%gs" : : : "memory");
 }
 
 /*
@@ -49,8 +65,9 @@ static inline __attribute__((always_inline)) void machine_fast_switch(void *stac
  * abandons the kernel stack as it stands. Everything else is what any
  * system call returns with (docs/abi.md §1), never the caller's: %ds and
  * %es hold the user data selector since the entry; %fs gets it with MR0
- * (one lfs, sysenter.S) and %gs the UTCB selector (from a word in memory,
- * one instruction); eflags is KERNEL_EFLAGS since the entry
+ * (one lfs, sysenter.S); %gs holds the UTCB selector since
+ * machine_fast_switch or machine_fast_utcb_segment, one of which the
+ * caller must have used; eflags is KERNEL_EFLAGS since the entry
  * but for the arithmetic flags, which xor (OF, CF) and sahf with ah = 0
  * (SF ZF AF PF CF) clear, so sti leaves exactly USER_EFLAGS.
  */
@@ -59,7 +76,6 @@ static inline __attribute__((always_inline, noreturn)) void machine_fast_exit(vo
     const struct trap_frame *frame = (const struct trap_frame *)stack_top - 1;
 
     __asm__ volatile("lfs fast_path_word0, %%edi\n\t"
-                     "movw user_utcb_selector, %%gs\n\t"
                      "xorl %%eax, %%eax\n\t"
                      "sahf\n\t"
                      "sti\n\t"
