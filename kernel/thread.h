@@ -105,8 +105,8 @@ enum {
  * The kernel stack is what the TCB (with its FPU state) leaves of the page.
  * The deepest path GCC's call graph allows, a panic's dump inside a timer
  * tick inside a preemption point of a reclaim, is about 2 750 bytes with
- * the trap frames (docs/architecture.md, "Kernel stacks"); real paths are
- * shallower.
+ * the trap frames (docs/architecture.md, "Kernel stacks"); the deepest the
+ * tests reach is about 1 400.
  */
 #define THREAD_STACK_MINIMUM 3072u
 #define THREAD_DEFAULT_PRIORITY 100
