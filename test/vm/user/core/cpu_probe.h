@@ -2,7 +2,8 @@
  * cpu_probe.h — a system call made with chosen flags and segment registers
  * going in, and the flags and segment registers it came back with, read by
  * the first instructions after the return, before any C code could change
- * them (the CPU-state tests: cpu_state.c, cpu_flags.c). The probe is all
+ * them (the CPU-state tests, cpu_state.c and cpu_flags.c, and the system-call
+ * fuzzer, test/vm/user/syscall_fuzz.c). The probe is all
  * registers and stack, so a thread of another task sharing this program's
  * text (libl4/task.h) can use it on memory of its own.
  */
