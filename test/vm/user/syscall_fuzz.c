@@ -401,19 +401,24 @@ static void partner_main(void *argument)
     }
 }
 
-/* Its own heap pays for the partner and the handler thread (frames past those the fuzzer uses). */
+/*
+ * Its own heap pays for the partner and the handler thread (frames past
+ * those the fuzzer uses); on the global-allocator kernel, which has no
+ * heaps but its pool (NOT_SUPPORTED), the boot heap's capability does.
+ */
 static int cpu_state_start(void)
 {
     const struct bursar_frame_range *range = &boot->free_ranges[0];
+    unsigned payer = CPU_HEAP;
     struct l4_thread_spec handler = {
-        .heap = CPU_HEAP, .task = BURSAR_SLOT_TASK, .slot = CPU_HANDLER_THREAD,
+        .task = BURSAR_SLOT_TASK, .slot = CPU_HANDLER_THREAD,
         .stack = partner.stack, .stack_size = 0, .priority = BURSAR_ROOT_PRIORITY,
         .entry = cpu_exception_handler,
     };
     static uint8_t handler_stack[4096] __attribute__((aligned(16)));
     static struct bursar_utcb handler_utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
     struct l4_server_spec server = {
-        .task = { .heap = CPU_HEAP, .slot = CPU_PARTNER_TASK, .capability_slots = 8,
+        .task = { .slot = CPU_PARTNER_TASK, .capability_slots = 8,
                   .shared = &partner, .shared_size = sizeof partner },
         .endpoint = CPU_PARTNER_ENDPOINT, .reply = CPU_PARTNER_REPLY, .thread = CPU_PARTNER_THREAD,
         .stack = partner.stack, .stack_size = sizeof partner.stack, .utcb = (uintptr_t)&partner.utcb,
@@ -423,15 +428,18 @@ static int cpu_state_start(void)
 
     if (range->frames < 64 + CPU_HEAP_FRAMES)
         return -BURSAR_E_OUT_OF_MEMORY;
-    if (!error)
+    if (error == -BURSAR_E_NOT_SUPPORTED)
+        payer = BURSAR_SLOT_HEAP, error = 0;
+    else if (!error)
         error = l4_heap_donate(CPU_HEAP, BURSAR_SLOT_MEMORY, range->first_frame + 64, CPU_HEAP_FRAMES);
+    handler.heap = server.task.heap = payer;
     handler.stack = handler_stack;
     handler.stack_size = sizeof handler_stack;
     handler.utcb = (uintptr_t)&handler_utcb;
     if (!error)
-        error = l4_create(CPU_HEAP, BURSAR_OBJECT_ENDPOINT, CPU_HANDLER_ENDPOINT, 0);
+        error = l4_create(payer, BURSAR_OBJECT_ENDPOINT, CPU_HANDLER_ENDPOINT, 0);
     if (!error)
-        error = l4_create(CPU_HEAP, BURSAR_OBJECT_REPLY, CPU_HANDLER_REPLY, 0);
+        error = l4_create(payer, BURSAR_OBJECT_REPLY, CPU_HANDLER_REPLY, 0);
     if (!error)
         error = l4_thread_spawn(&handler);
     if (!error)
