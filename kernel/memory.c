@@ -464,6 +464,49 @@ void memory_unmap_frame(uint32_t frame_index)
     KERNEL_ASSERT(mapdb_root_is_empty(&frame->mappings));
 }
 
+/* A frame the memory object holds (its frame-table owner), or NULL. */
+static struct frame *frame_of_memory(const struct memory *memory, uint32_t frame_index)
+{
+    struct frame *frame;
+
+    if (frame_index >= frame_table.frame_count)
+        return NULL;
+    frame = &frame_table.frames[frame_index];
+    return frame->type == FRAME_BANK && frame->owner == memory ? frame : NULL;
+}
+
+/*
+ * SYS_FRAME_UNMAP: the frame's whole tree goes, the root mapping included,
+ * wherever it now is (a bank that GRANTed its own mapping away can still
+ * take the frame back). The revoke starts at the root, so it also finishes
+ * a subtree another thread's unmap of the root mapping has orphaned and is
+ * still tearing down: when this returns, nothing maps the frame.
+ * Preemptible like every revoke.
+ */
+int memory_revoke_frame(struct memory *memory, uint32_t frame_index, bool *was_mapped)
+{
+    struct frame *frame = frame_of_memory(memory, frame_index);
+    struct mapdb_cursor cursor;
+    int status;
+
+    if (!frame)
+        return -BURSAR_E_BAD_FRAME;
+    *was_mapped = !mapdb_root_is_empty(&frame->mappings);
+    if (!*was_mapped)
+        return BURSAR_OK;
+    mapdb_cursor_init(&cursor);
+    status = preempt_finish(&cursor, mapdb_destroy_resource(&authority, &frame->mappings, &cursor, PREEMPT_CHUNK));
+    KERNEL_ASSERT(status == MAPDB_OK);
+    return BURSAR_OK;
+}
+
+bool memory_frame_is_free(const struct memory *memory, uint32_t frame_index)
+{
+    const struct frame *frame = frame_of_memory(memory, frame_index);
+
+    return frame && mapdb_root_is_empty(&frame->mappings);
+}
+
 int memory_take_frame(struct memory *memory, uint32_t frame_index)
 {
     struct frame *frame;

@@ -42,6 +42,10 @@ void memory_transfer_page(struct task *source, uint32_t from, struct task *desti
                           uint32_t rights, uint32_t mode, struct heap *sender_heap);
 /* Remove every user mapping of a frame (a bank's donation in answer to a heap fault). */
 void memory_unmap_frame(uint32_t frame);
+/* Remove every mapping of a frame the memory object holds, its own included (SYS_FRAME_UNMAP). */
+int memory_revoke_frame(struct memory *memory, uint32_t frame, bool *was_mapped);
+/* Whether the memory object holds the frame and nothing maps it (SYS_FRAME_STATE). */
+bool memory_frame_is_free(const struct memory *memory, uint32_t frame);
 /* Take a frame the memory object holds, for a heap donation: it must be unmapped. */
 int memory_take_frame(struct memory *memory, uint32_t frame);
 

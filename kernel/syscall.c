@@ -26,6 +26,7 @@ static const syscall_handler handlers[SYS_COUNT] = {
     [SYS_HEAP_DONATE] = sys_heap_donate, [SYS_HEAP_INFO] = sys_heap_info,
     [SYS_SYSTEM_INFO] = sys_system_info, [SYS_NULL] = sys_null,
     [SYS_CAP_COMPARE] = sys_cap_compare,
+    [SYS_FRAME_UNMAP] = sys_frame_unmap, [SYS_FRAME_STATE] = sys_frame_state,
     [SYS_HEAP_RECLAIM] = sys_heap_reclaim, [SYS_HEAP_CONFIGURE] = sys_heap_configure,
     [SYS_HEAP_RESERVE] = sys_heap_reserve,
     [SYS_PREEMPT_STATS] = sys_preempt_stats, [SYS_IRQ_CLAIM] = sys_irq_claim,

@@ -48,6 +48,8 @@ int sys_frame_map(struct thread *, const struct machine_registers *, uint32_t[4]
 int sys_map(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_unmap(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_heap_donate(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_frame_unmap(struct thread *, const struct machine_registers *, uint32_t[4]);
+int sys_frame_state(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_heap_info(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_system_info(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_debug_puts(struct thread *, const struct machine_registers *, uint32_t[4]);

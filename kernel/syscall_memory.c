@@ -109,6 +109,20 @@ int sys_heap_donate(struct thread *caller, const struct machine_registers *r, ui
     return BURSAR_OK;
 }
 
+int sys_frame_unmap(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    bool was_mapped = false;
+    struct cap_slot *memory = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_MEMORY,
+                                            BURSAR_RIGHT_CONTROL, &error);
+
+    if (!memory)
+        return error;
+    error = memory_revoke_frame((struct memory *)memory->object, r->argument[1], &was_mapped);
+    results[0] = was_mapped;
+    return error;
+}
+
 static struct bursar_utcb *writable_utcb(struct thread *thread)
 {
     uint64_t page;
@@ -131,6 +145,33 @@ int utcb_write_info(struct thread *thread, const void *data, uint32_t size)
     to = (uint8_t *)utcb->info;
     for (uint32_t i = 0; i < size; i++)
         to[i] = from[i];
+    return BURSAR_OK;
+}
+
+_Static_assert(BURSAR_FRAME_STATE_MAX == BURSAR_UTCB_INFO_WORDS * 32, "SYS_FRAME_STATE fills the UTCB info area");
+
+/* A bit per frame, set for a frame the memory object holds that nothing maps. */
+int sys_frame_state(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t first = r->argument[1], count = r->argument[2], bits[BURSAR_UTCB_INFO_WORDS] = { 0 }, free_frames = 0;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_MEMORY,
+                                          BURSAR_RIGHT_CONTROL, &error);
+
+    if (!slot)
+        return error;
+    if (count == 0 || count > BURSAR_FRAME_STATE_MAX)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    for (uint32_t i = 0; i < count && first + i >= first; i++)
+        if (memory_frame_is_free((struct memory *)slot->object, first + i)) {
+            bits[i / 32] |= 1u << (i % 32);
+            free_frames++;
+        }
+    error = utcb_write_info(caller, bits, sizeof bits);
+    if (error != BURSAR_OK)
+        return error;
+    results[0] = free_frames;
+    results[1] = frame_table.frame_count;
     return BURSAR_OK;
 }
 

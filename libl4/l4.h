@@ -273,6 +273,43 @@ static inline int l4_unmap_derived(uintptr_t own_page, unsigned pages)
     return l4_sysenter(SYS_UNMAP, own_page, pages, BURSAR_UNMAP_DERIVED, 0);
 }
 
+/*
+ * Removes every mapping of a frame the memory capability holds, its own
+ * root mapping included, wherever that now is (SYS_FRAME_UNMAP).
+ * *was_mapped (may be null): whether anything mapped it.
+ */
+static inline int l4_frame_unmap(unsigned memory, uint32_t frame, bool *was_mapped)
+{
+    struct l4_words w = { memory, frame, 0, 0 };
+    int error = l4_sysenter_inline(SYS_FRAME_UNMAP, &w);
+
+    if (error == 0 && was_mapped)
+        *was_mapped = w.ebx != 0;
+    return error;
+}
+
+/*
+ * Which of frames first .. first + count - 1 (count <= BURSAR_FRAME_STATE_MAX)
+ * the memory capability holds with nothing mapping them: a bit each in
+ * `bits` (BURSAR_UTCB_INFO_WORDS words). *free_frames: how many bits are
+ * set; *frame_count: frames in the kernel's frame table (both may be null).
+ */
+static inline int l4_frame_state(unsigned memory, uint32_t first, uint32_t count, uint32_t *bits,
+                                 uint32_t *free_frames, uint32_t *frame_count)
+{
+    struct l4_words w = { memory, first, count, 0 };
+    int error = l4_sysenter_inline(SYS_FRAME_STATE, &w);
+
+    if (error == 0) {
+        l4_utcb_info_read(bits, BURSAR_UTCB_INFO_WORDS * sizeof(uint32_t));
+        if (free_frames)
+            *free_frames = w.ebx;
+        if (frame_count)
+            *frame_count = w.esi;
+    }
+    return error;
+}
+
 /* Gives `frames` frames from `first_frame` of memory capability `memory` to `heap`. */
 static inline int l4_heap_donate(unsigned heap, unsigned memory, uint32_t first_frame, unsigned frames)
 {

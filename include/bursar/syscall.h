@@ -70,6 +70,15 @@ enum bursar_syscall {
     SYS_CAP_COMPARE = 24,      /* ebx = slot, esi = slot: ebx = 1 if both name the same object, else 0
                                   (the brand check; nothing else is told) */
 
+    /* Frames, for their bank. */
+    SYS_FRAME_UNMAP = 25,      /* ebx = memory cap, esi = frame number: remove every mapping of the
+                                  frame, its own root mapping included, wherever it is; ebx = 1 if
+                                  anything mapped it */
+    SYS_FRAME_STATE = 26,      /* ebx = memory cap, esi = first frame, edi = count (1..
+                                  BURSAR_FRAME_STATE_MAX): a bit per frame into the UTCB info area,
+                                  set if the memory object holds it and nothing maps it; ebx = how
+                                  many are set, esi = frames in the frame table */
+
     /* Heaps, for their payer (numbers 32-39). */
     SYS_HEAP_RECLAIM = 32,     /* ebx = heap, esi = pages: take pages back (moving or destroying live
                                   objects); ebx = pages, esi = moved, edi = destroyed, and
@@ -122,6 +131,8 @@ enum bursar_transfer_mode {
 #define BURSAR_OWN_TASK 0xffffu
 
 #define BURSAR_DEBUG_PUTS_MAX 1024
+/* Frames SYS_FRAME_STATE reports at once: a bit each in the UTCB info area. */
+#define BURSAR_FRAME_STATE_MAX 1536u
 
 /* SYS_IO_PORTS_CREATE's range: ports first .. first + count - 1 (count 1..0xffff, not past 0xffff). */
 #define BURSAR_IO_PORTS(first, count) ((first) | (count) * 0x10000u)

@@ -99,6 +99,15 @@ static uint32_t random_frame(void)
     return range->first_frame + next_random() % (range->frames < 64 ? range->frames : 64);
 }
 
+/* A frame the boot information gave as free: never one of the fuzzer's own pages. */
+static bool in_free_range(uint32_t frame)
+{
+    for (uint32_t i = 0; i < boot->range_count; i++)
+        if (frame - boot->free_ranges[i].first_frame < boot->free_ranges[i].frames)
+            return true;
+    return false;
+}
+
 static uint32_t random_word(void)
 {
     switch (next_random() % 7) {
@@ -157,6 +166,12 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
         a[1] = random_frame();
         a[2] = scratch_page() | 1 | (next_random() % 2) * 2;
         break;
+    case SYS_FRAME_UNMAP:
+    case SYS_FRAME_STATE:
+        a[0] = BURSAR_SLOT_MEMORY;
+        a[1] = random_frame();
+        a[2] = 1 + next_random() % (BURSAR_FRAME_STATE_MAX + 64);
+        break;
     case SYS_MAP:
         a[0] = fuzz_slot();
         a[1] = scratch_page();
@@ -210,6 +225,8 @@ static bool survivable(uint32_t number, uint32_t a[4])
         return a[2] != 1;
     case SYS_DEBUG_DUMP:    /* the listings are long; the check is what matters */
         return a[1] >= BURSAR_DUMP_CHECK;
+    case SYS_FRAME_UNMAP:   /* its own image, stack and UTCB are frames of the memory object too */
+        return (a[0] & 0xffff) != BURSAR_SLOT_MEMORY || in_free_range(a[1]);
     case SYS_UNMAP:         /* its own program and stack stay mapped */
         return a[0] >= SCRATCH_BASE && a[0] < 0xbfff0000u && a[1] <= SCRATCH_PAGES;
     case SYS_DEBUG_PUTS:

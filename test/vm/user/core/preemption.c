@@ -87,6 +87,7 @@ static int call_map_into_victim(struct long_call *c)
     return l4_map(WORKER_OTHER_TASKS, c->address, c->address, BURSAR_RIGHT_READ, c->pages);
 }
 static int call_revoke(struct long_call *c) { return l4_cap_revoke(c->slot); }
+static int call_frame_unmap(struct long_call *c) { return l4_frame_unmap(WORKER_MEMORY, c->frame, NULL); }
 static int call_delete(struct long_call *c) { return l4_cap_delete(c->slot); }
 
 /*
@@ -281,6 +282,30 @@ USER_TEST(700, unmapping_a_frame_with_a_big_tree_is_preempted)
     /* A chunk is 64 mapdb units; each record is entered, unmapped and freed. */
     TEST_CHECK(stats.points >= TREE_RECORDS * 2 / 64, "only %u preemption points", stats.points);
     TEST_CHECK(stats.switches > 0, "no preemption point switched");
+    TEST_CHECK_EQUAL(records_of(w.heap), records - (TREE_RECORDS - 1), "every derived record refunded");
+}
+
+/* SYS_FRAME_UNMAP, the bank's way to take a frame back: the same tree, started from the frame's root. */
+USER_TEST(972, frame_unmap_of_a_frame_with_a_big_tree_is_preempted)
+{
+    static struct worker w;
+    struct l4_preempt_stats stats;
+    uint32_t frame = core_frame();
+    unsigned inside;
+    int error;
+
+    TEST_CHECK_EQUAL(worker_create(&w), 0, "the worker task");
+    TEST_CHECK_EQUAL(worker_run(&w, (struct long_call){ .call = call_build_memory_tree, .address = TREE_BASE,
+                                                         .pages = TREE_RECORDS, .frame = frame }), 0, "the tree");
+    uint32_t records = records_of(w.heap);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1);
+    inside = wakes_during(&w, (struct long_call){ .call = call_frame_unmap, .frame = frame }, &error);
+    report("frame unmap of the tree", TREE_RECORDS, inside);
+    TEST_CHECK_EQUAL(error, 0, "the helper");
+    TEST_CHECK_EQUAL(area.calls[0].result, 0, "the frame unmap");
+    TEST_CHECK(inside > 0, "the root thread never ran during the %u ms frame unmap", elapsed_ms(&area.calls[0]));
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
+    TEST_CHECK(stats.points >= TREE_RECORDS * 2 / 64, "only %u preemption points", stats.points);
     TEST_CHECK_EQUAL(records_of(w.heap), records - (TREE_RECORDS - 1), "every derived record refunded");
 }
 
