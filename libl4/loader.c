@@ -226,7 +226,10 @@ static enum l4_load_error load_segments(struct l4_program *program, const struct
 
 static int give_capabilities(const struct l4_load_spec *spec, struct l4_program *program)
 {
-    unsigned heap_rights = spec->heap_rights ? spec->heap_rights : BURSAR_RIGHTS_ALL;
+    struct l4_cap_info heap;
+    /* By default the program gets every right the caller has (a bank's heap comes without CONTROL). */
+    unsigned heap_rights = spec->heap_rights ? spec->heap_rights
+                                             : l4_cap_inspect(program->heap, &heap) == 0 ? heap.rights : BURSAR_RIGHTS_ALL;
     int error = l4_cap_transfer(program->task, program->task, BURSAR_SLOT_TASK, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
 
     if (!error)

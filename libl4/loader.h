@@ -72,7 +72,7 @@ struct l4_load_spec {
     struct l4_frame_source *frames;    /* pays the frames, and the heap when heap_pages > 0 */
     unsigned heap_pages;               /* > 0: a new heap funded with this many frames */
     unsigned heap;                     /* heap_pages == 0: the caller's heap (CONTROL) the program gets */
-    unsigned heap_rights;              /* the program's rights to its heap; 0: all */
+    unsigned heap_rights;              /* the program's rights to its heap; 0: all the caller has */
     unsigned slots;                    /* the caller's empty slots slots, slots + 1, slots + 2: the
                                           task, its thread, the heap (when created) */
     uintptr_t window;                  /* page-aligned range in the caller where the program's frames */

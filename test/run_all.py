@@ -167,7 +167,7 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests", "server_tests", "syscall_fuzz", "irq_tests"]
+USER_SUITES = ["libl4_test", "core_tests", "server_tests", "bank_tests", "syscall_fuzz", "irq_tests"]
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
 SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
@@ -177,7 +177,7 @@ LOADER_FIXTURES = ([os.path.join(BUILD, "user", p + ".elf")
                    [os.path.join(BUILD, "modules", "bad", m)
                     for m in ("truncated.elf", "not-an-elf.bin", "kernel-space.elf", "overlapping.elf",
                               "entry-in-data.elf", "entry-nowhere.elf", "over-the-stack.elf")])
-SUITE_MODULES = {"core_tests": LOADER_FIXTURES}
+SUITE_MODULES = {"core_tests": LOADER_FIXTURES, "bank_tests": [os.path.join(BUILD, "user", "bank.elf")]}
 
 
 def run_user_suites(tally, args):
@@ -367,7 +367,8 @@ def boot_system(description, kernel="bursar.elf", extra=(), iso=None, verbose=Fa
     if images is None:
         modules = bursar_tool.system_modules(path, quiet=True)
     else:
-        modules = [os.path.join(BUILD, "user", "init.elf"), path] + [os.path.join(BUILD, "user", i) for i in images]
+        modules = ([os.path.join(BUILD, "user", "init.elf"), path, os.path.join(BUILD, "user", "bank.elf")] +
+                   [os.path.join(BUILD, "user", i) for i in images])
     modules += list(extra)
     return harness.boot(kernel=os.path.join(BUILD, "kernel", kernel), modules=modules, timeout=VM_TIMEOUT,
                         echo=verbose)

@@ -16,6 +16,7 @@ DEMO_KERNEL = os.path.join(BUILD, "kernel", "bursar.elf")
 DEMO_ROOT_TASK = os.path.join(BUILD, "user", "demo.elf")
 DEMO_ISO = os.path.join(BUILD, "iso", "bursar.iso")
 INIT = os.path.join(BUILD, "user", "init.elf")
+BANK = os.path.join(BUILD, "user", "bank.elf")      # the space bank init starts first (docs/bank.md)
 
 
 def system_programs(description):
@@ -37,9 +38,10 @@ def system_programs(description):
 
 
 def system_modules(description, quiet=False):
-    """init, the description, then each image it names that the build made
-    (build/user/FILE); a missing one is left out for init to report."""
-    modules, seen = [INIT, os.path.abspath(description)], set()
+    """init, the description, the space bank, then each image it names that
+    the build made (build/user/FILE); a missing one is left out for init to
+    report."""
+    modules, seen = [INIT, os.path.abspath(description), BANK], set()
     for program, image in system_programs(description):
         path = os.path.join(BUILD, "user", image)
         if image in seen:

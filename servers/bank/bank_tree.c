@@ -9,8 +9,6 @@
  */
 #include "servers/bank/bank_tree.h"
 
-#include <string.h>
-
 #define GENERATION_MASK ((1u << BANK_GENERATION_BITS) - 1u)
 #define INDEX_MASK      ((1u << BANK_INDEX_BITS) - 1u)
 
@@ -20,27 +18,28 @@ _Static_assert(sizeof(struct bank_frame) == 12, "the ledger's size per frame is 
 
 /* ---- the ledger ----------------------------------------------------------- */
 
-size_t bank_ledger_frames_size(uint32_t frame_count)
+size_t ledger_frames_size(uint32_t frame_count)
 {
     return (size_t)frame_count * sizeof(struct bank_frame);
 }
 
-size_t bank_ledger_map_size(uint32_t frame_count)
+size_t ledger_map_size(uint32_t frame_count)
 {
     return ((size_t)frame_count + 31) / 32 * sizeof(uint32_t);
 }
 
-void bank_ledger_init(struct bank_ledger *ledger, uint32_t frame_count, struct bank_frame *frames,
+void ledger_init(struct bank_ledger *ledger, uint32_t frame_count, struct bank_frame *frames,
                       uint32_t *free_map)
 {
-    memset(ledger, 0, sizeof *ledger);
+    *ledger = (struct bank_ledger){ 0 };
     ledger->frame_count = frame_count;
     ledger->frames = frames;
     ledger->free_map = free_map;
     ledger->next_index = 1;
     for (uint32_t i = 0; i < BANK_MAX_OBJECTS; i++)
         ledger->objects[i].first_frame = BANK_NO_FRAME;
-    memset(free_map, 0, bank_ledger_map_size(frame_count));
+    for (size_t w = 0; w < ledger_map_size(frame_count) / sizeof *free_map; w++)
+        free_map[w] = 0;
     for (uint32_t f = 0; f < frame_count; f++)
         frames[f] = (struct bank_frame){ .state = BANK_FRAME_ABSENT, .next = BANK_NO_FRAME, .prev = BANK_NO_FRAME };
     ledger->by_state[BANK_FRAME_ABSENT] = frame_count;
@@ -82,30 +81,30 @@ static void set_state(struct bank_ledger *ledger, uint32_t frame, enum bank_fram
 static int add_absent(struct bank_ledger *ledger, uint32_t frame, enum bank_frame_state state)
 {
     if (frame >= ledger->frame_count || ledger->frames[frame].state != BANK_FRAME_ABSENT)
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     set_state(ledger, frame, state, 0);
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
-int bank_ledger_add_free(struct bank_ledger *ledger, uint32_t frame)
+int ledger_add_free(struct bank_ledger *ledger, uint32_t frame)
 {
     return add_absent(ledger, frame, BANK_FRAME_FREE);
 }
 
-int bank_ledger_add_server(struct bank_ledger *ledger, uint32_t frame)
+int ledger_add_server(struct bank_ledger *ledger, uint32_t frame)
 {
     return add_absent(ledger, frame, BANK_FRAME_SERVER);
 }
 
-int bank_ledger_take_for_server(struct bank_ledger *ledger, uint32_t frame)
+int ledger_take_for_server(struct bank_ledger *ledger, uint32_t frame)
 {
     if (frame >= ledger->frame_count || ledger->frames[frame].state != BANK_FRAME_FREE)
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     set_state(ledger, frame, BANK_FRAME_SERVER, 0);
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
-const struct bank_frame *bank_frame(const struct bank_ledger *ledger, uint32_t frame)
+const struct bank_frame *ledger_frame(const struct bank_ledger *ledger, uint32_t frame)
 {
     return frame < ledger->frame_count ? &ledger->frames[frame] : NULL;
 }
@@ -138,45 +137,45 @@ static void list_remove(struct bank_ledger *ledger, struct bank_object *object, 
     object->frames--;
 }
 
-uint32_t bank_first_frame(const struct bank_ledger *ledger, uint32_t index)
+uint32_t ledger_first_frame(const struct bank_ledger *ledger, uint32_t index)
 {
     return index && index < BANK_MAX_OBJECTS ? ledger->objects[index].first_frame : BANK_NO_FRAME;
 }
 
-uint32_t bank_next_frame(const struct bank_ledger *ledger, uint32_t frame)
+uint32_t ledger_next_frame(const struct bank_ledger *ledger, uint32_t frame)
 {
     return frame < ledger->frame_count ? ledger->frames[frame].next : BANK_NO_FRAME;
 }
 
 /* ---- names and records ------------------------------------------------------ */
 
-uint32_t bank_object_name(const struct bank_ledger *ledger, uint32_t index)
+uint32_t ledger_object_name(const struct bank_ledger *ledger, uint32_t index)
 {
     return ledger->objects[index].generation << BANK_INDEX_BITS | index;
 }
 
-uint32_t bank_name_index(uint32_t name)
+uint32_t ledger_name_index(uint32_t name)
 {
     return name & INDEX_MASK;
 }
 
-uint32_t bank_name_generation(uint32_t name)
+uint32_t ledger_name_generation(uint32_t name)
 {
     return name >> BANK_INDEX_BITS & GENERATION_MASK;
 }
 
-uint32_t bank_lookup(const struct bank_ledger *ledger, uint32_t name, enum bank_object_kind kind)
+uint32_t ledger_lookup(const struct bank_ledger *ledger, uint32_t name, enum bank_object_kind kind)
 {
-    uint32_t index = bank_name_index(name);
+    uint32_t index = ledger_name_index(name);
     const struct bank_object *object = &ledger->objects[index];
 
     if (index == 0 || name >> (BANK_INDEX_BITS + BANK_GENERATION_BITS) != 0 || object->kind != kind ||
-        object->generation != bank_name_generation(name))
+        object->generation != ledger_name_generation(name))
         return 0;
     return index;
 }
 
-const struct bank_object *bank_object(const struct bank_ledger *ledger, uint32_t index)
+const struct bank_object *ledger_object(const struct bank_ledger *ledger, uint32_t index)
 {
     return index && index < BANK_MAX_OBJECTS ? &ledger->objects[index] : NULL;
 }
@@ -229,18 +228,18 @@ static void unlink_sibling(struct bank_ledger *ledger, uint16_t *first, uint32_t
 
 /* ---- the tree ---------------------------------------------------------------- */
 
-int bank_create_root(struct bank_ledger *ledger, uint32_t limit, uint32_t *root)
+int ledger_create_root(struct bank_ledger *ledger, uint32_t limit, uint32_t *root)
 {
     uint32_t index;
 
     if (ledger->root)
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     index = new_object(ledger, BANK_OBJECT_BANK, 0);
     ledger->objects[index].limit = limit;
     ledger->objects[index].object_quota = BANK_MAX_OBJECTS - 2;    /* every index but 0 and its own */
     ledger->root = index;
     *root = index;
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
 static uint32_t objects_free(const struct bank_object *bank)
@@ -248,19 +247,19 @@ static uint32_t objects_free(const struct bank_object *bank)
     return bank->object_quota - bank->objects_used;
 }
 
-int bank_create_child(struct bank_ledger *ledger, uint32_t parent, uint32_t limit, uint32_t objects,
+int ledger_create_child(struct bank_ledger *ledger, uint32_t parent, uint32_t limit, uint32_t objects,
                       uint32_t *child)
 {
     struct bank_object *up = &ledger->objects[parent];
     uint32_t index;
 
     if (up->depth + 1u > BANK_MAX_DEPTH)
-        return BANK_E_TOO_DEEP;
+        return BANK_TREE_TOO_DEEP;
     if (objects >= BANK_MAX_OBJECTS || objects_free(up) < objects + 1)
-        return BANK_E_NO_OBJECTS;
+        return BANK_TREE_NO_OBJECTS;
     index = new_object(ledger, BANK_OBJECT_BANK, parent);
     if (!index)
-        return BANK_E_NO_OBJECTS;      /* cannot happen while quotas add up; kept as a guard */
+        return BANK_TREE_NO_OBJECTS;      /* cannot happen while quotas add up; kept as a guard */
     up = &ledger->objects[parent];
     up->objects_used += objects + 1;
     ledger->objects[index].depth = (uint8_t)(up->depth + 1);
@@ -269,15 +268,15 @@ int bank_create_child(struct bank_ledger *ledger, uint32_t parent, uint32_t limi
     ledger->objects[index].next_sibling = up->first_child;
     up->first_child = (uint16_t)index;
     *child = index;
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
-void bank_set_limit(struct bank_ledger *ledger, uint32_t bank, uint32_t limit)
+void ledger_set_limit(struct bank_ledger *ledger, uint32_t bank, uint32_t limit)
 {
     ledger->objects[bank].limit = limit;
 }
 
-uint32_t bank_effective_limit(const struct bank_ledger *ledger, uint32_t bank)
+uint32_t ledger_effective_limit(const struct bank_ledger *ledger, uint32_t bank)
 {
     uint32_t limit = BANK_UNLIMITED;
 
@@ -294,7 +293,7 @@ static uint32_t room(const struct bank_object *bank)
     return bank->charged >= bank->limit ? 0 : bank->limit - bank->charged;
 }
 
-uint32_t bank_available(const struct bank_ledger *ledger, uint32_t bank)
+uint32_t ledger_available(const struct bank_ledger *ledger, uint32_t bank)
 {
     uint32_t available = ledger->free_frames;
 
@@ -304,15 +303,15 @@ uint32_t bank_available(const struct bank_ledger *ledger, uint32_t bank)
     return available;
 }
 
-int bank_charge_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t count)
+int ledger_charge_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t count)
 {
     for (uint32_t b = bank; b; b = ledger->objects[b].parent)
         if (room(&ledger->objects[b]) < count)
-            return BANK_E_LIMIT;
-    return BANK_OK;
+            return BANK_TREE_LIMIT;
+    return BANK_TREE_OK;
 }
 
-bool bank_is_ancestor(const struct bank_ledger *ledger, uint32_t ancestor, uint32_t bank)
+bool ledger_is_ancestor(const struct bank_ledger *ledger, uint32_t ancestor, uint32_t bank)
 {
     for (uint32_t b = bank; b; b = ledger->objects[b].parent)
         if (b == ancestor)
@@ -320,9 +319,14 @@ bool bank_is_ancestor(const struct bank_ledger *ledger, uint32_t ancestor, uint3
     return false;
 }
 
-void bank_note_refusal(struct bank_ledger *ledger, uint32_t bank)
+void ledger_note_refusal(struct bank_ledger *ledger, uint32_t bank)
 {
     ledger->objects[bank].history.refused++;
+}
+
+void ledger_note_unclaimed(struct bank_ledger *ledger, uint32_t bank)
+{
+    ledger->objects[bank].history.unclaimed++;
 }
 
 static void charge(struct bank_ledger *ledger, uint32_t bank, uint32_t count)
@@ -377,21 +381,21 @@ static bool find_in(struct bank_ledger *ledger, uint32_t from, uint32_t end, uin
     return false;
 }
 
-int bank_find_run(struct bank_ledger *ledger, uint32_t min, uint32_t max, uint32_t *first, uint32_t *count)
+int ledger_find_run(struct bank_ledger *ledger, uint32_t min, uint32_t max, uint32_t *first, uint32_t *count)
 {
     if (min == 0 || max < min)
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     if (ledger->free_frames < min)
-        return BANK_E_NO_FRAMES;
+        return BANK_TREE_NO_FRAMES;
     if (!find_in(ledger, ledger->cursor, ledger->frame_count, min, max, first, count) &&
         !find_in(ledger, 0, ledger->cursor < ledger->frame_count ? ledger->cursor : ledger->frame_count, min,
                  max, first, count))
-        return BANK_E_FRAGMENTED;
+        return BANK_TREE_FRAGMENTED;
     ledger->cursor = *first + *count;
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
-void bank_sell(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
+void ledger_sell(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
 {
     struct bank_object *object = &ledger->objects[bank];
 
@@ -404,17 +408,17 @@ void bank_sell(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32
     charge(ledger, bank, count);
 }
 
-int bank_return_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
+int ledger_return_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
 {
     if (count == 0 || first >= ledger->frame_count || count > ledger->frame_count - first)
-        return BANK_E_NOT_HERE;
+        return BANK_TREE_NOT_HERE;
     for (uint32_t f = first; f < first + count; f++)
         if (ledger->frames[f].state != BANK_FRAME_SOLD || ledger->frames[f].owner != bank)
-            return BANK_E_NOT_HERE;
-    return BANK_OK;
+            return BANK_TREE_NOT_HERE;
+    return BANK_TREE_OK;
 }
 
-void bank_return(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
+void ledger_return(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
 {
     struct bank_object *object = &ledger->objects[bank];
 
@@ -427,18 +431,18 @@ void bank_return(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint
     uncharge(ledger, bank, count);
 }
 
-enum bank_frame_origin bank_frame_origin(const struct bank_ledger *ledger, uint32_t bank, uint32_t frame)
+enum bank_frame_origin ledger_frame_origin(const struct bank_ledger *ledger, uint32_t bank, uint32_t frame)
 {
-    const struct bank_frame *entry = bank_frame(ledger, frame);
+    const struct bank_frame *entry = ledger_frame(ledger, frame);
 
     if (!entry || entry->state != BANK_FRAME_SOLD)
-        return BANK_ORIGIN_NONE;
+        return BANK_FROM_NOWHERE;
     if (entry->owner == bank)
-        return BANK_ORIGIN_HERE;
-    return bank_is_ancestor(ledger, bank, entry->owner) ? BANK_ORIGIN_BELOW : BANK_ORIGIN_NONE;
+        return BANK_FROM_HERE;
+    return ledger_is_ancestor(ledger, bank, entry->owner) ? BANK_FROM_BELOW : BANK_FROM_NOWHERE;
 }
 
-void bank_donate(struct bank_ledger *ledger, uint32_t heap, uint32_t first, uint32_t count)
+void ledger_donate(struct bank_ledger *ledger, uint32_t heap, uint32_t first, uint32_t count)
 {
     struct bank_object *object = &ledger->objects[heap];
     struct bank_object *bank = &ledger->objects[object->parent];
@@ -452,7 +456,7 @@ void bank_donate(struct bank_ledger *ledger, uint32_t heap, uint32_t first, uint
     charge(ledger, object->parent, count);
 }
 
-void bank_bookkeeping(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
+void ledger_bookkeeping(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count)
 {
     struct bank_object *object = &ledger->objects[bank];
 
@@ -464,13 +468,13 @@ void bank_bookkeeping(struct bank_ledger *ledger, uint32_t bank, uint32_t first,
     charge(ledger, bank, count);
 }
 
-int bank_frame_back(struct bank_ledger *ledger, uint32_t frame)
+int ledger_frame_back(struct bank_ledger *ledger, uint32_t frame)
 {
     struct bank_frame *entry;
     struct bank_object *owner;
 
     if (frame >= ledger->frame_count)
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     entry = &ledger->frames[frame];
     owner = &ledger->objects[entry->owner];
     if (entry->state == BANK_FRAME_HEAP) {
@@ -484,40 +488,40 @@ int bank_frame_back(struct bank_ledger *ledger, uint32_t frame)
         owner->own.bookkeeping--;
         uncharge(ledger, entry->owner, 1);
     } else {
-        return BANK_E_ARGUMENT;
+        return BANK_TREE_ARGUMENT;
     }
     set_state(ledger, frame, BANK_FRAME_FREE, 0);
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
 /* ---- heaps --------------------------------------------------------------------- */
 
-int bank_heap_create(struct bank_ledger *ledger, uint32_t bank, uint32_t *heap)
+int ledger_heap_create(struct bank_ledger *ledger, uint32_t bank, uint32_t *heap)
 {
     struct bank_object *owner = &ledger->objects[bank];
     uint32_t index;
 
     if (objects_free(owner) < 1)
-        return BANK_E_NO_OBJECTS;
+        return BANK_TREE_NO_OBJECTS;
     index = new_object(ledger, BANK_OBJECT_HEAP, bank);
     if (!index)
-        return BANK_E_NO_OBJECTS;
+        return BANK_TREE_NO_OBJECTS;
     owner = &ledger->objects[bank];
     owner->objects_used++;
     ledger->objects[index].next_sibling = owner->first_heap;
     owner->first_heap = (uint16_t)index;
     *heap = index;
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
 /* All of a heap's pages back: FREE, uncharged from its bank's chain. */
 static void heap_release(struct bank_ledger *ledger, uint32_t heap)
 {
     while (ledger->objects[heap].first_frame != BANK_NO_FRAME)
-        bank_frame_back(ledger, ledger->objects[heap].first_frame);
+        ledger_frame_back(ledger, ledger->objects[heap].first_frame);
 }
 
-void bank_heap_destroy(struct bank_ledger *ledger, uint32_t heap)
+void ledger_heap_destroy(struct bank_ledger *ledger, uint32_t heap)
 {
     uint32_t bank = ledger->objects[heap].parent;
 
@@ -529,7 +533,7 @@ void bank_heap_destroy(struct bank_ledger *ledger, uint32_t heap)
 
 /* ---- destroy ------------------------------------------------------------------- */
 
-uint32_t bank_subtree_next(const struct bank_ledger *ledger, uint32_t top, uint32_t previous)
+uint32_t ledger_subtree_next(const struct bank_ledger *ledger, uint32_t top, uint32_t previous)
 {
     if (previous == 0)
         return top;
@@ -547,7 +551,7 @@ static void destroy_one(struct bank_ledger *ledger, uint32_t bank)
     struct bank_object *object = &ledger->objects[bank];
 
     while (object->first_heap)
-        bank_heap_destroy(ledger, object->first_heap);
+        ledger_heap_destroy(ledger, object->first_heap);
     while (object->first_frame != BANK_NO_FRAME) {
         uint32_t frame = object->first_frame;
         if (ledger->frames[frame].state == BANK_FRAME_SOLD) {
@@ -556,7 +560,7 @@ static void destroy_one(struct bank_ledger *ledger, uint32_t bank)
             uncharge(ledger, bank, 1);
             set_state(ledger, frame, BANK_FRAME_FREE, 0);
         } else {
-            bank_frame_back(ledger, frame);
+            ledger_frame_back(ledger, frame);
         }
     }
     free_object(ledger, bank);
@@ -568,12 +572,12 @@ static void destroy_one(struct bank_ledger *ledger, uint32_t bank)
  * along first_child. The dying banks keep their parent links, so each
  * uncharge still reaches the ancestors above the subtree.
  */
-int bank_destroy(struct bank_ledger *ledger, uint32_t bank)
+int ledger_destroy(struct bank_ledger *ledger, uint32_t bank)
 {
     uint32_t parent;
 
     if (bank == ledger->root)
-        return BANK_E_ROOT;
+        return BANK_TREE_ROOT;
     parent = ledger->objects[bank].parent;
     unlink_sibling(ledger, &ledger->objects[parent].first_child, bank);
     ledger->objects[parent].objects_used -= ledger->objects[bank].object_quota + 1;
@@ -588,7 +592,7 @@ int bank_destroy(struct bank_ledger *ledger, uint32_t bank)
         }
         destroy_one(ledger, leaf);
     }
-    return BANK_OK;
+    return BANK_TREE_OK;
 }
 
 /* ---- checking ----------------------------------------------------------------- */
@@ -674,7 +678,7 @@ static bool check_bank(const struct bank_ledger *ledger, uint32_t index, const c
     return true;
 }
 
-bool bank_ledger_check(const struct bank_ledger *ledger, const char **why)
+bool ledger_check(const struct bank_ledger *ledger, const char **why)
 {
     uint32_t live = 0, banks_reached = 0, banks = 0;
 
@@ -701,7 +705,7 @@ bool bank_ledger_check(const struct bank_ledger *ledger, const char **why)
     if (ledger->root) {
         CHECK(ledger->objects[ledger->root].kind == BANK_OBJECT_BANK && ledger->objects[ledger->root].parent == 0,
               "the root is not a bank without a parent");
-        for (uint32_t b = bank_subtree_next(ledger, ledger->root, 0); b; b = bank_subtree_next(ledger, ledger->root, b))
+        for (uint32_t b = ledger_subtree_next(ledger, ledger->root, 0); b; b = ledger_subtree_next(ledger, ledger->root, b))
             CHECK(++banks_reached <= banks, "the tree has a cycle");
         CHECK(banks_reached == banks, "a live bank is not in the tree");
     }

@@ -48,16 +48,16 @@
 #define BANK_NO_FRAME      0xffffffffu
 
 enum bank_status {
-    BANK_OK = 0,
-    BANK_E_LIMIT = -1,          /* the purchase does not fit under a limit along the chain */
-    BANK_E_NO_FRAMES = -2,      /* the server has fewer free frames than asked */
-    BANK_E_FRAGMENTED = -3,     /* enough free frames, but no run of them long enough */
-    BANK_E_NO_OBJECTS = -4,     /* the bank's object quota is used up */
-    BANK_E_TOO_DEEP = -5,       /* a child would be deeper than BANK_MAX_DEPTH */
-    BANK_E_STALE = -6,          /* the name is of a destroyed object (or was never made) */
-    BANK_E_NOT_HERE = -7,       /* a frame that this bank did not sell */
-    BANK_E_ROOT = -8,           /* the root bank cannot be destroyed */
-    BANK_E_ARGUMENT = -9,       /* a count of 0, a range past the frames, a kind mismatch */
+    BANK_TREE_OK = 0,
+    BANK_TREE_LIMIT = -1,          /* the purchase does not fit under a limit along the chain */
+    BANK_TREE_NO_FRAMES = -2,      /* the server has fewer free frames than asked */
+    BANK_TREE_FRAGMENTED = -3,     /* enough free frames, but no run of them long enough */
+    BANK_TREE_NO_OBJECTS = -4,     /* the bank's object quota is used up */
+    BANK_TREE_TOO_DEEP = -5,       /* a child would be deeper than BANK_MAX_DEPTH */
+    BANK_TREE_STALE = -6,          /* the name is of a destroyed object (or was never made) */
+    BANK_TREE_NOT_HERE = -7,       /* a frame that this bank did not sell */
+    BANK_TREE_ROOT = -8,           /* the root bank cannot be destroyed */
+    BANK_TREE_ARGUMENT = -9,       /* a count of 0, a range past the frames, a kind mismatch */
 };
 
 enum bank_frame_state {
@@ -73,7 +73,7 @@ enum bank_frame_state {
 enum bank_object_kind { BANK_OBJECT_NONE = 0, BANK_OBJECT_BANK, BANK_OBJECT_HEAP };
 
 /* What bank_frame_owner answers. */
-enum bank_frame_origin { BANK_ORIGIN_NONE = 0, BANK_ORIGIN_HERE = 1, BANK_ORIGIN_BELOW = 2 };
+enum bank_frame_origin { BANK_FROM_NOWHERE = 0, BANK_FROM_HERE = 1, BANK_FROM_BELOW = 2 };
 
 /* One frame of the ledger: 12 bytes. The list links chain the frames an object holds. */
 struct bank_frame {
@@ -95,6 +95,7 @@ struct bank_history {
     uint32_t bought, returned;             /* frames */
     uint32_t heap_pages_given, heap_pages_back;
     uint32_t refused;                      /* purchases and heap faults refused for the limit */
+    uint32_t unclaimed;                    /* purchases and donations undone: the reply was not taken */
 };
 
 struct bank_object {
@@ -134,99 +135,100 @@ struct bank_ledger {
 };
 
 /* Bytes of frame entries and of free map a ledger of frame_count frames needs. */
-size_t bank_ledger_frames_size(uint32_t frame_count);
-size_t bank_ledger_map_size(uint32_t frame_count);
+size_t ledger_frames_size(uint32_t frame_count);
+size_t ledger_map_size(uint32_t frame_count);
 
 /* Every frame ABSENT, no objects. frames and free_map must have the sizes above. */
-void bank_ledger_init(struct bank_ledger *ledger, uint32_t frame_count, struct bank_frame *frames,
+void ledger_init(struct bank_ledger *ledger, uint32_t frame_count, struct bank_frame *frames,
                       uint32_t *free_map);
 
 /* At start: an ABSENT frame becomes FREE, or the server's own. */
-int bank_ledger_add_free(struct bank_ledger *ledger, uint32_t frame);
-int bank_ledger_add_server(struct bank_ledger *ledger, uint32_t frame);
+int ledger_add_free(struct bank_ledger *ledger, uint32_t frame);
+int ledger_add_server(struct bank_ledger *ledger, uint32_t frame);
 /* A FREE frame the server takes for itself (its own heap, its ledger pages). */
-int bank_ledger_take_for_server(struct bank_ledger *ledger, uint32_t frame);
+int ledger_take_for_server(struct bank_ledger *ledger, uint32_t frame);
 
 /* ---- names ---------------------------------------------------------------- */
 
 /* An object's name: its index and generation in one word, as badges and heap handles carry it. */
-uint32_t bank_object_name(const struct bank_ledger *ledger, uint32_t index);
-uint32_t bank_name_index(uint32_t name);
-uint32_t bank_name_generation(uint32_t name);
+uint32_t ledger_object_name(const struct bank_ledger *ledger, uint32_t index);
+uint32_t ledger_name_index(uint32_t name);
+uint32_t ledger_name_generation(uint32_t name);
 /* The index a name names if that object is live and of `kind`; 0 otherwise. */
-uint32_t bank_lookup(const struct bank_ledger *ledger, uint32_t name, enum bank_object_kind kind);
-const struct bank_object *bank_object(const struct bank_ledger *ledger, uint32_t index);
+uint32_t ledger_lookup(const struct bank_ledger *ledger, uint32_t name, enum bank_object_kind kind);
+const struct bank_object *ledger_object(const struct bank_ledger *ledger, uint32_t index);
 
 /* ---- the tree ---------------------------------------------------------- */
 
 /* The root: limit in frames, and every object record there is. Only once. */
-int bank_create_root(struct bank_ledger *ledger, uint32_t limit, uint32_t *root);
+int ledger_create_root(struct bank_ledger *ledger, uint32_t limit, uint32_t *root);
 /* A child of `parent` with its own limit and an object quota moved from the parent's (plus one for itself). */
-int bank_create_child(struct bank_ledger *ledger, uint32_t parent, uint32_t limit, uint32_t objects,
+int ledger_create_child(struct bank_ledger *ledger, uint32_t parent, uint32_t limit, uint32_t objects,
                       uint32_t *child);
-void bank_set_limit(struct bank_ledger *ledger, uint32_t bank, uint32_t limit);
+void ledger_set_limit(struct bank_ledger *ledger, uint32_t bank, uint32_t limit);
 /* The smallest limit along the chain. */
-uint32_t bank_effective_limit(const struct bank_ledger *ledger, uint32_t bank);
+uint32_t ledger_effective_limit(const struct bank_ledger *ledger, uint32_t bank);
 /* What the bank could be charged now: the smallest room along the chain, and no more than is free. */
-uint32_t bank_available(const struct bank_ledger *ledger, uint32_t bank);
-/* Whether `count` more frames fit under every limit along the chain (BANK_OK or BANK_E_LIMIT). */
-int bank_charge_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t count);
+uint32_t ledger_available(const struct bank_ledger *ledger, uint32_t bank);
+/* Whether `count` more frames fit under every limit along the chain (BANK_TREE_OK or BANK_TREE_LIMIT). */
+int ledger_charge_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t count);
 /* Whether `ancestor` is `bank` or above it. */
-bool bank_is_ancestor(const struct bank_ledger *ledger, uint32_t ancestor, uint32_t bank);
-/* Counts a refused purchase or heap fault in the bank's history. */
-void bank_note_refusal(struct bank_ledger *ledger, uint32_t bank);
+bool ledger_is_ancestor(const struct bank_ledger *ledger, uint32_t ancestor, uint32_t bank);
+/* Counts a refused purchase or heap fault, or an unclaimed reply, in the bank's history. */
+void ledger_note_refusal(struct bank_ledger *ledger, uint32_t bank);
+void ledger_note_unclaimed(struct bank_ledger *ledger, uint32_t bank);
 
 /* ---- frames -------------------------------------------------------------- */
 
 /*
  * A run of FREE frames, at least `min` and at most `max` long, found from
- * the cursor on (next fit); nothing changes. BANK_E_NO_FRAMES when fewer
- * than `min` are free at all, BANK_E_FRAGMENTED when no run is long enough.
+ * the cursor on (next fit); nothing changes. BANK_TREE_NO_FRAMES when fewer
+ * than `min` are free at all, BANK_TREE_FRAGMENTED when no run is long enough.
  */
-int bank_find_run(struct bank_ledger *ledger, uint32_t min, uint32_t max, uint32_t *first, uint32_t *count);
+int ledger_find_run(struct bank_ledger *ledger, uint32_t min, uint32_t max, uint32_t *first, uint32_t *count);
 
 /* FREE -> SOLD to `bank`, charged to it and its ancestors; the caller checked the charge and the frames. */
-void bank_sell(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
-/* Whether frames first .. first + count - 1 were all sold by `bank` itself (BANK_OK or BANK_E_NOT_HERE). */
-int bank_return_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
+void ledger_sell(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
+/* Whether frames first .. first + count - 1 were all sold by `bank` itself (BANK_TREE_OK or BANK_TREE_NOT_HERE). */
+int ledger_return_check(const struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
 /* SOLD -> FREE, uncharged. */
-void bank_return(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
+void ledger_return(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
 /* Where a frame came from, seen from `bank`: sold by it, by a descendant, or neither. */
-enum bank_frame_origin bank_frame_origin(const struct bank_ledger *ledger, uint32_t bank, uint32_t frame);
+enum bank_frame_origin ledger_frame_origin(const struct bank_ledger *ledger, uint32_t bank, uint32_t frame);
 
 /* FREE -> HEAP of `heap` (charged to its bank), or BOOKKEEPING of `bank`. Checked by the caller. */
-void bank_donate(struct bank_ledger *ledger, uint32_t heap, uint32_t first, uint32_t count);
-void bank_bookkeeping(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
+void ledger_donate(struct bank_ledger *ledger, uint32_t heap, uint32_t first, uint32_t count);
+void ledger_bookkeeping(struct bank_ledger *ledger, uint32_t bank, uint32_t first, uint32_t count);
 /* A HEAP or BOOKKEEPING frame the kernel gave back (a reclaim): FREE again, uncharged. */
-int bank_frame_back(struct bank_ledger *ledger, uint32_t frame);
+int ledger_frame_back(struct bank_ledger *ledger, uint32_t frame);
 
-const struct bank_frame *bank_frame(const struct bank_ledger *ledger, uint32_t frame);
+const struct bank_frame *ledger_frame(const struct bank_ledger *ledger, uint32_t frame);
 /* The frames an object holds: the first, then the next after `frame`; BANK_NO_FRAME at the end. */
-uint32_t bank_first_frame(const struct bank_ledger *ledger, uint32_t index);
-uint32_t bank_next_frame(const struct bank_ledger *ledger, uint32_t frame);
+uint32_t ledger_first_frame(const struct bank_ledger *ledger, uint32_t index);
+uint32_t ledger_next_frame(const struct bank_ledger *ledger, uint32_t frame);
 
 /* ---- heaps --------------------------------------------------------------- */
 
 /* A heap record funded by `bank`: one object of its quota. */
-int bank_heap_create(struct bank_ledger *ledger, uint32_t bank, uint32_t *heap);
+int ledger_heap_create(struct bank_ledger *ledger, uint32_t bank, uint32_t *heap);
 /* The heap was destroyed in the kernel: its pages are FREE again, its record gone. */
-void bank_heap_destroy(struct bank_ledger *ledger, uint32_t heap);
+void ledger_heap_destroy(struct bank_ledger *ledger, uint32_t heap);
 
 /* ---- destroy ------------------------------------------------------------- */
 
 /*
  * The banks of a subtree in preorder: the first is `bank` itself, then
- * bank_subtree_next(..., previous) until 0. Stable while nothing changes.
+ * ledger_subtree_next(..., previous) until 0. Stable while nothing changes.
  */
-uint32_t bank_subtree_next(const struct bank_ledger *ledger, uint32_t top, uint32_t previous);
+uint32_t ledger_subtree_next(const struct bank_ledger *ledger, uint32_t top, uint32_t previous);
 
 /*
  * The kernel has revoked every mapping of the subtree's SOLD frames and
  * destroyed its heaps: every frame of the subtree is FREE again, every
  * record gone, the charges taken off the ancestors, the objects given back
- * to the parent's quota. BANK_E_ROOT for the root.
+ * to the parent's quota. BANK_TREE_ROOT for the root.
  */
-int bank_destroy(struct bank_ledger *ledger, uint32_t bank);
+int ledger_destroy(struct bank_ledger *ledger, uint32_t bank);
 
 /* ---- checking ------------------------------------------------------------ */
 
@@ -236,6 +238,6 @@ int bank_destroy(struct bank_ledger *ledger, uint32_t bank);
  * frames, every charge equal to the sum it stands for, quotas, the tree's
  * links and depths. true if all hold; else `why` says the first broken one.
  */
-bool bank_ledger_check(const struct bank_ledger *ledger, const char **why);
+bool ledger_check(const struct bank_ledger *ledger, const char **why);
 
 #endif /* SERVERS_BANK_BANK_TREE_H */

@@ -12,7 +12,13 @@
  * at any point leaves nothing running. Then it waits: each program reports
  * its exit, init destroys it and gives its memory back, and when the last
  * one has gone init returns and the machine powers off.
+ *
+ * Memory: init first maps every boot module, then starts the space bank
+ * (the boot module bank.elf, docs/bank.md) and gives it the boot memory
+ * capability; from then on init holds no frame authority and takes every
+ * frame and heap from the root bank, through a bank frame source.
  */
+#include "libl4/bank.h"
 #include "libl4/boot_modules.h"
 #include "libl4/errors.h"
 #include "libl4/frames.h"
@@ -26,9 +32,16 @@
 #define PAGE_SIZE 4096u
 #define MODULE_AREA 0x20000000u      /* boot modules, mapped read-only one after another */
 #define WINDOW_AREA 0x40000000u      /* every program's frames: the roots of their mappings */
+#define BANK_WINDOW 0x3f000000u      /* the bank server's frames (from the boot memory) */
+#define BANK_MODULE "bank.elf"
+#define BANK_HEAP_PAGES 24u
+#define BANK_PRIORITY 199u           /* above every program: it serves them all */
+#define MAX_PAGES 8192u              /* program pages init holds at once (the frame source's table) */
 
 enum {
     EXIT_ENDPOINT = BURSAR_SLOT_FIRST_FREE,   /* where programs report their exit (badge: index + 1) */
+    ROOT_BANK,                                /* the root bank, from the bank server */
+    BANK_SERVER_SLOTS,                        /* 4: the bank server's task, thread, heap, endpoint */
     FIRST_ENDPOINT_SLOT = 16,                 /* the system's endpoints, one slot each */
     FIRST_PROGRAM_SLOT = FIRST_ENDPOINT_SLOT + SYSTEM_MAX_ENDPOINTS,   /* 4 per program */
     FIRST_GIVEN_HEAP_SLOT = FIRST_PROGRAM_SLOT + 4 * SYSTEM_MAX_PROGRAMS,   /* `heap` statements' heaps */
@@ -43,7 +56,11 @@ struct mapped_module {
 static const struct bursar_boot_info *boot;
 static const char *description_name;
 static struct system system;
-static struct l4_boot_frames frames;
+static struct l4_boot_frames boot_frames;     /* only to start the bank */
+static struct l4_bank_frames frames;          /* everything after */
+static struct l4_bank_page frame_pages[MAX_PAGES];
+static struct l4_bank_heap frame_heaps[SYSTEM_MAX_PROGRAMS + SYSTEM_MAX_HEAPS];
+static struct l4_program bank_server;
 static struct l4_program programs[SYSTEM_MAX_PROGRAMS];
 static bool heap_made[SYSTEM_MAX_PROGRAMS], loaded[SYSTEM_MAX_PROGRAMS], running[SYSTEM_MAX_PROGRAMS];
 static bool given_heap_made[SYSTEM_MAX_HEAPS];
@@ -77,6 +94,47 @@ static const struct mapped_module *module_named(const char *name)
     int error = 0, index = l4_boot_module_find(boot, name);
 
     return index < 0 ? NULL : module_bytes(index, &error);
+}
+
+/* Every module, mapped while init still holds the boot memory (before the bank has it). */
+static bool map_modules(void)
+{
+    for (unsigned i = 0; i < boot->module_count; i++) {
+        int error = 0;
+        if (!module_bytes((int)i, &error)) {
+            printf("init: cannot map boot module %u (%s): %s\n", i, boot->modules[i].name, l4_error_name(error));
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The space bank, given the boot memory; the root bank lands in ROOT_BANK. */
+static bool start_bank(void)
+{
+    const struct mapped_module *module = module_named(BANK_MODULE);
+    struct l4_bank_start spec = {
+        .frames = &boot_frames.source, .heap_pages = BANK_HEAP_PAGES, .memory = BURSAR_SLOT_MEMORY,
+        .slots = BANK_SERVER_SLOTS, .window = BANK_WINDOW, .priority = BANK_PRIORITY, .root = ROOT_BANK,
+        .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
+    };
+    int error;
+
+    if (!module) {
+        printf("init: no boot module %s: the space bank must come with init\n", BANK_MODULE);
+        return false;
+    }
+    spec.image = module->bytes;
+    spec.image_size = module->size;
+    spec.window_pages = l4_program_pages(module->bytes, module->size, L4_LOAD_DEFAULT_STACK_PAGES);
+    error = l4_bank_start(&spec, &bank_server);
+    if (error) {
+        printf("init: cannot start the space bank: %s\n", bank_error_name(error));
+        return false;
+    }
+    l4_bank_frames_init(&frames, ROOT_BANK, frame_pages, MAX_PAGES, frame_heaps,
+                        sizeof frame_heaps / sizeof frame_heaps[0]);
+    return true;
 }
 
 /* ---- checking the description ------------------------------------------------------ */
@@ -160,16 +218,10 @@ static void report_failure(unsigned line, const char *name, const char *what, in
 static void destroy_given_heaps(int index)
 {
     for (unsigned h = 0; h < system.heap_count; h++) {
-        struct l4_cap_info cap;
         if (!given_heap_made[h] || (index >= 0 && system.heaps[h].program != (unsigned)index))
             continue;
-        /* Destroyed by its program: every page is back already, which the frame source cannot see. */
-        if (l4_cap_inspect(FIRST_GIVEN_HEAP_SLOT + h, &cap) == 0 && cap.type == BURSAR_OBJECT_NONE) {
-            frames.out -= system.heaps[h].pages < frames.out ? system.heaps[h].pages : frames.out;
-            l4_cap_delete(FIRST_GIVEN_HEAP_SLOT + h);
-        } else {
-            frames.source.ops->destroy_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h);
-        }
+        /* One its program destroyed: the bank finds it gone, and the frame source forgets it. */
+        frames.source.ops->destroy_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h);
         given_heap_made[h] = false;
     }
 }
@@ -368,19 +420,34 @@ static bool start_system(void)
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* A program has exited: destroy it, the heaps given to it and its own heap (and so the endpoints it served). */
+/* Pages program `index`'s own heap and the heaps given to it hold now. */
+static uint32_t heap_pages_of(unsigned index)
+{
+    struct bursar_heap_info info;
+    uint32_t pages = l4_heap_info(heap_slot(index), &info) == 0 ? info.pages_held : 0;
+
+    for (unsigned h = 0; h < system.heap_count; h++)
+        if (given_heap_made[h] && system.heaps[h].program == index &&
+            l4_heap_info(FIRST_GIVEN_HEAP_SLOT + h, &info) == 0)
+            pages += info.pages_held;
+    return pages;
+}
+
+/*
+ * A program has exited: destroy it, the heaps given to it and its own heap
+ * (and so the endpoints it served). The pages that come back are what those
+ * heaps held: the bank's own bookkeeping is not the program's.
+ */
 static void retire(unsigned index, uint32_t status)
 {
-    struct bursar_system_info before, after;
+    uint32_t pages = heap_pages_of(index);
 
-    l4_system_info(&before);
     l4_program_destroy(&programs[index]);
     destroy_given_heaps((int)index);
     frames.source.ops->destroy_heap(&frames.source, heap_slot(index));
     running[index] = loaded[index] = heap_made[index] = false;
-    l4_system_info(&after);
     printf("init: %s exited with status %d; %u heap pages came back\n", system.programs[index].name, (int)status,
-           before.heap_frames - after.heap_frames);
+           pages);
 }
 
 /* Until every program has exited; true if all did with status 0. */
@@ -411,8 +478,8 @@ int main(const struct bursar_boot_info *boot_info)
         printf("init: must be the root task (the first boot module)\n");
         return 1;
     }
-    l4_boot_frames_init(&frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
-    if (!read_description() || !start_system())
+    l4_boot_frames_init(&boot_frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
+    if (!map_modules() || !start_bank() || !read_description() || !start_system())
         return 1;
     return wait_for_exits() ? 0 : 1;
 }

@@ -33,9 +33,9 @@ static struct fixture *new_fixture(uint32_t free_from, uint32_t free_to)
     struct fixture *f = calloc(1, sizeof *f);
 
     assert_non_null(f);
-    bank_ledger_init(&f->ledger, FRAMES, f->frames, f->map);
+    ledger_init(&f->ledger, FRAMES, f->frames, f->map);
     for (uint32_t frame = free_from; frame < free_to; frame++)
-        assert_int_equal(bank_ledger_add_free(&f->ledger, frame), BANK_OK);
+        assert_int_equal(ledger_add_free(&f->ledger, frame), BANK_TREE_OK);
     return f;
 }
 
@@ -43,7 +43,7 @@ static void assert_ledger_ok(const struct bank_ledger *ledger)
 {
     const char *why = "";
 
-    if (!bank_ledger_check(ledger, &why))
+    if (!ledger_check(ledger, &why))
         fail_msg("ledger check: %s", why);
 }
 
@@ -56,34 +56,34 @@ static void test_limits_along_the_chain(void **state)
     uint32_t root, a, b, c, first, count;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, 1000, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 100, 10, &a), BANK_OK);
-    assert_int_equal(bank_create_child(l, a, BANK_UNLIMITED, 5, &b), BANK_OK);
-    assert_int_equal(bank_create_child(l, b, 500, 1, &c), BANK_OK);
-    assert_int_equal(bank_effective_limit(l, c), 100);
-    assert_int_equal(bank_available(l, c), 100);
-    assert_int_equal(bank_charge_check(l, c, 101), BANK_E_LIMIT);
-    assert_int_equal(bank_charge_check(l, c, 100), BANK_OK);
-    assert_int_equal(bank_find_run(l, 60, 60, &first, &count), BANK_OK);
-    bank_sell(l, c, first, count);
+    assert_int_equal(ledger_create_root(l, 1000, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 100, 10, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, a, BANK_UNLIMITED, 5, &b), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, b, 500, 1, &c), BANK_TREE_OK);
+    assert_int_equal(ledger_effective_limit(l, c), 100);
+    assert_int_equal(ledger_available(l, c), 100);
+    assert_int_equal(ledger_charge_check(l, c, 101), BANK_TREE_LIMIT);
+    assert_int_equal(ledger_charge_check(l, c, 100), BANK_TREE_OK);
+    assert_int_equal(ledger_find_run(l, 60, 60, &first, &count), BANK_TREE_OK);
+    ledger_sell(l, c, first, count);
     /* Charged to c and every ancestor. */
-    assert_int_equal(bank_object(l, c)->charged, 60);
-    assert_int_equal(bank_object(l, b)->charged, 60);
-    assert_int_equal(bank_object(l, a)->charged, 60);
-    assert_int_equal(bank_object(l, root)->charged, 60);
-    assert_int_equal(bank_object(l, b)->own.sold, 0);
+    assert_int_equal(ledger_object(l, c)->charged, 60);
+    assert_int_equal(ledger_object(l, b)->charged, 60);
+    assert_int_equal(ledger_object(l, a)->charged, 60);
+    assert_int_equal(ledger_object(l, root)->charged, 60);
+    assert_int_equal(ledger_object(l, b)->own.sold, 0);
     /* a's room is now 40: b, which has no limit of its own, sees it too. */
-    assert_int_equal(bank_available(l, b), 40);
-    assert_int_equal(bank_charge_check(l, b, 41), BANK_E_LIMIT);
+    assert_int_equal(ledger_available(l, b), 40);
+    assert_int_equal(ledger_charge_check(l, b, 41), BANK_TREE_LIMIT);
     /* Lowering c's limit below its charge: nothing more there, the rest of the chain is unaffected. */
-    bank_set_limit(l, c, 10);
-    assert_int_equal(bank_available(l, c), 0);
-    assert_int_equal(bank_charge_check(l, c, 1), BANK_E_LIMIT);
-    assert_int_equal(bank_available(l, b), 40);
+    ledger_set_limit(l, c, 10);
+    assert_int_equal(ledger_available(l, c), 0);
+    assert_int_equal(ledger_charge_check(l, c, 1), BANK_TREE_LIMIT);
+    assert_int_equal(ledger_available(l, b), 40);
     /* The root's limit binds everyone. */
-    bank_set_limit(l, root, 70);
-    assert_int_equal(bank_available(l, b), 10);
-    assert_int_equal(bank_effective_limit(l, b), 70);
+    ledger_set_limit(l, root, 70);
+    assert_int_equal(ledger_available(l, b), 10);
+    assert_int_equal(ledger_effective_limit(l, b), 70);
     assert_ledger_ok(l);
     free(f);
 }
@@ -94,9 +94,9 @@ static void test_available_is_bounded_by_free_frames(void **state)
     uint32_t root;
 
     (void)state;
-    assert_int_equal(bank_create_root(&f->ledger, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_available(&f->ledger, root), 50);
-    assert_int_equal(bank_effective_limit(&f->ledger, root), BANK_UNLIMITED);
+    assert_int_equal(ledger_create_root(&f->ledger, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_available(&f->ledger, root), 50);
+    assert_int_equal(ledger_effective_limit(&f->ledger, root), BANK_UNLIMITED);
     free(f);
 }
 
@@ -109,31 +109,31 @@ static void test_sell_return_and_origin(void **state)
     uint32_t root, a, b, first, count;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 50, 4, &a), BANK_OK);
-    assert_int_equal(bank_create_child(l, a, 50, 0, &b), BANK_OK);
-    assert_int_equal(bank_find_run(l, 4, 4, &first, &count), BANK_OK);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 50, 4, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, a, 50, 0, &b), BANK_TREE_OK);
+    assert_int_equal(ledger_find_run(l, 4, 4, &first, &count), BANK_TREE_OK);
     assert_int_equal(first, 100);
     assert_int_equal(count, 4);
-    bank_sell(l, b, first, 4);
-    assert_int_equal(bank_frame_origin(l, b, 101), BANK_ORIGIN_HERE);
-    assert_int_equal(bank_frame_origin(l, a, 101), BANK_ORIGIN_BELOW);
-    assert_int_equal(bank_frame_origin(l, root, 101), BANK_ORIGIN_BELOW);
-    assert_int_equal(bank_frame_origin(l, b, 104), BANK_ORIGIN_NONE);     /* free */
-    assert_int_equal(bank_frame_origin(l, b, 5), BANK_ORIGIN_NONE);       /* absent */
-    assert_int_equal(bank_frame_origin(l, b, FRAMES + 7), BANK_ORIGIN_NONE);
+    ledger_sell(l, b, first, 4);
+    assert_int_equal(ledger_frame_origin(l, b, 101), BANK_FROM_HERE);
+    assert_int_equal(ledger_frame_origin(l, a, 101), BANK_FROM_BELOW);
+    assert_int_equal(ledger_frame_origin(l, root, 101), BANK_FROM_BELOW);
+    assert_int_equal(ledger_frame_origin(l, b, 104), BANK_FROM_NOWHERE);     /* free */
+    assert_int_equal(ledger_frame_origin(l, b, 5), BANK_FROM_NOWHERE);       /* absent */
+    assert_int_equal(ledger_frame_origin(l, b, FRAMES + 7), BANK_FROM_NOWHERE);
     /* Only the bank that sold a frame takes it back, and only frames it sold. */
-    assert_int_equal(bank_return_check(l, a, 100, 1), BANK_E_NOT_HERE);
-    assert_int_equal(bank_return_check(l, b, 100, 5), BANK_E_NOT_HERE);
-    assert_int_equal(bank_return_check(l, b, 0, 0), BANK_E_NOT_HERE);
-    assert_int_equal(bank_return_check(l, b, FRAMES - 1, 2), BANK_E_NOT_HERE);
-    assert_int_equal(bank_return_check(l, b, 0xffffffffu, 2), BANK_E_NOT_HERE);
-    assert_int_equal(bank_return_check(l, b, 101, 2), BANK_OK);
-    bank_return(l, b, 101, 2);
-    assert_int_equal(bank_object(l, b)->own.sold, 2);
-    assert_int_equal(bank_object(l, root)->charged, 2);
-    assert_int_equal(bank_object(l, b)->history.bought, 4);
-    assert_int_equal(bank_object(l, b)->history.returned, 2);
+    assert_int_equal(ledger_return_check(l, a, 100, 1), BANK_TREE_NOT_HERE);
+    assert_int_equal(ledger_return_check(l, b, 100, 5), BANK_TREE_NOT_HERE);
+    assert_int_equal(ledger_return_check(l, b, 0, 0), BANK_TREE_NOT_HERE);
+    assert_int_equal(ledger_return_check(l, b, FRAMES - 1, 2), BANK_TREE_NOT_HERE);
+    assert_int_equal(ledger_return_check(l, b, 0xffffffffu, 2), BANK_TREE_NOT_HERE);
+    assert_int_equal(ledger_return_check(l, b, 101, 2), BANK_TREE_OK);
+    ledger_return(l, b, 101, 2);
+    assert_int_equal(ledger_object(l, b)->own.sold, 2);
+    assert_int_equal(ledger_object(l, root)->charged, 2);
+    assert_int_equal(ledger_object(l, b)->history.bought, 4);
+    assert_int_equal(ledger_object(l, b)->history.returned, 2);
     assert_int_equal(l->free_frames, 98);
     assert_ledger_ok(l);
     free(f);
@@ -148,34 +148,34 @@ static void test_free_runs(void **state)
     (void)state;
     /* Free: 10..12, 40..49, 4090..4095. */
     for (uint32_t frame = 10; frame < 13; frame++)
-        bank_ledger_add_free(l, frame);
+        ledger_add_free(l, frame);
     for (uint32_t frame = 40; frame < 50; frame++)
-        bank_ledger_add_free(l, frame);
+        ledger_add_free(l, frame);
     for (uint32_t frame = 4090; frame < FRAMES; frame++)
-        bank_ledger_add_free(l, frame);
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_find_run(l, 0, 1, &first, &count), BANK_E_ARGUMENT);
-    assert_int_equal(bank_find_run(l, 3, 2, &first, &count), BANK_E_ARGUMENT);
-    assert_int_equal(bank_find_run(l, 20, 20, &first, &count), BANK_E_NO_FRAMES);
-    assert_int_equal(bank_find_run(l, 11, 11, &first, &count), BANK_E_FRAGMENTED);
-    assert_int_equal(bank_find_run(l, 5, 8, &first, &count), BANK_OK);
+        ledger_add_free(l, frame);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_find_run(l, 0, 1, &first, &count), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_find_run(l, 3, 2, &first, &count), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_find_run(l, 20, 20, &first, &count), BANK_TREE_NO_FRAMES);
+    assert_int_equal(ledger_find_run(l, 11, 11, &first, &count), BANK_TREE_FRAGMENTED);
+    assert_int_equal(ledger_find_run(l, 5, 8, &first, &count), BANK_TREE_OK);
     assert_int_equal(first, 40);
     assert_int_equal(count, 8);
-    bank_sell(l, root, first, count);
+    ledger_sell(l, root, first, count);
     /* Next fit from the cursor: 48..49 first, then the end of memory, then wrap to 10. */
-    assert_int_equal(bank_find_run(l, 1, 64, &first, &count), BANK_OK);
+    assert_int_equal(ledger_find_run(l, 1, 64, &first, &count), BANK_TREE_OK);
     assert_int_equal(first, 48);
     assert_int_equal(count, 2);
-    bank_sell(l, root, first, count);
-    assert_int_equal(bank_find_run(l, 1, 64, &first, &count), BANK_OK);
+    ledger_sell(l, root, first, count);
+    assert_int_equal(ledger_find_run(l, 1, 64, &first, &count), BANK_TREE_OK);
     assert_int_equal(first, 4090);
     assert_int_equal(count, 6);
-    bank_sell(l, root, first, count);
-    assert_int_equal(bank_find_run(l, 1, 64, &first, &count), BANK_OK);
+    ledger_sell(l, root, first, count);
+    assert_int_equal(ledger_find_run(l, 1, 64, &first, &count), BANK_TREE_OK);
     assert_int_equal(first, 10);
     assert_int_equal(count, 3);
-    bank_sell(l, root, first, count);
-    assert_int_equal(bank_find_run(l, 1, 1, &first, &count), BANK_E_NO_FRAMES);
+    ledger_sell(l, root, first, count);
+    assert_int_equal(ledger_find_run(l, 1, 1, &first, &count), BANK_TREE_NO_FRAMES);
     assert_ledger_ok(l);
     free(f);
 }
@@ -186,12 +186,12 @@ static void test_start_states(void **state)
     struct bank_ledger *l = &f->ledger;
 
     (void)state;
-    assert_int_equal(bank_ledger_add_free(l, 3), BANK_E_ARGUMENT);         /* not absent */
-    assert_int_equal(bank_ledger_add_free(l, FRAMES), BANK_E_ARGUMENT);
-    assert_int_equal(bank_ledger_add_server(l, 20), BANK_OK);
-    assert_int_equal(bank_ledger_add_server(l, 20), BANK_E_ARGUMENT);
-    assert_int_equal(bank_ledger_take_for_server(l, 4), BANK_OK);
-    assert_int_equal(bank_ledger_take_for_server(l, 4), BANK_E_ARGUMENT);
+    assert_int_equal(ledger_add_free(l, 3), BANK_TREE_ARGUMENT);         /* not absent */
+    assert_int_equal(ledger_add_free(l, FRAMES), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_add_server(l, 20), BANK_TREE_OK);
+    assert_int_equal(ledger_add_server(l, 20), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_take_for_server(l, 4), BANK_TREE_OK);
+    assert_int_equal(ledger_take_for_server(l, 4), BANK_TREE_ARGUMENT);
     assert_int_equal(l->free_frames, 9);
     assert_int_equal(l->by_state[BANK_FRAME_SERVER], 2);
     assert_ledger_ok(l);
@@ -207,31 +207,31 @@ static void test_heaps_charge_their_bank(void **state)
     uint32_t root, a, heap, other, first, count;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 20, 2, &a), BANK_OK);
-    assert_int_equal(bank_heap_create(l, a, &heap), BANK_OK);
-    assert_int_equal(bank_heap_create(l, a, &other), BANK_OK);
-    assert_int_equal(bank_heap_create(l, a, &count), BANK_E_NO_OBJECTS);
-    assert_int_equal(bank_find_run(l, 5, 5, &first, &count), BANK_OK);
-    bank_donate(l, heap, first, 5);
-    assert_int_equal(bank_find_run(l, 2, 2, &first, &count), BANK_OK);
-    bank_bookkeeping(l, a, first, 2);
-    assert_int_equal(bank_object(l, a)->own.heap_pages, 5);
-    assert_int_equal(bank_object(l, a)->own.bookkeeping, 2);
-    assert_int_equal(bank_object(l, root)->charged, 7);
-    assert_int_equal(bank_available(l, a), 13);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 20, 2, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, a, &heap), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, a, &other), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, a, &count), BANK_TREE_NO_OBJECTS);
+    assert_int_equal(ledger_find_run(l, 5, 5, &first, &count), BANK_TREE_OK);
+    ledger_donate(l, heap, first, 5);
+    assert_int_equal(ledger_find_run(l, 2, 2, &first, &count), BANK_TREE_OK);
+    ledger_bookkeeping(l, a, first, 2);
+    assert_int_equal(ledger_object(l, a)->own.heap_pages, 5);
+    assert_int_equal(ledger_object(l, a)->own.bookkeeping, 2);
+    assert_int_equal(ledger_object(l, root)->charged, 7);
+    assert_int_equal(ledger_available(l, a), 13);
     /* A reclaim gave back one page of the heap, then the kernel one bookkeeping page. */
-    assert_int_equal(bank_frame_back(l, bank_first_frame(l, heap)), BANK_OK);
-    assert_int_equal(bank_frame_back(l, first), BANK_OK);
-    assert_int_equal(bank_frame_back(l, first), BANK_E_ARGUMENT);          /* free now */
-    assert_int_equal(bank_frame_back(l, FRAMES), BANK_E_ARGUMENT);
-    assert_int_equal(bank_object(l, heap)->frames, 4);
-    assert_int_equal(bank_object(l, a)->charged, 5);
-    assert_int_equal(bank_object(l, a)->history.heap_pages_back, 1);
-    bank_heap_destroy(l, heap);
-    assert_int_equal(bank_object(l, a)->charged, 1);
-    assert_int_equal(bank_object(l, a)->own.heap_pages, 0);
-    assert_int_equal(bank_object(l, a)->objects_used, 1);
+    assert_int_equal(ledger_frame_back(l, ledger_first_frame(l, heap)), BANK_TREE_OK);
+    assert_int_equal(ledger_frame_back(l, first), BANK_TREE_OK);
+    assert_int_equal(ledger_frame_back(l, first), BANK_TREE_ARGUMENT);          /* free now */
+    assert_int_equal(ledger_frame_back(l, FRAMES), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_object(l, heap)->frames, 4);
+    assert_int_equal(ledger_object(l, a)->charged, 5);
+    assert_int_equal(ledger_object(l, a)->history.heap_pages_back, 1);
+    ledger_heap_destroy(l, heap);
+    assert_int_equal(ledger_object(l, a)->charged, 1);
+    assert_int_equal(ledger_object(l, a)->own.heap_pages, 0);
+    assert_int_equal(ledger_object(l, a)->objects_used, 1);
     assert_ledger_ok(l);
     free(f);
 }
@@ -245,20 +245,20 @@ static void test_object_quota_moves_to_children(void **state)
     uint32_t root, a, b, c, heap;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_object(l, root)->object_quota, BANK_MAX_OBJECTS - 2);
-    assert_int_equal(bank_create_child(l, root, BANK_UNLIMITED, 3, &a), BANK_OK);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_object(l, root)->object_quota, BANK_MAX_OBJECTS - 2);
+    assert_int_equal(ledger_create_child(l, root, BANK_UNLIMITED, 3, &a), BANK_TREE_OK);
     /* a holds 3: a child with 2 takes all of it (2 + its own record). */
-    assert_int_equal(bank_create_child(l, a, BANK_UNLIMITED, 3, &b), BANK_E_NO_OBJECTS);
-    assert_int_equal(bank_create_child(l, a, BANK_UNLIMITED, 2, &b), BANK_OK);
-    assert_int_equal(bank_heap_create(l, a, &heap), BANK_E_NO_OBJECTS);
-    assert_int_equal(bank_create_child(l, b, BANK_UNLIMITED, 1, &c), BANK_OK);
-    assert_int_equal(bank_heap_create(l, c, &heap), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, BANK_UNLIMITED, BANK_MAX_OBJECTS, &c), BANK_E_NO_OBJECTS);
+    assert_int_equal(ledger_create_child(l, a, BANK_UNLIMITED, 3, &b), BANK_TREE_NO_OBJECTS);
+    assert_int_equal(ledger_create_child(l, a, BANK_UNLIMITED, 2, &b), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, a, &heap), BANK_TREE_NO_OBJECTS);
+    assert_int_equal(ledger_create_child(l, b, BANK_UNLIMITED, 1, &c), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, c, &heap), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, BANK_UNLIMITED, BANK_MAX_OBJECTS, &c), BANK_TREE_NO_OBJECTS);
     /* Destroying b gives a its 3 back. */
-    assert_int_equal(bank_destroy(l, b), BANK_OK);
-    assert_int_equal(bank_object(l, a)->objects_used, 0);
-    assert_int_equal(bank_heap_create(l, a, &heap), BANK_OK);
+    assert_int_equal(ledger_destroy(l, b), BANK_TREE_OK);
+    assert_int_equal(ledger_object(l, a)->objects_used, 0);
+    assert_int_equal(ledger_heap_create(l, a, &heap), BANK_TREE_OK);
     assert_ledger_ok(l);
     free(f);
 }
@@ -270,13 +270,13 @@ static void test_depth_is_bounded(void **state)
     uint32_t bank, child;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &bank), BANK_OK);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &bank), BANK_TREE_OK);
     for (uint32_t depth = 1; depth <= BANK_MAX_DEPTH; depth++) {
-        assert_int_equal(bank_create_child(l, bank, BANK_UNLIMITED, 100 - depth, &child), BANK_OK);
-        assert_int_equal(bank_object(l, child)->depth, depth);
+        assert_int_equal(ledger_create_child(l, bank, BANK_UNLIMITED, 100 - depth, &child), BANK_TREE_OK);
+        assert_int_equal(ledger_object(l, child)->depth, depth);
         bank = child;
     }
-    assert_int_equal(bank_create_child(l, bank, BANK_UNLIMITED, 0, &child), BANK_E_TOO_DEEP);
+    assert_int_equal(ledger_create_child(l, bank, BANK_UNLIMITED, 0, &child), BANK_TREE_TOO_DEEP);
     assert_ledger_ok(l);
     free(f);
 }
@@ -288,31 +288,31 @@ static void test_names_go_stale(void **state)
     uint32_t root, a, heap, name, heap_name, again;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &again), BANK_E_ARGUMENT);
-    assert_int_equal(bank_create_child(l, root, BANK_UNLIMITED, 1, &a), BANK_OK);
-    assert_int_equal(bank_heap_create(l, a, &heap), BANK_OK);
-    name = bank_object_name(l, a);
-    heap_name = bank_object_name(l, heap);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &again), BANK_TREE_ARGUMENT);
+    assert_int_equal(ledger_create_child(l, root, BANK_UNLIMITED, 1, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_heap_create(l, a, &heap), BANK_TREE_OK);
+    name = ledger_object_name(l, a);
+    heap_name = ledger_object_name(l, heap);
     assert_int_not_equal(name, 0);
-    assert_int_equal(bank_lookup(l, name, BANK_OBJECT_BANK), a);
-    assert_int_equal(bank_lookup(l, name, BANK_OBJECT_HEAP), 0);
-    assert_int_equal(bank_lookup(l, heap_name, BANK_OBJECT_HEAP), heap);
-    assert_int_equal(bank_lookup(l, 0, BANK_OBJECT_BANK), 0);
-    assert_int_equal(bank_lookup(l, name | 1u << 30, BANK_OBJECT_BANK), 0);
-    assert_int_equal(bank_destroy(l, root), BANK_E_ROOT);
-    assert_int_equal(bank_destroy(l, a), BANK_OK);
-    assert_int_equal(bank_lookup(l, name, BANK_OBJECT_BANK), 0);
-    assert_int_equal(bank_lookup(l, heap_name, BANK_OBJECT_HEAP), 0);
+    assert_int_equal(ledger_lookup(l, name, BANK_OBJECT_BANK), a);
+    assert_int_equal(ledger_lookup(l, name, BANK_OBJECT_HEAP), 0);
+    assert_int_equal(ledger_lookup(l, heap_name, BANK_OBJECT_HEAP), heap);
+    assert_int_equal(ledger_lookup(l, 0, BANK_OBJECT_BANK), 0);
+    assert_int_equal(ledger_lookup(l, name | 1u << 30, BANK_OBJECT_BANK), 0);
+    assert_int_equal(ledger_destroy(l, root), BANK_TREE_ROOT);
+    assert_int_equal(ledger_destroy(l, a), BANK_TREE_OK);
+    assert_int_equal(ledger_lookup(l, name, BANK_OBJECT_BANK), 0);
+    assert_int_equal(ledger_lookup(l, heap_name, BANK_OBJECT_HEAP), 0);
     /* Every index once more: the old names stay stale even when their indexes come back. */
     for (uint32_t i = 0; i < BANK_MAX_OBJECTS - 2; i++) {
         uint32_t child;
-        assert_int_equal(bank_create_child(l, root, BANK_UNLIMITED, 0, &child), BANK_OK);
-        assert_int_not_equal(bank_object_name(l, child), name);
-        assert_int_not_equal(bank_object_name(l, child), heap_name);
+        assert_int_equal(ledger_create_child(l, root, BANK_UNLIMITED, 0, &child), BANK_TREE_OK);
+        assert_int_not_equal(ledger_object_name(l, child), name);
+        assert_int_not_equal(ledger_object_name(l, child), heap_name);
     }
-    assert_int_equal(bank_create_child(l, root, BANK_UNLIMITED, 0, &again), BANK_E_NO_OBJECTS);
-    assert_int_equal(bank_lookup(l, name, BANK_OBJECT_BANK), 0);
+    assert_int_equal(ledger_create_child(l, root, BANK_UNLIMITED, 0, &again), BANK_TREE_NO_OBJECTS);
+    assert_int_equal(ledger_lookup(l, name, BANK_OBJECT_BANK), 0);
     assert_ledger_ok(l);
     free(f);
 }
@@ -326,40 +326,40 @@ static void test_destroy_returns_everything(void **state)
     uint32_t root, keep, top, first, count, banks[8], heaps[8], seen = 0;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 100, 4, &keep), BANK_OK);
-    assert_int_equal(bank_find_run(l, 10, 10, &first, &count), BANK_OK);
-    bank_sell(l, keep, first, 10);
-    assert_int_equal(bank_create_child(l, root, 1000, 40, &top), BANK_OK);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 100, 4, &keep), BANK_TREE_OK);
+    assert_int_equal(ledger_find_run(l, 10, 10, &first, &count), BANK_TREE_OK);
+    ledger_sell(l, keep, first, 10);
+    assert_int_equal(ledger_create_child(l, root, 1000, 40, &top), BANK_TREE_OK);
     /* Three levels, two children each at the first: top -> b0, b1; b0 -> b2; b2 -> b3. */
     banks[0] = top;
-    assert_int_equal(bank_create_child(l, top, BANK_UNLIMITED, 20, &banks[1]), BANK_OK);
-    assert_int_equal(bank_create_child(l, top, 200, 2, &banks[2]), BANK_OK);
-    assert_int_equal(bank_create_child(l, banks[1], BANK_UNLIMITED, 10, &banks[3]), BANK_OK);
-    assert_int_equal(bank_create_child(l, banks[3], BANK_UNLIMITED, 2, &banks[4]), BANK_OK);
+    assert_int_equal(ledger_create_child(l, top, BANK_UNLIMITED, 20, &banks[1]), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, top, 200, 2, &banks[2]), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, banks[1], BANK_UNLIMITED, 10, &banks[3]), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, banks[3], BANK_UNLIMITED, 2, &banks[4]), BANK_TREE_OK);
     for (uint32_t i = 0; i < 5; i++) {
-        assert_int_equal(bank_heap_create(l, banks[i], &heaps[i]), BANK_OK);
-        assert_int_equal(bank_find_run(l, 7, 7, &first, &count), BANK_OK);
-        bank_sell(l, banks[i], first, 7);
-        assert_int_equal(bank_find_run(l, 3, 3, &first, &count), BANK_OK);
-        bank_donate(l, heaps[i], first, 3);
-        assert_int_equal(bank_find_run(l, 1, 1, &first, &count), BANK_OK);
-        bank_bookkeeping(l, banks[i], first, 1);
+        assert_int_equal(ledger_heap_create(l, banks[i], &heaps[i]), BANK_TREE_OK);
+        assert_int_equal(ledger_find_run(l, 7, 7, &first, &count), BANK_TREE_OK);
+        ledger_sell(l, banks[i], first, 7);
+        assert_int_equal(ledger_find_run(l, 3, 3, &first, &count), BANK_TREE_OK);
+        ledger_donate(l, heaps[i], first, 3);
+        assert_int_equal(ledger_find_run(l, 1, 1, &first, &count), BANK_TREE_OK);
+        ledger_bookkeeping(l, banks[i], first, 1);
     }
-    for (uint32_t b = bank_subtree_next(l, top, 0); b; b = bank_subtree_next(l, top, b))
+    for (uint32_t b = ledger_subtree_next(l, top, 0); b; b = ledger_subtree_next(l, top, b))
         seen++;
     assert_int_equal(seen, 5);
-    assert_int_equal(bank_object(l, top)->charged, 55);
-    assert_int_equal(bank_object(l, root)->charged, 65);
+    assert_int_equal(ledger_object(l, top)->charged, 55);
+    assert_int_equal(ledger_object(l, root)->charged, 65);
     assert_int_equal(l->free_frames, 2000 - 65);
-    assert_int_equal(bank_destroy(l, top), BANK_OK);
+    assert_int_equal(ledger_destroy(l, top), BANK_TREE_OK);
     assert_int_equal(l->free_frames, 2000 - 10);
-    assert_int_equal(bank_object(l, root)->charged, 10);
-    assert_int_equal(bank_object(l, root)->objects_used, 5);
+    assert_int_equal(ledger_object(l, root)->charged, 10);
+    assert_int_equal(ledger_object(l, root)->objects_used, 5);
     assert_int_equal(l->objects_live, 2);
     for (uint32_t i = 0; i < 5; i++) {
-        assert_int_equal(bank_object(l, banks[i])->kind, BANK_OBJECT_NONE);
-        assert_int_equal(bank_object(l, heaps[i])->kind, BANK_OBJECT_NONE);
+        assert_int_equal(ledger_object(l, banks[i])->kind, BANK_OBJECT_NONE);
+        assert_int_equal(ledger_object(l, heaps[i])->kind, BANK_OBJECT_NONE);
     }
     assert_ledger_ok(l);
     free(f);
@@ -373,12 +373,12 @@ static void test_destroy_middle_sibling(void **state)
     uint32_t root, a, b, c, seen = 0;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 10, 0, &a), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 10, 0, &b), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 10, 0, &c), BANK_OK);
-    assert_int_equal(bank_destroy(l, b), BANK_OK);
-    for (uint32_t x = bank_subtree_next(l, root, 0); x; x = bank_subtree_next(l, root, x))
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 10, 0, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 10, 0, &b), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 10, 0, &c), BANK_TREE_OK);
+    assert_int_equal(ledger_destroy(l, b), BANK_TREE_OK);
+    for (uint32_t x = ledger_subtree_next(l, root, 0); x; x = ledger_subtree_next(l, root, x))
         seen++;
     assert_int_equal(seen, 3);
     assert_ledger_ok(l);
@@ -394,22 +394,22 @@ static void test_check_catches_corruption(void **state)
     const char *why = NULL;
 
     (void)state;
-    assert_int_equal(bank_create_root(l, BANK_UNLIMITED, &root), BANK_OK);
-    assert_int_equal(bank_create_child(l, root, 10, 0, &a), BANK_OK);
-    assert_int_equal(bank_find_run(l, 3, 3, &first, &count), BANK_OK);
-    bank_sell(l, a, first, 3);
+    assert_int_equal(ledger_create_root(l, BANK_UNLIMITED, &root), BANK_TREE_OK);
+    assert_int_equal(ledger_create_child(l, root, 10, 0, &a), BANK_TREE_OK);
+    assert_int_equal(ledger_find_run(l, 3, 3, &first, &count), BANK_TREE_OK);
+    ledger_sell(l, a, first, 3);
     assert_ledger_ok(l);
     l->objects[root].charged++;
-    assert_false(bank_ledger_check(l, &why));
+    assert_false(ledger_check(l, &why));
     l->objects[root].charged--;
     l->free_map[0] |= 1;                     /* frame 0 is sold */
-    assert_false(bank_ledger_check(l, &why));
+    assert_false(ledger_check(l, &why));
     l->free_map[0] &= ~1u;
     l->frames[first + 1].owner = (uint16_t)root;
-    assert_false(bank_ledger_check(l, &why));
+    assert_false(ledger_check(l, &why));
     l->frames[first + 1].owner = (uint16_t)a;
     l->objects[root].objects_used++;
-    assert_false(bank_ledger_check(l, &why));
+    assert_false(ledger_check(l, &why));
     l->objects[root].objects_used--;
     assert_ledger_ok(l);
     free(f);
@@ -578,16 +578,16 @@ static void compare(const struct model *m, const struct bank_ledger *l)
     for (uint32_t i = 1; i < BANK_MAX_OBJECTS; i++) {
         assert_int_equal(l->objects[i].kind, m->kind[i]);
         if (m->kind[i] == BANK_OBJECT_NONE) {
-            assert_int_equal(bank_lookup(l, m->name[i], BANK_OBJECT_BANK), 0);
-            assert_int_equal(bank_lookup(l, m->name[i], BANK_OBJECT_HEAP), 0);
+            assert_int_equal(ledger_lookup(l, m->name[i], BANK_OBJECT_BANK), 0);
+            assert_int_equal(ledger_lookup(l, m->name[i], BANK_OBJECT_HEAP), 0);
             continue;
         }
-        assert_int_equal(bank_lookup(l, m->name[i], m->kind[i]), i);
+        assert_int_equal(ledger_lookup(l, m->name[i], m->kind[i]), i);
         assert_int_equal(l->objects[i].parent, m->parent[i]);
         if (m->kind[i] != BANK_OBJECT_BANK)
             continue;
         assert_int_equal(l->objects[i].charged, charged[i]);
-        assert_int_equal(bank_available(l, i), model_room(m, charged, i) < free_frames ? model_room(m, charged, i)
+        assert_int_equal(ledger_available(l, i), model_room(m, charged, i) < free_frames ? model_room(m, charged, i)
                                                                                         : free_frames);
         assert_int_equal(l->objects[i].objects_used, model_objects_used(m, i));
         assert_int_equal(l->objects[i].depth, model_depth(m, i));
@@ -627,40 +627,40 @@ static void model_step(struct model *m, struct bank_ledger *l, uint32_t root)
     case 0: {                                                   /* a child */
         uint32_t limit = random_limit(), objects = rnd(20);
         uint32_t free_objects = m->quota[bank] - model_objects_used(m, bank);
-        expected = model_depth(m, bank) + 1 > BANK_MAX_DEPTH ? BANK_E_TOO_DEEP
-                   : free_objects < objects + 1 ? BANK_E_NO_OBJECTS : BANK_OK;
-        status = bank_create_child(l, bank, limit, objects, &index);
+        expected = model_depth(m, bank) + 1 > BANK_MAX_DEPTH ? BANK_TREE_TOO_DEEP
+                   : free_objects < objects + 1 ? BANK_TREE_NO_OBJECTS : BANK_TREE_OK;
+        status = ledger_create_child(l, bank, limit, objects, &index);
         assert_int_equal(status, expected);
-        if (status == BANK_OK) {
+        if (status == BANK_TREE_OK) {
             m->kind[index] = BANK_OBJECT_BANK;
             m->parent[index] = bank;
             m->limit[index] = limit;
             m->quota[index] = objects;
-            m->name[index] = bank_object_name(l, index);
+            m->name[index] = ledger_object_name(l, index);
         }
         break;
     }
     case 1:                                                     /* a limit */
         m->limit[bank] = random_limit();
-        bank_set_limit(l, bank, m->limit[bank]);
+        ledger_set_limit(l, bank, m->limit[bank]);
         break;
     case 2:
     case 3:
     case 4: {                                                   /* buy a run */
         wanted = 1 + rnd(rnd(4) == 0 ? 40 : 4);
-        expected = model_room_now(m, bank) >= wanted ? BANK_OK : BANK_E_LIMIT;
-        status = bank_charge_check(l, bank, wanted);
+        expected = model_room_now(m, bank) >= wanted ? BANK_TREE_OK : BANK_TREE_LIMIT;
+        status = ledger_charge_check(l, bank, wanted);
         assert_int_equal(status, expected);
-        if (status != BANK_OK)
+        if (status != BANK_TREE_OK)
             break;
-        status = bank_find_run(l, wanted, wanted, &first, &count);
+        status = ledger_find_run(l, wanted, wanted, &first, &count);
         if (model_free(m) < wanted)
-            assert_int_equal(status, BANK_E_NO_FRAMES);
-        if (status != BANK_OK)
+            assert_int_equal(status, BANK_TREE_NO_FRAMES);
+        if (status != BANK_TREE_OK)
             break;
         assert_int_equal(count, wanted);
         model_take(m, first, count, BANK_FRAME_SOLD, bank);
-        bank_sell(l, bank, first, count);
+        ledger_sell(l, bank, first, count);
         break;
     }
     case 5: {                                                   /* return, right or wrong */
@@ -668,46 +668,46 @@ static void model_step(struct model *m, struct bank_ledger *l, uint32_t root)
         if (frame == BANK_NO_FRAME)
             frame = rnd(FRAMES);
         count = 1 + rnd(3);
-        expected = BANK_OK;
+        expected = BANK_TREE_OK;
         for (uint32_t f = frame; f < frame + count; f++)
             if (f >= FRAMES || m->frame_state[f] != BANK_FRAME_SOLD || m->frame_owner[f] != bank)
-                expected = BANK_E_NOT_HERE;
-        assert_int_equal(bank_return_check(l, bank, frame, count), expected);
-        if (expected != BANK_OK)
+                expected = BANK_TREE_NOT_HERE;
+        assert_int_equal(ledger_return_check(l, bank, frame, count), expected);
+        if (expected != BANK_TREE_OK)
             break;
         for (uint32_t f = frame; f < frame + count; f++) {
             m->frame_state[f] = BANK_FRAME_FREE;
             m->frame_owner[f] = 0;
         }
-        bank_return(l, bank, frame, count);
+        ledger_return(l, bank, frame, count);
         break;
     }
     case 6:                                                     /* a heap */
-        expected = m->quota[bank] - model_objects_used(m, bank) >= 1 ? BANK_OK : BANK_E_NO_OBJECTS;
-        status = bank_heap_create(l, bank, &index);
+        expected = m->quota[bank] - model_objects_used(m, bank) >= 1 ? BANK_TREE_OK : BANK_TREE_NO_OBJECTS;
+        status = ledger_heap_create(l, bank, &index);
         assert_int_equal(status, expected);
-        if (status == BANK_OK) {
+        if (status == BANK_TREE_OK) {
             m->kind[index] = BANK_OBJECT_HEAP;
             m->parent[index] = bank;
-            m->name[index] = bank_object_name(l, index);
+            m->name[index] = ledger_object_name(l, index);
         }
         break;
     case 7: {                                                   /* a heap fault: donate, or bookkeeping */
         bool to_heap = heap && rnd(2);
         uint32_t payer = to_heap ? m->parent[heap] : bank;
         wanted = 1 + rnd(8);
-        if (bank_charge_check(l, payer, wanted) != BANK_OK) {
+        if (ledger_charge_check(l, payer, wanted) != BANK_TREE_OK) {
             assert_true(model_room_now(m, payer) < wanted);
             break;
         }
-        if (bank_find_run(l, 1, wanted, &first, &count) != BANK_OK)
+        if (ledger_find_run(l, 1, wanted, &first, &count) != BANK_TREE_OK)
             break;
         if (to_heap) {
             model_take(m, first, count, BANK_FRAME_HEAP, heap);
-            bank_donate(l, heap, first, count);
+            ledger_donate(l, heap, first, count);
         } else {
             model_take(m, first, count, BANK_FRAME_BOOKKEEPING, bank);
-            bank_bookkeeping(l, bank, first, count);
+            ledger_bookkeeping(l, bank, first, count);
         }
         break;
     }
@@ -715,7 +715,7 @@ static void model_step(struct model *m, struct bank_ledger *l, uint32_t root)
         uint32_t frame = pick_frame(m, rnd(2) ? BANK_FRAME_HEAP : BANK_FRAME_BOOKKEEPING, 0);
         if (frame == BANK_NO_FRAME)
             break;
-        assert_int_equal(bank_frame_back(l, frame), BANK_OK);
+        assert_int_equal(ledger_frame_back(l, frame), BANK_TREE_OK);
         m->frame_state[frame] = BANK_FRAME_FREE;
         m->frame_owner[frame] = 0;
         break;
@@ -723,7 +723,7 @@ static void model_step(struct model *m, struct bank_ledger *l, uint32_t root)
     case 9:                                                     /* a heap destroyed */
         if (!heap)
             break;
-        bank_heap_destroy(l, heap);
+        ledger_heap_destroy(l, heap);
         for (uint32_t f = 0; f < FRAMES; f++)
             if (m->frame_owner[f] == heap && m->frame_state[f] == BANK_FRAME_HEAP) {
                 m->frame_state[f] = BANK_FRAME_FREE;
@@ -734,18 +734,18 @@ static void model_step(struct model *m, struct bank_ledger *l, uint32_t root)
     case 10:                                                    /* a bank destroyed, rarely */
         if (rnd(3))
             break;
-        status = bank_destroy(l, bank);
-        assert_int_equal(status, bank == root ? BANK_E_ROOT : BANK_OK);
-        if (status == BANK_OK)
+        status = ledger_destroy(l, bank);
+        assert_int_equal(status, bank == root ? BANK_TREE_ROOT : BANK_TREE_OK);
+        if (status == BANK_TREE_OK)
             model_destroy(m, bank);
         break;
     default: {                                                  /* where a frame came from */
         uint32_t frame = rnd(FRAMES + 2);
-        enum bank_frame_origin origin = BANK_ORIGIN_NONE;
+        enum bank_frame_origin origin = BANK_FROM_NOWHERE;
         if (frame < FRAMES && m->frame_state[frame] == BANK_FRAME_SOLD)
-            origin = m->frame_owner[frame] == bank ? BANK_ORIGIN_HERE
-                     : model_below(m, bank, m->frame_owner[frame]) ? BANK_ORIGIN_BELOW : BANK_ORIGIN_NONE;
-        assert_int_equal(bank_frame_origin(l, bank, frame), origin);
+            origin = m->frame_owner[frame] == bank ? BANK_FROM_HERE
+                     : model_below(m, bank, m->frame_owner[frame]) ? BANK_FROM_BELOW : BANK_FROM_NOWHERE;
+        assert_int_equal(ledger_frame_origin(l, bank, frame), origin);
         break;
     }
     }
@@ -765,14 +765,14 @@ static void run_model(uint64_t seed, uint64_t ops)
     /* Free frames in a few ranges, the rest absent (the kernel's, modules). */
     for (uint32_t frame = 0; frame < FRAMES; frame++)
         if ((frame / 256) % 4 != 3 && frame % 97 != 5) {
-            bank_ledger_add_free(&f->ledger, frame);
+            ledger_add_free(&f->ledger, frame);
             m->frame_state[frame] = BANK_FRAME_FREE;
         }
-    assert_int_equal(bank_create_root(&f->ledger, 2500, &root), BANK_OK);
+    assert_int_equal(ledger_create_root(&f->ledger, 2500, &root), BANK_TREE_OK);
     m->kind[root] = BANK_OBJECT_BANK;
     m->limit[root] = 2500;
     m->quota[root] = BANK_MAX_OBJECTS - 2;
-    m->name[root] = bank_object_name(&f->ledger, root);
+    m->name[root] = ledger_object_name(&f->ledger, root);
     for (uint64_t i = 0; i < ops; i++) {
         model_step(m, &f->ledger, root);
         if (i % 16 == 0 || i + 1 == ops)
