@@ -5,6 +5,7 @@
  */
 #include "libl4/bank.h"
 
+#include "libl4/boot_modules.h"
 #include "libl4/l4.h"
 #include "libl4/string.h"
 
@@ -221,4 +222,28 @@ int l4_bank_start(const struct l4_bank_start *spec, struct l4_program *program)
         error = bank_root(endpoint, spec->root);
     l4_cap_delete(endpoint);
     return error;
+}
+
+int l4_bank_start_from_boot(const struct bursar_boot_info *boot, const char *module, uintptr_t module_address,
+                            uintptr_t window, unsigned slots, unsigned priority, unsigned root)
+{
+    static struct l4_boot_frames frames;
+    static struct l4_program server;
+    int index = l4_boot_module_find(boot, module), error;
+    struct l4_bank_start spec = {
+        .frames = &frames.source, .heap_pages = 24, .memory = BURSAR_SLOT_MEMORY, .slots = slots,
+        .window = window, .priority = priority, .root = root, .timer_hz = boot->timer_hz,
+        .tsc_khz = boot->tsc_khz,
+    };
+
+    if (index < 0)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    error = l4_boot_module_map(boot, (unsigned)index, BURSAR_SLOT_MEMORY, module_address);
+    if (error)
+        return error;
+    spec.image = (const void *)module_address;
+    spec.image_size = boot->modules[index].size;
+    spec.window_pages = l4_program_pages(spec.image, spec.image_size, L4_LOAD_DEFAULT_STACK_PAGES);
+    l4_boot_frames_init(&frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
+    return l4_bank_start(&spec, &server);
 }

@@ -123,4 +123,14 @@ struct l4_bank_start {
  */
 int l4_bank_start(const struct l4_bank_start *spec, struct l4_program *program);
 
+/*
+ * The same for a root task that is not init (tests, benchmarks): the
+ * server from the boot module `module`, mapped at `module_address`, its
+ * pages in the loader window at `window`, its slots from `slots` (four),
+ * started with all of the boot memory at `priority`; the root bank lands in
+ * `root`. One server a system: the frame source and program are kept here.
+ */
+int l4_bank_start_from_boot(const struct bursar_boot_info *boot, const char *module, uintptr_t module_address,
+                            uintptr_t window, unsigned slots, unsigned priority, unsigned root);
+
 #endif /* LIBL4_BANK_H */

@@ -58,15 +58,6 @@ static bool frame_taken(int error)
     return error == -BURSAR_E_ALREADY_MAPPED || error == -BURSAR_E_BAD_FRAME || error == -BURSAR_E_BUSY;
 }
 
-/* Word stores: a frame is zeroed on every map, and a byte loop costs four times the instructions. */
-__attribute__((optimize("no-tree-loop-distribute-patterns"))) static void zero_page(uintptr_t page)
-{
-    uint32_t *word = (uint32_t *)page;
-
-    for (unsigned i = 0; i < PAGE_SIZE / sizeof *word; i++)
-        word[i] = 0;
-}
-
 static int map_page(struct l4_frame_source *source, uintptr_t page)
 {
     struct l4_boot_frames *frames = boot_frames_of(source);
@@ -75,7 +66,7 @@ static int map_page(struct l4_frame_source *source, uintptr_t page)
         int error = l4_frame_map(frames->memory, next_frame_round(frames), page,
                                  BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
         if (error == 0) {
-            zero_page(page);
+            l4_zero_page((void *)page);
             frames->out++;
             return 0;
         }

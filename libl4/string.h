@@ -15,4 +15,7 @@ int memcmp(const void *a, const void *b, size_t size);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 
+/* Zeroes one 4 KiB page (page-aligned) with word stores: what a frame source does to every frame it hands out. */
+void l4_zero_page(void *page);
+
 #endif /* LIBL4_STRING_H */

@@ -59,6 +59,7 @@ ABOUT = {
     "fault": "page faults and exceptions served by a handler thread",
     "transfer": "one-way IPC carrying one typed item",
     "loader": "starting a program in a task of its own (libl4/loader.h): load, destroy, load to exit report",
+    "bank": "the space bank server (servers/bank): buy and return frames, a heap fault it serves, destroy",
 }
 
 # Bursar vs the EROS-style wrapper (servers/wrapper, issue 13): each pair is read as wrapper/Bursar on
@@ -123,7 +124,7 @@ def parse_output(text):
 
 
 # Boot modules a program gets after itself: the programs loader_bench loads.
-MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"]}
+MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"]}
 
 
 def boot(kernel, program):

@@ -50,15 +50,17 @@ int donate_now(uint32_t heap_index, unsigned slot, uint32_t pages)
 void reconcile(uint32_t object)
 {
     uint32_t bits[BURSAR_UTCB_INFO_WORDS], window = BANK_NO_FRAME;
+    /* The kernel looks at every frame of a window: a narrow one for an object of few frames. */
+    uint32_t width = ledger_object(&bank.ledger, object)->frames > 64 ? BURSAR_FRAME_STATE_MAX : 32;
 
     for (uint32_t f = ledger_first_frame(&bank.ledger, object), next; f != BANK_NO_FRAME; f = next) {
         uint8_t state = ledger_frame(&bank.ledger, f)->state;
         next = ledger_next_frame(&bank.ledger, f);
         if (state != BANK_FRAME_HEAP && state != BANK_FRAME_BOOKKEEPING)
             continue;
-        if (window == BANK_NO_FRAME || f < window || f >= window + BURSAR_FRAME_STATE_MAX) {
-            window = f - f % BURSAR_FRAME_STATE_MAX;
-            if (l4_frame_state(bank.memory, window, BURSAR_FRAME_STATE_MAX, bits, NULL, NULL) != 0)
+        if (window == BANK_NO_FRAME || f < window || f >= window + width) {
+            window = f - f % width;
+            if (l4_frame_state(bank.memory, window, width, bits, NULL, NULL) != 0)
                 return;
         }
         if (bits[(f - window) / 32] >> ((f - window) % 32) & 1)

@@ -151,7 +151,7 @@ static int serve_buy(struct l4_request *request, uint32_t address, uint32_t log2
             l4_unmap(STAGING_AREA, i);
             return error;
         }
-        memset((void *)page, 0, PAGE_SIZE);
+        l4_zero_page((void *)page);
     }
     bank.pending = (struct pending){ .kind = PENDING_SALE, .owner = index, .first = first, .count = count };
     *first_frame = first;

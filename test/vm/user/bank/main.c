@@ -7,9 +7,6 @@
  */
 #include "bank_tests.h"
 
-#include "libl4/boot_modules.h"
-#include "libl4/frames.h"
-#include "libl4/loader.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
 #include "libl4/task.h"
@@ -268,38 +265,13 @@ static void after_test(struct test_result *result)
 
 /* ---- start ----------------------------------------------------------------------------- */
 
-static int start_bank(const struct bursar_boot_info *boot)
-{
-    static struct l4_boot_frames frames;
-    static struct l4_program server;
-    int index = l4_boot_module_find(boot, "bank.elf");
-    struct l4_bank_start spec = {
-        .frames = &frames.source, .heap_pages = 24, .memory = BURSAR_SLOT_MEMORY, .slots = SERVER_SLOTS,
-        .window = SERVER_WINDOW, .priority = BT_BANK_PRIORITY, .root = BT_ROOT,
-        .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
-    };
-    int error;
-
-    if (index < 0) {
-        printf("bank tests: no boot module bank.elf (test/run_all.py passes it)\n");
-        return -BURSAR_E_INVALID_ARGUMENT;
-    }
-    error = l4_boot_module_map(boot, (unsigned)index, BURSAR_SLOT_MEMORY, MODULE_AREA);
-    if (error)
-        return error;
-    spec.image = (const void *)MODULE_AREA;
-    spec.image_size = boot->modules[index].size;
-    spec.window_pages = l4_program_pages(spec.image, spec.image_size, L4_LOAD_DEFAULT_STACK_PAGES);
-    l4_boot_frames_init(&frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
-    return l4_bank_start(&spec, &server);
-}
-
 int main(const struct bursar_boot_info *boot)
 {
     int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, BT_SLEEP, 0);
 
     if (!error)
-        error = start_bank(boot);
+        error = l4_bank_start_from_boot(boot, "bank.elf", MODULE_AREA, SERVER_WINDOW, SERVER_SLOTS, BT_BANK_PRIORITY,
+                                        BT_ROOT);
     if (!error)
         error = bt_stats(BT_ROOT, &root_baseline);
     if (error) {
