@@ -356,12 +356,12 @@ static int serve_verify(struct l4_request *request, unsigned candidate, uint32_t
 }
 
 /*
- * Recursive and always successful. Every frame the subtree's banks sold
- * is taken back from every mapping (SYS_FRAME_UNMAP, wherever the buyer put
- * it); the bank's bookkeeping heap is destroyed, and with it every heap
- * object in it: the heaps the bank funds, with everything in them, and the
- * bookkeeping heaps of its children, with theirs, down the tree. All their
- * pages return to the memory object; then the ledger frees the lot.
+ * Recursive and always successful. The bank's bookkeeping heap is
+ * destroyed, and with it every heap object in it: the heaps the bank funds,
+ * with everything in them, and the bookkeeping heaps of its children, with
+ * theirs, down the tree; all their pages return to the memory object. Then
+ * every frame the subtree's banks sold is taken back from every mapping
+ * (SYS_FRAME_UNMAP, wherever the buyer put it), and the ledger frees the lot.
  */
 static int serve_destroy(struct l4_request *request)
 {
@@ -372,11 +372,14 @@ static int serve_destroy(struct l4_request *request)
         return error;
     if (index == bank.root)
         return -BURSAR_E_BUSY;
+    /* The heaps first: if the kernel refused (it has no reason to), nothing would have changed. */
+    error = l4_destroy(object_slot(index));
+    if (error)
+        return error;
     for (uint32_t b = ledger_subtree_next(&bank.ledger, index, 0); b; b = ledger_subtree_next(&bank.ledger, index, b))
         for (uint32_t f = ledger_first_frame(&bank.ledger, b); f != BANK_NO_FRAME; f = ledger_next_frame(&bank.ledger, f))
             if (ledger_frame(&bank.ledger, f)->state == BANK_FRAME_SOLD)
                 l4_frame_unmap(bank.memory, f, NULL);
-    l4_destroy(object_slot(index));
     parent = ledger_object(&bank.ledger, index)->parent;
     ledger_destroy(&bank.ledger, index);
     bookkeeping_shrink(parent);
