@@ -189,3 +189,41 @@ USER_TEST(979, a_charge_only_heap_capability_allows_exactly_creation)
     TEST_CHECK_EQUAL(made.type, BURSAR_OBJECT_NONE, "the client's heap capability is revoked");
     TEST_CHECK_EQUAL(bank_heap_destroy(a, handle, &pages), -BANK_E_NO_SUCH_HEAP, "destroyed twice");
 }
+
+USER_TEST(989, a_heaps_watermarks_and_timeout_are_set_through_the_bank)
+{
+    unsigned a;
+    struct bt_client client;
+    struct bursar_heap_info info;
+    uint32_t pages, served, refused, low, high, timeout, faults_without;
+
+    TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 4, &a), 0, "bank A");
+    TEST_CHECK_EQUAL(bt_client(a, CLIENT_HEAP_PAGES, &client), 0, "a client");
+    /* Without watermarks: one fault a page. */
+    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
+    TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
+    TEST_CHECK(bt_wait(0, 5000) && bt_shared.jobs[0].result == 0, "1000 endpoints");
+    TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &faults_without, &refused, &low, &high, &timeout), 0,
+                     "heap");
+    TEST_CHECK(low == 0 && high == 0 && timeout == BURSAR_TIMEOUT_NEVER, "settings %u %u %x", low, high, timeout);
+    /* Low 2, high 8, a timeout: the settings reach the kernel, and the next 1000 take fewer faults. */
+    TEST_CHECK_EQUAL(bank_heap_configure(a, client.handle, 2, 8, BURSAR_TIMEOUT_MS(500)), 0, "configure");
+    TEST_CHECK_EQUAL(bank_heap_configure(a, client.handle, 9, 8, 0), -BURSAR_E_INVALID_ARGUMENT, "low above high");
+    TEST_CHECK_EQUAL(bank_heap_configure(a, client.handle, 0, 1025, 0), -BURSAR_E_INVALID_ARGUMENT, "high past 1024");
+    TEST_CHECK_EQUAL(bank_heap_configure(a, client.handle, 0, 1, 0x1000), -BURSAR_E_INVALID_ARGUMENT, "timeout code");
+    TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the kernel's view");
+    TEST_CHECK(info.low_water == 2 && info.high_water == 8, "the kernel has low %u high %u", info.low_water,
+               info.high_water);
+    bt_shared.jobs[1] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
+    /* We make the thread, and we are not the heap's payer: its page must be there already. */
+    TEST_CHECK_EQUAL(bank_heap_fund(a, client.handle, 1), 0, "a page for the second thread");
+    TEST_CHECK_EQUAL(bt_client_run(&client, 1, BT_CLIENT_PRIORITY), 0, "the client's thread again");
+    TEST_CHECK(bt_wait(1, 5000) && bt_shared.jobs[1].result == 0, "1000 more");
+    TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
+    TEST_CHECK(low == 2 && high == 8 && timeout == BURSAR_TIMEOUT_MS(500), "settings %u %u %x", low, high, timeout);
+    TEST_CHECK(served - faults_without < faults_without, "with a high watermark %u faults, without %u",
+               served - faults_without, faults_without);
+    TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the kernel's view");
+    TEST_CHECK(info.pages_free >= 2, "the low watermark keeps %u free pages", info.pages_free);
+    TEST_CHECK_EQUAL(pages, info.pages_held, "the bank's count is the kernel's");
+}
