@@ -139,6 +139,14 @@ static int create_heap(struct l4_frame_source *source, unsigned slot, unsigned p
                              &handle);
     if (error)
         return error;
+    if (frames->fixed_heaps) {
+        error = l4_heap_configure(slot, BURSAR_HEAP_BANK, BURSAR_NO_CAPABILITY, 0);
+        if (error) {
+            bank_heap_destroy(frames->bank, handle, NULL);
+            l4_cap_delete(slot);
+            return error;
+        }
+    }
     frames->heaps[frames->heap_count++] = (struct l4_bank_heap){ .slot = slot, .handle = handle };
     return 0;
 }

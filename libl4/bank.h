@@ -65,9 +65,8 @@ int l4_bank_return(unsigned bank, const uint32_t *frames, unsigned count);
 /*
  * map_page buys one page, unmap_pages returns pages (every mapping derived
  * from them goes too), create_heap asks the bank for a heap it funds and serves
- * (the slot gets the heap with READ, CHARGE and GRANT: the payer's
- * operations go through the bank), destroy_heap destroys it through the
- * bank, available asks the bank what can be bought now. The source
+ * (the slot gets the heap with every right), destroy_heap destroys it
+ * through the bank (one its holder destroyed already is just forgotten), available asks the bank what can be bought now. The source
  * remembers which frame each page holds and which heap each slot holds,
  * in tables the caller provides.
  */
@@ -90,6 +89,8 @@ struct l4_bank_frames {
     unsigned heap_capacity, heap_count;
     uint32_t heap_low, heap_high;        /* watermarks of the heaps create_heap makes */
     uint32_t heap_timeout;               /* their heap-fault timeout */
+    bool fixed_heaps;                    /* true: their faults go nowhere, so `pages` is all they ever get
+                                            (a fixed quota); false (the default): the bank serves them */
 };
 
 void l4_bank_frames_init(struct l4_bank_frames *frames, unsigned bank, struct l4_bank_page *pages,

@@ -5,11 +5,13 @@
  * A heap a bank funds is a heap object in that bank's bookkeeping heap (so
  * the bank pays for the object itself), whose BANK setting is a capability
  * to the server's endpoint badged as that heap's fault channel: its faults
- * come here, named by the badge. The client gets the heap with READ,
- * CHARGE and GRANT: it creates objects on it, reads it and can pass on a
- * charge-only copy, while the payer's operations — fund, reclaim, destroy,
- * settings — go through the bank, which holds the only CONTROL capability
- * and so knows of every frame that goes in or comes out.
+ * come here, named by the badge. The client gets the heap with every
+ * right: it creates objects on it, reads it, lends charge-only copies, and
+ * as its payer may reclaim or destroy it itself, through the kernel. Frames
+ * only go into a heap through the bank (only the bank holds the memory
+ * capability); when they come out behind its back, the ledger catches up
+ * (sync_heap) before the bank reads a heap, reports a bank's figures or
+ * refuses anything for want of room.
  *
  * A bank's bookkeeping heap has no bank: the server funds it directly,
  * before each object it makes there, so no thread of the server ever waits
@@ -30,7 +32,7 @@ int donate_now(uint32_t heap_index, unsigned slot, uint32_t pages)
 {
     while (pages > 0) {
         uint32_t first, count;
-        int error = ledger_find_run(&bank.ledger, 1, pages, &first, &count);
+        int error = find_frames(1, pages, &first, &count);
         if (error != BANK_TREE_OK)
             return protocol_error(error);
         error = l4_heap_donate(slot, bank.memory, first, count);
@@ -68,6 +70,66 @@ void reconcile(uint32_t object)
     }
 }
 
+/* ---- catching up with the payer ------------------------------------------------------ */
+
+bool sync_heap(uint32_t heap_index)
+{
+    struct bursar_heap_info info;
+    uint32_t bank_index = ledger_object(&bank.ledger, heap_index)->parent;
+
+    if (l4_heap_info(object_slot(heap_index), &info) != 0) {
+        /* Destroyed by its payer: every page went back with it. */
+        ledger_heap_destroy(&bank.ledger, heap_index);
+        bookkeeping_shrink(bank_index);
+        return false;
+    }
+    if (info.pages_held < ledger_object(&bank.ledger, heap_index)->frames)
+        reconcile(heap_index);
+    return true;
+}
+
+static void sync_bank(uint32_t bank_index)
+{
+    for (uint32_t h = bank.ledger.objects[bank_index].first_heap, next; h; h = next) {
+        next = bank.ledger.objects[h].next_sibling;
+        sync_heap(h);
+    }
+}
+
+void sync_subtree(uint32_t bank_index)
+{
+    for (uint32_t b = ledger_subtree_next(&bank.ledger, bank_index, 0); b;
+         b = ledger_subtree_next(&bank.ledger, bank_index, b))
+        sync_bank(b);
+}
+
+void sync_all(void)
+{
+    sync_subtree(bank.root);
+}
+
+int charge_check(uint32_t bank_index, uint32_t count)
+{
+    int status = ledger_charge_check(&bank.ledger, bank_index, count);
+
+    if (status == BANK_TREE_LIMIT) {
+        sync_all();
+        status = ledger_charge_check(&bank.ledger, bank_index, count);
+    }
+    return status;
+}
+
+int find_frames(uint32_t min, uint32_t max, uint32_t *first, uint32_t *count)
+{
+    int status = ledger_find_run(&bank.ledger, min, max, first, count);
+
+    if (status == BANK_TREE_NO_FRAMES || status == BANK_TREE_FRAGMENTED) {
+        sync_all();
+        status = ledger_find_run(&bank.ledger, min, max, first, count);
+    }
+    return status;
+}
+
 /* ---- bookkeeping heaps ------------------------------------------------------------- */
 
 int bookkeeping_room(uint32_t bank_index)
@@ -80,9 +142,9 @@ int bookkeeping_room(uint32_t bank_index)
         return error;
     if (info.free_by_type[BURSAR_HEAP_HEAP] > 0 || info.pages_free > 0)
         return 0;
-    error = ledger_charge_check(&bank.ledger, bank_index, 1);
+    error = charge_check(bank_index, 1);
     if (error == BANK_TREE_OK)
-        error = ledger_find_run(&bank.ledger, 1, 1, &first, &count);
+        error = find_frames(1, 1, &first, &count);
     if (error != BANK_TREE_OK) {
         if (error == BANK_TREE_LIMIT)
             ledger_note_refusal(&bank.ledger, bank_index);
@@ -117,7 +179,7 @@ static int request_heap(const struct l4_request *request, enum permission permis
     if (error)
         return error;
     *heap_index = ledger_lookup(&bank.ledger, handle, BANK_OBJECT_HEAP);
-    if (!*heap_index || ledger_object(&bank.ledger, *heap_index)->parent != *bank_index)
+    if (!*heap_index || ledger_object(&bank.ledger, *heap_index)->parent != *bank_index || !sync_heap(*heap_index))
         return -BANK_E_NO_SUCH_HEAP;
     return 0;
 }
@@ -130,12 +192,14 @@ static bool settings_valid(uint32_t low, uint32_t high, uint32_t timeout)
 /* Whether `pages` more can be charged to the bank and are free: 0 or the error to answer. */
 static int can_fund(uint32_t bank_index, uint32_t pages)
 {
-    int status = ledger_charge_check(&bank.ledger, bank_index, pages);
+    int status = charge_check(bank_index, pages);
 
     if (status == BANK_TREE_LIMIT) {
         ledger_note_refusal(&bank.ledger, bank_index);
         return -BANK_E_LIMIT_REACHED;
     }
+    if (bank.ledger.free_frames < pages)
+        sync_all();
     return bank.ledger.free_frames < pages ? -BURSAR_E_OUT_OF_MEMORY : 0;
 }
 
@@ -311,6 +375,10 @@ void heap_fault(struct l4_request *request)
     if (wanted > MAX_FAULT_PAGES)
         wanted = MAX_FAULT_PAGES;
     available = ledger_available(&bank.ledger, heap->parent);
+    if (needed > available || available == 0) {
+        sync_all();
+        available = ledger_available(&bank.ledger, heap->parent);
+    }
     if (needed > available || available == 0 || needed > MAX_FAULT_PAGES) {
         ledger_note_refusal(&bank.ledger, heap->parent);
         refuse(request, heap);

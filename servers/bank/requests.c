@@ -136,9 +136,9 @@ static int serve_buy(struct l4_request *request, uint32_t address, uint32_t log2
         return -BURSAR_E_MISALIGNED;
     if (address == 0 || address >= BURSAR_USER_TOP || (BURSAR_USER_TOP - address) / PAGE_SIZE < count)
         return -BURSAR_E_INVALID_ADDRESS;
-    error = ledger_charge_check(&bank.ledger, index, count);
+    error = charge_check(index, count);
     if (error == BANK_TREE_OK)
-        error = ledger_find_run(&bank.ledger, count, count, &first, &found);
+        error = find_frames(count, count, &first, &found);
     if (error != BANK_TREE_OK) {
         if (error == BANK_TREE_LIMIT)
             ledger_note_refusal(&bank.ledger, index);
@@ -264,6 +264,7 @@ static int serve_stats(struct l4_request *request, uint32_t *limit, uint32_t *ef
 
     if (error)
         return error;
+    sync_subtree(index);
     b = ledger_object(&bank.ledger, index);
     *limit = b->limit;
     *effective_limit = ledger_effective_limit(&bank.ledger, index);
@@ -300,6 +301,7 @@ static int serve_child_stats(struct l4_request *request, uint32_t position, uint
         child = bank.ledger.objects[child].next_sibling;
     if (!child)
         return -BURSAR_E_INVALID_ARGUMENT;
+    sync_subtree(child);
     c = ledger_object(&bank.ledger, child);
     *limit = c->limit;
     *charged = c->charged;

@@ -115,6 +115,18 @@ int bookkeeping_room(uint32_t bank_index);
 void bookkeeping_shrink(uint32_t bank_index);
 /* Frames of `object` the kernel has given back (a reclaim): FREE again in the ledger. */
 void reconcile(uint32_t object);
+/*
+ * The payer holds its heap with CONTROL and may reclaim or destroy it
+ * through the kernel: the ledger catches up here. A heap: whether it still
+ * exists (if not, its record goes and its frames are free again) and which
+ * pages came back. A subtree of banks, or every heap there is.
+ */
+bool sync_heap(uint32_t heap_index);
+void sync_subtree(uint32_t bank_index);
+void sync_all(void);
+/* ledger_charge_check and ledger_find_run, catching up with the kernel once before refusing. */
+int charge_check(uint32_t bank_index, uint32_t count);
+int find_frames(uint32_t min, uint32_t max, uint32_t *first, uint32_t *count);
 /* Donates `pages` free frames to a heap now, charged to its bank (checked by the caller). */
 int donate_now(uint32_t heap_index, unsigned slot, uint32_t pages);
 

@@ -156,7 +156,6 @@ USER_TEST(979, a_charge_only_heap_capability_allows_exactly_creation)
 {
     unsigned a, b, heap = bt_slot();
     struct bt_client server;
-    struct bursar_reclaim_info reclaim;
     uint32_t handle, endpoints, pages;
     struct l4_cap_info made;
 
@@ -164,9 +163,6 @@ USER_TEST(979, a_charge_only_heap_capability_allows_exactly_creation)
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 4, &b), 0, "the server's bank B");
     TEST_CHECK_EQUAL(bank_heap_create(a, 4, 0, 0, BURSAR_TIMEOUT_NEVER, heap, &handle), 0, "the client's heap");
     TEST_CHECK_EQUAL(bt_client(b, CLIENT_HEAP_PAGES, &server), 0, "a server in a task of its own");
-    /* What the bank hands out has no CONTROL: the payer's operations go through the bank. */
-    TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 1, &reclaim), -BURSAR_E_NO_RIGHTS, "the client's own reclaim");
-    TEST_CHECK_EQUAL(l4_destroy(heap), -BURSAR_E_NO_RIGHTS, "the client's own destroy");
     /* The client gives the server a charge-only revocable copy. */
     TEST_CHECK_EQUAL(l4_cap_transfer(heap, server.task, CLIENT_FIRST_FREE, BURSAR_RIGHT_CHARGE, BURSAR_REVOCABLE_COPY,
                                      0), 0, "charge-only copy to the server");
@@ -226,4 +222,43 @@ USER_TEST(989, a_heaps_watermarks_and_timeout_are_set_through_the_bank)
     TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the kernel's view");
     TEST_CHECK(info.pages_free >= 2, "the low watermark keeps %u free pages", info.pages_free);
     TEST_CHECK_EQUAL(pages, info.pages_held, "the bank's count is the kernel's");
+}
+
+USER_TEST(990, a_payer_acting_through_the_kernel_is_followed_by_the_bank)
+{
+    unsigned a, heap = bt_slot();
+    uint32_t handle, pages, served, refused, low, high, timeout, frames[8];
+    struct bursar_reclaim_info reclaim;
+    struct bursar_system_info before, after;
+    struct bt_stats s, empty;
+    uintptr_t page = bt_pages(8);
+
+    TEST_CHECK_EQUAL(bt_child(BT_ROOT, BANK_NO_LIMIT, 4, &a), 0, "bank A");
+    TEST_CHECK_EQUAL(bt_stats(a, &empty), 0, "A's figures");
+    TEST_CHECK_EQUAL(bank_heap_create(a, 8, 0, 0, BURSAR_TIMEOUT_NEVER, heap, &handle), 0, "a heap of 8 pages");
+    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    /* A's limit leaves no room beyond the heap. */
+    TEST_CHECK_EQUAL(bank_set_limit(a, s.charged), 0, "A's limit: what it holds");
+    for (unsigned i = 0; i < 20; i++)
+        TEST_CHECK_EQUAL_FMT(l4_create(heap, BURSAR_OBJECT_ENDPOINT, bt_slot(), 0), 0, "endpoint %u", i);
+    /* The payer reclaims three pages itself, through the kernel: the bank's figures follow. */
+    TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system");
+    TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 3, &reclaim), 0, "the payer's own reclaim");
+    TEST_CHECK_EQUAL(reclaim.pages_reclaimed, 3, "three pages");
+    TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system");
+    TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames - 3, "the kernel's heaps hold three fewer");
+    TEST_CHECK_EQUAL(bank_heap_stats(a, handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
+    TEST_CHECK_EQUAL(pages, 5, "the bank counts five pages");
+    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK(s.heap_pages == 5 && s.heap_pages_back == 3 && s.available == 3,
+               "A: %u heap pages, %u back, %u available", s.heap_pages, s.heap_pages_back, s.available);
+    /* The payer destroys the heap itself: the frames are A's to buy again, though the bank was not asked. */
+    TEST_CHECK_EQUAL(l4_destroy(heap), 0, "the payer's own destroy");
+    TEST_CHECK_EQUAL(l4_bank_buy(a, page, 8, frames), 0, "8 frames where the heap was, under A's limit");
+    TEST_CHECK_EQUAL(bank_heap_stats(a, handle, &pages, &served, &refused, &low, &high, &timeout),
+                     -BANK_E_NO_SUCH_HEAP, "the heap is gone for the bank too");
+    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK(s.heaps == 0 && s.heap_pages == 0 && s.sold == 8 && s.objects_used == 0,
+               "A: %u heaps, %u heap pages, %u sold, %u objects", s.heaps, s.heap_pages, s.sold, s.objects_used);
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");
 }
