@@ -255,6 +255,7 @@ int heap_create(struct l4_request *request, uint32_t pages, uint32_t low, uint32
         ledger_heap_destroy(&bank.ledger, heap_index);
         return error;
     }
+    bank.pending = (struct pending){ .kind = PENDING_HEAP, .owner = heap_index };
     *handle = ledger_object_name(&bank.ledger, heap_index);
     *heap = object_slot(heap_index);
     return 0;
@@ -292,6 +293,18 @@ int heap_reclaim(struct l4_request *request, uint32_t handle, uint32_t pages, ui
     return 0;
 }
 
+int destroy_heap_now(uint32_t heap_index)
+{
+    uint32_t bank_index = ledger_object(&bank.ledger, heap_index)->parent;
+    int error = l4_destroy(object_slot(heap_index));
+
+    if (error)
+        return error;
+    ledger_heap_destroy(&bank.ledger, heap_index);
+    bookkeeping_shrink(bank_index);
+    return 0;
+}
+
 int heap_destroy(struct l4_request *request, uint32_t handle, uint32_t *pages)
 {
     uint32_t bank_index, heap_index;
@@ -299,13 +312,8 @@ int heap_destroy(struct l4_request *request, uint32_t handle, uint32_t *pages)
 
     if (error)
         return error;
-    error = l4_destroy(object_slot(heap_index));
-    if (error)
-        return error;
     *pages = ledger_object(&bank.ledger, heap_index)->frames;
-    ledger_heap_destroy(&bank.ledger, heap_index);
-    bookkeeping_shrink(bank_index);
-    return 0;
+    return destroy_heap_now(heap_index);
 }
 
 int heap_configure(struct l4_request *request, uint32_t handle, uint32_t low, uint32_t high, uint32_t timeout)

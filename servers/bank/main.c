@@ -169,14 +169,34 @@ static void commit(const struct pending *p)
     }
 }
 
-/* The reply went nowhere: staged frames are unmapped (free again); a donation never happened. */
+/*
+ * The reply went nowhere: staged frames are unmapped (free again); a
+ * donation never happened; a new heap or bank whose only capability was in
+ * the reply is destroyed again.
+ */
 static void undo(const struct pending *p)
 {
-    if (p->kind == PENDING_SALE) {
+    switch (p->kind) {
+    case PENDING_SALE:
         l4_unmap(STAGING_AREA, p->count);
         ledger_note_unclaimed(&bank.ledger, p->owner);
-    } else if (p->kind == PENDING_DONATION) {
+        break;
+    case PENDING_DONATION:
         ledger_note_unclaimed(&bank.ledger, ledger_object(&bank.ledger, p->owner)->parent);
+        break;
+    case PENDING_HEAP:
+        ledger_note_unclaimed(&bank.ledger, ledger_object(&bank.ledger, p->owner)->parent);
+        destroy_heap_now(p->owner);
+        break;
+    case PENDING_CHILD:
+        ledger_note_unclaimed(&bank.ledger, ledger_object(&bank.ledger, p->owner)->parent);
+        destroy_bank_now(p->owner);
+        break;
+    case PENDING_ROOT:
+        bank.root_given = false;
+        break;
+    case PENDING_NONE:
+        break;
     }
 }
 

@@ -108,6 +108,7 @@ static int serve_root(struct l4_request *request, unsigned *cap)
     if (error)
         return error;
     bank.root_given = true;
+    bank.pending = (struct pending){ .kind = PENDING_ROOT };
     *cap = SLOT_OUTGOING;
     return 0;
 }
@@ -228,6 +229,7 @@ static int serve_create_child(struct l4_request *request, uint32_t limit, uint32
         ledger_destroy(&bank.ledger, child);
         return error;
     }
+    bank.pending = (struct pending){ .kind = PENDING_CHILD, .owner = child };
     *cap = SLOT_OUTGOING;
     return 0;
 }
@@ -365,27 +367,31 @@ static int serve_verify(struct l4_request *request, unsigned candidate, uint32_t
  * every frame the subtree's banks sold is taken back from every mapping
  * (SYS_FRAME_UNMAP, wherever the buyer put it), and the ledger frees the lot.
  */
-static int serve_destroy(struct l4_request *request)
+int destroy_bank_now(uint32_t index)
 {
-    uint32_t index, parent;
-    int error = request_bank(request, ALLOW_DESTROY, &index);
-
-    if (error)
-        return error;
-    if (index == bank.root)
-        return -BURSAR_E_BUSY;
+    uint32_t parent = ledger_object(&bank.ledger, index)->parent;
     /* The heaps first: if the kernel refused (it has no reason to), nothing would have changed. */
-    error = l4_destroy(object_slot(index));
+    int error = l4_destroy(object_slot(index));
+
     if (error)
         return error;
     for (uint32_t b = ledger_subtree_next(&bank.ledger, index, 0); b; b = ledger_subtree_next(&bank.ledger, index, b))
         for (uint32_t f = ledger_first_frame(&bank.ledger, b); f != BANK_NO_FRAME; f = ledger_next_frame(&bank.ledger, f))
             if (ledger_frame(&bank.ledger, f)->state == BANK_FRAME_SOLD)
                 l4_frame_unmap(bank.memory, f, NULL);
-    parent = ledger_object(&bank.ledger, index)->parent;
     ledger_destroy(&bank.ledger, index);
     bookkeeping_shrink(parent);
     return 0;
+}
+
+static int serve_destroy(struct l4_request *request)
+{
+    uint32_t index;
+    int error = request_bank(request, ALLOW_DESTROY, &index);
+
+    if (error)
+        return error;
+    return index == bank.root ? -BURSAR_E_BUSY : destroy_bank_now(index);
 }
 
 /* ---- heaps (heaps.c) ------------------------------------------------------------- */

@@ -65,11 +65,13 @@ enum permission {
 };
 
 /*
- * A reply whose outcome matters: frames granted to a buyer, or frames a
- * heap fault's reply donates. The loop commits it to the ledger when the
- * client took the reply, and undoes it otherwise.
+ * A reply whose outcome matters: frames granted to a buyer, frames a heap
+ * fault's reply donates, or the only capability to a new heap or bank. The
+ * loop commits a sale or donation to the ledger when the client took the
+ * reply; otherwise it undoes it, and a heap or bank nobody can reach is
+ * destroyed again: a reply not taken changes nothing.
  */
-enum pending_kind { PENDING_NONE, PENDING_SALE, PENDING_DONATION };
+enum pending_kind { PENDING_NONE, PENDING_SALE, PENDING_DONATION, PENDING_HEAP, PENDING_CHILD, PENDING_ROOT };
 struct pending {
     enum pending_kind kind;
     uint32_t owner;              /* the bank (sale) or heap (donation) */
@@ -92,6 +94,8 @@ extern struct bank_server bank;
 extern const struct bank_handlers bank_request_handlers;
 /* The bank a request's capability names, if it allows `permission`; else the error to answer. */
 int request_bank(const struct l4_request *request, enum permission permission, uint32_t *index);
+/* Destroys a bank and its subtree, in the kernel and the ledger (not the root). */
+int destroy_bank_now(uint32_t index);
 /* A capability to `name` with `restrictions` (or its fault channel) in SLOT_OUTGOING. */
 int mint(uint32_t name, uint32_t restrictions, bool channel, unsigned rights);
 /* The ledger's refusals as the protocol's errors. */
@@ -127,6 +131,8 @@ void sync_all(void);
 /* ledger_charge_check and ledger_find_run, catching up with the kernel once before refusing. */
 int charge_check(uint32_t bank_index, uint32_t count);
 int find_frames(uint32_t min, uint32_t max, uint32_t *first, uint32_t *count);
+/* Destroys a heap in the kernel and the ledger. 0 or the kernel's refusal (then nothing changed). */
+int destroy_heap_now(uint32_t heap_index);
 /* Donates `pages` free frames to a heap now, charged to its bank (checked by the caller). */
 int donate_now(uint32_t heap_index, unsigned slot, uint32_t pages);
 
