@@ -98,6 +98,17 @@ uint32_t core_ticks_elapsed_ms(uint32_t since)
     return (info.timer_ticks - since) * 1000 / info.timer_hz;
 }
 
+uint32_t core_tick_start(void)
+{
+    core_sleep_ms(1);           /* wakes in the timer interrupt, at the start of a tick */
+    return core_ticks();
+}
+
+uint32_t core_timeout_ticks(unsigned ms)
+{
+    return (ms * core_boot->timer_hz + 999) / 1000 + 1;
+}
+
 uint32_t core_frame(void)
 {
     uint32_t frame = 0;

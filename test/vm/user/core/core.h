@@ -61,16 +61,26 @@ int core_spawn_raw(uintptr_t ip, unsigned priority, unsigned *slot);
 /* Blocks the calling thread for about `ms` (a receive that times out). */
 void core_sleep_ms(unsigned ms);
 
-/* The TSC, and milliseconds since an earlier reading. */
+/* The TSC, and milliseconds since an earlier reading: for printing, never for a verdict. */
 uint32_t core_elapsed_ms(uint64_t since);
 /*
- * The kernel's timer ticks since boot, and how many milliseconds of them
- * have passed since `since`: the clock timeouts count in. Lower bounds on a
- * wait use it; the TSC (core_elapsed_ms) is calibrated against the timer at
- * boot and is off by whatever the host's load did to that calibration.
+ * The kernel's timer ticks since boot: the clock timeouts count in, and the
+ * one every timing verdict uses. The TSC is calibrated against the timer at
+ * boot and is off by whatever the host's load did to that calibration; and
+ * under TCG a loaded host stalls the guest while the TSC runs on.
  */
 uint32_t core_ticks(void);
 uint32_t core_ticks_elapsed_ms(uint32_t since);
+/*
+ * Sleeps until a timer tick begins and returns its number: a call made
+ * right after is made in that tick (unless the host stalls the guest in
+ * between, which is why a timing check that wants an exact tick count is
+ * tried CORE_TIMING_ATTEMPTS times and needs it only once).
+ */
+uint32_t core_tick_start(void);
+#define CORE_TIMING_ATTEMPTS 3
+/* Ticks from the tick a relative timeout of `ms` started in to the tick it expires on (docs/abi.md §5). */
+uint32_t core_timeout_ticks(unsigned ms);
 
 /* A frame of the root bank that no test has used yet (0 when none is left). */
 uint32_t core_frame(void);
