@@ -167,7 +167,7 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests", "server_tests", "bank_tests", "syscall_fuzz", "irq_tests"]
+USER_SUITES = ["libl4_test", "core_tests", "server_tests", "bank_tests", "wrapper_tests", "syscall_fuzz", "irq_tests"]
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
 SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
@@ -177,7 +177,8 @@ LOADER_FIXTURES = ([os.path.join(BUILD, "user", p + ".elf")
                    [os.path.join(BUILD, "modules", "bad", m)
                     for m in ("truncated.elf", "not-an-elf.bin", "kernel-space.elf", "overlapping.elf",
                               "entry-in-data.elf", "entry-nowhere.elf", "over-the-stack.elf")])
-SUITE_MODULES = {"core_tests": LOADER_FIXTURES, "bank_tests": [os.path.join(BUILD, "user", "bank.elf")]}
+SUITE_MODULES = {"core_tests": LOADER_FIXTURES, "bank_tests": [os.path.join(BUILD, "user", "bank.elf")],
+                 "wrapper_tests": [os.path.join(BUILD, "user", m) for m in ("bank.elf", "wrapper.elf")]}
 
 
 def run_user_suites(tally, args):
