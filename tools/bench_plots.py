@@ -151,26 +151,43 @@ def plot_heap_amortised(plt, rows, labels, path):
 
 
 def plot_wrapper_pairs(plt, rows, labels, path):
+    """Each declared pair on each kernel that has both rows: Bursar's bar beside the wrapper's, in guest
+    instructions and in kernel entries (log scales: a call and a delegation cycle differ 500-fold), each
+    wrapper bar marked with its ratio to Bursar's; the plain call's figure as a line where the pair has one."""
     from bench_report import WRAPPER_PAIRS
     bars = []
-    for kernel, kernel_rows in rows.items():
-        for what, bursar, wrapper, _ in WRAPPER_PAIRS:
-            b, w = kernel_rows.get(bursar, {}).get("instructions"), kernel_rows.get(wrapper, {}).get("instructions")
-            if b and w:
-                bars.append(("%s\n(%s kernel)" % (what, labels.get(kernel, kernel)), b, w))
+    for kernel in ("fast", "slow", "global"):
+        kernel_rows = rows.get(kernel, {})
+        for what, bursar, wrapper, plain in WRAPPER_PAIRS:
+            b, w = kernel_rows.get(bursar, {}), kernel_rows.get(wrapper, {})
+            if b.get("instructions") and w.get("instructions"):
+                bars.append(("%s\n(%s kernel)" % (what, labels.get(kernel, kernel)), b, w,
+                             kernel_rows.get(plain, {}) if plain else {}))
     if not bars:
         return None
-    figure, axes = plt.subplots(figsize=(max(6, 2.6 * len(bars)), 4.5))
-    for i, (what, b, w) in enumerate(bars):
-        axes.bar(i - 0.2, b, 0.4, color="tab:blue", label="Bursar" if i == 0 else None)
-        axes.bar(i + 0.2, w, 0.4, color="tab:green", label="wrapper" if i == 0 else None)
-        axes.annotate("%.1fx" % (w / b), (i + 0.2, w), ha="center", textcoords="offset points", xytext=(0, 3))
-    axes.set_xticks(range(len(bars)))
-    axes.set_xticklabels([what for what, _, _ in bars], fontsize=8)
-    axes.set_ylabel("guest instructions")
-    axes.set_title("Bursar vs the wrapper design")
-    axes.legend()
-    figure.tight_layout()
+    figure, panels = plt.subplots(1, 2, figsize=(max(9, 2.4 * len(bars)), 5.2))
+    for axes, key, unit, floor in ((panels[0], "instructions", "guest instructions", 10),
+                                   (panels[1], "entries", "kernel entries", 1)):
+        for i, (what, b, w, p) in enumerate(bars):
+            if not (b.get(key) and w.get(key)):
+                continue
+            axes.bar(i - 0.2, b[key], 0.4, color="tab:blue", label="Bursar (revocable copy)" if i == 0 else None)
+            axes.bar(i + 0.2, w[key], 0.4, color="tab:green", label="wrapper (servers/wrapper)" if i == 0 else None)
+            axes.annotate("%.1fx" % (w[key] / b[key]), (i + 0.2, w[key]), ha="center", textcoords="offset points",
+                          xytext=(0, 3), fontsize=8)
+            if p.get(key):
+                axes.hlines(p[key], i - 0.4, i + 0.4, colors="black", linestyles="dotted",
+                            label="plain call" if key == "instructions" and i == 0 else None)
+        axes.set_yscale("log")
+        axes.set_ylim(floor, axes.get_ylim()[1] * 3)       # bars from a common floor; room for the ratios
+        axes.set_xticks(range(len(bars)))
+        axes.set_xticklabels([what for what, _, _, _ in bars], fontsize=7, rotation=30, ha="right")
+        axes.set_ylabel("%s (log scale)" % unit)
+        axes.set_title("per operation: %s" % unit)
+    figure.suptitle("Bursar vs the wrapper design: a call, the delegation cycle, authority per message")
+    figure.legend(*panels[0].get_legend_handles_labels(), loc="upper center", ncol=3, fontsize=8,
+                  bbox_to_anchor=(0.5, 0.94))
+    figure.tight_layout(rect=(0, 0, 1, 0.9))
     figure.savefig(path, dpi=110)
     return path
 

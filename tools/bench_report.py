@@ -124,7 +124,7 @@ def parse_output(text):
 
 
 # Boot modules a program gets after itself: the programs loader_bench loads.
-MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"]}
+MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"], "wrapper": ["bank.elf", "wrapper.elf"]}
 
 
 def boot(kernel, program):
@@ -260,27 +260,39 @@ def build_table(results, abouts, kernels):
     return lines
 
 
+def pair_ratio(bursar, wrapper, key):
+    b, w = bursar.get(key), wrapper.get(key)
+    return w / b if b and w is not None else None
+
+
 def wrapper_pair_lines(results, kernels):
-    """The Bursar-vs-wrapper pairs: ratios where both rows exist, else what is missing."""
+    """The Bursar-vs-wrapper pairs: for each kernel with both rows, the instructions of each, the ratio
+    wrapper/Bursar, and the ratios of kernel entries and CR3 loads; else what is missing."""
     all_rows = {}
     for name in results:
         for key, (rows, _) in results[name].items():
             for row, fields in rows.items():
                 all_rows.setdefault(key, {})[row] = fields
-    lines = ["", "Bursar vs the wrapper design (servers/wrapper), wrapper/Bursar on each kernel:"]
+    lines = ["", "Bursar vs the wrapper design (servers/wrapper, docs/wrapper.md): wrapper/Bursar on each kernel"]
     for what, bursar, wrapper, plain in WRAPPER_PAIRS:
         cells = []
         for kernel in kernels:
             rows = all_rows.get(kernel.key, {})
-            b, w = rows.get(bursar, {}).get("instructions"), rows.get(wrapper, {}).get("instructions")
-            if b and w:
-                cell = "%s: %s vs %s = %.2fx" % (kernel.label, b, w, w / b)
-                p = rows.get(plain, {}).get("instructions") if plain else None
-                if p:
-                    cell += " (plain %s; Bursar/plain %.3f)" % (p, b / p)
-                cells.append(cell)
-        lines.append("  %s: %s" % (what, "; ".join(cells) if cells else
-                                   "not measured yet (rows %s and %s)" % (bursar, wrapper)))
+            b, w = rows.get(bursar, {}), rows.get(wrapper, {})
+            if not (b.get("instructions") and w.get("instructions")):
+                continue
+            cell = "%s kernel: %s vs %s instructions = %.2fx" % (kernel.label, b["instructions"], w["instructions"],
+                                                                  w["instructions"] / b["instructions"])
+            for key, label in (("entries", "kernel entries"), ("cr3", "CR3 loads")):
+                r = pair_ratio(b, w, key)
+                if r is not None:
+                    cell += "; %s %s vs %s = %.2fx" % (label, format_number(b[key]), format_number(w[key]), r)
+            p = rows.get(plain, {}).get("instructions") if plain else None
+            if p:
+                cell += "; plain %s, Bursar/plain %.3f" % (p, b["instructions"] / p)
+            cells.append(cell)
+        lines.append("  %s (%s vs %s):" % (what, bursar, wrapper))
+        lines += ["    " + c for c in cells] or ["    not measured (no kernel printed both rows)"]
     return lines
 
 

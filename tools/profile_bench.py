@@ -27,15 +27,22 @@ import bench_report
 import trace_ipc
 
 
-def profile(kernel, program, start, stop):
-    """{function: instructions executed} between the two lines, and the total."""
-    table = sorted(trace_ipc.symbols(kernel) + trace_ipc.symbols(program))
+KERNEL_BASE = 0xC0000000
+
+
+def profile(kernel, program, start, stop, modules=()):
+    """{function: instructions executed} between the two lines, and the total. With boot modules (other
+    programs, all linked at the same addresses) user code cannot be told apart by address: it is one row."""
+    table = sorted(trace_ipc.symbols(kernel) + ([] if modules else trace_ipc.symbols(program)))
     addresses = [a for a, _ in table]
     counts = collections.Counter()
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "exec.log")
-        trace_ipc.boot_and_log(kernel, log_path, program=program, start=start, stop=stop)
+        trace_ipc.boot_and_log(kernel, log_path, program=program, start=start, stop=stop, modules=modules)
         for eip in trace_ipc.executed(log_path):
+            if modules and eip < KERNEL_BASE:
+                counts["(user code, every task)"] += 1
+                continue
             i = bisect.bisect_right(addresses, eip) - 1
             counts[table[i][1] if i >= 0 else "?"] += 1
     return counts
@@ -61,11 +68,15 @@ def main(argv):
     for key in wanted:
         path = os.path.join(bench_report.BUILD, "kernel", kernels[key].image)
         print("profile: %s on the %s kernel" % (os.path.basename(program), kernels[key].label), flush=True)
-        profiles[key] = profile(path, program, args.start, args.stop)
+        profiles[key] = profile(path, program, args.start, args.stop,
+                                [os.path.join(bench_report.BUILD, "user", m)
+                                 for m in bench_report.MODULES.get(args.program, [])])
     names = set().union(*profiles.values())
     first = wanted[0]
 
     def difference(name):
+        if len(wanted) == 1:        # one kernel: largest first
+            return profiles[first][name]
         return max(abs(profiles[first][name] - profiles[k][name]) for k in wanted)
 
     print("%-36s" % "function" + "".join("%14s" % kernels[k].label for k in wanted))

@@ -74,12 +74,12 @@ def round_markers(program):
     raise SystemExit("trace: cannot find the benchmark's call loop in %s" % program)
 
 
-def boot_and_log(kernel, log_path, program=PROGRAM, start=START_LOGGING, stop=STOP_LOGGING):
-    """Boot the benchmark, logging executed instructions from the line that begins with `start` to the one
-    that begins with `stop` (by default: the IPC rounds)."""
+def boot_and_log(kernel, log_path, program=PROGRAM, start=START_LOGGING, stop=STOP_LOGGING, modules=()):
+    """Boot the benchmark (and any boot modules it takes after itself), logging executed instructions from
+    the line that begins with `start` to the one that begins with `stop` (by default: the IPC rounds)."""
     with tempfile.TemporaryDirectory() as scratch:
         monitor_path = os.path.join(scratch, "monitor")
-        command = qemu.command(kernel=kernel, modules=[program], icount=True, serial="stdio",
+        command = qemu.command(kernel=kernel, modules=[program] + list(modules), icount=True, serial="stdio",
                                extra=["-singlestep", "-D", log_path])
         command[command.index("-monitor") + 1] = "unix:%s,server,nowait" % monitor_path
         machine = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
