@@ -123,7 +123,8 @@ def parse_output(text):
     return rows, notes, about
 
 
-# Boot modules a program gets after itself: the programs loader_bench loads.
+# Boot modules a program gets after itself: the programs loader_bench loads; the servers bank_bench
+# and wrapper_bench start.
 MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"], "wrapper": ["bank.elf", "wrapper.elf"]}
 
 
