@@ -200,7 +200,8 @@ int memory_map_frame(struct task *task, struct memory *memory, uint32_t frame_in
     frame = &frame_table.frames[frame_index];
     if (frame->type != FRAME_BANK || frame->owner != memory)
         return -BURSAR_E_BAD_FRAME;
-    if (frame->mappings.flags & MAPDB_F_MAPPED)
+    /* Mapped anywhere: its root mapping, or what is left of a tree whose root mapping another unmap took. */
+    if (!mapdb_root_is_empty(&frame->mappings))
         return -BURSAR_E_ALREADY_MAPPED;
     if (record_at(task, address))
         return -BURSAR_E_ALREADY_MAPPED;
@@ -441,27 +442,26 @@ void memory_transfer_page(struct task *source, uint32_t from, struct task *desti
 }
 
 /*
- * The frame's root mapping (the bank's own) goes, and with it every mapping
- * derived from it, in every task. Without a root mapping there are no
- * others: removing the root revokes its whole tree.
+ * Every mapping of the frame goes: its root mapping (the bank's own) and
+ * every mapping derived from it, in every task. From the root, as
+ * SYS_FRAME_UNMAP does: a subtree whose root mapping another thread's
+ * unmap has already taken, and which that thread is still tearing down
+ * between preemption points, goes too. (The root mapping's flag alone
+ * would miss it: the frame would become a heap page other tasks map.)
  */
 void memory_unmap_frame(uint32_t frame_index)
 {
     struct frame *frame = &frame_table.frames[frame_index];
     struct mapdb_cursor cursor;
-    uintptr_t mapping;
     int status;
 
-    if (!(frame->mappings.flags & MAPDB_F_MAPPED))
+    if (mapdb_root_is_empty(&frame->mappings))
         return;
-    mapping = frame->mappings.mapping;
     mapdb_cursor_init(&cursor);
-    status = mapdb_delete_mapping(&authority, &frame->mappings, &cursor, 0xffffffffu);
+    status = mapdb_destroy_resource(&authority, &frame->mappings, &cursor, 0xffffffffu);
     while (status == MAPDB_MORE)
         status = mapdb_continue(&authority, &cursor, 0xffffffffu);
-    KERNEL_ASSERT(status == MAPDB_OK);
-    memory_mapping_removed(mapping);
-    KERNEL_ASSERT(mapdb_root_is_empty(&frame->mappings));
+    KERNEL_ASSERT(status == MAPDB_OK && mapdb_root_is_empty(&frame->mappings));
 }
 
 /* A frame the memory object holds (its frame-table owner), or NULL. */
