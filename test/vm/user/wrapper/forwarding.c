@@ -281,18 +281,18 @@ USER_TEST(1106, items_a_wrapper_does_not_carry_are_refused_and_the_wrapper_goes_
 
     l4_msg_start(&m, TARGET_LABEL);
     l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ, BURSAR_COPY);
-    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), -WRAPPER_E_NOT_FORWARDED,
+    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(3000)), -WRAPPER_E_NOT_FORWARDED,
                      "a memory COPY");
     l4_msg_start(&m, TARGET_LABEL);
     l4_msg_append_capability(&m, given, BURSAR_RIGHT_WRITE, BURSAR_COPY, 0);
-    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), -WRAPPER_E_NOT_FORWARDED,
+    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(3000)), -WRAPPER_E_NOT_FORWARDED,
                      "a capability without GRANT");
     TEST_CHECK_EQUAL(target.calls, 0u, "the target saw neither");
     /* The windows are clean: items go through again, and so do words. */
     l4_msg_start(&m, TARGET_LABEL);
     l4_msg_append_capability(&m, given, WG, BURSAR_COPY, 0);
     l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
-    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0, "two good items");
+    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(3000)), 0, "two good items");
     TEST_CHECK_EQUAL(target.calls, 1u, "the target saw them");
     TEST_CHECK_EQUAL(echo(wrapper, 9, 9), 0, "words");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");

@@ -4,7 +4,7 @@
  * not one, a create whose answer the client refuses, a flood of creates, a
  * target that never answers, a flood of callers, a bank at its limit, a
  * caller that refuses what the target answers, an item too big for the
- * wrapper's window.
+ * wrapper's window, random messages.
  */
 #include "wrapper_tests.h"
 
@@ -282,4 +282,100 @@ USER_TEST(1127, memory_beyond_the_wrappers_window_is_refused_by_the_kernel_befor
     TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000)), 0, "64 KiB goes through");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");
     TEST_CHECK_EQUAL(l4_bank_return(client.bank, frames, 32), 0, "the pages back");
+}
+
+static uint32_t random_next(uint32_t *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return *state >> 8;
+}
+
+/*
+ * Whether `error` is one a call through a wrapper may end with: the
+ * kernel's refusals of the sender's items, or the wrapper's. Not
+ * SLOT_IN_USE: the wrapper's windows are empty whenever it receives.
+ */
+static bool documented_result(int error)
+{
+    static const int documented[] = {
+        0, -BURSAR_E_INVALID_ARGUMENT, -BURSAR_E_MISALIGNED, -BURSAR_E_INVALID_ADDRESS, -BURSAR_E_INVALID_CAPABILITY,
+        -BURSAR_E_EMPTY_SLOT, -BURSAR_E_REVOKED, -BURSAR_E_NO_RIGHTS, -BURSAR_E_NOT_MAPPED,
+        -BURSAR_E_NO_RECEIVE_WINDOW, -BURSAR_E_ALREADY_MAPPED,
+        -BURSAR_E_RECEIVER_HEAP_EMPTY, -BURSAR_E_INVALID_MESSAGE, -WRAPPER_E_NOT_FORWARDED,
+    };
+
+    for (unsigned i = 0; i < sizeof documented / sizeof documented[0]; i++)
+        if (error == documented[i])
+            return true;
+    return false;
+}
+
+USER_TEST(1128, random_messages_through_a_wrapper_get_documented_answers_and_cost_the_server_nothing)
+{
+    struct wt_client client;
+    struct wt_target target = { .mode = TARGET_ECHO };
+    struct bursar_heap_info before, after;
+    unsigned wrapper, pool;
+    uintptr_t pages = wt_pages(32);
+    uint32_t handle, frames[32], state = 1128, answered = 0, refused = 0;
+    struct l4_msg m;
+
+    TEST_CHECK_EQUAL(wt_client(&client, BANK_NO_LIMIT), 0, "client");
+    TEST_CHECK_EQUAL(wt_target_start(&target), 0, "target");
+    TEST_CHECK_EQUAL(wt_wrap(&client, target.endpoint, &wrapper, &handle), 0, "create");
+    TEST_CHECK_EQUAL(l4_bank_buy(client.bank, pages, 32, frames), 0, "128 KiB to send from");
+    pool = wt_slots(5);         /* four endpoints to send, and an empty slot */
+    for (unsigned i = 0; i < 4; i++)
+        TEST_CHECK_EQUAL_FMT(l4_create(WT_ACTOR_HEAP, BURSAR_OBJECT_ENDPOINT, pool + i, 0), 0, "endpoint %u", i);
+    TEST_CHECK_EQUAL(l4_heap_info(WT_WRAPPER_HEAP, &before), 0, "the wrapper server's heap before");
+    for (unsigned round = 0; round < 300; round++) {
+        unsigned words = random_next(&state) % 8 == 0 ? random_next(&state) % 65 : random_next(&state) % 4;
+        unsigned items = random_next(&state) % 4 == 0 ? 0 : random_next(&state) % 5;
+        uint32_t label = 1 + random_next(&state) % 0xfff0;
+        int error;
+
+        if (words + 2 * items > BURSAR_MESSAGE_REGISTERS)
+            items = (BURSAR_MESSAGE_REGISTERS - words) / 2;
+        l4_msg_start(&m, label);
+        for (unsigned i = 0; i < words; i++)
+            l4_msg_append(&m, random_next(&state));
+        for (unsigned i = 0; i < items; i++) {
+            unsigned mode = random_next(&state) % 3, rights = random_next(&state) % 16;
+            if (random_next(&state) % 2)
+                l4_msg_append_capability(&m, pool + random_next(&state) % 5, rights, mode,
+                                         random_next(&state) % 4 == 0 ? random_next(&state) : 0);
+            else {
+                unsigned log2 = 12 + random_next(&state) % 6;
+                l4_msg_append_memory(&m, pages + (random_next(&state) % 32 << 12 & ~((1u << log2) - 1)), log2,
+                                     rights & 3, mode);
+            }
+        }
+        error = l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000));
+        TEST_CHECK(documented_result(error), "round %u (%u words, %u items): %s", round, words, items,
+                   wrapper_error_name(error));
+        if (error == 0) {
+            answered++;
+            TEST_CHECK(l4_msg_label(&m) == label && l4_msg_words(&m) == words && l4_msg_items(&m) == 0,
+                       "round %u: the echo has label %x, %u words, %u items", round, l4_msg_label(&m),
+                       l4_msg_words(&m), l4_msg_items(&m));
+        } else {
+            refused++;
+        }
+    }
+    TEST_CHECK(answered > 30 && refused > 30, "both kinds of outcome: %u answered, %u refused", answered, refused);
+    TEST_CHECK_EQUAL(l4_heap_info(WT_WRAPPER_HEAP, &after), 0, "the wrapper server's heap after");
+    for (unsigned kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
+        TEST_CHECK(after.live_by_type[kind] == before.live_by_type[kind],
+                   "the server's heap holds %u of kind %u, %u before", after.live_by_type[kind], kind,
+                   before.live_by_type[kind]);
+    /* The pool's capabilities may all have been granted away: a fresh one. */
+    l4_cap_delete(pool);
+    TEST_CHECK_EQUAL(l4_create(WT_ACTOR_HEAP, BURSAR_OBJECT_ENDPOINT, pool, 0), 0, "an endpoint");
+    l4_msg_start(&m, TARGET_LABEL);
+    l4_msg_append(&m, 1);
+    l4_msg_append_capability(&m, pool, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, BURSAR_COPY, 0);
+    TEST_CHECK_EQUAL(l4_rpc(wrapper, &m, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(2000)), 0,
+                     "a good item goes through after: the windows are clean");
+    TEST_CHECK_EQUAL(echo_once(wrapper, 8), 0, "and words");
+    TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");
 }

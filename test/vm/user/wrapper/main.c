@@ -83,7 +83,7 @@ int wt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned 
 
 int wt_call(unsigned endpoint, struct l4_msg *msg)
 {
-    return l4_msg_call(endpoint, msg, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    return l4_msg_call(endpoint, msg, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(3000));
 }
 
 int wt_stats(unsigned bank, struct wt_stats *s)

@@ -32,6 +32,7 @@
 #define WT_ROOT_BANK 8u              /* the root bank, for the whole run */
 #define WT_SLEEP 9u                  /* an endpoint nobody sends to: for sleeping */
 #define WT_ACTOR_HEAP 10u            /* pays the actors' threads and endpoints (a heap of the root bank) */
+#define WT_WRAPPER_HEAP 22u          /* the wrapper server's own heap (every right) */
 #define WT_SERVICE 23u               /* the wrapper server's service endpoint (unbadged, every right) */
 #define WT_FIRST_SLOT 32u            /* per-test slots, emptied after each test */
 #define WT_SLOTS 400u
@@ -92,7 +93,7 @@ void wt_sleep_ms(unsigned ms);
 /* A thread of this task running entry(argument) at `priority`, its slot in *slot. */
 int wt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
 
-/* A call with a whole message; the reply replaces it. The IPC's result. */
+/* A call with a whole message; the reply replaces it. The IPC's result (TIMEOUT after 3 s without an answer). */
 int wt_call(unsigned endpoint, struct l4_msg *msg);
 
 /*
