@@ -167,7 +167,7 @@ def record_vm_run(tally, prefix, result):
 
 
 # Root-task test programs, each booted on the kernel with and without the IPC fast path.
-USER_SUITES = ["libl4_test", "core_tests", "server_tests", "bank_tests", "wrapper_tests", "syscall_fuzz", "irq_tests"]
+USER_SUITES = ["libl4_test", "core_tests", "server_tests", "bank_tests", "wrapper_tests", "pager_tests", "syscall_fuzz", "irq_tests"]
 # Suites that need keys typed on the serial line: (keys, the line after which to type them).
 SUITE_KEYS = {"irq_tests": [("irq: type now", b"ab"), ("irq: type again", b"c")]}
 KERNELS = [("fast", "bursar.elf"), ("slow", "bursar-slowpath.elf")]
@@ -178,7 +178,8 @@ LOADER_FIXTURES = ([os.path.join(BUILD, "user", p + ".elf")
                     for m in ("truncated.elf", "not-an-elf.bin", "kernel-space.elf", "overlapping.elf",
                               "entry-in-data.elf", "entry-nowhere.elf", "over-the-stack.elf")])
 SUITE_MODULES = {"core_tests": LOADER_FIXTURES, "bank_tests": [os.path.join(BUILD, "user", "bank.elf")],
-                 "wrapper_tests": [os.path.join(BUILD, "user", m) for m in ("bank.elf", "wrapper.elf")]}
+                 "wrapper_tests": [os.path.join(BUILD, "user", m) for m in ("bank.elf", "wrapper.elf")],
+                 "pager_tests": [os.path.join(BUILD, "user", p) for p in ("bank.elf", "pager.elf")]}
 
 
 def run_user_suites(tally, args):
@@ -205,6 +206,9 @@ def run_user_suites(tally, args):
                 check_raised_fault_killed(tally, result, "%s-%s" % (suite, label))
             if suite == "server_tests":
                 check_cost_table(tally, result, "%s-%s" % (suite, label))
+            if suite == "pager_tests":
+                check_raised_fault_killed(tally, result, "%s-%s" % (suite, label),
+                                          "pager exhausted expect: address ", "read")
             outcomes[label] = [(test_id, passed) for passed, test_id, _, _ in harness.TestRun(result.lines).results]
             results[label] = result
         if suite == "core_tests":
@@ -318,13 +322,15 @@ def check_fast_path_seen(tally, result, label):
                  "test 104 did not print %r" % wanted.strip())
 
 
-def check_raised_fault_killed(tally, result, prefix):
-    """core_tests 1021: a page fault raised with no exception handler kills the thread with one line naming
-    the pager's reason."""
-    expect = [l for l in result.lines if l.startswith("raised fault expect: address ")]
-    address = expect[0].split()[4].rstrip(",") if len(expect) == 1 else "?"
-    wanted = ("killed: page fault (vector 14) at ", "address %s (write, not present), its pager raised "
-              "OUT_OF_MEMORY, no exception handler" % address)
+def check_raised_fault_killed(tally, result, prefix, expect_prefix="raised fault expect: address ",
+                              access="write"):
+    """A page fault raised OUT_OF_MEMORY with no exception handler kills the thread with one line naming the
+    pager's reason: core_tests 1021 (the test thread raises it) and pager_tests 1004 (the real pager, the
+    client's bank exhausted) print where to look for it."""
+    expect = [l for l in result.lines if l.startswith(expect_prefix)]
+    address = expect[0][len(expect_prefix):].split()[0].rstrip(",") if len(expect) == 1 else "?"
+    wanted = ("killed: page fault (vector 14) at ", "address %s (%s, not present), its pager raised "
+              "OUT_OF_MEMORY, no exception handler" % (address, access))
     killed = [l for l in result.lines if wanted[0] in l and l.endswith(wanted[1])]
     tally.record(len(expect) == 1 and len(killed) == 1, "%s/raised-fault-kill-line-names-the-reason" % prefix,
                  "%d expect lines, %d kill lines ending %r" % (len(expect), len(killed), wanted[1]))

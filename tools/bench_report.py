@@ -60,6 +60,7 @@ ABOUT = {
     "transfer": "one-way IPC carrying one typed item",
     "loader": "starting a program in a task of its own (libl4/loader.h): load, destroy, load to exit report",
     "bank": "the space bank server (servers/bank): buy and return frames, a heap fault it serves, destroy",
+    "pager": "page faults served by the default pager (servers/pager) with frames from the client's bank",
 }
 
 # Bursar vs the EROS-style wrapper (servers/wrapper, issue 13): each pair is read as wrapper/Bursar on
@@ -123,9 +124,10 @@ def parse_output(text):
     return rows, notes, about
 
 
-# Boot modules a program gets after itself: the programs loader_bench loads; the servers bank_bench
-# and wrapper_bench start.
-MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"], "wrapper": ["bank.elf", "wrapper.elf"]}
+# Boot modules a program gets after itself: the programs loader_bench loads; the servers bank_bench,
+# wrapper_bench and pager_bench start.
+MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"], "wrapper": ["bank.elf", "wrapper.elf"],
+           "pager": ["bank.elf", "pager.elf"]}
 
 
 def boot(kernel, program):

@@ -1,0 +1,76 @@
+/*
+ * pager.c — l4_pager_attach (pager.h): the page tables first, in the
+ * caller's own heap (a heap fault to its own bank, in its own context),
+ * then the region.
+ */
+#include "libl4/pager.h"
+
+#include "libl4/l4.h"
+
+#include <stdbool.h>
+
+/* Where the pager finds its capabilities (servers/pager/main.c reads them by name). */
+#define PAGER_SERVICE_SLOT L4_LOAD_FIRST_CAP_SLOT
+#define PAGER_BANK_SLOT (L4_LOAD_FIRST_CAP_SLOT + 1)
+
+int l4_pager_reserve_tables(uint32_t tables)
+{
+    /*
+     * A page table and its shadow take a page each. SYS_HEAP_RESERVE counts
+     * one kind at a time, and a free page counts for either kind: twice the
+     * tables first makes sure there are pages for the shadows too.
+     */
+    int error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_PAGE_TABLE, 2 * tables);
+
+    return error ? error : l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_SHADOW, tables);
+}
+
+int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t rights)
+{
+    uint64_t end = (uint64_t)base + (uint64_t)pages * 4096u;
+    uint32_t tables = pages ? (uint32_t)((end - 1) / L4_PAGER_TABLE_SPAN - base / L4_PAGER_TABLE_SPAN + 1) : 0;
+    /* A bad range: the pager says what is wrong with it. */
+    int error = tables && end <= 0xc0000000u ? l4_pager_reserve_tables(tables) : 0;
+
+    return error ? error : pager_attach(pager, base, pages, rights);
+}
+
+int l4_pager_start(const struct l4_pager_start *spec, struct l4_program *program)
+{
+    unsigned heap = spec->slots + 2, endpoint = spec->slots + 3;
+    const struct l4_load_cap caps[] = {
+        { .name = "service", .from = endpoint, .to = PAGER_SERVICE_SLOT,
+          .rights = BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, .mode = BURSAR_COPY },
+        { .name = "bank", .from = spec->bank, .to = PAGER_BANK_SLOT,
+          .rights = BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, .mode = BURSAR_COPY },
+    };
+    struct l4_load_spec load = {
+        .name = "pager", .image = spec->image, .image_size = spec->image_size, .frames = spec->frames,
+        .heap = heap, .slots = spec->slots, .window = spec->window, .window_pages = spec->window_pages,
+        .capability_slots = L4_PAGER_SLOTS, .priority = spec->priority, .caps = caps,
+        .cap_count = sizeof caps / sizeof caps[0], .timer_hz = spec->timer_hz, .tsc_khz = spec->tsc_khz,
+    };
+    bool loaded = false;
+    int error = spec->frames->ops->create_heap(spec->frames, heap, spec->heap_pages);
+
+    if (error)
+        return error;
+    error = l4_create(heap, BURSAR_OBJECT_ENDPOINT, endpoint, 0);
+    if (!error) {
+        loaded = l4_program_load(&load, program) == L4_LOAD_OK;       /* a failed load leaves nothing */
+        if (!loaded)
+            error = program->error ? program->error : -BURSAR_E_INVALID_ARGUMENT;
+    }
+    if (!error)
+        error = l4_cap_copy(endpoint, spec->service, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, 0);
+    if (!error)
+        error = l4_program_start(program);
+    l4_cap_delete(endpoint);
+    if (error) {
+        l4_cap_delete(spec->service);
+        if (loaded)
+            l4_program_destroy(program);
+        spec->frames->ops->destroy_heap(spec->frames, heap);     /* the endpoint goes with it */
+    }
+    return error;
+}

@@ -1,0 +1,68 @@
+/*
+ * pager.h — a client of the default pager (servers/pager, docs/pager.md).
+ *
+ * The protocol's operations are the stubs generated from libl4/pager.idl
+ * (pager_open, pager_attach, pager_detach, pager_close, pager_stats: see
+ * "libl4/pager_idl.h"); pager_error_name() names their errors. This adds
+ * the one step a client should take itself before it attaches a region:
+ *
+ *     error = l4_pager_attach(pager, 0x10000000, 256, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
+ *
+ * reserves, in the caller's own heap, the page tables (and their shadows)
+ * the region's pages will need, then attaches it. The pager's answer to a
+ * fault maps a page into the client, and the page table for it is the
+ * client's to pay; the kernel takes it from the client's heap without
+ * asking the heap's bank (nobody waits on another's bank), so it must be
+ * free already, or the fault is raised RECEIVER_HEAP_EMPTY.
+ */
+#ifndef LIBL4_PAGER_H
+#define LIBL4_PAGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "libl4/frames.h"
+#include "libl4/loader.h"
+#include "libl4/pager_idl.h"
+
+/* Page tables the reserve covers: each maps 4 MiB. */
+#define L4_PAGER_TABLE_SPAN 0x400000u
+
+/* Reserves the region's page tables in the caller's own heap, then attaches it: 0 or the first error. */
+int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t rights);
+
+/*
+ * Makes sure the caller's own heap can pay `tables` page tables and their
+ * shadows now (a heap fault to its own bank if not): what a task must do
+ * before another party maps pages into a new 4 MiB of its address space.
+ */
+int l4_pager_reserve_tables(uint32_t tables);
+
+/* ---- starting the pager ---- */
+
+/* The pager's capability space: its own slots, then one per client's bank and per region's bank. */
+#define L4_PAGER_SLOTS 320u
+
+struct l4_pager_start {
+    const void *image;                   /* pager.elf, mapped in the caller */
+    size_t image_size;
+    unsigned bank;                       /* the pager's own bank: it checks its clients' banks with it */
+    struct l4_frame_source *frames;      /* pays its image, stack and heap: a frame source over `bank` */
+    unsigned heap_pages;                 /* its own heap's first pages (its bank serves the rest) */
+    unsigned slots;                      /* the caller's empty slots slots .. slots + 3 */
+    uintptr_t window;                    /* the loader's window for its pages */
+    unsigned window_pages;
+    unsigned priority;
+    unsigned service;                    /* an empty slot: the unbadged capability, which opens clients */
+    uint32_t timer_hz, tsc_khz;
+};
+
+/*
+ * Loads and starts the pager in a task of its own, with a heap from
+ * `frames`, an endpoint paid by that heap, and capabilities "service" (the
+ * endpoint) and "bank". The caller gets the unbadged capability to the
+ * endpoint (WRITE and GRANT) in spec->service. On failure nothing is left.
+ */
+int l4_pager_start(const struct l4_pager_start *spec, struct l4_program *program);
+
+#endif /* LIBL4_PAGER_H */
