@@ -150,6 +150,8 @@ static const char *spec_problem(const struct l4_load_spec *spec, unsigned capabi
         return "capability space size out of range";
     if (spec->stack_pages > MAX_STACK_PAGES)
         return "stack too big";
+    if (spec->stack_by_pager && !spec->pager)
+        return "a stack left to a pager needs a pager";
     if (spec->argc > L4_START_MAX_ARGS || (spec->argc && !spec->argv) ||
         argument_bytes(spec) > L4_START_STRINGS_SIZE)
         return "too many arguments, or too long";
@@ -297,6 +299,7 @@ static void write_start_info(const struct l4_load_spec *spec, const struct l4_pr
     info->priority = spec->priority;
     info->heap_pages = program->heap_pages;
     info->stack_pages = stack_pages;
+    info->memory_pages = spec->memory_pages;
     info->parent = spec->parent ? L4_LOAD_PARENT_SLOT : BURSAR_NO_CAPABILITY;
     info->timer_hz = spec->timer_hz;
     info->tsc_khz = spec->tsc_khz;
@@ -364,8 +367,8 @@ static enum l4_load_error load(const struct l4_load_spec *spec, struct l4_progra
         failure = load_segments(program, image, stack_pages);
     if (failure != L4_LOAD_OK)
         return failure;
-    error = map_fresh_pages(program, reserved_bottom(stack_pages), stack_pages,
-                            BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, &stack);
+    error = spec->stack_by_pager ? 0 : map_fresh_pages(program, reserved_bottom(stack_pages), stack_pages,
+                                                       BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, &stack);
     if (!error)
         error = map_fresh_pages(program, L4_PROGRAM_UTCB_ADDRESS, 1, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, &utcb);
     if (!error)

@@ -79,6 +79,8 @@ struct l4_load_spec {
     unsigned window_pages;             /* are mapped: l4_program_pages() pages are used */
     unsigned capability_slots;         /* 0: L4_LOAD_DEFAULT_SLOTS */
     unsigned stack_pages;              /* 0: L4_LOAD_DEFAULT_STACK_PAGES */
+    bool stack_by_pager;               /* the stack is left unmapped: its `pager` fills it (docs/pager.md) */
+    unsigned memory_pages;             /* told in the start information: memory its pager fills */
     unsigned priority;                 /* of its thread; at most the caller's */
     unsigned parent;                   /* the caller's endpoint the exit report goes to; 0: none */
     uint32_t parent_badge;             /* ... with this badge */

@@ -10,6 +10,7 @@
  * the loader has its start information there instead, and gets null.
  */
 #include "libl4/l4.h"
+#include "libl4/pager.h"
 #include "libl4/printf.h"
 #include "libl4/start_info.h"
 
@@ -24,10 +25,27 @@ static void report_exit(int status)
         l4_send(info->parent, BURSAR_TAG(L4_LABEL_EXITED, 1, 0), (uint32_t)status, 0, BURSAR_TIMEOUT_NEVER);
 }
 
+/*
+ * A program with anonymous memory (its pager fills it) pays for the page
+ * tables that map it, from its own heap: made sure of now, in its own
+ * context, because the pager's answer to a fault cannot make its heap's
+ * bank pay (docs/pager.md).
+ */
+static void reserve_memory_tables(void)
+{
+    const struct l4_start_info *info = l4_start_info();
+
+    if (info && info->memory_pages)
+        l4_pager_reserve_tables((info->memory_pages * 4096u + L4_PAGER_TABLE_SPAN - 1) / L4_PAGER_TABLE_SPAN);
+}
+
 void l4_start(void)
 {
     const struct bursar_boot_info *boot = (const struct bursar_boot_info *)BURSAR_BOOT_INFO_ADDRESS;
-    int status = main(boot->magic == BURSAR_BOOT_MAGIC ? boot : NULL);
+    int status;
+
+    reserve_memory_tables();
+    status = main(boot->magic == BURSAR_BOOT_MAGIC ? boot : NULL);
 
     printf_flush();
     if (status != 0)

@@ -39,6 +39,8 @@
 /* Programs started by the loader, like the root task: stack below the UTCB page. */
 #define L4_PROGRAM_UTCB_ADDRESS BURSAR_ROOT_UTCB_ADDRESS
 #define L4_PROGRAM_STACK_TOP    BURSAR_ROOT_STACK_TOP
+/* Where a program's anonymous memory is, if it has some (`memory_pages`): its pager fills it. */
+#define L4_PROGRAM_MEMORY_BASE  0x10000000u
 
 struct l4_start_cap {
     char name[L4_START_NAME_SIZE];
@@ -52,6 +54,7 @@ struct l4_start_info {
     uint32_t priority;
     uint32_t heap_pages;                     /* pages its heap held when it started */
     uint32_t stack_pages;
+    uint32_t memory_pages;                   /* anonymous memory at L4_PROGRAM_MEMORY_BASE (0: none) */
     uint32_t parent;                         /* slot of the endpoint to report the exit to, or BURSAR_NO_CAPABILITY */
     uint32_t timer_hz, tsc_khz;
     uint32_t argc;

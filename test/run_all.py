@@ -374,7 +374,8 @@ def boot_system(description, kernel="bursar.elf", extra=(), iso=None, verbose=Fa
     if images is None:
         modules = bursar_tool.system_modules(path, quiet=True)
     else:
-        modules = ([os.path.join(BUILD, "user", "init.elf"), path, os.path.join(BUILD, "user", "bank.elf")] +
+        modules = ([os.path.join(BUILD, "user", "init.elf"), path, os.path.join(BUILD, "user", "bank.elf"),
+                    os.path.join(BUILD, "user", "pager.elf")] +
                    [os.path.join(BUILD, "user", i) for i in images])
     modules += list(extra)
     return harness.boot(kernel=os.path.join(BUILD, "kernel", kernel), modules=modules, timeout=VM_TIMEOUT,
@@ -391,11 +392,34 @@ THREE_SHOWS = [
     "counter: badge 22 said goodbye after 5 calls, total 15",
     "alice: 3 calls went through as badge 11, total 6; the server counted 3",
     "bob: 5 calls went through as badge 22, total 15; the server counted 5",
-    "init: alice exited with status 0; 12 heap pages came back",
-    "init: bob exited with status 0; 12 heap pages came back",
-    "init: counter exited with status 0; 16 heap pages came back",
     "init: every program has exited",
 ]
+# Each program's bank gives back what it held, its heap's pages among it: (name, heap pages it was given).
+THREE_BANKS = [("alice", 12), ("bob", 12), ("counter", 16)]
+
+
+def banks_gave_back(lines, programs):
+    """Problems with init's retire lines: one for each (name, heap pages at least), each adding up
+    (frames = heap pages + filled + bookkeeping), and the root bank back where it was but for the pager's."""
+    problems = []
+    for name, heap in programs:
+        found = [re.search(r"init: %s (?:exited with status|died of an exception, status) -?\d+; its bank gave back "
+                           r"(\d+) frames \(heap pages (\d+), filled (\d+), bookkeeping (\d+)\)" % name, l)
+                 for l in lines]
+        found = [f for f in found if f]
+        if len(found) != 1:
+            problems.append("%s: %d retire lines" % (name, len(found)))
+            continue
+        frames, pages, filled, bookkeeping = (int(g) for g in found[0].groups())
+        if frames != pages + filled + bookkeeping or pages < heap:
+            problems.append("%s: %d frames, heap pages %d (at least %d), filled %d, bookkeeping %d" %
+                            (name, frames, pages, heap, filled, bookkeeping))
+    end = [re.search(r"the root bank can sell (\d+) frames, (\d+) before the programs started, and the pager's "
+                     r"bank holds (\d+) more", l) for l in lines]
+    end = [e for e in end if e]
+    if len(end) != 1 or int(end[0].group(1)) + int(end[0].group(3)) != int(end[0].group(2)):
+        problems.append("the root bank at the end: %r" % [e.groups() for e in end])
+    return problems
 
 # mistakes.system: each line with a mistake and what init must say about it.
 MISTAKES = [(4, "a program called counter is declared already, on line 3"), (5, "heap 'twelve' is not a number"),
@@ -410,25 +434,68 @@ MISTAKES = [(4, "a program called counter is declared already, on line 3"), (5, 
             (21, "the quotas do not fit: the programs up to hog2 need"),
             (22, "badge 99999999999 does not fit in 32 bits"), (23, "unknown program nobody"),
             (24, "heap 'lots' is not a number"),
-            (25, "program alice has a capability called counter already, from line 12")]
+            (25, "program alice has a capability called counter already, from line 12"),
+            (26, "program nopager: memory needs the pager (it has pager no)"),
+            (27, "pager 'maybe' should be yes or no"), (28, "bank 0 is out of range")]
 
 
 def check_three(tally, name, result):
     missing = [text for text in THREE_SHOWS if not any(line.startswith(text) for line in result.lines)]
+    missing += banks_gave_back(result.lines, THREE_BANKS)
     tally.record(result.outcome == "completed" and not missing, "system/%s" % name,
                  "%s; missing %r" % (result.outcome, missing))
     if missing:
         print("\n".join("  | " + l for l in result.lines[-25:]))
 
 
+# banks.system: each program's bank has the description's limit; the one that spends it on objects is told
+# OUT_OF_MEMORY and exits, the one that spends it on memory has its fault raised and init kills it naming
+# the reason, the third carries on; every bank gives back what it held.
+BANKS_SHOWS = [
+    "init: started hog (line 5): 9 frames for its image, a bank of 24 frames",
+    "init: started thirsty (line 6): 9 frames for its image, a bank of 32 frames",
+    "init: started steady (line 7): 9 frames for its image, a bank of 30 frames",
+    "hog: made ", "thirsty: writing 64 pages of memory with a bank of 32 frames",
+    "init: thirsty: exception 14 at ", "steady: carried on: 8 pages written, 8 endpoints made (OK)",
+    "init: hog exited with status 0;", "init: steady exited with status 0;",
+    "init: thirsty died of an exception, status -1;",
+]
+
+
+def check_banks(tally, name, result):
+    missing = [text for text in BANKS_SHOWS if not any(line.startswith(text) for line in result.lines)]
+    hog = [re.search(r"^hog: made (\d+) endpoints, then OUT_OF_MEMORY; its bank: (\d+) of 24 frames$", l)
+           for l in result.lines]
+    hog = [h for h in hog if h]
+    if len(hog) != 1 or int(hog[0].group(1)) < 64 or int(hog[0].group(2)) < 22:
+        missing.append("hog's line: %r" % [h.groups() for h in hog])
+    if not any(l.startswith("init: thirsty: exception 14 at ") and l.endswith("its pager raised OUT_OF_MEMORY; killed")
+               for l in result.lines):
+        missing.append("init's line for thirsty naming OUT_OF_MEMORY")
+    if not any("killed: page fault (vector 14)" in l and l.endswith("its pager raised OUT_OF_MEMORY, exception "
+                                                                   "handler asked for it to be killed")
+               for l in result.lines):
+        missing.append("the kernel's kill line for thirsty")
+    missing += banks_gave_back(result.lines, [("hog", 8), ("thirsty", 8), ("steady", 8)])
+    # thirsty died, so init reports failure when every program is gone.
+    tally.record(result.outcome == "failed" and "init: every program has exited" in "\n".join(result.lines) and
+                 not missing, "system/%s" % name, "%s; missing %r" % (result.outcome, missing))
+    if missing:
+        print("\n".join("  | " + l for l in result.lines[-25:]))
+
+
 def run_systems(tally, args):
-    """init boots a wired system (both kernels, and from a GRUB ISO) and refuses a description with mistakes."""
+    """init boots a wired system (both kernels, and from a GRUB ISO), a system whose programs spend their banks,
+    and refuses a description with mistakes."""
     for label, kernel in KERNELS:
         check_three(tally, "three-programs-wired-%s" % label,
                     boot_system("test/systems/three.system", kernel, verbose=args.verbose))
     check_three(tally, "three-programs-wired-iso",
                 boot_system("test/systems/three.system", iso=os.path.join(BUILD, "iso", "system-three.iso"),
                             verbose=args.verbose))
+    for label, kernel in KERNELS:
+        check_banks(tally, "programs-spend-their-own-banks-%s" % label,
+                    boot_system("test/systems/banks.system", kernel, verbose=args.verbose))
     for label, kernel in KERNELS:
         check_refusals(tally, label, kernel, args)
 

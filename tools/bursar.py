@@ -38,10 +38,10 @@ def system_programs(description):
 
 
 def system_modules(description, quiet=False):
-    """init, the description, the space bank, then each image it names that
-    the build made (build/user/FILE); a missing one is left out for init to
-    report."""
-    modules, seen = [INIT, os.path.abspath(description), BANK], set()
+    """init, the description, the space bank and the pager, then each image
+    it names that the build made (build/user/FILE); a missing one is left out
+    for init to report."""
+    modules, seen = [INIT, os.path.abspath(description), BANK, PAGER], set()
     for program, image in system_programs(description):
         path = os.path.join(BUILD, "user", image)
         if image in seen:

@@ -5,27 +5,34 @@
  * Boot modules: init itself first, the system description second, then the
  * programs' images, found by module name. init reads and checks the whole
  * description; if anything is wrong it lists every problem with its line
- * and starts nothing. Otherwise it makes every program's heap (from the
- * boot memory, through a frame source), the endpoints (each paid by its
- * server's heap), the heaps `heap` statements give programs, loads every program with the capabilities the description
- * gives it, and only when all of them are loaded starts them, so a failure
- * at any point leaves nothing running. Then it waits: each program reports
- * its exit, init destroys it and gives its memory back, and when the last
- * one has gone init returns and the machine powers off.
+ * and starts nothing. Otherwise it gives every program a bank of its own
+ * with the limit the description gives it, and from that bank its heap and
+ * the heaps `heap` statements give it (memory.c); the endpoints (each paid
+ * by its server's heap); a client of the pager for its stack and memory;
+ * then it loads every program with the capabilities the description gives
+ * it, and only when all of them are loaded starts them, so a failure at any
+ * point leaves nothing running. Then it waits: each program reports its
+ * exit, or dies of an exception init (its exception handler) is told of;
+ * init destroys it and its bank, and everything it paid for comes back.
+ * When the last one has gone init returns and the machine powers off.
  *
  * Memory: init first maps every boot module, then starts the space bank
  * (the boot module bank.elf, docs/bank.md) and gives it the boot memory
- * capability; from then on init holds no frame authority and takes every
- * frame and heap from the root bank, through a bank frame source.
+ * capability; from then on init holds no frame authority. The programs'
+ * images are init's, from the root bank through a bank frame source;
+ * everything else a program has, its own bank pays for.
  */
+#include "bursar/fault.h"
 #include "libl4/bank.h"
 #include "libl4/boot_modules.h"
 #include "libl4/errors.h"
 #include "libl4/frames.h"
 #include "libl4/l4.h"
 #include "libl4/loader.h"
+#include "libl4/pager.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
+#include "servers/init/memory.h"
 #include "servers/init/system.h"
 
 #define DESCRIPTION_MODULE 1
@@ -37,15 +44,25 @@
 #define BANK_HEAP_PAGES 24u
 #define BANK_PRIORITY 199u           /* above every program: it serves them all */
 #define MAX_PAGES 8192u              /* program pages init holds at once (the frame source's table) */
+#define PAGER_MODULE "pager.elf"
+#define PAGER_WINDOW 0x3e000000u     /* the pager's frames (from its own bank) */
+#define PROGRAM_BANK_RIGHTS (BANK_NO_DESTROY | BANK_NO_LIMITS)   /* what a program may not do to its bank */
 
 enum {
-    EXIT_ENDPOINT = BURSAR_SLOT_FIRST_FREE,   /* where programs report their exit (badge: index + 1) */
+    EXIT_ENDPOINT = BURSAR_SLOT_FIRST_FREE,   /* exit reports and exceptions of programs (badge: index + 1) */
     ROOT_BANK,                                /* the root bank, from the bank server */
     BANK_SERVER_SLOTS,                        /* 4: the bank server's task, thread, heap, endpoint */
     FIRST_ENDPOINT_SLOT = 16,                 /* the system's endpoints, one slot each */
-    FIRST_PROGRAM_SLOT = FIRST_ENDPOINT_SLOT + SYSTEM_MAX_ENDPOINTS,   /* 4 per program */
-    FIRST_GIVEN_HEAP_SLOT = FIRST_PROGRAM_SLOT + 4 * SYSTEM_MAX_PROGRAMS,   /* `heap` statements' heaps */
+    FIRST_PROGRAM_SLOT = FIRST_ENDPOINT_SLOT + SYSTEM_MAX_ENDPOINTS,   /* PROGRAM_SLOTS per program */
+    FIRST_GIVEN_HEAP_SLOT = FIRST_PROGRAM_SLOT + 8 * SYSTEM_MAX_PROGRAMS,   /* `heap` statements' heaps */
+    EXIT_REPLY = FIRST_GIVEN_HEAP_SLOT + SYSTEM_MAX_HEAPS,   /* init answers exceptions through it */
+    PAGER,                                    /* the unbadged capability to the pager */
+    PAGER_BANK,                               /* the pager's own bank */
+    PAGER_SERVER_SLOTS,                       /* 4: the pager's task, thread, heap, endpoint */
 };
+/* A program's slots: task, thread, heap (the loader's), its bank, its pager client, its exception handler. */
+#define PROGRAM_SLOTS 8u
+enum { SLOT_TASK, SLOT_THREAD, SLOT_HEAP, SLOT_BANK, SLOT_CLIENT, SLOT_HANDLER, SLOT_OWN_BANK };
 
 struct mapped_module {
     int index;
@@ -59,11 +76,11 @@ static struct system system;
 static struct l4_boot_frames boot_frames;     /* only to start the bank */
 static struct l4_bank_frames frames;          /* everything after */
 static struct l4_bank_page frame_pages[MAX_PAGES];
-static struct l4_bank_heap frame_heaps[SYSTEM_MAX_PROGRAMS + SYSTEM_MAX_HEAPS];
+static struct l4_bank_heap frame_heaps[1];          /* the programs' heaps are their banks', not init's */
 static struct l4_program bank_server;
 static struct l4_program programs[SYSTEM_MAX_PROGRAMS];
-static bool heap_made[SYSTEM_MAX_PROGRAMS], loaded[SYSTEM_MAX_PROGRAMS], running[SYSTEM_MAX_PROGRAMS];
-static bool given_heap_made[SYSTEM_MAX_HEAPS];
+static bool bank_made[SYSTEM_MAX_PROGRAMS], loaded[SYSTEM_MAX_PROGRAMS], running[SYSTEM_MAX_PROGRAMS];
+static uint32_t root_before, pager_before;       /* the root bank's free frames, the pager's charge, at the start */
 static struct mapped_module modules[BURSAR_BOOT_MAX_MODULES];
 static unsigned module_count;
 static uintptr_t next_module_address = MODULE_AREA;
@@ -197,52 +214,41 @@ static bool read_description(void)
 
 /* ---- starting the system ------------------------------------------------------------------ */
 
-static unsigned program_slots(unsigned index)
+static unsigned program_slot(unsigned index, unsigned which)
 {
-    return FIRST_PROGRAM_SLOT + index * 4;
-}
-
-static unsigned heap_slot(unsigned index)
-{
-    return program_slots(index) + 2;
+    return FIRST_PROGRAM_SLOT + index * PROGRAM_SLOTS + which;
 }
 
 static void report_failure(unsigned line, const char *name, const char *what, int error)
 {
-    printf("%s:%u: program %s: %s: %s\n", description_name, line, name, what, l4_error_name(error));
+    printf("%s:%u: program %s: %s: %s\n", description_name, line, name, what, pager_error_name(error));
 }
 
 /*
- * Destroys the heaps given to program `index` (all of them: -1), with
- * whatever they paid for; one its program destroyed already is just
- * forgotten.
+ * Every program's bank and heap, then every endpoint from its server's
+ * heap, then the heaps given to programs (each from its program's bank),
+ * then every program's pager client.
  */
-static void destroy_given_heaps(int index)
-{
-    for (unsigned h = 0; h < system.heap_count; h++) {
-        if (!given_heap_made[h] || (index >= 0 && system.heaps[h].program != (unsigned)index))
-            continue;
-        /* One its program destroyed: the bank finds it gone, and the frame source forgets it. */
-        frames.source.ops->destroy_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h);
-        given_heap_made[h] = false;
-    }
-}
-
-/* Every program's heap, then every endpoint from its server's heap, then the heaps given to programs. */
-static bool make_heaps_and_endpoints(void)
+static bool make_banks_heaps_and_endpoints(void)
 {
     for (unsigned i = 0; i < system.program_count; i++) {
         const struct system_program *program = &system.programs[i];
-        int error = frames.source.ops->create_heap(&frames.source, heap_slot(i), program->heap_pages);
+        int error = memory_make_bank(ROOT_BANK, system_bank_limit(&system, i), program_slot(i, SLOT_BANK));
+        if (error) {
+            report_failure(program->line, program->name, "creating its bank", error);
+            return false;
+        }
+        bank_made[i] = true;
+        error = memory_make_heap(program_slot(i, SLOT_BANK), program->heap_pages, true, program_slot(i, SLOT_HEAP));
         if (error) {
             report_failure(program->line, program->name, "creating its heap", error);
             return false;
         }
-        heap_made[i] = true;
     }
     for (unsigned e = 0; e < system.endpoint_count; e++) {
         const struct system_endpoint *endpoint = &system.endpoints[e];
-        int error = l4_create(heap_slot(endpoint->program), BURSAR_OBJECT_ENDPOINT, FIRST_ENDPOINT_SLOT + e, 0);
+        int error = l4_create(program_slot(endpoint->program, SLOT_HEAP), BURSAR_OBJECT_ENDPOINT,
+                              FIRST_ENDPOINT_SLOT + e, 0);
         if (error) {
             report_failure(endpoint->line, system.programs[endpoint->program].name, "creating an endpoint", error);
             return false;
@@ -250,12 +256,25 @@ static bool make_heaps_and_endpoints(void)
     }
     for (unsigned h = 0; h < system.heap_count; h++) {
         const struct system_heap *heap = &system.heaps[h];
-        int error = frames.source.ops->create_heap(&frames.source, FIRST_GIVEN_HEAP_SLOT + h, heap->pages);
+        int error = memory_make_heap(program_slot(heap->program, SLOT_BANK), heap->pages, false,
+                                     FIRST_GIVEN_HEAP_SLOT + h);
         if (error) {
             report_failure(heap->line, system.programs[heap->program].name, "creating a heap for it", error);
             return false;
         }
-        given_heap_made[h] = true;
+    }
+    for (unsigned i = 0; i < system.program_count; i++) {
+        const struct system_program *program = &system.programs[i];
+        int error = program->pager ? memory_open_client(PAGER, program_slot(i, SLOT_BANK), program,
+                                                        program_slot(i, SLOT_CLIENT)) : 0;
+        if (!error)
+            error = bank_restricted(program_slot(i, SLOT_BANK), PROGRAM_BANK_RIGHTS, program_slot(i, SLOT_OWN_BANK));
+        if (!error)
+            error = l4_cap_copy(EXIT_ENDPOINT, program_slot(i, SLOT_HANDLER), BURSAR_RIGHT_WRITE, i + 1);
+        if (error) {
+            report_failure(program->line, program->name, "opening its pager client", error);
+            return false;
+        }
     }
     return true;
 }
@@ -264,7 +283,9 @@ static bool make_heaps_and_endpoints(void)
  * Program i's capabilities in description order: the endpoints it serves
  * (receive, send and grant), then its connections (as the line says), then
  * the heaps given to it (every right: it may fund, spend, lend and destroy
- * them), from the program's slot L4_LOAD_FIRST_CAP_SLOT on.
+ * them), from the program's slot L4_LOAD_FIRST_CAP_SLOT on; then its own
+ * bank ("bank": it may buy within its limit, not destroy the bank or change
+ * the limit) and its pager client ("pager", with the pager).
  */
 static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
 {
@@ -301,6 +322,18 @@ static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
         };
         count++;
     }
+    caps[count] = (struct l4_load_cap){
+        .name = "bank", .from = program_slot(index, SLOT_OWN_BANK), .to = L4_LOAD_FIRST_CAP_SLOT + count,
+        .rights = BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, .mode = BURSAR_COPY,
+    };
+    count++;
+    if (system.programs[index].pager) {
+        caps[count] = (struct l4_load_cap){
+            .name = "pager", .from = program_slot(index, SLOT_CLIENT), .to = L4_LOAD_FIRST_CAP_SLOT + count,
+            .rights = BURSAR_RIGHT_WRITE, .mode = BURSAR_COPY,
+        };
+        count++;
+    }
     return count;
 }
 
@@ -308,14 +341,17 @@ static bool load_program(unsigned index, uintptr_t *window)
 {
     const struct system_program *program = &system.programs[index];
     const struct mapped_module *module = module_named(program->file);
-    struct l4_load_cap caps[SYSTEM_MAX_CAPS];
+    struct l4_load_cap caps[SYSTEM_MAX_CAPS + 2];
     const char *argv[SYSTEM_MAX_ARGS];
     char failure[128];
     struct l4_load_spec spec = {
         .name = program->name, .image = module->bytes, .image_size = module->size, .frames = &frames.source,
-        .heap = heap_slot(index), .slots = program_slots(index), .window = *window,
+        .heap = program_slot(index, SLOT_HEAP), .slots = program_slot(index, SLOT_TASK), .window = *window,
         .window_pages = program->image_pages, .stack_pages = program->stack_pages,
+        .stack_by_pager = program->pager, .memory_pages = program->memory_pages,
         .priority = program->priority, .parent = EXIT_ENDPOINT, .parent_badge = index + 1,
+        .pager = program->pager ? program_slot(index, SLOT_CLIENT) : 0,
+        .exception_handler = program_slot(index, SLOT_HANDLER),
         .caps = caps, .cap_count = capabilities_of(index, caps), .argv = argv, .argc = program->argc,
         .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
     };
@@ -332,20 +368,29 @@ static bool load_program(unsigned index, uintptr_t *window)
     return true;
 }
 
+/* Program `index` and everything its bank paid for (its heaps, its memory); what came back. */
+static struct memory_back destroy_program(unsigned index)
+{
+    struct memory_back back = { 0 };
+
+    if (loaded[index])
+        l4_program_destroy(&programs[index]);
+    if (bank_made[index])
+        back = memory_retire(program_slot(index, SLOT_BANK), program_slot(index, SLOT_CLIENT));
+    l4_cap_delete(program_slot(index, SLOT_OWN_BANK));
+    l4_cap_delete(program_slot(index, SLOT_HANDLER));
+    l4_cap_delete(program_slot(index, SLOT_HEAP));
+    loaded[index] = running[index] = bank_made[index] = false;
+    return back;
+}
+
 /* Everything made so far, in reverse. */
 static void tear_down(void)
 {
-    for (unsigned i = system.program_count; i > 0; i--) {
-        if (loaded[i - 1])
-            l4_program_destroy(&programs[i - 1]);
-        loaded[i - 1] = running[i - 1] = false;
-    }
-    destroy_given_heaps(-1);
-    for (unsigned i = system.program_count; i > 0; i--) {
-        if (heap_made[i - 1])
-            frames.source.ops->destroy_heap(&frames.source, heap_slot(i - 1));
-        heap_made[i - 1] = false;
-    }
+    for (unsigned i = system.program_count; i > 0; i--)
+        destroy_program(i - 1);
+    for (unsigned h = 0; h < system.heap_count; h++)
+        l4_cap_delete(FIRST_GIVEN_HEAP_SLOT + h);  /* the heaps died with their banks */
     for (unsigned e = 0; e < system.endpoint_count; e++)
         l4_cap_delete(FIRST_ENDPOINT_SLOT + e);    /* the endpoints died with their heaps */
 }
@@ -353,23 +398,39 @@ static void tear_down(void)
 static void print_started(unsigned index)
 {
     const struct system_program *program = &system.programs[index];
-    struct l4_load_cap caps[SYSTEM_MAX_CAPS];
+    struct l4_load_cap caps[SYSTEM_MAX_CAPS + 2];
     unsigned count = capabilities_of(index, caps);
 
-    printf("init: started %s (line %u): %u frames for image and stack, heap %u pages (%u used), priority %u",
-           program->name, program->line, programs[index].pages, programs[index].heap_pages,
-           programs[index].heap_pages_used, program->priority);
+    printf("init: started %s (line %u): %u frames for its image, a bank of %u frames (heap %u pages, %u used",
+           program->name, program->line, programs[index].pages, system_bank_limit(&system, index),
+           programs[index].heap_pages, programs[index].heap_pages_used);
+    if (program->pager)
+        printf("; stack %u and memory %u pages from the pager", program->stack_pages, program->memory_pages);
+    printf("), priority %u", program->priority);
     for (unsigned i = 0; i < count; i++)
         printf("%s %s=slot %u", i == 0 ? "; capabilities" : ",", caps[i].name, caps[i].to);
     printf("\n");
 }
 
-/* Heaps, endpoints and programs, all loaded; false (with everything destroyed again) if any failed. */
+/* What the root bank can sell now; in *pager what the pager's own bank is charged (0 if there is no pager). */
+static uint32_t root_available(uint32_t *pager)
+{
+    uint32_t available = 0, unused;
+
+    *pager = 0;
+    bank_stats(ROOT_BANK, &unused, &unused, &available, &unused, &unused, &unused, &unused, &unused, &unused, &unused,
+               &unused, &unused, &unused, &unused, &unused, &unused, &unused);
+    bank_stats(PAGER_BANK, &unused, &unused, &unused, pager, &unused, &unused, &unused, &unused, &unused, &unused,
+               &unused, &unused, &unused, &unused, &unused, &unused, &unused);
+    return available;
+}
+
+/* Banks, heaps, endpoints, pager clients and programs, all loaded; false (with everything destroyed) if any failed. */
 static bool make_everything(void)
 {
     uintptr_t window = WINDOW_AREA;
 
-    if (!make_heaps_and_endpoints())
+    if (!make_banks_heaps_and_endpoints())
         return false;
     for (unsigned i = 0; i < system.program_count; i++)
         if (!load_program(i, &window))
@@ -396,11 +457,13 @@ static bool start_system(void)
 {
     struct bursar_system_info before;
 
-    if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, EXIT_ENDPOINT, 0) != 0) {
+    if (l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, EXIT_ENDPOINT, 0) != 0 ||
+        l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, EXIT_REPLY, 0) != 0) {
         printf("init: cannot create its own endpoint\n");
         return false;
     }
     l4_system_info(&before);
+    root_before = root_available(&pager_before);
     if (!make_everything()) {
         tear_down();
         report_nothing_started(&before);
@@ -422,66 +485,82 @@ static bool start_system(void)
 
 /* ---- running ----------------------------------------------------------------------- */
 
-/* Pages program `index`'s own heap and the heaps given to it hold now. */
-static uint32_t heap_pages_of(unsigned index)
+/* A program has exited (or died): destroy it and its bank, and everything the bank paid for comes back. */
+static void retire(unsigned index, const char *how, int status)
 {
-    struct bursar_heap_info info;
-    uint32_t pages = l4_heap_info(heap_slot(index), &info) == 0 ? info.pages_held : 0;
+    struct memory_back back = destroy_program(index);
 
-    for (unsigned h = 0; h < system.heap_count; h++)
-        if (given_heap_made[h] && system.heaps[h].program == index &&
-            l4_heap_info(FIRST_GIVEN_HEAP_SLOT + h, &info) == 0)
-            pages += info.pages_held;
-    return pages;
+    printf("init: %s %s %d; its bank gave back %u frames (heap pages %u, filled %u, bookkeeping %u)\n",
+           system.programs[index].name, how, status, back.frames, back.heap_pages, back.filled, back.bookkeeping);
 }
 
 /*
- * A program has exited: destroy it, the heaps given to it and its own heap
- * (and so the endpoints it served). The pages that come back are what those
- * heaps held: the bank's own bookkeeping is not the program's.
+ * An exception in a program's first thread (init is its handler): one line
+ * saying what and why (a page fault its pager raised names the reason),
+ * then the thread is killed (the kernel's line follows).
  */
-static void retire(unsigned index, uint32_t status)
+static void note_exception(unsigned index, const struct l4_msg *m)
 {
-    uint32_t pages = heap_pages_of(index);
-
-    l4_program_destroy(&programs[index]);
-    destroy_given_heaps((int)index);
-    frames.source.ops->destroy_heap(&frames.source, heap_slot(index));
-    running[index] = loaded[index] = heap_made[index] = false;
-    printf("init: %s exited with status %d; %u heap pages came back\n", system.programs[index].name, (int)status,
-           pages);
+    printf("init: %s: exception %u at %08x", system.programs[index].name, m->mr[0], m->mr[2]);
+    if (m->mr[0] == 14 && l4_msg_words(m) == BURSAR_RAISED_FAULT_WORDS)
+        printf(", address %08x: its pager raised %s", m->mr[BURSAR_RAISED_FAULT_ADDRESS],
+               pager_error_name(-(int)m->mr[BURSAR_RAISED_FAULT_REASON]));
+    printf("; killed\n");
+    l4_reply(EXIT_REPLY, BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0), 0, 0);
 }
 
-/* Until every program has exited; true if all did with status 0. */
+/* Until every program has exited or died; true if all exited with status 0. */
 static bool wait_for_exits(void)
 {
     unsigned remaining = system.program_count;
     bool all_zero = true;
 
     while (remaining > 0) {
-        uint32_t badge = 0, tag = 0, status = 0, unused = 0;
-        int error = l4_receive(EXIT_ENDPOINT, BURSAR_NO_CAPABILITY, &badge, &tag, &status, &unused,
-                               BURSAR_TIMEOUT_NEVER);
-        if (error || BURSAR_TAG_LABEL(tag) != L4_LABEL_EXITED || badge == 0 || badge > system.program_count ||
-            !running[badge - 1])
+        struct l4_msg m;
+        int error = l4_msg_receive(EXIT_ENDPOINT, EXIT_REPLY, &m, BURSAR_TIMEOUT_NEVER);
+        unsigned index = m.badge - 1;
+        if (error || m.badge == 0 || m.badge > system.program_count || !running[index])
             continue;
-        retire(badge - 1, status);
-        all_zero &= status == 0;
+        if (l4_msg_label(&m) == BURSAR_LABEL_EXCEPTION) {
+            note_exception(index, &m);
+            retire(index, "died of an exception, status", -1);
+            all_zero = false;
+        } else if (l4_msg_label(&m) == L4_LABEL_EXITED) {
+            retire(index, "exited with status", (int)m.mr[0]);
+            all_zero &= m.mr[0] == 0;
+        } else {
+            continue;
+        }
         remaining--;
     }
-    printf("init: every program has exited\n");
+    {
+        uint32_t pager, available = root_available(&pager);
+        /* The pager's heap keeps the pages of records and tables it grew by: its bank's, not the programs'. */
+        printf("init: every program has exited; the root bank can sell %u frames, %u before the programs "
+               "started, and the pager's bank holds %u more than then\n", available, root_before,
+               pager - pager_before);
+    }
     return all_zero;
 }
 
 int main(const struct bursar_boot_info *boot_info)
 {
+    const struct memory_slots pager_slots = {
+        .pager = PAGER, .pager_bank = PAGER_BANK, .pager_server = PAGER_SERVER_SLOTS, .pager_window = PAGER_WINDOW,
+    };
+    const struct mapped_module *pager;
+
     boot = boot_info;
     if (!boot) {
         printf("init: must be the root task (the first boot module)\n");
         return 1;
     }
     l4_boot_frames_init(&boot_frames, boot, BURSAR_SLOT_MEMORY, BURSAR_SLOT_HEAP);
-    if (!map_modules() || !start_bank() || !read_description() || !start_system())
+    if (!map_modules() || !start_bank() || !read_description())
+        return 1;
+    pager = module_named(PAGER_MODULE);
+    if (!memory_start_pager(ROOT_BANK, &system, pager ? pager->bytes : NULL, pager ? pager->size : 0, &pager_slots) ||
+        !start_system())
         return 1;
     return wait_for_exits() ? 0 : 1;
 }

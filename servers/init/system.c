@@ -302,8 +302,12 @@ static bool read_args(struct reader *r, struct system_program *program, unsigned
     return true;
 }
 
-enum program_option { OPTION_FILE, OPTION_HEAP, OPTION_STACK, OPTION_PRIORITY, OPTION_COUNT };
-static const char *const option_names[OPTION_COUNT] = { "file", "heap", "stack", "priority" };
+enum program_option {
+    OPTION_FILE, OPTION_HEAP, OPTION_STACK, OPTION_PRIORITY, OPTION_BANK, OPTION_MEMORY, OPTION_PAGER, OPTION_COUNT
+};
+static const char *const option_names[OPTION_COUNT] = {
+    "file", "heap", "stack", "priority", "bank", "memory", "pager",
+};
 
 static int option_of(const char *word)
 {
@@ -335,6 +339,23 @@ static bool read_option(struct reader *r, struct system_program *program, int op
             return false;
         program->stack_pages = number;
         return true;
+    case OPTION_BANK:
+        if (!read_number(r, "bank", value, 1, SYSTEM_MAX_BANK_FRAMES, &number))
+            return false;
+        program->bank_frames = number;
+        return true;
+    case OPTION_MEMORY:
+        if (!read_number(r, "memory", value, 1, SYSTEM_MAX_MEMORY_PAGES, &number))
+            return false;
+        program->memory_pages = number;
+        return true;
+    case OPTION_PAGER:
+        if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
+            report(r, r->line, "pager '%s' should be yes or no", value);
+            return false;
+        }
+        program->pager = strcmp(value, "yes") == 0;
+        return true;
     default:
         if (!read_number(r, "priority", value, 1, SYSTEM_MAX_PRIORITY, &number))
             return false;
@@ -343,7 +364,10 @@ static bool read_option(struct reader *r, struct system_program *program, int op
     }
 }
 
-/* program NAME [file MODULE] heap PAGES [stack PAGES] [priority N] [args WORD...] */
+/*
+ * program NAME [file MODULE] heap PAGES [stack PAGES] [priority N] [bank FRAMES] [memory PAGES]
+ *         [pager yes|no] [args WORD...]
+ */
 static void read_program(struct reader *r)
 {
     struct system *system = r->system;
@@ -374,6 +398,7 @@ static void read_program(struct reader *r)
     program->line = r->line;
     program->stack_pages = SYSTEM_DEFAULT_STACK;
     program->priority = SYSTEM_DEFAULT_PRIORITY;
+    program->pager = true;
     for (unsigned i = 2; i < r->word_count; i += 2) {
         int option = option_of(r->words[i]);
         if (strcmp(r->words[i], "args") == 0) {
@@ -381,8 +406,8 @@ static void read_program(struct reader *r)
             break;
         }
         if (option < 0) {
-            report(r, r->line, "unknown word '%s' (a program takes file, heap, stack, priority and args)",
-                   r->words[i]);
+            report(r, r->line, "unknown word '%s' (a program takes file, heap, stack, priority, bank, memory, "
+                   "pager and args)", r->words[i]);
             return;
         }
         if (given[option]) {
@@ -399,6 +424,8 @@ static void read_program(struct reader *r)
     }
     if (!given[OPTION_HEAP])
         report(r, r->line, "program %s has no heap quota (heap PAGES)", program->name);
+    else if (program->memory_pages && !program->pager)
+        report(r, r->line, "program %s: memory needs the pager (it has pager no)", program->name);
 }
 
 /* endpoint PROGRAM.NAME */
@@ -667,6 +694,22 @@ static unsigned given_heap_pages(const struct system *system, unsigned index)
     return pages;
 }
 
+unsigned system_bank_limit(const struct system *system, unsigned index)
+{
+    const struct system_program *program = &system->programs[index];
+
+    if (program->bank_frames)
+        return program->bank_frames;
+    return program->heap_pages + given_heap_pages(system, index) +
+           (program->pager ? program->stack_pages + program->memory_pages : 0) + SYSTEM_BANK_BOOKKEEPING;
+}
+
+/*
+ * Each program's image (init pays for it) and its bank's limit (everything
+ * else it may have) must fit in the free frames, all together. The stack is
+ * in the image's frames when the loader maps it, in the limit when the pager
+ * fills it.
+ */
 static void check_images_and_memory(struct reader *r)
 {
     struct system *system = r->system;
@@ -681,10 +724,11 @@ static void check_images_and_memory(struct reader *r)
             report(r, program->line, "program %s: boot module %s: %s", program->name, program->file, problem);
             program->image_pages = 0;
         }
-        system->frames_needed += program->image_pages + program->heap_pages + given_heap_pages(system, i);
+        system->frames_needed += program->image_pages + system_bank_limit(system, i) -
+                                 (program->pager && program->image_pages ? program->stack_pages : 0);
         if (system->frames_needed > r->env->frames_available && !reported) {
             report(r, program->line, "the quotas do not fit: the programs up to %s need %u frames "
-                   "(images, stacks and heaps), and %u are free", program->name, system->frames_needed,
+                   "(images, stacks, heaps and memory), and %u are free", program->name, system->frames_needed,
                    r->env->frames_available);
             reported = true;
         }

@@ -14,6 +14,7 @@
 #ifndef SERVERS_INIT_SYSTEM_H
 #define SERVERS_INIT_SYSTEM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,10 @@
 
 /* Ranges of the numbers (docs/system.md). */
 #define SYSTEM_MAX_HEAP_PAGES   16384u
+#define SYSTEM_MAX_BANK_FRAMES  65536u
+#define SYSTEM_MAX_MEMORY_PAGES 16384u  /* = the pager's window for one client (servers/pager/clients.h) */
+/* Frames a program's bank pays the bank server for its records (docs/system.md, "Banks"). */
+#define SYSTEM_BANK_BOOKKEEPING 2u
 #define SYSTEM_MAX_STACK_PAGES  256u
 #define SYSTEM_DEFAULT_STACK    4u
 #define SYSTEM_MAX_PRIORITY     199u    /* below init's own 200 */
@@ -45,6 +50,9 @@ struct system_program {
     char file[SYSTEM_FILE_SIZE];       /* the boot module: `file`, or NAME.elf */
     unsigned line;
     unsigned heap_pages, stack_pages, priority;
+    unsigned bank_frames;              /* `bank`: its bank's limit; 0: what it is given (system_bank_limit) */
+    unsigned memory_pages;             /* `memory`: anonymous memory the pager fills; 0: none */
+    bool pager;                        /* its stack and memory are the pager's to fill (`pager no`: not) */
     unsigned image_pages;              /* frames for its image, stack, UTCB and start information */
     unsigned argc;
     unsigned arg_offsets[SYSTEM_MAX_ARGS];
@@ -103,6 +111,13 @@ struct system_environment {
 
 /* Reads and checks the description; the number of problems reported (0: *system may be started). */
 unsigned system_read(struct system *system, const char *text, size_t length, const struct system_environment *env);
+
+/*
+ * The limit of program `index`'s bank: `bank` if the description says, else
+ * everything the description gives it — its heap, the heaps given to it, and
+ * (with the pager) its stack and memory — and the bank's bookkeeping.
+ */
+unsigned system_bank_limit(const struct system *system, unsigned index);
 
 /* Argument i of a program. */
 const char *system_program_arg(const struct system_program *program, unsigned i);
