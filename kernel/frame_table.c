@@ -217,7 +217,7 @@ void frame_table_print(void)
             frame_table.count_by_type[FRAME_FRAME_TABLE], frame_table.count_by_type[FRAME_BOOT_HEAP]);
     kprintf("  reservation block %08llx-%08llx (frame table + boot heap)\n",
             (unsigned long long)frame_table.reservation_start, (unsigned long long)frame_table.reservation_end);
-    kprintf("module frames: %u; free frames for the root bank: %u (%u KiB)\n",
-            frame_table.count_by_type[FRAME_MODULE], frame_table.count_by_type[FRAME_FREE],
-            frame_table.count_by_type[FRAME_FREE] * 4);
+    kprintf("boot memory: the other %u usable frames: modules %u, free %u (%u KiB)\n",
+            frame_table.usable_frames - reserved, frame_table.count_by_type[FRAME_MODULE],
+            frame_table.count_by_type[FRAME_FREE], frame_table.count_by_type[FRAME_FREE] * 4);
 }

@@ -240,6 +240,24 @@ static void install_root_capabilities(void)
     KERNEL_ASSERT(error == 0);
 }
 
+/*
+ * The boot memory is the root's memory capability: every frame of it holds
+ * a module, or is one of the root task's own pages, or is free (the boot
+ * information's free ranges). One line says all three, so the root task's
+ * figures and the kernel's agree.
+ */
+static void print_boot_memory(const struct boot_info *boot, uint32_t entry, uint32_t free_frames)
+{
+    uint32_t modules = 0, memory = frame_table.count_by_type[FRAME_BANK];
+
+    for (uint32_t i = 0; i < boot->module_count; i++)
+        if (!boot_module_refusal[i])
+            modules += (uint32_t)((boot->modules[i].end - boot->modules[i].start + FRAME_SIZE - 1) >> FRAME_SHIFT);
+    kprintf("root task: %s, entry %08x; its memory capability holds the boot memory, %u frames: modules %u, "
+            "its own pages %u, free %u\n", boot->modules[0].name, entry, memory, modules,
+            memory - modules - free_frames, free_frames);
+}
+
 bool root_task_create(const struct boot_info *boot)
 {
     void *page;
@@ -264,7 +282,6 @@ bool root_task_create(const struct boot_info *boot)
     root_thread->utcb_address = BURSAR_ROOT_UTCB_ADDRESS;
     root_thread->priority = BURSAR_ROOT_PRIORITY;
     thread_start(root_thread, entry, BURSAR_ROOT_STACK_TOP);
-    kprintf("root task: %s, entry %08x, %u frames for the root bank\n", boot->modules[0].name, entry,
-            frame_table.count_by_type[FRAME_BANK]);
+    print_boot_memory(boot, entry, ((const struct bursar_boot_info *)page)->free_frames);
     return true;
 }

@@ -5,6 +5,7 @@
  */
 #include "libl4/pager.h"
 
+#include "libl4/bank.h"
 #include "libl4/l4.h"
 
 #include <stdbool.h>
@@ -72,5 +73,33 @@ int l4_pager_start(const struct l4_pager_start *spec, struct l4_program *program
             l4_program_destroy(program);
         spec->frames->ops->destroy_heap(spec->frames, heap);     /* the endpoint goes with it */
     }
+    return error;
+}
+
+int l4_pager_start_under(unsigned parent, uint32_t limit, unsigned bank, const void *image, size_t image_size,
+                         uintptr_t window, unsigned slots, unsigned priority, unsigned service)
+{
+    static struct l4_bank_frames frames;
+    static struct l4_bank_page pages[128];
+    static struct l4_bank_heap heaps[1];
+    static struct l4_program pager;
+    struct bursar_system_info info;
+    struct l4_pager_start spec = {
+        .image = image, .image_size = image_size, .bank = bank, .frames = &frames.source, .heap_pages = 16,
+        .slots = slots, .window = window, .priority = priority, .service = service,
+        .window_pages = l4_program_pages(image, image_size, L4_LOAD_DEFAULT_STACK_PAGES),
+    };
+    int error = bank_create_child(parent, limit, 4, bank);
+
+    if (error)
+        return error;
+    if (l4_system_info(&info) == 0) {
+        spec.timer_hz = info.timer_hz;
+        spec.tsc_khz = info.tsc_khz;
+    }
+    l4_bank_frames_init(&frames, bank, pages, sizeof pages / sizeof pages[0], heaps, 1);
+    error = l4_pager_start(&spec, &pager);
+    if (error)
+        bank_destroy(bank);
     return error;
 }

@@ -65,4 +65,15 @@ struct l4_pager_start {
  */
 int l4_pager_start(const struct l4_pager_start *spec, struct l4_program *program);
 
+/*
+ * The same with everything made here: the pager's own bank in `bank`, a
+ * child of `parent` with `limit` frames (and an object quota of 4), the
+ * frame source over it (one pager a system: it is kept here), its image
+ * from `image`, its pages in the loader window at `window`, its slots from
+ * `slots` (four), at `priority`. The unbadged capability lands in
+ * `service`.
+ */
+int l4_pager_start_under(unsigned parent, uint32_t limit, unsigned bank, const void *image, size_t image_size,
+                         uintptr_t window, unsigned slots, unsigned priority, unsigned service);
+
 #endif /* LIBL4_PAGER_H */

@@ -17,6 +17,7 @@ DEMO_ROOT_TASK = os.path.join(BUILD, "user", "demo.elf")
 DEMO_ISO = os.path.join(BUILD, "iso", "bursar.iso")
 INIT = os.path.join(BUILD, "user", "init.elf")
 BANK = os.path.join(BUILD, "user", "bank.elf")      # the space bank init starts first (docs/bank.md)
+PAGER = os.path.join(BUILD, "user", "pager.elf")    # the default pager (docs/pager.md)
 
 
 def system_programs(description):
@@ -58,7 +59,7 @@ def system_modules(description, quiet=False):
 def boot_plan(args):
     """(kernel, modules, iso) for `run`/`gdb`: the demo, or init with a system."""
     if not args.system:
-        return DEMO_KERNEL, [DEMO_ROOT_TASK], DEMO_ISO
+        return DEMO_KERNEL, [DEMO_ROOT_TASK, BANK, PAGER], DEMO_ISO
     modules = system_modules(args.system)
     name = os.path.splitext(os.path.basename(args.system))[0]
     return DEMO_KERNEL, modules, os.path.join(BUILD, "iso", "system-%s.iso" % name)

@@ -84,26 +84,6 @@ static void mapped_again_row(void)
     bench_print_row("pager.fault.mapped_again", samples, ROUNDS, 1, &counts);
 }
 
-static int start_pager(const struct bursar_boot_info *boot, const void *image, size_t size)
-{
-    static struct l4_bank_frames frames;
-    static struct l4_bank_page pages[64];
-    static struct l4_bank_heap heaps[1];
-    static struct l4_program pager;
-    struct l4_pager_start spec = {
-        .image = image, .image_size = size, .bank = PAGER_BANK, .frames = &frames.source, .heap_pages = 16,
-        .slots = PAGER_SLOTS, .window = PAGER_WINDOW,
-        .window_pages = l4_program_pages(image, size, L4_LOAD_DEFAULT_STACK_PAGES), .priority = 150,
-        .service = PAGER, .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
-    };
-    int error = bank_create_child(ROOT, 512, 4, PAGER_BANK);
-
-    if (error)
-        return error;
-    l4_bank_frames_init(&frames, PAGER_BANK, pages, 64, heaps, 1);
-    return l4_pager_start(&spec, &pager);
-}
-
 int main(const struct bursar_boot_info *boot)
 {
     int index = l4_boot_module_find(boot, "pager.elf");
@@ -117,7 +97,8 @@ int main(const struct bursar_boot_info *boot)
         return 0;
     }
     if (!error)
-        error = start_pager(boot, (const void *)PAGER_MODULE_AREA, boot->modules[index].size);
+        error = l4_pager_start_under(ROOT, 512, PAGER_BANK, (const void *)PAGER_MODULE_AREA,
+                                     boot->modules[index].size, PAGER_WINDOW, PAGER_SLOTS, 150, PAGER);
     if (!error)
         error = bank_create_child(ROOT, 4096, 16, CLIENT_BANK);
     if (!error)

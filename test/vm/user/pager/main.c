@@ -22,7 +22,6 @@
 #define BANK_SLOTS 16u               /* 16..19: the bank server's task, thread, heap and endpoint */
 #define PAGER_SLOTS 20u              /* 20..23: the pager's */
 #define PAGER_BANK_LIMIT 512u
-#define PAGER_HEAP_PAGES 16u
 
 struct pt_shared_area pt_shared __attribute__((aligned(PAGE_SIZE)));
 uint32_t pt_tsc_khz;
@@ -301,27 +300,6 @@ static int map_module(const struct bursar_boot_info *boot, const char *name, uin
     return l4_boot_module_map(boot, (unsigned)index, BURSAR_SLOT_MEMORY, at);
 }
 
-/* The pager, paid by a bank of its own (its image, stack and heap: a frame source over that bank). */
-static int start_pager(const struct bursar_boot_info *boot, const void *image, size_t size)
-{
-    static struct l4_bank_frames frames;
-    static struct l4_bank_page pages[64];
-    static struct l4_bank_heap heaps[1];
-    static struct l4_program pager;
-    struct l4_pager_start spec = {
-        .image = image, .image_size = size, .bank = PT_PAGER_BANK, .frames = &frames.source,
-        .heap_pages = PAGER_HEAP_PAGES, .slots = PAGER_SLOTS, .window = PAGER_WINDOW,
-        .window_pages = l4_program_pages(image, size, L4_LOAD_DEFAULT_STACK_PAGES),
-        .priority = PT_PAGER_PRIORITY, .service = PT_PAGER, .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
-    };
-    int error = bank_create_child(PT_ROOT, PAGER_BANK_LIMIT, 4, PT_PAGER_BANK);
-
-    if (error)
-        return error;
-    l4_bank_frames_init(&frames, PT_PAGER_BANK, pages, 64, heaps, 1);
-    return l4_pager_start(&spec, &pager);
-}
-
 int main(const struct bursar_boot_info *boot)
 {
     const void *pager_image = 0;
@@ -335,7 +313,8 @@ int main(const struct bursar_boot_info *boot)
         error = l4_bank_start_from_boot(boot, "bank.elf", BANK_MODULE_AREA, BANK_WINDOW, BANK_SLOTS, PT_BANK_PRIORITY,
                                         PT_ROOT);
     if (!error)
-        error = start_pager(boot, pager_image, pager_size);
+        error = l4_pager_start_under(PT_ROOT, PAGER_BANK_LIMIT, PT_PAGER_BANK, pager_image, pager_size, PAGER_WINDOW,
+                                     PAGER_SLOTS, PT_PAGER_PRIORITY, PT_PAGER);
     if (!error)
         error = pt_bank_stats(PT_ROOT, &root_baseline);
     if (!error)
