@@ -151,8 +151,6 @@ static bool start_bank(void)
     }
     l4_bank_frames_init(&frames, ROOT_BANK, frame_pages, MAX_PAGES, frame_heaps,
                         sizeof frame_heaps / sizeof frame_heaps[0]);
-    /* A program's heap is its quota, as the description says: it does not grow by faults (yet). */
-    frames.fixed_heaps = true;
     return true;
 }
 
