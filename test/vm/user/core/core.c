@@ -31,6 +31,18 @@ unsigned core_slot(void)
     return CORE_FIRST_SLOT + next_slot++;
 }
 
+unsigned core_slots_mark(void)
+{
+    return CORE_FIRST_SLOT + next_slot;
+}
+
+void core_slots_release(unsigned mark)
+{
+    for (unsigned slot = mark; slot < CORE_FIRST_SLOT + next_slot; slot++)
+        l4_cap_delete(slot);
+    next_slot = mark - CORE_FIRST_SLOT;
+}
+
 int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priority, uintptr_t utcb,
                          unsigned *slot)
 {

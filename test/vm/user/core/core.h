@@ -44,6 +44,13 @@ void core_after_test(struct test_result *result);
 
 /* The next unused per-test slot. */
 unsigned core_slot(void);
+/*
+ * For a test that tries a scenario again: the slot core_slot() gives next,
+ * and emptying every slot from `mark` on so that they are given out again
+ * (destroy what they name first).
+ */
+unsigned core_slots_mark(void);
+void core_slots_release(unsigned mark);
 
 /* A thread of the own task running entry(argument) at `priority`; its slot in *slot. */
 int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
