@@ -14,8 +14,8 @@
 #include "kernel/thread.h"
 #include "kernel/transfer.h"
 #include "kernel/trap_handlers.h"
+#include "lib/error_names.h"
 #include "lib/format.h"
-#include "libl4/errors.h"       /* the table of error names generated from bursar/errors.h, linked in too */
 
 /* The kernel's message to an exception handler, as words. */
 union exception_message {
@@ -193,7 +193,7 @@ static void raised_fault_describe(const struct thread *thread, char *buffer, uin
     if (length >= size)
         return;
     if (reason > BURSAR_OK && reason < BURSAR_ERROR_COUNT)
-        format_to_buffer(buffer + length, size - length, "%s", l4_error_names[reason]);
+        format_to_buffer(buffer + length, size - length, "%s", bursar_error_names[reason]);
     else
         format_to_buffer(buffer + length, size - length, "error %u", reason);
 }

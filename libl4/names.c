@@ -1,8 +1,9 @@
 /*
  * names.c — names for numbers a program prints: errors (l4_error_name,
- * over the table generated from include/bursar/errors.h, errors.h) and
+ * over lib/error_names.h's table) and
  * the kinds of heap objects (l4_heap_kind_name, l4.h).
  */
+#include "lib/error_names.h"
 #include "libl4/errors.h"
 #include "libl4/l4.h"
 
@@ -10,7 +11,7 @@ const char *l4_error_name(int error)
 {
     unsigned number = error < 0 ? 0u - (unsigned)error : (unsigned)error;
 
-    return number < BURSAR_ERROR_COUNT ? l4_error_names[number] : "unknown error";
+    return number < BURSAR_ERROR_COUNT ? bursar_error_names[number] : "unknown error";
 }
 
 static const char *const heap_kind_names[] = {
