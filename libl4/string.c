@@ -1,10 +1,19 @@
 /*
- * string.c — byte-at-a-time memory and string functions for user programs.
- * Plain on purpose: they are for correctness, not speed.
+ * string.c — the memory and string functions of user programs.
+ *
+ * memcpy and memset move four bytes at a time with rep movsl / rep stosl,
+ * then the last few with rep movsb / stosb: a page copied or cleared costs
+ * a handful of instructions under -icount, not one loop round a byte
+ * (the loader's segment copies and l4_zero_page, the frame sources' and the
+ * bank's page clears, use them). The string instructions run forwards because EFLAGS.DF is clear
+ * at every function boundary, as the i386 System V ABI requires of C code
+ * (and GCC's own inlined string instructions assume); the kernel starts
+ * every thread and ends every system call with DF clear (docs/abi.md §1.1,
+ * docs/security.md). Unaligned addresses are correct, only slower.
  *
  * gcc recognises a copy or fill loop and may replace it with a call to
- * memcpy or memset, which inside memcpy or memset would be endless
- * recursion; the optimize attribute switches that transformation off here.
+ * memcpy or memset, which inside memmove would be endless recursion; the
+ * optimize attribute switches that transformation off there.
  */
 #include "libl4/string.h"
 
@@ -12,17 +21,22 @@
 
 #define NO_LOOP_TO_CALL __attribute__((optimize("no-tree-loop-distribute-patterns")))
 
-NO_LOOP_TO_CALL void *memcpy(void *destination, const void *source, size_t size)
+void *memcpy(void *destination, const void *source, size_t size)
 {
-    unsigned char *d = destination;
-    const unsigned char *s = source;
+    void *d = destination;
+    const void *s = source;
+    size_t words = size / 4, bytes = size % 4;
 
-    while (size--)
-        *d++ = *s++;
+    __asm__ volatile("rep movsl\n\t"
+                     "mov %[bytes], %%ecx\n\t"
+                     "rep movsb"
+                     : "+D"(d), "+S"(s), "+c"(words)
+                     : [bytes] "r"(bytes)
+                     : "memory");
     return destination;
 }
 
-/* Copies backwards when the destination overlaps the source from above. */
+/* Copies backwards, byte by byte, when the destination overlaps the source from above. */
 NO_LOOP_TO_CALL void *memmove(void *destination, const void *source, size_t size)
 {
     unsigned char *d = destination;
@@ -35,12 +49,18 @@ NO_LOOP_TO_CALL void *memmove(void *destination, const void *source, size_t size
     return destination;
 }
 
-NO_LOOP_TO_CALL void *memset(void *destination, int value, size_t size)
+void *memset(void *destination, int value, size_t size)
 {
-    unsigned char *d = destination;
+    void *d = destination;
+    uint32_t pattern = (uint8_t)value * 0x01010101u;
+    size_t words = size / 4, bytes = size % 4;
 
-    while (size--)
-        *d++ = (unsigned char)value;
+    __asm__ volatile("rep stosl\n\t"
+                     "mov %[bytes], %%ecx\n\t"
+                     "rep stosb"
+                     : "+D"(d), "+c"(words)
+                     : "a"(pattern), [bytes] "r"(bytes)
+                     : "memory");
     return destination;
 }
 
@@ -72,11 +92,7 @@ int strcmp(const char *a, const char *b)
     return (unsigned char)*a - (unsigned char)*b;
 }
 
-/* rep stosl: one instruction a word, where a byte loop costs four or more. */
 void l4_zero_page(void *page)
 {
-    void *destination = page;
-    size_t words = 4096 / 4;
-
-    __asm__ volatile("rep stosl" : "+D"(destination), "+c"(words) : "a"(0) : "memory");
+    memset(page, 0, 4096);
 }

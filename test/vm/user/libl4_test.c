@@ -9,6 +9,7 @@
 #include "libl4/l4.h"
 #include "libl4/message.h"
 #include "libl4/printf.h"
+#include "libl4/string.h"
 #include "libl4/test.h"
 #include "libl4/thread.h"
 
@@ -229,4 +230,50 @@ int main(const struct bursar_boot_info *boot_info)
     (void)boot_info;
     user_test_after = check_kernel_accounting;
     return user_tests_run_all() ? 0 : 1;
+}
+
+/*
+ * memcpy, memset and memmove (libl4/string.c: words, then a byte tail) at
+ * every alignment of both sides and every size up to 40, against a byte
+ * loop: the bytes asked for change as they should, none either side does.
+ */
+static unsigned char string_area[2][64], string_expected[64];
+
+static void string_fill(void)
+{
+    for (unsigned i = 0; i < sizeof string_area[0]; i++) {
+        string_area[0][i] = (unsigned char)(i * 7 + 1);
+        string_area[1][i] = (unsigned char)(0xa0 ^ i);
+    }
+}
+
+USER_TEST(9, string_functions_copy_and_fill_exactly_what_they_are_asked_at_any_alignment)
+{
+    for (unsigned to = 0; to < 4; to++)
+        for (unsigned from = 0; from < 4; from++)
+            for (unsigned size = 0; size <= 40; size++) {
+                string_fill();
+                for (unsigned i = 0; i < sizeof string_expected; i++)
+                    string_expected[i] = string_area[1][i];
+                for (unsigned i = 0; i < size; i++)
+                    string_expected[8 + to + i] = string_area[0][from + i];
+                TEST_CHECK(memcpy(&string_area[1][8 + to], &string_area[0][from], size) == &string_area[1][8 + to],
+                           "memcpy's result");
+                TEST_CHECK(memcmp(string_area[1], string_expected, sizeof string_expected) == 0,
+                           "memcpy of %u bytes, destination +%u, source +%u", size, to, from);
+                for (unsigned i = 0; i < size; i++)
+                    string_expected[8 + to + i] = 0x5c;
+                TEST_CHECK(memset(&string_area[1][8 + to], 0x15c, size) == &string_area[1][8 + to], "memset's result");
+                TEST_CHECK(memcmp(string_area[1], string_expected, sizeof string_expected) == 0,
+                           "memset of %u bytes at +%u", size, to);
+                /* Overlapping, the destination above the source by `from` + 1 bytes (backwards). */
+                string_fill();
+                for (unsigned i = 0; i < sizeof string_expected; i++)
+                    string_expected[i] = string_area[0][i];
+                for (unsigned i = 0; i < size; i++)
+                    string_expected[to + from + 1 + i] = string_area[0][to + i];
+                memmove(&string_area[0][to + from + 1], &string_area[0][to], size);
+                TEST_CHECK(memcmp(string_area[0], string_expected, sizeof string_expected) == 0,
+                           "memmove of %u bytes from +%u to +%u", size, to, to + from + 1);
+            }
 }
