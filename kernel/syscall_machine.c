@@ -40,21 +40,35 @@ int sys_preempt_stats(struct thread *caller, const struct machine_registers *r, 
     return BURSAR_OK;
 }
 
-/* Everything is checked before the IRQ object exists. */
+/*
+ * What SYS_IRQ_CLAIM and SYS_IO_PORTS_CREATE check, in this order, before
+ * their object exists: the devices capability (CONTROL, argument 0), the
+ * heap that pays (CHARGE, argument 2) and an empty destination slot
+ * (argument 3). The slot, with the heap in *heap; NULL and *error if not.
+ */
+static struct cap_slot *device_object_destination(struct thread *caller, const struct machine_registers *r,
+                                                  struct heap **heap, int *error)
+{
+    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
+                                             BURSAR_RIGHT_CONTROL, error);
+    struct cap_slot *payer = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
+                                                     BURSAR_RIGHT_CHARGE, error) : NULL;
+
+    *heap = payer ? (struct heap *)payer->object : NULL;
+    return payer ? cspace_empty_slot(own_space(caller), r->argument[3], error) : NULL;
+}
+
 int sys_irq_claim(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
-    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
-                                             BURSAR_RIGHT_CONTROL, &error);
-    struct cap_slot *heap = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
-                                                    BURSAR_RIGHT_CHARGE, &error) : NULL;
-    struct cap_slot *destination = heap ? cspace_empty_slot(own_space(caller), r->argument[3], &error) : NULL;
+    struct heap *heap;
+    struct cap_slot *destination = device_object_destination(caller, r, &heap, &error);
     struct irq *irq;
 
     (void)results;
     if (!destination)
         return error;
-    error = irq_claim((struct heap *)heap->object, r->argument[1], &irq);
+    error = irq_claim(heap, r->argument[1], &irq);
     if (error != BURSAR_OK)
         return error;
     cap_install_root(destination, &irq->header);
@@ -92,21 +106,17 @@ int sys_irq_ack(struct thread *caller, const struct machine_registers *r, uint32
     return irq ? irq_acknowledge((struct irq *)irq->object) : error;
 }
 
-/* Like SYS_IRQ_CLAIM: everything is checked before the object exists. */
 int sys_io_ports_create(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
-    struct cap_slot *devices = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEVICES,
-                                             BURSAR_RIGHT_CONTROL, &error);
-    struct cap_slot *heap = devices ? cspace_lookup(own_space(caller), r->argument[2], BURSAR_OBJECT_HEAP,
-                                                    BURSAR_RIGHT_CHARGE, &error) : NULL;
-    struct cap_slot *destination = heap ? cspace_empty_slot(own_space(caller), r->argument[3], &error) : NULL;
+    struct heap *heap;
+    struct cap_slot *destination = device_object_destination(caller, r, &heap, &error);
     struct io_ports *ports;
 
     (void)results;
     if (!destination)
         return error;
-    error = io_ports_create((struct heap *)heap->object, BURSAR_IO_PORTS_FIRST(r->argument[1]),
+    error = io_ports_create(heap, BURSAR_IO_PORTS_FIRST(r->argument[1]),
                             BURSAR_IO_PORTS_COUNT(r->argument[1]), &ports);
     if (error != BURSAR_OK)
         return error;
