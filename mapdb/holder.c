@@ -52,13 +52,15 @@ void mapdb_ring_remove(struct mapdb_holder *holder)
     holder->next = holder->prev = NULL;
 }
 
-/* new_holder takes old_holder's place in the ring (GRANT). */
-void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
+/*
+ * new_holder's links take old_holder's place in its record's ring (its
+ * neighbours', and the record's pointer to its first holder); old_holder's
+ * own fields are left as they were.
+ */
+static void ring_take_place(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
 {
     struct mapdb_record *record = old_holder->record;
 
-    new_holder->record = record;
-    new_holder->state = MAPDB_HOLDER_HELD;
     if (old_holder->next == old_holder) {
         new_holder->next = new_holder->prev = new_holder;
     } else {
@@ -69,6 +71,14 @@ void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *ne
     }
     if (record->holders == old_holder)
         record->holders = new_holder;
+}
+
+/* new_holder takes old_holder's place in the ring (GRANT). */
+void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
+{
+    new_holder->record = old_holder->record;
+    new_holder->state = MAPDB_HOLDER_HELD;
+    ring_take_place(old_holder, new_holder);
     old_holder->record = NULL;
     old_holder->next = old_holder->prev = NULL;
     old_holder->state = MAPDB_HOLDER_EMPTY;
@@ -122,19 +132,7 @@ int mapdb_holder_destination_status(const struct mapdb_holder *src,
 void mapdb_holder_moved(struct mapdb *db, struct mapdb_holder *old_holder,
                         struct mapdb_holder *new_holder)
 {
-    struct mapdb_record *record = old_holder->record;
-
     (void)db;
-    if (old_holder->state != MAPDB_HOLDER_HELD)
-        return;
-    if (old_holder->next == old_holder) {
-        new_holder->next = new_holder->prev = new_holder;
-    } else {
-        new_holder->next = old_holder->next;
-        new_holder->prev = old_holder->prev;
-        new_holder->next->prev = new_holder;
-        new_holder->prev->next = new_holder;
-    }
-    if (record->holders == old_holder)
-        record->holders = new_holder;
+    if (old_holder->state == MAPDB_HOLDER_HELD)
+        ring_take_place(old_holder, new_holder);
 }
