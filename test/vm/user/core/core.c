@@ -150,6 +150,19 @@ int core_heap_create(unsigned slot, unsigned frames)
     return error;
 }
 
+int core_heap_fund(unsigned heap, struct core_frame_set *set)
+{
+    int error = 0;
+
+    for (unsigned i = 0; i < set->count && error == 0; i++) {
+        if (!set->taken)
+            set->frames[i] = core_frame();
+        error = l4_heap_donate(heap, BURSAR_SLOT_MEMORY, set->frames[i], 1);
+    }
+    set->taken = error == 0;
+    return error;
+}
+
 int core_inspect(unsigned slot, struct l4_cap_info *info, bool *revoked)
 {
     int error = l4_cap_inspect(slot, info);

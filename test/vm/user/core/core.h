@@ -98,6 +98,19 @@ int core_map_fresh_page(uintptr_t *address, uint32_t *frame);
 
 /* A new heap in `slot`, paid by the boot heap, funded with `frames` fresh frames. */
 int core_heap_create(unsigned slot, unsigned frames);
+/*
+ * Frames a test funds a big heap with in every run: taken from the root
+ * bank the first time, then donated again each time (the heap that held
+ * them was destroyed after the test before, or between tries, which gave
+ * them back to the bank), so that big tests do not use up the fresh frames
+ * the others draw from.
+ */
+struct core_frame_set {
+    uint32_t *frames;
+    unsigned count;
+    bool taken;
+};
+int core_heap_fund(unsigned heap, struct core_frame_set *set);
 
 /* Whether a slot's holder was cleared by a revoke (SYS_CAP_INSPECT's fourth result). */
 int core_inspect(unsigned slot, struct l4_cap_info *info, bool *revoked);

@@ -154,26 +154,15 @@ static int give_worker(const struct worker *w, unsigned own_slot, unsigned its_s
     return l4_cap_transfer(own_slot, w->task, its_slot, rights, BURSAR_COPY, 0);
 }
 
-/*
- * The worker heaps' frames: taken from the root bank once, then donated to
- * every test's worker heap again (the heap that held them was destroyed
- * after the test before, which gave them back to the bank), so that these
- * big tests do not use up the fresh frames the other tests draw from.
- */
+/* The worker heaps' frames, the same in every test. */
 static uint32_t worker_frames[WORKER_HEAP_FRAMES];
-static bool worker_frames_taken;
+static struct core_frame_set worker_frame_set = { worker_frames, WORKER_HEAP_FRAMES, false };
 
 static int worker_heap_create(unsigned slot)
 {
     int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, slot, 0);
 
-    for (unsigned i = 0; i < WORKER_HEAP_FRAMES && error == 0; i++) {
-        if (!worker_frames_taken)
-            worker_frames[i] = core_frame();
-        error = l4_heap_donate(slot, BURSAR_SLOT_MEMORY, worker_frames[i], 1);
-    }
-    worker_frames_taken = error == 0;
-    return error;
+    return error ? error : core_heap_fund(slot, &worker_frame_set);
 }
 
 /* A heap, and a task paid by it sharing this program and `area`, with the capabilities it needs. */

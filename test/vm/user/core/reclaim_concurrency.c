@@ -134,25 +134,15 @@ static void guest_call_set(unsigned which, unsigned index, struct guest_call cal
     guest_areas[which].calls[index] = call;
 }
 
-/*
- * The frames of the heaps that pay for big trees: taken from the root bank
- * once and donated again in every test (the heap that held them was
- * destroyed after the test before, which gave them back to the bank).
- */
+/* The frames of the heaps that pay for big trees, the same in every test. */
 static uint32_t tree_frames[TREE_HEAP_FRAMES];
-static bool tree_frames_taken;
+static struct core_frame_set tree_frame_set = { tree_frames, TREE_HEAP_FRAMES, false };
 
 static int tree_heap_create(unsigned slot)
 {
     int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, slot, 0);
 
-    for (unsigned i = 0; i < TREE_HEAP_FRAMES && error == 0; i++) {
-        if (!tree_frames_taken)
-            tree_frames[i] = core_frame();
-        error = l4_heap_donate(slot, BURSAR_SLOT_MEMORY, tree_frames[i], 1);
-    }
-    tree_frames_taken = error == 0;
-    return error;
+    return error ? error : core_heap_fund(slot, &tree_frame_set);
 }
 
 /* Guest area `which`: a task paid by `heap` whose thread (paid by the boot heap) builds the big tree. */
@@ -713,12 +703,7 @@ USER_TEST(646, a_heap_destroy_cut_short_when_its_threads_page_is_wanted_is_taken
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(p2, 2), 0, "P2");
     TEST_CHECK_EQUAL(l4_create(p2, BURSAR_OBJECT_HEAP, h2, 0), 0, "H2, paid by P2");
-    for (unsigned i = 0; i < TREE_HEAP_FRAMES; i++) {
-        if (!tree_frames_taken)
-            tree_frames[i] = core_frame();
-        TEST_CHECK_EQUAL(l4_heap_donate(h2, BURSAR_SLOT_MEMORY, tree_frames[i], 1), 0, "fund H2");
-    }
-    tree_frames_taken = true;
+    TEST_CHECK_EQUAL(core_heap_fund(h2, &tree_frame_set), 0, "fund H2");
     TEST_CHECK_EQUAL(tree_task_create(h2, 1, &big), 0, "a task in H2 with a big tree");
     TEST_CHECK_EQUAL(core_heap_create(h1, 4), 0, "H1");
     cut_short[0] = (__typeof__(cut_short[0])){ .heap = h1 };
