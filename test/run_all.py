@@ -35,7 +35,7 @@ import harness  # noqa: E402
 from model_check import run_model  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
-VM_TIMEOUT = 120
+VM_TIMEOUT = 300
 LONG_FUZZ_CALLS = 250000     # per seed, with --long-fuzz: four seeds make a million system calls
 HANG_TIMEOUT = 8
 

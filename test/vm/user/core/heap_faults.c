@@ -10,6 +10,7 @@
 #include "core.h"
 #include "heap_tests.h"
 
+#include "libl4/printf.h"
 #include "libl4/string.h"
 #include "libl4/task.h"
 
@@ -182,6 +183,8 @@ static void fails_after_the_fault_timeout(struct test_result *result, unsigned h
         TEST_CHECK(took >= want, "%s: answered after %u ticks, before the timeout's %u", what, took, want);
         TEST_CHECK_EQUAL(l4_cap_inspect(destination, &cap), 0, "inspect");
         TEST_CHECK_EQUAL(cap.type, BURSAR_OBJECT_NONE, "nothing was created");
+        if (took != want)
+            printf("  %s: %u ticks, not %u, on try %u\n", what, took, want, attempt + 1);
     }
     TEST_CHECK(took == want, "%s: answered after %u ticks, not %u, in each of %u tries", what, took, want,
                CORE_TIMING_ATTEMPTS);

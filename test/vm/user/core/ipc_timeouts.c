@@ -19,6 +19,8 @@
  */
 #include "core.h"
 
+#include "libl4/printf.h"
+
 struct partner {
     unsigned endpoint, reply;
     unsigned delay_ms;
@@ -78,6 +80,8 @@ static void times_out_after(struct test_result *result, struct partner *p, timed
         TEST_CHECK_EQUAL_FMT(error, -BURSAR_E_TIMEOUT, "%u ms timeout", ms);
         TEST_CHECK(took >= want, "%u ms timeout: ended after %u ticks, before the %u the ABI says", ms, took, want);
         TEST_CHECK(queue_is_empty(p->endpoint), "%u ms timeout: left queued", ms);
+        if (took != want)
+            printf("  %u ms timeout: %u ticks, not %u, on try %u\n", ms, took, want, attempt + 1);
     }
     TEST_CHECK(took == want, "%u ms timeout: ended after %u ticks, not %u, in each of %u tries", ms, took, want,
                CORE_TIMING_ATTEMPTS);
@@ -261,6 +265,8 @@ USER_TEST(117, call_receive_phase_times_out_when_no_reply_comes)
             unanswered_call(result, &p, timeout, want, &took);
             if (result->failed)
                 return;
+            if (took != want)
+                printf("  %u ms receive phase: %u ticks, not %u, on try %u\n", timeouts[i], took, want, attempt + 1);
         }
         TEST_CHECK(took == want, "%u ms receive phase: ended after %u ticks, not %u, in each of %u tries",
                    timeouts[i], took, want, CORE_TIMING_ATTEMPTS);
