@@ -3,12 +3,13 @@
  * vectors.S; the double fault goes through a task gate instead (gdt.c) so it
  * runs on a known-good stack, and the debug exception first passes
  * sysenter_debug_trap (sysenter.S), which absorbs the trap a user's TF
- * causes at the sysenter entry. Only the system-call vector, int3 (breakpoint)
+ * causes at the first instruction of a kernel entry. Only the system-call vector, int3 (breakpoint)
  * and into (overflow) may be raised from ring 3 with an instruction; the
  * last two then reach the thread's exception handler.
  */
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
+#include "kernel/console.h"
 
 struct idt_entry {
     uint16_t offset_low;
@@ -42,8 +43,11 @@ static void idt_set(unsigned vector, uint32_t handler, uint16_t selector, uint8_
 
 void idt_init(void)
 {
-    for (unsigned v = 0; v < VECTOR_COUNT; v++)
+    for (unsigned v = 0; v < VECTOR_COUNT; v++) {
+        /* sysenter_debug_trap tells a stub's first instruction by this layout. */
+        KERNEL_ASSERT(trap_vector_entries[v] == (uint32_t)trap_vector_stubs + v * VECTOR_STUB_SIZE);
         idt_set(v, trap_vector_entries[v], SELECTOR_KERNEL_CODE, GATE_INTERRUPT_32);
+    }
     idt_set(VECTOR_DOUBLE_FAULT, 0, SELECTOR_DOUBLE_FAULT_TSS, GATE_TASK);
     idt_set(VECTOR_DEBUG, (uint32_t)sysenter_debug_trap, SELECTOR_KERNEL_CODE, GATE_INTERRUPT_32);
     idt_set(VECTOR_SYSCALL, trap_vector_entries[VECTOR_SYSCALL], SELECTOR_KERNEL_CODE,

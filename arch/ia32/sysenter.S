@@ -14,9 +14,9 @@
  * no wrmsr. Two cases where that first instruction is not first:
  *   - TF: sysenter does not clear it, so the CPU takes a debug trap right
  *     after sysenter, at sysenter_entry, on the small stack below the
- *     flags word. sysenter_debug_trap clears TF in the frame it pushed and
- *     returns: the system call goes on as if TF had been clear (the flags
- *     a thread returns with are defined anyway: docs/abi.md §1).
+ *     flags word. sysenter_debug_trap (below) clears TF in the frame it
+ *     pushed and returns: the system call goes on as if TF had been clear
+ *     (the flags a thread returns with are defined anyway: docs/abi.md §1).
  *   - NMI and machine check, which users cannot cause, would also land
  *     there: the stack has room for their frame on the way to the panic.
  *
@@ -189,18 +189,40 @@ sysenter_stack_top:
 
 /*
  * The debug exception's entry (idt.c). A single-step trap taken in kernel
- * mode at sysenter_entry is the user's TF carried in by sysenter (see the
- * top of this file): clear TF in the interrupted flags and go back, so the
- * entry runs unstepped. Anything else is a debug exception like any other
- * (from user mode: the thread's exception handler; in the kernel: a bug).
+ * mode at the first instruction of a kernel entry is the user's TF carried
+ * in, never the kernel's (the kernel never sets TF, and no breakpoint is
+ * ever enabled): clear TF in the interrupted flags and go back, so the
+ * entry runs as if the trap had not been. Two ways it comes:
+ *   - sysenter does not clear TF, so the CPU traps right after sysenter,
+ *     at sysenter_entry (see the top of this file);
+ *   - mov ss or pop ss delays a single-step trap past the next instruction.
+ *     If that instruction enters the kernel (int $0x80, int3, into, an
+ *     exception, icebp's own debug trap), the CPU delivers the trap after
+ *     the switch to ring 0, at the first instruction of that vector's stub
+ *     (vectors.S) or of this entry (CVE-2018-8897's class). The gate has
+ *     cleared TF already; the trap's frame sits on the kernel stack below
+ *     the gate's, and returning lets the stub take the entry it began.
+ * Anything else is a debug exception like any other (from user mode: the
+ * thread's exception handler; in the kernel: a bug).
  */
         .text
         .globl sysenter_debug_trap
 sysenter_debug_trap:
-        cmpl $sysenter_entry, (%esp)     /* eip */
-        jne 1f
-        cmpl $SELECTOR_KERNEL_CODE, 4(%esp)   /* cs: not a user trap that happens to name that address */
-        jne 1f
-        andl $~EFLAGS_TF, 8(%esp)        /* eflags */
+        cmpl $SELECTOR_KERNEL_CODE, 4(%esp)   /* cs: a trap in the kernel, not a user's step */
+        jne 3f
+        cmpl $sysenter_entry, (%esp)          /* eip */
+        je 1f
+        cmpl $sysenter_debug_trap, (%esp)
+        je 1f
+        pushl %eax
+        movl 4(%esp), %eax
+        subl $trap_vector_stubs, %eax
+        cmpl $VECTOR_COUNT * VECTOR_STUB_SIZE, %eax
+        jae 2f                                    /* not a stub */
+        testl $VECTOR_STUB_SIZE - 1, %eax
+        jnz 2f                                    /* inside one, not at its start */
+        popl %eax
+1:      andl $~EFLAGS_TF, 8(%esp)             /* eflags */
         iret
-1:      jmp *%ss:trap_vector_entries + 4 * VECTOR_DEBUG
+2:      popl %eax
+3:      jmp *%ss:trap_vector_entries + 4 * VECTOR_DEBUG

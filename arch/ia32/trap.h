@@ -30,6 +30,8 @@
 #define VECTOR_SYSCALL        0x80     /* int $0x80, the compatibility entry */
 #define VECTOR_SYSENTER       0x100    /* not a real vector: marks frames built by sysenter */
 #define VECTOR_COUNT           256
+/* vectors.S: the stub of vector v is at trap_vector_stubs + v * VECTOR_STUB_SIZE (idt_init checks). */
+#define VECTOR_STUB_SIZE        16
 
 /* Byte offsets into struct trap_frame that vectors.S depends on. */
 #define TRAP_FRAME_EBX          32
@@ -66,6 +68,7 @@ void idt_init(void);
 void trap_dispatch(struct trap_frame *frame);
 void double_fault_task_entry(void);
 extern const uint32_t trap_vector_entries[VECTOR_COUNT];
+extern const char trap_vector_stubs[];
 
 /* Device interrupt handlers (IRQ 0..15) registered by arch code. */
 typedef void (*irq_handler)(struct trap_frame *frame);

@@ -46,7 +46,7 @@ trap_return:
 /* Generate the 256 stubs and a table of their addresses. */
         .altmacro
         .macro VECTOR_STUB v
-        .align 16
+        .align VECTOR_STUB_SIZE
 vector_\v:
         .if !HAS_ERROR_CODE(\v)
         pushl $0
@@ -55,6 +55,9 @@ vector_\v:
         jmp trap_common
         .endm
 
+        .align VECTOR_STUB_SIZE
+        .globl trap_vector_stubs
+trap_vector_stubs:                       /* vector_0; sysenter.S's debug trap needs where they are */
         .set v, 0
         .rept VECTOR_COUNT
         VECTOR_STUB %v

@@ -4,7 +4,9 @@
  * whatever either loader leaves behind is covered). The user-level side of
  * the same checks is in test/vm/user/core/cpu_state.c.
  */
+#include "arch/ia32/eflags.h"
 #include "arch/ia32/layout.h"
+#include "arch/ia32/trap.h"
 #include "kernel/machine.h"
 #include "test/vm/kernel_test.h"
 
@@ -55,4 +57,40 @@ KERNEL_TEST(801, no_ldt_is_loaded_so_low_linear_memory_holds_no_descriptors)
     machine_tlb_flush_page(LDT_LAST_LINEAR);
     TEST_CHECK(!visible, "a descriptor written at linear %x is visible through LDT selector %x", LDT_LAST_LINEAR,
                LDT_LAST_SELECTOR | 3);
+}
+
+/*
+ * A single-step trap that a user's mov ss (or pop ss) delays past an
+ * instruction entering the kernel arrives in ring 0, at the first
+ * instruction of that vector's stub (CVE-2018-8897's class: int $0x80,
+ * int3, into, any exception). TCG drops such a delayed trap, so no user
+ * program here can cause it; this makes the same trap in the kernel. A
+ * frame as an interrupt gate would push it (the spurious IRQ 7's, which
+ * changes nothing), TF set, and a jump to the stub: the trap comes after
+ * the jump, with eip the stub's first instruction. The kernel must take it
+ * as the user's, drop it, and let the stub run: before, this was "kernel
+ * exception 1 (debug)", a panic a user could cause on real hardware.
+ */
+KERNEL_TEST(1201, a_single_step_delayed_into_a_kernel_entry_is_dropped_and_the_entry_runs)
+{
+    uint32_t stub = trap_vector_entries[VECTOR_IRQ_BASE + 7], flags_after;
+
+    for (unsigned v = 0; v < VECTOR_COUNT; v++)
+        TEST_CHECK_EQUAL(trap_vector_entries[v], (uint32_t)trap_vector_stubs + v * VECTOR_STUB_SIZE,
+                         "where the stubs are");
+    __asm__ volatile("pushfl\n\t"
+                     "cli\n\t"
+                     "pushfl\n\t"                 /* the gate's frame: flags (IF clear), cs, eip */
+                     "pushl %%cs\n\t"
+                     "pushl $1f\n\t"
+                     "pushfl\n\t"
+                     "orl %[tf], (%%esp)\n\t"
+                     "popfl\n\t"
+                     "jmp *%[stub]\n"             /* traps after this jump: at the stub */
+                     "1:\n\t"
+                     "pushfl\n\t"
+                     "popl %[after]\n\t"
+                     "popfl"
+                     : [after] "=r"(flags_after) : [stub] "r"(stub), [tf] "i"(EFLAGS_TF) : "memory", "cc");
+    TEST_CHECK(!(flags_after & EFLAGS_TF), "came back with TF set (flags %x)", flags_after);
 }

@@ -1,0 +1,234 @@
+/*
+ * entry_attacks.c — what a user can do around the instructions that enter
+ * and leave the kernel (docs/security.md, "Beyond the CPU"): a trap flag
+ * delayed by mov ss into each entry, and returns to hostile addresses
+ * through sysexit and through an exception handler's reply. Each attack
+ * runs in a thread of its own whose pager and exception handler is the
+ * root: whatever the CPU raises must arrive as a message about that
+ * thread, in user mode, and nothing may reach the kernel's own exception
+ * path (a panic).
+ */
+#include "fault_pager.h"
+
+#include "bursar/cpu.h"
+#include "libl4/printf.h"
+
+#define KILL_TAG BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0)
+#define FLAG_TF 0x100u
+#define MAX_MESSAGES 4
+
+struct attack {
+    void (*run)(void);
+    volatile uint32_t stage;             /* 1: about to attack, 2: came back from it */
+};
+
+static void attack_thread(void *argument)
+{
+    struct attack *a = argument;
+
+    a->stage = 1;
+    a->run();
+    a->stage = 2;
+}
+
+/* What the root received about the attacking thread: the first message's label, vector, eip, eflags, address. */
+struct outcome {
+    unsigned messages;
+    uint32_t label, vector, eip, eflags, address;
+    uint32_t last_label, last_eip;       /* the last message's */
+    bool returned;
+};
+
+/*
+ * `run` in a thread whose pager and exception handler is the root. The
+ * first message (if any) is recorded; `resume` (if not null) answers it,
+ * and the thread is killed at the next. Returns once the thread came back
+ * or was killed.
+ */
+static void run_attack(struct test_result *result, void (*run)(void),
+                       const struct bursar_exception_state *resume, const char *what, struct outcome *out)
+{
+    static struct attack a;
+    struct fault_server handler;
+    struct received_fault fault;
+    unsigned thread;
+
+    *out = (struct outcome){ 0 };
+    a = (struct attack){ .run = run };
+    TEST_CHECK_EQUAL(fault_server_create(&handler), 0, what);
+    TEST_CHECK_EQUAL(core_spawn(attack_thread, &a, CORE_LOW_PRIORITY, &thread), 0, what);
+    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_EXCEPTION_HANDLER, handler.endpoint), 0, what);
+    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_PAGER, handler.endpoint), 0, what);
+    while (out->messages < MAX_MESSAGES && fault_receive(&handler, &fault, 200) == 0) {
+        if (out->messages == 0) {
+            bool page_fault = fault.label == BURSAR_LABEL_PAGE_FAULT;
+            out->label = fault.label;
+            out->vector = page_fault ? 14 : fault.word[0];
+            out->eip = page_fault ? fault.word[BURSAR_PAGE_FAULT_IP] : fault.word[2];
+            out->eflags = page_fault ? 0 : fault.word[4];
+            out->address = page_fault ? fault.word[BURSAR_PAGE_FAULT_ADDRESS] : 0;
+        }
+        out->last_label = fault.label;
+        out->last_eip = fault.label == BURSAR_LABEL_PAGE_FAULT ? fault.word[BURSAR_PAGE_FAULT_IP] : fault.word[2];
+        if (out->messages++ == 0 && resume && fault.label == BURSAR_LABEL_EXCEPTION)
+            TEST_CHECK_EQUAL(exception_reply_with_state(&handler, resume, BURSAR_LABEL_RESUME), 0, what);
+        else
+            TEST_CHECK_EQUAL(l4_reply(handler.reply, KILL_TAG, 0, 0), 0, what);
+    }
+    out->returned = a.stage == 2;
+    TEST_CHECK_EQUAL(l4_destroy(thread), 0, what);
+}
+
+/* ---- a trap flag that mov ss delays into the kernel ---- */
+
+/* Flags right after the entry returned (before anything else runs). */
+volatile uint32_t flags_after_entry;
+
+/*
+ * TF set by popf; then pop ss, which delays the single-step trap past the
+ * next instruction: the entry. On real hardware that trap is delivered in
+ * ring 0, at the entry's first instruction (QEMU's TCG drops it; the kernel
+ * test image's 1201 makes the same trap there).
+ */
+#define TF_POP_SS_INTO(entry)                                                \
+    __asm__ volatile("movl %%esp, %%ecx\n\t"                                 \
+                     "movl $1f, %%edx\n\t"                                   \
+                     "pushl %%ss\n\t"                                        \
+                     "pushfl\n\t"                                            \
+                     "orl %[tf], (%%esp)\n\t"                                \
+                     "popfl\n\t"                                             \
+                     "popl %%ss\n\t"                                         \
+                     entry "\n"                                              \
+                     "1:\n\t"                                                \
+                     "pushfl\n\t"                                            \
+                     "popl %%ss:flags_after_entry\n\t"                       \
+                     "pushfl\n\t"                                            \
+                     "andl %[no_tf], (%%esp)\n\t"                            \
+                     "popfl"                                                 \
+                     : : "a"(SYS_NULL), "b"(BURSAR_NO_CAPABILITY), [tf] "i"(FLAG_TF), [no_tf] "i"(~FLAG_TF) \
+                     : "ecx", "edx", "memory", "cc")
+
+static void tf_pop_ss_sysenter(void) { TF_POP_SS_INTO("sysenter"); }
+static void tf_pop_ss_int80(void)    { TF_POP_SS_INTO("int $0x80"); }
+static void tf_pop_ss_int3(void)     { TF_POP_SS_INTO("int3"); }
+static void tf_pop_ss_icebp(void)    { TF_POP_SS_INTO(".byte 0xf1"); }
+static void tf_pop_ss_into(void)
+{
+    __asm__ volatile("movl $0x7fffffff, %%eax\n\t"
+                     "addl $1, %%eax\n\t"              /* OF set: into traps */
+                     "pushl %%ss\n\t"
+                     "pushfl\n\t"
+                     "orl %[tf], (%%esp)\n\t"
+                     "popfl\n\t"
+                     "popl %%ss\n\t"
+                     "into"
+                     : : [tf] "i"(FLAG_TF) : "eax", "memory", "cc");
+}
+
+/*
+ * A system call entered so (sysenter, int $0x80) completes and returns
+ * with exactly IF set; int3 and into arrive at the handler as their own
+ * exceptions, with the thread's TF in their flags; icebp as a debug trap
+ * (QEMU: an invalid opcode). Nothing is stepped in the kernel.
+ */
+USER_TEST(1200, a_trap_flag_delayed_by_pop_ss_into_each_kernel_entry_stays_the_users)
+{
+    static const struct {
+        void (*run)(void);
+        bool returns;
+        uint32_t vector, other_vector;
+        const char *what;
+    } attacks[] = {
+        { tf_pop_ss_sysenter, true, 0, 0, "TF, pop ss, sysenter" },
+        { tf_pop_ss_int80, true, 0, 0, "TF, pop ss, int $0x80" },
+        { tf_pop_ss_int3, false, 3, 3, "TF, pop ss, int3" },
+        { tf_pop_ss_into, false, 4, 4, "TF, pop ss, into" },
+        { tf_pop_ss_icebp, false, 1, 6, "TF, pop ss, icebp" },
+    };
+    struct outcome out;
+
+    for (unsigned i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+        flags_after_entry = 0;
+        run_attack(result, attacks[i].run, 0, attacks[i].what, &out);
+        if (attacks[i].returns) {
+            TEST_CHECK(out.returned && out.messages == 0, "%s: %u messages (the first vector %u at %x), %s",
+                       attacks[i].what, out.messages, out.vector, out.eip, out.returned ? "came back" : "never came back");
+            TEST_CHECK_EQUAL_FMT(flags_after_entry, BURSAR_USER_EFLAGS, "%s: the flags it came back with",
+                                 attacks[i].what);
+        } else {
+            TEST_CHECK(out.messages >= 1 && out.label == BURSAR_LABEL_EXCEPTION &&
+                       (out.vector == attacks[i].vector || out.vector == attacks[i].other_vector),
+                       "%s: %u messages, the first label %x vector %u", attacks[i].what, out.messages, out.label,
+                       out.vector);
+            TEST_CHECK(out.eflags & FLAG_TF, "%s: the thread's flags %x lack its TF", attacks[i].what, out.eflags);
+        }
+    }
+}
+
+/* ---- returns to hostile addresses ---- */
+
+#define SYSEXIT_TO(eip, task)                                                \
+    __asm__ volatile("movl %%esp, %%ecx\n\t"                                 \
+                     "sysenter"                                              \
+                     : : "a"(SYS_NULL), "b"(task), "d"(eip) : "ecx", "memory", "cc")
+static void sysexit_to_unmapped(void)        { SYSEXIT_TO(0x3000u, BURSAR_NO_CAPABILITY); }
+static void sysexit_to_kernel(void)          { SYSEXIT_TO(0xc0001000u, BURSAR_NO_CAPABILITY); }
+static void sysexit_to_last_byte(void)       { SYSEXIT_TO(0xffffffffu, BURSAR_NO_CAPABILITY); }
+static void fast_exit_to_kernel(void)        { SYSEXIT_TO(0xc0100000u, BURSAR_SLOT_TASK); }
+static void slow_exit_to_kernel(void)
+{
+    __asm__ volatile("movl %%esp, %%ecx\n\t"
+                     "sysenter"
+                     : : "a"(SYS_YIELD), "d"(0xc0100000u) : "ecx", "memory", "cc");
+}
+static void sysexit_with_kernel_stack(void)
+{
+    __asm__ volatile("movl $0xc0000010, %%ecx\n\t"
+                     "movl $1f, %%edx\n\t"
+                     "sysenter\n"
+                     "1:\n\t"
+                     "pushl %%eax"                   /* the first use of the stack faults */
+                     : : "a"(SYS_NULL), "b"(BURSAR_NO_CAPABILITY) : "ecx", "edx", "memory", "cc");
+}
+static void breakpoint(void) { __asm__ volatile("int3"); }
+
+/*
+ * sysexit returns wherever the caller's edx and ecx say, and iret wherever
+ * an exception handler's reply says (eip below 0xC0000000, any esp): an
+ * address in the kernel half, an unmapped one, the last byte of the address
+ * space, a stack pointer in the kernel. Each faults in user mode, at that
+ * address, as a page fault message to the thread's pager; the kernel's own
+ * exit never faults.
+ */
+USER_TEST(1202, returns_to_hostile_addresses_fault_in_user_mode)
+{
+    static const struct {
+        void (*run)(void);
+        uint32_t eip, address;               /* ~0u: any */
+        const char *what;
+    } attacks[] = {
+        { sysexit_to_unmapped, 0x3000u, 0x3000u, "sysexit to an unmapped page" },
+        { sysexit_to_kernel, 0xc0001000u, 0xc0001000u, "sysexit into the kernel half" },
+        { fast_exit_to_kernel, 0xc0100000u, 0xc0100000u, "the fast path's exit into the kernel half" },
+        { slow_exit_to_kernel, 0xc0100000u, 0xc0100000u, "the slow path's exit into the kernel half" },
+        { sysexit_to_last_byte, 0xffffffffu, ~0u, "sysexit to the last byte" },
+        { sysexit_with_kernel_stack, ~0u, 0xc000000cu, "sysexit with esp in the kernel half" },
+    };
+    struct bursar_exception_state hostile = { .eip = 0xbffffffeu, .esp = 0xfffffff0u, .eflags = 0 };
+    struct outcome out;
+
+    for (unsigned i = 0; i < sizeof attacks / sizeof attacks[0]; i++) {
+        run_attack(result, attacks[i].run, 0, attacks[i].what, &out);
+        TEST_CHECK(out.messages >= 1 && out.label == BURSAR_LABEL_PAGE_FAULT && !out.returned,
+                   "%s: %u messages, the first label %x", attacks[i].what, out.messages, out.label);
+        TEST_CHECK(attacks[i].eip == ~0u || out.eip == attacks[i].eip, "%s: eip %x", attacks[i].what, out.eip);
+        TEST_CHECK(attacks[i].address == ~0u || out.address == attacks[i].address, "%s: address %x",
+                   attacks[i].what, out.address);
+    }
+    /* A breakpoint resumed at the last two bytes below the kernel, with esp at the top of the kernel half. */
+    run_attack(result, breakpoint, &hostile, "a handler's reply with a hostile eip and esp", &out);
+    TEST_CHECK(out.messages == 2 && out.vector == 3, "the breakpoint: %u messages, vector %u", out.messages,
+               out.vector);
+    TEST_CHECK(out.last_label == BURSAR_LABEL_PAGE_FAULT && out.last_eip == hostile.eip,
+               "resumed: label %x at %x, expected a page fault at %x", out.last_label, out.last_eip, hostile.eip);
+}
