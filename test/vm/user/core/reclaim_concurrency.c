@@ -145,8 +145,8 @@ static int tree_heap_create(unsigned slot)
     return error ? error : core_heap_fund(slot, &tree_frame_set);
 }
 
-/* Guest area `which`: a task paid by `heap` whose thread (paid by the boot heap) builds the big tree. */
-static int tree_task_create(unsigned heap, unsigned which, unsigned *task)
+/* Guest area `which`: a task paid by `heap` whose thread (paid by the boot heap) builds a tree of `pages`. */
+static int tree_task_create_of(unsigned heap, unsigned which, unsigned pages, unsigned *task)
 {
     volatile struct guest_call *c = &guest_areas[which].calls[0];
     int error = guest_create(heap, which, task);
@@ -154,12 +154,18 @@ static int tree_task_create(unsigned heap, unsigned which, unsigned *task)
     if (!error)
         error = guest_give(*task, BURSAR_SLOT_MEMORY, GUEST_MEMORY);
     guest_areas[which].calls[0] = (struct guest_call){ .call = call_build_tree, .address = TREE_BASE,
-                                                        .pages = TREE_PAGES, .frame = core_frame(), .stop = true };
+                                                        .pages = pages, .frame = core_frame(), .stop = true };
     if (!error)
         error = guest_start(*task, which, 0, BURSAR_SLOT_HEAP, CORE_LOW_PRIORITY);
     while (!error && !c->returned)
         core_sleep_ms(1);
     return error ? error : c->result;
+}
+
+/* The big tree: TREE_PAGES mappings. */
+static int tree_task_create(unsigned heap, unsigned which, unsigned *task)
+{
+    return tree_task_create_of(heap, which, TREE_PAGES, task);
 }
 
 static uint32_t pages_held(unsigned heap)
@@ -731,5 +737,134 @@ USER_TEST(646, a_heap_destroy_cut_short_when_its_threads_page_is_wanted_is_taken
                after.threads == before.threads + 1, "left: %u heaps, %u heap frames, %u tasks, %u threads; before %u, %u, %u, %u",
                after.heaps, after.heap_frames, after.tasks, after.threads, before.heaps, before.heap_frames,
                before.tasks, before.threads);
+    TEST_CHECK(heap_ledger_exact(), "ledger");
+}
+
+/* ---- 1230-1231: reclaims of the heaps that pay for reclaiming threads ---- */
+
+#define SMALL_TREE_PAGES 8192u       /* about 90 pages of records, tables and task */
+#define SMALL_TREE_HEAP_FRAMES 110u
+
+static volatile struct {
+    unsigned heap;
+    int result;
+    bool entered, returned;
+} reclaimers[2];
+
+static void reclaim_all_of(void *argument)
+{
+    volatile __typeof__(reclaimers[0]) *call = &reclaimers[(uintptr_t)argument];
+
+    call->entered = true;
+    call->result = l4_heap_reclaim(call->heap, 100000, 0);
+    call->returned = true;
+}
+
+/* Reclaimer `which` (a thread of the root task paid by `paid_by`, timeslice one tick) reclaims all of `heap`. */
+static int spawn_reclaimer(unsigned which, unsigned paid_by, unsigned heap, unsigned priority, unsigned *slot)
+{
+    struct l4_thread_spec spec = {
+        .heap = paid_by, .task = BURSAR_SLOT_TASK, .slot = *slot = core_slot(), .stack = cut_stacks[which],
+        .stack_size = sizeof cut_stacks[which], .utcb = (uintptr_t)&cut_utcbs[which], .priority = priority,
+        .entry = reclaim_all_of, .argument = (void *)(uintptr_t)which,
+    };
+    int error;
+
+    reclaimers[which] = (__typeof__(reclaimers[0])){ .heap = heap };
+    error = l4_thread_spawn(&spec);
+    return error ? error : l4_thread_configure(*slot, BURSAR_THREAD_TIMESLICE, 1);
+}
+
+/* The thread in `slot` returned from its call, or is gone (destroyed: its capability revoked). */
+static bool reclaimer_settled(unsigned which, unsigned slot)
+{
+    struct l4_cap_info info;
+
+    return reclaimers[which].returned || (l4_cap_inspect(slot, &info) == 0 && info.type == BURSAR_OBJECT_NONE);
+}
+
+/* A heap of SMALL_TREE_HEAP_FRAMES fresh frames paying for a task (guest area `which`) with a small tree. */
+static int small_tree_heap_create(unsigned slot, unsigned which)
+{
+    unsigned task;
+    int error = core_heap_create(slot, SMALL_TREE_HEAP_FRAMES);
+
+    return error ? error : tree_task_create_of(slot, which, SMALL_TREE_PAGES, &task);
+}
+
+/*
+ * Two reclaims, each of the heap that pays for the other's thread: A,
+ * paid by HA, reclaims all of HB; B, paid by HB, all of HA. Each heap
+ * also pays for a task with an 8192-mapping tree, so both are long, and
+ * the timer interleaves them (one tick each). Whichever reaches the other
+ * thread's page destroys that thread, which cuts its own reclaim short
+ * there and frees itself; the other goes on to the end of its heap. So one
+ * returns 0 with its target empty, the other never returns (or both return,
+ * if neither reached the other), nothing hangs, and the ledger is exact.
+ */
+USER_TEST(1230, two_reclaims_each_of_the_heap_paying_for_the_others_thread)
+{
+    unsigned ha = core_slot(), hb = core_slot(), a, b, returned = 0;
+    const unsigned targets[2] = { hb, ha };
+    uint64_t start;
+
+    TEST_CHECK_EQUAL(small_tree_heap_create(ha, 0), 0, "HA, with a task and its tree");
+    TEST_CHECK_EQUAL(small_tree_heap_create(hb, 1), 0, "HB, with a task and its tree");
+    TEST_CHECK_EQUAL(spawn_reclaimer(0, ha, hb, CORE_LOW_PRIORITY, &a), 0, "A, paid by HA, reclaiming HB");
+    TEST_CHECK_EQUAL(spawn_reclaimer(1, hb, ha, CORE_LOW_PRIORITY, &b), 0, "B, paid by HB, reclaiming HA");
+    start = l4_timestamp();
+    do
+        core_sleep_ms(1);
+    while (!(reclaimer_settled(0, a) && reclaimer_settled(1, b)) && core_elapsed_ms(start) < DEADLINE_MS);
+    TEST_CHECK(reclaimer_settled(0, a) && reclaimer_settled(1, b), "a reclaim hangs: A %s, B %s",
+               reclaimers[0].returned ? "returned" : "inside", reclaimers[1].returned ? "returned" : "inside");
+    for (unsigned i = 0; i < 2; i++) {
+        if (!reclaimers[i].returned)
+            continue;
+        returned++;
+        TEST_CHECK_EQUAL_FMT(reclaimers[i].result, 0, "reclaimer %u's result", i);
+        TEST_CHECK_EQUAL_FMT(pages_held(targets[i]), 0, "pages left in reclaimer %u's target", i);
+    }
+    printf("  A %s, B %s\n", reclaimers[0].returned ? "returned" : "was destroyed",
+           reclaimers[1].returned ? "returned" : "was destroyed");
+    TEST_CHECK(returned >= 1, "neither reclaim returned");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");
+    TEST_CHECK(heap_ledger_exact(), "ledger");
+}
+
+/*
+ * A thread inside a long reclaim (A, paid by HA, reclaiming HC, which
+ * pays for a task with the 65 536-mapping tree) loses its own page: the root
+ * reclaims all of HA. A is destroyed where it stopped, cuts its reclaim of
+ * HC short and frees itself: it never returns, the root's reclaim returns
+ * with HA empty, HC is left consistent with what A had not taken, and the
+ * root destroys it.
+ */
+USER_TEST(1231, a_reclaim_of_the_heap_paying_for_a_thread_inside_a_reclaim)
+{
+    unsigned ha = core_slot(), hc = core_slot(), a, big;
+    uint32_t held;
+    uint64_t start;
+
+    TEST_CHECK_EQUAL(core_heap_create(ha, 4), 0, "HA");
+    TEST_CHECK_EQUAL(tree_heap_create(hc), 0, "HC");
+    TEST_CHECK_EQUAL(tree_task_create(hc, 0, &big), 0, "a task paid by HC, with the big tree");
+    held = pages_held(hc);
+    TEST_CHECK_EQUAL(spawn_reclaimer(0, ha, hc, CORE_LOW_PRIORITY, &a), 0, "A, paid by HA, reclaiming HC");
+    start = l4_timestamp();
+    do
+        core_sleep_ms(1);
+    while (!(reclaimers[0].entered && pages_held(hc) < held) && !reclaimers[0].returned &&
+           core_elapsed_ms(start) < DEADLINE_MS);
+    TEST_CHECK(reclaimers[0].entered && !reclaimers[0].returned, "A is not inside its reclaim (%s)",
+               reclaimers[0].returned ? "it returned" : "not begun");
+    TEST_CHECK_EQUAL(l4_heap_reclaim(ha, 100000, 0), 0, "the root reclaims HA, A's page");
+    TEST_CHECK_EQUAL(pages_held(ha), 0, "HA's pages");
+    core_sleep_ms(2);
+    TEST_CHECK(!reclaimers[0].returned, "A, destroyed, returned (%d)", reclaimers[0].result);
+    TEST_CHECK(reclaimer_settled(0, a), "A is not gone");
+    printf("  A stopped with %u of HC's %u pages left\n", pages_held(hc), held);
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");
+    TEST_CHECK_EQUAL(l4_destroy(hc), 0, "HC destroyed");
     TEST_CHECK(heap_ledger_exact(), "ledger");
 }
