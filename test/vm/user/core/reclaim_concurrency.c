@@ -32,7 +32,7 @@
 #include "libl4/utcb.h"
 
 #define PAGE 4096u
-#define DEADLINE_MS 5000u
+#define DEADLINE_MS 5000u         /* of the kernel's ticks: only stops a wait that would hang */
 #define TREE_BASE 0x40000000u      /* a guest's big tree: TREE_PAGES mappings of one frame */
 #define TREE_PAGES 65536u
 #define TREE_HEAP_FRAMES 720u      /* its records, page tables and task */
@@ -202,7 +202,7 @@ static void reclaim_own_task_heap(struct test_result *result, bool destroy)
     volatile struct guest_call *c = &guest_areas[0].calls[0];
     struct bursar_system_info before, now;
     bool finished = false;
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(tree_heap_create(heap), 0, "heap");
@@ -213,8 +213,8 @@ static void reclaim_own_task_heap(struct test_result *result, bool destroy)
                                               .pages = 100000, .stop = true });
     TEST_CHECK_EQUAL(guest_start(task, 0, 0, BURSAR_SLOT_HEAP, CORE_LOW_PRIORITY), 0,
                      "its thread, paid by the boot heap");
-    start = l4_timestamp();
-    while (!finished && core_elapsed_ms(start) < DEADLINE_MS) {
+    start = core_ticks();
+    while (!finished && core_ticks_elapsed_ms(start) < DEADLINE_MS) {
         core_sleep_ms(1);
         TEST_CHECK_EQUAL(l4_system_info(&now), 0, "system info");
         finished = destroy ? now.heaps == before.heaps : pages_held(heap) == 0;
@@ -285,7 +285,7 @@ USER_TEST(642, a_reclaim_that_ends_its_caller_with_a_thread_of_its_heap_stopped_
         .stack_size = sizeof other_stack, .utcb = (uintptr_t)&other_utcb, .priority = CORE_LOW_PRIORITY,
         .entry = unmap_nothing,
     };
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(core_heap_create(heap, 16), 0, "the heap to reclaim");
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
@@ -297,17 +297,17 @@ USER_TEST(642, a_reclaim_that_ends_its_caller_with_a_thread_of_its_heap_stopped_
     TEST_CHECK_EQUAL(l4_thread_spawn(&spec), 0, "in it a thread of ours, unmapping nothing, long");
     TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
     TEST_CHECK_EQUAL(info.pages_free, 0, "free pages");
-    start = l4_timestamp();
+    start = core_ticks();
     do
         core_sleep_ms(1);
-    while (!other.inside && core_elapsed_ms(start) < DEADLINE_MS);
+    while (!other.inside && core_ticks_elapsed_ms(start) < DEADLINE_MS);
     TEST_CHECK(other.inside && !other.returned, "the unmapping thread is not inside its call");
     /* It is stopped at a preemption point: we run. Now the task's thread reclaims the heap. */
     guest_call_set(0, 0, (struct guest_call){ .call = call_reclaim, .slot = GUEST_HEAP, .pages = 100000,
                                               .stop = true });
     TEST_CHECK_EQUAL(guest_start(task, 0, 0, BURSAR_SLOT_HEAP, CORE_LOW_PRIORITY + 10), 0,
                      "its thread, above the stopped one");
-    while (pages_held(heap) > 0 && core_elapsed_ms(start) < DEADLINE_MS)
+    while (pages_held(heap) > 0 && core_ticks_elapsed_ms(start) < DEADLINE_MS)
         core_sleep_ms(1);
     core_sleep_ms(2);
     TEST_CHECK_EQUAL(pages_held(heap), 0, "the heap is empty");
@@ -352,7 +352,7 @@ USER_TEST(643, a_reclaim_finishes_while_other_tasks_threads_loop_in_long_calls)
     unsigned heap = core_slot(), looper_heap = core_slot(), big, task, reclaimer, counts[LOOPERS], during[LOOPERS];
     unsigned wakes = 0, inside = 0, pages, last;
     bool in_time;
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(tree_heap_create(heap), 0, "heap");
     TEST_CHECK_EQUAL(tree_task_create(heap, 1, &big), 0, "a task paid by it, with a big tree");
@@ -373,8 +373,8 @@ USER_TEST(643, a_reclaim_finishes_while_other_tasks_threads_loop_in_long_calls)
     long_reclaim.heap = heap;
     long_reclaim.done = false;
     TEST_CHECK_EQUAL(core_spawn(run_long_reclaim, 0, CORE_LOW_PRIORITY, &reclaimer), 0, "the reclaim, above them");
-    start = l4_timestamp();
-    while (!long_reclaim.done && core_elapsed_ms(start) < DEADLINE_MS) {
+    start = core_ticks();
+    while (!long_reclaim.done && core_ticks_elapsed_ms(start) < DEADLINE_MS) {
         unsigned now;
         core_sleep_ms(1);
         now = work_left(heap);
@@ -389,7 +389,7 @@ USER_TEST(643, a_reclaim_finishes_while_other_tasks_threads_loop_in_long_calls)
     for (unsigned i = 0; i < LOOPERS; i++)
         guest_areas[0].calls[i].stop = true;
     for (unsigned i = 0; i < LOOPERS; i++)
-        while (!guest_areas[0].calls[i].returned && core_elapsed_ms(start) < 4 * DEADLINE_MS)
+        while (!guest_areas[0].calls[i].returned && core_ticks_elapsed_ms(start) < 4 * DEADLINE_MS)
             core_sleep_ms(1);
     printf("  reclaim of %u pages (a %u-mapping task) beside %u looping unmappers: %u ms, progress seen at %u of "
            "%u wakes (their calls meanwhile: %u, %u)\n", pages, TREE_PAGES, LOOPERS,
@@ -573,7 +573,7 @@ static int paused_destroy_start(struct paused_destroy *p, unsigned mode)
 }
 
 /* Sleep until the destroy is inside W's tree (fewer records, not none); false if it never is. */
-static bool paused_destroy_inside(const struct paused_destroy *p, uint64_t start)
+static bool paused_destroy_inside(const struct paused_destroy *p, uint32_t start)
 {
     uint32_t left;
 
@@ -582,7 +582,7 @@ static bool paused_destroy_inside(const struct paused_destroy *p, uint64_t start
         left = records_in(p->tree_heap);
         if (left > 0 && left < p->tree && !destroy_call.done)
             return true;
-    } while (!destroy_call.done && core_elapsed_ms(start) < DEADLINE_MS);
+    } while (!destroy_call.done && core_ticks_elapsed_ms(start) < DEADLINE_MS);
     return false;
 }
 
@@ -602,7 +602,7 @@ USER_TEST(644, a_memory_transfer_into_a_heap_whose_destroy_is_paused_gets_only_w
     uint32_t tag = BURSAR_TAG(Q_UNMAP_B, 0, 0), mr0 = 0, mr1 = 0;
     unsigned received;
     struct l4_msg m;
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(pages % (32 * PAGE), 0, "scratch pages aligned");
     for (unsigned i = 0; i < 32; i++) {
@@ -612,7 +612,7 @@ USER_TEST(644, a_memory_transfer_into_a_heap_whose_destroy_is_paused_gets_only_w
                          "32 pages to send");
     }
     TEST_CHECK_EQUAL(paused_destroy_start(&p, BURSAR_REVOCABLE_COPY), 0, "the layout, and the destroy started");
-    start = l4_timestamp();
+    start = core_ticks();
     TEST_CHECK(paused_destroy_inside(&p, start), "never woke while the destroy was in the tree");
     TEST_CHECK_EQUAL(l4_call(p.q_endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0,
                      "ask Q to free B");
@@ -630,7 +630,7 @@ USER_TEST(644, a_memory_transfer_into_a_heap_whose_destroy_is_paused_gets_only_w
     TEST_CHECK(!destroy_call.done && records_in(p.tree_heap) > 0, "the destroy was not paused meanwhile");
     core_sleep_ms(1);
     TEST_CHECK_EQUAL(q->count, received + 1, "Q took them");
-    while (!destroy_call.done && core_elapsed_ms(start) < DEADLINE_MS)
+    while (!destroy_call.done && core_ticks_elapsed_ms(start) < DEADLINE_MS)
         core_sleep_ms(1);
     TEST_CHECK(destroy_call.done && destroy_call.result == 0, "the destroy (%d)", destroy_call.result);
     TEST_CHECK_EQUAL(records_in(p.tree_heap), 0, "the tree went with r");
@@ -647,10 +647,10 @@ USER_TEST(645, a_memory_records_copy_children_go_preemptibly_in_a_reclaim)
 {
     struct paused_destroy p;
     unsigned inside = 0;
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(paused_destroy_start(&p, BURSAR_COPY), 0, "the layout, and the destroy started");
-    start = l4_timestamp();
+    start = core_ticks();
     while (paused_destroy_inside(&p, start))
         inside++;
     printf("  destroy of a heap with a record whose COPY child has %u mappings below it: the root woke %u times "
@@ -704,7 +704,7 @@ USER_TEST(646, a_heap_destroy_cut_short_when_its_threads_page_is_wanted_is_taken
 {
     unsigned p2 = core_slot(), h2 = core_slot(), h1 = core_slot(), big;
     struct bursar_system_info before, between, after;
-    uint64_t start;
+    uint32_t start;
 
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(core_heap_create(p2, 2), 0, "P2");
@@ -715,13 +715,13 @@ USER_TEST(646, a_heap_destroy_cut_short_when_its_threads_page_is_wanted_is_taken
     cut_short[0] = (__typeof__(cut_short[0])){ .heap = h1 };
     cut_short[1] = (__typeof__(cut_short[1])){ .heap = h2 };
     TEST_CHECK_EQUAL(spawn_destroyer(1, h1, CORE_LOW_PRIORITY), 0, "X2, paid by H1, destroying H2");
-    start = l4_timestamp();
+    start = core_ticks();
     do
         core_sleep_ms(1);
-    while (!cut_short[1].entered && core_elapsed_ms(start) < DEADLINE_MS);
+    while (!cut_short[1].entered && core_ticks_elapsed_ms(start) < DEADLINE_MS);
     TEST_CHECK(cut_short[1].entered && !cut_short[1].returned, "X2 is not inside its destroy");
     TEST_CHECK_EQUAL(spawn_destroyer(0, BURSAR_SLOT_HEAP, CORE_LOW_PRIORITY + 10), 0, "X1 destroying H1, above X2");
-    while (!cut_short[0].returned && core_elapsed_ms(start) < DEADLINE_MS)
+    while (!cut_short[0].returned && core_ticks_elapsed_ms(start) < DEADLINE_MS)
         core_sleep_ms(1);
     TEST_CHECK(cut_short[0].returned && cut_short[0].result == 0, "X1's destroy of H1 (%d)", cut_short[0].result);
     core_sleep_ms(2);
