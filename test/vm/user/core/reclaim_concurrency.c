@@ -194,16 +194,18 @@ static uint32_t work_left(unsigned heap)
  * second task, made after it, whose thread (paid by the boot heap)
  * reclaims or destroys that very heap. The newer task's directory page is
  * the first victim: the reclaim destroys its caller's task, and the big
- * task, 200 ms of teardown, is still to do. The root wakes tick by tick.
+ * task, 200 ms of teardown, is still to do. The root wakes tick by tick
+ * and counts in *after_caller its wake-ups between the two.
  */
-static void reclaim_own_task_heap(struct test_result *result, bool destroy)
+static void reclaim_own_task_heap_once(struct test_result *result, bool destroy, unsigned *after_caller)
 {
-    unsigned heap = core_slot(), big, task, after_caller = 0;
+    unsigned heap = core_slot(), big, task;
     volatile struct guest_call *c = &guest_areas[0].calls[0];
     struct bursar_system_info before, now;
     bool finished = false;
     uint32_t start;
 
+    *after_caller = 0;
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     TEST_CHECK_EQUAL(tree_heap_create(heap), 0, "heap");
     TEST_CHECK_EQUAL(tree_task_create(heap, 1, &big), 0, "a task paid by it, with a big tree");
@@ -219,7 +221,7 @@ static void reclaim_own_task_heap(struct test_result *result, bool destroy)
         TEST_CHECK_EQUAL(l4_system_info(&now), 0, "system info");
         finished = destroy ? now.heaps == before.heaps : pages_held(heap) == 0;
         /* The caller's task is gone and the big one is not: the reclaim goes on, and we run. */
-        after_caller += !finished && now.tasks == before.tasks + 1;
+        *after_caller += !finished && now.tasks == before.tasks + 1;
     }
     core_sleep_ms(2);
     TEST_CHECK(finished, "the %s did not finish in %u ms", destroy ? "destroy" : "reclaim", DEADLINE_MS);
@@ -229,10 +231,29 @@ static void reclaim_own_task_heap(struct test_result *result, bool destroy)
                now.tasks, now.threads, before.tasks, before.threads);
     printf("  %s of a heap with a %u-mapping task by a thread of another task it paid for: "
            "the root ran %u times after the caller's task went\n", destroy ? "destroy" : "reclaim", TREE_PAGES,
-           after_caller);
-    TEST_CHECK(after_caller > 0, "the root never ran between the caller's end and the end of its %s",
-               destroy ? "destroy" : "reclaim");
+           *after_caller);
     TEST_CHECK(heap_ledger_exact(), "ledger");
+    l4_destroy(heap);                   /* the reclaimed heap, empty; the destroyed one is gone already */
+}
+
+/*
+ * The root can run between the caller's end and the end of its reclaim only
+ * if the reclaim is preemptible; a host fast enough to do the rest between
+ * two of its wake-ups shows nothing, so the scenario is tried again (on
+ * fresh objects) up to three times, and must show it once.
+ */
+static void reclaim_own_task_heap(struct test_result *result, bool destroy)
+{
+    unsigned mark = core_slots_mark(), after_caller = 0;
+
+    for (unsigned attempt = 0; attempt < 3 && after_caller == 0; attempt++) {
+        core_slots_release(mark);
+        reclaim_own_task_heap_once(result, destroy, &after_caller);
+        if (result->failed)
+            return;
+    }
+    TEST_CHECK(after_caller > 0, "the root never ran between the caller's end and the end of its %s, in 3 tries",
+               destroy ? "destroy" : "reclaim");
 }
 
 USER_TEST(640, reclaiming_the_heap_that_pays_for_the_callers_task_runs_to_its_end)
