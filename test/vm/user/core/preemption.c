@@ -378,13 +378,20 @@ USER_TEST(972, frame_unmap_of_a_frame_with_a_big_tree_is_preempted)
     until_conclusive(result, try_972, NO_TICKS_INSIDE);
 }
 
-static void try_702(struct test_result *result, struct worker *w, bool *conclusive)
+/* The worker, and another task paid by its heap, which it holds in WORKER_OTHER_TASKS. */
+static int worker_with_victim(struct worker *w)
 {
     unsigned victim = core_slot();
+    int error = worker_create(w);
 
-    TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
-    TEST_CHECK_EQUAL(l4_create(w->heap, BURSAR_OBJECT_TASK, victim, 16), 0, "the task to destroy");
-    TEST_CHECK_EQUAL(give_worker(w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL), 0, "its capability");
+    if (!error)
+        error = l4_create(w->heap, BURSAR_OBJECT_TASK, victim, 16);
+    return error ? error : give_worker(w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL);
+}
+
+static void try_702(struct test_result *result, struct worker *w, bool *conclusive)
+{
+    TEST_CHECK_EQUAL(worker_with_victim(w), 0, "the worker, and the task to destroy");
     TEST_CHECK_EQUAL(worker_memory_tree(w, TREE_RECORDS), 0, "the worker's pages");
     uint32_t records = records_of(w->heap);
     TEST_CHECK_EQUAL(worker_run(w, (struct long_call){ .call = call_map_into_victim, .address = TREE_BASE,
@@ -625,11 +632,7 @@ USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
 
 static void try_710(struct test_result *result, struct worker *w, bool *conclusive)
 {
-    unsigned victim = core_slot();
-
-    TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
-    TEST_CHECK_EQUAL(l4_create(w->heap, BURSAR_OBJECT_TASK, victim, 16), 0, "the task mapped into");
-    TEST_CHECK_EQUAL(give_worker(w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL), 0, "its capability");
+    TEST_CHECK_EQUAL(worker_with_victim(w), 0, "the worker, and the task mapped into");
     /* Mapping is cheaper per page than unmapping: twice the pages, to span several ticks. */
     TEST_CHECK_EQUAL(worker_memory_tree(w, 2 * TREE_RECORDS), 0, "the worker's pages");
     uint32_t records = records_of(w->heap);
