@@ -102,7 +102,11 @@ def boot(kernel=None, modules=(), iso=None, timeout=60, icount=False, echo=False
             timed_out = True
             process.kill()
             status = process.wait()
-        reader.join(timeout=5)
+        # The reader ends with QEMU's output; on a loaded host it may still be
+        # reading the last lines a few seconds after QEMU exits, and a line
+        # it had not read would look like a missing summary. The bound only
+        # guards against a pipe someone else keeps open.
+        reader.join(timeout=60)
         qemu_log = open(log_path, errors="replace").read() if os.path.exists(log_path) else ""
         seconds = time.monotonic() - start
     return Boot(classify(status, timed_out, lines, qemu_log), lines, seconds,
