@@ -3,6 +3,7 @@
  * cross-checked against every heap's own ledger:
  *   fixed reservation + heap frames + bank frames = usable frames
  *   Σ pages held by heaps = donated heap frames + boot heap frames
+ * and that no frame but a bank's is mapped in user space.
  */
 #include "kernel/accounting.h"
 #include "kernel/boot.h"
@@ -52,6 +53,13 @@ bool accounting_check(void)
     for (struct heap *heap = heaps_first(); heap; heap = heap->next_heap)
         if (kheap_check(&heap->kheap) != KHEAP_OK) {
             kprintf("accounting: heap %u fails its own ledger check\n", heap->id);
+            ok = false;
+        }
+    /* Only a bank's frames are ever mapped in user space: never a heap page, never the kernel's. */
+    for (uint32_t f = 0; f < frame_table.frame_count; f++)
+        if (frame_table.frames[f].type != FRAME_BANK && !mapdb_root_is_empty(&frame_table.frames[f].mappings)) {
+            kprintf("accounting: frame %u (%s) is mapped in user space\n", f,
+                    frame_type_name(frame_table.frames[f].type));
             ok = false;
         }
     return ok;

@@ -158,6 +158,7 @@ USER_TEST(1220, a_frame_whose_mappings_are_coming_down_is_never_given_out_while_
     TEST_CHECK_EQUAL(l4_reply(bank.reply, BURSAR_TAG(0, 2, 0), 1 | BURSAR_SLOT_MEMORY << 16, frame), 0,
                      "F offered to the heap");
     after = still_mapped_in_b(&b, b_endpoint);
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check (no heap page mapped)");
     TEST_CHECK_EQUAL(c.stage, 2, "the creator's call is over");
     TEST_CHECK_EQUAL(c.status, 0, "the endpoint, in F");
     TEST_CHECK_EQUAL(after, 0, "pages where B maps F, now a heap page");
