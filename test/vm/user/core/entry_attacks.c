@@ -232,3 +232,85 @@ USER_TEST(1202, returns_to_hostile_addresses_fault_in_user_mode)
     TEST_CHECK(out.last_label == BURSAR_LABEL_PAGE_FAULT && out.last_eip == hostile.eip,
                "resumed: label %x at %x, expected a page fault at %x", out.last_label, out.last_eip, hostile.eip);
 }
+
+/* ---- MXCSR: the one FXSAVE field with reserved bits (fxrstor in ring 0 would fault on them) ---- */
+
+static struct fpu_image_16 { uint8_t bytes[512]; } __attribute__((aligned(16))) mxcsr_image;
+volatile uint32_t mxcsr_valid, mxcsr_seen, mxcsr_changed;
+
+/* Every valid MXCSR bit set (DAZ too where the CPU has it), kept across every kind of kernel entry. */
+static void mxcsr_all_valid_bits(void)
+{
+    uint32_t mask, value, seen;
+
+    __asm__ volatile("fxsave %0" : "=m"(mxcsr_image));
+    mask = *(uint32_t *)(mxcsr_image.bytes + 28);
+    value = (mask ? mask : 0xffbfu) & 0xffffu;
+    mxcsr_valid = value;
+    __asm__ volatile("ldmxcsr %0" : : "m"(value));
+    for (unsigned i = 0; i < 30; i++) {
+        if (i % 3 == 0)
+            l4_null(BURSAR_NO_CAPABILITY);
+        else if (i % 3 == 1)
+            l4_yield();
+        else
+            core_sleep_ms(1);
+        __asm__ volatile("stmxcsr %0" : "=m"(seen));
+        mxcsr_seen = seen;
+        mxcsr_changed += seen != value;
+    }
+}
+
+static void mxcsr_reserved_bit(void)
+{
+    uint32_t value = 0x10000u | 0x1f80u, seen;
+
+    __asm__ volatile("ldmxcsr %0" : : "m"(value));
+    __asm__ volatile("stmxcsr %0" : "=m"(seen));
+    mxcsr_seen = seen;
+    l4_yield();
+    core_sleep_ms(1);
+    __asm__ volatile("stmxcsr %0" : "=m"(seen));
+    mxcsr_changed = seen;
+}
+
+static void fxrstor_reserved_bit(void)
+{
+    __asm__ volatile("fxsave %0" : "=m"(mxcsr_image));
+    *(uint32_t *)(mxcsr_image.bytes + 24) = 0xffffffffu;
+    __asm__ volatile("fxrstor %0" : : "m"(mxcsr_image));
+}
+
+/*
+ * A user sets every valid MXCSR bit and keeps them through system calls,
+ * yields and sleeps (its FXSAVE image holds them and the kernel's fxrstor
+ * takes them back); on a real CPU it cannot set a reserved bit, neither
+ * with ldmxcsr nor by fxrstor of its own image: both fault in user mode.
+ * No path writes user data into a thread's image but the CPU's own fxsave
+ * (no heap page is ever user-mapped: the kernel's check, 1220), so the
+ * kernel's fxrstor, which would fault on one in ring 0, never meets one.
+ */
+USER_TEST(1209, mxcsr_reserved_bits_fault_in_user_mode_and_valid_ones_stay_the_threads)
+{
+    struct outcome out;
+
+    mxcsr_changed = 0;
+    run_attack(result, mxcsr_all_valid_bits, 0, "every valid MXCSR bit", &out);
+    TEST_CHECK(out.returned && out.messages == 0, "every valid MXCSR bit: %u messages", out.messages);
+    TEST_CHECK(mxcsr_changed == 0, "MXCSR %x came back as %x", mxcsr_valid, mxcsr_seen);
+    /*
+     * A real CPU faults on both (#GP, vector 13). QEMU's TCG takes the bit
+     * (ldmxcsr and fxrstor do not check), keeps it in the image and loads
+     * it again with the kernel's own fxrstor, which does not check either:
+     * then the thread must come back with it, and nothing else happens.
+     */
+    run_attack(result, mxcsr_reserved_bit, 0, "ldmxcsr with a reserved bit", &out);
+    printf("  ldmxcsr 0x11f80: %s\n", out.messages ? "faulted" : "taken (an emulator that does not check)");
+    TEST_CHECK((out.messages == 1 && out.vector == 13) ||
+               (out.messages == 0 && out.returned && mxcsr_seen == 0x11f80u && mxcsr_changed == 0x11f80u),
+               "ldmxcsr with a reserved bit: %u messages, vector %u, read back %x then %x", out.messages, out.vector,
+               mxcsr_seen, mxcsr_changed);
+    run_attack(result, fxrstor_reserved_bit, 0, "fxrstor with a reserved bit", &out);
+    TEST_CHECK((out.messages == 1 && out.vector == 13) || (out.messages == 0 && out.returned),
+               "fxrstor with a reserved bit: %u messages, vector %u", out.messages, out.vector);
+}
