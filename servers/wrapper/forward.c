@@ -213,11 +213,16 @@ void wrapper_forward(unsigned i)
                 mr0 = mr1 = 0;
             }
         } else {
-            forward_items(&f, &tag, &mr0, &mr1);
+            /* Through copies: the locals' addresses never escape, so the loop keeps them in registers. */
+            uint32_t t = tag, w0 = mr0, w1 = mr1;
+            forward_items(&f, &t, &w0, &w1);
+            tag = t, mr0 = w0, mr1 = w1;
             f.entry->windows_used = (tag & ITEMS_MASK) != 0;     /* the reply's, still in window B */
         }
         if (__builtin_expect((tag & ITEMS_MASK) != 0, 0)) {
-            error = relay_items(&f, &badge, &tag, &mr0, &mr1);
+            uint32_t b, t = tag, w0 = mr0, w1 = mr1;
+            error = relay_items(&f, &b, &t, &w0, &w1);
+            tag = t, mr0 = w0, mr1 = w1;
             continue;
         }
         error = l4_reply_wait(f.endpoint, f.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
