@@ -8,6 +8,8 @@
  * its documented error and changes nothing (authority_refused).
  */
 #include "authority.h"
+#include "fault_pager.h"
+#include "transfer.h"
 
 #include "libl4/irq.h"
 #include "libl4/kernel_stats.h"
@@ -246,4 +248,112 @@ USER_TEST(1207, a_utcb_in_the_last_bytes_below_the_kernel)
     TEST_CHECK_EQUAL(edge.receive, 0, "the first receive");
     TEST_CHECK_EQUAL(edge.second_receive, -E(NOT_MAPPED), "the receive of a long message into a read-only UTCB");
     TEST_CHECK_EQUAL(edge.read_only_info, -E(NOT_MAPPED), "SYS_SYSTEM_INFO into a read-only UTCB");
+}
+
+/* ---- a new call heap-faulting, and the world changing while it waits ---- */
+
+static volatile struct {
+    unsigned heap, slot;
+    int status;
+    uint32_t stage;
+} maker;
+
+static void make_endpoint(void *argument)
+{
+    (void)argument;
+    maker.stage = 1;
+    maker.status = l4_create(maker.heap, BURSAR_OBJECT_ENDPOINT, maker.slot, 0);
+    maker.stage = 2;
+}
+
+/* The call heap-faults (its heap named with CONTROL, empty, its bank the root); 0 or the error of the spawn. */
+static int start_maker(unsigned heap, unsigned slot, const struct fault_server *bank, struct received_fault *fault)
+{
+    unsigned thread;
+    int error;
+
+    maker.heap = heap;
+    maker.slot = slot;
+    maker.stage = 0;
+    error = core_spawn(make_endpoint, 0, CORE_LOW_PRIORITY, &thread);
+    return error ? error : fault_receive(bank, fault, 1000);
+}
+
+/*
+ * SYS_CREATE into an empty heap whose bank is the root: the thread waits
+ * in a heap fault. Meanwhile the root fills its destination slot: the
+ * donation is taken, the call starts again from its registers and is
+ * refused (SLOT_IN_USE) with nothing made. Refused by the bank, it fails
+ * with OUT_OF_MEMORY and nothing made; with a donation it succeeds. (A
+ * check made before the wait would be stale after it; each start checks
+ * everything again.) The calls issue 10 added that make objects
+ * (SYS_IO_PORTS_CREATE, and SYS_IRQ_CLAIM) never wait on the heap they
+ * name: empty, it answers OUT_OF_MEMORY at once, whatever its bank.
+ */
+USER_TEST(1210, a_new_call_that_heap_faults_checks_everything_again_after_the_wait)
+{
+    unsigned heap = core_slot(), slot = core_slot();
+    struct fault_server bank;
+    struct received_fault fault;
+    struct l4_cap_info info;
+
+    TEST_CHECK_EQUAL(fault_server_create(&bank), 0, "the bank's endpoint");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, heap, 0), 0, "an empty heap");
+    TEST_CHECK_EQUAL(l4_heap_configure(heap, BURSAR_HEAP_BANK, bank.endpoint, 0), 0, "its bank, the root");
+
+    TEST_CHECK_EQUAL(start_maker(heap, slot, &bank, &fault), 0, "the heap fault");
+    TEST_CHECK_EQUAL(fault.label, BURSAR_LABEL_HEAP_FAULT, "a heap fault");
+    TEST_CHECK_EQUAL(l4_cap_copy(heap, slot, BURSAR_RIGHT_READ, 0), 0, "meanwhile the destination is filled");
+    TEST_CHECK_EQUAL(l4_reply(bank.reply, BURSAR_TAG(0, 2, 0), 1 | BURSAR_SLOT_MEMORY << 16, core_frame()), 0,
+                     "a frame donated");
+    TEST_CHECK(wait_for_stage(&maker.stage, 2, 500), "the call never came back");
+    TEST_CHECK_EQUAL(maker.status, -E(SLOT_IN_USE), "the call after the wait");
+    TEST_CHECK_EQUAL(heap_live(heap, BURSAR_HEAP_ENDPOINT), 0, "nothing made");
+    TEST_CHECK_EQUAL(l4_cap_inspect(slot, &info), 0, "inspect");
+    TEST_CHECK_EQUAL(info.type, BURSAR_OBJECT_HEAP, "the slot as the root filled it");
+
+    TEST_CHECK_EQUAL(l4_cap_delete(slot), 0, "the slot emptied");
+    TEST_CHECK_EQUAL(l4_heap_reclaim(heap, 1, 0), 0, "the page taken back: the heap empty again");
+    TEST_CHECK_EQUAL(start_maker(heap, slot, &bank, &fault), 0, "the heap fault again");
+    TEST_CHECK_EQUAL(l4_reply(bank.reply, BURSAR_TAG(0, 2, 0), 0, 0), 0, "refused");
+    TEST_CHECK(wait_for_stage(&maker.stage, 2, 500), "the call never came back");
+    TEST_CHECK_EQUAL(maker.status, -E(OUT_OF_MEMORY), "a refused fault");
+    TEST_CHECK_EQUAL(heap_live(heap, BURSAR_HEAP_ENDPOINT), 0, "nothing made");
+    TEST_CHECK_EQUAL(l4_io_ports_create(BURSAR_SLOT_DEVICES, 0x3f8, 8, heap, slot), -E(OUT_OF_MEMORY),
+                     "a port range from the empty heap, at once");
+    TEST_CHECK_EQUAL(heap_live(heap, BURSAR_HEAP_IO_PORTS), 0, "no port range made");
+    TEST_CHECK_EQUAL(l4_cap_inspect(slot, &info), 0, "inspect");
+    TEST_CHECK_EQUAL(info.type, BURSAR_OBJECT_NONE, "the destination still empty");
+
+    TEST_CHECK_EQUAL(start_maker(heap, slot, &bank, &fault), 0, "the heap fault a third time");
+    TEST_CHECK_EQUAL(l4_reply(bank.reply, BURSAR_TAG(0, 2, 0), 1 | BURSAR_SLOT_MEMORY << 16, core_frame()), 0,
+                     "a frame donated");
+    TEST_CHECK(wait_for_stage(&maker.stage, 2, 500), "the call never came back");
+    TEST_CHECK_EQUAL(maker.status, 0, "made after the donation");
+    TEST_CHECK_EQUAL(heap_live(heap, BURSAR_HEAP_ENDPOINT), 1, "one endpoint, paid by the heap");
+}
+
+/* SYS_DEBUG_PUTS at its edges: a string running into an unmapped page, the last user byte, the length limit. */
+USER_TEST(1211, debug_puts_at_the_edges_of_user_memory)
+{
+    unsigned heap = core_slot();
+    uintptr_t page;
+    uint32_t frame;
+
+    TEST_CHECK_EQUAL(core_heap_create(heap, 1), 0, "a heap");
+    TEST_CHECK_EQUAL(core_map_fresh_page(&page, &frame), 0, "a page, the next one unmapped");
+    ((char *)page)[4094] = '.';
+    ((char *)page)[4095] = '\n';
+    TEST_CHECK_EQUAL(l4_sysenter(SYS_DEBUG_PUTS, page + 4094, 2, 0, 0), 0, "its last two bytes");
+    authority_refused(result, "into the unmapped page", SYS_DEBUG_PUTS, page + 4094, 3, 0, 0, E(NOT_MAPPED), heap);
+    authority_refused(result, "the last user byte and one more", SYS_DEBUG_PUTS, 0xbfffffffu, 2, 0, 0,
+                      E(INVALID_ADDRESS), heap);
+    authority_refused(result, "wrapping the address space", SYS_DEBUG_PUTS, 0xbffff000u, 0xffffffffu, 0, 0,
+                      E(INVALID_ARGUMENT), heap);
+    authority_refused(result, "one byte past the limit", SYS_DEBUG_PUTS, page, BURSAR_DEBUG_PUTS_MAX + 1, 0, 0,
+                      E(INVALID_ARGUMENT), heap);
+    authority_refused(result, "the kernel's first byte", SYS_DEBUG_PUTS, 0xc0000000u, 1, 0, 0, E(INVALID_ADDRESS),
+                      heap);
+    authority_refused(result, "page 0", SYS_DEBUG_PUTS, 0, 1, 0, 0, E(NOT_MAPPED), heap);
+    TEST_CHECK_EQUAL(l4_sysenter(SYS_DEBUG_PUTS, 0xc0000000u, 0, 0, 0), -E(INVALID_ADDRESS), "nothing, at the kernel");
 }
