@@ -177,8 +177,10 @@ bool ipc_check(void)
                     thread->id);
             ok = false;
         }
-        if (thread->slow_path_only != ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
-                                       (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
+        /* (THREAD_SLOW_PATH_TRAP_ENTRY stands for where the thread entered: nothing here to compare.) */
+        if ((thread->slow_path_only & ~THREAD_SLOW_PATH_TRAP_ENTRY) !=
+            ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
+             (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
             kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,
                     thread->slow_path_only);
             ok = false;

@@ -123,6 +123,7 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     receiver = endpoint->queue_head;
     reply = receiver->receive_reply;
+    /* slow_path_only: a timeout, a kernel call, or a receiver that came by int $0x80 (thread.h). */
     if (!reply || receiver->slow_path_only || receiver->priority < caller->priority)
         machine_fast_bail(FAST_PATH_CALL_EAX);
 
@@ -169,7 +170,11 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
      * await_reply binds only an unpromised object, every wake unbinds).
      */
     caller = reply->caller;
-    /* A timeout to disarm, or the kernel's call (its reply is checked, not delivered): the slow path's. */
+    /*
+     * A timeout to disarm, the kernel's call (its reply is checked, not
+     * delivered), or a caller that came by int $0x80 (it leaves by iret):
+     * the slow path's (slow_path_only, thread.h).
+     */
     if (!caller || caller->slow_path_only || caller->priority < server->priority)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
 

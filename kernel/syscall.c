@@ -102,8 +102,18 @@ static void leave_kernel(void)
         schedule();
 }
 
+/*
+ * A thread that came by int $0x80 goes back by iret, ecx and edx as they
+ * were: while it is in the kernel (blocked in IPC, typically), the fast
+ * path must not answer it with its sysexit (thread.h).
+ */
 void kernel_syscall(struct trap_frame *frame)
 {
-    syscall_dispatch(current_thread, frame);
+    struct thread *self = current_thread;
+    uint8_t trap_entry = machine_frame_fast_exit_ok(frame) ? 0 : THREAD_SLOW_PATH_TRAP_ENTRY;
+
+    self->slow_path_only |= trap_entry;
+    syscall_dispatch(self, frame);
     leave_kernel();
+    self->slow_path_only &= (uint8_t)~trap_entry;
 }

@@ -90,14 +90,18 @@ struct thread {
 /*
  * Why the IPC fast path must leave a blocked thread to the slow path, as
  * bits of one byte, so that it tests them all at once: a timeout is armed
- * (wake_tick != 0), or the thread waits for the reply to a call the kernel
- * made for it (fault_ipc_pending). Kept by timeout_arm/timeout_remove and by
- * fault_ipc_call/fault_ipc_abandon; the self-check (ipc_check) compares them
- * with what they stand for.
+ * (wake_tick != 0), the thread waits for the reply to a call the kernel
+ * made for it (fault_ipc_pending), or it is inside a system call it made by
+ * a trap (int $0x80), which returns by iret with every register but the
+ * results as they were: the fast path's exit, sysexit, would give it its
+ * esp and eip in ecx and edx. Kept by timeout_arm/timeout_remove, by
+ * fault_ipc_call/fault_ipc_abandon and by kernel_syscall; the self-check
+ * (ipc_check) compares the first two with what they stand for.
  */
 enum {
     THREAD_SLOW_PATH_TIMEOUT = 1,
     THREAD_SLOW_PATH_KERNEL_CALL = 2,
+    THREAD_SLOW_PATH_TRAP_ENTRY = 4,
 };
 
 #define THREAD_OBJECT_SIZE 4096u

@@ -314,3 +314,138 @@ USER_TEST(1209, mxcsr_reserved_bits_fault_in_user_mode_and_valid_ones_stay_the_t
     TEST_CHECK((out.messages == 1 && out.vector == 13) || (out.messages == 0 && out.returned),
                "fxrstor with a reserved bit: %u messages, vector %u", out.messages, out.vector);
 }
+
+/* ---- int $0x80 keeps ecx and edx, whichever path answers ---- */
+
+#define ECX_MARK 0x11111111u
+#define EDX_MARK 0x22222222u
+
+/* An IPC by int $0x80 with ecx and edx marked; what it returned in all six registers. */
+struct trapped_ipc {
+    uint32_t eax, ebx, esi, edi, ebp, ecx, edx;
+};
+
+static void ipc_by_int80(struct trapped_ipc *t)
+{
+    _Static_assert(offsetof(struct trapped_ipc, edx) == 24, "the offsets below");
+    __asm__ volatile("pushl %%ebp\n\t"
+                     "pushl %%eax\n\t"                 /* t */
+                     "movl 4(%%eax), %%ebx\n\t"
+                     "movl 8(%%eax), %%esi\n\t"
+                     "movl 12(%%eax), %%edi\n\t"
+                     "movl 16(%%eax), %%ebp\n\t"
+                     "movl %[ecx], %%ecx\n\t"
+                     "movl %[edx], %%edx\n\t"
+                     "movl 0(%%eax), %%eax\n\t"
+                     "int $0x80\n\t"
+                     "xchgl %%eax, (%%esp)\n\t"        /* t back; the result waits on the stack */
+                     "movl %%ebx, 4(%%eax)\n\t"
+                     "movl %%esi, 8(%%eax)\n\t"
+                     "movl %%edi, 12(%%eax)\n\t"
+                     "movl %%ebp, 16(%%eax)\n\t"
+                     "movl %%ecx, 20(%%eax)\n\t"
+                     "movl %%edx, 24(%%eax)\n\t"
+                     "popl %%ecx\n\t"
+                     "movl %%ecx, 0(%%eax)\n\t"
+                     "popl %%ebp"
+                     : "+a"(t) : [ecx] "i"(ECX_MARK), [edx] "i"(EDX_MARK)
+                     : "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
+}
+
+static volatile struct {
+    unsigned endpoint, reply;
+    volatile uint32_t rounds, bad_registers;
+    struct trapped_ipc last;
+} trapped;
+
+/* The server: receives and replies by sysenter (the fast path's entry), words + 1. */
+static void sysenter_server(void *argument)
+{
+    uint32_t badge = 0, tag = 0, mr0 = 0, mr1 = 0;
+    int error = l4_receive(trapped.endpoint, trapped.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+
+    (void)argument;
+    while (error == 0) {
+        tag = BURSAR_TAG(2, 2, 0);
+        mr0++, mr1++;
+        error = l4_reply_wait(trapped.endpoint, trapped.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    }
+}
+
+/* The receiver: receives by int $0x80 (naming the reply object) and replies by int $0x80, words + 1. */
+static void int80_receiver(void *argument)
+{
+    (void)argument;
+    for (;;) {
+        struct trapped_ipc r = { .eax = l4_eax(SYS_RECEIVE, 0, BURSAR_TIMEOUT_NEVER),
+                                 .ebx = l4_receive_word(trapped.endpoint, trapped.reply) };
+        ipc_by_int80(&r);
+        trapped.last = r;
+        trapped.rounds++;
+        trapped.bad_registers += r.eax != 0 || r.ecx != ECX_MARK || r.edx != EDX_MARK;
+        r = (struct trapped_ipc){ .eax = SYS_REPLY, .ebx = trapped.reply, .esi = BURSAR_TAG(3, 2, 0),
+                                  .edi = r.edi + 1, .ebp = r.ebp + 1 };
+        ipc_by_int80(&r);
+    }
+}
+
+static uint32_t fast_path_ipcs_so_far(void)
+{
+    struct bursar_system_info info = { 0 };
+
+    l4_system_info(&info);
+    return info.fast_path_ipcs;
+}
+
+/*
+ * int $0x80 returns by iret with every register but eax and the four
+ * results as they were; sysenter returns with ecx and edx clobbered
+ * (docs/abi.md §1). A caller by int $0x80 answered by a server's
+ * reply-and-wait by sysenter, and a receiver blocked in int $0x80 woken by
+ * a call by sysenter, are both register-only round trips the fast path
+ * would serve: before, it did, and returned to the int $0x80 thread with
+ * sysexit, its user esp and eip in ecx and edx (the slow-path kernel kept
+ * them). Now the fast path leaves such a thread to the slow path, and
+ * still serves sysenter pairs.
+ */
+USER_TEST(1212, an_int80_thread_gets_ecx_and_edx_back_whichever_path_answers)
+{
+    unsigned thread;
+    uint32_t before, tag, mr0, mr1;
+
+    trapped.endpoint = core_slot();
+    trapped.reply = core_slot();
+    trapped.rounds = trapped.bad_registers = 0;
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, trapped.endpoint, 0), 0, "endpoint");
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, trapped.reply, 0), 0, "reply object");
+    TEST_CHECK_EQUAL(core_spawn(sysenter_server, 0, BURSAR_ROOT_PRIORITY, &thread), 0, "the sysenter server");
+    core_sleep_ms(10);
+    for (uint32_t i = 0; i < 3; i++) {
+        struct trapped_ipc c = { .eax = l4_eax(SYS_CALL, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER),
+                                 .ebx = trapped.endpoint, .esi = BURSAR_TAG(1, 2, 0), .edi = 10 * i, .ebp = 20 * i };
+        ipc_by_int80(&c);
+        TEST_CHECK_EQUAL_FMT(c.eax, 0, "call %u by int $0x80", i);
+        TEST_CHECK(c.esi == BURSAR_TAG(2, 2, 0) && c.edi == 10 * i + 1 && c.ebp == 20 * i + 1,
+                   "call %u: reply tag %x words %u %u", i, c.esi, c.edi, c.ebp);
+        TEST_CHECK(c.ecx == ECX_MARK && c.edx == EDX_MARK, "call %u by int $0x80 came back with ecx %x edx %x", i,
+                   c.ecx, c.edx);
+    }
+    before = fast_path_ipcs_so_far();
+    tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2;
+    TEST_CHECK_EQUAL(l4_call(trapped.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0,
+                     "a call by sysenter");
+    printf("  a sysenter round trip: %u fast-path IPCs\n", fast_path_ipcs_so_far() - before);
+    TEST_CHECK_EQUAL(l4_destroy(thread), 0, "the sysenter server");
+
+    TEST_CHECK_EQUAL(core_spawn(int80_receiver, 0, BURSAR_ROOT_PRIORITY, &thread), 0, "the int $0x80 receiver");
+    core_sleep_ms(10);
+    for (uint32_t i = 0; i < 3; i++) {
+        tag = BURSAR_TAG(1, 2, 0), mr0 = 100 + i, mr1 = 200 + i;
+        TEST_CHECK_EQUAL_FMT(l4_call(trapped.endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(1000)),
+                             0, "call %u by sysenter", i);
+        TEST_CHECK(mr0 == 101 + i && mr1 == 201 + i, "call %u: words back %u %u", i, mr0, mr1);
+    }
+    TEST_CHECK_EQUAL(trapped.rounds, 3, "the receiver's rounds");
+    TEST_CHECK(trapped.bad_registers == 0, "the receiver by int $0x80 came back with eax %d ecx %x edx %x",
+               (int)trapped.last.eax, trapped.last.ecx, trapped.last.edx);
+}
