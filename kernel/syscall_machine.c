@@ -75,9 +75,16 @@ int sys_irq_claim(struct thread *caller, const struct machine_registers *r, uint
     return BURSAR_OK;
 }
 
+/*
+ * The interrupts' messages carry a badge as if they came through a copy of
+ * the endpoint capability: a badged capability's own (badge 0), never
+ * another (cap_check_derivation), or a client could make its interrupts
+ * messages from another client.
+ */
 int sys_irq_set_endpoint(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
+    uint32_t badge = r->argument[2];
     struct cap_slot *irq = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_IRQ,
                                          BURSAR_RIGHT_CONTROL, &error);
     struct cap_slot *endpoint = NULL;
@@ -90,9 +97,12 @@ int sys_irq_set_endpoint(struct thread *caller, const struct machine_registers *
                                  &error);
         if (!endpoint)
             return error;
+        error = cap_check_derivation(endpoint, endpoint->holder.rights, badge);
+        if (error != BURSAR_OK)
+            return error;
+        badge = badge ? badge : endpoint->badge;
     }
-    irq_set_endpoint((struct irq *)irq->object, endpoint ? (struct endpoint *)endpoint->object : NULL,
-                     r->argument[2]);
+    irq_set_endpoint((struct irq *)irq->object, endpoint ? (struct endpoint *)endpoint->object : NULL, badge);
     return BURSAR_OK;
 }
 

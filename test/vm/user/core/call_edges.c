@@ -357,3 +357,66 @@ USER_TEST(1211, debug_puts_at_the_edges_of_user_memory)
     authority_refused(result, "page 0", SYS_DEBUG_PUTS, 0, 1, 0, 0, E(NOT_MAPPED), heap);
     TEST_CHECK_EQUAL(l4_sysenter(SYS_DEBUG_PUTS, 0xc0000000u, 0, 0, 0), -E(INVALID_ADDRESS), "nothing, at the kernel");
 }
+
+/* ---- an IRQ's badge follows the endpoint capability's, as a derivation would ---- */
+
+#define RTC_INDEX 0x70u
+#define RTC_DATA 0x71u
+#define RTC_B 0x0bu                      /* register B: bit 6 periodic interrupts */
+#define RTC_C 0x0cu                      /* register C: reading it acknowledges */
+#define RTC_LINE 8u
+#define CLIENT_BADGE 0x5151u
+#define OTHER_BADGE 0x6262u
+
+static int rtc_register(unsigned ports, uint8_t index, uint8_t *value, bool write)
+{
+    int error = l4_io_port_write(ports, RTC_INDEX, index);
+
+    if (error)
+        return error;
+    return write ? l4_io_port_write(ports, RTC_DATA, *value) : l4_io_port_read(ports, RTC_DATA, value);
+}
+
+/*
+ * A client holds a capability its server badged for it (CLIENT_BADGE) and
+ * an IRQ object. Binding the IRQ to the server's endpoint through that
+ * capability with another client's badge would make every interrupt a
+ * message from that other client: as for SYS_CAP_COPY, a badged
+ * capability passes on its own badge only (badge 0), and any badge asked
+ * for on it is NO_RIGHTS. An unbadged capability takes the badge asked
+ * for. The RTC's periodic interrupt (line 8) shows the badge delivered.
+ * Before, the IRQ took whatever badge the call named: OTHER_BADGE arrived.
+ */
+USER_TEST(1213, an_irq_bound_through_a_badged_capability_carries_that_badge_only)
+{
+    unsigned heap = core_slot(), irq = core_slot(), endpoint = core_slot(), badged = core_slot(), ports = core_slot();
+    uint32_t badge = 0, tag = 0, line = 0;
+    uint8_t b = 0, enabled, c;
+    int received;
+
+    TEST_CHECK_EQUAL(core_heap_create(heap, 3), 0, "a heap: a page each for the endpoint, the IRQ, the ports");
+    TEST_CHECK_EQUAL(l4_create(heap, BURSAR_OBJECT_ENDPOINT, endpoint, 0), 0, "the server's endpoint");
+    TEST_CHECK_EQUAL(l4_cap_copy(endpoint, badged, BURSAR_RIGHT_WRITE, CLIENT_BADGE), 0, "the client's, badged");
+    TEST_CHECK_EQUAL(l4_irq_claim(BURSAR_SLOT_DEVICES, RTC_LINE, heap, irq), 0, "the RTC's line");
+    TEST_CHECK_EQUAL(l4_io_ports_create(BURSAR_SLOT_DEVICES, RTC_INDEX, 2, heap, ports), 0, "the RTC's ports");
+    authority_refused(result, "another client's badge through a badged capability", SYS_IRQ_SET_ENDPOINT, irq,
+                      badged, OTHER_BADGE, 0, E(NO_RIGHTS), heap);
+    authority_refused(result, "its own badge again", SYS_IRQ_SET_ENDPOINT, irq, badged, CLIENT_BADGE, 0,
+                      E(NO_RIGHTS), heap);
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(irq, badged, 0), 0, "bound through the badged capability, badge 0");
+
+    TEST_CHECK_EQUAL(rtc_register(ports, RTC_B, &b, false), 0, "RTC register B");
+    enabled = (uint8_t)(b | 0x40);
+    TEST_CHECK_EQUAL(rtc_register(ports, RTC_B, &enabled, true), 0, "periodic interrupts on");
+    received = l4_receive(endpoint, BURSAR_NO_CAPABILITY, &badge, &tag, &line, 0, BURSAR_TIMEOUT_MS(500));
+    TEST_CHECK_EQUAL(rtc_register(ports, RTC_B, &b, true), 0, "periodic interrupts off");
+    TEST_CHECK_EQUAL(rtc_register(ports, RTC_C, &c, false), 0, "acknowledged at the RTC");
+    TEST_CHECK_EQUAL(received, 0, "the interrupt's message");
+    TEST_CHECK(BURSAR_TAG_LABEL(tag) == BURSAR_LABEL_IRQ && line == RTC_LINE, "label %x, line %u",
+               BURSAR_TAG_LABEL(tag), line);
+    TEST_CHECK_EQUAL(badge, CLIENT_BADGE, "the badge it came with");
+    TEST_CHECK_EQUAL(l4_irq_ack(irq), 0, "acknowledged at the kernel");
+    /* An unbadged capability takes the badge named. */
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(irq, endpoint, OTHER_BADGE), 0, "bound through the unbadged one");
+    TEST_CHECK_EQUAL(l4_irq_set_endpoint(irq, BURSAR_NO_CAPABILITY, 0), 0, "unbound");
+}
