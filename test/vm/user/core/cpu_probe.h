@@ -129,4 +129,40 @@ static inline int cpu_probe_call(bool by_int, uint32_t eax, struct l4_words *w, 
     return (int)eax;
 }
 
+/*
+ * A system call by int $0x80 with ecx and edx set to marks (int $0x80 keeps
+ * every register but eax and the four results: docs/abi.md §1); returns
+ * eax, the results in *w, and in *ecx and *edx what came back in them.
+ */
+static inline int int80_call_marked(uint32_t eax, struct l4_words *w, uint32_t *ecx, uint32_t *edx)
+{
+    uint32_t regs[7] = { eax, w->ebx, w->esi, w->edi, w->ebp, *ecx, *edx };
+
+    __asm__ volatile("pushl %%ebp\n\t"
+                     "pushl %%eax\n\t"                 /* regs */
+                     "movl 4(%%eax), %%ebx\n\t"
+                     "movl 8(%%eax), %%esi\n\t"
+                     "movl 12(%%eax), %%edi\n\t"
+                     "movl 16(%%eax), %%ebp\n\t"
+                     "movl 20(%%eax), %%ecx\n\t"
+                     "movl 24(%%eax), %%edx\n\t"
+                     "movl 0(%%eax), %%eax\n\t"
+                     "int $0x80\n\t"
+                     "xchgl %%eax, (%%esp)\n\t"        /* regs back; the result waits on the stack */
+                     "movl %%ebx, 4(%%eax)\n\t"
+                     "movl %%esi, 8(%%eax)\n\t"
+                     "movl %%edi, 12(%%eax)\n\t"
+                     "movl %%ebp, 16(%%eax)\n\t"
+                     "movl %%ecx, 20(%%eax)\n\t"
+                     "movl %%edx, 24(%%eax)\n\t"
+                     "popl %%ecx\n\t"
+                     "movl %%ecx, 0(%%eax)\n\t"
+                     "popl %%ebp"
+                     : : "a"(regs) : "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
+    *w = (struct l4_words){ regs[1], regs[2], regs[3], regs[4] };
+    *ecx = regs[5];
+    *edx = regs[6];
+    return (int)regs[0];
+}
+
 #endif /* CORE_TESTS_CPU_PROBE_H */

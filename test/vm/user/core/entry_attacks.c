@@ -8,6 +8,7 @@
  * thread, in user mode, and nothing may reach the kernel's own exception
  * path (a panic).
  */
+#include "cpu_probe.h"
 #include "fault_pager.h"
 
 #include "bursar/cpu.h"
@@ -327,29 +328,11 @@ struct trapped_ipc {
 
 static void ipc_by_int80(struct trapped_ipc *t)
 {
-    _Static_assert(offsetof(struct trapped_ipc, edx) == 24, "the offsets below");
-    __asm__ volatile("pushl %%ebp\n\t"
-                     "pushl %%eax\n\t"                 /* t */
-                     "movl 4(%%eax), %%ebx\n\t"
-                     "movl 8(%%eax), %%esi\n\t"
-                     "movl 12(%%eax), %%edi\n\t"
-                     "movl 16(%%eax), %%ebp\n\t"
-                     "movl %[ecx], %%ecx\n\t"
-                     "movl %[edx], %%edx\n\t"
-                     "movl 0(%%eax), %%eax\n\t"
-                     "int $0x80\n\t"
-                     "xchgl %%eax, (%%esp)\n\t"        /* t back; the result waits on the stack */
-                     "movl %%ebx, 4(%%eax)\n\t"
-                     "movl %%esi, 8(%%eax)\n\t"
-                     "movl %%edi, 12(%%eax)\n\t"
-                     "movl %%ebp, 16(%%eax)\n\t"
-                     "movl %%ecx, 20(%%eax)\n\t"
-                     "movl %%edx, 24(%%eax)\n\t"
-                     "popl %%ecx\n\t"
-                     "movl %%ecx, 0(%%eax)\n\t"
-                     "popl %%ebp"
-                     : "+a"(t) : [ecx] "i"(ECX_MARK), [edx] "i"(EDX_MARK)
-                     : "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
+    struct l4_words w = { t->ebx, t->esi, t->edi, t->ebp };
+    uint32_t ecx = ECX_MARK, edx = EDX_MARK;
+    int eax = int80_call_marked(t->eax, &w, &ecx, &edx);
+
+    *t = (struct trapped_ipc){ (uint32_t)eax, w.ebx, w.esi, w.edi, w.ebp, ecx, edx };
 }
 
 static volatile struct {
