@@ -211,3 +211,46 @@ USER_TEST(1024, a_raised_fault_whose_handler_is_gone_kills_the_thread_alone)
     core_sleep_ms(30);
     TEST_CHECK(counter > seen, "the other thread stopped running");
 }
+
+/*
+ * A thread destroyed at each step of a raised page fault: after the pager
+ * received the fault (its RAISE then finds no caller), after the RAISE
+ * while its exception message waits at the handler's endpoint (the queue
+ * lets it go: the handler's receive finds nothing), and after the handler
+ * received it (the handler's answer finds no caller). Nothing else moves,
+ * and the kernel's check passes after each.
+ */
+USER_TEST(1214, a_thread_destroyed_at_each_step_of_a_raised_page_fault)
+{
+    static struct writer w;
+    struct fault_server pager, handler;
+    struct received_fault fault;
+    unsigned thread;
+
+    TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
+    TEST_CHECK_EQUAL(fault_server_create(&handler), 0, "handler");
+    for (unsigned step = 0; step < 3; step++) {
+        w = (struct writer){ .address = core_scratch_page() + 0x40 };
+        TEST_CHECK_EQUAL(spawn_writer(&w, pager.endpoint, handler.endpoint, &thread), 0, "writer");
+        TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the page fault at the pager");
+        if (step == 0) {
+            TEST_CHECK_EQUAL(l4_destroy(thread), 0, "the thread destroyed while its pager holds the fault");
+            TEST_CHECK_EQUAL(l4_reply(pager.reply, RAISE_TAG, BURSAR_E_OUT_OF_MEMORY, 0), -BURSAR_E_NO_CALLER,
+                             "the pager's RAISE");
+        } else {
+            TEST_CHECK_EQUAL(l4_reply(pager.reply, RAISE_TAG, BURSAR_E_OUT_OF_MEMORY, 0), 0, "raised");
+            if (step == 2)
+                TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 1000), 0, "the handler received it");
+            TEST_CHECK_EQUAL(l4_destroy(thread), 0, "the thread destroyed");
+            if (step == 1)
+                TEST_CHECK_EQUAL(fault_receive(&handler, &fault, 20), -BURSAR_E_TIMEOUT,
+                                 "nothing left at the handler's endpoint");
+            else
+                TEST_CHECK_EQUAL(l4_reply(handler.reply, RESUME_TAG, 0, 0), -BURSAR_E_NO_CALLER,
+                                 "the handler's answer");
+        }
+        TEST_CHECK(w.stage == 1, "step %u: the thread went on", step);
+        TEST_CHECK_EQUAL_FMT(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the check after step %u",
+                             step);
+    }
+}
