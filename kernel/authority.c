@@ -38,7 +38,7 @@ static void mapping_removed(void *context, uintptr_t mapping, struct mapdb_recor
 {
     (void)context;
     (void)record;
-    memory_mapping_removed(mapping);
+    mapdb_charge(&authority, memory_mapping_removed(mapping));
 }
 
 static const struct mapdb_ops authority_ops = {

@@ -46,7 +46,7 @@ static void __attribute__((noreturn)) panic_report(bool with_backtrace, const ch
     kprintf("\n");
     if (with_backtrace)
         machine_backtrace();
-    debug_dump(BURSAR_DUMP_ALL);     /* a fault inside it ends in the nested-panic stop above */
+    debug_dump(BURSAR_DUMP_ALL, false);     /* a fault inside it ends in the nested-panic stop above */
     machine_halt_after_panic();
 }
 

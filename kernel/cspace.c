@@ -7,6 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/cspace.h"
 #include "kernel/debug.h"
+#include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/preempt.h"
 
@@ -22,9 +23,8 @@ int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots)
     for (uint32_t p = 0; p < pages; p++) {
         cspace->pages[p] = heap_allocate(payer, ALLOC_CAPABILITY_TABLE);
         KERNEL_ASSERT(cspace->pages[p]);
-        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++)
-            cspace->pages[p][i] = (struct cap_slot){ 0 };
     }
+    cspace->zeroed = 0;                         /* each page when first reached (cspace_page) */
     cspace->slot_count = slots;
     return BURSAR_OK;
 }
@@ -39,14 +39,25 @@ void cspace_destroy(struct cspace *cspace)
 {
     cspace->slot_count = 0;
     for (uint32_t p = 0; p < CSPACE_MAX_PAGES && cspace->pages[p]; p++) {
-        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE; i++) {
+        for (uint32_t i = 0; i < CAP_SLOTS_PER_PAGE && (cspace->zeroed & 1u << p); i++) {
             if (cspace->pages[p][i].object)
                 cap_delete(&cspace->pages[p][i]);
             preempt_work(1);
         }
         heap_free(cspace->pages[p]);
         cspace->pages[p] = NULL;
+        preempt_work(2);                        /* a page back to its heap: two units' worth */
     }
+}
+
+/* An all-zero slot is empty: one page's clearing is the most any lookup adds to a call. */
+struct cap_slot *cspace_page(struct cspace *cspace, uint32_t p)
+{
+    if (!(cspace->zeroed & 1u << p)) {
+        frame_zero_page(cspace->pages[p]);
+        cspace->zeroed |= (uint16_t)(1u << p);
+    }
+    return cspace->pages[p];
 }
 
 struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error)
@@ -55,7 +66,7 @@ struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error)
         *error = -BURSAR_E_INVALID_CAPABILITY;
         return NULL;
     }
-    return &cspace->pages[index / CAP_SLOTS_PER_PAGE][index % CAP_SLOTS_PER_PAGE];
+    return &cspace_page(cspace, index / CAP_SLOTS_PER_PAGE)[index % CAP_SLOTS_PER_PAGE];
 }
 
 struct cap_slot *cspace_lookup(struct cspace *cspace, uint32_t index, enum bursar_object_type type,
@@ -199,7 +210,7 @@ int cap_delete(struct cap_slot *slot)
     struct mapdb_cursor cursor;
 
     mapdb_cursor_init(&cursor);
-    int status = mapdb_delete(&authority, &slot->holder, &cursor, PREEMPT_CHUNK);
+    int status = mapdb_delete(&authority, &slot->holder, &cursor, preempt_budget());
     if (status < 0)
         return from_mapdb(status);
     *slot = (struct cap_slot){ 0 };
@@ -214,7 +225,7 @@ int cap_revoke(struct cap_slot *slot)
     struct mapdb_cursor cursor;
 
     mapdb_cursor_init(&cursor);
-    int status = mapdb_revoke(&authority, &slot->holder, &cursor, PREEMPT_CHUNK);
+    int status = mapdb_revoke(&authority, &slot->holder, &cursor, preempt_budget());
     if (status < 0)
         return from_mapdb(status);
     return from_mapdb(preempt_finish(&cursor, status));
@@ -233,7 +244,7 @@ void cap_revoke_all(struct object *object)
     KERNEL_ASSERT(object->dying);
     mapdb_cursor_init(&cursor);
     int status = preempt_finish(&cursor, mapdb_destroy_resource(&authority, &object->capabilities, &cursor,
-                                                                PREEMPT_CHUNK));
+                                                                preempt_budget()));
     if (status != MAPDB_OK) {
         /* The panic's own listing shows tasks and threads; the tree shows who still holds what. */
         debug_print_tree(&object->capabilities, "an object whose destroy failed");

@@ -24,10 +24,17 @@ _Static_assert(sizeof(struct cap_slot) == 32, "128 slots to a capability-table p
 #define CSPACE_MAX_PAGES 16
 #define CSPACE_MAX_SLOTS (CAP_SLOTS_PER_PAGE * CSPACE_MAX_PAGES)
 
+/*
+ * A page is zeroed (all its slots empty) when a slot of it is first
+ * reached, not when the space is made: creating a task with many slots
+ * would otherwise clear them all at once, with interrupts off.
+ */
 struct cspace {
     struct cap_slot *pages[CSPACE_MAX_PAGES];
     uint32_t slot_count;
+    uint16_t zeroed;                 /* bit p: pages[p] was zeroed */
 };
+_Static_assert(CSPACE_MAX_PAGES <= 16, "one bit a page in cspace.zeroed");
 
 /* The global mapping database for capabilities and memory. */
 extern struct mapdb authority;
@@ -38,6 +45,8 @@ int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots);
 /* Delete every capability, then free the table pages. */
 void cspace_destroy(struct cspace *cspace);
 
+/* Page p of the space, zeroed first if it never was (p < the pages it has). */
+struct cap_slot *cspace_page(struct cspace *cspace, uint32_t p);
 /* A slot by index, or NULL with *error set (INVALID_CAPABILITY). */
 struct cap_slot *cspace_slot(struct cspace *cspace, uint32_t index, int *error);
 /*

@@ -5,9 +5,11 @@
 #ifndef KERNEL_DEBUG_H
 #define KERNEL_DEBUG_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
-void debug_dump(uint32_t what);     /* enum bursar_dump */
+/* enum bursar_dump; preemptible only from a system call (not from an interrupt, nor on panic). */
+void debug_dump(uint32_t what, bool preemptible);
 
 struct object;
 /* The object behind the debug capability (BURSAR_SLOT_DEBUG; not heap-allocated, never destroyed). */

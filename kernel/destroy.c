@@ -11,8 +11,11 @@
 #include "kernel/io_ports.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
+
+#define THREAD_DESTROY_UNITS 4      /* preemption units (preempt.h) of a thread's teardown beyond its revoke */
 
 /*
  * A thread being destroyed never runs in user mode again: it is killed now,
@@ -21,18 +24,9 @@
  */
 static void thread_begin_destroy(struct thread *thread)
 {
-    thread->header.dying = true;
+    thread_mark_dying(thread);
     if (thread != current_thread && !thread->stopped_in_kernel)
         thread_kill(thread, 0, NULL);
-}
-
-/* A thread of the task not yet being destroyed, other than `except`; the list changes as we go. */
-static struct thread *live_thread_of(struct task *task, struct thread *except)
-{
-    for (struct thread *thread = task->thread_list; thread; thread = thread->task_next)
-        if (thread != except && !thread->header.dying)
-            return thread;
-    return NULL;
 }
 
 /*
@@ -46,8 +40,10 @@ static void destroy_task(struct task *task)
 {
     struct thread *self = current_thread, *thread;
 
-    while ((thread = live_thread_of(task, self)))
+    while ((thread = task_live_thread(task, self))) {
         object_destroy(&thread->header);
+        preempt_work(THREAD_DESTROY_UNITS);
+    }
     task_destroy(task);
     if (self->task == task && !self->header.dying)
         object_destroy(&self->header);
@@ -61,6 +57,8 @@ void object_destroy(struct object *object)
 {
     if (object->type == BURSAR_OBJECT_THREAD)
         thread_begin_destroy((struct thread *)object);
+    if (object->type == BURSAR_OBJECT_HEAP)
+        heap_begin_destroy((struct heap *)object);
     object->dying = true;
     object->destroyer = current_thread;
     /* Its waiters hear at once, not after the revoke (which may be long and preempted). */

@@ -7,6 +7,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
+#include "kernel/preempt.h"
 #include "kernel/thread.h"
 
 int endpoint_create(struct heap *payer, struct endpoint **out)
@@ -21,11 +22,20 @@ int endpoint_create(struct heap *payer, struct endpoint **out)
     return BURSAR_OK;
 }
 
+/*
+ * DEAD from the start: the fast path leaves the endpoint alone, and the
+ * slow path's lookups refuse it (it is dying), so nobody joins the queue
+ * while its waiters are woken, one per preemption unit (there may be any
+ * number of them). Waking the last one makes the queue idle: DEAD again.
+ */
 void endpoint_begin_destroy(struct endpoint *endpoint)
 {
-    while (endpoint->queue_head)
-        ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
     endpoint->queue_kind = QUEUE_DEAD;
+    while (endpoint->queue_head) {
+        ipc_cancel(endpoint->queue_head, -BURSAR_E_DESTROYED);
+        endpoint->queue_kind = QUEUE_DEAD;
+        preempt_work(1);
+    }
 }
 
 void endpoint_destroy(struct endpoint *endpoint)

@@ -151,6 +151,7 @@ void frame_table_init(const struct boot_info *boot)
               (unsigned long long)reservation_bytes);
     frame_table.frames = machine_physical_to_virtual(reservation);
     frame_table.frame_count = frame_count;
+    frame_table.direct_map = (uintptr_t)machine_physical_to_virtual(0);
     frame_table.reservation_start = reservation;
     frame_table.reservation_end = reservation + reservation_bytes;
     for (uint32_t f = 0; f < frame_count; f++) {
@@ -173,6 +174,16 @@ void frame_set_type(uint32_t frame, enum frame_type type)
     frame_table.count_by_type[frame_table.frames[frame].type]--;
     frame_table.frames[frame].type = (uint8_t)type;
     frame_table.count_by_type[type]++;
+}
+
+void frame_zero_page(void *page)
+{
+    uint32_t *word = page;
+
+    for (uint32_t *end = word + FRAME_SIZE / sizeof *word; word < end; word += 8) {
+        word[0] = 0; word[1] = 0; word[2] = 0; word[3] = 0;
+        word[4] = 0; word[5] = 0; word[6] = 0; word[7] = 0;
+    }
 }
 
 struct frame *frame_of_physical(uint64_t physical)

@@ -15,6 +15,7 @@
 #include "kernel/console.h"
 #include "kernel/frame_table.h"
 #include "kernel/machine.h"
+#include "kernel/thread.h"
 #include "bursar/message.h"
 #include "bursar/objects.h"
 
@@ -22,6 +23,7 @@ struct heap boot_heap;
 static struct kheap_typeset kernel_types;
 static struct heap *all_heaps;
 static uint32_t next_heap_id;
+static uint32_t heap_count;
 
 static const char *const allocation_names[ALLOC_KIND_COUNT] = {
     [ALLOC_TASK] = "task", [ALLOC_THREAD] = "thread", [ALLOC_ENDPOINT] = "endpoint",
@@ -39,7 +41,7 @@ const char *allocation_name(enum kernel_allocation kind)
 static struct kheap_page *page_of(void *context, const void *address)
 {
     (void)context;
-    struct frame *frame = frame_of_physical(machine_virtual_to_physical(address));
+    struct frame *frame = frame_of_virtual(address);
 
     if (!frame || (frame->type != FRAME_HEAP && frame->type != FRAME_BOOT_HEAP))
         return NULL;
@@ -78,8 +80,45 @@ static void register_kinds(void)
 static void link_heap(struct heap *heap)
 {
     heap->id = next_heap_id++;
+    heap->prev_heap = NULL;
     heap->next_heap = all_heaps;
+    if (all_heaps)
+        all_heaps->prev_heap = heap;
     all_heaps = heap;
+    heap_count++;
+    object_lists_generation++;
+}
+
+/* Into its payer's ring of children, in front: it is not dying. */
+static void link_child(struct heap *heap)
+{
+    struct heap *payer = heap->header.payer, *first = payer->first_child;
+
+    heap->first_child = NULL;
+    if (!first) {
+        heap->sibling_next = heap->sibling_prev = heap;
+    } else {
+        heap->sibling_next = first;
+        heap->sibling_prev = first->sibling_prev;
+        first->sibling_prev->sibling_next = heap;
+        first->sibling_prev = heap;
+    }
+    payer->first_child = heap;
+}
+
+static void unlink_child(struct heap *heap)
+{
+    struct heap *payer = heap->header.payer;
+
+    if (heap->sibling_next == heap) {
+        payer->first_child = NULL;
+    } else {
+        heap->sibling_prev->sibling_next = heap->sibling_next;
+        heap->sibling_next->sibling_prev = heap->sibling_prev;
+        if (payer->first_child == heap)
+            payer->first_child = heap->sibling_next;
+    }
+    heap->sibling_next = heap->sibling_prev = NULL;
 }
 
 void heap_boot_init(void)
@@ -134,7 +173,9 @@ void heap_setup(struct heap *heap, struct heap *payer)
     for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
         heap->torn_down[kind] = 0;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
+    heap->refs = NULL;
     link_heap(heap);
+    link_child(heap);
 }
 
 int heap_donate_frame(struct heap *heap, uint32_t frame_index)
@@ -152,11 +193,70 @@ int heap_donate_frame(struct heap *heap, uint32_t frame_index)
 
 void heap_unlink(struct heap *heap)
 {
-    for (struct heap **link = &all_heaps; *link; link = &(*link)->next_heap)
-        if (*link == heap) {
-            *link = heap->next_heap;
-            return;
-        }
+    KERNEL_ASSERT(!heap->refs && !heap->first_child);
+    if (heap->prev_heap)
+        heap->prev_heap->next_heap = heap->next_heap;
+    else
+        all_heaps = heap->next_heap;
+    if (heap->next_heap)
+        heap->next_heap->prev_heap = heap->prev_heap;
+    heap_count--;
+    object_lists_generation++;
+    unlink_child(heap);
+}
+
+/* The ring's tail is the first child's previous: a dying heap goes there, behind the living. */
+void heap_begin_destroy(struct heap *heap)
+{
+    struct heap *payer = heap->header.payer;
+
+    heap->header.dying = true;
+    if (heap->sibling_next == heap)
+        return;
+    if (payer->first_child == heap) {
+        payer->first_child = heap->sibling_next;      /* the ring stays; its tail is now this one */
+        return;
+    }
+    heap->sibling_prev->sibling_next = heap->sibling_next;
+    heap->sibling_next->sibling_prev = heap->sibling_prev;
+    heap->sibling_next = payer->first_child;
+    heap->sibling_prev = payer->first_child->sibling_prev;
+    payer->first_child->sibling_prev->sibling_next = heap;
+    payer->first_child->sibling_prev = heap;
+}
+
+void heap_ref_set(struct heap_ref *ref, struct heap *heap)
+{
+    if (ref->heap == heap)
+        return;
+    if (ref->heap) {
+        if (ref->prev)
+            ref->prev->next = ref->next;
+        else
+            ref->heap->refs = ref->next;
+        if (ref->next)
+            ref->next->prev = ref->prev;
+    }
+    ref->heap = heap;
+    ref->prev = NULL;
+    ref->next = heap ? heap->refs : NULL;
+    if (heap) {
+        if (heap->refs)
+            heap->refs->prev = ref;
+        heap->refs = ref;
+    }
+}
+
+void heap_fault_thread_init(struct thread *thread)
+{
+    thread->heap_fault.heap.thread = thread->heap_fault.named.thread = thread->heap_fault.refill.thread = thread;
+}
+
+void heap_fault_thread_gone(struct thread *thread)
+{
+    heap_ref_set(&thread->heap_fault.heap, NULL);
+    heap_ref_set(&thread->heap_fault.named, NULL);
+    heap_ref_set(&thread->heap_fault.refill, NULL);
 }
 
 void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
@@ -189,11 +289,7 @@ uint32_t heaps_total_pages(void)
 
 uint32_t heaps_count(void)
 {
-    uint32_t count = 0;
-
-    for (struct heap *h = all_heaps; h; h = h->next_heap)
-        count++;
-    return count;
+    return heap_count;
 }
 
 struct heap *heaps_first(void)
@@ -201,20 +297,19 @@ struct heap *heaps_first(void)
     return all_heaps;
 }
 
-void heaps_print(void)
+void heap_print(const struct heap *h)
 {
-    for (struct heap *h = all_heaps; h; h = h->next_heap) {
-        const struct kheap_stats *s = &h->kheap.stats;
-        kprintf("heap %u%s: %u pages held (%u free), %llu donated, %llu reclaimed, %llu faults\n",
-                h->id, h == &boot_heap ? " (boot)" : "", s->pages_held, s->pages_free,
-                (unsigned long long)s->pages_donated, (unsigned long long)s->pages_reclaimed,
-                (unsigned long long)s->faults);
-        if (h->bank.object || h->kheap.high_water || h->reclaiming)
-            kprintf("    watermarks %u/%u, %s bank%s\n", h->kheap.low_water, h->kheap.high_water,
-                    h->bank.object ? "a" : "no", h->reclaiming ? ", reclaim under way" : "");
-        for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
-            if (s->by_type[kind].live || s->by_type[kind].pages)
-                kprintf("    %-18s %5u live %5u free in %u pages\n", allocation_name(kind),
-                        s->by_type[kind].live, s->by_type[kind].free, s->by_type[kind].pages);
-    }
+    const struct kheap_stats *s = &h->kheap.stats;
+
+    kprintf("heap %u%s: %u pages held (%u free), %llu donated, %llu reclaimed, %llu faults\n",
+            h->id, h == &boot_heap ? " (boot)" : "", s->pages_held, s->pages_free,
+            (unsigned long long)s->pages_donated, (unsigned long long)s->pages_reclaimed,
+            (unsigned long long)s->faults);
+    if (h->bank.object || h->kheap.high_water || h->reclaiming)
+        kprintf("    watermarks %u/%u, %s bank%s\n", h->kheap.low_water, h->kheap.high_water,
+                h->bank.object ? "a" : "no", h->reclaiming ? ", reclaim under way" : "");
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        if (s->by_type[kind].live || s->by_type[kind].pages)
+            kprintf("    %-18s %5u live %5u free in %u pages\n", allocation_name(kind),
+                    s->by_type[kind].live, s->by_type[kind].free, s->by_type[kind].pages);
 }

@@ -13,10 +13,28 @@
 struct endpoint;
 struct thread;
 
+/*
+ * A thread's reference to a heap that must not outlive the heap (the heap
+ * its system call faulted on, named, or last allocated from: heap_fault.c).
+ * Each heap lists the references to it, so that its destruction clears
+ * them without looking at every thread.
+ */
+struct heap_ref {
+    struct heap *heap;                 /* NULL: none */
+    struct heap_ref *next, *prev;      /* the heap's list */
+    struct thread *thread;             /* whose reference it is */
+};
+
 struct heap {
     struct object header;
     struct kheap kheap;
-    struct heap *next_heap;            /* every heap, for the debug listing and accounting */
+    struct heap *next_heap, *prev_heap;    /* every heap, for the debug listing and accounting */
+    /*
+     * The heaps this one pays for, in a ring: those not being destroyed
+     * first, so that destroying a heap finds one to go down into in O(1).
+     */
+    struct heap *first_child, *sibling_next, *sibling_prev;
+    struct heap_ref *refs;             /* threads' references to it */
     uint32_t id;
     struct cap_slot bank;              /* endpoint its heap faults go to (a COPY), or empty */
     uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
@@ -71,8 +89,12 @@ int heap_create(struct heap *payer, struct heap **out);
 int heap_payer_controls(const struct heap *heap);
 /* Give a heap a frame (already taken from its bank). */
 int heap_donate_frame(struct heap *heap, uint32_t frame);
-/* Out of the list of heaps (its destruction). */
+/* Out of the list of heaps and its payer's children (its destruction). */
 void heap_unlink(struct heap *heap);
+/* It begins to die (dying set): behind its payer's other children, which are not. */
+void heap_begin_destroy(struct heap *heap);
+/* Point `ref` at `heap` (or NULL), on that heap's list of references. */
+void heap_ref_set(struct heap_ref *ref, struct heap *heap);
 
 /* heap_reclaim.c: reclaim and destruction. */
 struct bursar_reclaim_info;
@@ -99,8 +121,14 @@ bool heap_fault_serve(struct thread *thread);
 void heap_fault_refill(struct thread *thread);
 /* The system call names this heap (by a capability with CONTROL): its faults are the caller's to take. */
 void heap_fault_named(struct thread *thread, struct heap *heap);
-/* A destroyed heap: threads waiting on its bank will fail with OUT_OF_MEMORY. */
+/*
+ * A destroyed heap: threads' references to it are cleared, and threads
+ * waiting on its bank will fail with OUT_OF_MEMORY. Passes preemption points.
+ */
 void heap_fault_forget(struct heap *heap);
+/* A new thread's references name it; a thread about to be freed drops them. */
+void heap_fault_thread_init(struct thread *thread);
+void heap_fault_thread_gone(struct thread *thread);
 /* kheap's callbacks for the kernel's heaps. */
 void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object);
 bool heap_object_can_move(void *context, uint32_t kind, const void *object);
@@ -116,7 +144,8 @@ void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info);
 
 uint32_t heaps_total_pages(void);
 uint32_t heaps_count(void);
-void heaps_print(void);
+/* A heap's lines of the debug listing. */
+void heap_print(const struct heap *heap);
 struct heap *heaps_first(void);
 
 #endif /* KERNEL_HEAP_H */

@@ -28,7 +28,7 @@ static void note_fault_for(struct thread *thread, const struct heap *heap, enum 
                            uint32_t count)
 {
     if (thread && thread->heap_fault.armed) {
-        thread->heap_fault.heap = (struct heap *)heap;
+        heap_ref_set(&thread->heap_fault.heap, (struct heap *)heap);
         thread->heap_fault.kind = (uint16_t)kind;
         thread->heap_fault.count = count;
         thread->heap_fault.pages = 0;
@@ -47,7 +47,7 @@ void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
     if (!allocation)
         note_fault(heap, kind, 1);
     else if (current_thread && current_thread->heap_fault.armed) {
-        current_thread->heap_fault.refill = heap;       /* below its low watermark now? (heap_fault.c) */
+        heap_ref_set(&current_thread->heap_fault.refill, heap);     /* below its low watermark now? (heap_fault.c) */
         current_thread->heap_fault.refill_kind = (uint16_t)kind;
     }
     return allocation;

@@ -18,6 +18,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "lib/format.h"
@@ -33,7 +34,7 @@ static int check_donation(const struct thread *thread, struct fault_ipc_reply *r
     struct cap_slot *memory;
     int error = BURSAR_OK;
 
-    if (frames == 0 || !thread->heap_fault.heap)
+    if (frames == 0 || !thread->heap_fault.heap.heap)
         return BURSAR_OK;                   /* a refusal; or the heap is gone and nothing will be taken */
     if (frames > BURSAR_HEAP_FAULT_MAX_FRAMES)
         return -BURSAR_E_INVALID_ARGUMENT;
@@ -51,18 +52,49 @@ static int check_donation(const struct thread *thread, struct fault_ipc_reply *r
     return BURSAR_OK;
 }
 
-static enum fault_ipc_outcome take_donation(struct thread *thread, const struct fault_ipc_reply *reply)
+/*
+ * Accepted: the frames are noted on the faulting thread, which takes them
+ * when it runs again (take_frames). The replier's own call does no work
+ * that grows with the frames' mappings.
+ */
+static enum fault_ipc_outcome accept_donation(struct thread *thread, const struct fault_ipc_reply *reply)
 {
-    struct heap *heap = thread->heap_fault.heap;
     uint32_t frames = reply_frames(reply), first = reply_first(reply);
 
-    if (frames == 0 || !heap)
+    if (frames == 0 || !thread->heap_fault.heap.heap)
         return FAULT_IPC_RESUME;            /* the call fails with OUT_OF_MEMORY */
-    for (uint32_t f = first; f < first + frames; f++) {
-        memory_unmap_frame(f);
-        KERNEL_ASSERT(heap_donate_frame(heap, f) == KHEAP_OK);
-    }
+    thread->heap_fault.donor = frame_table.frames[first].owner;      /* check_donation: the memory object's */
+    thread->heap_fault.donated_first = first;
+    thread->heap_fault.donated_frames = frames;
     return FAULT_IPC_RESTART;
+}
+
+/*
+ * The frames of an accepted donation become heap pages, in the faulting
+ * thread's own context: each frame's mappings (the bank's own and every
+ * one derived from it, any number) go with preemption points, as SYS_UNMAP
+ * takes them. Others may act meanwhile: a frame that is no longer the
+ * bank's to give when its turn comes (given elsewhere, or mapped again) is
+ * skipped, and a destroyed heap takes nothing more. The call restarts
+ * either way, and faults again if it is still short.
+ */
+static void take_frames(struct thread *thread)
+{
+    uint32_t first = thread->heap_fault.donated_first, frames = thread->heap_fault.donated_frames;
+    const void *donor = thread->heap_fault.donor;
+
+    thread->heap_fault.donated_frames = 0;
+    for (uint32_t f = first; f < first + frames && thread->heap_fault.heap.heap && !preempt_destroyed(); f++) {
+        const struct frame *frame = &frame_table.frames[f];
+
+        if (frame->type == FRAME_BANK && frame->owner == donor)
+            memory_unmap_frame(f);
+        /* Checked again after the unmap's points: the heap may be gone, the frame given or mapped again. */
+        if (thread->heap_fault.heap.heap && frame->type == FRAME_BANK && frame->owner == donor &&
+            mapdb_root_is_empty(&frame->mappings))
+            KERNEL_ASSERT(heap_donate_frame(thread->heap_fault.heap.heap, f) == KHEAP_OK);
+        preempt_work(1);
+    }
 }
 
 /* No bank, a destroyed one, or no answer in time: the call fails, the thread goes on. */
@@ -80,13 +112,13 @@ static void describe(const struct thread *thread, char *buffer, uint32_t size)
 }
 
 static const struct fault_ipc_purpose heap_fault_purpose = {
-    .handler_name = "bank", .check = check_donation, .apply = take_donation, .failed = bank_failed,
+    .handler_name = "bank", .check = check_donation, .apply = accept_donation, .failed = bank_failed,
     .describe = describe,
 };
 
 void heap_fault_named(struct thread *thread, struct heap *heap)
 {
-    thread->heap_fault.named = heap;
+    heap_ref_set(&thread->heap_fault.named, heap);
 }
 
 /*
@@ -99,12 +131,12 @@ void heap_fault_named(struct thread *thread, struct heap *heap)
  */
 static bool may_wait_for(const struct thread *thread, const struct heap *heap)
 {
-    return heap == thread->task->header.payer || heap == thread->heap_fault.named;
+    return heap == thread->task->header.payer || heap == thread->heap_fault.named.heap;
 }
 
 bool heap_fault_serve(struct thread *thread)
 {
-    struct heap *heap = thread->heap_fault.heap;
+    struct heap *heap = thread->heap_fault.heap.heap;
     uint32_t words[BURSAR_HEAP_FAULT_WORDS], needed;
     enum fault_ipc_outcome outcome;
 
@@ -122,6 +154,8 @@ bool heap_fault_serve(struct thread *thread)
     thread->heap_fault.armed = false;
     outcome = fault_ipc_call(thread, &heap->bank, &heap_fault_purpose, BURSAR_LABEL_HEAP_FAULT, words,
                              BURSAR_HEAP_FAULT_WORDS, heap->fault_timeout, heap->fault_timeout);
+    if (outcome == FAULT_IPC_RESTART)
+        take_frames(thread);
     thread->heap_fault.armed = true;
     return outcome == FAULT_IPC_RESTART;
 }
@@ -135,10 +169,10 @@ bool heap_fault_serve(struct thread *thread)
  */
 void heap_fault_refill(struct thread *thread)
 {
-    struct heap *heap = thread->heap_fault.refill;
+    struct heap *heap = thread->heap_fault.refill.heap;
     uint32_t words[BURSAR_HEAP_FAULT_WORDS], wanted;
 
-    thread->heap_fault.refill = NULL;
+    heap_ref_set(&thread->heap_fault.refill, NULL);
     if (!heap || !heap->bank.object || thread->state != THREAD_READY || thread->destroyed_in_kernel ||
         !may_wait_for(thread, heap))
         return;
@@ -149,28 +183,30 @@ void heap_fault_refill(struct thread *thread)
     words[1] = thread->heap_fault.refill_kind;
     words[2] = 0;
     words[3] = wanted;
-    thread->heap_fault.heap = heap;
+    heap_ref_set(&thread->heap_fault.heap, heap);
     thread->heap_fault.armed = false;
-    fault_ipc_call(thread, &heap->bank, &heap_fault_purpose, BURSAR_LABEL_HEAP_FAULT, words,
-                   BURSAR_HEAP_FAULT_WORDS, heap->fault_timeout, heap->fault_timeout);
-    thread->heap_fault.heap = NULL;
+    if (fault_ipc_call(thread, &heap->bank, &heap_fault_purpose, BURSAR_LABEL_HEAP_FAULT, words,
+                       BURSAR_HEAP_FAULT_WORDS, heap->fault_timeout, heap->fault_timeout) == FAULT_IPC_RESTART)
+        take_frames(thread);
+    heap_ref_set(&thread->heap_fault.heap, NULL);
 }
 
 /*
- * A thread waiting on the destroyed heap's bank stops waiting: its call
- * fails with OUT_OF_MEMORY (the wait ends as a failed call, see bank_failed).
+ * Every reference to the destroyed heap is cleared, one per preemption
+ * unit: a thread waiting on its bank stops waiting, and its call fails
+ * with OUT_OF_MEMORY (the wait ends as a failed call, see bank_failed).
+ * Clearing takes the reference off the list, so the loop needs no cursor
+ * whatever runs at its points.
  */
 void heap_fault_forget(struct heap *heap)
 {
-    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
-        if (thread->heap_fault.named == heap)
-            thread->heap_fault.named = NULL;
-        if (thread->heap_fault.refill == heap)
-            thread->heap_fault.refill = NULL;
-        if (thread->heap_fault.heap != heap)
-            continue;
-        thread->heap_fault.heap = NULL;
-        if (!thread->heap_fault.armed && fault_ipc_pending(&thread->fault_ipc))
+    while (heap->refs) {
+        struct heap_ref *ref = heap->refs;
+        struct thread *thread = ref->thread;
+
+        heap_ref_set(ref, NULL);
+        if (ref == &thread->heap_fault.heap && !thread->heap_fault.armed && fault_ipc_pending(&thread->fault_ipc))
             ipc_cancel(thread, -BURSAR_E_DESTROYED);
+        preempt_work(1);
     }
 }

@@ -29,8 +29,9 @@
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
-#define RECLAIM_UNITS_PER_POINT 32
+#define RECLAIM_UNITS_PER_POINT 16
 #define RECLAIM_PAGES_PER_CALL 16
+#define PAGE_WIPE_UNITS PREEMPT_CHUNK   /* a page wiped for its bank: a chunk of its own */
 
 /* ---- kheap's callbacks ---- */
 
@@ -56,18 +57,20 @@ bool heap_object_can_move(void *context, uint32_t kind, const void *object)
     return !heap_of(object)->header.dying;
 }
 
-/* The task a page directory, directory shadow or capability-table page belongs to. */
+/* The task a page directory, directory shadow or capability-table page belongs to (its frame says). */
 static struct task *task_owning(enum kernel_allocation kind, const void *object)
 {
-    for (struct task *task = tasks_first(); task; task = task->next_task) {
-        if (kind == ALLOC_PAGE_DIRECTORY && task->page_directory == object)
+    struct task *task = task_of_page(object);
+
+    if (!task)
+        return NULL;
+    if (kind == ALLOC_PAGE_DIRECTORY && task->page_directory == object)
+        return task;
+    if (kind == ALLOC_SHADOW && (const void *)task->table_records == object)
+        return task;
+    for (uint32_t p = 0; kind == ALLOC_CAPABILITY_TABLE && p < CSPACE_MAX_PAGES; p++)
+        if (task->cspace.pages[p] == object)
             return task;
-        if (kind == ALLOC_SHADOW && (const void *)task->table_records == object)
-            return task;
-        for (uint32_t p = 0; kind == ALLOC_CAPABILITY_TABLE && p < CSPACE_MAX_PAGES; p++)
-            if (task->cspace.pages[p] == object)
-                return task;
-    }
     return NULL;
 }
 
@@ -207,12 +210,10 @@ static void take_apart(struct heap *heap, uint32_t kind, void *object, void **co
 /* The frame goes back to its bank (frame->owner never stopped naming it), wiped. */
 static void return_to_bank(void *page)
 {
-    struct frame *frame = frame_of_physical(machine_virtual_to_physical(page));
-    uint32_t *word = page;
+    struct frame *frame = frame_of_virtual(page);
 
     KERNEL_ASSERT(frame && frame->type == FRAME_HEAP);
-    for (uint32_t i = 0; i < FRAME_SIZE / sizeof *word; i++)
-        word[i] = 0;
+    frame_zero_page(page);
     frame_set_type(frame_number(frame), FRAME_BANK);
 }
 
@@ -296,8 +297,11 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
             break;
         }
         next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
-        if (!next || moves || (kind == ALLOC_RECORD && mapdb_record_is_empty(next)))
+        if (!next || moves || (kind == ALLOC_RECORD && mapdb_record_is_empty(next))) {
+            if (!next)
+                preempt_before(PAGE_WIPE_UNITS);    /* a page back: its wipe is a chunk's worth */
             unit(heap, &state);             /* a page back, a move, or an empty record freed */
+        }
         else
             take_apart(heap, kind, next, &counted);
         /* Small units pass no point of their own: a point every RECLAIM_UNITS_PER_POINT of them. */
@@ -316,25 +320,6 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
 }
 
 /* ---- destruction ---- */
-
-static bool is_paid_by(const struct heap *heap, const struct heap *ancestor)
-{
-    while (heap != &boot_heap) {
-        heap = heap->header.payer;
-        if (heap == ancestor)
-            return true;
-    }
-    return false;
-}
-
-/* A heap `ancestor` paid for, directly or not, that pays for no heap itself. */
-static struct heap *innermost_heap_under(const struct heap *ancestor)
-{
-    for (struct heap *heap = heaps_first(); heap; heap = heap->next_heap)
-        if (heap != ancestor && heap->kheap.stats.by_type[ALLOC_HEAP].live == 0 && is_paid_by(heap, ancestor))
-            return heap;
-    return NULL;
-}
 
 /*
  * Empty and free a dying heap whose destroyer is this thread. Another
@@ -357,35 +342,63 @@ static bool release_heap(struct heap *heap)
         heap->header.destroyer = NULL;
         return false;
     }
+    heap_fault_forget(heap);   /* references the reclaim's own calls made (nothing can make more now) */
     heap_unlink(heap);
     heap_free(heap);
     return true;
 }
 
+/* A destroy that must stop leaves every heap it was in the middle of to whoever reaches it next. */
+static void abandon(struct heap *heap, struct heap *at)
+{
+    for (;; at = at->header.payer) {
+        at->header.destroyer = NULL;
+        if (at == heap)
+            return;
+        preempt_work(1);
+    }
+}
+
 /*
  * Innermost heaps first, so that emptying a heap never meets a heap object
  * with contents of its own: the kernel stack holds at most two reclaims,
- * however deep users nest their heaps. A heap under this one that another
- * thread is destroying is theirs to finish (we lend them our priority);
- * one whose destroy was abandoned, this destroy takes over.
+ * however deep users nest their heaps. The walk goes down through the
+ * heaps each one pays for and releases a heap once nothing is left under
+ * it, one heap per step, with a preemption point between steps: a heap's
+ * children that are not dying come first (heap_begin_destroy), so each
+ * step is O(1). The heaps on the way down are dying, so nobody else
+ * destroys them or creates a heap under them meanwhile. A child that
+ * another thread is destroying is theirs to finish (we lend them our
+ * priority until it is gone); one whose destroy was abandoned, this
+ * destroy takes over.
  */
 void heap_destroy(struct heap *heap)
 {
-    struct heap *inner;
+    struct heap *at = heap;
 
     KERNEL_ASSERT(heap != &boot_heap);
-    while ((inner = innermost_heap_under(heap)) != NULL && !must_stop(false)) {
-        struct thread *other = inner->header.dying ? inner->header.destroyer : NULL;
+    while (!must_stop(false)) {
+        struct heap *child = at->first_child;
+        struct thread *other = child && child->header.dying ? child->header.destroyer : NULL;
+
         if (other) {
             preempt_wait_for(other);
             continue;
         }
-        inner->header.dying = true;
-        inner->header.destroyer = current_thread;
-        cap_revoke_all(&inner->header);
-        if (!release_heap(inner))
-            break;
+        if (child) {
+            heap_begin_destroy(child);
+            child->header.destroyer = current_thread;
+            cap_revoke_all(&child->header);
+            at = child;
+        } else {
+            struct heap *payer = at->header.payer;
+            if (!release_heap(at))
+                break;
+            if (at == heap)
+                return;
+            at = payer;
+        }
+        preempt_work(1);
     }
-    if (inner || !release_heap(heap))
-        heap->header.destroyer = NULL;
+    abandon(heap, at);
 }

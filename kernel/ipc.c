@@ -23,7 +23,15 @@
 #include "kernel/thread.h"
 #include "kernel/transfer.h"
 
-static struct thread *timeout_head;
+/*
+ * Armed timeouts, ordered by wake tick (equal ticks in the order armed):
+ * arming and removing one is O(log n) however many threads wait, and the
+ * tick finds the next in O(1).
+ */
+static struct avl_tree timeouts;
+
+/* At most this many fire in one timer tick; the rest fire in the ticks after, in order. */
+#define TIMEOUTS_PER_TICK 4
 
 /* ---- timeouts ---- */
 
@@ -45,44 +53,41 @@ static void timeout_remove(struct thread *thread)
 {
     if (!thread->wake_tick)
         return;
-    if (thread->timeout_prev)
-        thread->timeout_prev->timeout_next = thread->timeout_next;
-    else
-        timeout_head = thread->timeout_next;
-    if (thread->timeout_next)
-        thread->timeout_next->timeout_prev = thread->timeout_prev;
-    thread->timeout_next = thread->timeout_prev = NULL;
+    avl_remove(&timeouts, &thread->timeout_node);
     thread->wake_tick = 0;
     thread->slow_path_only &= (uint8_t)~THREAD_SLOW_PATH_TIMEOUT;
 }
 
-/* Sorted by wake tick; insertion walks the list, which holds only waiting threads. */
 static void timeout_arm(struct thread *thread, uint32_t code)
 {
-    struct thread *after = NULL, *at = timeout_head;
-
     if (code == BURSAR_TIMEOUT_NEVER)
         return;
     thread->wake_tick = scheduler_ticks() + timeout_ticks(code) + 1;   /* +1: a partial tick is not a tick */
     thread->slow_path_only |= THREAD_SLOW_PATH_TIMEOUT;
-    while (at && at->wake_tick <= thread->wake_tick) {
-        after = at;
-        at = at->timeout_next;
-    }
-    thread->timeout_prev = after;
-    thread->timeout_next = at;
-    if (at)
-        at->timeout_prev = thread;
-    if (after)
-        after->timeout_next = thread;
-    else
-        timeout_head = thread;
+    thread->timeout_node.key = thread->wake_tick;
+    avl_insert(&timeouts, &thread->timeout_node);
 }
 
-void ipc_timeouts_tick(uint64_t now)
+static struct thread *thread_of_timeout(struct avl_node *node)
 {
-    while (timeout_head && timeout_head->wake_tick <= now)
-        ipc_cancel(timeout_head, -BURSAR_E_TIMEOUT);
+    return (struct thread *)((char *)node - __builtin_offsetof(struct thread, timeout_node));
+}
+
+/*
+ * The timer's work is bounded too: however many timeouts fall due in one
+ * tick, TIMEOUTS_PER_TICK fire, and the others stay first in line. The
+ * idle loop fires the rest a batch at a time (between interrupt windows),
+ * so they are late only while other threads keep the processor busy.
+ */
+bool ipc_timeouts_fire(uint64_t now)
+{
+    struct avl_node *first;
+
+    for (unsigned fired = 0; fired < TIMEOUTS_PER_TICK && (first = avl_first(&timeouts)) && first->key <= now;
+         fired++)
+        ipc_cancel(thread_of_timeout(first), -BURSAR_E_TIMEOUT);
+    first = avl_first(&timeouts);
+    return first && first->key <= now;
 }
 
 /* ---- results ---- */

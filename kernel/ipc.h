@@ -55,7 +55,10 @@ void ipc_cancel(struct thread *thread, int result);
  * directory are its task's (thread.h). Prints what is wrong.
  */
 bool ipc_check(void);
-/* Timer: wake every thread whose timeout is due. */
-void ipc_timeouts_tick(uint64_t now);
+/*
+ * Timer and idle loop: wake threads whose timeout is due, a few at most
+ * (bounded work); true if more are due.
+ */
+bool ipc_timeouts_fire(uint64_t now);
 
 #endif /* KERNEL_IPC_H */

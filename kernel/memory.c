@@ -22,6 +22,14 @@
 
 #define ENTRIES_PER_TABLE 1024u
 #define USER_DIRECTORY_ENTRIES (MACHINE_USER_TOP / MACHINE_LARGE_PAGE)
+/* Preemption units (kernel/preempt.h) of work that is not a mapdb step. */
+#define TABLE_RELEASE_UNITS 2   /* a page table and its shadow freed */
+#define TABLE_CREATE_UNITS 12   /* a page table and its shadow taken and zeroed */
+#define MAP_PAGE_UNITS 3        /* one page of SYS_MAP: its checks, a record, the entry */
+#define UNMAP_UNITS 3           /* one mapping removed, besides the mapdb units of its subtree */
+#define CHECK_PAGES_PER_UNIT 4  /* pages SYS_MAP checks before it maps any */
+#define ENTRIES_PER_UNIT 16     /* empty table entries a task's teardown looks at */
+#define DIRECTORY_ENTRIES_PER_UNIT 16   /* empty directory entries it looks at */
 
 int memory_create(struct heap *payer, struct memory **out)
 {
@@ -39,7 +47,7 @@ static uint32_t table_index(uint32_t address)     { return (address / MACHINE_PA
 
 static struct frame *frame_of_allocation(const void *allocation)
 {
-    return frame_of_physical(machine_virtual_to_physical(allocation));
+    return frame_of_virtual(allocation);
 }
 
 /* The shadow of the page table covering `address`, or NULL. */
@@ -68,14 +76,14 @@ static int ensure_page_table(struct task *task, uint32_t address)
         heap_free(table);
         return -BURSAR_E_OUT_OF_MEMORY;
     }
-    for (uint32_t i = 0; i < ENTRIES_PER_TABLE; i++) {
-        table[i] = 0;
-        shadow[i] = NULL;
-    }
+    frame_zero_page(table);
+    frame_zero_page(shadow);        /* NULL is all-zero bits on this machine, as everywhere the kernel runs */
     frame_of_allocation(table)->paired_page = shadow;
     frame_of_allocation(table)->entries_in_use = 0;
     frame_of_allocation(shadow)->paired_page = table;
     frame_of_allocation(shadow)->directory_index = (uint16_t)directory_index(address);
+    task_own_page(task, table);
+    task_own_page(task, shadow);
     machine_page_table_install(task->page_directory, address, table);
     task->table_records[directory_index(address)] = shadow;
     return BURSAR_OK;
@@ -104,42 +112,48 @@ static bool table_is_empty(const struct mapdb_record *const *shadow)
     return table_frame_of_shadow(shadow)->entries_in_use == 0;
 }
 
-/*
- * An empty page table goes back to the heap. The directory entry is found
- * through the task that holds the table: tasks are few, so the search is
- * short, and it keeps the frame table free of task pointers.
- */
-static void release_table_if_empty(struct mapdb_record **shadow, uint32_t address)
+/* The task whose directory holds this shadow's table at `address`, found through the shadow's frame. */
+static struct task *task_of_shadow(const struct mapdb_record *const *shadow, uint32_t address)
 {
+    struct task *task = task_of_page(shadow);
+
+    return task && (const void *)task->table_records[directory_index(address)] == (const void *)shadow ? task : NULL;
+}
+
+/* An empty page table goes back to the heap: the preemption units it cost (0 if it stays). */
+static uint32_t release_table_if_empty(struct mapdb_record **shadow, uint32_t address)
+{
+    struct task *task;
+    uint32_t *table;
+
     if (!table_is_empty((const struct mapdb_record *const *)shadow))
-        return;
-    for (struct task *task = tasks_first(); task; task = task->next_task) {
-        if (task->table_records && task->table_records[directory_index(address)] == shadow) {
-            uint32_t *table = machine_page_table_of(task->page_directory, address);
-            machine_page_table_remove(task->page_directory, address);
-            task->table_records[directory_index(address)] = NULL;
-            heap_free_to(task->header.payer, table);     /* the task's payer paid for both (SYS_MAP) */
-            heap_free_to(task->header.payer, shadow);
-            return;
-        }
-    }
+        return 0;
+    task = task_of_shadow((const struct mapdb_record *const *)shadow, address);
+    if (!task)
+        return 0;
+    table = machine_page_table_of(task->page_directory, address);
+    machine_page_table_remove(task->page_directory, address);
+    task->table_records[directory_index(address)] = NULL;
+    heap_free_to(task->header.payer, table);     /* the task's payer paid for both (SYS_MAP) */
+    heap_free_to(task->header.payer, shadow);
+    return TABLE_RELEASE_UNITS;
 }
 
 bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *address)
 {
     struct mapdb_record **slot = (struct mapdb_record **)mapping;
-    uintptr_t shadow = (uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1);
+    const struct mapdb_record *const *shadow =
+        (const struct mapdb_record *const *)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1));
+    struct task *task;
 
     entry_of_shadow_slot(slot, address);
-    for (struct task *task = tasks_first(); task; task = task->next_task)
-        if (task->table_records && (uintptr_t)task->table_records[directory_index(*address)] == shadow) {
-            *task_id = task->id;
-            return true;
-        }
-    return false;
+    task = task_of_shadow(shadow, *address);
+    if (task)
+        *task_id = task->id;
+    return task != NULL;
 }
 
-void memory_mapping_removed(uintptr_t mapping)
+uint32_t memory_mapping_removed(uintptr_t mapping)
 {
     struct mapdb_record **slot = (struct mapdb_record **)mapping;
     uint32_t address;
@@ -149,8 +163,8 @@ void memory_mapping_removed(uintptr_t mapping)
     machine_tlb_flush_page(address);
     *slot = NULL;
     table_frame_of_shadow(slot)->entries_in_use--;
-    release_table_if_empty((struct mapdb_record **)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1)),
-                           address);
+    return release_table_if_empty((struct mapdb_record **)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1)),
+                                  address);
 }
 
 static int check_user_range(uint32_t address, uint32_t pages)
@@ -214,13 +228,20 @@ int memory_map_frame(struct task *task, struct memory *memory, uint32_t frame_in
     return BURSAR_OK;
 }
 
-/* Everything is checked before the first page changes, so a failure changes nothing. */
+/*
+ * Everything is checked before the first page changes, so a failure
+ * changes nothing. The check of a long range passes preemption points;
+ * *stale says whether it did, and then map_pages checks every page again
+ * as it maps it (what was seen before a point may have changed since).
+ */
 static int check_map(struct task *source, uint32_t source_address, struct task *destination,
-                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer,
+                     bool *stale)
 {
     int status = check_user_range(source_address, pages);
     uint32_t new_tables = 0, last_directory = 0xffffffffu;
 
+    *stale = false;
     if (status == BURSAR_OK)
         status = check_user_range(destination_address, pages);
     if (status != BURSAR_OK)
@@ -228,6 +249,11 @@ static int check_map(struct task *source, uint32_t source_address, struct task *
     if (rights & ~(BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE))
         return -BURSAR_E_INVALID_ARGUMENT;
     for (uint32_t i = 0; i < pages; i++) {
+        if (i % CHECK_PAGES_PER_UNIT == CHECK_PAGES_PER_UNIT - 1 && preempt_work(1)) {
+            if (preempt_destroyed())
+                return -BURSAR_E_DESTROYED;        /* never seen: it does not return to user mode */
+            *stale = true;
+        }
         struct mapdb_record *record = record_at(source, source_address + i * MACHINE_PAGE_SIZE);
         uint32_t target = destination_address + i * MACHINE_PAGE_SIZE;
         if (!record)
@@ -278,14 +304,16 @@ static int recheck_page(struct task *source, uint32_t from, struct task *destina
 }
 
 static int map_pages(struct task *source, uint32_t source_address, struct task *destination,
-                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
+                     uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer, bool stale)
 {
     int status = BURSAR_OK;
 
     for (uint32_t i = 0; i < pages; i++) {
         uint32_t from = source_address + i * MACHINE_PAGE_SIZE, to = destination_address + i * MACHINE_PAGE_SIZE;
+        /* Counted before the work: a new page table costs as much as several pages. */
+        uint32_t units = MAP_PAGE_UNITS + (shadow_of(destination, to) ? 0 : TABLE_CREATE_UNITS);
 
-        if (preempt_work(1)) {
+        if (preempt_before(units) || stale) {
             if (preempt_destroyed())
                 return -BURSAR_E_DESTROYED;        /* never seen: it does not return to user mode */
             status = recheck_page(source, from, destination, to, rights);
@@ -314,19 +342,21 @@ static int map_pages(struct task *source, uint32_t source_address, struct task *
 }
 
 /*
- * A preemption point every PREEMPT_CHUNK pages; the destination is pinned
- * meanwhile (a destroy empties it but leaves the structure) and each page is
- * checked again after a point. A failure takes back the pages mapped so far.
+ * Preemption points in the check and every few pages; the destination is
+ * pinned meanwhile (a destroy empties it but leaves the structure) and each
+ * page is checked again after a point. A failure takes back the pages
+ * mapped so far.
  */
 int memory_map(struct task *source, uint32_t source_address, struct task *destination,
                uint32_t destination_address, uint32_t pages, uint32_t rights, struct heap *payer)
 {
-    int status = check_map(source, source_address, destination, destination_address, pages, rights, payer);
+    bool stale;
+    int status;
 
-    if (status != BURSAR_OK)
-        return status;
     task_pin(destination);
-    status = map_pages(source, source_address, destination, destination_address, pages, rights, payer);
+    status = check_map(source, source_address, destination, destination_address, pages, rights, payer, &stale);
+    if (status == BURSAR_OK)
+        status = map_pages(source, source_address, destination, destination_address, pages, rights, payer, stale);
     task_unpin(destination);
     return status;
 }
@@ -339,17 +369,25 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
  * subtree, which only the tree knows about (and mapdb keeps our cursor
  * right if someone else revokes it meanwhile).
  */
-static void unmap_page(struct task *task, uint32_t page, struct mapdb_record *record)
+static void unmap_record(struct mapdb_record *record)
 {
+    uintptr_t mapping = record->mapping;
     struct mapdb_cursor cursor;
     int status;
 
     mapdb_cursor_init(&cursor);
-    status = mapdb_delete_mapping(&authority, record, &cursor, PREEMPT_CHUNK);
+    status = mapdb_delete_mapping(&authority, record, &cursor, preempt_budget());
     KERNEL_ASSERT(status >= 0);
-    memory_mapping_removed(mapping_of(task, page));
+    /* The entry is gone: a point may come. A revoke's start and end cost more than its one unit. */
+    preempt_work(UNMAP_UNITS + memory_mapping_removed(mapping));
     status = preempt_finish(&cursor, status);
     KERNEL_ASSERT(status == MAPDB_OK);
+}
+
+static void unmap_page(struct task *task, uint32_t page, struct mapdb_record *record)
+{
+    KERNEL_ASSERT(record->mapping == mapping_of(task, page));
+    unmap_record(record);
 }
 
 /*
@@ -389,7 +427,7 @@ int memory_unmap_derived(struct task *task, uint32_t address, uint32_t pages)
         struct mapdb_cursor cursor;
         if (record) {
             mapdb_cursor_init(&cursor);
-            status = preempt_finish(&cursor, mapdb_unmap(&authority, record, &cursor, PREEMPT_CHUNK));
+            status = preempt_finish(&cursor, mapdb_unmap(&authority, record, &cursor, preempt_budget()));
             KERNEL_ASSERT(status == MAPDB_OK);
         }
         preempt_work(1);
@@ -448,6 +486,8 @@ void memory_transfer_page(struct task *source, uint32_t from, struct task *desti
  * unmap has already taken, and which that thread is still tearing down
  * between preemption points, goes too. (The root mapping's flag alone
  * would miss it: the frame would become a heap page other tasks map.)
+ * Preemptibly, as SYS_UNMAP takes a tree: someone may map the frame again
+ * meanwhile, so the caller asks mapdb_root_is_empty afterwards.
  */
 void memory_unmap_frame(uint32_t frame_index)
 {
@@ -458,10 +498,9 @@ void memory_unmap_frame(uint32_t frame_index)
     if (mapdb_root_is_empty(&frame->mappings))
         return;
     mapdb_cursor_init(&cursor);
-    status = mapdb_destroy_resource(&authority, &frame->mappings, &cursor, 0xffffffffu);
-    while (status == MAPDB_MORE)
-        status = mapdb_continue(&authority, &cursor, 0xffffffffu);
-    KERNEL_ASSERT(status == MAPDB_OK && mapdb_root_is_empty(&frame->mappings));
+    status = mapdb_destroy_resource(&authority, &frame->mappings, &cursor, preempt_budget());
+    status = preempt_finish(&cursor, status);
+    KERNEL_ASSERT(status == MAPDB_OK);
 }
 
 /* A frame the memory object holds (its frame-table owner), or NULL. */
@@ -550,7 +589,8 @@ static void release_directory_entry(struct task *task, uint32_t d)
         uint32_t page = d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE;
         if (task->table_records[d][i])
             unmap_page(task, page, task->table_records[d][i]);
-        preempt_work(1);
+        if (i % ENTRIES_PER_UNIT == ENTRIES_PER_UNIT - 1)
+            preempt_work(1);
     }
     if (task->table_records[d])
         release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);
@@ -558,8 +598,12 @@ static void release_directory_entry(struct task *task, uint32_t d)
 
 void memory_release_task(struct task *task)
 {
-    for (uint32_t d = 0; d < USER_DIRECTORY_ENTRIES; d++)
-        release_directory_entry(task, d);
+    for (uint32_t d = 0; d < USER_DIRECTORY_ENTRIES; d++) {
+        if (task->table_records[d])
+            release_directory_entry(task, d);
+        if (d % DIRECTORY_ENTRIES_PER_UNIT == DIRECTORY_ENTRIES_PER_UNIT - 1)
+            preempt_work(1);
+    }
 }
 
 /*
@@ -570,6 +614,7 @@ void memory_release_task(struct task *task)
 bool memory_release_table(const void *table_or_shadow, bool is_table)
 {
     const void *shadow = is_table ? frame_of_allocation(table_or_shadow)->paired_page : table_or_shadow;
+    struct task *task;
     uint32_t d;
 
     if (!shadow)
@@ -577,12 +622,10 @@ bool memory_release_table(const void *table_or_shadow, bool is_table)
     d = frame_of_allocation(shadow)->directory_index;
     if (d >= USER_DIRECTORY_ENTRIES)
         return false;
-    for (struct task *task = tasks_first(); task; task = task->next_task)
-        if (task->table_records && (const void *)task->table_records[d] == shadow) {
-            release_directory_entry(task, d);
-            return true;
-        }
-    return false;
+    task = task_of_shadow(shadow, d * MACHINE_LARGE_PAGE);
+    if (task)
+        release_directory_entry(task, d);
+    return task != NULL;
 }
 
 void memory_record_moved(struct mapdb_record *record)

@@ -40,7 +40,7 @@ bool memory_has_page_table(struct task *task, uint32_t address);
 /* Transfer one mapped page by `mode` (enum bursar_transfer_mode); checked and paid for by the caller. */
 void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
                           uint32_t rights, uint32_t mode, struct heap *sender_heap);
-/* Remove every user mapping of a frame (a bank's donation in answer to a heap fault). */
+/* Remove every user mapping of a frame (a bank's donation in answer to a heap fault); passes preemption points. */
 void memory_unmap_frame(uint32_t frame);
 /* Remove every mapping of a frame the memory object holds, its own included (SYS_FRAME_UNMAP). */
 int memory_revoke_frame(struct memory *memory, uint32_t frame, bool *was_mapped);
@@ -54,8 +54,11 @@ uint64_t memory_translate(struct task *task, uint32_t address, bool need_write);
 
 /* Which task and page a record's mapping (a shadow slot) is; false if no task holds it. */
 bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *address);
-/* mapdb calls this when a record's mapping is revoked. */
-void memory_mapping_removed(uintptr_t mapping);
+/*
+ * mapdb calls this when a record's mapping is revoked. Returns the
+ * preemption units it cost beyond a mapdb step (a page table freed).
+ */
+uint32_t memory_mapping_removed(uintptr_t mapping);
 /* Remove every mapping and page table of a task (task destruction). */
 void memory_release_task(struct task *task);
 /*

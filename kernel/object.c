@@ -27,6 +27,8 @@ _Static_assert(SAME_KIND(ALLOC_TASK, BURSAR_HEAP_TASK) && SAME_KIND(ALLOC_THREAD
                SAME_KIND(ALLOC_KIND_COUNT, BURSAR_HEAP_KIND_COUNT),
                "heap kinds are ABI");
 
+uint32_t object_lists_generation;
+
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type)
 {
     mapdb_root_init(&object->capabilities, MAPDB_KIND_CAP, BURSAR_RIGHTS_ALL);

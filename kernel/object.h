@@ -63,5 +63,11 @@ const char *allocation_name(enum kernel_allocation kind);
 /* Size and alignment of each kind, as kheap is told at start-up. */
 struct allocation_shape shape_of(enum kernel_allocation kind);
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type);
+/*
+ * Advances whenever a task, thread or heap joins or leaves the kernel's
+ * lists of them: a listing that stops between entries (debug.c) knows
+ * whether the entry it holds may be gone.
+ */
+extern uint32_t object_lists_generation;
 
 #endif /* KERNEL_OBJECT_H */

@@ -43,6 +43,7 @@ static void unboost(struct thread *thread)
 
 void interrupts_off_begin(void)
 {
+    work_since_point = 0;       /* a chunk's units are counted from where interrupts went off */
     off_since = machine_timestamp();
     off_window_open = true;
 }
@@ -68,9 +69,10 @@ void preempt_point(void)
     struct thread *self = current_thread;
     uint32_t switches = scheduler_switch_count();
 
-    work_since_point = 0;
+    /* Where no point may be, the work goes on counting: the window is still open. */
     if (disabled || !may_stop_here(self))
         return;
+    work_since_point = 0;
     preempt_statistics.points++;
     self->stopped_in_kernel = true;
     interrupts_off_end();
@@ -134,12 +136,33 @@ bool preempt_work(uint32_t units)
     return preempt_statistics.points != points;
 }
 
+bool preempt_before(uint32_t units)
+{
+    uint32_t points = preempt_statistics.points;
+
+    if (work_since_point + units > PREEMPT_CHUNK)
+        preempt_point();
+    work_since_point += units;
+    return preempt_statistics.points != points;
+}
+
+uint32_t preempt_budget(void)
+{
+    return work_since_point < PREEMPT_CHUNK ? PREEMPT_CHUNK - work_since_point : 1;
+}
+
 int preempt_finish(struct mapdb_cursor *cursor, int status)
 {
+    if (status >= 0)
+        work_since_point += cursor->units;
     while (status == MAPDB_MORE) {
         preempt_point();
         status = mapdb_continue(&authority, cursor, PREEMPT_CHUNK);
+        work_since_point += cursor->units;
     }
+    /* Many short operations in a row (a revoke each) add up to a chunk too. */
+    if (work_since_point >= PREEMPT_CHUNK)
+        preempt_point();
     return status;
 }
 

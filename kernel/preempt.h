@@ -31,8 +31,15 @@
 
 struct thread;
 
-/* mapdb units (a record entered, a holder cleared, a record freed) per chunk. */
-#define PREEMPT_CHUNK 64u
+/*
+ * Units of work between two preemption points. A unit is a mapdb step (a
+ * record entered, a holder or mapping cleared, a record freed: 180 to 270
+ * guest instructions with everything it calls) or what a loop outside
+ * mapdb charges for a step of about that cost. 16 keeps a chunk, with the
+ * point itself and a system call's entry and exit, under 5 000
+ * instructions (docs/benchmarks.md, "Interrupt-off windows").
+ */
+#define PREEMPT_CHUNK 16u
 
 /* Counted since boot or the last reset (SYS_PREEMPT_STATS). */
 struct preempt_statistics {
@@ -60,9 +67,22 @@ void preempt_point(void);
  */
 bool preempt_work(uint32_t units);
 /*
- * Drive a mapdb operation to its end: `status` is what starting it returned
- * (MAPDB_MORE: not finished). Chunks of PREEMPT_CHUNK with a preemption
- * point between them. Returns the final status.
+ * The same, counted before the work: if `units` more would not fit in the
+ * chunk, a preemption point comes first. For a step whose cost is known
+ * ahead and may be large (a page table to create). True after a point.
+ */
+bool preempt_before(uint32_t units);
+/*
+ * The budget to start a mapdb operation with: what is left of the current
+ * chunk (at least one unit), so that work done since the last point counts.
+ */
+uint32_t preempt_budget(void);
+/*
+ * Drive a mapdb operation to its end: `status` is what starting it (with
+ * preempt_budget() and this cursor) returned (MAPDB_MORE: not finished).
+ * Chunks of PREEMPT_CHUNK with a preemption point between them; the units
+ * of the last one count towards the next point, which comes before this
+ * returns if they fill a chunk. Returns the final status.
  */
 int preempt_finish(struct mapdb_cursor *cursor, int status);
 /* The running thread was destroyed while stopped at a preemption point: stop early. */

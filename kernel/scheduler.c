@@ -215,7 +215,7 @@ void scheduler_tick(void)
     struct thread *running = current_thread;
 
     ticks++;
-    ipc_timeouts_tick(ticks);
+    ipc_timeouts_fire(ticks);
     if (still_runnable(running) && running->remaining > 0)
         running->remaining--;
     schedule();
@@ -240,12 +240,21 @@ void scheduler_init(void)
     current_thread = &idle_thread;
 }
 
+/*
+ * With nothing to run, timeouts the timer left due (it fires a few per
+ * tick) fire here, a batch between interrupt windows, before the halt.
+ */
 void scheduler_start(void)
 {
     for (;;) {
         machine_interrupts_disable();
         interrupts_off_begin();
         schedule();
+        if (ipc_timeouts_fire(ticks)) {
+            interrupts_off_end();
+            machine_interrupt_window();
+            continue;
+        }
         interrupts_off_end();
         machine_wait_for_interrupt();
     }

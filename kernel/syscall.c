@@ -61,7 +61,9 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
         /* A heap fault served by a donation restarts the call from its saved registers. */
         caller->heap_fault.armed = true;
         do {
-            caller->heap_fault.heap = caller->heap_fault.named = caller->heap_fault.refill = NULL;
+            heap_ref_set(&caller->heap_fault.heap, NULL);
+            heap_ref_set(&caller->heap_fault.named, NULL);
+            heap_ref_set(&caller->heap_fault.refill, NULL);
             for (uint32_t i = 0; i < 4; i++)
                 results[i] = 0;
             status = handlers[number](caller, &registers, results);
@@ -70,7 +72,7 @@ void syscall_dispatch(struct thread *caller, struct trap_frame *frame)
     }
     if (status != SYSCALL_RESULT_WRITTEN)
         machine_frame_write_result(frame, status, results);
-    if (caller->heap_fault.refill)      /* the call allocated: is its heap below the low watermark now? */
+    if (caller->heap_fault.refill.heap)     /* the call allocated: is its heap below the low watermark now? */
         heap_fault_refill(caller);
 }
 

@@ -15,12 +15,14 @@
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
 #define PAGE_MASK (MACHINE_PAGE_SIZE - 1)
 #define MAP_RIGHTS (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
+#define DEBUG_PUTS_BYTES_PER_UNIT 8      /* a preemption unit's worth of console output */
 
 static struct cspace *own_space(struct thread *caller)
 {
@@ -81,7 +83,11 @@ int sys_unmap(struct thread *caller, const struct machine_registers *r, uint32_t
     }
 }
 
-/* Every frame is checked before the first is donated: all or nothing. */
+/*
+ * Every frame is checked before the first is donated: all or nothing. At
+ * most BURSAR_HEAP_DONATE_MAX_FRAMES, so a call is short (no points here:
+ * what was checked must not change before it is donated).
+ */
 int sys_heap_donate(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
@@ -94,7 +100,8 @@ int sys_heap_donate(struct thread *caller, const struct machine_registers *r, ui
     (void)results;
     if (!memory)
         return error;
-    if (count == 0 || count > frame_table.frame_count || first > frame_table.frame_count - count)
+    if (count == 0 || count > BURSAR_HEAP_DONATE_MAX_FRAMES || count > frame_table.frame_count ||
+        first > frame_table.frame_count - count)
         return -BURSAR_E_INVALID_ARGUMENT;
     error = heap_payer_controls((struct heap *)heap->object);
     if (error != BURSAR_OK)
@@ -199,10 +206,16 @@ int sys_system_info(struct thread *caller, const struct machine_registers *r, ui
     return utcb_write_info(caller, &info, sizeof info);
 }
 
-/* Page by page through the caller's page tables. */
+/*
+ * Page by page through the caller's page tables, straight to the console
+ * line (not through the printf engine), with a preemption point every few
+ * dozen bytes. After a point the page is looked up again: a page unmapped
+ * meanwhile ends the output there.
+ */
 int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     uint32_t address = r->argument[0], length = r->argument[1];
+    const char *page = NULL;
 
     (void)results;
     if (length > BURSAR_DEBUG_PUTS_MAX)
@@ -212,10 +225,19 @@ int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uin
     for (uint32_t at = address; at < address + length; at = (at & ~PAGE_MASK) + MACHINE_PAGE_SIZE)
         if (!memory_translate(caller->task, at & ~PAGE_MASK, false))
             return -BURSAR_E_NOT_MAPPED;
-    for (uint32_t i = 0; i < length; i++) {
-        uint32_t at = address + i;
-        const char *page = machine_physical_to_virtual(memory_translate(caller->task, at & ~PAGE_MASK, false));
-        kprintf("%c", page[at & PAGE_MASK]);
+    for (uint32_t at = address; at < address + length; at++) {
+        if (!page || (at & PAGE_MASK) == 0) {
+            uint64_t physical = memory_translate(caller->task, at & ~PAGE_MASK, false);
+            if (!physical)
+                return BURSAR_OK;
+            page = machine_physical_to_virtual(physical);
+        }
+        machine_console_putc(page[at & PAGE_MASK]);
+        if ((at - address) % DEBUG_PUTS_BYTES_PER_UNIT == DEBUG_PUTS_BYTES_PER_UNIT - 1 && preempt_work(1)) {
+            if (preempt_destroyed())
+                return BURSAR_OK;
+            page = NULL;
+        }
     }
     return BURSAR_OK;
 }
@@ -235,6 +257,6 @@ int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uin
         return debug_dump_tree(caller, what, r->argument[2]);
     if (what > BURSAR_DUMP_HEAPS)
         return -BURSAR_E_INVALID_ARGUMENT;
-    debug_dump(what);
+    debug_dump(what, true);
     return BURSAR_OK;
 }

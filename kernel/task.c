@@ -6,6 +6,7 @@
  */
 #include "bursar/errors.h"
 #include "kernel/console.h"
+#include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
@@ -14,16 +15,24 @@
 
 static struct task *all_tasks;
 static uint32_t next_task_id;
+static uint32_t task_count;
 
 struct task *tasks_first(void) { return all_tasks; }
 
 uint32_t tasks_count(void)
 {
-    uint32_t count = 0;
+    return task_count;
+}
 
-    for (struct task *t = all_tasks; t; t = t->next_task)
-        count++;
-    return count;
+void task_own_page(struct task *task, const void *page)
+{
+    frame_of_virtual(page)->task = task;
+}
+
+/* A task's pages are freed with it or before it, so a live page never names a freed task. */
+struct task *task_of_page(const void *page)
+{
+    return frame_of_virtual(page)->task;
 }
 
 int task_create(struct heap *payer, uint32_t slots, struct task **out)
@@ -51,30 +60,41 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     object_init(&task->header, payer, BURSAR_OBJECT_TASK);
     machine_address_space_init(task->page_directory);
     task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);
-    for (uint32_t i = 0; i < 1024; i++)
-        task->table_records[i] = NULL;
+    frame_zero_page(task->table_records);
     task->threads = 0;
-    task->thread_list = NULL;
+    task->thread_list = task->dying_threads = NULL;
     task->released = false;
+    task_own_page(task, task->page_directory);
+    task_own_page(task, task->table_records);
+    for (uint32_t p = 0; p < CSPACE_MAX_PAGES && task->cspace.pages[p]; p++)
+        task_own_page(task, task->cspace.pages[p]);
     task->pins = 0;
     task->pinners = NULL;
     task->id = next_task_id++;
+    task->prev_task = NULL;
     task->next_task = all_tasks;
+    if (all_tasks)
+        all_tasks->prev_task = task;
     all_tasks = task;
+    task_count++;
+    object_lists_generation++;
     *out = task;
     return BURSAR_OK;
 }
 
 static void unlink_task(struct task *task)
 {
-    for (struct task **link = &all_tasks; *link; link = &(*link)->next_task)
-        if (*link == task) {
-            *link = task->next_task;
-            return;
-        }
+    if (task->prev_task)
+        task->prev_task->next_task = task->next_task;
+    else
+        all_tasks = task->next_task;
+    if (task->next_task)
+        task->next_task->prev_task = task->prev_task;
+    task_count--;
+    object_lists_generation++;
 }
 
-/* Listed until freed: a reclaim finds a released task's directory through the list (task_owning). */
+/* Listed until freed, like its pages (task_of_page). */
 static void task_free(struct task *task)
 {
     unlink_task(task);
@@ -102,46 +122,78 @@ void task_destroy(struct task *task)
         task_free(task);
 }
 
-void task_thread_joined(struct task *task, struct thread *thread)
+static void list_add(struct thread **list, struct thread *thread)
 {
     thread->task_prev = NULL;
-    thread->task_next = task->thread_list;
-    if (task->thread_list)
-        task->thread_list->task_prev = thread;
-    task->thread_list = thread;
+    thread->task_next = *list;
+    if (*list)
+        (*list)->task_prev = thread;
+    *list = thread;
+}
+
+static void list_remove(struct thread **list, struct thread *thread)
+{
+    if (thread->task_prev)
+        thread->task_prev->task_next = thread->task_next;
+    else
+        *list = thread->task_next;
+    if (thread->task_next)
+        thread->task_next->task_prev = thread->task_prev;
+    thread->task_next = thread->task_prev = NULL;
+}
+
+void task_thread_joined(struct task *task, struct thread *thread)
+{
+    list_add(&task->thread_list, thread);
     task->threads++;
+}
+
+/* The dying apart, so that finding a live thread or a dying one is O(1) however many there are. */
+void task_thread_dying(struct task *task, struct thread *thread)
+{
+    list_remove(&task->thread_list, thread);
+    list_add(&task->dying_threads, thread);
 }
 
 void task_thread_left(struct task *task, struct thread *thread)
 {
     KERNEL_ASSERT(task->threads > 0);
-    if (thread->task_prev)
-        thread->task_prev->task_next = thread->task_next;
-    else
-        task->thread_list = thread->task_next;
-    if (thread->task_next)
-        thread->task_next->task_prev = thread->task_prev;
-    thread->task_next = thread->task_prev = NULL;
+    list_remove(thread->header.dying ? &task->dying_threads : &task->thread_list, thread);
     if (--task->threads == 0 && task->released && task->pins == 0)
         task_free(task);
 }
 
+struct thread *task_live_thread(const struct task *task, const struct thread *except)
+{
+    struct thread *thread = task->thread_list;
+
+    return thread == except ? thread->task_next : thread;
+}
+
 void task_pin(struct task *task)
 {
-    current_thread->pin_next = task->pinners;
-    task->pinners = current_thread;
+    struct thread *self = current_thread;
+
+    self->pin_prev = NULL;
+    self->pin_next = task->pinners;
+    if (task->pinners)
+        task->pinners->pin_prev = self;
+    task->pinners = self;
     task->pins++;
 }
 
 void task_unpin(struct task *task)
 {
+    struct thread *self = current_thread;
+
     KERNEL_ASSERT(task->pins > 0);
-    for (struct thread **link = &task->pinners; *link; link = &(*link)->pin_next)
-        if (*link == current_thread) {
-            *link = current_thread->pin_next;
-            current_thread->pin_next = NULL;
-            break;
-        }
+    if (self->pin_prev)
+        self->pin_prev->pin_next = self->pin_next;
+    else
+        task->pinners = self->pin_next;
+    if (self->pin_next)
+        self->pin_next->pin_prev = self->pin_prev;
+    self->pin_next = self->pin_prev = NULL;
     if (--task->pins == 0 && task->released && task->threads == 0)
         task_free(task);
 }
@@ -156,8 +208,5 @@ struct thread *task_finisher(const struct task *task)
 {
     if (task->pinners)
         return task->pinners;
-    for (struct thread *thread = task->thread_list; thread; thread = thread->task_next)
-        if (thread->header.dying && thread->header.destroyer)
-            return thread->header.destroyer;
-    return NULL;
+    return task->dying_threads ? task->dying_threads->header.destroyer : NULL;
 }

@@ -15,12 +15,13 @@ struct task {
     uint32_t page_directory_physical;      /* what the fast path loads into CR3 */
     struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
     uint32_t threads;                      /* live threads in this task */
-    struct thread *thread_list;            /* those threads (thread->task_next) */
+    struct thread *thread_list;            /* those threads not being destroyed (thread->task_next) */
+    struct thread *dying_threads;          /* and those being destroyed */
     bool released;                         /* destroyed; freed when its last thread leaves */
     uint32_t pins;                         /* kernel operations stopped at a preemption point on it */
     struct thread *pinners;                /* the threads doing them (thread->pin_next) */
     uint32_t id;
-    struct task *next_task;                /* every task, for the debug listing */
+    struct task *next_task, *prev_task;    /* every task, for the debug listing */
 };
 
 int task_create(struct heap *payer, uint32_t slots, struct task **out);
@@ -28,6 +29,10 @@ void task_destroy(struct task *task);
 /* A thread joins the task (thread_create) / is gone from it (thread_leave_task). */
 void task_thread_joined(struct task *task, struct thread *thread);
 void task_thread_left(struct task *task, struct thread *thread);
+/* One of its threads begins to die: it moves to the dying list. */
+void task_thread_dying(struct task *task, struct thread *thread);
+/* A thread of the task not being destroyed, other than `except`, or NULL: O(1). */
+struct thread *task_live_thread(const struct task *task, const struct thread *except);
 /*
  * A kernel operation of the running thread on a task that passes
  * preemption points keeps it pinned: a destroy meanwhile empties it but
@@ -43,6 +48,15 @@ void task_unpin(struct task *task);
  * task's memory waits for.
  */
 struct thread *task_finisher(const struct task *task);
+/*
+ * The pages of a task (its directory, table of shadows, capability-table
+ * pages, page tables and their shadows) name it in their frames, so
+ * whoever meets such a page (a revoke emptying a table, a reclaim) finds
+ * its task in O(1).
+ */
+void task_own_page(struct task *task, const void *page);
+/* The task a live page of some task belongs to (NULL: none); a released task too, until it is freed. */
+struct task *task_of_page(const void *page);
 struct task *tasks_first(void);
 uint32_t tasks_count(void);
 

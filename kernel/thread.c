@@ -17,6 +17,7 @@
 struct thread *current_thread;
 static struct thread *all_threads;
 static uint32_t next_thread_id;
+static uint32_t thread_count;
 
 static const char *const state_names[] = {
     [THREAD_INACTIVE] = "inactive", [THREAD_READY] = "ready", [THREAD_SENDING] = "sending",
@@ -33,11 +34,31 @@ struct thread *threads_first(void) { return all_threads; }
 
 uint32_t threads_count(void)
 {
-    uint32_t count = 0;
+    return thread_count;
+}
 
-    for (struct thread *t = all_threads; t; t = t->next_thread)
-        count++;
-    return count;
+static void link_thread(struct thread *thread)
+{
+    thread->prev_thread = NULL;
+    thread->next_thread = all_threads;
+    if (all_threads)
+        all_threads->prev_thread = thread;
+    all_threads = thread;
+    thread_count++;
+    object_lists_generation++;
+}
+
+static void unlink_thread(struct thread *thread)
+{
+    if (thread->prev_thread)
+        thread->prev_thread->next_thread = thread->next_thread;
+    else
+        all_threads = thread->next_thread;
+    if (thread->next_thread)
+        thread->next_thread->prev_thread = thread->prev_thread;
+    thread->next_thread = thread->prev_thread = NULL;
+    thread_count--;
+    object_lists_generation++;
 }
 
 int thread_create(struct heap *payer, struct task *task, struct thread **out)
@@ -50,15 +71,15 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
     object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
     machine_fpu_state_init(thread->fpu_state);
     thread->utcb_segment = MACHINE_UTCB_SEGMENT;
+    heap_fault_thread_init(thread);
     thread->task = task;
-    thread->first_capability_page = task->cspace.pages[0];
+    thread->first_capability_page = cspace_page(&task->cspace, 0);   /* the fast path reads it directly */
     thread->page_directory_physical = task->page_directory_physical;
     thread->state = THREAD_INACTIVE;
     thread->priority = THREAD_DEFAULT_PRIORITY;
     thread->timeslice = thread->remaining = THREAD_DEFAULT_TIMESLICE;
     thread->id = next_thread_id++;
-    thread->next_thread = all_threads;
-    all_threads = thread;
+    link_thread(thread);
     task_thread_joined(task, thread);
     *out = thread;
     return BURSAR_OK;
@@ -96,13 +117,13 @@ void thread_kill(struct thread *thread, uint32_t status, const char *why)
     thread->state = THREAD_DEAD;
 }
 
-static void unlink_thread(struct thread *thread)
+void thread_mark_dying(struct thread *thread)
 {
-    for (struct thread **link = &all_threads; *link; link = &(*link)->next_thread)
-        if (*link == thread) {
-            *link = thread->next_thread;
-            return;
-        }
+    if (thread->header.dying)
+        return;
+    thread->header.dying = true;
+    if (thread->task)
+        task_thread_dying(thread->task, thread);
 }
 
 /* It no longer counts as one of its task's threads (the task may go before it does). */
@@ -140,6 +161,7 @@ void thread_destroy(struct thread *thread)
         return;
     }
     thread_kill(thread, 0, NULL);
+    heap_fault_thread_gone(thread);
     heap_free_to(thread->header.payer, thread);
 }
 
@@ -149,6 +171,7 @@ void thread_exit_destroyed(void)
 
     KERNEL_ASSERT(self->destroyed_in_kernel && self->state == THREAD_READY);
     thread_kill(self, 0, NULL);         /* a root thread powers the machine off here */
+    heap_fault_thread_gone(self);
     scheduler_free_after_switch(self);
     schedule();
     panic("a destroyed thread ran again");

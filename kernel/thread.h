@@ -10,6 +10,8 @@
 #include "kernel/cspace.h"
 #include "kernel/fault_ipc.h"
 #include "kernel/machine.h"
+#include "kernel/heap.h"
+#include "lib/avl.h"
 
 struct task;
 struct endpoint;
@@ -27,14 +29,17 @@ enum thread_state {
 
 /* The allocation that found a heap empty during the thread's system call (heap_fault.c). */
 struct heap_fault {
-    struct heap *heap;               /* NULL: none (or the heap was destroyed meanwhile) */
-    struct heap *named;              /* the heap the call names (SYS_CREATE, SYS_HEAP_RESERVE) */
-    struct heap *refill;             /* the heap the call last allocated from (low watermark) */
+    struct heap_ref heap;            /* NULL: none (or the heap was destroyed meanwhile) */
+    struct heap_ref named;           /* the heap the call names (SYS_CREATE, SYS_HEAP_RESERVE) */
+    struct heap_ref refill;          /* the heap the call last allocated from (low watermark) */
     uint16_t refill_kind;
     uint32_t count;                  /* objects wanted */
     uint16_t kind;                   /* enum kernel_allocation */
     uint32_t pages;                  /* several kinds at once: the pages missing (0: count of kind says) */
     bool armed;                      /* in a system call: allocation failures are noted */
+    /* A bank's accepted donation, taken in the thread's own context when it runs again (heap_fault.c). */
+    const void *donor;               /* the memory object the frames must still belong to */
+    uint32_t donated_first, donated_frames;
 };
 
 struct thread {
@@ -63,8 +68,9 @@ struct thread {
     bool page_wanted;
     uint8_t unboosted_priority;      /* its own priority while preempt_wait_for lends it more (else 0) */
     bool boosted;
-    struct thread *task_next, *task_prev;   /* the task's threads (task->thread_list) until it leaves */
-    struct thread *pin_next;         /* the task it pins (task->pinners) while it does (task_pin) */
+    /* The task's threads (task->thread_list, or task->dying_threads once dying) until it leaves. */
+    struct thread *task_next, *task_prev;
+    struct thread *pin_next, *pin_prev;   /* the task it pins (task->pinners) while it does (task_pin) */
     uint32_t timeslice, remaining;   /* timer ticks */
     struct thread *queue_next, *queue_prev;   /* ready queue or endpoint queue */
     struct endpoint *blocked_on;     /* SENDING / RECEIVING */
@@ -74,14 +80,14 @@ struct thread {
     uint32_t reply_timeout;          /* SENDING a call: receive-phase timeout code */
     uint64_t wake_tick;              /* 0: no timeout */
     uint8_t slow_path_only;          /* THREAD_SLOW_PATH_* bits: the fast path tests this one byte */
-    struct thread *timeout_next, *timeout_prev;
+    struct avl_node timeout_node;    /* in the timeouts (ipc.c), keyed by wake_tick, while armed */
     uint32_t utcb_address;           /* user address, 0 when none */
     uint16_t utcb_segment;           /* MACHINE_UTCB_SEGMENT, right after the address (machine.h) */
     struct cap_slot pager;           /* endpoints for page faults and exceptions */
     struct cap_slot exception_handler;
     struct fault_ipc fault_ipc;      /* a call the kernel makes for this thread (fault_ipc.h) */
     struct heap_fault heap_fault;
-    struct thread *next_thread;      /* every thread, for the debug listing */
+    struct thread *next_thread, *prev_thread;   /* every thread, for the debug listing */
     uint32_t id;
     /* x87/SSE registers while another thread runs (machine.h); paid with the TCB by its heap. */
     uint8_t fpu_state[MACHINE_FPU_STATE_SIZE] __attribute__((aligned(MACHINE_FPU_STATE_ALIGN)));
@@ -136,6 +142,8 @@ void thread_kill(struct thread *thread, uint32_t status, const char *why);
 void thread_destroy(struct thread *thread);
 /* Stop counting the thread in its task; thread->task becomes NULL. */
 void thread_leave_task(struct thread *thread);
+/* It begins to die (dying set), and moves to its task's list of dying threads. */
+void thread_mark_dying(struct thread *thread);
 /* The running thread was destroyed while stopped in the kernel: free it and switch away. */
 void thread_exit_destroyed(void) __attribute__((noreturn));
 struct thread *threads_first(void);

@@ -135,6 +135,7 @@ struct kheap {
     struct kheap_page *full[KHEAP_MAX_TYPES];      /* carved, no free slots */
     uint32_t low_water, high_water;                /* in free pages */
     struct kheap_stats stats;
+    struct kheap_page *evacuating;                 /* the page a reclaim is emptying (at most one), or NULL */
 };
 
 /*

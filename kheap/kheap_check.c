@@ -72,6 +72,8 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
         return KHEAP_E_BAD_PAGE;
     if (!on_full_list && (evacuating || page->live == 0 || page->live >= page->slots))
         return KHEAP_E_BAD_PAGE;
+    if (evacuating != (heap->evacuating == page))      /* the one page a reclaim is emptying, named */
+        return KHEAP_E_BAD_PAGE;
     if (!bitmap_matches(page) || !free_list_matches(page, slot_size))
         return KHEAP_E_BAD_PAGE;
     return KHEAP_OK;

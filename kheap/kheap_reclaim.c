@@ -16,6 +16,8 @@
  */
 #include "kheap/kheap_internal.h"
 
+#define VICTIM_SCAN 32          /* pages looked at to choose a victim, at most */
+
 void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages)
 {
     kheap_zero_bytes(st, sizeof *st);
@@ -49,6 +51,7 @@ static void give_back_victim(struct kheap *heap, struct kheap_reclaim *st,
 
     kheap_list_remove(&heap->full[page->type], page);
     kheap_uncarve(heap, page);
+    heap->evacuating = NULL;
     give_back(heap, page, st, out, out_count);
     st->victim = NULL;
 }
@@ -67,27 +70,33 @@ static bool empties_by_moves(const struct kheap *heap, const struct kheap_page *
 }
 
 /*
- * The victim: a page that empties by moves alone, if there is one, else any
- * page; among those, the one with the fewest live objects (least to move or
- * destroy). Looks at every carved page once per victim, not once per object.
+ * The victim: the page an abandoned reclaim was emptying, if any; otherwise
+ * a page that empties by moves alone, if there is one, else any page, and
+ * among those the one with the fewest live objects (least to move or
+ * destroy). The choice looks at VICTIM_SCAN pages at most, partial ones
+ * (the likeliest to be little used) first, so a step stays short however
+ * many pages the heap holds: in a bigger heap the victim is the best of
+ * the pages looked at.
  */
 static struct kheap_page *least_used_page(struct kheap *heap)
 {
     struct kheap_page *best = NULL;
     bool best_by_moves = false;
+    uint32_t scanned = 0;
 
-    for (uint32_t type = 0; type < heap->types->count; type++) {
-        struct kheap_page *lists[2] = { heap->partial[type], heap->full[type] };
-        for (int l = 0; l < 2; l++) {
-            for (struct kheap_page *p = lists[l]; p != NULL; p = p->next) {
-                if (p->flags & KHEAP_PAGE_EVACUATING)
-                    return p;
+    if (heap->evacuating)
+        return heap->evacuating;
+    for (int l = 0; l < 2; l++) {
+        for (uint32_t type = 0; type < heap->types->count; type++) {
+            for (struct kheap_page *p = l == 0 ? heap->partial[type] : heap->full[type]; p != NULL; p = p->next) {
                 bool by_moves = empties_by_moves(heap, p);
                 if (best == NULL || (by_moves && !best_by_moves) ||
                     (by_moves == best_by_moves && p->live < best->live)) {
                     best = p;
                     best_by_moves = by_moves;
                 }
+                if (++scanned == VICTIM_SCAN)
+                    return best;
             }
         }
     }

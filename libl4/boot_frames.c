@@ -98,6 +98,8 @@ static int donate(struct l4_boot_frames *frames, unsigned heap, unsigned wanted,
 
     if (run > wanted)
         run = wanted;
+    if (run > BURSAR_HEAP_DONATE_MAX_FRAMES)
+        run = BURSAR_HEAP_DONATE_MAX_FRAMES;        /* the most one donation takes */
     if (run > 1 && l4_heap_donate(heap, frames->memory, range->first_frame + frames->offset, run) == 0) {
         frames->offset += run;
         *given = run;

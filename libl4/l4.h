@@ -316,6 +316,21 @@ static inline int l4_heap_donate(unsigned heap, unsigned memory, uint32_t first_
     return l4_sysenter(SYS_HEAP_DONATE, heap, memory, first_frame, frames);
 }
 
+/*
+ * Any number of frames, BURSAR_HEAP_DONATE_MAX_FRAMES a call (the most one
+ * call takes): each call is all or nothing, the whole is not.
+ */
+static inline int l4_heap_donate_range(unsigned heap, unsigned memory, uint32_t first_frame, unsigned frames)
+{
+    int error = 0;
+
+    for (unsigned done = 0, now; done < frames && !error; done += now) {
+        now = frames - done < BURSAR_HEAP_DONATE_MAX_FRAMES ? frames - done : BURSAR_HEAP_DONATE_MAX_FRAMES;
+        error = l4_heap_donate(heap, memory, first_frame + done, now);
+    }
+    return error;
+}
+
 /* "page table" for BURSAR_HEAP_PAGE_TABLE: what each enum bursar_heap_kind is (libl4/names.c). */
 const char *l4_heap_kind_name(unsigned kind);
 

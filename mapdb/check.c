@@ -124,6 +124,32 @@ long mapdb_check_tree(const struct mapdb_record *root, mapdb_visit_fn visit, voi
     return count;
 }
 
+/* preorder_next, cut where it would climb: each call is O(1). */
+enum mapdb_walk_step mapdb_walk_step(const struct mapdb_record *root, const struct mapdb_record **at,
+                                     unsigned *depth, bool *climbing)
+{
+    const struct mapdb_record *n = *at;
+
+    if (!*climbing && n->first_child != NULL) {
+        *at = n->first_child;
+        (*depth)++;
+        return MAPDB_WALK_VISIT;
+    }
+    if (n == root) {
+        *at = NULL;
+        return MAPDB_WALK_END;
+    }
+    if (!record_has(n->next, MAPDB_F_FIRST)) {
+        *at = n->next;
+        *climbing = false;
+        return MAPDB_WALK_VISIT;
+    }
+    *at = n->next->parent;
+    (*depth)--;
+    *climbing = true;
+    return MAPDB_WALK_CLIMB;
+}
+
 long mapdb_walk_tree(const struct mapdb_record *root, mapdb_walk_fn visit, void *arg)
 {
     unsigned depth = 0;

@@ -27,6 +27,7 @@ int mapdb_hold_root(struct mapdb *db, struct mapdb_record *root,
 {
     int status;
 
+    mapdb_changing(db);
     if (db == NULL || root == NULL)
         return MAPDB_E_BAD_ARG;
     if (!record_has(root, MAPDB_F_ROOT))
@@ -48,6 +49,7 @@ int mapdb_copy(struct mapdb *db, struct mapdb_holder *src,
 {
     int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     mapdb_ring_add(src->record, dst);
@@ -60,6 +62,7 @@ int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *src,
 {
     int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     struct mapdb_record *child = mapdb_record_alloc(db, payer, rights, 0);
@@ -76,6 +79,7 @@ int mapdb_grant(struct mapdb *db, struct mapdb_holder *src,
 {
     int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     mapdb_ring_replace(src, dst);

@@ -17,6 +17,7 @@ int mapdb_delete(struct mapdb *db, struct mapdb_holder *holder,
 {
     int status = mapdb_holder_revoke_status(db, holder, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     struct mapdb_record *record = holder->record;
@@ -34,6 +35,7 @@ int mapdb_delete_mapping(struct mapdb *db, struct mapdb_record *record,
 {
     int status = mapdb_mapping_revoke_status(db, record, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     record->flags &= (uint16_t)~MAPDB_F_MAPPED;
@@ -45,6 +47,7 @@ int mapdb_destroy_resource(struct mapdb *db, struct mapdb_record *root,
 {
     int status = mapdb_cursor_status(db, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     if (root == NULL)
@@ -65,6 +68,7 @@ int mapdb_record_empty(struct mapdb *db, struct mapdb_record *record,
 {
     int status = mapdb_cursor_status(db, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     if (record == NULL)
@@ -93,6 +97,7 @@ int mapdb_record_destroy(struct mapdb *db, struct mapdb_record *record)
     struct mapdb_cursor cursor;
     int status;
 
+    mapdb_changing(db);
     if (db == NULL || record == NULL)
         return MAPDB_E_BAD_ARG;
     if (record_has(record, MAPDB_F_ROOT))

@@ -132,7 +132,7 @@ int mapdb_holder_destination_status(const struct mapdb_holder *src,
 void mapdb_holder_moved(struct mapdb *db, struct mapdb_holder *old_holder,
                         struct mapdb_holder *new_holder)
 {
-    (void)db;
+    mapdb_changing(db);
     if (old_holder->state == MAPDB_HOLDER_HELD)
         ring_take_place(old_holder, new_holder);
 }

@@ -22,6 +22,13 @@ static inline bool rights_within(uint32_t rights, uint32_t allowed)
     return (rights & ~allowed) == 0;
 }
 
+/* Every operation that may change the database says so first (struct mapdb's generation). */
+static inline void mapdb_changing(struct mapdb *db)
+{
+    if (db != NULL)
+        db->generation++;
+}
+
 /* tree.c: the parent/child/sibling links. */
 void mapdb_tree_add_child(struct mapdb_record *parent, struct mapdb_record *child);
 void mapdb_tree_remove(struct mapdb_record *record);

@@ -126,6 +126,13 @@ struct mapdb {
     void *ctx;
     struct mapdb_cursor *cursors;      /* active revoke cursors */
     struct mapdb_stats stats;
+    uint32_t charged;                  /* extra units the current step's callbacks cost (mapdb_charge) */
+    /*
+     * Advances whenever an operation that may change the database is
+     * called: a reader that stops in the middle of a walk (and lets others
+     * run) knows whether what it holds may be stale.
+     */
+    uint32_t generation;
 };
 
 /*
@@ -142,6 +149,7 @@ struct mapdb_cursor {
     bool active;
     bool top_lost;                     /* top was destroyed by someone else */
     uint32_t destroyed;                /* records freed by this cursor */
+    uint32_t units;                    /* units of work the last start or continue did */
 };
 
 /* Set-up. */
@@ -176,6 +184,9 @@ int mapdb_grant_mapping(struct mapdb *db, struct mapdb_record *record, uintptr_t
  * entered, a holder cleared, a record freed) and returns MAPDB_OK when
  * finished or MAPDB_MORE when the caller must call mapdb_continue with
  * the same cursor. Argument errors are reported before anything changes.
+ * Each call that starts or continues a revoke leaves in cursor->units the
+ * units it did (so a caller can count its work between preemption points);
+ * a call that starts none leaves the cursor as it was.
  *
  * mapdb_revoke / mapdb_unmap: destroy the descendants of the record, except
  *   direct children that are memory COPYs.
@@ -195,6 +206,12 @@ int mapdb_delete_mapping(struct mapdb *db, struct mapdb_record *record,
 int mapdb_destroy_resource(struct mapdb *db, struct mapdb_record *root,
                            struct mapdb_cursor *cursor, uint32_t budget);
 int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budget);
+/*
+ * From a callback inside a chunked operation: what it just did was worth
+ * `units` more units of the budget than the one its step counts (the
+ * kernel freed a page table, say), so a chunk stays bounded in time.
+ */
+void mapdb_charge(struct mapdb *db, uint32_t units);
 /* Stop a revoke early (e.g. its thread died). The tree stays well-formed. */
 void mapdb_cursor_abandon(struct mapdb *db, struct mapdb_cursor *cursor);
 
@@ -249,6 +266,18 @@ long mapdb_check_tree(const struct mapdb_record *root, mapdb_visit_fn visit, voi
  */
 typedef void (*mapdb_walk_fn)(void *arg, const struct mapdb_record *record, unsigned depth);
 long mapdb_walk_tree(const struct mapdb_record *root, mapdb_walk_fn visit, void *arg);
+/*
+ * The same walk one O(1) step at a time, for a walk that stops between
+ * steps (valid only while db->generation stays). State: *at, *depth and
+ * *climbing, starting at root, 0, false (the root itself is the first
+ * record). A step goes to the next record in preorder (MAPDB_WALK_VISIT,
+ * *at is it), or climbs one level towards it (MAPDB_WALK_CLIMB: a deep
+ * tree's last leaf is followed by as many climbs as it is deep), or ends
+ * (MAPDB_WALK_END).
+ */
+enum mapdb_walk_step { MAPDB_WALK_END, MAPDB_WALK_VISIT, MAPDB_WALK_CLIMB };
+enum mapdb_walk_step mapdb_walk_step(const struct mapdb_record *root, const struct mapdb_record **at,
+                                     unsigned *depth, bool *climbing);
 /* Check that every active cursor of db points where it may. */
 int  mapdb_check_cursors(const struct mapdb *db);
 

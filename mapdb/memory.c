@@ -21,6 +21,7 @@ int mapdb_mapping_source_status(const struct mapdb_record *record)
 
 int mapdb_map_root(struct mapdb *db, struct mapdb_record *root, uintptr_t mapping)
 {
+    mapdb_changing(db);
     if (db == NULL || root == NULL)
         return MAPDB_E_BAD_ARG;
     if (!record_has(root, MAPDB_F_ROOT))
@@ -57,12 +58,14 @@ static int map_child(struct mapdb *db, struct mapdb_record *src, uint32_t rights
 int mapdb_map(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
               void *sender_heap, uintptr_t mapping, struct mapdb_record **out)
 {
+    mapdb_changing(db);
     return map_child(db, src, rights, sender_heap, mapping, 0, out);
 }
 
 int mapdb_map_copy(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
                    void *receiver_heap, uintptr_t mapping, struct mapdb_record **out)
 {
+    mapdb_changing(db);
     return map_child(db, src, rights, receiver_heap, mapping, MAPDB_F_COPY, out);
 }
 
@@ -71,6 +74,7 @@ int mapdb_grant_mapping(struct mapdb *db, struct mapdb_record *record, uintptr_t
 {
     int status = db == NULL ? MAPDB_E_BAD_ARG : mapdb_mapping_source_status(record);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     record->mapping = mapping;

@@ -11,6 +11,8 @@ void mapdb_init(struct mapdb *db, const struct mapdb_ops *ops, void *ctx)
     db->ctx = ctx;
     db->cursors = NULL;
     db->stats = (struct mapdb_stats){0};
+    db->charged = 0;
+    db->generation = 0;
 }
 
 static void record_clear_fields(struct mapdb_record *r, uint32_t rights, uint16_t flags)
@@ -98,6 +100,7 @@ void mapdb_record_moved(struct mapdb *db, struct mapdb_record *old_record,
 {
     struct mapdb_record *r = new_record;
 
+    mapdb_changing(db);
     if (record_has(r, MAPDB_F_ROOT))
         return;     /* roots live inside their resource and never move */
     if (r->next == old_record) {

@@ -66,16 +66,26 @@ static bool revoke_step(struct mapdb *db, struct mapdb_cursor *cursor)
 
 int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budget)
 {
+    mapdb_changing(db);
     if (db == NULL || cursor == NULL || budget == 0)
         return MAPDB_E_BAD_ARG;
+    cursor->units = 0;
     /* Finished, or its top was destroyed by someone else: nothing to do. */
     if (!cursor->active)
         return MAPDB_OK;
-    while (budget-- > 0) {
-        if (!revoke_step(db, cursor))
+    while (cursor->units < budget) {
+        db->charged = 0;
+        bool more = revoke_step(db, cursor);
+        cursor->units += 1 + db->charged;
+        if (!more)
             return MAPDB_OK;
     }
     return MAPDB_MORE;
+}
+
+void mapdb_charge(struct mapdb *db, uint32_t units)
+{
+    db->charged += units;
 }
 
 int mapdb_revoke_start(struct mapdb *db, struct mapdb_cursor *cursor,
@@ -125,6 +135,7 @@ int mapdb_revoke(struct mapdb *db, struct mapdb_holder *holder,
 {
     int status = mapdb_holder_revoke_status(db, holder, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     return mapdb_revoke_start(db, cursor, holder->record, REVOKE_SKIP_COPIES, budget);
@@ -135,6 +146,7 @@ int mapdb_unmap(struct mapdb *db, struct mapdb_record *record,
 {
     int status = mapdb_mapping_revoke_status(db, record, cursor, budget);
 
+    mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
     return mapdb_revoke_start(db, cursor, record, REVOKE_SKIP_COPIES, budget);

@@ -245,7 +245,7 @@ int main(const struct bursar_boot_info *boot_info)
      * global-allocator kernel refuses donations (NOT_SUPPORTED): its pool,
      * funded at boot, has them.
      */
-    error = l4_heap_donate(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 16);
+    error = l4_heap_donate_range(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 16);
     if (error == -BURSAR_E_NOT_SUPPORTED)
         error = 0;
     if (!error)

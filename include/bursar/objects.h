@@ -94,6 +94,8 @@ enum bursar_heap_setting {
 #define BURSAR_LABEL_IRQ 0xfff3u
 #define BURSAR_HEAP_FAULT_WORDS 4
 #define BURSAR_HEAP_FAULT_MAX_FRAMES 64u
+/* Frames one SYS_HEAP_DONATE takes, at most: a call does bounded work with interrupts off. */
+#define BURSAR_HEAP_DONATE_MAX_FRAMES 8u
 #define BURSAR_HEAP_FAULT_REPLY(frames, memory) ((uint32_t)(frames) | (uint32_t)(memory) << 16)
 
 /* Written to the UTCB info area by SYS_HEAP_INFO. */

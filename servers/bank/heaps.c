@@ -32,7 +32,9 @@ int donate_now(uint32_t heap_index, unsigned slot, uint32_t pages)
 {
     while (pages > 0) {
         uint32_t first, count;
-        int error = find_frames(1, pages, &first, &count);
+        /* A run of free frames, at most what one donation takes. */
+        int error = find_frames(1, pages < BURSAR_HEAP_DONATE_MAX_FRAMES ? pages : BURSAR_HEAP_DONATE_MAX_FRAMES,
+                                &first, &count);
         if (error != BANK_TREE_OK)
             return protocol_error(error);
         error = l4_heap_donate(slot, bank.memory, first, count);

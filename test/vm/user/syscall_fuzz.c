@@ -448,7 +448,7 @@ static int cpu_state_start(void)
     if (error == -BURSAR_E_NOT_SUPPORTED)
         payer = BURSAR_SLOT_HEAP, error = 0;
     else if (!error)
-        error = l4_heap_donate(CPU_HEAP, BURSAR_SLOT_MEMORY, range->first_frame + 64, CPU_HEAP_FRAMES);
+        error = l4_heap_donate_range(CPU_HEAP, BURSAR_SLOT_MEMORY, range->first_frame + 64, CPU_HEAP_FRAMES);
     handler.heap = server.task.heap = payer;
     handler.stack = handler_stack;
     handler.stack_size = sizeof handler_stack;

@@ -325,7 +325,7 @@ static void try_700(struct test_result *result, struct worker *w, bool *conclusi
     if (result->failed)
         return;
     l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
-    /* A chunk is 64 mapdb units; each record is entered, unmapped and freed. */
+    /* Each record is entered, unmapped and freed, and a chunk is PREEMPT_CHUNK (16) units: points to spare. */
     TEST_CHECK(stats.points >= TREE_RECORDS * 2 / 64, "only %u preemption points", stats.points);
     TEST_CHECK_EQUAL(records_of(w->heap), records - (TREE_RECORDS - 1), "every derived record refunded");
 }
