@@ -13,7 +13,7 @@
  * page (page tables included: the unmap frees them, the map takes them again).
  * interrupts-off.*: the longest interrupt-off window the kernel measured
  * (SYS_PREEMPT_STATS) during the 10^5 revoke, which is made preemptible in
- * chunks of 64 mapdb units.
+ * chunks of PREEMPT_CHUNK (16) units (kernel/preempt.h).
  */
 #include <stdbool.h>
 
@@ -84,19 +84,6 @@ static int build_cap_tree(unsigned records)
     return error;
 }
 
-/* A mapping at base and `records` more derived from it, by doubling. */
-static int build_memory_tree(uintptr_t base, unsigned records)
-{
-    int error = 0;
-
-    for (unsigned have = 1; have <= records && !error;) {
-        unsigned more = have < records + 1 - have ? have : records + 1 - have;
-        error = l4_map(BURSAR_SLOT_TASK, base, base + have * PAGE, BURSAR_RIGHT_READ, more);
-        have += more;
-    }
-    return error;
-}
-
 static uint32_t timed(int (*operation)(uint32_t), uint32_t argument, int *error)
 {
     uint64_t start = l4_timestamp();
@@ -117,7 +104,7 @@ static int revoke_row(const char *kind, unsigned records, unsigned rounds, bool 
     int error = 0;
 
     for (unsigned r = 0; r < rounds && !error; r++) {
-        error = memory ? build_memory_tree(TREE_BASE, records) : build_cap_tree(records);
+        error = memory ? bench_derive_mappings(TREE_BASE, records) : build_cap_tree(records);
         l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1);
         if (!error)
             samples[r] = memory ? timed(revoke_mapping, TREE_BASE, &error) : timed(revoke_endpoint, 0, &error);
@@ -148,7 +135,7 @@ static int map_rows(void)
     int error = l4_frame_map(BURSAR_SLOT_MEMORY, next_frame(), MAP_BASE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE);
 
     if (!error)
-        error = build_memory_tree(MAP_BASE, MAP_PAGES - 1);
+        error = bench_derive_mappings(MAP_BASE, MAP_PAGES - 1);
     for (unsigned r = 0; r < MAP_ROUNDS && !error; r++) {
         map_samples[r] = timed(map_own, MAP_PAGES, &error);
         if (!error)

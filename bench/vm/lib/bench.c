@@ -19,6 +19,18 @@ void bench_sort(uint32_t *values, unsigned count)
     }
 }
 
+int bench_derive_mappings(uintptr_t base, unsigned records)
+{
+    int error = 0;
+
+    for (unsigned have = 1; have <= records && !error;) {
+        unsigned more = have < records + 1 - have ? have : records + 1 - have;
+        error = l4_map(BURSAR_SLOT_TASK, base, base + have * 4096u, BURSAR_RIGHT_READ, more);
+        have += more;
+    }
+    return error;
+}
+
 uint32_t bench_measure_overhead(void)
 {
     static uint32_t samples[OVERHEAD_ROUNDS];

@@ -23,6 +23,13 @@ extern uint32_t bench_overhead;
 
 void bench_sort(uint32_t *values, unsigned count);
 
+/*
+ * `records` mappings derived from the caller's mapping at `base`, on the
+ * pages right after it, by doubling (each SYS_MAP maps the pages there so
+ * far to the next ones): one tree of records, paid by the caller's heap.
+ */
+int bench_derive_mappings(uintptr_t base, unsigned records);
+
 /* The kernel's counts over a measured stretch. */
 struct bench_counts {
     struct bursar_system_info before, after;
