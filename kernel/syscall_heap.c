@@ -6,8 +6,10 @@
  */
 #include "bursar/errors.h"
 #include "bursar/objects.h"
+#include "bursar/utcb.h"
 #include "kernel/destroy.h"
 #include "kernel/heap.h"
+#include "kernel/ipc.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -91,15 +93,47 @@ int sys_heap_configure(struct thread *caller, const struct machine_registers *r,
 }
 
 /*
+ * The counts a reserve asks for: one kind (esi) and its count (edi), or,
+ * with esi BURSAR_HEAP_RESERVE_MANY, the first edi kinds' counts from the
+ * caller's message registers (kind i in MR i). Each count at most 4096,
+ * and at least one object asked for.
+ */
+static int reserve_counts(struct thread *caller, uint32_t kind, uint32_t count, uint32_t counts[ALLOC_KIND_COUNT])
+{
+    const struct bursar_utcb *utcb;
+    uint32_t asked = 0;
+
+    if (kind != BURSAR_HEAP_RESERVE_MANY) {
+        if (kind >= ALLOC_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        counts[kind] = count;
+        return BURSAR_OK;
+    }
+    if (count == 0 || count > ALLOC_KIND_COUNT)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    utcb = ipc_utcb_of(caller, false);
+    if (!utcb)
+        return -BURSAR_E_NOT_MAPPED;
+    for (uint32_t k = 0; k < count; k++) {
+        counts[k] = utcb->mr[k];
+        if (counts[k] > HEAP_MAX_RESERVE)
+            return -BURSAR_E_INVALID_ARGUMENT;
+        asked += counts[k];
+    }
+    return asked ? BURSAR_OK : -BURSAR_E_INVALID_ARGUMENT;
+}
+
+/*
  * Pre-funding, so that later transfers charged to this heap find free
- * objects: if there are not `count` free objects of the kind, the call
+ * objects: if the heap cannot allocate every count together, the call
  * fails with OUT_OF_MEMORY, which the dispatcher turns into a heap fault in
- * the caller's own context; a donation restarts it.
+ * the caller's own context (for the pages all of them together miss); a
+ * donation restarts it, and it counts again.
  */
 int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
-    uint32_t kind = r->argument[1], count = r->argument[2];
+    uint32_t counts[ALLOC_KIND_COUNT] = { 0 };
     struct heap *heap = caller->task->header.payer;
 
     (void)results;
@@ -110,8 +144,12 @@ int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, u
             return error;
         heap = (struct heap *)slot->object;
     }
-    if (kind >= ALLOC_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
-        return -BURSAR_E_INVALID_ARGUMENT;
+    error = reserve_counts(caller, r->argument[1], r->argument[2], counts);
+    if (error != BURSAR_OK)
+        return error;
     heap_fault_named(caller, heap);
-    return heap_can_allocate(heap, kind, count) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+    if (heap_can_allocate_all(heap, counts))
+        return BURSAR_OK;
+    heap_note_fault_all(caller, heap, counts);
+    return -BURSAR_E_OUT_OF_MEMORY;
 }

@@ -22,18 +22,17 @@ static unsigned block_log2(uintptr_t address, unsigned remaining)
 }
 
 /*
- * One block. A page table the block needs is the caller's to pay and must
- * be free already (the server's reply cannot wait on the caller's bank):
- * if it is not, reserve it here, in the caller's own context, and ask again.
+ * One block. A page table the block needs (and its shadow) is the caller's
+ * to pay and must be free already (the server's reply cannot wait on the
+ * caller's bank): if it is not, reserve both together here, in the
+ * caller's own context, and ask again.
  */
 static int buy_block(unsigned bank, uintptr_t address, unsigned log2, uint32_t *first)
 {
     int error = bank_buy(bank, address, log2, address, 12 + log2, first, NULL, NULL);
 
     if (error == -BURSAR_E_RECEIVER_HEAP_EMPTY) {
-        error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_PAGE_TABLE, 1);
-        if (error == 0)
-            error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_SHADOW, 1);
+        error = l4_heap_reserve_tables(BURSAR_NO_CAPABILITY, 1);    /* a block never spans two tables */
         if (error == 0)
             error = bank_buy(bank, address, log2, address, 12 + log2, first, NULL, NULL);
     }

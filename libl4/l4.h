@@ -373,6 +373,29 @@ static inline int l4_heap_reserve(unsigned heap, enum bursar_heap_kind kind, uns
     return l4_sysenter(SYS_HEAP_RESERVE, heap, kind, count, 0);
 }
 
+/*
+ * The same for counts[kind] objects of every kind at once (0: none), counted
+ * together: one free page never counts for two kinds. It uses the message
+ * registers. A reserve makes sure the objects are free now; it does not set
+ * them aside (docs/abi.md, SYS_HEAP_RESERVE).
+ */
+static inline int l4_heap_reserve_all(unsigned heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT])
+{
+    for (unsigned kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
+        l4_mr_set(kind, counts[kind]);
+    return l4_sysenter(SYS_HEAP_RESERVE, heap, BURSAR_HEAP_RESERVE_MANY, BURSAR_HEAP_KIND_COUNT, 0);
+}
+
+/* `tables` page tables and as many shadows: what a mapping into a new 4 MiB costs the task receiving it. */
+static inline int l4_heap_reserve_tables(unsigned heap, unsigned tables)
+{
+    uint32_t counts[BURSAR_HEAP_KIND_COUNT] = { 0 };
+
+    counts[BURSAR_HEAP_PAGE_TABLE] = tables;
+    counts[BURSAR_HEAP_SHADOW] = tables;
+    return l4_heap_reserve_all(heap, counts);
+}
+
 static inline int l4_system_info(struct bursar_system_info *info)
 {
     int error = l4_sysenter(SYS_SYSTEM_INFO, 0, 0, 0, 0);

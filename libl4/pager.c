@@ -16,14 +16,7 @@
 
 int l4_pager_reserve_tables(uint32_t tables)
 {
-    /*
-     * A page table and its shadow take a page each. SYS_HEAP_RESERVE counts
-     * one kind at a time, and a free page counts for either kind: twice the
-     * tables first makes sure there are pages for the shadows too.
-     */
-    int error = l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_PAGE_TABLE, 2 * tables);
-
-    return error ? error : l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_SHADOW, tables);
+    return l4_heap_reserve_tables(BURSAR_NO_CAPABILITY, tables);
 }
 
 int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t rights)

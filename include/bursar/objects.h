@@ -72,6 +72,13 @@ enum bursar_heap_kind {
     BURSAR_HEAP_KIND_COUNT
 };
 
+/*
+ * SYS_HEAP_RESERVE's kind for several kinds at once, counted together (one
+ * free page is never counted twice): edi says how many kinds, and message
+ * register i of the caller's UTCB holds the count of kind i (0: none).
+ */
+#define BURSAR_HEAP_RESERVE_MANY 0x100u
+
 /* SYS_HEAP_CONFIGURE settings. */
 enum bursar_heap_setting {
     BURSAR_HEAP_WATERMARKS = 0,          /* value: low, value2: high (free pages; low <= high <= 1024) */

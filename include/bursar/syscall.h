@@ -85,7 +85,8 @@ enum bursar_syscall {
                                   struct bursar_reclaim_info into the UTCB */
     SYS_HEAP_CONFIGURE = 33,   /* ebx = heap, esi = enum bursar_heap_setting, edi = value, ebp = value2 */
     SYS_HEAP_RESERVE = 34,     /* ebx = heap (0xffff: the caller's task's), esi = enum bursar_heap_kind,
-                                  edi = count: make sure that many are free, heap-faulting if not */
+                                  edi = count: make sure that many are free, heap-faulting if not; or
+                                  esi = BURSAR_HEAP_RESERVE_MANY, edi = kinds, counts in MR0.. */
 
     /* Preemption, interrupts and the debug console (40-47). */
     SYS_PREEMPT_STATS = 40,    /* ebx = debug cap (READ), esi = 1 to reset after reading (WRITE):

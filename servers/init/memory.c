@@ -21,7 +21,10 @@
  * A program's own heap keeps 2 pages free (its low watermark; refilled to 4
  * by its bank after any call of the program's that goes below): a page
  * table and its shadow, which the pager's answer to a fault in a new 4 MiB
- * may need and cannot ask the bank for (docs/pager.md).
+ * may need and cannot ask the bank for (docs/pager.md). libl4's start-up
+ * reserves its memory's tables before main, but a reserve sets nothing
+ * aside: the program's own allocations may use those pages before its
+ * first touch, and the watermark puts them back after each such call.
  */
 #define HEAP_LOW 2u
 #define HEAP_HIGH 4u

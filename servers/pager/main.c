@@ -260,15 +260,8 @@ static int fill(void)
 {
     uintptr_t window = pager_window_page(fault.client, fault.index, fault.region, fault.address);
     uint32_t frame;
+    /* The window's page table and shadow are the pager's own: l4_bank_buy reserves them (its own bank pays). */
     int error = l4_bank_buy(region_bank_slot(fault.index, fault.region), window, 1, &frame);
-
-    /*
-     * The window page's page table is the pager's to pay, from its own heap
-     * (and bank). l4_bank_buy reserves one table and one shadow, which one
-     * free page satisfies both times: make sure of a page for each.
-     */
-    if (error == -BURSAR_E_RECEIVER_HEAP_EMPTY && l4_pager_reserve_tables(1) == 0)
-        error = l4_bank_buy(region_bank_slot(fault.index, fault.region), window, 1, &frame);
 
     if (error)
         return bank_refusal(error);

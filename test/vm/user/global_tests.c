@@ -131,6 +131,8 @@ USER_TEST(1303, reserve_and_info_act_on_the_pool)
     TEST_CHECK_EQUAL(l4_heap_reserve(BURSAR_NO_CAPABILITY, BURSAR_HEAP_THREAD, 10), 0, "the own task's payer");
     TEST_CHECK_EQUAL(l4_heap_reserve(POOL, BURSAR_HEAP_KIND_COUNT, 1), -BURSAR_E_INVALID_ARGUMENT, "unknown kind");
     TEST_CHECK_EQUAL(l4_heap_reserve(POOL, BURSAR_HEAP_RECORD, 0), -BURSAR_E_INVALID_ARGUMENT, "none");
+    TEST_CHECK_EQUAL(l4_heap_reserve_tables(POOL, 4), 0, "4 page tables and 4 shadows, together");
+    TEST_CHECK_EQUAL(l4_heap_reserve_tables(POOL, 0), -BURSAR_E_INVALID_ARGUMENT, "several kinds, none asked for");
     TEST_CHECK_EQUAL(pool_info().faults, before.faults, "no fault");
 }
 

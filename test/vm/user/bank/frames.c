@@ -1,9 +1,10 @@
 /*
  * frames.c — buying and returning frames through the real bank server
- * (bank_tests 973-975): blocks granted into the buyer zeroed and
+ * (bank_tests 973-975, 991): blocks granted into the buyer zeroed and
  * contiguous, every refusal named and changing nothing, limits along the
- * whole chain of ancestors, and a return that takes back every mapping of
- * the frame wherever the buyer put it.
+ * whole chain of ancestors, a return that takes back every mapping of the
+ * frame wherever the buyer put it, and a buyer whose heap must first pay
+ * for the page table and shadow the grant needs.
  */
 #include "bank_tests.h"
 
@@ -230,4 +231,63 @@ USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
     TEST_CHECK_EQUAL(bt_live(BURSAR_SLOT_HEAP, BURSAR_HEAP_RECORD), records, "both records refunded: the client's "
                      "mapping is gone too");
     l4_unmap(granted.landed, 1);
+}
+
+/*
+ * Runs in a client: waits until the test says go (arguments[1]), then buys
+ * one page at arguments[0] with l4_bank_buy and writes to it (a page that
+ * is not mapped kills the thread: it has no pager).
+ */
+static int buy_one_page(struct bt_job *job)
+{
+    volatile uint32_t *go = &job->arguments[1];
+    uint32_t frame;
+    int error;
+
+    while (!*go)
+        l4_receive(CLIENT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(1));
+    error = l4_bank_buy(CLIENT_BANK, job->arguments[0], 1, &frame);
+    if (!error)
+        *(volatile uint32_t *)job->arguments[0] = frame;
+    return error;
+}
+
+/*
+ * A buyer whose heap has exactly one free page and no page table where the
+ * page lands: the grant needs a page table and its shadow, two pages, and
+ * l4_bank_buy's reserve must ask for both together (one free page
+ * satisfies a reserve of each kind on its own, and the purchase failed
+ * with RECEIVER_HEAP_EMPTY while the reserve counted one kind at a time).
+ */
+USER_TEST(991, a_buyer_with_one_free_heap_page_gets_its_page_table_and_shadow)
+{
+    unsigned a;
+    struct bt_client client;
+    struct bursar_heap_info info;
+    uint32_t pages, served, refused, low, high, timeout, returned, moved, destroyed;
+
+    TEST_CHECK_EQUAL(bt_child(BT_ROOT, 200, 4, &a), 0, "bank A");
+    TEST_CHECK_EQUAL(bt_client(a, 32, &client), 0, "a client whose heap A funds");
+    bt_shared.jobs[0] = (struct bt_job){ .run = buy_one_page, .arguments = { bt_pages(1), 0 } };
+    TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
+    TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the client's heap");
+    TEST_CHECK(info.pages_free > 1, "%u free pages to start with", info.pages_free);
+    /* A reclaim takes free pages first: all but one. */
+    TEST_CHECK_EQUAL(bank_heap_reclaim(a, client.handle, info.pages_free - 1, &returned, &moved, &destroyed), 0,
+                     "reclaim");
+    TEST_CHECK(moved == 0 && destroyed == 0, "only free pages went: %u moved, %u destroyed", moved, destroyed);
+    TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the client's heap");
+    TEST_CHECK(info.pages_free == 1 && info.free_by_type[BURSAR_HEAP_PAGE_TABLE] == 0 &&
+               info.free_by_type[BURSAR_HEAP_SHADOW] == 0,
+               "%u free pages, %u free page tables, %u free shadows", info.pages_free,
+               info.free_by_type[BURSAR_HEAP_PAGE_TABLE], info.free_by_type[BURSAR_HEAP_SHADOW]);
+    bt_shared.jobs[0].arguments[1] = 1;
+    TEST_CHECK(bt_wait(0, 5000), "the client never finished (killed writing to its page?)");
+    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "l4_bank_buy with one free page");
+    TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
+    TEST_CHECK(served >= 1 && refused == 0, "the reserve's fault served: %u served, %u refused", served, refused);
+    TEST_CHECK_EQUAL(bt_live(client.heap, BURSAR_HEAP_SHADOW), info.live_by_type[BURSAR_HEAP_SHADOW] + 1,
+                     "one more shadow");
+    TEST_CHECK_EQUAL(bt_live(client.heap, BURSAR_HEAP_PAGE_TABLE), info.live_by_type[BURSAR_HEAP_PAGE_TABLE] + 1,
+                     "one more page table");
 }

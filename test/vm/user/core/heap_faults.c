@@ -1,7 +1,7 @@
 /*
  * heap_faults.c — an allocation that finds its heap empty becomes a message
  * to the heap's bank on behalf of the thread; the bank's donation restarts
- * the system call, a refusal or silence fails it cleanly [620-629].
+ * the system call, a refusal or silence fails it cleanly [620-629, 632].
  *
  * The test bank is a thread of the root task serving an endpoint; what it
  * does with each fault is set per test (donate what is wanted, refuse, say
@@ -299,6 +299,77 @@ USER_TEST(626, reserve_prefunds_a_heap_in_the_callers_own_context)
     TEST_CHECK_EQUAL(l4_heap_reserve(bare, BURSAR_HEAP_RECORD, 0), -BURSAR_E_INVALID_ARGUMENT, "zero");
     TEST_CHECK_EQUAL(l4_heap_reserve(bare, BURSAR_HEAP_RECORD, 5000), -BURSAR_E_INVALID_ARGUMENT, "too many");
     TEST_CHECK_EQUAL(l4_heap_reserve(bank.endpoint, BURSAR_HEAP_RECORD, 1), -BURSAR_E_WRONG_TYPE, "not a heap");
+    core_snapshot_take(&after);
+    difference = core_snapshot_compare(&before, &after);
+    TEST_CHECK(difference == 0, "a failed reserve changed something (%d)", difference);
+}
+
+/* SYS_HEAP_RESERVE of several kinds: the first `kinds` counts from the message registers. */
+static int reserve_many(unsigned heap, unsigned kinds, const uint32_t *counts)
+{
+    for (unsigned kind = 0; kind < kinds && kind < BURSAR_MESSAGE_REGISTERS; kind++)
+        l4_mr_set(kind, counts[kind]);
+    return l4_sysenter(SYS_HEAP_RESERVE, heap, BURSAR_HEAP_RESERVE_MANY, kinds, 0);
+}
+
+/*
+ * One free page satisfies a reserve of one page table and, separately, of
+ * one shadow; a reserve of both together asks the bank for the page it
+ * lacks (a mapping into a new 4 MiB needs both).
+ */
+USER_TEST(632, a_reserve_of_several_kinds_counts_them_together)
+{
+    unsigned heap = core_slot(), bare = core_slot(), weak = core_slot();
+    uint32_t counts[BURSAR_HEAP_KIND_COUNT + 1] = { 0 };
+    struct bursar_heap_info info;
+    struct core_snapshot before, after;
+    int difference;
+
+    TEST_CHECK_EQUAL(bank_heap(heap, BANK_DONATE, 0), 0, "heap with a bank");
+    TEST_CHECK_EQUAL(l4_heap_reserve(heap, BURSAR_HEAP_PAGE_TABLE, 1), 0, "one page table");
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.pages_free, 1, "one free page");
+    bank.faults = 0;
+    TEST_CHECK_EQUAL(l4_heap_reserve(heap, BURSAR_HEAP_SHADOW, 1), 0, "one shadow, on its own");
+    TEST_CHECK_EQUAL(bank.faults, 0, "the same free page counted again");
+    TEST_CHECK_EQUAL(l4_heap_reserve_tables(heap, 1), 0, "a page table and a shadow together");
+    TEST_CHECK(bank.faults == 1 && bank.words[1] == BURSAR_HEAP_PAGE_TABLE && bank.words[2] == 1,
+               "%u faults, kind %u (the first asked for), needed %u", bank.faults, bank.words[1], bank.words[2]);
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.pages_free, 2, "a page each");
+    counts[BURSAR_HEAP_PAGE_TABLE] = counts[BURSAR_HEAP_SHADOW] = 2;
+    counts[BURSAR_HEAP_ENDPOINT] = 1;
+    bank.faults = 0;
+    TEST_CHECK_EQUAL(l4_heap_reserve_all(heap, counts), 0, "two of each, and an endpoint");
+    TEST_CHECK(bank.faults >= 1 && bank.words[1] == BURSAR_HEAP_ENDPOINT, "%u faults, kind %u", bank.faults,
+               bank.words[1]);
+    TEST_CHECK_EQUAL(l4_heap_info(heap, &info), 0, "heap info");
+    TEST_CHECK_EQUAL(info.pages_free, 5, "four pages of tables and shadows, one of endpoints: three more");
+    bank.faults = 0;
+    TEST_CHECK_EQUAL(l4_heap_reserve_all(heap, counts), 0, "again: already there");
+    TEST_CHECK_EQUAL(bank.faults, 0, "no fault");
+    memset(counts, 0, sizeof counts);
+    counts[BURSAR_HEAP_RECORD] = 1;
+    TEST_CHECK_EQUAL(l4_heap_reserve_all(BURSAR_NO_CAPABILITY, counts), 0, "own task's heap");
+
+    /* Refusals, on a heap with no bank: each changes nothing. */
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, bare, 0), 0, "a heap with no bank");
+    TEST_CHECK_EQUAL(l4_cap_copy(bare, weak, BURSAR_RIGHT_READ, 0), 0, "a copy without CONTROL");
+    core_snapshot_take(&before);
+    TEST_CHECK_EQUAL(reserve_many(bare, BURSAR_HEAP_KIND_COUNT, counts), -BURSAR_E_OUT_OF_MEMORY, "no bank");
+    TEST_CHECK_EQUAL(reserve_many(weak, BURSAR_HEAP_KIND_COUNT, counts), -BURSAR_E_NO_RIGHTS, "no CONTROL");
+    TEST_CHECK_EQUAL(reserve_many(bare, 0, counts), -BURSAR_E_INVALID_ARGUMENT, "no kinds");
+    TEST_CHECK_EQUAL(reserve_many(bare, BURSAR_HEAP_KIND_COUNT + 1, counts), -BURSAR_E_INVALID_ARGUMENT,
+                     "more kinds than there are");
+    memset(counts, 0, sizeof counts);
+    TEST_CHECK_EQUAL(reserve_many(bare, BURSAR_HEAP_KIND_COUNT, counts), -BURSAR_E_INVALID_ARGUMENT, "none asked for");
+    counts[BURSAR_HEAP_SHADOW] = 4097;
+    counts[BURSAR_HEAP_RECORD] = 1;
+    TEST_CHECK_EQUAL(reserve_many(bare, BURSAR_HEAP_KIND_COUNT, counts), -BURSAR_E_INVALID_ARGUMENT, "a count too big");
+    counts[0] = 1;
+    TEST_CHECK_EQUAL(reserve_many(bare, 1, counts), -BURSAR_E_OUT_OF_MEMORY, "only the kinds said are read");
+    TEST_CHECK_EQUAL(l4_sysenter(SYS_HEAP_RESERVE, bare, BURSAR_HEAP_RESERVE_MANY + 1, 1, 0),
+                     -BURSAR_E_INVALID_ARGUMENT, "an unknown kind next to it");
     core_snapshot_take(&after);
     difference = core_snapshot_compare(&before, &after);
     TEST_CHECK(difference == 0, "a failed reserve changed something (%d)", difference);

@@ -318,7 +318,7 @@ USER_TEST(164, memory_heap_and_debug_calls_with_bad_arguments)
 
 struct unmapped_utcb {
     unsigned endpoint;
-    volatile int long_send, system_info, heap_info, receive;
+    volatile int long_send, system_info, heap_info, heap_reserve, receive;
     volatile bool done;
 };
 
@@ -330,6 +330,7 @@ static void without_utcb(void *argument)
     u->long_send = l4_send(u->endpoint, BURSAR_TAG(1, 3, 0), 0, 0, BURSAR_TIMEOUT_ZERO);
     u->system_info = l4_sysenter(SYS_SYSTEM_INFO, 0, 0, 0, 0);
     u->heap_info = l4_sysenter(SYS_HEAP_INFO, BURSAR_SLOT_HEAP, 0, 0, 0);
+    u->heap_reserve = l4_sysenter(SYS_HEAP_RESERVE, BURSAR_NO_CAPABILITY, BURSAR_HEAP_RESERVE_MANY, 1, 0);
     u->done = true;
     u->receive = l4_receive(u->endpoint, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(1000));
 }
@@ -348,6 +349,7 @@ USER_TEST(165, calls_that_need_an_unmapped_utcb_fail_cleanly)
     TEST_CHECK_EQUAL(u.long_send, -BURSAR_E_NOT_MAPPED, "long send");
     TEST_CHECK_EQUAL(u.system_info, -BURSAR_E_NOT_MAPPED, "system info");
     TEST_CHECK_EQUAL(u.heap_info, -BURSAR_E_NOT_MAPPED, "heap info");
+    TEST_CHECK_EQUAL(u.heap_reserve, -BURSAR_E_NOT_MAPPED, "a reserve of several kinds (counts in the UTCB)");
     /* A long message to it cannot be delivered: both sides learn so. */
     for (unsigned i = 2; i < 5; i++)
         l4_mr_set(i, i);
