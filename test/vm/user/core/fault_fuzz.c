@@ -5,7 +5,9 @@
  * the faulting thread's progress is counted, and the kernel's own ledger
  * check runs as it goes. Replies that would kill the thread are left out
  * (tests 505 and 524 cover them); everything else is fair game, including
- * registers the thread resumes with and memory items in any mode.
+ * registers the thread resumes with, memory items in any mode, and a
+ * pager's RAISE, whose exception the test (the thread's handler too)
+ * checks word by word and answers.
  */
 #include "fault_pager.h"
 
@@ -24,12 +26,13 @@ static uint32_t random_below(uint32_t bound)
     return next_random() % bound;
 }
 
-/* A label: mostly the two the kernel knows, sometimes anything. */
+/* A label: mostly the three the kernel knows (RAISE only to a page fault), sometimes anything. */
 static uint32_t random_label(void)
 {
-    switch (random_below(4)) {
+    switch (random_below(5)) {
     case 0: case 1: return BURSAR_LABEL_RESUME;
     case 2: return BURSAR_LABEL_KILL;
+    case 3: return BURSAR_LABEL_RAISE;
     default: return next_random() & 0xffffu;
     }
 }
@@ -78,7 +81,7 @@ static int send_reply(const struct fault_server *server, uint32_t tag, const uin
         next->words = BURSAR_TAG_UNTYPED(tag);
         next->word[0] = mr0;
         next->word[1] = mr1;
-        for (uint32_t i = 2; i < next->words && i < BURSAR_EXCEPTION_WORDS; i++)
+        for (uint32_t i = 2; i < next->words && i < BURSAR_RAISED_FAULT_WORDS; i++)
             next->word[i] = l4_mr_get(i);
     }
     return error;
@@ -141,7 +144,7 @@ USER_TEST(530, random_replies_to_exceptions_are_refused_or_acted_on_exactly_as_d
         }
         for (uint32_t n = 0; n < items; n++)
             random_item(&words[count + 2 * n], &words[count + 2 * n + 1], (uintptr_t)program_start);
-        /* What §8 says: exceptions take no items; RESUME with 0 or 12 words; eip below the kernel. */
+        /* What §8 says: no items; RESUME (never RAISE) with 0 or 12 words; eip below the kernel. */
         if (items)
             expected = 1;                       /* some error: the item's own, or INVALID_MESSAGE */
         else if (label == BURSAR_LABEL_RESUME && (count == 0 || count == BURSAR_EXCEPTION_WORDS))
@@ -204,12 +207,45 @@ static uintptr_t scratch_region(void)
     return first;
 }
 
+/*
+ * After an accepted RAISE: the exception the thread's handler (this test)
+ * gets must be §8's, 14 words: vector 14, the access bits as the error
+ * code, the faulting eip, the address and the pager's reason. Sometimes a
+ * RAISE in answer first (an exception's reply is never RAISE), then RESUME
+ * with no words: the thread retries the access and faults to its pager
+ * again. *faulted: whether it did (that page fault is then in *fault); a
+ * failed check is the test's result.
+ */
+static void answer_raised(struct test_result *result, const struct fault_server *server, struct received_fault *fault,
+                          uint32_t eip, uint32_t address, uint32_t reason, unsigned round, bool *faulted)
+{
+    struct bursar_exception_state state = exception_state_of(fault);
+    uint32_t words[1] = { reason };
+    int error;
+
+    *faulted = false;
+    TEST_CHECK(fault->label == BURSAR_LABEL_EXCEPTION && fault->words == BURSAR_RAISED_FAULT_WORDS,
+               "round %u: after RAISE, label %x with %u words", round, fault->label, fault->words);
+    TEST_CHECK(state.vector == 14 && state.error_code == 0 && state.eip == eip &&
+               fault->word[BURSAR_RAISED_FAULT_ADDRESS] == address && fault->word[BURSAR_RAISED_FAULT_REASON] == reason,
+               "round %u: raised as vector %u, access %x, eip %x (fault's %x), address %x, reason %x (sent %x)", round,
+               state.vector, state.error_code, state.eip, eip, fault->word[BURSAR_RAISED_FAULT_ADDRESS],
+               fault->word[BURSAR_RAISED_FAULT_REASON], reason);
+    if (random_below(2)) {
+        error = send_reply(server, BURSAR_TAG(BURSAR_LABEL_RAISE, 1, 0), words, 1, false, fault);
+        TEST_CHECK(error == -BURSAR_E_INVALID_MESSAGE, "round %u: RAISE to the raised exception: %d", round, error);
+    }
+    error = send_reply(server, BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 0), words, 0, random_below(2), fault);
+    TEST_CHECK(error == 0, "round %u: RESUME to the raised exception: %d", round, error);
+    *faulted = fault->label == BURSAR_LABEL_EXCEPTION ? fault_receive(server, fault, 1000) == 0 : true;
+}
+
 USER_TEST(531, random_replies_to_page_faults_are_refused_or_acted_on_exactly_as_documented)
 {
     static struct reader r;
     struct fault_server pager;
     struct received_fault fault;
-    unsigned thread, accepted = 0, refused = 0, mapped = 0;
+    unsigned thread, accepted = 0, refused = 0, mapped = 0, raised = 0;
     uintptr_t source = scratch_region();
     bool bound;
 
@@ -221,26 +257,45 @@ USER_TEST(531, random_replies_to_page_faults_are_refused_or_acted_on_exactly_as_
     TEST_CHECK_EQUAL(fault_server_create(&pager), 0, "pager");
     TEST_CHECK_EQUAL(core_spawn(read_for_ever, &r, CORE_LOW_PRIORITY, &thread), 0, "thread");
     TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_PAGER, pager.endpoint), 0, "its pager");
+    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_EXCEPTION_HANDLER, pager.endpoint), 0,
+                     "its exception handler: the same endpoint");
     TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the first fault");
     bound = true;
     for (unsigned round = 0; round < ROUNDS && bound; round++) {
         uint32_t words[BURSAR_MESSAGE_REGISTERS] = { 0 }, label = random_label();
         uint32_t count = random_word_count(1), items = random_below(3) == 0 ? 0 : random_below(3) == 0 ? 2 : 1;
-        bool and_wait = random_below(2);
+        bool and_wait = random_below(2), raise;
+        uint32_t eip = fault.word[BURSAR_PAGE_FAULT_IP];
         int error;
 
-        TEST_CHECK(fault.label == BURSAR_LABEL_PAGE_FAULT && fault.word[BURSAR_PAGE_FAULT_ADDRESS] == r.region,
-                   "round %u: label %x address %x", round, fault.label, fault.word[BURSAR_PAGE_FAULT_ADDRESS]);
+        TEST_CHECK(fault.label == BURSAR_LABEL_PAGE_FAULT && fault.word[BURSAR_PAGE_FAULT_ADDRESS] == r.region &&
+                   fault.word[BURSAR_PAGE_FAULT_ACCESS] == 0,
+                   "round %u: label %x address %x access %x", round, fault.label,
+                   fault.word[BURSAR_PAGE_FAULT_ADDRESS], fault.word[BURSAR_PAGE_FAULT_ACCESS]);
         if (label == BURSAR_LABEL_KILL && count == 0 && items == 0)
             count = 1;
+        if (label == BURSAR_LABEL_RAISE && items == 0 && random_below(2))
+            count = 1;                          /* half of them the one word RAISE takes */
+        raise = label == BURSAR_LABEL_RAISE && count == 1 && items == 0;
         for (uint32_t i = 0; i < count; i++)
             words[i] = next_random();
         for (uint32_t n = 0; n < items; n++)
             random_item(&words[count + 2 * n], &words[count + 2 * n + 1], source);
         error = send_reply(&pager, BURSAR_TAG(label, count, items), words, count + 2 * items, and_wait, &fault);
-        /* What §8 says: RESUME with no words and at most one item; the item may still be refused. */
-        if (label != BURSAR_LABEL_RESUME || count != 0 || items > 1) {
-            TEST_CHECK(error < 0, "round %u: label %x, %u words, %u items taken", round, label, count, items);
+        /*
+         * What §8 says: RESUME with no words and at most one item (which may
+         * still be refused), or RAISE with exactly one word and no item;
+         * anything else without an item is INVALID_MESSAGE.
+         */
+        if (raise) {
+            TEST_CHECK(error == 0, "round %u: RAISE with one word failed: %d", round, error);
+            raised++;
+        } else if (label != BURSAR_LABEL_RESUME || count != 0 || items > 1) {
+            if (items)
+                TEST_CHECK(error < 0, "round %u: label %x, %u words, %u items taken", round, label, count, items);
+            else
+                TEST_CHECK(error == -BURSAR_E_INVALID_MESSAGE, "round %u: label %x, %u words: %d, expected %d", round,
+                           label, count, error, -BURSAR_E_INVALID_MESSAGE);
             refused++;
         } else if (items == 0) {
             TEST_CHECK(error == 0, "round %u: a plain RESUME failed: %d", round, error);
@@ -252,12 +307,15 @@ USER_TEST(531, random_replies_to_page_faults_are_refused_or_acted_on_exactly_as_
         if (error == 0) {
             accepted++;
             bound = and_wait ? true : fault_receive(&pager, &fault, 1000) == 0;
+            /* A raised fault came to the handler (this test): answered, the thread faults again. */
+            if (bound && raise)
+                answer_raised(result, &pager, &fault, eip, r.region, words[0], round, &bound);
             TEST_CHECK(bound, "round %u: the thread did not fault again", round);
         }
         if (round % CHECK_EVERY == CHECK_EVERY - 1)
             TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's own check");
     }
-    TEST_CHECK(accepted > 50 && refused > 50 && mapped > 10, "%u accepted (%u mapped), %u refused: the mix is off",
-               accepted, mapped, refused);
+    TEST_CHECK(accepted > 50 && refused > 50 && mapped > 10 && raised > 10,
+               "%u accepted (%u mapped, %u raised), %u refused: the mix is off", accepted, mapped, raised, refused);
     TEST_CHECK_EQUAL(r.passed, mapped, "reads the thread got past, against items the kernel mapped");
 }
