@@ -33,6 +33,16 @@
 #define L4_START_MAX_ARGS     16
 #define L4_START_MAX_CAPS     32
 
+/*
+ * Names a starter gives the capabilities its program's threads fault to:
+ * an endpoint for exceptions and a pager (init gives both, docs/system.md).
+ * l4_thread_spawn (libl4/thread.h) gives every thread it makes the
+ * program's exception handler, and one in the program's own task its
+ * pager, as the loader gave the first thread.
+ */
+#define L4_START_CAP_EXCEPTIONS "exceptions"
+#define L4_START_CAP_PAGER      "pager"
+
 /* The message a program's start-up code sends its parent when main returns: MR0 the status. */
 #define L4_LABEL_EXITED       0xfe00u
 

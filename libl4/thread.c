@@ -11,6 +11,7 @@
 #include "libl4/thread.h"
 
 #include "libl4/l4.h"
+#include "libl4/start_info.h"
 
 #define MINIMUM_STACK 64u
 
@@ -46,9 +47,32 @@ static int check_spec(const struct l4_thread_spec *spec)
     return 0;
 }
 
+/*
+ * The capabilities the program's starter named for its threads' faults
+ * (start_info.h): the exception handler for every thread, the pager for
+ * one in the program's own task (another task's faults are not the
+ * program's memory). A root task has no start information: nothing.
+ */
+static int inherit_fault_handlers(const struct l4_thread_spec *spec)
+{
+    unsigned handler = l4_start_cap(L4_START_CAP_EXCEPTIONS), pager = l4_start_cap(L4_START_CAP_PAGER);
+    bool own_task = false;
+    int error = 0;
+
+    if (handler != BURSAR_NO_CAPABILITY)
+        error = l4_thread_configure(spec->slot, BURSAR_THREAD_EXCEPTION_HANDLER, handler);
+    if (error == 0 && pager != BURSAR_NO_CAPABILITY && l4_cap_compare(spec->task, BURSAR_SLOT_TASK, &own_task) == 0 &&
+        own_task)
+        error = l4_thread_configure(spec->slot, BURSAR_THREAD_PAGER, pager);
+    return error;
+}
+
 static int configure_and_start(const struct l4_thread_spec *spec)
 {
-    int error = l4_thread_configure(spec->slot, BURSAR_THREAD_UTCB, spec->utcb);
+    int error = inherit_fault_handlers(spec);
+
+    if (error == 0)
+        error = l4_thread_configure(spec->slot, BURSAR_THREAD_UTCB, spec->utcb);
 
     if (error == 0)
         error = l4_thread_configure(spec->slot, BURSAR_THREAD_PRIORITY, spec->priority);

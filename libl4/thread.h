@@ -2,7 +2,9 @@
  * thread.h — starting another thread in the caller's own task with one
  * call: create it, give it a UTCB and a priority, put the entry function's
  * argument on its stack, start it. When the entry function returns, the
- * thread exits.
+ * thread exits. In a program whose starter named an exception handler and
+ * a pager for its threads (libl4/start_info.h: init does), the thread gets
+ * them too, before it runs: its faults go where the first thread's go.
  *
  *     static char stack[4096] __attribute__((aligned(16)));
  *     struct l4_thread_spec spec = {

@@ -495,6 +495,32 @@ def check_banks(tally, name, result):
         print("\n".join("  | " + l for l in result.lines[-25:]))
 
 
+# threads.system: a fault in a program's second thread (made with l4_thread_spawn) reaches init like one in its
+# first: one line each, the program retired; the second thread had the program's pager too (it wrote a page first).
+THREADS_SHOWS = [
+    "trapper: second thread wrote its first page of memory", "init: trapper died of an exception, status -1;",
+    "wanderer: second thread wrote its first page of memory", "init: wanderer died of an exception, status -1;",
+    "steady: carried on: 8 pages written, 8 endpoints made (OK)", "init: steady exited with status 0;",
+]
+
+
+def check_threads(tally, name, result):
+    missing = [text for text in THREADS_SHOWS if not any(line.startswith(text) for line in result.lines)]
+    for program, ending in (("trapper", "exception 6 at "), ("wanderer", "exception 14 at ")):
+        lines = [l for l in result.lines if l.startswith("init: %s: " % program)]
+        if len(lines) != 1 or not lines[0].startswith("init: %s: %s" % (program, ending)) or \
+                not lines[0].endswith("; killed"):
+            missing.append("init's one line for %s: %r" % (program, lines))
+    if not any(l.endswith("address 50000000: its pager raised INVALID_ADDRESS; killed") for l in result.lines):
+        missing.append("init's line for wanderer naming INVALID_ADDRESS")
+    missing += [l for l in result.lines if "init was not told" in l or "got past its fault" in l]
+    missing += banks_gave_back(result.lines, [("trapper", 8), ("wanderer", 8), ("steady", 8)])
+    tally.record(result.outcome == "failed" and "init: every program has exited" in "\n".join(result.lines) and
+                 not missing, "system/%s" % name, "%s; missing %r" % (result.outcome, missing))
+    if missing:
+        print("\n".join("  | " + l for l in result.lines[-25:]))
+
+
 def run_systems(tally, args):
     """init boots a wired system (both kernels, and from a GRUB ISO), a system whose programs spend their banks,
     and refuses a description with mistakes."""
@@ -507,6 +533,9 @@ def run_systems(tally, args):
     for label, kernel in KERNELS:
         check_banks(tally, "programs-spend-their-own-banks-%s" % label,
                     boot_system("test/systems/banks.system", kernel, verbose=args.verbose))
+    for label, kernel in KERNELS:
+        check_threads(tally, "every-thread-of-a-program-faults-to-init-%s" % label,
+                      boot_system("test/systems/threads.system", kernel, verbose=args.verbose))
     for label, kernel in KERNELS:
         check_refusals(tally, label, kernel, args)
 

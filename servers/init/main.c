@@ -60,6 +60,9 @@ enum {
     PAGER_BANK,                               /* the pager's own bank */
     PAGER_SERVER_SLOTS,                       /* 4: the pager's task, thread, heap, endpoint */
 };
+/* Capabilities every program gets besides its description's: bank, pager, exceptions. */
+#define INIT_CAPS 3u
+_Static_assert(SYSTEM_MAX_CAPS + INIT_CAPS <= L4_START_MAX_CAPS, "a program's capabilities fit its start information");
 /* A program's slots: task, thread, heap (the loader's), its bank, its pager client, its exception handler. */
 #define PROGRAM_SLOTS 8u
 enum { SLOT_TASK, SLOT_THREAD, SLOT_HEAP, SLOT_BANK, SLOT_CLIENT, SLOT_HANDLER, SLOT_OWN_BANK };
@@ -268,7 +271,8 @@ static bool make_banks_heaps_and_endpoints(void)
         if (!error)
             error = bank_restricted(program_slot(i, SLOT_BANK), PROGRAM_BANK_RIGHTS, program_slot(i, SLOT_OWN_BANK));
         if (!error)
-            error = l4_cap_copy(EXIT_ENDPOINT, program_slot(i, SLOT_HANDLER), BURSAR_RIGHT_WRITE, i + 1);
+            error = l4_cap_copy(EXIT_ENDPOINT, program_slot(i, SLOT_HANDLER), BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT,
+                                i + 1);   /* GRANT: the program gets a copy, "exceptions" */
         if (error) {
             report_failure(program->line, program->name, "opening its pager client", error);
             return false;
@@ -283,7 +287,8 @@ static bool make_banks_heaps_and_endpoints(void)
  * the heaps given to it (every right: it may fund, spend, lend and destroy
  * them), from the program's slot L4_LOAD_FIRST_CAP_SLOT on; then its own
  * bank ("bank": it may buy within its limit, not destroy the bank or change
- * the limit) and its pager client ("pager", with the pager).
+ * the limit), its pager client ("pager", with the pager) and init's
+ * endpoint for its threads' exceptions ("exceptions").
  */
 static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
 {
@@ -327,11 +332,17 @@ static unsigned capabilities_of(unsigned index, struct l4_load_cap *caps)
     count++;
     if (system.programs[index].pager) {
         caps[count] = (struct l4_load_cap){
-            .name = "pager", .from = program_slot(index, SLOT_CLIENT), .to = L4_LOAD_FIRST_CAP_SLOT + count,
-            .rights = BURSAR_RIGHT_WRITE, .mode = BURSAR_COPY,
+            .name = L4_START_CAP_PAGER, .from = program_slot(index, SLOT_CLIENT),
+            .to = L4_LOAD_FIRST_CAP_SLOT + count, .rights = BURSAR_RIGHT_WRITE, .mode = BURSAR_COPY,
         };
         count++;
     }
+    /* init's endpoint with the program's badge: its other threads' exceptions come to init too (l4_thread_spawn). */
+    caps[count] = (struct l4_load_cap){
+        .name = L4_START_CAP_EXCEPTIONS, .from = program_slot(index, SLOT_HANDLER),
+        .to = L4_LOAD_FIRST_CAP_SLOT + count, .rights = BURSAR_RIGHT_WRITE, .mode = BURSAR_COPY,
+    };
+    count++;
     return count;
 }
 
@@ -339,7 +350,7 @@ static bool load_program(unsigned index, uintptr_t *window)
 {
     const struct system_program *program = &system.programs[index];
     const struct mapped_module *module = module_named(program->file);
-    struct l4_load_cap caps[SYSTEM_MAX_CAPS + 2];
+    struct l4_load_cap caps[SYSTEM_MAX_CAPS + INIT_CAPS];
     const char *argv[SYSTEM_MAX_ARGS];
     char failure[128];
     struct l4_load_spec spec = {
@@ -396,7 +407,7 @@ static void tear_down(void)
 static void print_started(unsigned index)
 {
     const struct system_program *program = &system.programs[index];
-    struct l4_load_cap caps[SYSTEM_MAX_CAPS + 2];
+    struct l4_load_cap caps[SYSTEM_MAX_CAPS + INIT_CAPS];
     unsigned count = capabilities_of(index, caps);
 
     printf("init: started %s (line %u): %u frames for its image, a bank of %u frames (heap %u pages, %u used",
@@ -493,9 +504,11 @@ static void retire(unsigned index, const char *how, int status)
 }
 
 /*
- * An exception in a program's first thread (init is its handler): one line
+ * An exception in any thread of a program (init is the handler of its
+ * first thread, and of every thread l4_thread_spawn makes there): one line
  * saying what and why (a page fault its pager raised names the reason),
- * then the thread is killed (the kernel's line follows).
+ * then the thread is killed (the kernel's line follows), and the caller
+ * retires the whole program.
  */
 static void note_exception(unsigned index, const struct l4_msg *m)
 {

@@ -1,0 +1,66 @@
+/*
+ * threads.c — a program of test/systems/threads.system whose second thread
+ * dies of a fault nobody in the program handles: `args trap` (an invalid
+ * opcode) or `args wild` (a read where the program has no memory: its
+ * pager raises it). Before that it writes the first page of the program's
+ * anonymous memory, which only the pager fills, so it must have the
+ * program's pager as well as its exception handler: l4_thread_spawn gives
+ * it both (libl4/start_info.h). init, told of the fault, retires the whole
+ * program; the first thread, waiting meanwhile, never gets to say that
+ * nobody was told.
+ */
+#include "libl4/l4.h"
+#include "libl4/printf.h"
+#include "libl4/start_info.h"
+#include "libl4/string.h"
+#include "libl4/thread.h"
+
+#define THREAD_SLOT 32u
+#define SLEEP_SLOT 33u
+#define WILD_ADDRESS 0x50000000u     /* no region of the pager's here */
+
+static struct bursar_utcb second_utcb __attribute__((aligned(BURSAR_UTCB_SIZE)));
+static const struct l4_start_info *info;
+
+static void second_thread(void *argument)
+{
+    const char *how = argument;
+
+    *(volatile uint32_t *)L4_PROGRAM_MEMORY_BASE = 1;      /* a page nobody touched yet: a fault to the pager */
+    printf("%s: second thread wrote its first page of memory\n", info->name);
+    if (strcmp(how, "trap") == 0)
+        __asm__ volatile("ud2");
+    else
+        (void)*(volatile uint32_t *)WILD_ADDRESS;
+    printf("%s: second thread got past its fault\n", info->name);
+}
+
+int main(const struct bursar_boot_info *unused)
+{
+    struct l4_thread_spec spec = {
+        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = THREAD_SLOT, .utcb = (uintptr_t)&second_utcb,
+        .entry = second_thread,
+    };
+    int error;
+
+    (void)unused;
+    info = l4_start_info();
+    if (!info || info->argc != 1 || info->memory_pages < 2)
+        return 10;
+    /* Its stack: the last page of the memory (the first one is for it to touch). */
+    spec.stack = (void *)(L4_PROGRAM_MEMORY_BASE + (info->memory_pages - 1) * 4096u);
+    spec.stack_size = 4096u;
+    spec.priority = info->priority;
+    spec.argument = (void *)info->argv[0];
+    error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, SLEEP_SLOT, 0);
+    if (!error)
+        error = l4_thread_spawn(&spec);
+    if (error) {
+        printf("%s: cannot start a second thread: %s\n", info->name, l4_error_name(error));
+        return 11;
+    }
+    /* A sleep: init retires the program long before it ends, if it was told. */
+    l4_receive(SLEEP_SLOT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(3000));
+    printf("%s: the second thread is gone and init was not told\n", info->name);
+    return 1;
+}
