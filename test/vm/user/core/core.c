@@ -36,11 +36,27 @@ unsigned core_slots_mark(void)
     return CORE_FIRST_SLOT + next_slot;
 }
 
+static void empty_slots_from(unsigned first);
+
 void core_slots_release(unsigned mark)
 {
-    for (unsigned slot = mark; slot < CORE_FIRST_SLOT + next_slot; slot++)
-        l4_cap_delete(slot);
+    empty_slots_from(mark);
     next_slot = mark - CORE_FIRST_SLOT;
+}
+
+void core_until_conclusive(struct test_result *result, core_try scenario, unsigned tries, const char *why_not)
+{
+    unsigned mark = core_slots_mark();
+    bool conclusive = false;
+
+    for (unsigned attempt = 0; attempt < tries && !conclusive; attempt++) {
+        if (attempt)
+            core_slots_release(mark);
+        scenario(result, &conclusive);
+        if (result->failed)
+            return;
+    }
+    TEST_CHECK(conclusive, "%s in %u tries", why_not, tries);
 }
 
 int core_spawn_with_utcb(void (*entry)(void *), void *argument, unsigned priority, uintptr_t utcb,
@@ -197,10 +213,10 @@ int core_snapshot_compare(const struct core_snapshot *a, const struct core_snaps
 
 /* ---- after every test ---- */
 
-/* Destroys (where the slot may) and deletes every capability of `type` in the per-test slots. */
-static void empty_slots_of_type(uint32_t type)
+/* Destroys (where the slot may) and deletes every capability of `type` in the per-test slots from `first` on. */
+static void empty_slots_of_type(unsigned first, uint32_t type)
 {
-    for (unsigned slot = CORE_FIRST_SLOT; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++) {
+    for (unsigned slot = first; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++) {
         struct l4_cap_info cap;
         if (l4_cap_inspect(slot, &cap) != 0 || cap.type != type)
             continue;
@@ -215,18 +231,23 @@ static void empty_slots_of_type(uint32_t type)
  * used, then heaps, children before parents: a heap made from a test heap
  * is destroyed in an earlier round than its parent.
  */
-static void tear_down(void)
+static void empty_slots_from(unsigned first)
 {
     static const uint32_t order[] = {
         BURSAR_OBJECT_THREAD, BURSAR_OBJECT_TASK, BURSAR_OBJECT_ENDPOINT, BURSAR_OBJECT_REPLY,
     };
 
     for (unsigned i = 0; i < sizeof order / sizeof order[0]; i++)
-        empty_slots_of_type(order[i]);
+        empty_slots_of_type(first, order[i]);
     for (unsigned round = 0; round < 4; round++)
-        empty_slots_of_type(BURSAR_OBJECT_HEAP);
-    for (unsigned slot = CORE_FIRST_SLOT; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++)
+        empty_slots_of_type(first, BURSAR_OBJECT_HEAP);
+    for (unsigned slot = first; slot < CORE_FIRST_SLOT + CORE_SLOT_COUNT; slot++)
         l4_cap_delete(slot);      /* anything left, e.g. a copy without CONTROL, or a revoked slot */
+}
+
+static void tear_down(void)
+{
+    empty_slots_from(CORE_FIRST_SLOT);
     l4_unmap(CORE_SCRATCH_BASE, CORE_SCRATCH_PAGES);
     l4_unmap(CORE_WIDE_SCRATCH_BASE, CORE_WIDE_SCRATCH_PAGES);
     next_slot = 0;

@@ -46,11 +46,24 @@ void core_after_test(struct test_result *result);
 unsigned core_slot(void);
 /*
  * For a test that tries a scenario again: the slot core_slot() gives next,
- * and emptying every slot from `mark` on so that they are given out again
- * (destroy what they name first).
+ * and emptying every slot from `mark` on as the after-test hook does
+ * (threads, tasks, endpoints and reply objects destroyed, then heaps,
+ * children first), so that they are given out again.
  */
 unsigned core_slots_mark(void);
 void core_slots_release(unsigned mark);
+
+/*
+ * A scenario whose verdict needs the root to have run while some long
+ * kernel operation was under way. A host fast enough to finish the
+ * operation between two of the root's wake-ups proves nothing either way:
+ * the scenario says so by leaving *conclusive false, and it is made again
+ * on fresh objects (core_slots_release), up to `tries` times; the test
+ * fails with `why_not` if no try was conclusive. Each try's own checks
+ * fail the test at once.
+ */
+typedef void (*core_try)(struct test_result *result, bool *conclusive);
+void core_until_conclusive(struct test_result *result, core_try scenario, unsigned tries, const char *why_not);
 
 /* A thread of the own task running entry(argument) at `priority`; its slot in *slot. */
 int core_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);

@@ -278,31 +278,8 @@ static void preempted_call(struct test_result *result, const struct worker *w, s
     }
 }
 
-/* A scenario tried until conclusive: it builds its worker in *w and sets *conclusive. */
-typedef void (*preemption_try)(struct test_result *result, struct worker *w, bool *conclusive);
-
-/*
- * Up to PREEMPTION_ATTEMPTS tries of `scenario`, each on a fresh worker
- * (the last one's heap destroyed, which takes everything it paid for, and
- * its slots given out again); a failed check ends it at once.
- */
-static void until_conclusive(struct test_result *result, preemption_try scenario, const char *why_not)
-{
-    static struct worker w;
-    unsigned mark = core_slots_mark();
-    bool conclusive = false;
-
-    for (unsigned attempt = 0; attempt < PREEMPTION_ATTEMPTS && !conclusive; attempt++) {
-        if (attempt) {
-            l4_destroy(w.heap);
-            core_slots_release(mark);
-        }
-        scenario(result, &w, &conclusive);
-        if (result->failed)
-            return;
-    }
-    TEST_CHECK(conclusive, "%s in %u tries", why_not, PREEMPTION_ATTEMPTS);
-}
+/* The worker of the scenario under way (core_until_conclusive tries each afresh). */
+static struct worker worker;
 
 #define NO_TICKS_INSIDE "the kernel never took 3 timer ticks inside the call (interrupts held off throughout?)"
 
@@ -313,8 +290,9 @@ static int worker_memory_tree(const struct worker *w, unsigned pages)
                                              .pages = pages, .frame = core_frame() });
 }
 
-static void try_700(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_700(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     struct l4_preempt_stats stats;
 
     TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
@@ -332,11 +310,12 @@ static void try_700(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(700, unmapping_a_frame_with_a_big_tree_is_preempted)
 {
-    until_conclusive(result, try_700, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_700, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
-static void try_701(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_701(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
     TEST_CHECK_EQUAL(worker_memory_tree(w, TREE_RECORDS), 0, "the tree");
     uint32_t records = records_of(w->heap);
@@ -351,12 +330,13 @@ static void try_701(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(701, unmapping_a_large_range_is_preempted)
 {
-    until_conclusive(result, try_701, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_701, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
 /* SYS_FRAME_UNMAP, the bank's way to take a frame back: the same tree, started from the frame's root. */
-static void try_972(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_972(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     struct l4_preempt_stats stats;
     uint32_t frame = core_frame();
 
@@ -375,7 +355,7 @@ static void try_972(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(972, frame_unmap_of_a_frame_with_a_big_tree_is_preempted)
 {
-    until_conclusive(result, try_972, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_972, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
 /* The worker, and another task paid by its heap, which it holds in WORKER_OTHER_TASKS. */
@@ -389,8 +369,9 @@ static int worker_with_victim(struct worker *w)
     return error ? error : give_worker(w, victim, WORKER_OTHER_TASKS, BURSAR_RIGHTS_ALL);
 }
 
-static void try_702(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_702(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     TEST_CHECK_EQUAL(worker_with_victim(w), 0, "the worker, and the task to destroy");
     TEST_CHECK_EQUAL(worker_memory_tree(w, TREE_RECORDS), 0, "the worker's pages");
     uint32_t records = records_of(w->heap);
@@ -406,7 +387,7 @@ static void try_702(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(702, destroying_a_task_with_many_mappings_is_preempted)
 {
-    until_conclusive(result, try_702, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_702, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
 /*
@@ -430,8 +411,9 @@ static int worker_cap_tree(const struct worker *w, unsigned *endpoint)
     return error ? error : worker_run(w, (struct long_call){ .call = call_build_cap_tree });
 }
 
-static void try_703(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_703(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     unsigned endpoint;
 
     TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
@@ -451,7 +433,7 @@ static void try_703(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(703, revoking_a_big_capability_tree_is_preempted)
 {
-    until_conclusive(result, try_703, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_703, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
 /*
@@ -509,8 +491,9 @@ static void second_call_inside_first(struct test_result *result, const struct wo
 /* A revokes from `a_slot` of a capability tree; B does `second` to `b_slot` of the same tree meanwhile. */
 static struct { unsigned a_slot, b_slot; int (*second)(struct long_call *); } tree_race;
 
-static void try_tree_race(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_tree_race(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     unsigned endpoint;
 
     TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
@@ -527,7 +510,7 @@ static void concurrent_on_tree(struct test_result *result, unsigned a_slot, int 
     tree_race.a_slot = a_slot;
     tree_race.b_slot = b_slot;
     tree_race.second = second;
-    until_conclusive(result, try_tree_race, NEVER_INSIDE);
+    core_until_conclusive(result, try_tree_race, PREEMPTION_ATTEMPTS, NEVER_INSIDE);
 }
 
 /* Two cursors walk the same tree from the same top. */
@@ -556,8 +539,9 @@ USER_TEST(706, destroying_the_object_under_a_revoke)
  */
 static bool destroy_whole_task;
 
-static void try_destroy_during_unmap(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_destroy_during_unmap(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     const struct long_call *c = &area.calls[0];
     bool whole_task = destroy_whole_task;
 
@@ -587,13 +571,13 @@ static void try_destroy_during_unmap(struct test_result *result, struct worker *
 USER_TEST(707, a_thread_destroyed_inside_a_long_unmap_finishes_its_page_and_frees_itself)
 {
     destroy_whole_task = false;
-    until_conclusive(result, try_destroy_during_unmap, NEVER_INSIDE);
+    core_until_conclusive(result, try_destroy_during_unmap, PREEMPTION_ATTEMPTS, NEVER_INSIDE);
 }
 
 USER_TEST(708, a_task_destroyed_while_its_thread_is_inside_a_long_unmap)
 {
     destroy_whole_task = true;
-    until_conclusive(result, try_destroy_during_unmap, NEVER_INSIDE);
+    core_until_conclusive(result, try_destroy_during_unmap, PREEMPTION_ATTEMPTS, NEVER_INSIDE);
 }
 
 /*
@@ -604,8 +588,9 @@ USER_TEST(708, a_task_destroyed_while_its_thread_is_inside_a_long_unmap)
  * and frees itself; everything the heap paid for goes, and when the destroy
  * returns, nothing of it is left and its frames are back.
  */
-static void try_709(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_709(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     struct bursar_system_info before, after;
 
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
@@ -627,11 +612,12 @@ static void try_709(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(709, destroying_the_heap_of_a_thread_inside_a_long_unmap)
 {
-    until_conclusive(result, try_709, NEVER_INSIDE);
+    core_until_conclusive(result, try_709, PREEMPTION_ATTEMPTS, NEVER_INSIDE);
 }
 
-static void try_710(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_710(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     TEST_CHECK_EQUAL(worker_with_victim(w), 0, "the worker, and the task mapped into");
     /* Mapping is cheaper per page than unmapping: twice the pages, to span several ticks. */
     TEST_CHECK_EQUAL(worker_memory_tree(w, 2 * TREE_RECORDS), 0, "the worker's pages");
@@ -646,7 +632,7 @@ static void try_710(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(710, mapping_a_large_range_is_preempted)
 {
-    until_conclusive(result, try_710, NO_TICKS_INSIDE);
+    core_until_conclusive(result, try_710, PREEMPTION_ATTEMPTS, NO_TICKS_INSIDE);
 }
 
 /*
@@ -655,8 +641,9 @@ USER_TEST(710, mapping_a_large_range_is_preempted)
  * range of derived pages page by page. Both succeed; every record is freed
  * exactly once.
  */
-static void try_711(struct test_result *result, struct worker *w, bool *conclusive)
+static void try_711(struct test_result *result, bool *conclusive)
 {
+    struct worker *w = &worker;
     TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
     TEST_CHECK_EQUAL(worker_memory_tree(w, TREE_RECORDS), 0, "the tree");
     uint32_t records = records_of(w->heap);
@@ -668,5 +655,5 @@ static void try_711(struct test_result *result, struct worker *w, bool *conclusi
 
 USER_TEST(711, two_unmaps_of_one_tree_at_once)
 {
-    until_conclusive(result, try_711, NEVER_INSIDE);
+    core_until_conclusive(result, try_711, PREEMPTION_ATTEMPTS, NEVER_INSIDE);
 }
