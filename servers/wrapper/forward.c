@@ -3,8 +3,8 @@
  * wrapper is called on to the target with the same message, and the reply
  * relayed back.
  *
- * The common case is kept to the three system calls it needs, each one the
- * kernel's IPC fast path takes when the message is register-only: the
+ * The common case is kept to the two system calls a call needs, each one
+ * the kernel's IPC fast path takes when the message is register-only: the
  * caller's call arrives in this thread's reply-and-wait, the thread calls
  * the target with the tag and the two words as they came, and its next
  * reply-and-wait relays the answer in the same registers and takes the next
