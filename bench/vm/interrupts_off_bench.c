@@ -23,6 +23,7 @@
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/thread.h"
+#include "libl4/utcb.h"
 
 #define PAGE 4096u
 #define LARGE_PAGE 0x400000u        /* what one page table covers */
@@ -426,6 +427,43 @@ static int donation_rows(void)
     return error;
 }
 
+/* ---- a memory item of 1024 pages ---- */
+
+#define ITEM_SOURCE 0x70000000u     /* 4 MiB aligned: the pages sent */
+#define ITEM_WINDOW 0x74000000u     /* 4 MiB aligned: where they arrive */
+
+static void item_receiver(void *unused)
+{
+    uint32_t badge, tag, mr0, mr1;
+
+    (void)unused;
+    l4_set_receive_windows(0, 0, ITEM_WINDOW, 22);
+    l4_receive(ENDPOINT, BURSAR_NO_CAPABILITY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+}
+
+static int send_item(uint32_t log2)
+{
+    return l4_send(ENDPOINT, BURSAR_TAG(0, 0, 1), BURSAR_ITEM_MEMORY_WORD(log2, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY),
+                   ITEM_SOURCE, BURSAR_TIMEOUT_NEVER);
+}
+
+/* One IPC carrying the largest memory item (4 MiB): its pages go across in the one commit. */
+static int item_rows(void)
+{
+    int error = scenario_heap(40);
+
+    STEP(l4_create(HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0));
+    STEP(l4_frame_map(BURSAR_SLOT_MEMORY, kept_frame(), ITEM_SOURCE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE));
+    STEP(bench_derive_mappings(ITEM_SOURCE, 1023));
+    STEP(spawn(0, item_receiver, 0, 150));
+    root_sleep_ms(20);
+    STEP(measured("ipc.item.memory.1024-pages", send_item, 22));
+    STEP(l4_unmap(ITEM_WINDOW, 1024));
+    STEP(l4_unmap(ITEM_SOURCE, 1024));
+    STEP(scenario_end());
+    return error;
+}
+
 /* ---- the debug listings ---- */
 
 #define CHAIN 2000u
@@ -474,6 +512,7 @@ int main(const struct bursar_boot_info *boot_info)
     STEP(thread_rows());
     STEP(heap_rows());
     STEP(donation_rows());
+    STEP(item_rows());
     STEP(dump_rows());
     if (error)
         printf("bench: failed with %d\n", error);
