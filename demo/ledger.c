@@ -28,52 +28,40 @@ const char *kind_name(unsigned kind)
     return kind < BURSAR_HEAP_KIND_COUNT ? kind_names[kind] : "object";
 }
 
-struct figures {
-    uint32_t limit, effective_limit, available, charged, sold, heap_pages, bookkeeping, children, heaps;
-    uint32_t object_quota, objects_used, bought, returned, heap_pages_given, heap_pages_back, refused, unclaimed;
-};
-
-static int figures_of(unsigned bank, struct figures *f)
-{
-    return bank_stats(bank, &f->limit, &f->effective_limit, &f->available, &f->charged, &f->sold, &f->heap_pages,
-                      &f->bookkeeping, &f->children, &f->heaps, &f->object_quota, &f->objects_used, &f->bought,
-                      &f->returned, &f->heap_pages_given, &f->heap_pages_back, &f->refused, &f->unclaimed);
-}
-
 void ledger_print(const char *when)
 {
     struct bursar_system_info info;
-    struct figures root;
+    struct l4_bank_stats root;
 
     l4_system_info(&info);
     printf("  ledger %-24s fixed %u + heaps %u + banks %u = %u of %u usable frames", when,
            info.fixed_reservation_frames, info.heap_frames, info.bank_frames,
            info.fixed_reservation_frames + info.heap_frames + info.bank_frames, info.usable_frames);
-    if (figures_of(ROOT_BANK, &root) == 0)
+    if (l4_bank_stats(ROOT_BANK, &root) == 0)
         printf("; the root bank can sell %u", root.available);
     printf("\n");
 }
 
 uint32_t bank_available(unsigned bank)
 {
-    struct figures f;
+    struct l4_bank_stats f;
 
-    return figures_of(bank, &f) == 0 ? f.available : 0;
+    return l4_bank_stats(bank, &f) == 0 ? f.available : 0;
 }
 
 uint32_t bank_charged(unsigned bank)
 {
-    struct figures f;
+    struct l4_bank_stats f;
 
-    return figures_of(bank, &f) == 0 ? f.charged : 0;
+    return l4_bank_stats(bank, &f) == 0 ? f.charged : 0;
 }
 
 /* "alice's bank: 48 of its limit 48 frames: heap pages 16, filled by the pager 31 (1 region bank), ..." */
 void bank_print(const char *who, unsigned bank)
 {
-    struct figures f;
+    struct l4_bank_stats f;
     uint32_t below;
-    int error = figures_of(bank, &f);
+    int error = l4_bank_stats(bank, &f);
 
     if (error) {
         printf("  %s's bank: %s\n", who, bank_error_name(error));

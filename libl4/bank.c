@@ -82,6 +82,15 @@ int l4_bank_return(unsigned bank, const uint32_t *frames, unsigned count)
     return first_error;
 }
 
+/* ---- a bank's figures ---- */
+
+int l4_bank_stats(unsigned bank, struct l4_bank_stats *s)
+{
+    return bank_stats(bank, &s->limit, &s->effective_limit, &s->available, &s->charged, &s->sold, &s->heap_pages,
+                      &s->bookkeeping, &s->children, &s->heaps, &s->object_quota, &s->objects_used, &s->bought,
+                      &s->returned, &s->heap_pages_given, &s->heap_pages_back, &s->refused, &s->unclaimed);
+}
+
 /* ---- a bank as a frame source ---- */
 
 static struct l4_bank_frames *bank_frames_of(struct l4_frame_source *source)

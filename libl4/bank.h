@@ -1,7 +1,8 @@
 /*
  * bank.h — a space bank's client (docs/bank.md): the protocol's constants,
- * buying and returning any number of pages, a bank as a frame source
- * (libl4/frames.h, for the loader and init), and starting the bank server.
+ * buying and returning any number of pages, a bank's figures by name, a
+ * bank as a frame source (libl4/frames.h, for the loader and init), and
+ * starting the bank server.
  *
  * The protocol's operations themselves are the stubs generated from
  * libl4/bank.idl (bank_buy, bank_create_child, bank_heap_create, ...: see
@@ -59,6 +60,17 @@ int l4_bank_buy(unsigned bank, uintptr_t address, unsigned count, uint32_t *fram
 
 /* Returns frames[0 .. count - 1] (any order; runs go back in one request each). 0 or the first error. */
 int l4_bank_return(unsigned bank, const uint32_t *frames, unsigned count);
+
+/* ---- a bank's figures ---- */
+
+/* What bank_stats answers, by name (docs/bank.md says what each counts). */
+struct l4_bank_stats {
+    uint32_t limit, effective_limit, available, charged, sold, heap_pages, bookkeeping, children, heaps;
+    uint32_t object_quota, objects_used, bought, returned, heap_pages_given, heap_pages_back, refused, unclaimed;
+};
+
+/* bank_stats of `bank` into *stats: 0 or its error. */
+int l4_bank_stats(unsigned bank, struct l4_bank_stats *stats);
 
 /* ---- a bank as a frame source ---- */
 

@@ -3,6 +3,7 @@
  */
 #include "libl4/wrapper.h"
 
+#include "libl4/bank.h"
 #include "libl4/l4.h"
 #include "lib/format.h"
 
@@ -44,4 +45,26 @@ int l4_wrapper_start(const struct l4_wrapper_start *spec, struct l4_program *pro
         spec->frames->ops->destroy_heap(spec->frames, heap);     /* the endpoint goes with it */
     }
     return error;
+}
+
+int l4_wrapper_start_on_bank(unsigned bank, const void *image, size_t image_size, uintptr_t window, unsigned slots,
+                             unsigned priority, unsigned quota)
+{
+    static struct l4_bank_frames frames;
+    static struct l4_bank_page pages[64];
+    static struct l4_bank_heap heaps[2];
+    static struct l4_program server;
+    struct bursar_system_info info;
+    struct l4_wrapper_start spec = {
+        .image = image, .image_size = image_size, .frames = &frames.source, .heap_pages = 48, .slots = slots,
+        .window = window, .priority = priority, .bank = bank, .quota = quota,
+        .window_pages = l4_program_pages(image, image_size, L4_LOAD_DEFAULT_STACK_PAGES),
+    };
+
+    if (l4_system_info(&info) == 0) {
+        spec.timer_hz = info.timer_hz;
+        spec.tsc_khz = info.tsc_khz;
+    }
+    l4_bank_frames_init(&frames, bank, pages, sizeof pages / sizeof pages[0], heaps, sizeof heaps / sizeof heaps[0]);
+    return l4_wrapper_start(&spec, &server);
 }

@@ -44,4 +44,15 @@ struct l4_wrapper_start {
 /* Loads and starts the server. 0 or -BURSAR_E_*; on failure nothing is left. */
 int l4_wrapper_start(const struct l4_wrapper_start *spec, struct l4_program *program);
 
+/*
+ * The same with the frame source made here, over `bank` (one server a
+ * program: the source and the program are kept here): the bank pays for
+ * the server's image, stack and a first heap of 48 pages, and clients'
+ * banks must be its. Its image is at `image`, its pages in the loader
+ * window at `window`, its slots from `slots` (four; the service endpoint
+ * is slots + 3), at `priority`, each client allowed `quota` wrappers.
+ */
+int l4_wrapper_start_on_bank(unsigned bank, const void *image, size_t image_size, uintptr_t window, unsigned slots,
+                             unsigned priority, unsigned quota);
+
 #endif /* LIBL4_WRAPPER_H */

@@ -351,27 +351,15 @@ static void throughput(const char *name, bool wrappers)
 
 static int start_servers(const struct bursar_boot_info *boot, int module)
 {
-    static struct l4_bank_frames frames;
-    static struct l4_bank_page pages[64];
-    static struct l4_bank_heap heaps[2];
-    static struct l4_program program;
-    struct l4_wrapper_start spec = {
-        .image = (const void *)WRAPPER_MODULE, .image_size = boot->modules[module].size,
-        .frames = &frames.source, .heap_pages = 48, .slots = WRAPPER_SERVER_SLOTS, .window = WRAPPER_WINDOW,
-        .priority = PRIORITY, .bank = ROOT_BANK, .quota = 2 * BATCH,
-        .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
-    };
     int error = l4_bank_start_from_boot(boot, "bank.elf", BANK_MODULE, BANK_WINDOW, BANK_SERVER_SLOTS, PRIORITY,
                                         ROOT_BANK);
 
     if (error)
         return error;
     error = bank_create_child(ROOT_BANK, BANK_NO_LIMIT, 64, BANK);
-    spec.window_pages = l4_program_pages(spec.image, spec.image_size, L4_LOAD_DEFAULT_STACK_PAGES);
-    l4_bank_frames_init(&frames, ROOT_BANK, pages, sizeof pages / sizeof pages[0], heaps,
-                        sizeof heaps / sizeof heaps[0]);
     if (!error)
-        error = l4_wrapper_start(&spec, &program);
+        error = l4_wrapper_start_on_bank(ROOT_BANK, (const void *)WRAPPER_MODULE, boot->modules[module].size,
+                                         WRAPPER_WINDOW, WRAPPER_SERVER_SLOTS, PRIORITY, 2 * BATCH);
     if (!error)
         error = l4_cap_copy(WRAPPER_SERVER_SLOTS + 3, SERVICE, BURSAR_RIGHT_WRITE | BURSAR_RIGHT_GRANT, 1);
     return error;

@@ -93,13 +93,6 @@ void bt_sleep_ms(unsigned ms);
 /* A thread of the root's own task (a helper), at `priority`. */
 int bt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
 
-/* A bank's figures (bank_stats), by name. */
-struct bt_stats {
-    uint32_t limit, effective_limit, available, charged, sold, heap_pages, bookkeeping, children, heaps;
-    uint32_t object_quota, objects_used, bought, returned, heap_pages_given, heap_pages_back, refused, unclaimed;
-};
-int bt_stats(unsigned bank, struct bt_stats *stats);
-
 /* Whether `address` is mapped in the own task (a SYS_MAP of it into the own task is refused if not). */
 bool bt_mapped(uintptr_t address);
 /* Live objects of a kind in a heap the test can read. */

@@ -14,7 +14,7 @@ USER_TEST(982, each_restricted_capability_refuses_what_it_must)
     unsigned both = bt_slot(), heap = bt_slot(), heap2 = bt_slot();
     uint32_t frame, origin, handle, genuine, restrictions, returned, moved, destroyed, pages, x;
     uintptr_t page = bt_pages(1);
-    struct bt_stats s, before, after;
+    struct l4_bank_stats s, before, after;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 10, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bank_restricted(a, BANK_NO_DESTROY, no_destroy), 0, "no destroy");
@@ -28,7 +28,7 @@ USER_TEST(982, each_restricted_capability_refuses_what_it_must)
     TEST_CHECK_EQUAL(bank_heap_fund(buy_only, handle, 1), 0, "fund it");
     TEST_CHECK_EQUAL(bank_return_frames(buy_only, frame, 1), -BANK_E_RESTRICTED, "return");
     TEST_CHECK_EQUAL(bank_origin(buy_only, frame, &origin), -BANK_E_RESTRICTED, "origin");
-    TEST_CHECK_EQUAL(bt_stats(buy_only, &s), -BANK_E_RESTRICTED, "stats");
+    TEST_CHECK_EQUAL(l4_bank_stats(buy_only, &s), -BANK_E_RESTRICTED, "stats");
     TEST_CHECK_EQUAL(bank_child_stats(buy_only, 0, &x, &x, &x, &x, &x, &x, &x, &x), -BANK_E_RESTRICTED, "child stats");
     TEST_CHECK_EQUAL(bank_create_child(buy_only, 10, 0, bt_slot()), -BANK_E_RESTRICTED, "a child");
     TEST_CHECK_EQUAL(bank_set_limit(buy_only, 1000), -BANK_E_RESTRICTED, "the limit");
@@ -40,14 +40,14 @@ USER_TEST(982, each_restricted_capability_refuses_what_it_must)
     TEST_CHECK_EQUAL(bank_heap_stats(buy_only, handle, &x, &x, &x, &x, &x, &x), -BANK_E_RESTRICTED, "heap figures");
     /* A restricted capability makes only more restricted ones: asking for none keeps buy-only. */
     TEST_CHECK_EQUAL(bank_restricted(buy_only, 0, again), 0, "restricted(0) of buy-only");
-    TEST_CHECK_EQUAL(bt_stats(again, &s), -BANK_E_RESTRICTED, "still buy-only");
+    TEST_CHECK_EQUAL(l4_bank_stats(again, &s), -BANK_E_RESTRICTED, "still buy-only");
     TEST_CHECK_EQUAL(bank_verify(a, again, &genuine, &restrictions), 0, "verify it");
     TEST_CHECK(genuine == BANK_GENUINE && restrictions == BANK_BUY_ONLY, "genuine %u, restrictions %u", genuine,
                restrictions);
 
     /* No limits: everything but the limit. */
     TEST_CHECK_EQUAL(bank_set_limit(no_limits, 1000), -BANK_E_RESTRICTED, "the limit");
-    TEST_CHECK_EQUAL(bt_stats(no_limits, &s), 0, "stats");
+    TEST_CHECK_EQUAL(l4_bank_stats(no_limits, &s), 0, "stats");
     TEST_CHECK_EQUAL(s.limit, 100, "the limit is as it was");
     TEST_CHECK_EQUAL(bank_origin(no_limits, frame, &origin), 0, "origin");
     TEST_CHECK_EQUAL(bank_heap_stats(no_limits, handle, &x, &x, &x, &x, &x, &x), 0, "heap figures");
@@ -61,13 +61,13 @@ USER_TEST(982, each_restricted_capability_refuses_what_it_must)
     TEST_CHECK_EQUAL(bank_return_frames(both, frame, 1), 0, "return, through both");
 
     /* The refusals changed nothing: only what was allowed shows. */
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     TEST_CHECK(before.limit == 90 && before.heaps == 2 && before.sold == 0 && before.children == 0,
                "A: limit %u heaps %u sold %u children %u", before.limit, before.heaps, before.sold, before.children);
     /* The full capability still does everything; no limits may still destroy. */
     TEST_CHECK_EQUAL(bank_set_limit(a, 100), 0, "the limit, through the full capability");
     TEST_CHECK_EQUAL(bank_destroy(no_limits), 0, "destroy through no-limits");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), -BURSAR_E_DESTROYED, "A is gone");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), -BURSAR_E_DESTROYED, "A is gone");
 }
 
 USER_TEST(987, verify_tells_genuine_banks_from_look_alikes)
@@ -115,7 +115,7 @@ USER_TEST(988, object_quotas_depth_and_per_child_figures)
     uint32_t handle, limit, charged, sold, heap_pages, bookkeeping, children, heaps_count, quota;
     uintptr_t page = bt_pages(4);
     uint32_t frames[4];
-    struct bt_stats s;
+    struct l4_bank_stats s;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 6, &a), 0, "A with 6 objects");
     TEST_CHECK_EQUAL(bank_create_child(a, 50, 6, bt_slot()), -BANK_E_NO_OBJECTS, "a child wanting all 6 and itself");
@@ -130,7 +130,7 @@ USER_TEST(988, object_quotas_depth_and_per_child_figures)
                      "C2 has no quota for a heap");
     TEST_CHECK_EQUAL(bank_heap_create(c1, 0, 0, 0, BURSAR_TIMEOUT_NEVER, bt_slot(), &handle), 0, "C1 has one");
     TEST_CHECK_EQUAL(l4_bank_buy(c1, page, 4, frames), 0, "C1 buys 4");
-    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "A's figures");
     TEST_CHECK(s.children == 2 && s.heaps == 3 && s.object_quota == 6 && s.objects_used == 6,
                "A: children %u heaps %u quota %u used %u", s.children, s.heaps, s.object_quota, s.objects_used);
     /* Children are listed newest first. */

@@ -21,11 +21,11 @@ USER_TEST(980, destroy_gives_back_everything_of_a_tree_four_levels_deep)
     uintptr_t pages[LEVELS];
     struct bursar_system_info before, during, after;
     struct bursar_heap_info boot_before, boot_after;
-    struct bt_stats top, root_before, root_during, root_after;
+    struct l4_bank_stats top, root_before, root_during, root_after;
 
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system");
     TEST_CHECK_EQUAL(l4_heap_info(BURSAR_SLOT_HEAP, &boot_before), 0, "the boot heap");
-    TEST_CHECK_EQUAL(bt_stats(BT_ROOT, &root_before), 0, "the root bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(BT_ROOT, &root_before), 0, "the root bank");
     for (unsigned i = 0; i < LEVELS; i++) {
         TEST_CHECK_EQUAL_FMT(bt_child(i == 0 ? BT_ROOT : banks[i - 1], i == 0 ? 5000 : BANK_NO_LIMIT, quotas[i],
                                   &banks[i]), 0, "level %u", i);
@@ -51,8 +51,8 @@ USER_TEST(980, destroy_gives_back_everything_of_a_tree_four_levels_deep)
     TEST_CHECK(during.heap_frames > before.heap_frames && during.tasks == before.tasks + LEVELS &&
                during.threads == before.threads + LEVELS, "the tree is live: heap frames %u, tasks %u, threads %u",
                during.heap_frames, during.tasks, during.threads);
-    TEST_CHECK_EQUAL(bt_stats(banks[0], &top), 0, "the top bank");
-    TEST_CHECK_EQUAL(bt_stats(BT_ROOT, &root_during), 0, "the root bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(banks[0], &top), 0, "the top bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(BT_ROOT, &root_during), 0, "the root bank");
     /* Every new heap page is the top bank's, but the root's page for the top bank's own record. */
     TEST_CHECK_EQUAL(top.charged + (root_during.bookkeeping - root_before.bookkeeping),
                      during.heap_frames - before.heap_frames + LEVELS * PAGES_PER_LEVEL,
@@ -67,7 +67,7 @@ USER_TEST(980, destroy_gives_back_everything_of_a_tree_four_levels_deep)
                before.heap_frames, after.heaps, before.heaps, after.tasks, before.tasks, after.threads,
                before.threads);
     TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");
-    TEST_CHECK_EQUAL(bt_stats(BT_ROOT, &root_after), 0, "the root bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(BT_ROOT, &root_after), 0, "the root bank");
     TEST_CHECK(root_after.charged == root_before.charged && root_after.available == root_before.available &&
                root_after.children == root_before.children && root_after.objects_used == root_before.objects_used,
                "the root bank: charged %u (was %u), available %u (was %u)", root_after.charged, root_before.charged,
@@ -76,10 +76,10 @@ USER_TEST(980, destroy_gives_back_everything_of_a_tree_four_levels_deep)
     TEST_CHECK_EQUAL(boot_after.live_by_type[BURSAR_HEAP_RECORD], boot_before.live_by_type[BURSAR_HEAP_RECORD],
                      "every record of a mapping into the tree's tasks refunded");
     for (unsigned i = 0; i < LEVELS; i++) {
-        struct bt_stats gone;
+        struct l4_bank_stats gone;
         TEST_CHECK(!bt_mapped(pages[i]) && !bt_mapped(pages[i] + (PAGES_PER_LEVEL - 1) * PAGE_SIZE),
                    "level %u's pages are unmapped", i);
-        TEST_CHECK_EQUAL_FMT(bt_stats(banks[i], &gone), -BURSAR_E_DESTROYED, "level %u's bank", i);
+        TEST_CHECK_EQUAL_FMT(l4_bank_stats(banks[i], &gone), -BURSAR_E_DESTROYED, "level %u's bank", i);
     }
 }
 
@@ -88,7 +88,7 @@ USER_TEST(981, a_destroyed_bank_answers_destroyed_and_its_neighbours_go_on)
     unsigned a, b, c, restricted = bt_slot(), heap = bt_slot(), fresh;
     uint32_t handle, genuine, restrictions, frames[2], pages, served, refused, low, high, timeout;
     uintptr_t page = bt_pages(2), other = bt_pages(1);
-    struct bt_stats before, after, gone;
+    struct l4_bank_stats before, after, gone;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 10, &a), 0, "A");
     TEST_CHECK_EQUAL(bt_child(a, 50, 2, &b), 0, "A's child B");
@@ -97,13 +97,13 @@ USER_TEST(981, a_destroyed_bank_answers_destroyed_and_its_neighbours_go_on)
     TEST_CHECK_EQUAL(bank_heap_create(a, 1, 0, 0, BURSAR_TIMEOUT_NEVER, heap, &handle), 0, "A's heap");
     TEST_CHECK_EQUAL(l4_bank_buy(b, page, 2, frames), 0, "B's pages");
     TEST_CHECK_EQUAL(l4_bank_buy(c, other, 1, frames), 0, "C's page");
-    TEST_CHECK_EQUAL(bt_stats(c, &before), 0, "C's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(c, &before), 0, "C's figures");
 
     TEST_CHECK_EQUAL(bank_destroy(restricted), -BANK_E_RESTRICTED, "the restricted capability may not");
     TEST_CHECK_EQUAL(bank_destroy(a), 0, "destroy A");
-    TEST_CHECK_EQUAL(bt_stats(a, &gone), -BURSAR_E_DESTROYED, "A's figures");
-    TEST_CHECK_EQUAL(bt_stats(restricted, &gone), -BURSAR_E_DESTROYED, "through the restricted capability");
-    TEST_CHECK_EQUAL(bt_stats(b, &gone), -BURSAR_E_DESTROYED, "A's child");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &gone), -BURSAR_E_DESTROYED, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(restricted, &gone), -BURSAR_E_DESTROYED, "through the restricted capability");
+    TEST_CHECK_EQUAL(l4_bank_stats(b, &gone), -BURSAR_E_DESTROYED, "A's child");
     TEST_CHECK_EQUAL(bank_buy(b, page, 0, page, 12, NULL, NULL, NULL), -BURSAR_E_DESTROYED, "buying from the child");
     TEST_CHECK_EQUAL(bank_heap_stats(a, handle, &pages, &served, &refused, &low, &high, &timeout),
                      -BURSAR_E_DESTROYED, "A's heap");
@@ -113,9 +113,9 @@ USER_TEST(981, a_destroyed_bank_answers_destroyed_and_its_neighbours_go_on)
     TEST_CHECK_EQUAL(genuine, BANK_GENUINE_DESTROYED, "a genuine bank, destroyed");
     TEST_CHECK(!bt_mapped(page) && !bt_mapped(page + PAGE_SIZE), "B's pages are gone");
     /* C never noticed. A new bank does not bring A back. */
-    TEST_CHECK_EQUAL(bt_stats(c, &after), 0, "C's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(c, &after), 0, "C's figures");
     TEST_CHECK(after.charged == before.charged && after.sold == before.sold && bt_mapped(other), "C unchanged");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 10, 0, &fresh), 0, "a new bank");
-    TEST_CHECK_EQUAL(bt_stats(a, &gone), -BURSAR_E_DESTROYED, "A stays destroyed");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &gone), -BURSAR_E_DESTROYED, "A stays destroyed");
     TEST_CHECK_EQUAL(bank_destroy(BT_ROOT), -BURSAR_E_BUSY, "the root bank cannot be destroyed");
 }

@@ -28,11 +28,11 @@ USER_TEST(973, frames_are_bought_zeroed_and_contiguous_and_returned)
     unsigned a, b;
     uint32_t first, frames[13], origin;
     uintptr_t page = bt_pages(1), block = bt_pages(16), odd = bt_pages(13) + PAGE_SIZE;
-    struct bt_stats before, after;
+    struct l4_bank_stats before, after;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &b), 0, "bank B");
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
 
     /* One frame, mapped read-write and zeroed; dirtied, returned, bought again: zeroed again. */
     TEST_CHECK_EQUAL(bank_buy(a, page, 0, page, 12, &first, NULL, NULL), 0, "buy one frame");
@@ -69,7 +69,7 @@ USER_TEST(973, frames_are_bought_zeroed_and_contiguous_and_returned)
         TEST_CHECK_EQUAL(bank_origin(a, frames[i], &origin), 0, "origin");
         TEST_CHECK_EQUAL(origin, BANK_ORIGIN_HERE, "a frame of the 13");
     }
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK_EQUAL(after.sold, before.sold + 1 + 8 + 13, "sold");
     TEST_CHECK_EQUAL(after.charged, before.charged + 22, "charged");
     TEST_CHECK_EQUAL(after.bought, 1 + 1 + 16 + 13, "bought, ever");
@@ -78,7 +78,7 @@ USER_TEST(973, frames_are_bought_zeroed_and_contiguous_and_returned)
     TEST_CHECK(!bt_mapped(odd) && !bt_mapped(odd + 12 * PAGE_SIZE), "the 13 are gone");
 
     /* Refusals: each names its error and changes nothing. */
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     TEST_CHECK_EQUAL(bank_buy(a, block + PAGE_SIZE, 1, block, 13, NULL, NULL, NULL), -BURSAR_E_MISALIGNED,
                      "a block not aligned to its size");
     TEST_CHECK_EQUAL(bank_buy(a, 0, 0, page, 12, NULL, NULL, NULL), -BURSAR_E_INVALID_ADDRESS, "address 0");
@@ -94,7 +94,7 @@ USER_TEST(973, frames_are_bought_zeroed_and_contiguous_and_returned)
     TEST_CHECK_EQUAL(bank_return_frames(a, first, 0), -BURSAR_E_INVALID_ARGUMENT, "none");
     TEST_CHECK_EQUAL(bank_return_frames(a, first, BANK_RETURN_MAX + 1), -BURSAR_E_INVALID_ARGUMENT, "too many");
     TEST_CHECK_EQUAL(bank_return_frames(a, first + 7, 2), -BANK_E_NOT_BOUGHT_HERE, "half of it returned already");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK(after.sold == before.sold && after.charged == before.charged && after.bought == before.bought,
                "the refusals changed A: sold %u -> %u, charged %u -> %u", before.sold, after.sold, before.charged,
                after.charged);
@@ -106,30 +106,30 @@ USER_TEST(974, a_purchase_fits_under_every_limit_along_the_chain)
     unsigned a, b, c, d;
     uint32_t frames[12];
     uintptr_t pages = bt_pages(64);
-    struct bt_stats sa, sb, sc, sd;
+    struct l4_bank_stats sa, sb, sc, sd;
 
     /*
      * root -> A (room for 10) -> B (no limit of its own) -> C (limit 100); root -> D (limit 3). A and B
      * pay a bookkeeping page each for their children's records in the kernel: A's limit is set to
      * leave 10 frames beyond that.
      */
-    struct bt_stats a0, b0;
+    struct l4_bank_stats a0, b0;
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, BANK_NO_LIMIT, 10, &a), 0, "A");
     TEST_CHECK_EQUAL(bt_child(a, BANK_NO_LIMIT, 5, &b), 0, "B");
     TEST_CHECK_EQUAL(bt_child(b, 100, 1, &c), 0, "C");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 3, 0, &d), 0, "D");
-    TEST_CHECK_EQUAL(bt_stats(a, &a0), 0, "A's figures");
-    TEST_CHECK_EQUAL(bt_stats(b, &b0), 0, "B's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &a0), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(b, &b0), 0, "B's figures");
     TEST_CHECK(a0.bookkeeping == 1 && b0.bookkeeping == 1 && a0.charged == 2 && b0.charged == 1,
                "bookkeeping: A %u (charged %u), B %u (charged %u)", a0.bookkeeping, a0.charged, b0.bookkeeping,
                b0.charged);
     TEST_CHECK_EQUAL(bank_set_limit(a, a0.charged + 10), 0, "A's limit");
-    TEST_CHECK_EQUAL(bt_stats(c, &sc), 0, "C's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(c, &sc), 0, "C's figures");
     TEST_CHECK_EQUAL(sc.limit, 100, "C's own limit");
     TEST_CHECK_EQUAL(sc.effective_limit, a0.charged + 10, "C's effective limit is A's");
     TEST_CHECK_EQUAL(sc.available, 10, "C can buy A's 10");
     TEST_CHECK_EQUAL(l4_bank_buy(c, pages, 11, frames), -BANK_E_LIMIT_REACHED, "11 from C");
-    TEST_CHECK_EQUAL(bt_stats(a, &sa), 0, "A");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &sa), 0, "A");
     TEST_CHECK_EQUAL(sa.charged, a0.charged, "a refused purchase charges nothing");
     TEST_CHECK_EQUAL(l4_bank_buy(c, pages, 6, frames), 0, "6 from C");
     TEST_CHECK_EQUAL(l4_bank_buy(b, pages + 8 * PAGE_SIZE, 4, frames + 6), 0, "4 from B");
@@ -137,9 +137,9 @@ USER_TEST(974, a_purchase_fits_under_every_limit_along_the_chain)
                      "the 11th, from C: A's limit");
     TEST_CHECK_EQUAL(l4_bank_buy(a, pages + 16 * PAGE_SIZE, 1, frames + 10), -BANK_E_LIMIT_REACHED,
                      "the 11th, from A");
-    TEST_CHECK_EQUAL(bt_stats(a, &sa), 0, "A");
-    TEST_CHECK_EQUAL(bt_stats(b, &sb), 0, "B");
-    TEST_CHECK_EQUAL(bt_stats(c, &sc), 0, "C");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &sa), 0, "A");
+    TEST_CHECK_EQUAL(l4_bank_stats(b, &sb), 0, "B");
+    TEST_CHECK_EQUAL(l4_bank_stats(c, &sc), 0, "C");
     TEST_CHECK(sa.charged == a0.charged + 10 && sb.charged == b0.charged + 10 && sc.charged == 6,
                "charged A %u B %u C %u", sa.charged, sb.charged, sc.charged);
     TEST_CHECK(sa.sold == 0 && sb.sold == 4 && sc.sold == 6, "sold A %u B %u C %u", sa.sold, sb.sold, sc.sold);
@@ -156,7 +156,7 @@ USER_TEST(974, a_purchase_fits_under_every_limit_along_the_chain)
     TEST_CHECK_EQUAL(l4_bank_buy(c, pages + 16 * PAGE_SIZE, 1, frames + 10), 0, "the 11th");
     /* A limit below the charge: nothing more, nothing taken. */
     TEST_CHECK_EQUAL(bank_set_limit(a, 2), 0, "A's limit below its charge");
-    TEST_CHECK_EQUAL(bt_stats(c, &sc), 0, "C");
+    TEST_CHECK_EQUAL(l4_bank_stats(c, &sc), 0, "C");
     TEST_CHECK(sc.available == 0 && sc.sold == 7 && sc.effective_limit == 2, "C under a limit of 2: %u available, "
                "%u sold, effective %u", sc.available, sc.sold, sc.effective_limit);
     TEST_CHECK_EQUAL(l4_bank_buy(c, pages + 20 * PAGE_SIZE, 1, frames + 11), -BANK_E_LIMIT_REACHED, "nothing more");
@@ -171,7 +171,7 @@ USER_TEST(974, a_purchase_fits_under_every_limit_along_the_chain)
         TEST_CHECK_EQUAL(bank_child_stats(b, 1, &limit, &charged, &sold, &heap_pages, &bookkeeping, &children,
                                           &heaps, &quota), -BURSAR_E_INVALID_ARGUMENT, "B has one child");
     }
-    TEST_CHECK_EQUAL(bt_stats(d, &sd), 0, "D");
+    TEST_CHECK_EQUAL(l4_bank_stats(d, &sd), 0, "D");
     TEST_CHECK(sd.charged == 3 && sd.effective_limit == 3, "D: charged %u effective %u", sd.charged,
                sd.effective_limit);
 }

@@ -20,12 +20,12 @@ USER_TEST(976, heap_faults_are_served_by_the_bank_server)
 {
     unsigned a;
     struct bt_client client;
-    struct bt_stats before, after;
+    struct l4_bank_stats before, after;
     uint32_t pages, served, refused, low, high, timeout;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_client(a, CLIENT_HEAP_PAGES, &client), 0, "a client whose heap A funds");
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     TEST_CHECK_EQUAL(before.heap_pages, CLIENT_HEAP_PAGES, "the heap's first pages");
     TEST_CHECK_EQUAL(before.heaps, 1, "one heap");
     TEST_CHECK_EQUAL(before.charged, CLIENT_HEAP_PAGES + before.bookkeeping, "charged: heap and bookkeeping");
@@ -39,7 +39,7 @@ USER_TEST(976, heap_faults_are_served_by_the_bank_server)
     TEST_CHECK(served > 0 && refused == 0, "faults served %u, refused %u", served, refused);
     TEST_CHECK_EQUAL(pages, heap_pages_held(client.heap), "the bank's count is the kernel's");
     TEST_CHECK(pages > CLIENT_HEAP_PAGES, "the heap grew: %u pages", pages);
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK_EQUAL(after.heap_pages, pages, "A pays for every page");
     TEST_CHECK_EQUAL(after.charged, pages + after.bookkeeping, "A's charge");
     TEST_CHECK_EQUAL(after.heap_pages_given, pages, "given, ever");
@@ -50,7 +50,7 @@ USER_TEST(977, heap_faults_beyond_the_limit_are_refused_and_others_go_on)
 {
     unsigned a, b;
     struct bt_client small, other;
-    struct bt_stats sa;
+    struct l4_bank_stats sa;
     uint32_t pages, served, refused, low, high, timeout;
 
     /* A's limit leaves its client's heap four pages to grow. */
@@ -64,7 +64,7 @@ USER_TEST(977, heap_faults_beyond_the_limit_are_refused_and_others_go_on)
     TEST_CHECK_EQUAL(bt_shared.jobs[0].result, -BURSAR_E_OUT_OF_MEMORY, "A's client runs out, cleanly");
     TEST_CHECK(bt_shared.jobs[0].progress > 0, "%u endpoints made",
                bt_shared.jobs[0].progress);
-    TEST_CHECK_EQUAL(bt_stats(a, &sa), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &sa), 0, "A's figures");
     TEST_CHECK(sa.charged <= sa.limit && sa.refused > 0, "A charged %u of %u, %u refused", sa.charged, sa.limit,
                sa.refused);
     TEST_CHECK_EQUAL(bank_heap_stats(a, small.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
@@ -82,7 +82,7 @@ USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
 {
     unsigned a;
     struct bt_client client;
-    struct bt_stats before, after;
+    struct l4_bank_stats before, after;
     struct bursar_system_info system_before, system_after;
     uint32_t held, returned, moved, destroyed;
 
@@ -93,14 +93,14 @@ USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
     TEST_CHECK(bt_wait(0, 5000), "the client never finished");
     TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "100 endpoints and records");
     held = heap_pages_held(client.heap);
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     TEST_CHECK_EQUAL(l4_system_info(&system_before), 0, "system");
 
     /* Two pages, live ones among them: objects move or die, the bank and the kernel agree after. */
     TEST_CHECK_EQUAL(bank_heap_reclaim(a, client.handle, 2, &returned, &moved, &destroyed), 0, "reclaim 2");
     TEST_CHECK_EQUAL(returned, 2, "two pages back");
     TEST_CHECK_EQUAL(heap_pages_held(client.heap), held - 2, "the heap holds two fewer");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK_EQUAL(after.heap_pages, before.heap_pages - 2, "A pays for two fewer");
     TEST_CHECK_EQUAL(after.charged, before.charged - 2, "A's charge");
     TEST_CHECK_EQUAL(after.heap_pages_back, before.heap_pages_back + 2, "back, ever");
@@ -113,7 +113,7 @@ USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
     TEST_CHECK_EQUAL(returned, held - 2, "every page back");
     TEST_CHECK(destroyed > 0, "live objects were destroyed: %u", destroyed);
     TEST_CHECK_EQUAL(heap_pages_held(client.heap), 0, "the heap is empty");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK_EQUAL(after.heap_pages, 0, "A pays for no heap page");
     TEST_CHECK_EQUAL(after.charged, after.bookkeeping, "only bookkeeping is charged");
     TEST_CHECK_EQUAL(bank_heap_reclaim(a, client.handle, 0, &returned, &moved, &destroyed), -BURSAR_E_INVALID_ARGUMENT,
@@ -230,13 +230,13 @@ USER_TEST(990, a_payer_acting_through_the_kernel_is_followed_by_the_bank)
     uint32_t handle, pages, served, refused, low, high, timeout, frames[8];
     struct bursar_reclaim_info reclaim;
     struct bursar_system_info before, after;
-    struct bt_stats s, empty;
+    struct l4_bank_stats s, empty;
     uintptr_t page = bt_pages(8);
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, BANK_NO_LIMIT, 4, &a), 0, "bank A");
-    TEST_CHECK_EQUAL(bt_stats(a, &empty), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &empty), 0, "A's figures");
     TEST_CHECK_EQUAL(bank_heap_create(a, 8, 0, 0, BURSAR_TIMEOUT_NEVER, heap, &handle), 0, "a heap of 8 pages");
-    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "A's figures");
     /* A's limit leaves no room beyond the heap. */
     TEST_CHECK_EQUAL(bank_set_limit(a, s.charged), 0, "A's limit: what it holds");
     for (unsigned i = 0; i < 20; i++)
@@ -249,7 +249,7 @@ USER_TEST(990, a_payer_acting_through_the_kernel_is_followed_by_the_bank)
     TEST_CHECK_EQUAL(after.heap_frames, before.heap_frames - 3, "the kernel's heaps hold three fewer");
     TEST_CHECK_EQUAL(bank_heap_stats(a, handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
     TEST_CHECK_EQUAL(pages, 5, "the bank counts five pages");
-    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "A's figures");
     TEST_CHECK(s.heap_pages == 5 && s.heap_pages_back == 3 && s.available == 3,
                "A: %u heap pages, %u back, %u available", s.heap_pages, s.heap_pages_back, s.available);
     /* The payer destroys the heap itself: the frames are A's to buy again, though the bank was not asked. */
@@ -257,7 +257,7 @@ USER_TEST(990, a_payer_acting_through_the_kernel_is_followed_by_the_bank)
     TEST_CHECK_EQUAL(l4_bank_buy(a, page, 8, frames), 0, "8 frames where the heap was, under A's limit");
     TEST_CHECK_EQUAL(bank_heap_stats(a, handle, &pages, &served, &refused, &low, &high, &timeout),
                      -BANK_E_NO_SUCH_HEAP, "the heap is gone for the bank too");
-    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "A's figures");
     TEST_CHECK(s.heaps == 0 && s.heap_pages == 0 && s.sold == 8 && s.objects_used == 0,
                "A: %u heaps, %u heap pages, %u sold, %u objects", s.heaps, s.heap_pages, s.sold, s.objects_used);
     TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");

@@ -19,7 +19,7 @@
 /* Another bank's figures, and a purchase through it, unchanged by whatever the test did to its own. */
 struct bystander {
     unsigned bank;
-    struct bt_stats stats;
+    struct l4_bank_stats stats;
     uintptr_t page;
     uint32_t frame;
 };
@@ -32,17 +32,17 @@ static int bystander_start(struct bystander *b)
     if (!error)
         error = bank_buy(b->bank, b->page, 0, b->page, 12, &b->frame, NULL, NULL);
     if (!error)
-        error = bt_stats(b->bank, &b->stats);
+        error = l4_bank_stats(b->bank, &b->stats);
     return error;
 }
 
 /* The bystander's figures are as they were, and it is still served: 0, or what went wrong. */
 static int bystander_harm(struct bystander *b)
 {
-    struct bt_stats now;
+    struct l4_bank_stats now;
     uint32_t frame;
     uintptr_t page = bt_pages(1);
-    int error = bt_stats(b->bank, &now);
+    int error = l4_bank_stats(b->bank, &now);
 
     if (error)
         return error;
@@ -60,7 +60,7 @@ USER_TEST(983, malformed_requests_are_refused_and_the_bank_serves_on)
 {
     unsigned a, item_slot = bt_slot(), heap = bt_slot();
     struct bystander bystander;
-    struct bt_stats before, after;
+    struct l4_bank_stats before, after;
     struct l4_msg m;
     uint32_t tag, mr0, mr1, handle;
     uintptr_t page = bt_pages(1);
@@ -68,7 +68,7 @@ USER_TEST(983, malformed_requests_are_refused_and_the_bank_serves_on)
     TEST_CHECK_EQUAL(bystander_start(&bystander), 0, "a bystander");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bank_heap_create(a, 1, 0, 0, BURSAR_TIMEOUT_NEVER, heap, &handle), 0, "a heap");
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     /* Words too few or too many for the operation. */
     tag = BURSAR_TAG(BANK_LABEL_BUY, 1, 0), mr0 = page, mr1 = 0;
     TEST_CHECK_EQUAL(l4_call(a, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0, "buy, one word");
@@ -108,7 +108,7 @@ USER_TEST(983, malformed_requests_are_refused_and_the_bank_serves_on)
     TEST_CHECK_EQUAL(bank_heap_fund(a, handle, 0), -BURSAR_E_INVALID_ARGUMENT, "funding with nothing");
     TEST_CHECK_EQUAL(bank_heap_create(a, 1, 5, 2, BURSAR_TIMEOUT_NEVER, bt_slot(), &handle), -BURSAR_E_INVALID_ARGUMENT,
                      "low above high");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK(after.charged == before.charged && after.sold == before.sold && after.heaps == before.heaps,
                "the malformed requests changed A: charged %u -> %u", before.charged, after.charged);
     CHECK_BYSTANDER(&bystander);
@@ -155,7 +155,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
     unsigned a, killer, occupied = bt_slot();
     struct bystander bystander;
     struct bt_client client;
-    struct bt_stats before, after;
+    struct l4_bank_stats before, after;
     uint32_t pages, served, refused, low, high, timeout, handle, attempts = 0;
     struct bursar_heap_info info;
     uintptr_t page = bt_pages(1);
@@ -163,7 +163,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
     TEST_CHECK_EQUAL(bystander_start(&bystander), 0, "a bystander");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 2000, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, occupied, 0), 0, "an occupied slot");
-    TEST_CHECK_EQUAL(bt_stats(a, &before), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
 
     /* A buyer destroyed while its call waits for the bank: the bank never hears of it. */
     caller = (__typeof__(caller)){ .bank = a, .page = bt_pages(16), .log2 = 4, .result = 1 };
@@ -183,7 +183,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
     TEST_CHECK_EQUAL(bank_heap_create(a, 4, 0, 0, BURSAR_TIMEOUT_NEVER, occupied, &handle), -BURSAR_E_SLOT_IN_USE,
                      "a heap, refused");
     TEST_CHECK_EQUAL(bank_create_child(a, 10, 1, occupied), -BURSAR_E_SLOT_IN_USE, "a bank, refused");
-    TEST_CHECK_EQUAL(bt_stats(a, &after), 0, "A's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &after), 0, "A's figures");
     TEST_CHECK(after.sold == before.sold && after.charged == before.charged && after.heaps == before.heaps &&
                after.children == before.children && after.objects_used == before.objects_used &&
                after.available == before.available && after.unclaimed == before.unclaimed + 3,
@@ -213,7 +213,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
         /* Still waiting, or done: either way it goes now (a thread is a page of our small boot heap). */
         l4_destroy(caller.victim);
         /* Behind whatever the bank is still doing for the buyer. */
-        TEST_CHECK_EQUAL(bt_stats(x, &after), 0, "the attempt's bank");
+        TEST_CHECK_EQUAL(l4_bank_stats(x, &after), 0, "the attempt's bank");
         if (after.unclaimed == 0)
             TEST_CHECK_EQUAL(bank_destroy(x), 0, "the attempt's bank, with what the buyer got");
     }
@@ -266,7 +266,7 @@ USER_TEST(985, a_client_flooding_the_bank_delays_others_only_by_its_own_requests
     unsigned a;
     struct bystander bystander;
     struct bt_client client;
-    struct bt_stats s;
+    struct l4_bank_stats s;
     uint64_t slowest = 0;
 
     TEST_CHECK_EQUAL(bystander_start(&bystander), 0, "a bystander");
@@ -294,7 +294,7 @@ USER_TEST(985, a_client_flooding_the_bank_delays_others_only_by_its_own_requests
         TEST_CHECK_EQUAL_FMT(bt_shared.jobs[i].result, 0, "flooding thread %u", i);
     }
     bystander.stats.bought += OURS;         /* its own purchases meanwhile, each returned */
-    TEST_CHECK_EQUAL(bt_stats(a, &s), 0, "the flooder's bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "the flooder's bank");
     TEST_CHECK(s.bought == FLOODERS * ROUNDS && s.returned == FLOODERS * ROUNDS && s.sold == 0,
                "the flooder bought %u, returned %u, holds %u", s.bought, s.returned, s.sold);
     CHECK_BYSTANDER(&bystander);
@@ -321,7 +321,7 @@ USER_TEST(986, a_client_destroying_its_own_bank_mid_request_harms_only_itself)
 {
     unsigned a, killer;
     struct bystander bystander;
-    struct bt_stats gone;
+    struct l4_bank_stats gone;
 
     TEST_CHECK_EQUAL(bystander_start(&bystander), 0, "a bystander");
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &a), 0, "bank A");
@@ -334,6 +334,6 @@ USER_TEST(986, a_client_destroying_its_own_bank_mid_request_harms_only_itself)
     TEST_CHECK_EQUAL(caller.result, 0, "the purchase was answered");
     TEST_CHECK_EQUAL(destroyer.destroyed, 0, "then the bank was destroyed");
     TEST_CHECK(!bt_mapped(caller.page), "and what it sold was taken back");
-    TEST_CHECK_EQUAL(bt_stats(a, &gone), -BURSAR_E_DESTROYED, "A is gone");
+    TEST_CHECK_EQUAL(l4_bank_stats(a, &gone), -BURSAR_E_DESTROYED, "A is gone");
     CHECK_BYSTANDER(&bystander);
 }

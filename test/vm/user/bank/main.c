@@ -27,7 +27,7 @@ static unsigned next_slot;
 static uintptr_t next_page;
 static unsigned next_helper;
 static unsigned test_banks[64], test_bank_count;
-static struct bt_stats root_baseline;
+static struct l4_bank_stats root_baseline;
 static struct bursar_system_info system_baseline;
 static struct bursar_heap_info boot_heap_baseline;
 
@@ -142,13 +142,6 @@ bool bt_wait(unsigned index, unsigned ms)
     return bt_shared.jobs[index].done;
 }
 
-int bt_stats(unsigned bank, struct bt_stats *s)
-{
-    return bank_stats(bank, &s->limit, &s->effective_limit, &s->available, &s->charged, &s->sold, &s->heap_pages,
-                      &s->bookkeeping, &s->children, &s->heaps, &s->object_quota, &s->objects_used, &s->bought,
-                      &s->returned, &s->heap_pages_given, &s->heap_pages_back, &s->refused, &s->unclaimed);
-}
-
 bool bt_mapped(uintptr_t address)
 {
     if (l4_map(BURSAR_SLOT_TASK, address & ~(PAGE_SIZE - 1), SCRATCH_PAGE, BURSAR_RIGHT_READ, 1) != 0)
@@ -212,7 +205,7 @@ static void after_test(struct test_result *result)
 {
     struct bursar_system_info info;
     struct bursar_heap_info boot_heap;
-    struct bt_stats root;
+    struct l4_bank_stats root;
 
     for (unsigned slot = BT_FIRST_SLOT; slot < BT_FIRST_SLOT + BT_SLOTS; slot++) {
         struct l4_cap_info cap;
@@ -235,7 +228,7 @@ static void after_test(struct test_result *result)
     next_helper = 0;
     memset(&bt_shared.jobs, 0, sizeof bt_shared.jobs);
 
-    TEST_CHECK_EQUAL(bt_stats(BT_ROOT, &root), 0, "after the test: the root bank's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(BT_ROOT, &root), 0, "after the test: the root bank's figures");
     TEST_CHECK(root.charged == root_baseline.charged && root.sold == root_baseline.sold &&
                root.heap_pages == root_baseline.heap_pages && root.bookkeeping == root_baseline.bookkeeping &&
                root.children == 0 && root.heaps == 0 && root.objects_used == 0,
@@ -273,7 +266,7 @@ int main(const struct bursar_boot_info *boot)
         error = l4_bank_start_from_boot(boot, "bank.elf", MODULE_AREA, SERVER_WINDOW, SERVER_SLOTS, BT_BANK_PRIORITY,
                                         BT_ROOT);
     if (!error)
-        error = bt_stats(BT_ROOT, &root_baseline);
+        error = l4_bank_stats(BT_ROOT, &root_baseline);
     if (error) {
         printf("bank tests: cannot start the bank: %s\n", bank_error_name(error));
         return 1;

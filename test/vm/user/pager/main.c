@@ -29,7 +29,7 @@ uint32_t pt_tsc_khz;
 static unsigned next_slot, next_helper;
 static unsigned test_banks[32], test_bank_count;
 static unsigned test_clients[32], test_client_count;
-static struct pt_bank_stats root_baseline, pager_bank_baseline;
+static struct l4_bank_stats root_baseline, pager_bank_baseline;
 static struct bursar_system_info system_baseline;
 
 static char helper_stacks[4][4096] __attribute__((aligned(16)));
@@ -147,13 +147,6 @@ bool pt_wait(unsigned index, unsigned ms)
     return pt_shared.jobs[index].done;
 }
 
-int pt_bank_stats(unsigned bank, struct pt_bank_stats *s)
-{
-    return bank_stats(bank, &s->limit, &s->effective_limit, &s->available, &s->charged, &s->sold, &s->heap_pages,
-                      &s->bookkeeping, &s->children, &s->heaps, &s->object_quota, &s->objects_used, &s->bought,
-                      &s->returned, &s->heap_pages_given, &s->heap_pages_back, &s->refused, &s->unclaimed);
-}
-
 int pt_pager_stats(const struct pt_client *client, struct pt_pager_stats *s)
 {
     return pager_stats(client->pager, &s->regions, &s->attached, &s->filled, &s->faults, &s->raised);
@@ -240,7 +233,7 @@ int pt_read_one(struct pt_job *job)
 static void after_test(struct test_result *result)
 {
     struct bursar_system_info info;
-    struct pt_bank_stats root, pager_bank;
+    struct l4_bank_stats root, pager_bank;
     uint32_t pages;
 
     for (unsigned slot = PT_FIRST_SLOT; slot < PT_FIRST_SLOT + PT_SLOTS; slot++) {
@@ -263,8 +256,8 @@ static void after_test(struct test_result *result)
     next_slot = next_helper = 0;
     memset(&pt_shared.jobs, 0, sizeof pt_shared.jobs);
 
-    TEST_CHECK_EQUAL(pt_bank_stats(PT_ROOT, &root), 0, "after the test: the root bank's figures");
-    TEST_CHECK_EQUAL(pt_bank_stats(PT_PAGER_BANK, &pager_bank), 0, "after the test: the pager's bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_ROOT, &root), 0, "after the test: the root bank's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_PAGER_BANK, &pager_bank), 0, "after the test: the pager's bank");
     TEST_CHECK(root.children == 1 && root.heaps == 0, "after the test: the root has %u children, %u heaps",
                root.children, root.heaps);
     TEST_CHECK_EQUAL(pager_bank.sold, pager_bank_baseline.sold, "after the test: frames the pager's bank sold");
@@ -316,9 +309,9 @@ int main(const struct bursar_boot_info *boot)
         error = l4_pager_start_under(PT_ROOT, PAGER_BANK_LIMIT, PT_PAGER_BANK, pager_image, pager_size, PAGER_WINDOW,
                                      PAGER_SLOTS, PT_PAGER_PRIORITY, PT_PAGER);
     if (!error)
-        error = pt_bank_stats(PT_ROOT, &root_baseline);
+        error = l4_bank_stats(PT_ROOT, &root_baseline);
     if (!error)
-        error = pt_bank_stats(PT_PAGER_BANK, &pager_bank_baseline);
+        error = l4_bank_stats(PT_PAGER_BANK, &pager_bank_baseline);
     if (error) {
         printf("pager tests: cannot start the bank and the pager: %s\n", pager_error_name(error));
         return 1;

@@ -67,11 +67,11 @@ USER_TEST(1000, a_fresh_page_reads_zero_and_keeps_what_is_written)
 {
     struct pt_client a;
     struct pt_pager_stats stats;
-    struct pt_bank_stats bank;
+    struct l4_bank_stats bank;
     uint32_t limit, charged, sold, heap_pages, bookkeeping, children, heaps, quota;
 
     TEST_CHECK_EQUAL(pt_client(64, 8, &a), 0, "a client with a bank of 64");
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &bank), 0, "its bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &bank), 0, "its bank");
     TEST_CHECK_EQUAL(bank.children, 0, "no region yet");
     set_job(0, attach_and_fill, PT_REGION, 8, ATTACH, 16);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
@@ -103,7 +103,7 @@ USER_TEST(1001, a_page_another_client_freed_reads_zero_for_the_next)
     struct pt_client a, b;
     struct pt_handler handler;
     struct pt_exception exception;
-    struct pt_bank_stats root;
+    struct l4_bank_stats root;
     unsigned hog, hog_heap = pt_slot();
     uint32_t handle, pages = 0, filled;
     int error = -1;
@@ -125,11 +125,11 @@ USER_TEST(1001, a_page_another_client_freed_reads_zero_for_the_next)
     TEST_CHECK_EQUAL(pager_attach(b.pager, PT_REGION, 256, RW), 0, "B attaches again");
     /* Leave 48 frames free; the hog's own bookkeeping takes a few of them. */
     TEST_CHECK_EQUAL(pt_bank(0xffffffffu, &hog), 0, "the hog's bank");
-    TEST_CHECK_EQUAL(pt_bank_stats(PT_ROOT, &root), 0, "root");
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_ROOT, &root), 0, "root");
     for (uint32_t spare = 48; spare < 64 && error; spare++)
         error = bank_heap_create(hog, root.available - spare, 0, 0, BURSAR_TIMEOUT_NEVER, hog_heap, &handle);
     TEST_CHECK_EQUAL(error, 0, "a heap of all but about 48 frames");
-    TEST_CHECK_EQUAL(pt_bank_stats(PT_ROOT, &root), 0, "root");
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_ROOT, &root), 0, "root");
     TEST_CHECK(root.available >= 32 && root.available < 64, "%u frames left", root.available);
     /* A fills until nothing is left (its fault is then raised) and writes each page full. */
     set_job(2, pt_fill, PT_REGION, 256, 0, 0);
@@ -157,22 +157,22 @@ USER_TEST(1002, detaching_a_region_returns_its_frames_and_the_client_faults_ther
     struct pt_handler handler;
     struct pt_exception exception;
     struct pt_pager_stats stats;
-    struct pt_bank_stats before, filled, after;
+    struct l4_bank_stats before, filled, after;
     uint32_t pages = 0;
 
     TEST_CHECK_EQUAL(pt_handler_create(&handler), 0, "handler");
     TEST_CHECK_EQUAL(pt_client(64, 8, &a), 0, "client");
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &before), 0, "its bank before");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &before), 0, "its bank before");
     set_job(0, attach_and_fill, PT_REGION, 12, ATTACH, 12);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
     TEST_CHECK(pt_wait(0, 3000) && pt_shared.jobs[0].result == 0, "filling: %d", pt_shared.jobs[0].result);
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &filled), 0, "its bank filled");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &filled), 0, "its bank filled");
     TEST_CHECK_EQUAL(filled.children, 1, "the region's bank");
     TEST_CHECK(filled.charged >= before.charged + 12, "charged %u, before %u", filled.charged, before.charged);
     TEST_CHECK_EQUAL(pager_detach(a.pager, PT_REGION + PAGE, &pages), -PAGER_E_NO_REGION, "no region starts there");
     TEST_CHECK_EQUAL(pager_detach(a.pager, PT_REGION, &pages), 0, "detach");
     TEST_CHECK_EQUAL(pages, 12, "12 frames went back");
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &after), 0, "its bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &after), 0, "its bank after");
     TEST_CHECK_EQUAL(after.children, 0, "the region's bank is gone");
     TEST_CHECK_EQUAL(after.available, before.available - (before.charged < after.charged ?
                                                            after.charged - before.charged : 0),
@@ -190,13 +190,13 @@ USER_TEST(1002, detaching_a_region_returns_its_frames_and_the_client_faults_ther
 USER_TEST(1003, closing_a_client_or_destroying_its_bank_returns_every_frame)
 {
     struct pt_client a, b, c;
-    struct pt_bank_stats before, after;
+    struct l4_bank_stats before, after;
     uint32_t pages = 0;
 
     TEST_CHECK_EQUAL(pt_client(128, 8, &a), 0, "client A");
     TEST_CHECK_EQUAL(pt_client(128, 8, &b), 0, "client B");
     TEST_CHECK_EQUAL(pt_client(128, 8, &c), 0, "client C");
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &before), 0, "A's bank before");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &before), 0, "A's bank before");
     set_job(0, attach_and_fill, PT_REGION, 8, ATTACH, 8);
     set_job(1, attach_and_fill, PT_REGION + 0x400000, 4, ATTACH, 4);
     set_job(2, attach_and_fill, PT_REGION, 16, ATTACH, 16);
@@ -212,7 +212,7 @@ USER_TEST(1003, closing_a_client_or_destroying_its_bank_returns_every_frame)
     TEST_CHECK_EQUAL(l4_destroy(a.task), 0, "destroy A's task");
     TEST_CHECK_EQUAL(pager_close(a.pager, &pages), 0, "close A");
     TEST_CHECK_EQUAL(pages, 12, "12 frames back");
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &after), 0, "A's bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &after), 0, "A's bank after");
     /* Its heap may have grown (the page tables it reserved): everything else is as before. */
     TEST_CHECK(after.children == 0 && after.charged - after.heap_pages == before.charged - before.heap_pages,
                "A's bank: %u children, charged %u (heap %u), before %u (heap %u)", after.children, after.charged,
@@ -234,7 +234,7 @@ USER_TEST(1004, an_exhausted_bank_raises_the_fault_and_the_other_client_carries_
     struct pt_client a, b;
     struct pt_handler handler;
     struct pt_exception exception;
-    struct pt_bank_stats bank;
+    struct l4_bank_stats bank;
     struct pt_pager_stats stats;
     uint32_t progress;
 
@@ -249,7 +249,7 @@ USER_TEST(1004, an_exhausted_bank_raises_the_fault_and_the_other_client_carries_
     progress = pt_shared.jobs[0].progress;
     check_raised(result, &exception, PT_REGION + progress * PAGE, -BURSAR_E_OUT_OF_MEMORY);
     TEST_CHECK(progress > 16 && progress < 64, "A filled %u pages", progress);
-    TEST_CHECK_EQUAL(pt_bank_stats(a.bank, &bank), 0, "A's bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &bank), 0, "A's bank");
     TEST_CHECK_EQUAL(bank.available, 0, "A's bank has nothing left");
     TEST_CHECK_EQUAL(pt_pager_stats(&a, &stats), 0, "A at the pager");
     TEST_CHECK(stats.filled == progress && stats.raised == 1, "filled %u raised %u", stats.filled, stats.raised);

@@ -98,13 +98,6 @@ int pt_fill(struct pt_job *job);         /* every word of each page reads 0, the
 int pt_verify(struct pt_job *job);       /* every word holds its address (found: the first that does not) */
 int pt_read_one(struct pt_job *job);     /* reads the first word of each page */
 
-/* A bank's figures (bank_stats), by name. */
-struct pt_bank_stats {
-    uint32_t limit, effective_limit, available, charged, sold, heap_pages, bookkeeping, children, heaps;
-    uint32_t object_quota, objects_used, bought, returned, heap_pages_given, heap_pages_back, refused, unclaimed;
-};
-int pt_bank_stats(unsigned bank, struct pt_bank_stats *stats);
-
 /* A client's figures at the pager. */
 struct pt_pager_stats {
     uint32_t regions, attached, filled, faults, raised;

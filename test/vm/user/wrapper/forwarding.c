@@ -37,14 +37,14 @@ USER_TEST(1100, a_wrapper_is_an_endpoint_paid_by_the_clients_bank_and_paid_back)
 {
     struct wt_client client;
     struct wt_target target = { .mode = TARGET_ECHO };
-    struct wt_stats before, with, after;
+    struct l4_bank_stats before, with, after;
     struct l4_cap_info cap;
     uint32_t handle, live, capacity, mine, quota;
     unsigned wrapper;
 
     TEST_CHECK_EQUAL(wt_client(&client, BANK_NO_LIMIT), 0, "a client with a bank");
     TEST_CHECK_EQUAL(wt_target_start(&target), 0, "a target");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &before), 0, "the bank before");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &before), 0, "the bank before");
     TEST_CHECK_EQUAL(wt_wrap(&client, target.endpoint, &wrapper, &handle), 0, "create");
     TEST_CHECK_EQUAL(l4_cap_inspect(wrapper, &cap), 0, "inspect the wrapper");
     TEST_CHECK(cap.type == BURSAR_OBJECT_ENDPOINT && cap.rights == WG && !cap.revoked,
@@ -52,7 +52,7 @@ USER_TEST(1100, a_wrapper_is_an_endpoint_paid_by_the_clients_bank_and_paid_back)
     TEST_CHECK_EQUAL(wrapper_info(client.service, &live, &capacity, &mine, &quota), 0, "info");
     TEST_CHECK(live == 1 && mine == 1 && quota > 0 && capacity >= quota, "info: live %u mine %u quota %u of %u",
                live, mine, quota, capacity);
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &with), 0, "the bank with the wrapper");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &with), 0, "the bank with the wrapper");
     /* A heap of three pages (its thread, endpoint and reply object) and one page (UTCB and stack). */
     TEST_CHECK(with.heap_pages - before.heap_pages == 3 && with.sold - before.sold == 1 &&
                with.heaps == before.heaps + 1 && with.charged - before.charged >= 4,
@@ -60,7 +60,7 @@ USER_TEST(1100, a_wrapper_is_an_endpoint_paid_by_the_clients_bank_and_paid_back)
                with.sold - before.sold, with.heaps - before.heaps, with.charged - before.charged);
     TEST_CHECK_EQUAL(echo(wrapper, 1, 2), 0, "a call through it");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &after), 0, "the bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &after), 0, "the bank after");
     TEST_CHECK(after.charged == before.charged && after.heap_pages == before.heap_pages && after.sold == before.sold &&
                after.heaps == before.heaps,
                "everything back: charged %u heap %u sold %u heaps %u, before %u %u %u %u", after.charged,

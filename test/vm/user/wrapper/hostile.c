@@ -42,14 +42,14 @@ USER_TEST(1120, malformed_requests_get_their_error_and_change_nothing)
 {
     struct wt_client client;
     struct wt_target target = { .mode = TARGET_ECHO };
-    struct wt_stats before, after;
+    struct l4_bank_stats before, after;
     unsigned wrapper, fake = wt_slot(), heap = WT_ACTOR_HEAP;
     uint32_t handle, tag, mr0 = 0, mr1 = 0;
     struct l4_msg m;
 
     TEST_CHECK_EQUAL(wt_client(&client, BANK_NO_LIMIT), 0, "client");
     TEST_CHECK_EQUAL(wt_target_start(&target), 0, "target");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &before), 0, "the bank before");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &before), 0, "the bank before");
     TEST_CHECK_EQUAL(create_by_hand(client.service, client.bank, 0, 1, 0), -BURSAR_E_INVALID_MESSAGE, "one item");
     TEST_CHECK_EQUAL(create_by_hand(client.service, client.bank, target.endpoint, 2, 1), -BURSAR_E_INVALID_MESSAGE,
                      "a word too many");
@@ -69,7 +69,7 @@ USER_TEST(1120, malformed_requests_get_their_error_and_change_nothing)
                      -WRAPPER_E_NOT_A_BANK, "a create paid by it");
     TEST_CHECK_EQUAL(target.calls, 0u, "the look-alike was never called");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, 0x12345), -WRAPPER_E_NO_SUCH_WRAPPER, "a destroy of nothing");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &after), 0, "the bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &after), 0, "the bank after");
     TEST_CHECK(after.charged == before.charged && after.bought == before.bought, "nothing was bought: charged %u->%u",
                before.charged, after.charged);
     TEST_CHECK_EQUAL(wt_live_wrappers(), 0u, "no wrapper");
@@ -82,19 +82,19 @@ USER_TEST(1121, a_create_whose_answer_the_client_refuses_is_undone)
 {
     struct wt_client client;
     struct wt_target target = { .mode = TARGET_ECHO };
-    struct wt_stats before, after;
+    struct l4_bank_stats before, after;
     unsigned wrapper;
     uint32_t handle;
 
     TEST_CHECK_EQUAL(wt_client(&client, BANK_NO_LIMIT), 0, "client");
     TEST_CHECK_EQUAL(wt_target_start(&target), 0, "target");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &before), 0, "the bank before");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &before), 0, "the bank before");
     /* No receive window for the wrapper: the kernel refuses the answer's capability. */
     l4_set_receive_windows(BURSAR_NO_CAPABILITY, 0, 0, 0);
     TEST_CHECK_EQUAL(create_by_hand(client.service, client.bank, target.endpoint, 2, 0),
                      -BURSAR_E_NO_RECEIVE_WINDOW, "the client hears why it got nothing");
     TEST_CHECK_EQUAL(wt_live_wrappers(), 0u, "the server took the wrapper down");
-    TEST_CHECK_EQUAL(wt_stats(client.bank, &after), 0, "the bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(client.bank, &after), 0, "the bank after");
     TEST_CHECK(after.charged == before.charged && after.bought > before.bought,
                "bought %u then paid back: charged %u, before %u", after.bought - before.bought, after.charged,
                before.charged);
@@ -201,24 +201,24 @@ USER_TEST(1125, a_bank_that_will_not_pay_gets_BANK_REFUSED_and_keeps_nothing)
 {
     struct wt_client rich, poor;
     struct wt_target target = { .mode = TARGET_ECHO };
-    struct wt_stats before, with, fresh, after;
+    struct l4_bank_stats before, with, fresh, after;
     unsigned wrapper;
     uint32_t handle, cost;
 
     TEST_CHECK_EQUAL(wt_client(&rich, BANK_NO_LIMIT), 0, "a client");
     TEST_CHECK_EQUAL(wt_target_start(&target), 0, "target");
-    TEST_CHECK_EQUAL(wt_stats(rich.bank, &before), 0, "its bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(rich.bank, &before), 0, "its bank");
     TEST_CHECK_EQUAL(wt_wrap(&rich, target.endpoint, &wrapper, &handle), 0, "a wrapper");
-    TEST_CHECK_EQUAL(wt_stats(rich.bank, &with), 0, "its bank with it");
+    TEST_CHECK_EQUAL(l4_bank_stats(rich.bank, &with), 0, "its bank with it");
     TEST_CHECK_EQUAL(wrapper_destroy(rich.service, handle), 0, "destroy");
     cost = with.charged - before.charged;
     /* One frame short at each purchase: the heap fits but not the page, then not even the heap. */
     for (uint32_t limit = cost - 1; limit + 3 >= cost && limit < cost; limit--) {
         TEST_CHECK_EQUAL_FMT(wt_client(&poor, limit), 0, "a client with a bank of %u frames", limit);
-        TEST_CHECK_EQUAL(wt_stats(poor.bank, &fresh), 0, "the bank before");
+        TEST_CHECK_EQUAL(l4_bank_stats(poor.bank, &fresh), 0, "the bank before");
         TEST_CHECK_EQUAL_FMT(wt_wrap(&poor, target.endpoint, &wrapper, &handle), -WRAPPER_E_BANK_REFUSED,
                              "a create on %u frames (a wrapper costs %u)", limit, cost);
-        TEST_CHECK_EQUAL(wt_stats(poor.bank, &after), 0, "the bank after");
+        TEST_CHECK_EQUAL(l4_bank_stats(poor.bank, &after), 0, "the bank after");
         /*
          * The wrapper's purchases are all undone. (A bank that refuses a heap for want of room may keep
          * the bookkeeping page it readied for the heap object: that one is the bank's, not counted here.)

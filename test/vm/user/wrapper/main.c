@@ -28,7 +28,7 @@ _Static_assert(WRAPPER_SLOTS + 3 == WT_SERVICE, "the service endpoint is the las
 static unsigned next_slot, next_actor, next_badge = 100;
 static uintptr_t next_page;
 static unsigned test_banks[32], test_bank_count;
-static struct wt_stats root_baseline;
+static struct l4_bank_stats root_baseline;
 static struct made { unsigned service; uint32_t handle; } made[64];     /* every wrapper wt_wrap made in a test */
 static unsigned made_count;
 static struct bursar_system_info system_baseline;
@@ -84,13 +84,6 @@ int wt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned 
 int wt_call(unsigned endpoint, struct l4_msg *msg)
 {
     return l4_msg_call(endpoint, msg, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_MS(3000));
-}
-
-int wt_stats(unsigned bank, struct wt_stats *s)
-{
-    return bank_stats(bank, &s->limit, &s->effective_limit, &s->available, &s->charged, &s->sold, &s->heap_pages,
-                      &s->bookkeeping, &s->children, &s->heaps, &s->object_quota, &s->objects_used, &s->bought,
-                      &s->returned, &s->heap_pages_given, &s->heap_pages_back, &s->refused, &s->unclaimed);
 }
 
 uint32_t wt_live_wrappers(void)
@@ -212,7 +205,7 @@ int wt_remote_call(unsigned capability)
 static void after_test(struct test_result *result)
 {
     struct bursar_system_info info;
-    struct wt_stats root;
+    struct l4_bank_stats root;
     uint32_t live = wt_live_wrappers();
 
     /* What a failed test left, so that the next one starts clean (destroyed ones answer NO_SUCH_WRAPPER). */
@@ -240,7 +233,7 @@ static void after_test(struct test_result *result)
     next_page = 0;
 
     TEST_CHECK_EQUAL(live, 0u, "after the test: wrappers it left in the server");
-    TEST_CHECK_EQUAL(wt_stats(WT_ROOT_BANK, &root), 0, "after the test: the root bank's figures");
+    TEST_CHECK_EQUAL(l4_bank_stats(WT_ROOT_BANK, &root), 0, "after the test: the root bank's figures");
     TEST_CHECK(root.charged == root_baseline.charged && root.sold == root_baseline.sold &&
                root.heap_pages == root_baseline.heap_pages && root.children == 0 &&
                root.heaps == root_baseline.heaps,
@@ -261,25 +254,6 @@ static void after_test(struct test_result *result)
 
 /* ---- start ---------------------------------------------------------------------------------- */
 
-static int start_wrapper_server(const struct bursar_boot_info *boot, int module)
-{
-    static struct l4_bank_frames frames;
-    static struct l4_bank_page pages[64];
-    static struct l4_bank_heap heaps[2];
-    static struct l4_program program;
-    struct l4_wrapper_start spec = {
-        .image = (const void *)WRAPPER_MODULE, .image_size = boot->modules[module].size,
-        .frames = &frames.source, .heap_pages = 48, .slots = WRAPPER_SLOTS, .window = WRAPPER_WINDOW,
-        .priority = WT_PRIORITY, .bank = WT_ROOT_BANK, .quota = 6,
-        .timer_hz = boot->timer_hz, .tsc_khz = boot->tsc_khz,
-    };
-
-    spec.window_pages = l4_program_pages(spec.image, spec.image_size, L4_LOAD_DEFAULT_STACK_PAGES);
-    l4_bank_frames_init(&frames, WT_ROOT_BANK, pages, sizeof pages / sizeof pages[0], heaps,
-                        sizeof heaps / sizeof heaps[0]);
-    return l4_wrapper_start(&spec, &program);
-}
-
 int main(const struct bursar_boot_info *boot)
 {
     int module = l4_boot_module_find(boot, "wrapper.elf");
@@ -297,11 +271,12 @@ int main(const struct bursar_boot_info *boot)
     if (!error)
         error = bank_heap_create(WT_ROOT_BANK, 16, 0, 4, BURSAR_TIMEOUT_NEVER, WT_ACTOR_HEAP, &handle);
     if (!error)
-        error = start_wrapper_server(boot, module);
+        error = l4_wrapper_start_on_bank(WT_ROOT_BANK, (const void *)WRAPPER_MODULE, boot->modules[module].size,
+                                         WRAPPER_WINDOW, WRAPPER_SLOTS, WT_PRIORITY, 6);
     if (!error)
         error = wrapper_info(WT_SERVICE, NULL, &capacity, NULL, &quota);
     if (!error)
-        error = wt_stats(WT_ROOT_BANK, &root_baseline);
+        error = l4_bank_stats(WT_ROOT_BANK, &root_baseline);
     if (error) {
         printf("wrapper tests: cannot start the bank and the wrapper server: %s\n", wrapper_error_name(error));
         return 1;

@@ -160,11 +160,11 @@ USER_TEST(1115, a_bank_destroyed_under_its_wrapper_kills_it_and_the_server_stays
 {
     struct wt_client client, other;
     struct wt_target target = { .mode = TARGET_ECHO };
-    struct wt_stats root_before, root_after;
+    struct l4_bank_stats root_before, root_after;
     unsigned wrapper, survivor;
     uint32_t handle, survivor_handle, tag, live = 0;
 
-    TEST_CHECK_EQUAL(wt_stats(WT_ROOT_BANK, &root_before), 0, "the root bank");
+    TEST_CHECK_EQUAL(l4_bank_stats(WT_ROOT_BANK, &root_before), 0, "the root bank");
     TEST_CHECK_EQUAL(wt_client(&client, BANK_NO_LIMIT), 0, "client");
     TEST_CHECK_EQUAL(wt_client(&other, BANK_NO_LIMIT), 0, "another client");
     TEST_CHECK_EQUAL(wt_target_start(&target), 0, "target");
@@ -179,7 +179,7 @@ USER_TEST(1115, a_bank_destroyed_under_its_wrapper_kills_it_and_the_server_stays
     TEST_CHECK_EQUAL(live, 1u, "one wrapper left");
     TEST_CHECK_EQUAL(wrapper_destroy(other.service, survivor_handle), 0, "destroy the other");
     bank_destroy(other.bank);
-    TEST_CHECK_EQUAL(wt_stats(WT_ROOT_BANK, &root_after), 0, "the root bank after");
+    TEST_CHECK_EQUAL(l4_bank_stats(WT_ROOT_BANK, &root_after), 0, "the root bank after");
     TEST_CHECK(root_after.charged == root_before.charged, "every frame back to the root: charged %u, before %u",
                root_after.charged, root_before.charged);
 }

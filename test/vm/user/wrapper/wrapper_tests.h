@@ -103,13 +103,6 @@ int wt_call(unsigned endpoint, struct l4_msg *msg);
  */
 int wt_remote_call(unsigned capability);
 
-/* A bank's figures (bank_stats), by name. */
-struct wt_stats {
-    uint32_t limit, effective_limit, available, charged, sold, heap_pages, bookkeeping, children, heaps;
-    uint32_t object_quota, objects_used, bought, returned, heap_pages_given, heap_pages_back, refused, unclaimed;
-};
-int wt_stats(unsigned bank, struct wt_stats *stats);
-
 /* The wrapper server's count of live wrappers (wrapper_info through the unbadged capability). */
 uint32_t wt_live_wrappers(void);
 
