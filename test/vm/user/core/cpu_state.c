@@ -33,20 +33,6 @@ __asm__(".text\n"
         "movl %eax, %ss:ring0_code_selector\n\t"
         "lret\n");
 
-struct attack {
-    void (*run)(void);
-    volatile uint32_t stage;             /* 1: about to attack, 2: came back from it */
-};
-
-static void attack_thread(void *argument)
-{
-    struct attack *a = argument;
-
-    a->stage = 1;
-    a->run();
-    a->stage = 2;
-}
-
 static void call_through_ldt_gate(void)
 {
     static const struct { uint32_t offset; uint16_t selector; } __attribute__((packed)) far = {

@@ -18,20 +18,6 @@
 #define FLAG_TF 0x100u
 #define MAX_MESSAGES 4
 
-struct attack {
-    void (*run)(void);
-    volatile uint32_t stage;             /* 1: about to attack, 2: came back from it */
-};
-
-static void attack_thread(void *argument)
-{
-    struct attack *a = argument;
-
-    a->stage = 1;
-    a->run();
-    a->stage = 2;
-}
-
 /* What the root received about the attacking thread: the first message's label, vector, eip, eflags, address. */
 struct outcome {
     unsigned messages;

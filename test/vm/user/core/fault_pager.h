@@ -1,7 +1,8 @@
 /*
  * fault_pager.h — what the page-fault and exception tests (page_faults.c,
- * exceptions.c) share: an endpoint and reply object to serve faults on, the
- * fault as the server receives it, and waiting for a helper thread.
+ * exceptions.c, and the attacks of cpu_state.c and entry_attacks.c) share:
+ * an endpoint and reply object to serve faults on, the fault as the server
+ * receives it, waiting for a helper thread, and a thread that attacks.
  */
 #ifndef CORE_TESTS_FAULT_PAGER_H
 #define CORE_TESTS_FAULT_PAGER_H
@@ -32,6 +33,12 @@ int exception_reply_with_state(const struct fault_server *handler, const struct 
 bool wait_for_stage(volatile uint32_t *stage, uint32_t stage_wanted, unsigned ms);
 /* A thread that counts for ever: proof that the rest of the system runs. */
 void count_forever(void *counter);
+/* An attack (cpu_state.c, entry_attacks.c): a thread of attack_thread runs `run` and says how far it got. */
+struct attack {
+    void (*run)(void);
+    volatile uint32_t stage;             /* 1: about to attack, 2: came back from it */
+};
+void attack_thread(void *attack);
 
 /* From libl4/user.ld: the program's first byte and its data segment. */
 extern char program_start[], user_tests_start[];

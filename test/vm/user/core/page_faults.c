@@ -50,6 +50,15 @@ void count_forever(void *counter)
         (*(volatile uint32_t *)counter)++;
 }
 
+void attack_thread(void *argument)
+{
+    struct attack *a = argument;
+
+    a->stage = 1;
+    a->run();
+    a->stage = 2;
+}
+
 /* ---- faulting threads ---- */
 
 struct faulter {
