@@ -9,10 +9,10 @@
  * checks that the root bank and the kernel's ledger are back to the page
  * where they started (BURSAR_DUMP_CHECK, the accounting identity).
  *
- * Clients: a task sharing this program's text and `bt_shared` (libl4/task.h)
- * whose own heap is a heap some bank funds, so its threads' allocations
- * fault to the real bank server. Code running there touches only its stack,
- * its UTCB and bt_shared.
+ * Clients: a task sharing this program's text and `client_shared`
+ * (../common/helpers.h) whose own heap is a heap some bank funds, so its
+ * threads' allocations fault to the real bank server. Code running there
+ * touches only its stack, its UTCB and client_shared.
  */
 #ifndef BANK_TESTS_H
 #define BANK_TESTS_H
@@ -23,9 +23,10 @@
 #include "libl4/bank.h"
 #include "libl4/l4.h"
 #include "libl4/test.h"
+#include "test/vm/user/common/helpers.h"
 
 #define BT_ROOT 8u                   /* the root bank, for the whole run */
-#define BT_SLEEP 9u                  /* an endpoint nobody sends to: for sleeping */
+/* 9: ROOT_SLEEP, an endpoint nobody sends to: for sleeping (common/helpers.h) */
 #define BT_FIRST_SLOT 32u            /* per-test slots, emptied after each test */
 #define BT_SLOTS 400u
 #define BT_PAGES 0x30000000u         /* where tests map what they buy: each test from here on */
@@ -36,26 +37,9 @@
 #define BT_HELPER_PRIORITY 180u
 #define BT_CLIENT_PRIORITY 120u
 
-/* Slots in a client task's own capability space. */
-enum { CLIENT_TASK, CLIENT_HEAP, CLIENT_BANK, CLIENT_SLEEP, CLIENT_ENDPOINT, CLIENT_FIRST_FREE = 8 };
+/* Slots in a client task's own capability space, beside CLIENT_TASK, CLIENT_HEAP, CLIENT_SLEEP (0, 1, 3). */
+enum { CLIENT_BANK = 2, CLIENT_ENDPOINT = 4, CLIENT_FIRST_FREE = 8 };
 #define CLIENT_SLOTS 256u
-
-/* One job a client thread does, and what came of it (in bt_shared: both tasks see it). */
-struct bt_job {
-    int (*run)(struct bt_job *job);
-    uint32_t arguments[4];
-    volatile uint32_t progress;      /* the job's own count of what it did */
-    volatile int result;
-    volatile bool started, done;
-};
-
-#define BT_CLIENT_THREADS 8u
-struct bt_shared_area {
-    struct bt_job jobs[BT_CLIENT_THREADS];
-    struct bursar_utcb utcbs[BT_CLIENT_THREADS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
-    char stacks[BT_CLIENT_THREADS][4096] __attribute__((aligned(16)));
-};
-extern struct bt_shared_area bt_shared;
 
 /* A client: a task of its own whose heap a bank funds. */
 struct bt_client {
@@ -63,7 +47,7 @@ struct bt_client {
     unsigned heap;                   /* own slot: the heap (READ, CHARGE, GRANT) */
     uint32_t handle;                 /* the heap's handle at the bank */
     unsigned task;                   /* own slot: the task */
-    unsigned threads[BT_CLIENT_THREADS];
+    unsigned threads[CLIENT_THREADS];
 };
 
 extern uint32_t bt_frames_at_start;  /* free frames the bank had when the tests began */
@@ -80,17 +64,14 @@ int bt_child(unsigned parent, uint32_t limit, uint32_t objects, unsigned *slot);
 
 /* A client: a heap of `pages` pages (watermarks 0, no timeout) from `bank`, and a task paid by it. */
 int bt_client(unsigned bank, uint32_t pages, struct bt_client *client);
-/* Starts jobs[index] in a new thread of the client at `priority`. */
+/* Starts client_shared.jobs[index] in a new thread of the client at `priority` (client_job_wait waits). */
 int bt_client_run(struct bt_client *client, unsigned index, unsigned priority);
 /* Jobs: arguments[0] endpoints in the client's own heap (each capability deleted again: the endpoint
  * lives on, paid by the heap); or arguments[0] endpoints, each with a revocable copy (a record). */
-int bt_make_endpoints(struct bt_job *job);
-int bt_make_endpoints_and_records(struct bt_job *job);
-/* Sleeps until jobs[index] is done or `ms` have passed; true if done. */
-bool bt_wait(unsigned index, unsigned ms);
+int bt_make_endpoints(struct client_job *job);
+int bt_make_endpoints_and_records(struct client_job *job);
 
-void bt_sleep_ms(unsigned ms);
-/* A thread of the root's own task (a helper), at `priority`. */
+/* A thread of the root's own task (a helper), at `priority`, in a new slot. */
 int bt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
 
 /* Whether `address` is mapped in the own task (a SYS_MAP of it into the own task is refused if not). */

@@ -31,10 +31,10 @@ USER_TEST(980, destroy_gives_back_everything_of_a_tree_four_levels_deep)
                                   &banks[i]), 0, "level %u", i);
         /* A client task with a live thread that made endpoints and records in its own heap. */
         TEST_CHECK_EQUAL_FMT(bt_client(banks[i], 16, &clients[i]), 0, "level %u's client", i);
-        bt_shared.jobs[i] = (struct bt_job){ .run = bt_make_endpoints_and_records, .arguments = { 20 } };
+        client_shared.jobs[i] = (struct client_job){ .run = bt_make_endpoints_and_records, .arguments = { 20 } };
         TEST_CHECK_EQUAL_FMT(bt_client_run(&clients[i], i, BT_CLIENT_PRIORITY), 0, "level %u's thread", i);
-        TEST_CHECK(bt_wait(i, 5000), "level %u's thread never finished", i);
-        TEST_CHECK_EQUAL_FMT(bt_shared.jobs[i].result, 0, "level %u's endpoints and records", i);
+        TEST_CHECK(client_job_wait(i, 5000), "level %u's thread never finished", i);
+        TEST_CHECK_EQUAL_FMT(client_shared.jobs[i].result, 0, "level %u's endpoints and records", i);
         /* Pages bought at this level, mapped here and on into the client (records paid by our heap). */
         pages[i] = bt_pages(PAGES_PER_LEVEL);
         TEST_CHECK_EQUAL_FMT(l4_bank_buy(banks[i], pages[i], PAGES_PER_LEVEL, frames[i]), 0, "level %u's pages", i);

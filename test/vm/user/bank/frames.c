@@ -176,24 +176,8 @@ USER_TEST(974, a_purchase_fits_under_every_limit_along_the_chain)
                sd.effective_limit);
 }
 
-/* Another thread of this task takes a page by GRANT into `window`: the frame's own mapping moves there. */
-static struct {
-    unsigned endpoint;
-    uintptr_t window;
-    volatile int status;
-    volatile uint32_t landed;
-} granted;
-
-static void grant_receiver(void *unused)
-{
-    struct l4_msg m;
-
-    (void)unused;
-    l4_set_receive_windows(0, 0, granted.window, 22);
-    granted.status = l4_msg_receive(granted.endpoint, BURSAR_NO_CAPABILITY, &m, BURSAR_TIMEOUT_MS(1000));
-    l4_set_receive_windows(0, 0, 0, 0);
-    granted.landed = m.mr[1];
-}
+/* Another thread of this task takes a page by GRANT (common/grant.c): the frame's own mapping moves there. */
+static struct grant_receiver granted;
 
 USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
 {
@@ -216,12 +200,12 @@ USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
     granted.endpoint = bt_slot();
     granted.window = 0x2c000000u;
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, granted.endpoint, 0), 0, "endpoint");
-    TEST_CHECK_EQUAL(bt_spawn(grant_receiver, 0, BT_CLIENT_PRIORITY, &thread), 0, "receiver");
-    bt_sleep_ms(20);
+    TEST_CHECK_EQUAL(bt_spawn(grant_receiver, &granted, BT_CLIENT_PRIORITY, &thread), 0, "receiver");
+    root_sleep_ms(20);
     l4_msg_start(&m, 1);
     l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, BURSAR_GRANT);
     TEST_CHECK_EQUAL(l4_msg_send(granted.endpoint, &m, BURSAR_TIMEOUT_ZERO), 0, "grant the frame's own mapping");
-    bt_sleep_ms(20);
+    root_sleep_ms(20);
     TEST_CHECK_EQUAL(granted.status, 0, "the receiver");
     TEST_CHECK_EQUAL(*(volatile uint32_t *)granted.landed, 0x975, "the frame at its new address");
     TEST_CHECK(!bt_mapped(page) && bt_mapped(copy), "the first address is empty, the derived one still there");
@@ -238,7 +222,7 @@ USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
  * one page at arguments[0] with l4_bank_buy and writes to it (a page that
  * is not mapped kills the thread: it has no pager).
  */
-static int buy_one_page(struct bt_job *job)
+static int buy_one_page(struct client_job *job)
 {
     volatile uint32_t *go = &job->arguments[1];
     uint32_t frame;
@@ -268,7 +252,7 @@ USER_TEST(991, a_buyer_with_one_free_heap_page_gets_its_page_table_and_shadow)
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 200, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_client(a, 32, &client), 0, "a client whose heap A funds");
-    bt_shared.jobs[0] = (struct bt_job){ .run = buy_one_page, .arguments = { bt_pages(1), 0 } };
+    client_shared.jobs[0] = (struct client_job){ .run = buy_one_page, .arguments = { bt_pages(1), 0 } };
     TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
     TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the client's heap");
     TEST_CHECK(info.pages_free > 1, "%u free pages to start with", info.pages_free);
@@ -281,9 +265,9 @@ USER_TEST(991, a_buyer_with_one_free_heap_page_gets_its_page_table_and_shadow)
                info.free_by_type[BURSAR_HEAP_SHADOW] == 0,
                "%u free pages, %u free page tables, %u free shadows", info.pages_free,
                info.free_by_type[BURSAR_HEAP_PAGE_TABLE], info.free_by_type[BURSAR_HEAP_SHADOW]);
-    bt_shared.jobs[0].arguments[1] = 1;
-    TEST_CHECK(bt_wait(0, 5000), "the client never finished (killed writing to its page?)");
-    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "l4_bank_buy with one free page");
+    client_shared.jobs[0].arguments[1] = 1;
+    TEST_CHECK(client_job_wait(0, 5000), "the client never finished (killed writing to its page?)");
+    TEST_CHECK_EQUAL(client_shared.jobs[0].result, 0, "l4_bank_buy with one free page");
     TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
     TEST_CHECK(served >= 1 && refused == 0, "the reserve's fault served: %u served, %u refused", served, refused);
     TEST_CHECK_EQUAL(bt_live(client.heap, BURSAR_HEAP_SHADOW), info.live_by_type[BURSAR_HEAP_SHADOW] + 1,

@@ -30,10 +30,10 @@ USER_TEST(976, heap_faults_are_served_by_the_bank_server)
     TEST_CHECK_EQUAL(before.heaps, 1, "one heap");
     TEST_CHECK_EQUAL(before.charged, CLIENT_HEAP_PAGES + before.bookkeeping, "charged: heap and bookkeeping");
     /* The client's thread makes 2000 endpoints in its own heap: it faults, the bank answers. */
-    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 2000 } };
+    client_shared.jobs[0] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 2000 } };
     TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
-    TEST_CHECK(bt_wait(0, 5000), "the client never finished (%u endpoints)", bt_shared.jobs[0].progress);
-    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "every endpoint made");
+    TEST_CHECK(client_job_wait(0, 5000), "the client never finished (%u endpoints)", client_shared.jobs[0].progress);
+    TEST_CHECK_EQUAL(client_shared.jobs[0].result, 0, "every endpoint made");
     TEST_CHECK_EQUAL(bt_live(client.heap, BURSAR_HEAP_ENDPOINT), 2000, "2000 endpoints in the heap");
     TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
     TEST_CHECK(served > 0 && refused == 0, "faults served %u, refused %u", served, refused);
@@ -58,12 +58,12 @@ USER_TEST(977, heap_faults_beyond_the_limit_are_refused_and_others_go_on)
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 200, 4, &b), 0, "bank B");
     TEST_CHECK_EQUAL(bt_client(a, CLIENT_HEAP_PAGES, &small), 0, "A's client");
     TEST_CHECK_EQUAL(bt_client(b, CLIENT_HEAP_PAGES, &other), 0, "B's client");
-    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 1000000 } };
+    client_shared.jobs[0] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 1000000 } };
     TEST_CHECK_EQUAL(bt_client_run(&small, 0, BT_CLIENT_PRIORITY), 0, "A's client's thread");
-    TEST_CHECK(bt_wait(0, 5000), "A's client never finished");
-    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, -BURSAR_E_OUT_OF_MEMORY, "A's client runs out, cleanly");
-    TEST_CHECK(bt_shared.jobs[0].progress > 0, "%u endpoints made",
-               bt_shared.jobs[0].progress);
+    TEST_CHECK(client_job_wait(0, 5000), "A's client never finished");
+    TEST_CHECK_EQUAL(client_shared.jobs[0].result, -BURSAR_E_OUT_OF_MEMORY, "A's client runs out, cleanly");
+    TEST_CHECK(client_shared.jobs[0].progress > 0, "%u endpoints made",
+               client_shared.jobs[0].progress);
     TEST_CHECK_EQUAL(l4_bank_stats(a, &sa), 0, "A's figures");
     TEST_CHECK(sa.charged <= sa.limit && sa.refused > 0, "A charged %u of %u, %u refused", sa.charged, sa.limit,
                sa.refused);
@@ -72,10 +72,10 @@ USER_TEST(977, heap_faults_beyond_the_limit_are_refused_and_others_go_on)
     TEST_CHECK_EQUAL(pages, heap_pages_held(small.heap), "the bank's count is the kernel's");
     TEST_CHECK_EQUAL(sa.charged, pages + sa.bookkeeping, "A's charge");
     /* The client's thread lives on; B's client is served as if nothing happened. */
-    bt_shared.jobs[1] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 300 } };
+    client_shared.jobs[1] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 300 } };
     TEST_CHECK_EQUAL(bt_client_run(&other, 1, BT_CLIENT_PRIORITY), 0, "B's client's thread");
-    TEST_CHECK(bt_wait(1, 5000), "B's client never finished");
-    TEST_CHECK_EQUAL(bt_shared.jobs[1].result, 0, "B's client made all 300");
+    TEST_CHECK(client_job_wait(1, 5000), "B's client never finished");
+    TEST_CHECK_EQUAL(client_shared.jobs[1].result, 0, "B's client made all 300");
 }
 
 USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
@@ -88,10 +88,10 @@ USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_client(a, CLIENT_HEAP_PAGES, &client), 0, "a client");
-    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints_and_records, .arguments = { 100 } };
+    client_shared.jobs[0] = (struct client_job){ .run = bt_make_endpoints_and_records, .arguments = { 100 } };
     TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
-    TEST_CHECK(bt_wait(0, 5000), "the client never finished");
-    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "100 endpoints and records");
+    TEST_CHECK(client_job_wait(0, 5000), "the client never finished");
+    TEST_CHECK_EQUAL(client_shared.jobs[0].result, 0, "100 endpoints and records");
     held = heap_pages_held(client.heap);
     TEST_CHECK_EQUAL(l4_bank_stats(a, &before), 0, "A's figures");
     TEST_CHECK_EQUAL(l4_system_info(&system_before), 0, "system");
@@ -125,7 +125,7 @@ USER_TEST(978, the_payer_reclaims_live_heap_pages_through_the_bank)
 /* ---- charge-only ---- */
 
 /* What a server handed a charge-only copy (in CLIENT_FIRST_FREE) can and cannot do with it. */
-static int use_charge_only(struct bt_job *job)
+static int use_charge_only(struct client_job *job)
 {
     const unsigned heap = CLIENT_FIRST_FREE, made = CLIENT_FIRST_FREE + 1, copy = CLIENT_FIRST_FREE + 2;
     struct bursar_heap_info info;
@@ -146,7 +146,7 @@ static int use_charge_only(struct bt_job *job)
     return 0;
 }
 
-static int create_again(struct bt_job *job)
+static int create_again(struct client_job *job)
 {
     (void)job;
     return l4_create(CLIENT_FIRST_FREE, BURSAR_OBJECT_ENDPOINT, CLIENT_FIRST_FREE + 3, 0);
@@ -167,17 +167,17 @@ USER_TEST(979, a_charge_only_heap_capability_allows_exactly_creation)
     TEST_CHECK_EQUAL(l4_cap_transfer(heap, server.task, CLIENT_FIRST_FREE, BURSAR_RIGHT_CHARGE, BURSAR_REVOCABLE_COPY,
                                      0), 0, "charge-only copy to the server");
     endpoints = bt_live(heap, BURSAR_HEAP_ENDPOINT);
-    bt_shared.jobs[0] = (struct bt_job){ .run = use_charge_only };
+    client_shared.jobs[0] = (struct client_job){ .run = use_charge_only };
     TEST_CHECK_EQUAL(bt_client_run(&server, 0, BT_CLIENT_PRIORITY), 0, "the server's thread");
-    TEST_CHECK(bt_wait(0, 5000), "the server never finished");
-    TEST_CHECK_EQUAL(bt_shared.jobs[0].result, 0, "creation allowed, everything else refused");
+    TEST_CHECK(client_job_wait(0, 5000), "the server never finished");
+    TEST_CHECK_EQUAL(client_shared.jobs[0].result, 0, "creation allowed, everything else refused");
     TEST_CHECK_EQUAL(bt_live(heap, BURSAR_HEAP_ENDPOINT), endpoints + 1, "the endpoint is the client's to pay");
     /* The client revokes: the server can charge no more. */
     TEST_CHECK_EQUAL(l4_cap_revoke(heap), 0, "revoke the copy");
-    bt_shared.jobs[1] = (struct bt_job){ .run = create_again };
+    client_shared.jobs[1] = (struct client_job){ .run = create_again };
     TEST_CHECK_EQUAL(bt_client_run(&server, 1, BT_CLIENT_PRIORITY), 0, "the server again");
-    TEST_CHECK(bt_wait(1, 5000), "the server never finished");
-    TEST_CHECK_EQUAL(bt_shared.jobs[1].result, -BURSAR_E_REVOKED, "the revoked copy creates nothing");
+    TEST_CHECK(client_job_wait(1, 5000), "the server never finished");
+    TEST_CHECK_EQUAL(client_shared.jobs[1].result, -BURSAR_E_REVOKED, "the revoked copy creates nothing");
     /* The payer takes it all back through the bank: the server's endpoint dies with the heap. */
     TEST_CHECK_EQUAL(bank_heap_destroy(a, handle, &pages), 0, "destroy the heap");
     TEST_CHECK(pages >= 4, "%u pages back", pages);
@@ -196,9 +196,9 @@ USER_TEST(989, a_heaps_watermarks_and_timeout_are_set_through_the_bank)
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 500, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_client(a, CLIENT_HEAP_PAGES, &client), 0, "a client");
     /* Without watermarks: one fault a page. */
-    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
+    client_shared.jobs[0] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
     TEST_CHECK_EQUAL(bt_client_run(&client, 0, BT_CLIENT_PRIORITY), 0, "the client's thread");
-    TEST_CHECK(bt_wait(0, 5000) && bt_shared.jobs[0].result == 0, "1000 endpoints");
+    TEST_CHECK(client_job_wait(0, 5000) && client_shared.jobs[0].result == 0, "1000 endpoints");
     TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &faults_without, &refused, &low, &high, &timeout), 0,
                      "heap");
     TEST_CHECK(low == 0 && high == 0 && timeout == BURSAR_TIMEOUT_NEVER, "settings %u %u %x", low, high, timeout);
@@ -210,11 +210,11 @@ USER_TEST(989, a_heaps_watermarks_and_timeout_are_set_through_the_bank)
     TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "the kernel's view");
     TEST_CHECK(info.low_water == 2 && info.high_water == 8, "the kernel has low %u high %u", info.low_water,
                info.high_water);
-    bt_shared.jobs[1] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
+    client_shared.jobs[1] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 1000 } };
     /* We make the thread, and we are not the heap's payer: its page must be there already. */
     TEST_CHECK_EQUAL(bank_heap_fund(a, client.handle, 1), 0, "a page for the second thread");
     TEST_CHECK_EQUAL(bt_client_run(&client, 1, BT_CLIENT_PRIORITY), 0, "the client's thread again");
-    TEST_CHECK(bt_wait(1, 5000) && bt_shared.jobs[1].result == 0, "1000 more");
+    TEST_CHECK(client_job_wait(1, 5000) && client_shared.jobs[1].result == 0, "1000 more");
     TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
     TEST_CHECK(low == 2 && high == 8 && timeout == BURSAR_TIMEOUT_MS(500), "settings %u %u %x", low, high, timeout);
     TEST_CHECK(served - faults_without < faults_without, "with a high watermark %u faults, without %u",

@@ -169,7 +169,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
     caller = (__typeof__(caller)){ .bank = a, .page = bt_pages(16), .log2 = 4, .result = 1 };
     TEST_CHECK_EQUAL(bt_spawn(calling_thread, 0, 199, &caller.victim), 0, "the caller (199)");
     TEST_CHECK_EQUAL(bt_spawn(killer_thread, 0, BT_HELPER_PRIORITY, &killer), 0, "the killer (180)");
-    bt_sleep_ms(50);
+    root_sleep_ms(50);
     TEST_CHECK(caller.called && caller.result == 1, "the caller called and never returned (%d)", caller.result);
     TEST_CHECK(!bt_mapped(caller.page), "nothing is mapped where the caller asked");
 
@@ -209,7 +209,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
         caller.called = false;
         caller.result = 1;
         TEST_CHECK_EQUAL(bt_spawn(calling_thread, 0, 199, &caller.victim), 0, "the buyer (199)");
-        bt_sleep_ms(1);
+        root_sleep_ms(1);
         /* Still waiting, or done: either way it goes now (a thread is a page of our small boot heap). */
         l4_destroy(caller.victim);
         /* Behind whatever the bank is still doing for the buyer. */
@@ -229,13 +229,13 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
 
     /* A heap fault whose thread is destroyed while it waits for the bank: the heap gets nothing. */
     TEST_CHECK_EQUAL(bt_client(a, 16, &client), 0, "a client");
-    bt_shared.jobs[0] = (struct bt_job){ .run = bt_make_endpoints, .arguments = { 100000 } };
+    client_shared.jobs[0] = (struct client_job){ .run = bt_make_endpoints, .arguments = { 100000 } };
     TEST_CHECK_EQUAL(bt_client_run(&client, 0, 199), 0, "the client's thread (199)");
     caller.victim = client.threads[0];
     TEST_CHECK_EQUAL(bt_spawn(fault_killer_thread, 0, BT_HELPER_PRIORITY, &killer), 0, "the killer (180)");
-    bt_sleep_ms(50);
-    TEST_CHECK(!bt_shared.jobs[0].done && bt_shared.jobs[0].progress > 0, "the client stopped in a fault (%u made)",
-               bt_shared.jobs[0].progress);
+    root_sleep_ms(50);
+    TEST_CHECK(!client_shared.jobs[0].done && client_shared.jobs[0].progress > 0, "the client stopped in a fault (%u made)",
+               client_shared.jobs[0].progress);
     TEST_CHECK_EQUAL(bank_heap_stats(a, client.handle, &pages, &served, &refused, &low, &high, &timeout), 0, "heap");
     TEST_CHECK_EQUAL(l4_heap_info(client.heap, &info), 0, "its heap");
     TEST_CHECK(served == 0 && pages == info.pages_held, "faults served %u; the bank says %u pages, the kernel %u",
@@ -246,7 +246,7 @@ USER_TEST(984, a_client_that_never_takes_its_reply_keeps_nothing_and_harms_no_on
 /* ---- flooding ---- */
 
 /* Buys and returns one page at arguments[0], arguments[1] times, as fast as it can. */
-static int buy_and_return(struct bt_job *job)
+static int buy_and_return(struct client_job *job)
 {
     for (uint32_t i = 0; i < job->arguments[1]; i++) {
         uint32_t frame;
@@ -273,7 +273,7 @@ USER_TEST(985, a_client_flooding_the_bank_delays_others_only_by_its_own_requests
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &a), 0, "the flooder's bank");
     TEST_CHECK_EQUAL(bt_client(a, 24, &client), 0, "the flooder");
     for (unsigned i = 0; i < FLOODERS; i++) {
-        bt_shared.jobs[i] = (struct bt_job){ .run = buy_and_return,
+        client_shared.jobs[i] = (struct client_job){ .run = buy_and_return,
                                              .arguments = { 0x10000000u + i * 0x400000u, ROUNDS } };
         TEST_CHECK_EQUAL_FMT(bt_client_run(&client, i, BT_CLIENT_PRIORITY), 0, "flooding thread %u", i);
     }
@@ -287,11 +287,11 @@ USER_TEST(985, a_client_flooding_the_bank_delays_others_only_by_its_own_requests
         TEST_CHECK_EQUAL_FMT(bank_return_frames(bystander.bank, frame, 1), 0, "and return %u", i);
         if (l4_timestamp() - start > slowest)
             slowest = l4_timestamp() - start;
-        bt_sleep_ms(2);
+        root_sleep_ms(2);
     }
     for (unsigned i = 0; i < FLOODERS; i++) {
-        TEST_CHECK(bt_wait(i, 20000), "flooding thread %u never finished (%u rounds)", i, bt_shared.jobs[i].progress);
-        TEST_CHECK_EQUAL_FMT(bt_shared.jobs[i].result, 0, "flooding thread %u", i);
+        TEST_CHECK(client_job_wait(i, 20000), "flooding thread %u never finished (%u rounds)", i, client_shared.jobs[i].progress);
+        TEST_CHECK_EQUAL_FMT(client_shared.jobs[i].result, 0, "flooding thread %u", i);
     }
     bystander.stats.bought += OURS;         /* its own purchases meanwhile, each returned */
     TEST_CHECK_EQUAL(l4_bank_stats(a, &s), 0, "the flooder's bank");
@@ -330,7 +330,7 @@ USER_TEST(986, a_client_destroying_its_own_bank_mid_request_harms_only_itself)
     destroyer = (__typeof__(destroyer)){ .bank = a, .destroyed = 1 };
     TEST_CHECK_EQUAL(bt_spawn(calling_thread, 0, 199, &caller.victim), 0, "the buyer (199)");
     TEST_CHECK_EQUAL(bt_spawn(destroying_thread, 0, BT_HELPER_PRIORITY, &killer), 0, "the destroyer (180)");
-    bt_sleep_ms(50);
+    root_sleep_ms(50);
     TEST_CHECK_EQUAL(caller.result, 0, "the purchase was answered");
     TEST_CHECK_EQUAL(destroyer.destroyed, 0, "then the bank was destroyed");
     TEST_CHECK(!bt_mapped(caller.page), "and what it sold was taken back");

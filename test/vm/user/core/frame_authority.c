@@ -11,6 +11,7 @@
 
 #include "libl4/message.h"
 #include "libl4/task.h"
+#include "test/vm/user/common/helpers.h"
 #include "transfer.h"
 
 #define GRANT_WINDOW 0x2c000000u
@@ -25,22 +26,7 @@ static bool frame_is_free(uint32_t frame)
 }
 
 /* Another thread of this task takes a page by GRANT into GRANT_WINDOW: the frame's root mapping moves there. */
-static struct {
-    unsigned endpoint;
-    volatile int status;
-    volatile uint32_t landed;
-} granted;
-
-static void grant_receiver(void *unused)
-{
-    struct l4_msg m;
-
-    (void)unused;
-    l4_set_receive_windows(0, 0, GRANT_WINDOW, 22);
-    granted.status = l4_msg_receive(granted.endpoint, BURSAR_NO_CAPABILITY, &m, BURSAR_TIMEOUT_MS(1000));
-    l4_set_receive_windows(0, 0, 0, 0);
-    granted.landed = m.mr[1];
-}
+static struct grant_receiver granted = { .window = GRANT_WINDOW };
 
 USER_TEST(970, frame_unmap_takes_every_mapping_of_a_frame_wherever_its_own_went)
 {
@@ -62,7 +48,7 @@ USER_TEST(970, frame_unmap_takes_every_mapping_of_a_frame_wherever_its_own_went)
     /* Our own mapping, the frame's root, granted to another address of this task by a message. */
     granted.endpoint = core_slot();
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, granted.endpoint, 0), 0, "endpoint");
-    TEST_CHECK_EQUAL(core_spawn(grant_receiver, 0, CORE_LOW_PRIORITY, &thread), 0, "receiver");
+    TEST_CHECK_EQUAL(core_spawn(grant_receiver, &granted, CORE_LOW_PRIORITY, &thread), 0, "receiver");
     core_sleep_ms(20);
     l4_msg_start(&m, 1);
     l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, BURSAR_GRANT);

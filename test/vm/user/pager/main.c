@@ -10,9 +10,6 @@
 #include "libl4/frames.h"
 #include "libl4/loader.h"
 #include "libl4/printf.h"
-#include "libl4/string.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
 
 #define PAGE_SIZE 4096u
 #define BANK_MODULE_AREA 0x20000000u
@@ -23,17 +20,13 @@
 #define PAGER_SLOTS 20u              /* 20..23: the pager's */
 #define PAGER_BANK_LIMIT 512u
 
-struct pt_shared_area pt_shared __attribute__((aligned(PAGE_SIZE)));
 uint32_t pt_tsc_khz;
 
-static unsigned next_slot, next_helper;
+static unsigned next_slot;
 static unsigned test_banks[32], test_bank_count;
 static unsigned test_clients[32], test_client_count;
 static struct l4_bank_stats root_baseline, pager_bank_baseline;
 static struct bursar_system_info system_baseline;
-
-static char helper_stacks[4][4096] __attribute__((aligned(16)));
-static struct bursar_utcb helper_utcbs[4] __attribute__((aligned(BURSAR_UTCB_SIZE)));
 
 /* ---- helpers ---------------------------------------------------------------------- */
 
@@ -42,23 +35,10 @@ unsigned pt_slot(void)
     return PT_FIRST_SLOT + next_slot++;
 }
 
-void pt_sleep_ms(unsigned ms)
-{
-    l4_receive(PT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(ms));
-}
-
 int pt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot)
 {
-    struct l4_thread_spec spec = {
-        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = pt_slot(),
-        .stack = helper_stacks[next_helper % 4], .stack_size = sizeof helper_stacks[0],
-        .utcb = (uintptr_t)&helper_utcbs[next_helper % 4], .priority = priority, .entry = entry,
-        .argument = argument,
-    };
-
-    next_helper++;
-    *slot = spec.slot;
-    return l4_thread_spawn(&spec);
+    *slot = pt_slot();
+    return root_spawn(BURSAR_SLOT_HEAP, *slot, entry, argument, priority);
 }
 
 int pt_bank(uint32_t limit, unsigned *slot)
@@ -72,22 +52,8 @@ int pt_bank(uint32_t limit, unsigned *slot)
     return error;
 }
 
-/* Runs in a client task: its job, then it waits for good (the test destroys it). */
-static void client_thread(void *argument)
-{
-    struct pt_job *job = argument;
-
-    job->started = true;
-    job->result = job->run(job);
-    job->done = true;
-    for (;;)
-        l4_receive(CLIENT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
-}
-
 int pt_client(uint32_t limit, uint32_t heap_pages, struct pt_client *client)
 {
-    struct l4_task_spec spec = { .shared = &pt_shared, .shared_size = sizeof pt_shared,
-                                 .capability_slots = CLIENT_SLOTS };
     uint32_t handle;
     int error = pt_bank(limit, &client->bank);
 
@@ -96,17 +62,8 @@ int pt_client(uint32_t limit, uint32_t heap_pages, struct pt_client *client)
     client->pager = pt_slot();
     if (!error)
         error = bank_heap_create(client->bank, heap_pages, 1, 2, BURSAR_TIMEOUT_NEVER, client->heap, &handle);
-    spec.heap = client->heap;
-    spec.slot = client->task;
     if (!error)
-        error = l4_task_create_sharing_program(&spec);
-    if (!error)
-        error = l4_cap_transfer(client->task, client->task, CLIENT_TASK, BURSAR_RIGHTS_ALL, BURSAR_COPY, 0);
-    if (!error)
-        error = l4_cap_transfer(client->heap, client->task, CLIENT_HEAP, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE,
-                                BURSAR_COPY, 0);
-    if (!error)
-        error = l4_cap_transfer(PT_SLEEP, client->task, CLIENT_SLEEP, BURSAR_RIGHT_READ, BURSAR_COPY, 0);
+        error = client_task_create(client->heap, client->task, CLIENT_SLOTS);
     if (!error)
         error = pager_open(PT_PAGER, client->bank, client->pager);
     if (!error && test_client_count < sizeof test_clients / sizeof test_clients[0])
@@ -118,33 +75,17 @@ int pt_client(uint32_t limit, uint32_t heap_pages, struct pt_client *client)
 
 int pt_client_run(struct pt_client *client, unsigned index, unsigned handler)
 {
-    struct l4_thread_spec spec = {
-        .heap = client->heap, .task = client->task, .slot = pt_slot(),
-        .stack = pt_shared.stacks[index], .stack_size = sizeof pt_shared.stacks[index],
-        .utcb = (uintptr_t)&pt_shared.utcbs[index], .priority = PT_CLIENT_PRIORITY, .entry = client_thread,
-        .argument = &pt_shared.jobs[index],
-    };
-    struct pt_job *job = &pt_shared.jobs[index];
+    unsigned thread = pt_slot();
     int error;
 
-    job->started = job->done = false;
-    job->progress = job->found = 0;
-    job->result = 0;
-    client->threads[index] = spec.slot;
+    client->threads[index] = thread;
     /* Below the root's priority it has not run yet when the spawn returns: pager and handler come first. */
-    error = l4_thread_spawn(&spec);
+    error = client_job_start(client->heap, client->task, thread, index, PT_CLIENT_PRIORITY);
     if (!error)
-        error = l4_thread_configure(spec.slot, BURSAR_THREAD_PAGER, client->pager);
+        error = l4_thread_configure(thread, BURSAR_THREAD_PAGER, client->pager);
     if (!error && handler != BURSAR_NO_CAPABILITY)
-        error = l4_thread_configure(spec.slot, BURSAR_THREAD_EXCEPTION_HANDLER, handler);
+        error = l4_thread_configure(thread, BURSAR_THREAD_EXCEPTION_HANDLER, handler);
     return error;
-}
-
-bool pt_wait(unsigned index, unsigned ms)
-{
-    for (unsigned waited = 0; !pt_shared.jobs[index].done && waited < ms; waited += 10)
-        pt_sleep_ms(10);
-    return pt_shared.jobs[index].done;
 }
 
 int pt_pager_stats(const struct pt_client *client, struct pt_pager_stats *s)
@@ -177,7 +118,7 @@ int pt_receive(const struct pt_handler *handler, struct pt_exception *exception,
 
 /* ---- jobs that run in a client task ---- */
 
-int pt_fill(struct pt_job *job)
+int pt_fill(struct client_job *job)
 {
     for (uint32_t p = 0; p < job->arguments[1]; p++) {
         volatile uint32_t *page = (volatile uint32_t *)(job->arguments[0] + p * PAGE_SIZE);
@@ -193,7 +134,7 @@ int pt_fill(struct pt_job *job)
     return 0;
 }
 
-int pt_verify(struct pt_job *job)
+int pt_verify(struct client_job *job)
 {
     for (uint32_t p = 0; p < job->arguments[1]; p++) {
         volatile uint32_t *page = (volatile uint32_t *)(job->arguments[0] + p * PAGE_SIZE);
@@ -207,7 +148,7 @@ int pt_verify(struct pt_job *job)
     return 0;
 }
 
-int pt_read_one(struct pt_job *job)
+int pt_read_one(struct client_job *job)
 {
     uint32_t sum = 0;
 
@@ -236,25 +177,16 @@ static void after_test(struct test_result *result)
     struct l4_bank_stats root, pager_bank;
     uint32_t pages;
 
-    for (unsigned slot = PT_FIRST_SLOT; slot < PT_FIRST_SLOT + PT_SLOTS; slot++) {
-        struct l4_cap_info cap;
-        if (l4_cap_inspect(slot, &cap) == 0 && cap.type == BURSAR_OBJECT_THREAD && (cap.rights & BURSAR_RIGHT_CONTROL))
-            l4_destroy(slot);
-    }
+    root_destroy_threads(PT_FIRST_SLOT, PT_SLOTS);
     for (unsigned i = 0; i < test_client_count; i++)
         pager_close(test_clients[i], &pages);
     for (unsigned i = 0; i < test_bank_count; i++)
         bank_destroy(test_banks[i]);
-    for (unsigned slot = PT_FIRST_SLOT; slot < PT_FIRST_SLOT + PT_SLOTS; slot++) {
-        struct l4_cap_info cap;
-        if (l4_cap_inspect(slot, &cap) == 0 && cap.type != BURSAR_OBJECT_NONE && cap.type != BURSAR_OBJECT_HEAP &&
-            (cap.rights & BURSAR_RIGHT_CONTROL))
-            l4_destroy(slot);
-        l4_cap_delete(slot);
-    }
+    root_empty_slots(PT_FIRST_SLOT, PT_SLOTS);
     test_bank_count = test_client_count = 0;
-    next_slot = next_helper = 0;
-    memset(&pt_shared.jobs, 0, sizeof pt_shared.jobs);
+    next_slot = 0;
+    root_helpers_reset();
+    client_jobs_reset();
 
     TEST_CHECK_EQUAL(l4_bank_stats(PT_ROOT, &root), 0, "after the test: the root bank's figures");
     TEST_CHECK_EQUAL(l4_bank_stats(PT_PAGER_BANK, &pager_bank), 0, "after the test: the pager's bank");
@@ -265,16 +197,7 @@ static void after_test(struct test_result *result)
                      "after the test: the root's charge beside the pager's");
     TEST_CHECK_EQUAL(root.available + (pager_bank.charged - pager_bank_baseline.charged), root_baseline.available,
                      "after the test: every frame free again but what the pager's heap grew by");
-    TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
-    TEST_CHECK(info.tasks == system_baseline.tasks && info.threads == system_baseline.threads &&
-               info.heaps == system_baseline.heaps, "after the test: tasks %u threads %u heaps %u, expected %u %u %u",
-               info.tasks, info.threads, info.heaps, system_baseline.tasks, system_baseline.threads,
-               system_baseline.heaps);
-    TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
-               "after the test: fixed %u + heaps %u + banks %u != usable %u", info.fixed_reservation_frames,
-               info.heap_frames, info.bank_frames, info.usable_frames);
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0,
-                     "after the test: the kernel's own check (BURSAR_DUMP_CHECK)");
+    root_check_kernel(result, &system_baseline, &info);
 }
 
 /* ---- start ----------------------------------------------------------------------------- */
@@ -297,7 +220,7 @@ int main(const struct bursar_boot_info *boot)
 {
     const void *pager_image = 0;
     size_t pager_size = 0;
-    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, PT_SLEEP, 0);
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ROOT_SLEEP, 0);
 
     /* Both modules are mapped while the root still holds the boot memory: the bank takes it. */
     if (!error)

@@ -19,13 +19,13 @@
 
 /* ---- jobs ---- */
 
-static int attach_first(struct pt_job *job)
+static int attach_first(struct client_job *job)
 {
     return (job->arguments[2] & ATTACH) ? l4_pager_attach(CLIENT_PAGER, job->arguments[0], job->arguments[3], RW) : 0;
 }
 
 /* Attach (if asked: arguments[3] pages) and fill arguments[1] pages. */
-static int attach_and_fill(struct pt_job *job)
+static int attach_and_fill(struct client_job *job)
 {
     int error = attach_first(job);
 
@@ -33,22 +33,22 @@ static int attach_and_fill(struct pt_job *job)
 }
 
 /* Unmap the client's own mappings of the pages (the pager keeps its frames). */
-static int unmap_own(struct pt_job *job)
+static int unmap_own(struct client_job *job)
 {
     return l4_unmap(job->arguments[0], job->arguments[1]);
 }
 
-static int write_one(struct pt_job *job)
+static int write_one(struct client_job *job)
 {
     *(volatile uint32_t *)job->arguments[0] = 0x600d;
     job->progress = 1;
     return 0;
 }
 
-static void set_job(unsigned index, int (*run)(struct pt_job *), uint32_t base, uint32_t pages, uint32_t flags,
+static void set_job(unsigned index, int (*run)(struct client_job *), uint32_t base, uint32_t pages, uint32_t flags,
                     uint32_t attach_pages)
 {
-    pt_shared.jobs[index] = (struct pt_job){ .run = run, .arguments = { base, pages, flags, attach_pages } };
+    client_shared.jobs[index] = (struct client_job){ .run = run, .arguments = { base, pages, flags, attach_pages } };
 }
 
 /* A raised page fault as the handler got it: the checks every test makes. */
@@ -75,8 +75,8 @@ USER_TEST(1000, a_fresh_page_reads_zero_and_keeps_what_is_written)
     TEST_CHECK_EQUAL(bank.children, 0, "no region yet");
     set_job(0, attach_and_fill, PT_REGION, 8, ATTACH, 16);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
-    TEST_CHECK(pt_wait(0, 3000), "the job did not finish (%u pages)", pt_shared.jobs[0].progress);
-    TEST_CHECK(pt_shared.jobs[0].result == 0, "a word of 8 fresh pages was not 0: %x", pt_shared.jobs[0].found);
+    TEST_CHECK(client_job_wait(0, 3000), "the job did not finish (%u pages)", client_shared.jobs[0].progress);
+    TEST_CHECK(client_shared.jobs[0].result == 0, "a word of 8 fresh pages was not 0: %x", client_shared.jobs[0].found);
     TEST_CHECK_EQUAL(pt_pager_stats(&a, &stats), 0, "the pager's figures");
     TEST_CHECK(stats.regions == 1 && stats.attached == 16 && stats.filled == 8 && stats.faults == 8 &&
                stats.raised == 0, "regions %u attached %u filled %u faults %u raised %u", stats.regions,
@@ -87,8 +87,8 @@ USER_TEST(1000, a_fresh_page_reads_zero_and_keeps_what_is_written)
     TEST_CHECK(limit == 16 && sold == 8, "the region's bank: limit %u, sold %u", limit, sold);
     set_job(1, pt_verify, PT_REGION, 8, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 1, BURSAR_NO_CAPABILITY), 0, "second thread");
-    TEST_CHECK(pt_wait(1, 3000), "the check did not finish");
-    TEST_CHECK(pt_shared.jobs[1].result == 0, "a word written was lost: %x", pt_shared.jobs[1].found);
+    TEST_CHECK(client_job_wait(1, 3000), "the check did not finish");
+    TEST_CHECK(client_shared.jobs[1].result == 0, "a word written was lost: %x", client_shared.jobs[1].found);
     TEST_CHECK_EQUAL(pt_pager_stats(&a, &stats), 0, "the pager's figures again");
     TEST_CHECK_EQUAL(stats.faults, 8, "no more faults: the mappings stayed");
 }
@@ -116,9 +116,9 @@ USER_TEST(1001, a_page_another_client_freed_reads_zero_for_the_next)
     set_job(1, attach_and_fill, PT_REGION, 32, ATTACH, 256);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "A's thread");
     TEST_CHECK_EQUAL(pt_client_run(&b, 1, BURSAR_NO_CAPABILITY), 0, "B's thread");
-    TEST_CHECK(pt_wait(0, 3000) && pt_wait(1, 3000), "warming up did not finish");
-    TEST_CHECK(pt_shared.jobs[0].result == 0 && pt_shared.jobs[1].result == 0, "warming up: %d %d",
-               pt_shared.jobs[0].result, pt_shared.jobs[1].result);
+    TEST_CHECK(client_job_wait(0, 3000) && client_job_wait(1, 3000), "warming up did not finish");
+    TEST_CHECK(client_shared.jobs[0].result == 0 && client_shared.jobs[1].result == 0, "warming up: %d %d",
+               client_shared.jobs[0].result, client_shared.jobs[1].result);
     TEST_CHECK_EQUAL(pager_detach(a.pager, PT_REGION, &pages), 0, "A detaches");
     TEST_CHECK_EQUAL(pager_detach(b.pager, PT_REGION, &pages), 0, "B detaches");
     TEST_CHECK_EQUAL(pager_attach(a.pager, PT_REGION, 256, RW), 0, "A attaches again (its tables are there)");
@@ -135,7 +135,7 @@ USER_TEST(1001, a_page_another_client_freed_reads_zero_for_the_next)
     set_job(2, pt_fill, PT_REGION, 256, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 2, handler.endpoint), 0, "A fills");
     TEST_CHECK_EQUAL(pt_receive(&handler, &exception, 5000), 0, "A ran out");
-    filled = pt_shared.jobs[2].progress;
+    filled = client_shared.jobs[2].progress;
     check_raised(result, &exception, PT_REGION + filled * PAGE, -BURSAR_E_OUT_OF_MEMORY);
     TEST_CHECK_EQUAL(l4_reply(handler.reply, KILL_TAG, 0, 0), 0, "kill A's thread");
     TEST_CHECK(filled >= 24, "A filled only %u pages", filled);
@@ -144,9 +144,9 @@ USER_TEST(1001, a_page_another_client_freed_reads_zero_for_the_next)
     /* B gets A's frames now, and must find them zeroed. */
     set_job(3, pt_fill, PT_REGION, filled, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&b, 3, handler.endpoint), 0, "B fills");
-    TEST_CHECK(pt_wait(3, 5000), "B did not finish (%u pages)", pt_shared.jobs[3].progress);
-    TEST_CHECK(pt_shared.jobs[3].result == 0, "B read a word that was not 0: %x", pt_shared.jobs[3].found);
-    TEST_CHECK_EQUAL(pt_shared.jobs[3].progress, filled, "B filled as many as A gave back");
+    TEST_CHECK(client_job_wait(3, 5000), "B did not finish (%u pages)", client_shared.jobs[3].progress);
+    TEST_CHECK(client_shared.jobs[3].result == 0, "B read a word that was not 0: %x", client_shared.jobs[3].found);
+    TEST_CHECK_EQUAL(client_shared.jobs[3].progress, filled, "B filled as many as A gave back");
 }
 
 /* ---- frames coming back ---- */
@@ -165,7 +165,7 @@ USER_TEST(1002, detaching_a_region_returns_its_frames_and_the_client_faults_ther
     TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &before), 0, "its bank before");
     set_job(0, attach_and_fill, PT_REGION, 12, ATTACH, 12);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
-    TEST_CHECK(pt_wait(0, 3000) && pt_shared.jobs[0].result == 0, "filling: %d", pt_shared.jobs[0].result);
+    TEST_CHECK(client_job_wait(0, 3000) && client_shared.jobs[0].result == 0, "filling: %d", client_shared.jobs[0].result);
     TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &filled), 0, "its bank filled");
     TEST_CHECK_EQUAL(filled.children, 1, "the region's bank");
     TEST_CHECK(filled.charged >= before.charged + 12, "charged %u, before %u", filled.charged, before.charged);
@@ -203,11 +203,11 @@ USER_TEST(1003, closing_a_client_or_destroying_its_bank_returns_every_frame)
     /* One of A's regions after the other: a reserve counts free pages, it does not set them aside. */
     TEST_CHECK(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY) == 0 && pt_client_run(&b, 2, BURSAR_NO_CAPABILITY) == 0,
                "threads");
-    TEST_CHECK(pt_wait(0, 3000), "A's first region did not fill");
+    TEST_CHECK(client_job_wait(0, 3000), "A's first region did not fill");
     TEST_CHECK_EQUAL(pt_client_run(&a, 1, BURSAR_NO_CAPABILITY), 0, "A's second thread");
-    TEST_CHECK(pt_wait(1, 3000) && pt_wait(2, 3000), "filling did not finish");
-    TEST_CHECK(pt_shared.jobs[0].result == 0 && pt_shared.jobs[1].result == 0 && pt_shared.jobs[2].result == 0,
-               "filling: %d %d %d", pt_shared.jobs[0].result, pt_shared.jobs[1].result, pt_shared.jobs[2].result);
+    TEST_CHECK(client_job_wait(1, 3000) && client_job_wait(2, 3000), "filling did not finish");
+    TEST_CHECK(client_shared.jobs[0].result == 0 && client_shared.jobs[1].result == 0 && client_shared.jobs[2].result == 0,
+               "filling: %d %d %d", client_shared.jobs[0].result, client_shared.jobs[1].result, client_shared.jobs[2].result);
     /* A: its task is destroyed, then the pager is told: both regions' frames go back. */
     TEST_CHECK_EQUAL(l4_destroy(a.task), 0, "destroy A's task");
     TEST_CHECK_EQUAL(pager_close(a.pager, &pages), 0, "close A");
@@ -224,7 +224,7 @@ USER_TEST(1003, closing_a_client_or_destroying_its_bank_returns_every_frame)
     TEST_CHECK_EQUAL(pager_close(b.pager, &pages), 0, "close B");
     set_job(3, attach_and_fill, PT_REGION, 8, ATTACH, 8);
     TEST_CHECK_EQUAL(pt_client_run(&c, 3, BURSAR_NO_CAPABILITY), 0, "C's thread");
-    TEST_CHECK(pt_wait(3, 3000) && pt_shared.jobs[3].result == 0, "C is served: %d", pt_shared.jobs[3].result);
+    TEST_CHECK(client_job_wait(3, 3000) && client_shared.jobs[3].result == 0, "C is served: %d", client_shared.jobs[3].result);
 }
 
 /* ---- an exhausted bank ---- */
@@ -246,7 +246,7 @@ USER_TEST(1004, an_exhausted_bank_raises_the_fault_and_the_other_client_carries_
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, handler.endpoint), 0, "A's thread");
     TEST_CHECK_EQUAL(pt_client_run(&b, 1, BURSAR_NO_CAPABILITY), 0, "B's thread");
     TEST_CHECK_EQUAL(pt_receive(&handler, &exception, 5000), 0, "A's fault was raised");
-    progress = pt_shared.jobs[0].progress;
+    progress = client_shared.jobs[0].progress;
     check_raised(result, &exception, PT_REGION + progress * PAGE, -BURSAR_E_OUT_OF_MEMORY);
     TEST_CHECK(progress > 16 && progress < 64, "A filled %u pages", progress);
     TEST_CHECK_EQUAL(l4_bank_stats(a.bank, &bank), 0, "A's bank");
@@ -255,14 +255,14 @@ USER_TEST(1004, an_exhausted_bank_raises_the_fault_and_the_other_client_carries_
     TEST_CHECK(stats.filled == progress && stats.raised == 1, "filled %u raised %u", stats.filled, stats.raised);
     /* The handler recovers: past the fault, with the job told to stop there. */
     TEST_CHECK_EQUAL(l4_reply(handler.reply, KILL_TAG, 0, 0), 0, "kill A's thread");
-    TEST_CHECK(pt_wait(1, 5000), "B did not finish (%u pages)", pt_shared.jobs[1].progress);
-    TEST_CHECK_EQUAL(pt_shared.jobs[1].result, 0, "B filled all 96");
+    TEST_CHECK(client_job_wait(1, 5000), "B did not finish (%u pages)", client_shared.jobs[1].progress);
+    TEST_CHECK_EQUAL(client_shared.jobs[1].result, 0, "B filled all 96");
     /* A thread without a handler dies with one line naming the reason (test/run_all.py reads it). */
     printf("pager exhausted expect: address %08x\n", (unsigned)(PT_REGION + progress * PAGE));
     set_job(2, pt_fill, PT_REGION + progress * PAGE, 1, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 2, BURSAR_NO_CAPABILITY), 0, "another thread of A");
-    pt_sleep_ms(50);
-    TEST_CHECK(!pt_shared.jobs[2].done, "it went past an exhausted bank");
+    root_sleep_ms(50);
+    TEST_CHECK(!client_shared.jobs[2].done, "it went past an exhausted bank");
     TEST_CHECK_EQUAL(l4_thread_start(a.threads[2], 0x1000, 0x2000), -BURSAR_E_BUSY, "it is dead");
 }
 
@@ -302,14 +302,14 @@ USER_TEST(1005, a_client_faulting_in_a_loop_does_not_stall_the_others)
     set_job(1, pt_read_one, 0x70001000u, 1, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&hostile, 0, handler.endpoint), 0, "hostile thread");
     TEST_CHECK_EQUAL(pt_client_run(&hostile, 1, handler.endpoint), 0, "hostile thread");
-    pt_sleep_ms(30);
+    root_sleep_ms(30);
     rounds_before = loop_rounds;
     TEST_CHECK(rounds_before > 10, "the hostile threads are not looping (%u rounds)", rounds_before);
     start = l4_timestamp();
     set_job(2, attach_and_fill, PT_REGION, 128, ATTACH, 128);
     TEST_CHECK_EQUAL(pt_client_run(&good, 2, BURSAR_NO_CAPABILITY), 0, "good thread");
-    TEST_CHECK(pt_wait(2, 10000), "the good client was stalled (%u of 128 pages)", pt_shared.jobs[2].progress);
-    TEST_CHECK_EQUAL(pt_shared.jobs[2].result, 0, "the good client's pages");
+    TEST_CHECK(client_job_wait(2, 10000), "the good client was stalled (%u of 128 pages)", client_shared.jobs[2].progress);
+    TEST_CHECK_EQUAL(client_shared.jobs[2].result, 0, "the good client's pages");
     TEST_CHECK(loop_rounds > rounds_before, "the hostile threads stopped looping");
     printf("  128 pages filled in %u ms beside %u hostile rounds\n",
            (unsigned)((l4_timestamp() - start) / (pt_tsc_khz ? pt_tsc_khz : 1)), loop_rounds - rounds_before);
@@ -338,7 +338,7 @@ USER_TEST(1006, the_pager_opens_clients_only_with_genuine_banks_and_only_for_its
     /* And the pager still serves. */
     set_job(0, attach_and_fill, PT_REGION, 4, ATTACH, 4);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
-    TEST_CHECK(pt_wait(0, 3000) && pt_shared.jobs[0].result == 0, "served");
+    TEST_CHECK(client_job_wait(0, 3000) && client_shared.jobs[0].result == 0, "served");
     TEST_CHECK_EQUAL(pager_stats(PT_PAGER, &pages, &pages, &pages, &pages, &pages), -BURSAR_E_NO_RIGHTS,
                      "the unbadged capability is no client");
 }
@@ -392,13 +392,13 @@ USER_TEST(1008, a_read_only_region_gives_zero_pages_and_refuses_writes)
     /* The client reserves its page tables (attaching read-write), then the region becomes read-only. */
     set_job(1, attach_and_fill, PT_REGION, 0, ATTACH, 4);
     TEST_CHECK_EQUAL(pt_client_run(&a, 1, handler.endpoint), 0, "attach from the client");
-    TEST_CHECK(pt_wait(1, 2000) && pt_shared.jobs[1].result == 0, "attached: %d", pt_shared.jobs[1].result);
+    TEST_CHECK(client_job_wait(1, 2000) && client_shared.jobs[1].result == 0, "attached: %d", client_shared.jobs[1].result);
     TEST_CHECK_EQUAL(pager_detach(a.pager, PT_REGION, &pages), 0, "detach");
     TEST_CHECK_EQUAL(pager_attach(a.pager, PT_REGION, 4, BURSAR_RIGHT_READ), 0, "read-only");
     set_job(2, pt_read_one, PT_REGION, 4, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 2, handler.endpoint), 0, "reader");
-    TEST_CHECK(pt_wait(2, 2000), "reads did not finish");
-    TEST_CHECK_EQUAL(pt_shared.jobs[2].found, 0, "zero pages");
+    TEST_CHECK(client_job_wait(2, 2000), "reads did not finish");
+    TEST_CHECK_EQUAL(client_shared.jobs[2].found, 0, "zero pages");
     set_job(3, write_one, PT_REGION + PAGE, 0, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 3, handler.endpoint), 0, "writer to a page it read");
     TEST_CHECK_EQUAL(pt_receive(&handler, &exception, 2000), 0, "raised");
@@ -415,14 +415,14 @@ USER_TEST(1009, a_page_the_client_lost_comes_back_with_its_data)
     TEST_CHECK_EQUAL(pt_client(64, 8, &a), 0, "a client");
     set_job(0, attach_and_fill, PT_REGION, 6, ATTACH, 6);
     TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "fill");
-    TEST_CHECK(pt_wait(0, 3000) && pt_shared.jobs[0].result == 0, "filled");
+    TEST_CHECK(client_job_wait(0, 3000) && client_shared.jobs[0].result == 0, "filled");
     set_job(1, unmap_own, PT_REGION, 6, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 1, BURSAR_NO_CAPABILITY), 0, "unmap its own mappings");
-    TEST_CHECK(pt_wait(1, 2000) && pt_shared.jobs[1].result == 0, "unmapped: %d", pt_shared.jobs[1].result);
+    TEST_CHECK(client_job_wait(1, 2000) && client_shared.jobs[1].result == 0, "unmapped: %d", client_shared.jobs[1].result);
     set_job(2, pt_verify, PT_REGION, 6, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 2, BURSAR_NO_CAPABILITY), 0, "verify");
-    TEST_CHECK(pt_wait(2, 3000), "verify did not finish");
-    TEST_CHECK(pt_shared.jobs[2].result == 0, "a word written was lost: %x", pt_shared.jobs[2].found);
+    TEST_CHECK(client_job_wait(2, 3000), "verify did not finish");
+    TEST_CHECK(client_shared.jobs[2].result == 0, "a word written was lost: %x", client_shared.jobs[2].found);
     TEST_CHECK_EQUAL(pt_pager_stats(&a, &stats), 0, "figures");
     TEST_CHECK(stats.filled == 6 && stats.faults == 12, "filled %u faults %u: the same frames, mapped again",
                stats.filled, stats.faults);
@@ -438,7 +438,7 @@ USER_TEST(1010, a_client_destroyed_while_it_faults_leaves_the_pager_serving)
         TEST_CHECK_EQUAL(pt_client(512, 8, &a), 0, "a client");
         set_job(0, attach_and_fill, PT_REGION, 256, ATTACH, 256);
         TEST_CHECK_EQUAL(pt_client_run(&a, 0, BURSAR_NO_CAPABILITY), 0, "thread");
-        pt_sleep_ms(10 + 7 * round);
+        root_sleep_ms(10 + 7 * round);
         TEST_CHECK_EQUAL(l4_destroy(a.task), 0, "destroy its task mid-run");
         TEST_CHECK_EQUAL(pager_close(a.pager, &pages), 0, "close");
         TEST_CHECK_EQUAL(bank_destroy(a.bank), 0, "and its bank");
@@ -446,5 +446,5 @@ USER_TEST(1010, a_client_destroyed_while_it_faults_leaves_the_pager_serving)
     TEST_CHECK_EQUAL(pt_client(64, 8, &good), 0, "another client");
     set_job(1, attach_and_fill, PT_REGION, 16, ATTACH, 16);
     TEST_CHECK_EQUAL(pt_client_run(&good, 1, BURSAR_NO_CAPABILITY), 0, "its thread");
-    TEST_CHECK(pt_wait(1, 3000) && pt_shared.jobs[1].result == 0, "served: %d", pt_shared.jobs[1].result);
+    TEST_CHECK(client_job_wait(1, 3000) && client_shared.jobs[1].result == 0, "served: %d", client_shared.jobs[1].result);
 }

@@ -10,10 +10,11 @@
  * back: the root bank's figures (less what the pager's own heap grew by,
  * which its bank pays) and the kernel's ledger.
  *
- * A client is a task sharing this program's text and `pt_shared`
- * (libl4/task.h), with a heap its own bank funds, and a client capability
- * to the pager that its threads keep as their pager. Code running there
- * touches only its stack, its UTCB, pt_shared and what the pager maps.
+ * A client is a task sharing this program's text and `client_shared`
+ * (../common/helpers.h), with a heap its own bank funds, and a client
+ * capability to the pager that its threads keep as their pager. Code
+ * running there touches only its stack, its UTCB, client_shared and what
+ * the pager maps.
  */
 #ifndef PAGER_TESTS_H
 #define PAGER_TESTS_H
@@ -26,9 +27,10 @@
 #include "libl4/l4.h"
 #include "libl4/pager.h"
 #include "libl4/test.h"
+#include "test/vm/user/common/helpers.h"
 
 #define PT_ROOT 8u                   /* the root bank */
-#define PT_SLEEP 9u                  /* an endpoint nobody sends to: for sleeping */
+/* 9: ROOT_SLEEP, an endpoint nobody sends to: for sleeping (common/helpers.h) */
 #define PT_PAGER 10u                 /* the unbadged capability to the pager */
 #define PT_PAGER_BANK 11u            /* the pager's own bank */
 #define PT_FIRST_SLOT 32u            /* per-test slots, emptied after each test */
@@ -43,41 +45,22 @@
 /* Where the tests' regions are, in a client's address space (nothing else is mapped there). */
 #define PT_REGION 0x50000000u
 
-/* Slots in a client task's own capability space. */
-enum { CLIENT_TASK, CLIENT_HEAP, CLIENT_PAGER, CLIENT_SLEEP, CLIENT_FIRST_FREE = 8 };
+/* Slots in a client task's own capability space, beside CLIENT_TASK, CLIENT_HEAP, CLIENT_SLEEP (0, 1, 3). */
+enum { CLIENT_PAGER = 2, CLIENT_FIRST_FREE = 8 };
 #define CLIENT_SLOTS 64u
-
-/* One job a client thread does, and what came of it (in pt_shared: both tasks see it). */
-struct pt_job {
-    int (*run)(struct pt_job *job);
-    uint32_t arguments[4];
-    volatile uint32_t progress;      /* the job's own count of what it did */
-    volatile uint32_t found;         /* what it found: a bad word's address, say */
-    volatile int result;
-    volatile bool started, done;
-};
-
-#define PT_CLIENT_THREADS 8u
-struct pt_shared_area {
-    struct pt_job jobs[PT_CLIENT_THREADS];
-    struct bursar_utcb utcbs[PT_CLIENT_THREADS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
-    char stacks[PT_CLIENT_THREADS][4096] __attribute__((aligned(16)));
-};
-extern struct pt_shared_area pt_shared;
 
 struct pt_client {
     unsigned bank;                   /* own slot: its bank, a child of the root */
     unsigned heap;                   /* own slot: its task's heap, funded by that bank */
     unsigned task;                   /* own slot: the task */
     unsigned pager;                  /* own slot: its client capability to the pager */
-    unsigned threads[PT_CLIENT_THREADS];
+    unsigned threads[CLIENT_THREADS];
 };
 
 extern uint32_t pt_tsc_khz;
 
 unsigned pt_slot(void);
-void pt_sleep_ms(unsigned ms);
-/* A thread of the root's own task (a helper), at `priority`. */
+/* A thread of the root's own task (a helper), at `priority`, in a new slot. */
 int pt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
 
 /* A bank under the root with `limit` frames, in a new slot (destroyed after the test). */
@@ -88,15 +71,14 @@ int pt_bank(uint32_t limit, unsigned *slot);
  * pager opened with the bank, whose capability the task has too.
  */
 int pt_client(uint32_t limit, uint32_t heap_pages, struct pt_client *client);
-/* Starts jobs[index] in a new thread of the client whose pager is the client's capability, and
- * whose exception handler is `handler` (a root slot; BURSAR_NO_CAPABILITY: none). */
+/* Starts client_shared.jobs[index] in a new thread of the client whose pager is the client's capability, and
+ * whose exception handler is `handler` (a root slot; BURSAR_NO_CAPABILITY: none). client_job_wait waits. */
 int pt_client_run(struct pt_client *client, unsigned index, unsigned handler);
-bool pt_wait(unsigned index, unsigned ms);
 
 /* Jobs. arguments[0] the first page, [1] pages: */
-int pt_fill(struct pt_job *job);         /* every word of each page reads 0, then gets its address */
-int pt_verify(struct pt_job *job);       /* every word holds its address (found: the first that does not) */
-int pt_read_one(struct pt_job *job);     /* reads the first word of each page */
+int pt_fill(struct client_job *job);     /* every word of each page reads 0, then gets its address */
+int pt_verify(struct client_job *job);   /* every word holds its address (found: the first that does not) */
+int pt_read_one(struct client_job *job); /* reads the first word of each page */
 
 /* A client's figures at the pager. */
 struct pt_pager_stats {

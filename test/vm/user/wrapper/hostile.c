@@ -148,7 +148,7 @@ USER_TEST(1123, a_target_that_never_answers_holds_up_its_own_wrapper_only)
     TEST_CHECK_EQUAL(wt_wrap(&client, target.endpoint, &wrapper, &handle), 0, "another wrapper");
     stuck.arguments[0] = trap;
     TEST_CHECK_EQUAL(wt_job_start(&stuck), 0, "a caller of the trap");
-    wt_sleep_ms(30);
+    root_sleep_ms(30);
     TEST_CHECK(stuck.started && !stuck.done && silent.calls == 1, "it is held (done %u, calls %u)", stuck.done,
                silent.calls);
     for (uint32_t i = 0; i < 5; i++)

@@ -21,7 +21,7 @@
 #define WRAPPER_SLOTS 20u            /* 20..23: the wrapper server's task, thread, heap, service endpoint */
 #define BANK_PRIORITY 150u
 #define WINDOW_SPACING 0x10000u      /* wt_pages hands out 64 KiB-aligned ranges */
-#define ACTORS 12u
+#define ACTORS ROOT_HELPER_STACKS    /* a test's actors at once: each has a stack of its own */
 
 _Static_assert(WRAPPER_SLOTS + 3 == WT_SERVICE, "the service endpoint is the last of the server's slots");
 
@@ -32,9 +32,6 @@ static struct l4_bank_stats root_baseline;
 static struct made { unsigned service; uint32_t handle; } made[64];     /* every wrapper wt_wrap made in a test */
 static unsigned made_count;
 static struct bursar_system_info system_baseline;
-
-static char actor_stacks[ACTORS][4096] __attribute__((aligned(16)));
-static struct bursar_utcb actor_utcbs[ACTORS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
@@ -59,26 +56,16 @@ uintptr_t wt_pages(unsigned count)
     return address;
 }
 
-void wt_sleep_ms(unsigned ms)
-{
-    l4_receive(WT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(ms));
-}
-
 int wt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot)
 {
-    struct l4_thread_spec spec = {
-        .heap = WT_ACTOR_HEAP, .task = BURSAR_SLOT_TASK, .slot = wt_slot(),
-        .stack = actor_stacks[next_actor % ACTORS], .stack_size = sizeof actor_stacks[0],
-        .utcb = (uintptr_t)&actor_utcbs[next_actor % ACTORS], .priority = priority, .entry = entry,
-        .argument = argument,
-    };
+    unsigned thread = wt_slot();
 
     if (next_actor == ACTORS)
         return -BURSAR_E_INVALID_ARGUMENT;      /* a test with more actors than stacks */
     next_actor++;
     if (slot)
-        *slot = spec.slot;
-    return l4_thread_spawn(&spec);
+        *slot = thread;
+    return root_spawn(WT_ACTOR_HEAP, thread, entry, argument, priority);
 }
 
 int wt_call(unsigned endpoint, struct l4_msg *msg)
@@ -139,7 +126,7 @@ int wt_job_start(struct wt_job *job)
 bool wt_job_wait(struct wt_job *job, unsigned ms)
 {
     for (unsigned waited = 0; !job->done && waited < ms; waited += 10)
-        wt_sleep_ms(10);
+        root_sleep_ms(10);
     return job->done;
 }
 
@@ -185,7 +172,7 @@ int wt_remote_call(unsigned capability)
     if (!error)
         error = l4_thread_spawn(&thread);
     for (unsigned waited = 0; !error && !remote.done && waited < 3000; waited += 10)
-        wt_sleep_ms(10);
+        root_sleep_ms(10);
     if (!error)
         error = remote.done ? remote.result : -BURSAR_E_TIMEOUT;
     l4_destroy(task);
@@ -212,25 +199,16 @@ static void after_test(struct test_result *result)
     for (unsigned i = 0; i < made_count; i++)
         wrapper_destroy(made[i].service, made[i].handle);
     made_count = 0;
-    for (unsigned slot = WT_FIRST_SLOT; slot < WT_FIRST_SLOT + WT_SLOTS; slot++) {
-        struct l4_cap_info cap;
-        if (l4_cap_inspect(slot, &cap) == 0 && cap.type == BURSAR_OBJECT_THREAD)
-            l4_destroy(slot);
-    }
+    root_destroy_threads(WT_FIRST_SLOT, WT_SLOTS);
     for (unsigned i = 0; i < test_bank_count; i++)
         bank_destroy(test_banks[i]);
     test_bank_count = 0;
-    for (unsigned slot = WT_FIRST_SLOT; slot < WT_FIRST_SLOT + WT_SLOTS; slot++) {
-        struct l4_cap_info cap;
-        if (l4_cap_inspect(slot, &cap) == 0 && cap.type != BURSAR_OBJECT_NONE && cap.type != BURSAR_OBJECT_HEAP &&
-            (cap.rights & BURSAR_RIGHT_CONTROL))
-            l4_destroy(slot);
-        l4_cap_delete(slot);
-    }
+    root_empty_slots(WT_FIRST_SLOT, WT_SLOTS);
     l4_unmap(WT_PAGES, WT_PAGES_SIZE / PAGE_SIZE);
     l4_set_receive_windows(BURSAR_NO_CAPABILITY, 0, 0, 0);
     next_slot = next_actor = 0;
     next_page = 0;
+    root_helpers_reset();
 
     TEST_CHECK_EQUAL(live, 0u, "after the test: wrappers it left in the server");
     TEST_CHECK_EQUAL(l4_bank_stats(WT_ROOT_BANK, &root), 0, "after the test: the root bank's figures");
@@ -240,16 +218,7 @@ static void after_test(struct test_result *result)
                "after the test: the root bank holds charged %u sold %u heap %u children %u heaps %u, "
                "expected %u %u %u 0 %u", root.charged, root.sold, root.heap_pages, root.children, root.heaps,
                root_baseline.charged, root_baseline.sold, root_baseline.heap_pages, root_baseline.heaps);
-    TEST_CHECK_EQUAL(l4_system_info(&info), 0, "after the test: SYS_SYSTEM_INFO");
-    TEST_CHECK(info.heaps == system_baseline.heaps && info.tasks == system_baseline.tasks &&
-               info.threads == system_baseline.threads,
-               "after the test: heaps %u, tasks %u, threads %u; expected %u, %u, %u", info.heaps, info.tasks,
-               info.threads, system_baseline.heaps, system_baseline.tasks, system_baseline.threads);
-    TEST_CHECK(info.fixed_reservation_frames + info.heap_frames + info.bank_frames == info.usable_frames,
-               "after the test: fixed %u + heaps %u + banks %u != usable %u", info.fixed_reservation_frames,
-               info.heap_frames, info.bank_frames, info.usable_frames);
-    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0,
-                     "after the test: the kernel's own check (BURSAR_DUMP_CHECK)");
+    root_check_kernel(result, &system_baseline, &info);
 }
 
 /* ---- start ---------------------------------------------------------------------------------- */
@@ -261,7 +230,7 @@ int main(const struct bursar_boot_info *boot)
     int error = module < 0 ? -BURSAR_E_INVALID_ARGUMENT : 0;
 
     if (!error)
-        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, WT_SLEEP, 0);
+        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, ROOT_SLEEP, 0);
     /* The server's image first: the bank leaves alone what is mapped when it starts. */
     if (!error)
         error = l4_boot_module_map(boot, (unsigned)module, BURSAR_SLOT_MEMORY, WRAPPER_MODULE);

@@ -75,12 +75,12 @@ USER_TEST(1111, callers_waiting_in_or_on_a_wrapper_when_it_is_destroyed_get_DEST
     TEST_CHECK_EQUAL(wt_wrap(&client, target.endpoint, &wrapper, &handle), 0, "create");
     in_it.arguments[0] = queued.arguments[0] = wrapper;
     TEST_CHECK_EQUAL(wt_job_start(&in_it), 0, "a caller");
-    wt_sleep_ms(30);
+    root_sleep_ms(30);
     TEST_CHECK(in_it.started && !in_it.done && target.calls == 1,
                "its call reached the target, which holds it (started %u, done %u, calls %u)", in_it.started,
                in_it.done, target.calls);
     TEST_CHECK_EQUAL(wt_job_start(&queued), 0, "a second caller, queued behind it");
-    wt_sleep_ms(30);
+    root_sleep_ms(30);
     TEST_CHECK(queued.started && !queued.done, "it waits");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");
     TEST_CHECK(wt_job_wait(&in_it, 1000) && wt_job_wait(&queued, 1000), "both callers woke");

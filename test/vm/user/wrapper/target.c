@@ -55,7 +55,7 @@ static void target_loop(void *argument)
             l4_msg_drop_items(&m);
         if (target->mode == TARGET_HOLD)
             for (;;)
-                l4_receive(WT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
+                l4_receive(ROOT_SLEEP, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_NEVER);
         target_answer(target, &m);
         error = l4_msg_reply_wait(target->endpoint, target->reply, &m, BURSAR_TIMEOUT_NEVER);
     }

@@ -28,9 +28,10 @@
 #include "libl4/message.h"
 #include "libl4/test.h"
 #include "libl4/wrapper.h"
+#include "test/vm/user/common/helpers.h"
 
 #define WT_ROOT_BANK 8u              /* the root bank, for the whole run */
-#define WT_SLEEP 9u                  /* an endpoint nobody sends to: for sleeping */
+/* 9: ROOT_SLEEP, an endpoint nobody sends to: for sleeping (common/helpers.h) */
 #define WT_ACTOR_HEAP 10u            /* pays the actors' threads and endpoints (a heap of the root bank) */
 #define WT_WRAPPER_HEAP 22u          /* the wrapper server's own heap (every right) */
 #define WT_SERVICE 23u               /* the wrapper server's service endpoint (unbadged, every right) */
@@ -89,8 +90,8 @@ int wt_target_start(struct wt_target *target);
 unsigned wt_slot(void);
 unsigned wt_slots(unsigned count);   /* `count` in a row */
 uintptr_t wt_pages(unsigned count);  /* an unused range of the test area, 64 KiB-aligned */
-void wt_sleep_ms(unsigned ms);
-/* A thread of this task running entry(argument) at `priority`, its slot in *slot. */
+/* A thread of this task running entry(argument) at `priority`, its slot in *slot (if not null), paid by
+ * WT_ACTOR_HEAP; -BURSAR_E_INVALID_ARGUMENT for more than ROOT_HELPER_STACKS in a test. */
 int wt_spawn(void (*entry)(void *), void *argument, unsigned priority, unsigned *slot);
 
 /* A call with a whole message; the reply replaces it. The IPC's result (TIMEOUT after 3 s without an answer). */
