@@ -11,24 +11,6 @@
 #include "kernel/heap.h"
 #include "kernel/preempt.h"
 
-int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots)
-{
-    uint32_t pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
-
-    *cspace = (struct cspace){ 0 };
-    if (slots == 0 || pages > CSPACE_MAX_PAGES)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    if (!heap_can_allocate(payer, ALLOC_CAPABILITY_TABLE, pages))
-        return -BURSAR_E_OUT_OF_MEMORY;
-    for (uint32_t p = 0; p < pages; p++) {
-        cspace->pages[p] = heap_allocate(payer, ALLOC_CAPABILITY_TABLE);
-        KERNEL_ASSERT(cspace->pages[p]);
-    }
-    cspace->zeroed = 0;                         /* each page when first reached (cspace_page) */
-    cspace->slot_count = slots;
-    return BURSAR_OK;
-}
-
 /*
  * A preemption point every PREEMPT_CHUNK slots: the task is dying, so no
  * slot gets a new capability meanwhile, and a revoke by another thread

@@ -27,7 +27,8 @@ _Static_assert(sizeof(struct cap_slot) == 32, "128 slots to a capability-table p
 /*
  * A page is zeroed (all its slots empty) when a slot of it is first
  * reached, not when the space is made: creating a task with many slots
- * would otherwise clear them all at once, with interrupts off.
+ * would otherwise clear them all at once, with interrupts off. The pages
+ * are taken by task_create, one at a time, before slot_count opens them.
  */
 struct cspace {
     struct cap_slot *pages[CSPACE_MAX_PAGES];
@@ -40,8 +41,6 @@ _Static_assert(CSPACE_MAX_PAGES <= 16, "one bit a page in cspace.zeroed");
 extern struct mapdb authority;
 void authority_init(void);
 
-/* Allocate the table pages for `slots` slots from `payer`; BURSAR_E_* on failure. */
-int cspace_init(struct cspace *cspace, struct heap *payer, uint32_t slots);
 /* Delete every capability, then free the table pages. */
 void cspace_destroy(struct cspace *cspace);
 

@@ -76,7 +76,7 @@ uint32_t ipc_fast_path_count, fast_path_null_count;
 /*
  * The slot at `index` (below CAP_SLOTS_PER_PAGE) if it names an object of
  * `type` with the `rights` bits (0: any), else NULL. Only the first
- * capability-table page is looked at, which every task has (cspace_init),
+ * capability-table page is looked at, which every task has (task_create),
  * so the bound is a constant: a slot there beyond the task's slot count is
  * empty and fails the type check. Capabilities further up take the slow
  * path. Unlike the slow path's lookup it does not refuse a dying object:

@@ -267,7 +267,7 @@ bool root_task_create(const struct boot_info *boot)
         kprintf("root task: no usable first module; nothing to run\n");
         return false;
     }
-    if (memory_create(&boot_heap, &root_memory) != 0 || task_create(&boot_heap, BURSAR_ROOT_SLOTS, &root_task) != 0 ||
+    if (memory_create(&boot_heap, &root_memory) != 0 || task_create(&boot_heap, BURSAR_ROOT_SLOTS, NULL, &root_task) != 0 ||
         thread_create(&boot_heap, root_task, &root_thread) != 0)
         panic("root task: the boot heap cannot pay for the root task");
     give_frames_to_root_bank();

@@ -19,9 +19,13 @@ static struct cspace *own_space(struct thread *caller)
     return &caller->task->cspace;
 }
 
-/* Create the object; on success *object is its header. Nothing changes on failure. */
+/*
+ * Create the object; on success *object is its header. Nothing changes on
+ * failure. A task's creation passes preemption points, and checks that
+ * `destination` is still empty after each (task_create).
+ */
 static int create_object(struct thread *caller, struct heap *heap, uint32_t type, uint32_t argument,
-                         struct object **object)
+                         const struct cap_slot *destination, struct object **object)
 {
     int error = BURSAR_OK;
 
@@ -35,7 +39,7 @@ static int create_object(struct thread *caller, struct heap *heap, uint32_t type
             return -BURSAR_E_INVALID_ARGUMENT;
         return reply_create(heap, (struct reply **)object);
     case BURSAR_OBJECT_TASK:
-        return task_create(heap, argument, (struct task **)object);
+        return task_create(heap, argument, destination, (struct task **)object);
     case BURSAR_OBJECT_THREAD: {
         struct cap_slot *task = cspace_lookup(own_space(caller), argument, BURSAR_OBJECT_TASK,
                                               BURSAR_RIGHT_CONTROL, &error);
@@ -68,7 +72,8 @@ int sys_create(struct thread *caller, const struct machine_registers *r, uint32_
     /* Only a heap's controller waits on its bank: a charge-only holder fails at once (heap_fault.c). */
     if (heap_slot->holder.rights & BURSAR_RIGHT_CONTROL)
         heap_fault_named(caller, (struct heap *)heap_slot->object);
-    error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], &object);
+    error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], destination,
+                          &object);
     if (error != BURSAR_OK)
         return error;
     cap_install_root(destination, object);

@@ -2,7 +2,8 @@
  * task.c — creating and destroying tasks. A task's page directory, its
  * table of shadows and its capability-table pages all come from the heap
  * that pays for the task; a creation that cannot be paid for in full changes
- * nothing.
+ * nothing, and one that passed preemption points checks again before it
+ * goes on.
  */
 #include "bursar/errors.h"
 #include "kernel/console.h"
@@ -10,6 +11,7 @@
 #include "kernel/heap.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
@@ -35,41 +37,93 @@ struct task *task_of_page(const void *page)
     return frame_of_virtual(page)->task;
 }
 
-int task_create(struct heap *payer, uint32_t slots, struct task **out)
-{
-    uint32_t table_pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
-    struct task *task;
-    int status;
+/*
+ * Preemption units (kernel/preempt.h) of a creation's steps, each about
+ * 200 guest instructions a unit: a page taken from the heap (kheap carves
+ * it), the directory's 1024 entries written, the shadow table zeroed.
+ */
+#define PAGE_TAKE_UNITS 3
+#define DIRECTORY_WRITE_UNITS 10
+#define SHADOW_ZERO_UNITS 7
 
-    if (slots == 0 || slots > CSPACE_MAX_SLOTS)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    /* Everything at once or nothing: the task, its directory, the shadow table, the cspace. */
-    uint32_t counts[ALLOC_KIND_COUNT] = { [ALLOC_TASK] = 1, [ALLOC_PAGE_DIRECTORY] = 1, [ALLOC_SHADOW] = 1,
-                                          [ALLOC_CAPABILITY_TABLE] = table_pages };
-    if (!heap_can_allocate_all(payer, counts)) {
-        heap_note_fault_all(current_thread, payer, counts);
-        return -BURSAR_E_OUT_OF_MEMORY;
-    }
-    /* What the check promised, the heap gives. */
-    task = heap_allocate(payer, ALLOC_TASK);
-    task->page_directory = heap_allocate(payer, ALLOC_PAGE_DIRECTORY);
-    task->table_records = heap_allocate(payer, ALLOC_SHADOW);
-    KERNEL_ASSERT(task && task->page_directory && task->table_records);
-    status = cspace_init(&task->cspace, payer, slots);
-    KERNEL_ASSERT(status == BURSAR_OK);
+/*
+ * A task being made is reachable by nobody but a reclaim or destroy of its
+ * heap, which finds it through its pages: it looks dying, with its creator
+ * as the destroyer that will finish it (heap_reclaim.c, finisher_of), so
+ * such a reclaim lends the creator its priority and waits.
+ */
+static struct task *task_begin(struct heap *payer)
+{
+    struct task *task = heap_allocate(payer, ALLOC_TASK);
+
+    KERNEL_ASSERT(task);
     object_init(&task->header, payer, BURSAR_OBJECT_TASK);
-    machine_address_space_init(task->page_directory);
-    task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);
-    frame_zero_page(task->table_records);
+    task->header.dying = true;
+    task->header.destroyer = current_thread;
+    task->cspace = (struct cspace){ 0 };
+    task->page_directory = NULL;
+    task->table_records = NULL;
     task->threads = 0;
     task->thread_list = task->dying_threads = NULL;
     task->released = false;
-    task_own_page(task, task->page_directory);
-    task_own_page(task, task->table_records);
-    for (uint32_t p = 0; p < CSPACE_MAX_PAGES && task->cspace.pages[p]; p++)
-        task_own_page(task, task->cspace.pages[p]);
     task->pins = 0;
     task->pinners = NULL;
+    return task;
+}
+
+/* A page of `kind` for the task being made (the check before promised it), named by its frame. */
+static void *task_take_page(struct task *task, enum kernel_allocation kind, uint32_t counts[ALLOC_KIND_COUNT])
+{
+    void *page = heap_allocate(task->header.payer, kind);
+
+    KERNEL_ASSERT(page && counts[kind] > 0);
+    counts[kind]--;
+    task_own_page(task, page);
+    return page;
+}
+
+/* Everything a creation took goes back: it never happened. */
+static void task_give_back(struct task *task)
+{
+    struct heap *payer = task->header.payer;
+
+    for (uint32_t p = 0; p < CSPACE_MAX_PAGES && task->cspace.pages[p]; p++)
+        heap_free_to(payer, task->cspace.pages[p]);
+    if (task->table_records)
+        heap_free_to(payer, task->table_records);
+    if (task->page_directory)
+        heap_free_to(payer, task->page_directory);
+    heap_free_to(payer, task);
+}
+
+/*
+ * After a preemption point, what others did meanwhile: the caller was
+ * destroyed (it never returns), the heap is being destroyed, the heap can
+ * no longer pay for what is left (a heap fault for the whole task, as if
+ * the call had just begun), or the destination slot was filled.
+ */
+static int task_still_wanted(const struct task *task, const uint32_t left[ALLOC_KIND_COUNT],
+                             const uint32_t whole[ALLOC_KIND_COUNT], const struct cap_slot *destination)
+{
+    struct heap *payer = task->header.payer;
+
+    if (preempt_destroyed() || payer->header.dying)
+        return -BURSAR_E_DESTROYED;
+    if (!heap_can_allocate_all(payer, left)) {
+        heap_note_fault_all(current_thread, payer, whole);
+        return -BURSAR_E_OUT_OF_MEMORY;
+    }
+    if (destination && destination->object)
+        return -BURSAR_E_SLOT_IN_USE;
+    return BURSAR_OK;
+}
+
+/* Listed, with its slots open: from here on it is an ordinary task. */
+static void task_publish(struct task *task, uint32_t slots)
+{
+    task->cspace.slot_count = slots;
+    task->header.dying = false;
+    task->header.destroyer = NULL;
     task->id = next_task_id++;
     task->prev_task = NULL;
     task->next_task = all_tasks;
@@ -78,8 +132,61 @@ int task_create(struct heap *payer, uint32_t slots, struct task **out)
     all_tasks = task;
     task_count++;
     object_lists_generation++;
+}
+
+/*
+ * Everything at once or nothing, but not with interrupts off all along:
+ * the pages are taken one at a time and written, with preemption points
+ * between steps while the task is reachable by nobody (task_begin). After
+ * a point the creation checks again (task_still_wanted) and on any change
+ * gives back all it took. Capability pages are zeroed later, when first
+ * reached (cspace_page).
+ */
+int task_create(struct heap *payer, uint32_t slots, const struct cap_slot *destination, struct task **out)
+{
+    uint32_t table_pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
+    struct task *task;
+    int status = BURSAR_OK;
+
+    if (slots == 0 || slots > CSPACE_MAX_SLOTS)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    const uint32_t whole[ALLOC_KIND_COUNT] = { [ALLOC_TASK] = 1, [ALLOC_PAGE_DIRECTORY] = 1, [ALLOC_SHADOW] = 1,
+                                               [ALLOC_CAPABILITY_TABLE] = table_pages };
+    uint32_t left[ALLOC_KIND_COUNT];
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        left[kind] = whole[kind];
+    if (!heap_can_allocate_all(payer, whole)) {
+        heap_note_fault_all(current_thread, payer, whole);
+        return -BURSAR_E_OUT_OF_MEMORY;
+    }
+    task = task_begin(payer);
+    left[ALLOC_TASK]--;
+#define STEP(units) (preempt_before(units) && (status = task_still_wanted(task, left, whole, destination)) != BURSAR_OK)
+    if (STEP(PAGE_TAKE_UNITS))
+        goto give_back;
+    task->page_directory = task_take_page(task, ALLOC_PAGE_DIRECTORY, left);
+    if (STEP(PAGE_TAKE_UNITS))
+        goto give_back;
+    task->table_records = task_take_page(task, ALLOC_SHADOW, left);
+    for (uint32_t p = 0; p < table_pages; p++) {
+        if (STEP(PAGE_TAKE_UNITS))
+            goto give_back;
+        task->cspace.pages[p] = task_take_page(task, ALLOC_CAPABILITY_TABLE, left);
+    }
+    if (STEP(DIRECTORY_WRITE_UNITS))
+        goto give_back;
+    machine_address_space_init(task->page_directory);
+    task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);
+    if (STEP(SHADOW_ZERO_UNITS))
+        goto give_back;
+    frame_zero_page(task->table_records);
+#undef STEP
+    task_publish(task, slots);
     *out = task;
     return BURSAR_OK;
+give_back:
+    task_give_back(task);
+    return status;
 }
 
 static void unlink_task(struct task *task)

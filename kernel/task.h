@@ -24,7 +24,14 @@ struct task {
     struct task *next_task, *prev_task;    /* every task, for the debug listing */
 };
 
-int task_create(struct heap *payer, uint32_t slots, struct task **out);
+/*
+ * A new task with `slots` capability slots, paid by `payer`. Passes
+ * preemption points; after one it fails, having taken nothing, if the
+ * caller or the heap was destroyed (DESTROYED), the heap can no longer pay
+ * (OUT_OF_MEMORY, a heap fault) or `destination` (may be NULL) was filled
+ * (SLOT_IN_USE).
+ */
+int task_create(struct heap *payer, uint32_t slots, const struct cap_slot *destination, struct task **out);
 void task_destroy(struct task *task);
 /* A thread joins the task (thread_create) / is gone from it (thread_leave_task). */
 void task_thread_joined(struct task *task, struct thread *thread);
