@@ -71,14 +71,22 @@ static struct task *task_begin(struct heap *payer)
     return task;
 }
 
-/* A page of `kind` for the task being made (the check before promised it), named by its frame. */
-static void *task_take_page(struct task *task, enum kernel_allocation kind, uint32_t counts[ALLOC_KIND_COUNT])
-{
-    void *page = heap_allocate(task->header.payer, kind);
+/* A creation under way: what it has made so far, what it still needs from the heap, where it goes. */
+struct creation {
+    struct task *task;
+    const struct cap_slot *destination;      /* may be NULL (the root task) */
+    uint32_t whole[ALLOC_KIND_COUNT];         /* everything the task takes */
+    uint32_t left[ALLOC_KIND_COUNT];          /* of which not taken yet */
+};
 
-    KERNEL_ASSERT(page && counts[kind] > 0);
-    counts[kind]--;
-    task_own_page(task, page);
+/* A page of `kind` for the task being made (a check promised it), named by its frame. */
+static void *task_take_page(struct creation *creation, enum kernel_allocation kind)
+{
+    void *page = heap_allocate(creation->task->header.payer, kind);
+
+    KERNEL_ASSERT(page && creation->left[kind] > 0);
+    creation->left[kind]--;
+    task_own_page(creation->task, page);
     return page;
 }
 
@@ -97,23 +105,25 @@ static void task_give_back(struct task *task)
 }
 
 /*
- * After a preemption point, what others did meanwhile: the caller was
- * destroyed (it never returns), the heap is being destroyed, the heap can
- * no longer pay for what is left (a heap fault for the whole task, as if
- * the call had just begun), or the destination slot was filled.
+ * Before a step of `units`, maybe a preemption point; after one, what
+ * others did meanwhile: the caller was destroyed (it never returns), the
+ * heap is being destroyed, the heap can no longer pay for what is left (a
+ * heap fault for the whole task, as if the call had just begun), or the
+ * destination slot was filled. BURSAR_OK: go on.
  */
-static int task_still_wanted(const struct task *task, const uint32_t left[ALLOC_KIND_COUNT],
-                             const uint32_t whole[ALLOC_KIND_COUNT], const struct cap_slot *destination)
+static int creation_step(struct creation *creation, uint32_t units)
 {
-    struct heap *payer = task->header.payer;
+    struct heap *payer = creation->task->header.payer;
 
+    if (!preempt_before(units))
+        return BURSAR_OK;
     if (preempt_destroyed() || payer->header.dying)
         return -BURSAR_E_DESTROYED;
-    if (!heap_can_allocate_all(payer, left)) {
-        heap_note_fault_all(current_thread, payer, whole);
+    if (!heap_can_allocate_all(payer, creation->left)) {
+        heap_note_fault_all(current_thread, payer, creation->whole);
         return -BURSAR_E_OUT_OF_MEMORY;
     }
-    if (destination && destination->object)
+    if (creation->destination && creation->destination->object)
         return -BURSAR_E_SLOT_IN_USE;
     return BURSAR_OK;
 }
@@ -138,49 +148,47 @@ static void task_publish(struct task *task, uint32_t slots)
  * Everything at once or nothing, but not with interrupts off all along:
  * the pages are taken one at a time and written, with preemption points
  * between steps while the task is reachable by nobody (task_begin). After
- * a point the creation checks again (task_still_wanted) and on any change
+ * a point the creation checks again (creation_step) and on any change
  * gives back all it took. Capability pages are zeroed later, when first
  * reached (cspace_page).
  */
 int task_create(struct heap *payer, uint32_t slots, const struct cap_slot *destination, struct task **out)
 {
     uint32_t table_pages = (slots + CAP_SLOTS_PER_PAGE - 1) / CAP_SLOTS_PER_PAGE;
+    struct creation creation = { .destination = destination };
     struct task *task;
-    int status = BURSAR_OK;
+    int status;
 
     if (slots == 0 || slots > CSPACE_MAX_SLOTS)
         return -BURSAR_E_INVALID_ARGUMENT;
-    const uint32_t whole[ALLOC_KIND_COUNT] = { [ALLOC_TASK] = 1, [ALLOC_PAGE_DIRECTORY] = 1, [ALLOC_SHADOW] = 1,
-                                               [ALLOC_CAPABILITY_TABLE] = table_pages };
-    uint32_t left[ALLOC_KIND_COUNT];
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
-        left[kind] = whole[kind];
-    if (!heap_can_allocate_all(payer, whole)) {
-        heap_note_fault_all(current_thread, payer, whole);
+    creation.whole[ALLOC_TASK] = creation.whole[ALLOC_PAGE_DIRECTORY] = creation.whole[ALLOC_SHADOW] = 1;
+    creation.whole[ALLOC_CAPABILITY_TABLE] = table_pages;
+    if (!heap_can_allocate_all(payer, creation.whole)) {
+        heap_note_fault_all(current_thread, payer, creation.whole);
         return -BURSAR_E_OUT_OF_MEMORY;
     }
-    task = task_begin(payer);
-    left[ALLOC_TASK]--;
-#define STEP(units) (preempt_before(units) && (status = task_still_wanted(task, left, whole, destination)) != BURSAR_OK)
-    if (STEP(PAGE_TAKE_UNITS))
+    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        creation.left[kind] = creation.whole[kind];
+    task = creation.task = task_begin(payer);
+    creation.left[ALLOC_TASK]--;
+    if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
         goto give_back;
-    task->page_directory = task_take_page(task, ALLOC_PAGE_DIRECTORY, left);
-    if (STEP(PAGE_TAKE_UNITS))
+    task->page_directory = task_take_page(&creation, ALLOC_PAGE_DIRECTORY);
+    if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
         goto give_back;
-    task->table_records = task_take_page(task, ALLOC_SHADOW, left);
+    task->table_records = task_take_page(&creation, ALLOC_SHADOW);
     for (uint32_t p = 0; p < table_pages; p++) {
-        if (STEP(PAGE_TAKE_UNITS))
+        if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
             goto give_back;
-        task->cspace.pages[p] = task_take_page(task, ALLOC_CAPABILITY_TABLE, left);
+        task->cspace.pages[p] = task_take_page(&creation, ALLOC_CAPABILITY_TABLE);
     }
-    if (STEP(DIRECTORY_WRITE_UNITS))
+    if ((status = creation_step(&creation, DIRECTORY_WRITE_UNITS)) != BURSAR_OK)
         goto give_back;
     machine_address_space_init(task->page_directory);
     task->page_directory_physical = (uint32_t)machine_virtual_to_physical(task->page_directory);
-    if (STEP(SHADOW_ZERO_UNITS))
+    if ((status = creation_step(&creation, SHADOW_ZERO_UNITS)) != BURSAR_OK)
         goto give_back;
     frame_zero_page(task->table_records);
-#undef STEP
     task_publish(task, slots);
     *out = task;
     return BURSAR_OK;

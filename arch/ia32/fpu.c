@@ -60,9 +60,15 @@ void fpu_init(void)
 void machine_fpu_state_init(void *state)
 {
     uint8_t *image = state;
+    uint32_t *word = state;
 
-    for (uint32_t i = 0; i < MACHINE_FPU_STATE_SIZE; i++)
-        image[i] = 0;
+    /* Four words a step (the image is 16-byte aligned): a byte at a time was 2 000 instructions of a thread's creation. */
+    for (uint32_t i = 0; i < MACHINE_FPU_STATE_SIZE / sizeof *word; i += 4) {
+        word[i] = 0;
+        word[i + 1] = 0;
+        word[i + 2] = 0;
+        word[i + 3] = 0;
+    }
     *(uint16_t *)(image + FXSAVE_CONTROL_WORD) = BURSAR_FPU_CONTROL_WORD;
     *(uint32_t *)(image + FXSAVE_MXCSR) = BURSAR_FPU_MXCSR;
 }

@@ -235,6 +235,30 @@ static int task_rows(void)
     return error;
 }
 
+/* ---- the other kinds' creation: each the first of its kind in a fresh heap, so kheap carves a page ---- */
+
+static int create_kind(uint32_t type) { return l4_create(HEAP, type, SCRATCH, 0); }
+static int create_thread_in(uint32_t task) { return l4_create(HEAP, BURSAR_OBJECT_THREAD, SCRATCH, task); }
+
+static int creation_rows(void)
+{
+    unsigned task = slot();
+    int error = scenario_heap(40);
+
+    STEP(measured("endpoint.create", create_kind, BURSAR_OBJECT_ENDPOINT));
+    STEP(l4_cap_delete(SCRATCH));
+    STEP(measured("reply.create", create_kind, BURSAR_OBJECT_REPLY));
+    STEP(l4_cap_delete(SCRATCH));
+    STEP(measured("heap.create", create_kind, BURSAR_OBJECT_HEAP));
+    STEP(l4_cap_delete(SCRATCH));
+    /* A task none of whose slots was reached yet: the thread's creation zeroes its first capability page. */
+    STEP(l4_create(HEAP, BURSAR_OBJECT_TASK, task, TASK_SLOTS));
+    STEP(measured("thread.create.fresh-task", create_thread_in, task));
+    STEP(l4_cap_delete(SCRATCH));
+    STEP(scenario_end());
+    return error;
+}
+
 /* ---- threads, waiters, timeouts ---- */
 
 static volatile unsigned woken;
@@ -509,6 +533,7 @@ int main(const struct bursar_boot_info *boot_info)
     }
     STEP(tree_rows());
     STEP(task_rows());
+    STEP(creation_rows());
     STEP(thread_rows());
     STEP(heap_rows());
     STEP(donation_rows());
