@@ -8,7 +8,6 @@
  */
 #include "bank_tests.h"
 
-#include "libl4/message.h"
 #include "libl4/string.h"
 
 #define PAGE_SIZE 4096u
@@ -185,7 +184,6 @@ USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
     struct bt_client client;
     uintptr_t page = bt_pages(1), copy = bt_pages(1);
     uint32_t frame, records;
-    struct l4_msg m;
 
     TEST_CHECK_EQUAL(bt_child(BT_ROOT, 100, 4, &a), 0, "bank A");
     TEST_CHECK_EQUAL(bt_client(a, 16, &client), 0, "a client task");
@@ -202,9 +200,7 @@ USER_TEST(975, a_return_takes_every_mapping_of_the_frame_wherever_it_went)
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, granted.endpoint, 0), 0, "endpoint");
     TEST_CHECK_EQUAL(bt_spawn(grant_receiver, &granted, BT_CLIENT_PRIORITY, &thread), 0, "receiver");
     root_sleep_ms(20);
-    l4_msg_start(&m, 1);
-    l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, BURSAR_GRANT);
-    TEST_CHECK_EQUAL(l4_msg_send(granted.endpoint, &m, BURSAR_TIMEOUT_ZERO), 0, "grant the frame's own mapping");
+    TEST_CHECK_EQUAL(grant_page(&granted, page), 0, "grant the frame's own mapping");
     root_sleep_ms(20);
     TEST_CHECK_EQUAL(granted.status, 0, "the receiver");
     TEST_CHECK_EQUAL(*(volatile uint32_t *)granted.landed, 0x975, "the frame at its new address");

@@ -16,3 +16,12 @@ void grant_receiver(void *argument)
     l4_set_receive_windows(0, 0, 0, 0);
     receiver->landed = m.mr[1];
 }
+
+int grant_page(const struct grant_receiver *receiver, uintptr_t page)
+{
+    struct l4_msg m;
+
+    l4_msg_start(&m, 1);
+    l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, BURSAR_GRANT);
+    return l4_msg_send(receiver->endpoint, &m, BURSAR_TIMEOUT_ZERO);
+}

@@ -110,5 +110,7 @@ struct grant_receiver {
 };
 /* A thread's entry: one message on receiver->endpoint, within a second, its page into receiver->window. */
 void grant_receiver(void *receiver);
+/* Sends the own page at `page` (read-write) by GRANT to the receiver, without waiting: 0 or the send's error. */
+int grant_page(const struct grant_receiver *receiver, uintptr_t page);
 
 #endif /* TEST_COMMON_HELPERS_H */

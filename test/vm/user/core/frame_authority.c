@@ -9,7 +9,6 @@
  */
 #include "core.h"
 
-#include "libl4/message.h"
 #include "libl4/task.h"
 #include "test/vm/user/common/helpers.h"
 #include "transfer.h"
@@ -34,7 +33,6 @@ USER_TEST(970, frame_unmap_takes_every_mapping_of_a_frame_wherever_its_own_went)
     uintptr_t page;
     uint32_t frame, records, bits[BURSAR_UTCB_INFO_WORDS];
     bool was_mapped = true;
-    struct l4_msg m;
     struct l4_task_spec spec = { .heap = heap, .slot = task, .capability_slots = 16 };
 
     TEST_CHECK_EQUAL(core_map_fresh_page(&page, &frame), 0, "a page");
@@ -50,9 +48,7 @@ USER_TEST(970, frame_unmap_takes_every_mapping_of_a_frame_wherever_its_own_went)
     TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, granted.endpoint, 0), 0, "endpoint");
     TEST_CHECK_EQUAL(core_spawn(grant_receiver, &granted, CORE_LOW_PRIORITY, &thread), 0, "receiver");
     core_sleep_ms(20);
-    l4_msg_start(&m, 1);
-    l4_msg_append_memory(&m, page, 12, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, BURSAR_GRANT);
-    TEST_CHECK_EQUAL(l4_msg_send(granted.endpoint, &m, BURSAR_TIMEOUT_ZERO), 0, "grant the own mapping");
+    TEST_CHECK_EQUAL(grant_page(&granted, page), 0, "grant the own mapping");
     core_sleep_ms(20);
     TEST_CHECK_EQUAL(granted.status, 0, "the receiver");
     TEST_CHECK_EQUAL(*(volatile uint32_t *)granted.landed, 0xf4a3e, "the frame at its new address");
