@@ -51,12 +51,25 @@ static uint32_t samples[ROUNDS];
 /* The kernel's counts over the timed parts only: each is read just around its operation. */
 static struct bench_counts counts;
 
-static void count(const struct bursar_system_info *before, const struct bursar_system_info *after)
+/*
+ * A timed round's end, its `sample` taken by the caller right after the
+ * operation: unless the round was a warm-up, the sample goes to
+ * into_samples and the kernel's counts since `before` to `into`. It touches
+ * only what it is given, so the faulter's task calls it too.
+ */
+static void round_end(unsigned round, uint32_t sample, const struct bursar_system_info *before,
+                      uint32_t *into_samples, struct bench_counts *into)
 {
+    struct bursar_system_info after;
+
+    l4_system_info(&after);
+    if (round < WARM_UP)
+        return;
+    into_samples[round - WARM_UP] = sample;
     /* The SYS_SYSTEM_INFO that read `after` is the one entry of each stretch that is not the operation's. */
-    counts.after.kernel_entries += after->kernel_entries - before->kernel_entries - 1;
-    counts.after.address_space_switches += after->address_space_switches - before->address_space_switches;
-    counts.after.fast_path_ipcs += after->fast_path_ipcs - before->fast_path_ipcs;
+    into->after.kernel_entries += after.kernel_entries - before->kernel_entries - 1;
+    into->after.address_space_switches += after.address_space_switches - before->address_space_switches;
+    into->after.fast_path_ipcs += after.fast_path_ipcs - before->fast_path_ipcs;
 }
 
 static void counts_start(unsigned operations)
@@ -69,7 +82,7 @@ static void counts_start(unsigned operations)
 
 static void buy_rows(void)
 {
-    struct bursar_system_info before, after;
+    struct bursar_system_info before;
     uint32_t frame = 0, anchor;
     /* A page kept mapped beside the ones bought: our page table there stays, as a real buyer's would. */
     int error = bank_buy(BANK, PAGES + 0x200000u, 0, PAGES + 0x200000u, 12, &anchor, NULL, NULL);
@@ -80,11 +93,7 @@ static void buy_rows(void)
         l4_system_info(&before);
         start = l4_timestamp();
         error = bank_buy(BANK, PAGES, 0, PAGES, 12, &frame, NULL, NULL);
-        if (i >= WARM_UP)
-            samples[i - WARM_UP] = (uint32_t)(l4_timestamp() - start);
-        l4_system_info(&after);
-        if (i >= WARM_UP)
-            count(&before, &after);
+        round_end(i, (uint32_t)(l4_timestamp() - start), &before, samples, &counts);
         if (!error)
             error = bank_return_frames(BANK, frame, 1);
     }
@@ -102,11 +111,7 @@ static void buy_rows(void)
         start = l4_timestamp();
         if (!error)
             error = bank_return_frames(BANK, frame, 1);
-        if (i >= WARM_UP)
-            samples[i - WARM_UP] = (uint32_t)(l4_timestamp() - start);
-        l4_system_info(&after);
-        if (i >= WARM_UP)
-            count(&before, &after);
+        round_end(i, (uint32_t)(l4_timestamp() - start), &before, samples, &counts);
     }
     if (!error)
         bench_print_row("bank.return.one-frame", samples, ROUNDS, 1, &counts);
@@ -117,11 +122,7 @@ static void buy_rows(void)
         l4_system_info(&before);
         start = l4_timestamp();
         error = bank_buy(BANK, PAGES, 4, PAGES, 16, &frame, NULL, NULL);
-        if (i >= WARM_UP)
-            samples[i - WARM_UP] = ((uint32_t)(l4_timestamp() - start) - bench_overhead) / 16;
-        l4_system_info(&after);
-        if (i >= WARM_UP)
-            count(&before, &after);
+        round_end(i, ((uint32_t)(l4_timestamp() - start) - bench_overhead) / 16, &before, samples, &counts);
         if (!error)
             error = bank_return_frames(BANK, frame, 16);
     }
@@ -152,7 +153,7 @@ static struct faulter_area area __attribute__((aligned(4096)));
  */
 static void faulter(void *unused)
 {
-    struct bursar_system_info before, after;
+    struct bursar_system_info before;
     uint32_t returned, moved, destroyed;
 
     (void)unused;
@@ -162,14 +163,7 @@ static void faulter(void *unused)
         l4_system_info(&before);
         start = l4_timestamp();
         area.error = l4_create(FAULTER_HEAP, BURSAR_OBJECT_ENDPOINT, FAULTER_OBJECT, 0);
-        if (i >= WARM_UP)
-            area.samples[i - WARM_UP] = (uint32_t)(l4_timestamp() - start);
-        l4_system_info(&after);
-        if (i >= WARM_UP) {
-            area.counts.after.kernel_entries += after.kernel_entries - before.kernel_entries - 1;
-            area.counts.after.address_space_switches += after.address_space_switches - before.address_space_switches;
-            area.counts.after.fast_path_ipcs += after.fast_path_ipcs - before.fast_path_ipcs;
-        }
+        round_end(i, (uint32_t)(l4_timestamp() - start), &before, area.samples, &area.counts);
         l4_destroy(FAULTER_OBJECT);
         l4_cap_delete(FAULTER_OBJECT);
         if (!area.error)
