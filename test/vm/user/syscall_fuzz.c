@@ -121,6 +121,35 @@ static uint32_t random_word(void)
     }
 }
 
+/* Counts and kinds at the edges of what the calls take: 0, 1, a few, the largest, one more, and huge. */
+static uint32_t random_count(void)
+{
+    static const uint32_t edges[] = { 0, 1, 2, 3, BURSAR_HEAP_KIND_COUNT, BURSAR_HEAP_KIND_COUNT + 1, 4096, 4097,
+                                      0xffff, 0x10000, 0x80000000u, 0xffffffff };
+
+    return next_random() % 2 ? next_random() % 8 : pick(edges, sizeof edges / sizeof edges[0]);
+}
+
+/* I/O ports: the kernel's own, COM1's, the last ones, and past them. */
+static uint32_t random_port(void)
+{
+    static const uint32_t edges[] = { 0, 0x20, 0x21, 0x40, 0x43, 0x80, 0x92, 0xa0, 0xf4, 0x3f8, 0x4d0, 0xcf9,
+                                      0xfff0, 0xffff, 0x10000, 0xffffffff };
+
+    return next_random() % 4 ? pick(edges, sizeof edges / sizeof edges[0]) : next_random() % 0x10000;
+}
+
+/*
+ * The message registers past the two in registers: what SYS_HEAP_RESERVE
+ * with BURSAR_HEAP_RESERVE_MANY reads its counts from (and a long
+ * message's words), counts at the edges or anything.
+ */
+static void random_message_registers(void)
+{
+    for (unsigned i = 0; i < BURSAR_HEAP_KIND_COUNT + 2; i++)
+        l4_mr_set(i, next_random() % 3 ? (next_random() % 3 ? 0 : next_random() % 4) : random_count());
+}
+
 static uint32_t fuzz_slot(void)
 {
     return FUZZ_FIRST_SLOT + next_random() % (FUZZ_LAST_SLOT - FUZZ_FIRST_SLOT + 1);
@@ -181,6 +210,45 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
     case SYS_THREAD_CONFIGURE:
         a[0] = fuzz_slot();
         a[1] = next_random() % 6;
+        break;
+    case SYS_CAP_COMPARE:           /* any two slots, the boot objects' among them: it only reads */
+        a[0] = next_random() % 4 ? fuzz_slot() : next_random() % FUZZ_FIRST_SLOT;
+        a[1] = next_random() % 4 ? fuzz_slot() : random_slot();
+        break;
+    case SYS_HEAP_RESERVE:          /* one kind, or several with their counts in the message registers */
+        a[0] = next_random() % 4 ? fuzz_slot() : BURSAR_NO_CAPABILITY;
+        a[1] = next_random() % 2 ? BURSAR_HEAP_RESERVE_MANY : next_random() % (BURSAR_HEAP_KIND_COUNT + 1);
+        a[2] = random_count();
+        random_message_registers();
+        break;
+    case SYS_HEAP_RECLAIM:
+        a[0] = fuzz_slot();
+        a[1] = next_random() % 4 ? 1 + next_random() % 4 : random_count();
+        break;
+    case SYS_IO_PORTS_CREATE:
+    case SYS_IRQ_CLAIM:
+        a[0] = next_random() % 8 ? BURSAR_SLOT_DEVICES : fuzz_slot();
+        a[1] = number == SYS_IRQ_CLAIM ? next_random() % 18 : BURSAR_IO_PORTS(random_port() & 0xffff, random_count());
+        a[2] = next_random() % 4 ? BURSAR_SLOT_HEAP : fuzz_slot();
+        a[3] = fuzz_slot();
+        break;
+    case SYS_IO_PORT:               /* reads only (survivable): a written byte could reset the machine */
+        a[0] = fuzz_slot();
+        a[1] = random_port();
+        a[2] = next_random() % 8 ? 0 : next_random() % 4;
+        a[3] = next_random() % 4 ? next_random() % 0x100 : random_word();
+        break;
+    case SYS_IRQ_SET_ENDPOINT:
+    case SYS_IRQ_ACK:
+        a[0] = fuzz_slot();
+        a[1] = next_random() % 4 ? fuzz_slot() : BURSAR_NO_CAPABILITY;
+        a[2] = next_random() % 2 ? 0 : next_random();
+        break;
+    case SYS_PREEMPT_STATS:         /* the debug capability or another object, with reset 0, 1 or a bad one */
+    case SYS_DEBUG_DUMP:            /* the check, or a tree of a bad slot or frame (which prints nothing) */
+        a[0] = next_random() % 4 ? BURSAR_SLOT_DEBUG : fuzz_slot();
+        a[1] = number == SYS_PREEMPT_STATS ? next_random() % 3 : BURSAR_DUMP_CHECK + next_random() % 4;
+        a[2] = a[1] == BURSAR_DUMP_FRAME_TREE ? 0xfffff000u | next_random() : 0x10000u | next_random();
         break;
     default:
         a[0] = fuzz_slot();
@@ -540,11 +608,47 @@ static void clean_up(void)
     l4_unmap(SCRATCH_BASE, SCRATCH_PAGES);
 }
 
+/* The calls whose arguments the fuzzer shapes well enough that some must succeed in every seed. */
+static bool must_succeed(uint32_t number)
+{
+    switch (number) {
+    case SYS_CREATE: case SYS_CAP_COPY: case SYS_CAP_COMPARE: case SYS_FRAME_MAP: case SYS_FRAME_UNMAP:
+    case SYS_FRAME_STATE: case SYS_HEAP_RESERVE: case SYS_IO_PORTS_CREATE: case SYS_PREEMPT_STATS:
+    case SYS_DEBUG_DUMP:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * Every system call number is made (all but the two the fuzzer never
+ * makes, THREAD_EXIT and THREAD_START), the numbers with no call and past
+ * the last answer INVALID_SYSCALL only, and the shaped calls get through.
+ */
+static void check_every_number(struct test_result *result, uint32_t seed, const uint32_t *made_of,
+                               const uint32_t *succeeded_of)
+{
+    printf("seed %u: calls that never succeeded:", seed);
+    for (uint32_t number = 0; number < SYS_COUNT + 2; number++)
+        if (!succeeded_of[number] && number != SYS_THREAD_EXIT && number != SYS_THREAD_START)
+            printf(" %u", number);
+    printf("\n");
+    for (uint32_t number = 0; number < SYS_COUNT + 2; number++) {
+        if (number == SYS_THREAD_EXIT || number == SYS_THREAD_START)
+            continue;
+        TEST_CHECK(made_of[number] > 0, "seed %u: system call %u never made", seed, number);
+        TEST_CHECK(succeeded_of[number] > 0 || !must_succeed(number), "seed %u: system call %u never succeeded "
+                   "(%u made)", seed, number, made_of[number]);
+    }
+}
+
 static void fuzz_one_seed(struct test_result *result, uint32_t seed)
 {
     struct bursar_system_info before, after;
     unsigned made = 0, succeeded = 0, kinds = 0;
     bool seen[BURSAR_ERROR_COUNT] = { false };
+    uint32_t made_of[SYS_COUNT + 2] = { 0 }, succeeded_of[SYS_COUNT + 2] = { 0 };
 
     random_state = seed;
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
@@ -564,8 +668,11 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
         int status = cpu_state_call(eax, &w);
         TEST_CHECK(documented(status), "seed %u call %u: system call %u returned %d", seed, call, number, status);
         made++;
-        if (status == 0)
+        made_of[number]++;
+        if (status == 0) {
             succeeded++;
+            succeeded_of[number]++;
+        }
         else if (!seen[-status]) {
             seen[-status] = true;
             kinds++;
@@ -581,6 +688,7 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
         if (seen[e])
             printf(" %d", e);
     printf("\n");
+    check_every_number(result, seed, made_of, succeeded_of);
     /* A fuzzer whose calls all bounce off the first check would prove nothing. */
     TEST_CHECK(made > calls_per_seed / 2 && succeeded > 100 && kinds >= 10,
                "seed %u: too few calls got anywhere (%u made, %u succeeded, %u kinds of error)", seed, made,
