@@ -18,6 +18,7 @@
 #include "kernel/ipc_queue.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -136,6 +137,14 @@ static struct message message_of_blocked_sender(struct thread *sender)
                              registers.argument[3] };
 }
 
+/* A receiver no longer binds the reply object it named to a caller. */
+static void unpromise_reply(struct thread *receiver)
+{
+    if (receiver->receive_reply)
+        receiver->receive_reply->receiver = NULL;
+    receiver->receive_reply = NULL;
+}
+
 void ipc_cancel(struct thread *thread, int result)
 {
     switch (thread->state) {
@@ -148,6 +157,10 @@ void ipc_cancel(struct thread *thread, int result)
             thread->reply_waiting->caller = NULL;
         thread->reply_waiting = NULL;
         break;
+    case THREAD_TRANSFERRING:
+        /* Held (below): only its reply object may be taken from it; its holder decides the rest. */
+        unpromise_reply(thread);
+        return;
     default:
         return;
     }
@@ -231,24 +244,95 @@ static int copy_long_message(struct thread *sender, struct thread *receiver, uin
     return BURSAR_OK;
 }
 
+/* ---- a transfer that passes preemption points ---- */
+
 /*
- * Deliver to a receiver that was waiting (or is the current thread), with
- * its typed items already checked (`plan`). Returns the status for the
- * sender: when the words cannot be copied both sides get it, and no item
- * has moved.
+ * A message whose memory items have more pages than can move with
+ * interrupts off (transfer.h, TRANSFER_PAGES_AT_ONCE) is moved by the
+ * sender's own thread (the replier's, for a reply), with preemption points
+ * between pages, while it holds the receiver: out of every queue, its
+ * timeout cancelled, in THREAD_TRANSFERRING, where nobody else can deliver
+ * to it, time it out or cancel it. A receiver waiting to bind its reply
+ * object keeps it promised (a destroy of the reply object takes it back:
+ * ipc_cancel). If the receiver is killed meanwhile the holder finds its
+ * link cleared (ipc_transfer_thread_gone) and stops; if the holder is
+ * destroyed it still takes back the pages it moved (transfer.c) and the
+ * receiver hears DESTROYED. The receiving task is pinned meanwhile.
+ */
+static void hold(struct thread *holder, struct thread *receiver)
+{
+    receiver->state = THREAD_TRANSFERRING;
+    receiver->transfer_holder = holder;
+    holder->transfer_partner = receiver;
+}
+
+/* The hold ends: the receiver, or NULL if it was killed meanwhile. */
+static struct thread *unhold(struct thread *holder)
+{
+    struct thread *receiver = holder->transfer_partner;
+
+    holder->transfer_partner = NULL;
+    if (receiver)
+        receiver->transfer_holder = NULL;
+    return receiver;
+}
+
+void ipc_transfer_thread_gone(struct thread *thread)
+{
+    struct thread *receiver = thread->transfer_partner;
+
+    if (thread->transfer_holder) {              /* a held receiver: its holder finds it gone */
+        thread->transfer_holder->transfer_partner = NULL;
+        thread->transfer_holder = NULL;
+    }
+    if (receiver) {                             /* a holder that never ran (ipc_receive handed it over) */
+        unhold(thread);
+        unpromise_reply(receiver);
+        complete(receiver, -BURSAR_E_DESTROYED);
+    }
+}
+
+/* The running sender commits a plan to the receiver it holds; *receiver_out NULL if that was killed. */
+static int commit_held(struct thread *sender, struct thread *receiver, struct transfer_plan *plan,
+                       struct message *delivered, struct thread **receiver_out)
+{
+    struct task *receiving = receiver->task;
+    int status;
+
+    hold(sender, receiver);
+    task_pin(receiving);
+    status = transfer_commit(sender, receiver, plan, delivered);
+    task_unpin(receiving);
+    *receiver_out = unhold(sender);
+    return *receiver_out ? status : -BURSAR_E_DESTROYED;
+}
+
+/*
+ * Deliver to a receiver that was waiting (or is the current thread, or is
+ * held), with its typed items already checked (`plan`). Returns the status
+ * for the sender: when the words cannot be copied, or an item fails as it
+ * moves, both sides get it, and no item has moved. *receiver_out is the
+ * receiver with its result written, not yet ready; NULL if it was killed
+ * while held.
  */
 static int deliver(struct thread *sender, struct thread *receiver, const struct message *message,
-                   const struct transfer_plan *plan)
+                   struct transfer_plan *plan, struct thread **receiver_out)
 {
     struct message delivered = *message;
     int status = copy_long_message(sender, receiver, message->tag);
 
+    *receiver_out = receiver;
+    if (status == BURSAR_OK && transfer_passes_points(plan))
+        status = commit_held(sender, receiver, plan, &delivered, receiver_out);
+    else if (status == BURSAR_OK && plan->count)        /* checked in full already: moved with no point */
+        status = transfer_commit(sender, receiver, plan, &delivered);
+    if (!*receiver_out)
+        return status;
     if (status != BURSAR_OK) {
         struct message empty = { 0, message->badge, 0, 0 };
         set_message_result(receiver, status, &empty);
         return status;
     }
-    transfer_commit(sender, receiver, plan, &delivered);
     set_message_result(receiver, BURSAR_OK, &delivered);
     return BURSAR_OK;
 }
@@ -276,12 +360,77 @@ static int check_items_before_waiting(struct thread *sender, const struct messag
     return transfer_check(sender, NULL, message, &plan);
 }
 
+/*
+ * The sender has its receiver (out of its queue, timeout cancelled, reply
+ * object still promised) and delivers; then a call waits for its reply,
+ * and the receiver runs if it should.
+ */
+static void send_to(struct thread *sender, struct thread *receiver, const struct message *message,
+                    struct transfer_plan *plan, bool is_call, uint32_t reply_timeout)
+{
+    struct reply *reply;
+    int status = deliver(sender, receiver, message, plan, &receiver);
+
+    if (!receiver) {                    /* killed while held */
+        complete(sender, status);
+        return;
+    }
+    reply = receiver->receive_reply;
+    unpromise_reply(receiver);
+    if (status != BURSAR_OK || !is_call) {
+        complete(sender, status);
+        if (scheduler_preempts(receiver) && !preempt_destroyed())
+            scheduler_wake_and_switch(receiver);
+        else
+            scheduler_make_ready(receiver);
+        return;
+    }
+    scheduler_remove(sender);
+    await_reply(sender, reply, reply_timeout);
+    scheduler_wake_and_switch(receiver);
+}
+
+/*
+ * A receiver found this blocked sender's message too large to move itself
+ * (ipc_receive): it waits, held by the sender, which checks the message
+ * again (things may have changed before it ran) and moves it.
+ */
+static void send_handed_over(struct thread *sender, const struct message *message, uint32_t badge, bool is_call,
+                             uint32_t reply_timeout)
+{
+    struct thread *receiver;
+    struct message delivered = *message;
+    struct transfer_plan plan;
+    int status;
+
+    /* The receiver's check and the switch here were one window already: a point before the sender's own. */
+    preempt_point();
+    receiver = sender->transfer_partner;
+    if (!receiver)                      /* killed meanwhile: the sender's result says DESTROYED */
+        return;
+    if (preempt_destroyed()) {          /* it never returns to user mode; the receiver hears why */
+        ipc_transfer_thread_gone(sender);
+        return;
+    }
+    status = transfer_check(sender, receiver, message, &plan);
+    delivered.badge = badge;
+    if (status != BURSAR_OK) {          /* both hear why: the receiver stopped waiting for this message */
+        struct message empty = { 0, badge, 0, 0 };
+        unhold(sender);
+        unpromise_reply(receiver);
+        set_message_result(receiver, status, &empty);
+        scheduler_make_ready(receiver);
+        complete(sender, status);
+        return;
+    }
+    send_to(sender, receiver, &delivered, &plan, is_call, reply_timeout);
+}
+
 void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
               const struct message *message, uint32_t send_timeout, bool is_call, uint32_t receive_timeout)
 {
     if (endpoint->queue_kind == QUEUE_RECEIVERS) {
         struct thread *receiver = endpoint->queue_head;
-        struct reply *reply = receiver->receive_reply;
         struct message delivered = *message;
         struct transfer_plan plan;
         int status = transfer_check(sender, receiver, message, &plan);
@@ -292,22 +441,8 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
         }
         dequeue(receiver);
         timeout_remove(receiver);
-        receiver->receive_reply = NULL;
-        if (reply)
-            reply->receiver = NULL;
         delivered.badge = badge;
-        status = deliver(sender, receiver, &delivered, &plan);
-        if (status != BURSAR_OK || !is_call) {
-            complete(sender, status);
-            if (scheduler_preempts(receiver))
-                scheduler_wake_and_switch(receiver);
-            else
-                scheduler_make_ready(receiver);
-            return;
-        }
-        scheduler_remove(sender);
-        await_reply(sender, reply, receive_timeout);
-        scheduler_wake_and_switch(receiver);
+        send_to(sender, receiver, &delivered, &plan, is_call, receive_timeout);
         return;
     }
     int status = check_items_before_waiting(sender, message);
@@ -327,6 +462,8 @@ void ipc_send(struct thread *sender, struct endpoint *endpoint, uint32_t badge,
     enqueue(endpoint, sender, QUEUE_SENDERS);
     timeout_arm(sender, send_timeout);
     schedule();
+    if (sender->transfer_partner)       /* a receiver left its message to it to move */
+        send_handed_over(sender, message, badge, is_call, receive_timeout);
 }
 
 struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *message)
@@ -345,6 +482,25 @@ struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *
     return receiver;
 }
 
+/*
+ * The receiver (the running thread) met a sender whose items pass
+ * preemption points: the sender moves them in its own thread, holding the
+ * receiver, which waits meanwhile with its reply object promised. The
+ * sender is woken to do it (send_handed_over); until it does, its result
+ * says DESTROYED, which it keeps if the receiver is killed first.
+ */
+static void hand_over(struct thread *sender, struct thread *receiver, struct reply *reply)
+{
+    scheduler_remove(receiver);
+    receiver->receive_reply = reply;
+    if (reply)
+        reply->receiver = receiver;
+    hold(sender, receiver);
+    set_result(sender, -BURSAR_E_DESTROYED);
+    scheduler_make_ready(sender);
+    schedule();
+}
+
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout)
 {
@@ -358,6 +514,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
         struct thread *sender = endpoint->queue_head;
         struct message message = message_of_blocked_sender(sender);
         struct transfer_plan plan;
+        struct thread *sender_left;
         int status = transfer_check(sender, receiver, &message, &plan);
 
         dequeue(sender);
@@ -366,7 +523,12 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
             complete(sender, status);
             continue;
         }
-        status = deliver(sender, receiver, &message, &plan);
+        if (transfer_passes_points(&plan)) {
+            hand_over(sender, receiver, reply);
+            return;
+        }
+        status = deliver(sender, receiver, &message, &plan, &sender_left);
+        (void)sender_left;
         if (status == BURSAR_OK && sender->is_call) {
             await_reply(sender, reply, sender->reply_timeout);
             return;
@@ -410,8 +572,15 @@ static int reply_to_kernel_call(struct thread *replier, struct reply *reply, con
     if (status != BURSAR_OK)
         return status;              /* a reply it does not accept: nothing changes, it still waits */
     unbind_caller(reply, caller);
+    if (transfer_passes_points(&answer.plan)) {
+        /* A large item in a RESUME: moved here, held; if it fails the thread retries and faults again. */
+        status = commit_held(replier, caller, &answer.plan, NULL, &caller);
+        if (!caller)
+            return status;
+        answer.plan.count = 0;      /* nothing left for the purpose to commit */
+    }
     fault_ipc_reply(caller, &answer);
-    return BURSAR_OK;
+    return status;
 }
 
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
@@ -430,7 +599,8 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
         return status;              /* an item refused: the caller stays bound, waiting */
     unbind_caller(reply, caller);
     delivered.badge = 0;
-    status = deliver(replier, caller, &delivered, &plan);
-    scheduler_make_ready(caller);
+    status = deliver(replier, caller, &delivered, &plan, &caller);
+    if (caller)                     /* not killed while held */
+        scheduler_make_ready(caller);
     return status;
 }

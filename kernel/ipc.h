@@ -44,6 +44,11 @@ struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write);
  */
 extern uint32_t ipc_fast_path_count, fast_path_null_count;
 
+/*
+ * A thread is being killed: a transfer it holds (the receiver is told
+ * DESTROYED) or is held by (the holder finds it gone) hears of it.
+ */
+void ipc_transfer_thread_gone(struct thread *thread);
 /* A blocked thread stops waiting (timeout, destroy): out of its queue, result set. */
 void ipc_cancel(struct thread *thread, int result);
 /*

@@ -26,6 +26,7 @@
 #define TABLE_RELEASE_UNITS 2   /* a page table and its shadow freed */
 #define TABLE_CREATE_UNITS 12   /* a page table and its shadow taken and zeroed */
 #define MAP_PAGE_UNITS 3        /* one page of SYS_MAP: its checks, a record, the entry */
+#define TRANSFER_PAGE_UNITS 5   /* one page of a memory item: its checks, both heaps asked, a record, the entry */
 #define UNMAP_UNITS 3           /* one mapping removed, besides the mapdb units of its subtree */
 #define CHECK_PAGES_PER_UNIT 4  /* pages SYS_MAP checks before it maps any */
 #define ENTRIES_PER_UNIT 16     /* empty table entries a task's teardown looks at */
@@ -445,21 +446,68 @@ bool memory_has_page_table(struct task *task, uint32_t address)
     return shadow_of(task, address) != NULL;
 }
 
-/*
- * One page of a typed memory item. The caller (kernel/transfer.c) has
- * checked everything and made sure the heaps can pay, so nothing here can
- * fail: REVOCABLE COPY takes a record from the sender's heap, COPY from the
- * receiver's (flagged so the sender's own revoke skips it), GRANT moves the
- * sender's record and entry. A new page table is the receiver's.
- */
-void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
-                          uint32_t rights, uint32_t mode, struct heap *sender_heap)
+int memory_transfer_source_check(struct task *source, uint32_t from, uint32_t rights, uint32_t mode)
 {
-    struct mapdb_record *source_record = record_at(source, from), *record = NULL;
-    uint64_t physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
-    int status = ensure_page_table(destination, to);
+    struct mapdb_record *record = record_at(source, from);
 
-    KERNEL_ASSERT(status == BURSAR_OK && source_record);
+    if (!record)
+        return -BURSAR_E_NOT_MAPPED;
+    if ((rights & record->rights) != rights)
+        return -BURSAR_E_NO_RIGHTS;
+    /* GRANT moves the mapping as it is: it cannot shrink its rights (its children keep theirs). */
+    if (mode == BURSAR_GRANT && rights != record->rights)
+        return -BURSAR_E_NO_RIGHTS;
+    return BURSAR_OK;
+}
+
+uint32_t memory_transfer_units(struct task *destination, uint32_t to)
+{
+    return TRANSFER_PAGE_UNITS + (shadow_of(destination, to) ? 0 : TABLE_CREATE_UNITS);
+}
+
+/* What the heaps must pay for this page: its record by mode, and a page table (with its shadow) if none. */
+static int transfer_page_payers(struct task *destination, uint32_t to, uint32_t mode, struct heap *sender_heap)
+{
+    struct heap *receiver_heap = destination->header.payer;
+    uint32_t receiver[ALLOC_KIND_COUNT] = { 0 }, sender[ALLOC_KIND_COUNT] = { 0 };
+
+    if (!shadow_of(destination, to)) {
+        receiver[ALLOC_PAGE_TABLE]++;
+        receiver[ALLOC_SHADOW]++;
+    }
+    if (mode == BURSAR_COPY || (mode == BURSAR_REVOCABLE_COPY && sender_heap == receiver_heap))
+        receiver[ALLOC_RECORD]++;
+    else if (mode == BURSAR_REVOCABLE_COPY)
+        sender[ALLOC_RECORD]++;
+    /* Asked only for what they pay: this runs for every page. */
+    if ((receiver[ALLOC_RECORD] || receiver[ALLOC_PAGE_TABLE]) && !heap_can_allocate_all(receiver_heap, receiver))
+        return -BURSAR_E_RECEIVER_HEAP_EMPTY;
+    return !sender[ALLOC_RECORD] || heap_can_allocate_all(sender_heap, sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+}
+
+/*
+ * One page of a typed memory item (kernel/transfer.c), checked here as it
+ * moves: REVOCABLE COPY takes a record from the sender's heap, COPY from
+ * the receiver's (flagged so the sender's own revoke skips it), GRANT moves
+ * the sender's record and entry. A new page table is the receiver's.
+ */
+int memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
+                         uint32_t rights, uint32_t mode, struct heap *sender_heap, bool checked)
+{
+    struct mapdb_record *source_record, *record = NULL;
+    uint64_t physical;
+    int status = checked ? BURSAR_OK : memory_transfer_source_check(source, from, rights, mode);
+
+    if (status == BURSAR_OK && !checked && record_at(destination, to))
+        status = -BURSAR_E_ALREADY_MAPPED;
+    if (status == BURSAR_OK && !checked)
+        status = transfer_page_payers(destination, to, mode, sender_heap);
+    if (status == BURSAR_OK)
+        status = ensure_page_table(destination, to);
+    if (status != BURSAR_OK)
+        return status;
+    source_record = record_at(source, from);
+    physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
     switch (mode) {
     case BURSAR_REVOCABLE_COPY:
         status = mapdb_map(&authority, source_record, rights, sender_heap, mapping_of(destination, to), &record);
@@ -473,10 +521,22 @@ void memory_transfer_page(struct task *source, uint32_t from, struct task *desti
         status = mapdb_grant_mapping(&authority, record, mapping_of(destination, to));
         break;
     }
-    KERNEL_ASSERT(status == MAPDB_OK);
+    KERNEL_ASSERT(status == MAPDB_OK);          /* the heaps were asked, with nothing between */
     install_entry(destination, to, physical, record->rights & BURSAR_RIGHT_WRITE, record);
     if (mode == BURSAR_GRANT)
         memory_mapping_removed(mapping_of(source, from));   /* the sender's entry, and its table if now empty */
+    return BURSAR_OK;
+}
+
+void memory_take_back(struct task *task, uint32_t address, uint32_t pages)
+{
+    for (uint32_t i = 0; i < pages && !task->header.dying; i++) {
+        uint32_t page = address + i * MACHINE_PAGE_SIZE;
+        struct mapdb_record *record = record_at(task, page);
+        if (record)
+            unmap_page(task, page, record);
+        preempt_work(1);
+    }
 }
 
 /*

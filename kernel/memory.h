@@ -37,9 +37,26 @@ int memory_unmap_derived(struct task *task, uint32_t address, uint32_t pages);
 /* Typed memory items (kernel/transfer.c): the record of a mapping, whether a page table covers an address. */
 struct mapdb_record *memory_mapping_record(struct task *task, uint32_t address);
 bool memory_has_page_table(struct task *task, uint32_t address);
-/* Transfer one mapped page by `mode` (enum bursar_transfer_mode); checked and paid for by the caller. */
-void memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
-                          uint32_t rights, uint32_t mode, struct heap *sender_heap);
+/* The source page of a memory item: mapped, with the rights the item passes on (all of them for GRANT)? */
+int memory_transfer_source_check(struct task *source, uint32_t from, uint32_t rights, uint32_t mode);
+/* Preemption units moving the page at `to` costs (more if a page table must be made). */
+uint32_t memory_transfer_units(struct task *destination, uint32_t to);
+/*
+ * Transfer one page by `mode` (enum bursar_transfer_mode), checked as it
+ * goes: the source page (as above), the destination free, the heaps able
+ * to pay (the receiver's: RECEIVER_HEAP_EMPTY; the sender's: OUT_OF_MEMORY).
+ * On an error nothing of this page has changed. `checked`: the caller
+ * checked all that with nothing between (a message of a few pages,
+ * transfer.c), and it cannot fail.
+ */
+int memory_transfer_page(struct task *source, uint32_t from, struct task *destination, uint32_t to,
+                         uint32_t rights, uint32_t mode, struct heap *sender_heap, bool checked);
+/*
+ * Unmap `pages` pages a failed transfer moved into `task` (pinned), with
+ * preemption points; to its end even if the caller was destroyed
+ * meanwhile, unless the task is being destroyed (its destroyer empties it).
+ */
+void memory_take_back(struct task *task, uint32_t address, uint32_t pages);
 /* Remove every user mapping of a frame (a bank's donation in answer to a heap fault); passes preemption points. */
 void memory_unmap_frame(uint32_t frame);
 /* Remove every mapping of a frame the memory object holds, its own included (SYS_FRAME_UNMAP). */

@@ -146,6 +146,11 @@ bool preempt_before(uint32_t units)
     return preempt_statistics.points != points;
 }
 
+void preempt_charge(uint32_t units)
+{
+    work_since_point += units;
+}
+
 uint32_t preempt_budget(void)
 {
     return work_since_point < PREEMPT_CHUNK ? PREEMPT_CHUNK - work_since_point : 1;

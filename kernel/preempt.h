@@ -73,6 +73,12 @@ bool preempt_work(uint32_t units);
  */
 bool preempt_before(uint32_t units);
 /*
+ * Count `units` of work done where no point may come (the thread holds
+ * nothing yet that would let it stop): the next point comes that much
+ * sooner. For checks that lead to a long operation (kernel/transfer.c).
+ */
+void preempt_charge(uint32_t units);
+/*
  * The budget to start a mapdb operation with: what is left of the current
  * chunk (at least one unit), so that work done since the last point counts.
  */

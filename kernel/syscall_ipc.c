@@ -7,6 +7,7 @@
 #include "bursar/syscall.h"
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
@@ -174,9 +175,21 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     if (error != BURSAR_OK)
         return error;
     if (reply && reply->caller) {
+        uint32_t points = preempt_statistics.points;
         error = ipc_reply(caller, reply, &a.message);
+        /*
+         * A reply whose items passed preemption points: the endpoint and the
+         * reply object may have gone meanwhile, so they are looked up again;
+         * if its items failed, the replier hears why and does not receive.
+         */
+        if (preempt_statistics.points != points) {
+            if (error == BURSAR_OK)
+                error = check_receive(caller, &a, &endpoint, &reply);
+            if (error != BURSAR_OK)
+                return error;
+        }
         /* A typed item the caller refused: it stays bound; the replier hears why and does not receive. */
-        if (error != BURSAR_OK && reply->caller)
+        else if (error != BURSAR_OK && reply->caller)
             return error;
     }
     ipc_receive(caller, endpoint, reply, a.receive_timeout);

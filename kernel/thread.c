@@ -22,12 +22,12 @@ static uint32_t thread_count;
 static const char *const state_names[] = {
     [THREAD_INACTIVE] = "inactive", [THREAD_READY] = "ready", [THREAD_SENDING] = "sending",
     [THREAD_RECEIVING] = "receiving", [THREAD_WAITING_REPLY] = "waiting for reply",
-    [THREAD_DEAD] = "dead",
+    [THREAD_DEAD] = "dead", [THREAD_TRANSFERRING] = "held by a transfer",
 };
 
 const char *thread_state_name(enum thread_state state)
 {
-    return state <= THREAD_DEAD ? state_names[state] : "?";
+    return state <= THREAD_TRANSFERRING ? state_names[state] : "?";
 }
 
 struct thread *threads_first(void) { return all_threads; }
@@ -107,6 +107,7 @@ void thread_kill(struct thread *thread, uint32_t status, const char *why)
         machine_exit(success ? BURSAR_EXIT_SUCCESS : BURSAR_EXIT_FAILURE);
     }
     fault_ipc_abandon(thread);   /* a dying thread's fault is nobody's business */
+    ipc_transfer_thread_gone(thread);    /* a transfer it holds or is held by hears of it */
     if (thread->state == THREAD_READY) {
         scheduler_remove(thread);
     } else if (thread->state != THREAD_INACTIVE && thread->state != THREAD_DEAD) {

@@ -25,6 +25,7 @@ enum thread_state {
     THREAD_RECEIVING,        /* blocked in an endpoint's receive queue */
     THREAD_WAITING_REPLY,    /* called; a reply object is bound to it */
     THREAD_DEAD,             /* exited or killed; waiting to be destroyed */
+    THREAD_TRANSFERRING,     /* held: another thread moves a message's memory items to it (ipc.c) */
 };
 
 /* The allocation that found a heap empty during the thread's system call (heap_fault.c). */
@@ -75,7 +76,13 @@ struct thread {
     struct thread *queue_next, *queue_prev;   /* ready queue or endpoint queue */
     struct endpoint *blocked_on;     /* SENDING / RECEIVING */
     struct reply *reply_waiting;     /* WAITING_REPLY: the reply object bound to us */
-    struct reply *receive_reply;     /* RECEIVING: the reply object to bind to a caller */
+    struct reply *receive_reply;     /* RECEIVING (or held receiving): the reply object to bind to a caller */
+    /*
+     * A transfer that passes preemption points (ipc.c, "held"): the thread
+     * moving the items names the receiver it holds, and the held receiver
+     * its holder. Either link is cleared when its thread is killed.
+     */
+    struct thread *transfer_partner, *transfer_holder;
     uint32_t send_badge;             /* SENDING: badge of the capability used */
     uint32_t reply_timeout;          /* SENDING a call: receive-phase timeout code */
     uint64_t wake_tick;              /* 0: no timeout */

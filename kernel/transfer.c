@@ -10,9 +10,16 @@
  * bank: what it pays for must already be free in its heap, otherwise the
  * item is refused (BURSAR_E_RECEIVER_HEAP_EMPTY).
  *
- * Everything is checked first (transfer_check), for all items together, so
- * a refused message changes nothing on either side; then transfer_commit
- * does the work through cspace.c and memory.c, which can no longer fail.
+ * transfer_check looks at every item, for all items together, in work that
+ * grows with the number of items only: forms, the sender's slots, the
+ * windows, what each heap must pay. The pages themselves (each mapped in
+ * the sender with the rights, each free in the receiver) are looked at
+ * there too when the message has at most TRANSFER_PAGES_AT_ONCE of them;
+ * then a refused message changes nothing on either side, and
+ * transfer_commit moves everything in one go. A message with more pages
+ * has them checked as they move: transfer_commit passes preemption points
+ * between pages, checks each page as it moves it, and on a failure takes
+ * back every page it moved (docs/abi.md §5, "Large memory items").
  */
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
@@ -23,6 +30,7 @@
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
 #include "kernel/memory.h"
+#include "kernel/preempt.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "kernel/transfer.h"
@@ -60,7 +68,8 @@ static int check_capability_item(struct thread *sender, uint32_t word, uint32_t 
     if (word & BURSAR_ITEM_CAPABILITY_RESERVED)
         return -BURSAR_E_INVALID_ARGUMENT;
     /* Passing a capability on needs its GRANT right, as SYS_CAP_COPY into another space does. */
-    item->source = cspace_lookup(&sender->task->cspace, BURSAR_ITEM_SLOT(word), BURSAR_OBJECT_NONE,
+    item->source_index = BURSAR_ITEM_SLOT(word);
+    item->source = cspace_lookup(&sender->task->cspace, item->source_index, BURSAR_OBJECT_NONE,
                                  BURSAR_RIGHT_GRANT, &error);
     if (!item->source)
         return error;
@@ -68,8 +77,8 @@ static int check_capability_item(struct thread *sender, uint32_t word, uint32_t 
     return cap_check_derivation(item->source, item->rights, badge);
 }
 
-/* Every page of the flexpage mapped in the sender, with the rights the item passes on. */
-static int check_memory_item(struct thread *sender, uint32_t word, uint32_t base, struct transfer_item *item)
+/* The flexpage's form; its pages are looked at by check_pages or as they move. */
+static int check_memory_item(uint32_t word, uint32_t base, struct transfer_item *item)
 {
     uint32_t log2 = BURSAR_ITEM_LOG2_SIZE(word), size;
 
@@ -85,15 +94,17 @@ static int check_memory_item(struct thread *sender, uint32_t word, uint32_t base
     item->log2_size = (uint8_t)log2;
     item->from = base;
     item->pages = size / MACHINE_PAGE_SIZE;
+    return BURSAR_OK;
+}
+
+/* Every page of the flexpage mapped in the sender, with the rights the item passes on. */
+static int check_source_pages(struct thread *sender, const struct transfer_item *item)
+{
     for (uint32_t i = 0; i < item->pages; i++) {
-        struct mapdb_record *record = memory_mapping_record(sender->task, base + i * MACHINE_PAGE_SIZE);
-        if (!record)
-            return -BURSAR_E_NOT_MAPPED;
-        if ((item->rights & record->rights) != item->rights)
-            return -BURSAR_E_NO_RIGHTS;
-        /* GRANT moves the mapping as it is: it cannot shrink its rights (its children keep theirs). */
-        if (item->mode == BURSAR_GRANT && item->rights != record->rights)
-            return -BURSAR_E_NO_RIGHTS;
+        int error = memory_transfer_source_check(sender->task, item->from + i * MACHINE_PAGE_SIZE, item->rights,
+                                                 item->mode);
+        if (error != BURSAR_OK)
+            return error;
     }
     return BURSAR_OK;
 }
@@ -109,7 +120,7 @@ static int decode_item(struct thread *sender, uint32_t word, uint32_t second, st
     case BURSAR_ITEM_CAPABILITY:
         return check_capability_item(sender, word, second, item);
     case BURSAR_ITEM_MEMORY:
-        return check_memory_item(sender, word, second, item);
+        return check_memory_item(word, second, item);
     default:
         return -BURSAR_E_INVALID_ARGUMENT;
     }
@@ -158,6 +169,13 @@ static int place_memory(struct thread *receiver, uint32_t window, struct transfe
         MACHINE_USER_TOP - base < size)
         return -BURSAR_E_NO_RECEIVE_WINDOW;        /* not a window in user space */
     item->to = base + (item->from & (size - 1));
+    (void)receiver;
+    return BURSAR_OK;
+}
+
+/* Every page the flexpage lands on free in the receiver. */
+static int check_destination_pages(struct thread *receiver, const struct transfer_item *item)
+{
     for (uint32_t i = 0; i < item->pages; i++)
         if (memory_mapping_record(receiver->task, item->to + i * MACHINE_PAGE_SIZE))
             return -BURSAR_E_ALREADY_MAPPED;
@@ -169,22 +187,26 @@ struct demands {
     uint32_t sender[ALLOC_KIND_COUNT], receiver[ALLOC_KIND_COUNT];
 };
 
+/*
+ * An item is aligned to its size, at most a page table's reach
+ * (BURSAR_ITEM_MEMORY_MAX_LOG2 = 22), so it lands under one directory entry:
+ * one look per item, however many pages it has.
+ */
+_Static_assert((1u << BURSAR_ITEM_MEMORY_MAX_LOG2) <= MACHINE_LARGE_PAGE, "an item lies under one page table");
+
 static void count_new_tables(struct thread *receiver, const struct transfer_plan *plan, struct demands *d)
 {
     uint32_t seen[(USER_DIRECTORY_ENTRIES + 31) / 32] = { 0 };
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
-        if (item->kind != BURSAR_ITEM_MEMORY)
+        uint32_t directory = item->to / MACHINE_LARGE_PAGE;
+        if (item->kind != BURSAR_ITEM_MEMORY || memory_has_page_table(receiver->task, item->to) ||
+            (seen[directory / 32] & (1u << directory % 32)))
             continue;
-        for (uint32_t i = 0; i < item->pages; i += 1) {
-            uint32_t address = item->to + i * MACHINE_PAGE_SIZE, directory = address / MACHINE_LARGE_PAGE;
-            if (memory_has_page_table(receiver->task, address) || (seen[directory / 32] & (1u << directory % 32)))
-                continue;
-            seen[directory / 32] |= 1u << directory % 32;
-            d->receiver[ALLOC_PAGE_TABLE]++;
-            d->receiver[ALLOC_SHADOW]++;
-        }
+        seen[directory / 32] |= 1u << directory % 32;
+        d->receiver[ALLOC_PAGE_TABLE]++;
+        d->receiver[ALLOC_SHADOW]++;
     }
 }
 
@@ -234,6 +256,12 @@ static int place_items(struct thread *receiver, const struct transfer_windows *w
                 ranges_overlap(item->to, item->pages, plan->items[m].to, plan->items[m].pages))
                 return -BURSAR_E_ALREADY_MAPPED;
     }
+    for (uint32_t n = 0; n < plan->count && !transfer_passes_points(plan); n++)
+        if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
+            int error = check_destination_pages(receiver, &plan->items[n]);
+            if (error != BURSAR_OK)
+                return error;
+        }
     return BURSAR_OK;
 }
 
@@ -245,6 +273,7 @@ static int check_sender_items(struct thread *sender, const struct message *messa
     int error;
 
     plan->count = BURSAR_TAG_TYPED(message->tag);
+    plan->pages = 0;
     if (plan->count == 0)
         return BURSAR_OK;
     if (first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS) {
@@ -258,10 +287,18 @@ static int check_sender_items(struct thread *sender, const struct message *messa
                             &plan->items[n]);
         if (error != BURSAR_OK)
             return error;
+        if (plan->items[n].kind == BURSAR_ITEM_MEMORY)
+            plan->pages += plan->items[n].pages;
         for (uint32_t m = 0; m < n; m++)
             if (sources_conflict(&plan->items[m], &plan->items[n]))
                 return -BURSAR_E_INVALID_ARGUMENT;
     }
+    for (uint32_t n = 0; n < plan->count && !transfer_passes_points(plan); n++)
+        if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
+            error = check_source_pages(sender, &plan->items[n]);
+            if (error != BURSAR_OK)
+                return error;
+        }
     return BURSAR_OK;
 }
 
@@ -271,6 +308,20 @@ static int check_receiver_side(struct thread *sender, struct thread *receiver, c
     int error = place_items(receiver, windows, plan);
 
     return error != BURSAR_OK ? error : check_payers(sender, receiver, plan);
+}
+
+/*
+ * A check that leads to a commit with preemption points is counted (it may
+ * be done twice: by a receiver, then by the sender it hands the message
+ * to), so the first point comes before the first page if the two would
+ * not fit in one window together.
+ */
+#define CHECK_UNITS_PER_ITEM 1u
+
+static void charge_check(const struct transfer_plan *plan)
+{
+    if (transfer_passes_points(plan))
+        preempt_charge(CHECK_UNITS_PER_ITEM * plan->count);
 }
 
 int transfer_check(struct thread *sender, struct thread *receiver, const struct message *message,
@@ -287,13 +338,18 @@ int transfer_check(struct thread *sender, struct thread *receiver, const struct 
     if (!to)
         return -BURSAR_E_NO_RECEIVE_WINDOW;
     windows = (struct transfer_windows){ to->receive_capabilities, to->receive_memory };
-    return check_receiver_side(sender, receiver, &windows, plan);
+    error = check_receiver_side(sender, receiver, &windows, plan);
+    charge_check(plan);
+    return error;
 }
 
 int transfer_check_placed(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
                           struct transfer_plan *plan)
 {
-    return plan->count ? check_receiver_side(sender, receiver, windows, plan) : BURSAR_OK;
+    int error = plan->count ? check_receiver_side(sender, receiver, windows, plan) : BURSAR_OK;
+
+    charge_check(plan);
+    return error;
 }
 
 /* ---- commit ---- */
@@ -317,16 +373,128 @@ static void commit_capability(struct thread *sender, const struct transfer_item 
     KERNEL_ASSERT(status == BURSAR_OK);
 }
 
-void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
-                     struct message *delivered)
+/*
+ * May the transfer go on after a preemption point? Not if the thread doing
+ * it was destroyed meanwhile (it never returns to user mode; its own task
+ * may be gone, so nothing of it is touched), the receiver it holds was
+ * killed, or either task is being destroyed.
+ */
+static int still_possible(struct thread *sender, struct task *receiving)
+{
+    if (preempt_destroyed() || current_thread->transfer_partner == NULL)
+        return -BURSAR_E_DESTROYED;
+    return sender->task->header.dying || receiving->header.dying ? -BURSAR_E_DESTROYED : BURSAR_OK;
+}
+
+/*
+ * Take back every page moved so far: the first `items` memory items whole
+ * and `pages` of the next. A page COPYed or REVOCABLE-COPYed goes with its
+ * record (and whatever was derived from it meanwhile); a page GRANTed is
+ * unmapped too: the sender gave it up, and the kernel cannot tell that
+ * what is at the receiver's address is still the page it moved, so it
+ * gives nothing back to the sender (docs/abi.md §5). A receiving task
+ * being destroyed is left to its destroyer. Runs to its end even if the
+ * thread doing it was destroyed meanwhile: the receiving task is pinned.
+ */
+static void take_back(const struct transfer_plan *plan, struct task *receiving, uint32_t items, uint32_t pages)
+{
+    for (uint32_t n = 0; n <= items && n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        if (item->kind == BURSAR_ITEM_MEMORY)
+            memory_take_back(receiving, item->to, n < items ? item->pages : pages);
+    }
+}
+
+/* The memory items, page by page, with preemption points between pages. */
+static int move_memory(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan)
+{
+    struct task *receiving = receiver->task;
+    struct heap *sender_heap = sender->task->header.payer;
+    bool checked = !transfer_passes_points(plan);     /* by transfer_check, and no point since */
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        if (item->kind != BURSAR_ITEM_MEMORY)
+            continue;
+        for (uint32_t i = 0; i < item->pages; i++) {
+            uint32_t from = item->from + i * MACHINE_PAGE_SIZE, to = item->to + i * MACHINE_PAGE_SIZE;
+            int status = BURSAR_OK;
+            if (!checked && preempt_before(memory_transfer_units(receiving, to)))
+                status = still_possible(sender, receiving);
+            if (status == BURSAR_OK)
+                status = memory_transfer_page(sender->task, from, receiving, to, item->rights, item->mode,
+                                              sender_heap, checked);
+            if (status != BURSAR_OK) {
+                take_back(plan, receiving, n, i);
+                return status;
+            }
+        }
+    }
+    return BURSAR_OK;
+}
+
+/*
+ * After preemption points, the capability items as transfer_check found
+ * them may have changed: each source slot is looked up again, each window
+ * slot must still be empty, and the sender's heap must still pay for the
+ * REVOCABLE COPYs' records. No point comes between this and their commit.
+ */
+static int recheck_capabilities(struct thread *sender, struct thread *receiver, struct transfer_plan *plan)
+{
+    uint32_t records[ALLOC_KIND_COUNT] = { 0 };
+
+    for (uint32_t n = 0; n < plan->count; n++) {
+        struct transfer_item *item = &plan->items[n];
+        int error = BURSAR_OK;
+        if (item->kind != BURSAR_ITEM_CAPABILITY)
+            continue;
+        item->source = cspace_lookup(&sender->task->cspace, item->source_index, BURSAR_OBJECT_NONE,
+                                     BURSAR_RIGHT_GRANT, &error);
+        if (!item->source)
+            return error;
+        error = cap_check_derivation(item->source, item->rights, item->badge);
+        if (error != BURSAR_OK)
+            return error;
+        item->destination = cspace_empty_slot(&receiver->task->cspace, item->destination_index, &error);
+        if (!item->destination)
+            return error == -BURSAR_E_INVALID_CAPABILITY ? -BURSAR_E_NO_RECEIVE_WINDOW : error;
+        if (item->mode == BURSAR_REVOCABLE_COPY)
+            records[ALLOC_RECORD]++;
+    }
+    /* Two items may not name one slot as both sources (sources_conflict) nor one window slot: unchanged. */
+    return heap_can_allocate_all(sender->task->header.payer, records) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+}
+
+int transfer_commit(struct thread *sender, struct thread *receiver, struct transfer_plan *plan,
+                    struct message *delivered)
 {
     if (plan->count == 0)               /* most messages: nothing to work out */
-        return;
+        return BURSAR_OK;
+    uint32_t points = preempt_statistics.points;
     uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
-    /* Only items past MR1 go to the UTCB (transfer_check found it writable). */
-    struct bursar_utcb *to = delivered && first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS
-                                 ? ipc_utcb_of(receiver, true) : NULL;
+    struct task *receiving = receiver->task;
+    struct bursar_utcb *to = NULL;
+    int status = move_memory(sender, receiver, plan);
 
+    if (status != BURSAR_OK)
+        return status;
+    if (preempt_statistics.points != points) {
+        status = still_possible(sender, receiving);
+        if (status == BURSAR_OK)
+            status = recheck_capabilities(sender, receiver, plan);
+        if (status != BURSAR_OK) {
+            take_back(plan, receiving, plan->count, 0);
+            return status;
+        }
+    }
+    /* Only items past MR1 go to the UTCB (transfer_check found it writable; after points, look again). */
+    if (delivered && first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS) {
+        to = ipc_utcb_of(receiver, true);
+        if (!to) {
+            take_back(plan, receiving, plan->count, 0);
+            return -BURSAR_E_NOT_MAPPED;
+        }
+    }
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
         uint32_t at = first + BURSAR_ITEM_WORDS * n;
@@ -339,13 +507,10 @@ void transfer_commit(struct thread *sender, struct thread *receiver, const struc
             set_message_word(delivered, to, at + 1, item->destination->badge);
             continue;
         }
-        for (uint32_t i = 0; i < item->pages; i++)
-            memory_transfer_page(sender->task, item->from + i * MACHINE_PAGE_SIZE, receiver->task,
-                                 item->to + i * MACHINE_PAGE_SIZE, item->rights, item->mode,
-                                 sender->task->header.payer);
         if (!delivered)
             continue;
         set_message_word(delivered, to, at, BURSAR_ITEM_MEMORY_WORD(item->log2_size, item->rights, item->mode));
         set_message_word(delivered, to, at + 1, item->to);
     }
+    return BURSAR_OK;
 }

@@ -11,6 +11,7 @@
 #ifndef KERNEL_TRANSFER_H
 #define KERNEL_TRANSFER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "bursar/message.h"
@@ -22,6 +23,7 @@ struct cap_slot;
 struct transfer_item {
     uint8_t kind, mode, rights, log2_size;    /* BURSAR_ITEM_*, enum bursar_transfer_mode */
     struct cap_slot *source, *destination;     /* capability: the two slots */
+    uint32_t source_index;                     /* capability: the sender's slot number */
     uint32_t destination_index;                /* capability: the receiver's slot number */
     uint32_t badge;                            /* capability: what the item asked for (0: keep) */
     uint32_t from, to, pages;                  /* memory: sender's and receiver's base, pages */
@@ -29,6 +31,7 @@ struct transfer_item {
 
 struct transfer_plan {
     uint32_t count;
+    uint32_t pages;                            /* of all memory items together */
     struct transfer_item items[BURSAR_MAX_TYPED_ITEMS];
 };
 
@@ -52,11 +55,31 @@ struct transfer_windows {
 int transfer_check_placed(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
                           struct transfer_plan *plan);
 /*
+ * Messages with more pages in their memory items than this have them
+ * checked as they move, with preemption points between pages (transfer.c).
+ * 4 pages and a new page table move within one interrupt-off window of
+ * under 5 000 instructions with the system call around them
+ * (docs/benchmarks.md, "Interrupt-off windows").
+ */
+#define TRANSFER_PAGES_AT_ONCE 4u
+/* Will transfer_commit pass preemption points (so the receiver must be held: ipc.c)? */
+static inline bool transfer_passes_points(const struct transfer_plan *plan)
+{
+    return plan->pages > TRANSFER_PAGES_AT_ONCE;
+}
+/*
  * Carry out a checked plan, and write what the receiver got into its
  * message (MR0/MR1 in `delivered`, the rest in its UTCB); with `delivered`
  * NULL, write nothing back (the receiver is not receiving a message).
+ * The memory items go first, page by page. A plan that does not pass
+ * points was checked in full by transfer_check and moves with no point
+ * and no failure. One that does has each page checked as it moves, with
+ * preemption points between pages, and the capability items checked again
+ * after a point. On a failure every page moved is taken back and the
+ * error returned: nothing moved. The caller holds the receiver (ipc.c)
+ * and pins its task while points may come.
  */
-void transfer_commit(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan,
-                     struct message *delivered);
+int transfer_commit(struct thread *sender, struct thread *receiver, struct transfer_plan *plan,
+                    struct message *delivered);
 
 #endif /* KERNEL_TRANSFER_H */

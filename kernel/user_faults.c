@@ -98,8 +98,11 @@ static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const stru
         thread->fault_ipc.raised = reply->words[0];
         return FAULT_IPC_RAISE;
     }
-    if (BURSAR_TAG_TYPED(reply->tag))
-        transfer_commit(reply->replier, thread, &reply->plan, NULL);   /* planned by page_fault_check */
+    if (BURSAR_TAG_TYPED(reply->tag) && reply->plan.count) {
+        /* Planned by page_fault_check; a large item was moved already (ipc.c, reply_to_kernel_call). */
+        struct transfer_plan plan = reply->plan;
+        transfer_commit(reply->replier, thread, &plan, NULL);      /* checked in full: no point, no failure */
+    }
     return FAULT_IPC_RESUME;
 }
 

@@ -451,17 +451,20 @@ static int donation_rows(void)
     return error;
 }
 
-/* ---- a memory item of 1024 pages ---- */
+/* ---- memory items of 1024 pages ---- */
 
 #define ITEM_SOURCE 0x70000000u     /* 4 MiB aligned: the pages sent */
 #define ITEM_WINDOW 0x74000000u     /* 4 MiB aligned: where they arrive */
+#define ITEMS 8u                    /* BURSAR_MAX_TYPED_ITEMS */
+#define ITEMS_SOURCE 0x60000000u    /* 32 MiB aligned: eight items of 4 MiB */
+#define ITEMS_WINDOW 0x62000000u    /* 32 MiB aligned: where they arrive */
+#define ITEMS_WINDOW_LOG2 25u
 
-static void item_receiver(void *unused)
+static void item_receiver(void *window_log2)
 {
-    uint32_t badge, tag, mr0, mr1;
+    uint32_t badge, tag, mr0, mr1, log2 = (uint32_t)(uintptr_t)window_log2;
 
-    (void)unused;
-    l4_set_receive_windows(0, 0, ITEM_WINDOW, 22);
+    l4_set_receive_windows(0, 0, log2 == 22 ? ITEM_WINDOW : ITEMS_WINDOW, log2);
     l4_receive(ENDPOINT, BURSAR_NO_CAPABILITY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
 }
 
@@ -471,7 +474,22 @@ static int send_item(uint32_t log2)
                    ITEM_SOURCE, BURSAR_TIMEOUT_NEVER);
 }
 
-/* One IPC carrying the largest memory item (4 MiB): its pages go across in the one commit. */
+/* Eight items of 4 MiB in one message: the words past MR1 go in the UTCB. */
+static int send_items(uint32_t count)
+{
+    volatile struct bursar_utcb *utcb = l4_utcb();
+
+    for (uint32_t n = 0; n < count; n++) {
+        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(22, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+        utcb->mr[2 * n + 1] = ITEMS_SOURCE + n * LARGE_PAGE;
+    }
+    return l4_send(ENDPOINT, BURSAR_TAG(0, 0, count), utcb->mr[0], utcb->mr[1], BURSAR_TIMEOUT_NEVER);
+}
+
+/*
+ * One IPC carrying the largest memory item (4 MiB), and one carrying eight
+ * of them: the pages move with preemption points between them.
+ */
 static int item_rows(void)
 {
     int error = scenario_heap(40);
@@ -479,11 +497,18 @@ static int item_rows(void)
     STEP(l4_create(HEAP, BURSAR_OBJECT_ENDPOINT, ENDPOINT, 0));
     STEP(l4_frame_map(BURSAR_SLOT_MEMORY, kept_frame(), ITEM_SOURCE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE));
     STEP(bench_derive_mappings(ITEM_SOURCE, 1023));
-    STEP(spawn(0, item_receiver, 0, 150));
+    STEP(spawn(0, item_receiver, (void *)22, 150));
     root_sleep_ms(20);
     STEP(measured("ipc.item.memory.1024-pages", send_item, 22));
     STEP(l4_unmap(ITEM_WINDOW, 1024));
     STEP(l4_unmap(ITEM_SOURCE, 1024));
+    STEP(l4_frame_map(BURSAR_SLOT_MEMORY, kept_frame(), ITEMS_SOURCE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE));
+    STEP(bench_derive_mappings(ITEMS_SOURCE, ITEMS * 1024 - 1));
+    STEP(spawn(1, item_receiver, (void *)ITEMS_WINDOW_LOG2, 150));
+    root_sleep_ms(20);
+    STEP(measured("ipc.items.memory.8x1024-pages", send_items, ITEMS));
+    STEP(l4_unmap(ITEMS_WINDOW, ITEMS * 1024));
+    STEP(l4_unmap(ITEMS_SOURCE, ITEMS * 1024));
     STEP(scenario_end());
     return error;
 }
