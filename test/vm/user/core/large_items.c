@@ -63,6 +63,7 @@ struct items_area {
     /* What the threads saw. */
     volatile int build_result, send_result, receive_result, change_result;
     volatile uint32_t badge, tag, words[2 * MAX_ITEMS], marks_wrong;
+    volatile uint32_t window_left, first_source_left;   /* after a failure: sampled window pages mapped */
     volatile bool built, go, sender_inside, sender_done, receiver_waiting, receiver_done, helper_done;
     volatile bool saw_under_way, changed;
     volatile uint32_t records_before;
@@ -127,6 +128,16 @@ static int build_source(void)
     return error;
 }
 
+/* Window pages still mapped, one in 64 and the last. */
+static uint32_t window_pages_mapped(void)
+{
+    uint32_t count = 0;
+
+    for (unsigned page = 0; page < area.items * ITEM_PAGES; page += 64)
+        count += mapped(WINDOW + page * PAGE);
+    return count + mapped(last_window_page());
+}
+
 static void sender_main(void *unused)
 {
     volatile struct bursar_utcb *utcb = l4_utcb();
@@ -146,6 +157,7 @@ static void sender_main(void *unused)
     if (!area.build_result)
         area.send_result = l4_send(W_SEND, BURSAR_TAG(0, 0, area.items), utcb->mr[0], utcb->mr[1],
                                    BURSAR_TIMEOUT_NEVER);
+    area.first_source_left = mapped(SOURCE);
     area.sender_done = true;
 }
 
@@ -175,6 +187,8 @@ static void receiver_main(void *unused)
     if (area.receive_result == 0 && area.mode != BURSAR_GRANT)
         for (unsigned page = 0; page < area.items * ITEM_PAGES; page++)
             area.marks_wrong += *(volatile uint32_t *)(WINDOW + page * PAGE) != MARK;
+    if (area.receive_result != 0)
+        area.window_left = window_pages_mapped();
     area.receiver_done = true;
 }
 
@@ -432,6 +446,16 @@ static void taken_back(struct test_result *result, const struct worker *w, const
         TEST_CHECK_EQUAL(area.badge, SENDER_BADGE, "the receiver hears whose message failed");
         TEST_CHECK_EQUAL(area.tag, 0, "an empty message");
     }
+    if (s->change != DESTROY_RECEIVER)         /* H's own page stays where the last one would land */
+        TEST_CHECK_EQUAL(area.window_left, s->change == MAP_WINDOW, "window pages left mapped (one in 64)");
+    if (s->mode == BURSAR_GRANT) {
+        /* The pages granted before the failure are gone from both sides: the first one, at least. */
+        TEST_CHECK_EQUAL(area.first_source_left, 0, "the first source page after a failed GRANT");
+        TEST_CHECK(live_in(w->heap, BURSAR_HEAP_RECORD) < area.records_before - records_gone,
+                   "no granted page's record was freed");
+        return;
+    }
+    TEST_CHECK_EQUAL(area.first_source_left, s->change != DESTROY_SENDER, "the first source page");
     TEST_CHECK_EQUAL(live_in(w->heap, BURSAR_HEAP_RECORD), area.records_before - records_gone,
                      "records after the take-back");
 }
@@ -500,5 +524,19 @@ USER_TEST(1266, the_payer_heap_reclaimed_mid_transfer)
 
     expected_error = -BURSAR_E_RECEIVER_HEAP_EMPTY;
     records_gone = 0;
+    until_under_way(result, &s, taken_back);
+}
+
+/*
+ * A GRANT taken back: the pages it had moved are unmapped from the receiver
+ * and not given back (docs/abi.md §5): the sender has lost them, and their
+ * records are freed; the ledger and the kernel's check hold.
+ */
+USER_TEST(1267, a_large_grant_failing_mid_transfer_leaves_its_moved_pages_with_neither_side)
+{
+    const struct scenario s = { MAX_ITEMS, BURSAR_GRANT, UNMAP_SOURCE, true, false };
+
+    expected_error = -BURSAR_E_NOT_MAPPED;
+    records_gone = 1;
     until_under_way(result, &s, taken_back);
 }
