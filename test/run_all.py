@@ -501,6 +501,7 @@ THREADS_SHOWS = [
     "trapper: second thread wrote its first page of memory", "init: trapper died of an exception, status -1;",
     "wanderer: second thread wrote its first page of memory", "init: wanderer died of an exception, status -1;",
     "steady: carried on: 8 pages written, 8 endpoints made (OK)", "init: steady exited with status 0;",
+    "caller: init answered a call it does not serve: UNKNOWN_OPERATION", "init: caller exited with status 0;",
 ]
 
 
@@ -514,7 +515,7 @@ def check_threads(tally, name, result):
     if not any(l.endswith("address 50000000: its pager raised INVALID_ADDRESS; killed") for l in result.lines):
         missing.append("init's line for wanderer naming INVALID_ADDRESS")
     missing += [l for l in result.lines if "init was not told" in l or "got past its fault" in l]
-    missing += banks_gave_back(result.lines, [("trapper", 8), ("wanderer", 8), ("steady", 8)])
+    missing += banks_gave_back(result.lines, [("trapper", 8), ("wanderer", 8), ("caller", 8), ("steady", 8)])
     tally.record(result.outcome == "failed" and "init: every program has exited" in "\n".join(result.lines) and
                  not missing, "system/%s" % name, "%s; missing %r" % (result.outcome, missing))
     if missing:

@@ -520,6 +520,18 @@ static void note_exception(unsigned index, const struct l4_msg *m)
     l4_reply(EXIT_REPLY, BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0), 0, 0);
 }
 
+/*
+ * A message init does not act on (another label, a program already
+ * retired) is answered if it came by a call: otherwise the caller would
+ * stay bound to EXIT_REPLY and every receive after it would be BUSY, and
+ * init, above every program's priority, would spin on that for as long as
+ * the caller waits. With no caller bound the answer goes nowhere.
+ */
+static void refuse(void)
+{
+    l4_reply(EXIT_REPLY, l4_error_tag(-BURSAR_E_UNKNOWN_OPERATION), 0, 0);
+}
+
 /* Until every program has exited or died; true if all exited with status 0. */
 static bool wait_for_exits(void)
 {
@@ -530,8 +542,14 @@ static bool wait_for_exits(void)
         struct l4_msg m;
         int error = l4_msg_receive(EXIT_ENDPOINT, EXIT_REPLY, &m, BURSAR_TIMEOUT_NEVER);
         unsigned index = m.badge - 1;
-        if (error || m.badge == 0 || m.badge > system.program_count || !running[index])
+        if (error == -BURSAR_E_BUSY)
+            refuse();            /* a caller still bound (it should not be, but never spin on it) */
+        if (error)
             continue;
+        if (m.badge == 0 || m.badge > system.program_count || !running[index]) {
+            refuse();
+            continue;
+        }
         if (l4_msg_label(&m) == BURSAR_LABEL_EXCEPTION) {
             note_exception(index, &m);
             retire(index, "died of an exception, status", -1);
@@ -540,6 +558,7 @@ static bool wait_for_exits(void)
             retire(index, "exited with status", (int)m.mr[0]);
             all_zero &= m.mr[0] == 0;
         } else {
+            refuse();
             continue;
         }
         remaining--;

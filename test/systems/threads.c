@@ -8,9 +8,17 @@
  * it both (libl4/start_info.h). init, told of the fault, retires the whole
  * program; the first thread, waiting meanwhile, never gets to say that
  * nobody was told.
+ *
+ * `args call` is a hostile program: it calls init's endpoint (its
+ * `exceptions` capability) with a label init does not serve and waits for
+ * ever. init must answer it (an error) and serve everyone else; before,
+ * init took no message it did not serve, so the caller stayed bound to
+ * init's reply object and every receive after that was BUSY: init, above
+ * every program's priority, spun on it and the whole system stopped.
  */
 #include "libl4/l4.h"
 #include "libl4/printf.h"
+#include "libl4/server.h"
 #include "libl4/start_info.h"
 #include "libl4/string.h"
 #include "libl4/thread.h"
@@ -35,6 +43,20 @@ static void second_thread(void *argument)
     printf("%s: second thread got past its fault\n", info->name);
 }
 
+#define UNSERVED_LABEL 0x7777u
+
+/* A call init does not serve, waiting for ever for its answer. */
+static int hostile_call(void)
+{
+    uint32_t tag = BURSAR_TAG(UNSERVED_LABEL, 2, 0), mr0 = 1, mr1 = 2;
+    int error = l4_call(l4_start_cap("exceptions"), &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+
+    if (!error)
+        error = l4_reply_check(tag, BURSAR_TAG(UNSERVED_LABEL, 0, 0));
+    printf("%s: init answered a call it does not serve: %s\n", info->name, l4_error_name(error));
+    return 0;
+}
+
 int main(const struct bursar_boot_info *unused)
 {
     struct l4_thread_spec spec = {
@@ -45,6 +67,8 @@ int main(const struct bursar_boot_info *unused)
 
     (void)unused;
     info = l4_start_info();
+    if (info && info->argc == 1 && strcmp(info->argv[0], "call") == 0)
+        return hostile_call();
     if (!info || info->argc != 1 || info->memory_pages < 2)
         return 10;
     /* Its stack: the last page of the memory (the first one is for it to touch). */
