@@ -210,7 +210,7 @@ static void count_new_tables(struct thread *receiver, const struct transfer_plan
     }
 }
 
-static int check_payers(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan)
+static int check_payers(struct thread *sender, struct thread *receiver, struct transfer_plan *plan)
 {
     struct heap *sender_heap = sender->task->header.payer, *receiver_heap = receiver->task->header.payer;
     struct demands d = { { 0 }, { 0 } };
@@ -227,6 +227,7 @@ static int check_payers(struct thread *sender, struct thread *receiver, const st
     }
     if (memory)
         count_new_tables(receiver, plan, &d);
+    plan->new_tables = d.receiver[ALLOC_PAGE_TABLE];
     if (memory && !heap_can_allocate_all(receiver_heap, d.receiver))
         return -BURSAR_E_RECEIVER_HEAP_EMPTY;
     if (sender_heap == receiver_heap)
@@ -256,7 +257,7 @@ static int place_items(struct thread *receiver, const struct transfer_windows *w
                 ranges_overlap(item->to, item->pages, plan->items[m].to, plan->items[m].pages))
                 return -BURSAR_E_ALREADY_MAPPED;
     }
-    for (uint32_t n = 0; n < plan->count && !transfer_passes_points(plan); n++)
+    for (uint32_t n = 0; n < plan->count && transfer_checks_pages(plan); n++)
         if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
             int error = check_destination_pages(receiver, &plan->items[n]);
             if (error != BURSAR_OK)
@@ -274,6 +275,7 @@ static int check_sender_items(struct thread *sender, const struct message *messa
 
     plan->count = BURSAR_TAG_TYPED(message->tag);
     plan->pages = 0;
+    plan->new_tables = 0;
     if (plan->count == 0)
         return BURSAR_OK;
     if (first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS) {
@@ -293,7 +295,7 @@ static int check_sender_items(struct thread *sender, const struct message *messa
             if (sources_conflict(&plan->items[m], &plan->items[n]))
                 return -BURSAR_E_INVALID_ARGUMENT;
     }
-    for (uint32_t n = 0; n < plan->count && !transfer_passes_points(plan); n++)
+    for (uint32_t n = 0; n < plan->count && transfer_checks_pages(plan); n++)
         if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
             error = check_source_pages(sender, &plan->items[n]);
             if (error != BURSAR_OK)
@@ -320,7 +322,7 @@ static int check_receiver_side(struct thread *sender, struct thread *receiver, c
 
 static void charge_check(const struct transfer_plan *plan)
 {
-    if (transfer_passes_points(plan))
+    if (transfer_passes_points(plan) || !transfer_checks_pages(plan))
         preempt_charge(CHECK_UNITS_PER_ITEM * plan->count);
 }
 
@@ -429,6 +431,11 @@ static int move_memory(struct thread *sender, struct thread *receiver, const str
                 return status;
             }
         }
+    }
+    /* What is left (the capability items, the words, the wake-up, the way out) gets a window of its own. */
+    if (!checked && preempt_before(PREEMPT_CHUNK) && still_possible(sender, receiving) != BURSAR_OK) {
+        take_back(plan, receiving, plan->count, 0);
+        return -BURSAR_E_DESTROYED;
     }
     return BURSAR_OK;
 }

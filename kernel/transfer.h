@@ -32,6 +32,7 @@ struct transfer_item {
 struct transfer_plan {
     uint32_t count;
     uint32_t pages;                            /* of all memory items together */
+    uint32_t new_tables;                       /* page tables the receiver needs (known with the receiver) */
     struct transfer_item items[BURSAR_MAX_TYPED_ITEMS];
 };
 
@@ -55,17 +56,23 @@ struct transfer_windows {
 int transfer_check_placed(struct thread *sender, struct thread *receiver, const struct transfer_windows *windows,
                           struct transfer_plan *plan);
 /*
- * Messages with more pages in their memory items than this have them
- * checked as they move, with preemption points between pages (transfer.c).
- * 4 pages and a new page table move within one interrupt-off window of
- * under 5 000 instructions with the system call around them
- * (docs/benchmarks.md, "Interrupt-off windows").
+ * A message with at most this many pages in its memory items has them
+ * checked by transfer_check; it moves at once, with no point, if it needs
+ * no new page table: 4 pages fit one interrupt-off window of under 5 000
+ * instructions with the system call around them, a page table alone takes
+ * most of one (docs/benchmarks.md, "Interrupt-off windows"). Any other
+ * message has its pages checked as they move, with preemption points
+ * between them (transfer.c).
  */
 #define TRANSFER_PAGES_AT_ONCE 4u
+static inline bool transfer_checks_pages(const struct transfer_plan *plan)
+{
+    return plan->pages <= TRANSFER_PAGES_AT_ONCE;
+}
 /* Will transfer_commit pass preemption points (so the receiver must be held: ipc.c)? */
 static inline bool transfer_passes_points(const struct transfer_plan *plan)
 {
-    return plan->pages > TRANSFER_PAGES_AT_ONCE;
+    return plan->pages > TRANSFER_PAGES_AT_ONCE || plan->new_tables > 0;
 }
 /*
  * Carry out a checked plan, and write what the receiver got into its

@@ -486,6 +486,61 @@ static int send_items(uint32_t count)
     return l4_send(ENDPOINT, BURSAR_TAG(0, 0, count), utcb->mr[0], utcb->mr[1], BURSAR_TIMEOUT_NEVER);
 }
 
+/* Four one-page items, each landing under a page table of its own not made yet. */
+static int send_pages_apart(uint32_t count)
+{
+    volatile struct bursar_utcb *utcb = l4_utcb();
+
+    for (uint32_t n = 0; n < count; n++) {
+        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(12, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY);
+        utcb->mr[2 * n + 1] = ITEMS_SOURCE + n * LARGE_PAGE;
+    }
+    return l4_send(ENDPOINT, BURSAR_TAG(0, 0, count), utcb->mr[0], utcb->mr[1], BURSAR_TIMEOUT_NEVER);
+}
+
+/* One item of 2^log2 bytes at ITEMS_SOURCE, landing under a page table not made yet. */
+static int send_small_item(uint32_t log2)
+{
+    return l4_send(ENDPOINT, BURSAR_TAG(0, 0, 1), BURSAR_ITEM_MEMORY_WORD(log2, BURSAR_RIGHT_READ, BURSAR_REVOCABLE_COPY),
+                   ITEMS_SOURCE, BURSAR_TIMEOUT_NEVER);
+}
+
+/*
+ * The most a message moves at once, with no point (transfer.h,
+ * TRANSFER_PAGES_AT_ONCE): four pages apart, or together, new tables.
+ */
+static int small_item_rows(void)
+{
+    int error = 0;
+
+    STEP(l4_frame_map(BURSAR_SLOT_MEMORY, kept_frame(), ITEMS_SOURCE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE));
+    for (uint32_t n = 1; n < 4; n++) {
+        STEP(l4_map(BURSAR_SLOT_TASK, ITEMS_SOURCE, ITEMS_SOURCE + n * LARGE_PAGE, BURSAR_RIGHT_READ, 1));
+        STEP(l4_map(BURSAR_SLOT_TASK, ITEMS_SOURCE, ITEMS_SOURCE + n * PAGE, BURSAR_RIGHT_READ, 1));
+    }
+    STEP(spawn(2, item_receiver, (void *)ITEMS_WINDOW_LOG2, 150));
+    root_sleep_ms(20);
+    STEP(measured("ipc.items.memory.4x1-page.new-tables", send_pages_apart, 4));
+    for (uint32_t n = 0; n < 4; n++)
+        STEP(l4_unmap(ITEMS_WINDOW + n * LARGE_PAGE, 1));
+    STEP(spawn(3, item_receiver, (void *)ITEMS_WINDOW_LOG2, 150));
+    root_sleep_ms(20);
+    STEP(measured("ipc.item.memory.4-pages.new-table", send_small_item, 14));
+    STEP(l4_unmap(ITEMS_WINDOW, 4));
+    STEP(spawn(4, item_receiver, (void *)ITEMS_WINDOW_LOG2, 150));
+    root_sleep_ms(20);
+    STEP(measured("ipc.item.memory.1-page.new-table", send_small_item, 12));
+    STEP(spawn(5, item_receiver, (void *)ITEMS_WINDOW_LOG2, 150));
+    root_sleep_ms(20);
+    STEP(l4_unmap(ITEMS_WINDOW, 1));
+    STEP(l4_map(BURSAR_SLOT_TASK, ITEMS_SOURCE, ITEMS_WINDOW + 16 * PAGE, BURSAR_RIGHT_READ, 1));  /* its table stays */
+    STEP(measured("ipc.item.memory.4-pages", send_small_item, 14));
+    STEP(l4_unmap(ITEMS_WINDOW, 17));
+    for (uint32_t n = 0; n < 4; n++)
+        STEP(l4_unmap(ITEMS_SOURCE + n * LARGE_PAGE, 4));
+    return error;
+}
+
 /*
  * One IPC carrying the largest memory item (4 MiB), and one carrying eight
  * of them: the pages move with preemption points between them.
@@ -509,6 +564,7 @@ static int item_rows(void)
     STEP(measured("ipc.items.memory.8x1024-pages", send_items, ITEMS));
     STEP(l4_unmap(ITEMS_WINDOW, ITEMS * 1024));
     STEP(l4_unmap(ITEMS_SOURCE, ITEMS * 1024));
+    STEP(small_item_rows());
     STEP(scenario_end());
     return error;
 }
