@@ -1,7 +1,7 @@
 /*
- * pager.c — l4_pager_attach (pager.h): the page tables first, in the
- * caller's own heap (a heap fault to its own bank, in its own context),
- * then the region.
+ * pager.c — l4_pager_attach (pager.h): the page tables and mapping
+ * records first, in the caller's own heap (a heap fault to its own bank, in
+ * its own context), then the region.
  */
 #include "libl4/pager.h"
 
@@ -14,9 +14,14 @@
 #define PAGER_SERVICE_SLOT L4_LOAD_FIRST_CAP_SLOT
 #define PAGER_BANK_SLOT (L4_LOAD_FIRST_CAP_SLOT + 1)
 
-int l4_pager_reserve_tables(uint32_t tables)
+int l4_pager_reserve(uint32_t tables, uint32_t pages)
 {
-    return l4_heap_reserve_tables(BURSAR_NO_CAPABILITY, tables);
+    uint32_t counts[BURSAR_HEAP_KIND_COUNT] = { 0 };
+
+    counts[BURSAR_HEAP_PAGE_TABLE] = tables;
+    counts[BURSAR_HEAP_SHADOW] = tables;
+    counts[BURSAR_HEAP_RECORD] = pages < L4_PAGER_RESERVE_MAX ? pages : L4_PAGER_RESERVE_MAX;
+    return l4_heap_reserve_all(BURSAR_NO_CAPABILITY, counts);
 }
 
 int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t rights)
@@ -24,7 +29,7 @@ int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t righ
     uint64_t end = (uint64_t)base + (uint64_t)pages * 4096u;
     uint32_t tables = pages ? (uint32_t)((end - 1) / L4_PAGER_TABLE_SPAN - base / L4_PAGER_TABLE_SPAN + 1) : 0;
     /* A bad range: the pager says what is wrong with it. */
-    int error = tables && end <= 0xc0000000u ? l4_pager_reserve_tables(tables) : 0;
+    int error = tables && end <= 0xc0000000u ? l4_pager_reserve(tables, pages) : 0;
 
     return error ? error : pager_attach(pager, base, pages, rights);
 }

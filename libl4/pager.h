@@ -28,15 +28,20 @@
 /* Page tables the reserve covers: each maps 4 MiB. */
 #define L4_PAGER_TABLE_SPAN 0x400000u
 
-/* Reserves the region's page tables in the caller's own heap, then attaches it: 0 or the first error. */
+/* The most mapping records a reserve asks for at once (SYS_HEAP_RESERVE's limit per kind). */
+#define L4_PAGER_RESERVE_MAX 4096u
+
+/* Reserves the region's page tables and records in the caller's own heap, then attaches it: 0 or the first error. */
 int l4_pager_attach(unsigned pager, uint32_t base, uint32_t pages, uint32_t rights);
 
 /*
- * Makes sure the caller's own heap can pay `tables` page tables and their
- * shadows now (a heap fault to its own bank if not): what a task must do
- * before another party maps pages into a new 4 MiB of its address space.
+ * Makes sure the caller's own heap can pay, now and all together, `tables`
+ * page tables and their shadows and the mapping records of `pages` pages
+ * (at most L4_PAGER_RESERVE_MAX): what the pager's mappings into that many
+ * pages over that many 4 MiB of its address space cost the client. A heap
+ * fault to its own bank if not.
  */
-int l4_pager_reserve_tables(uint32_t tables);
+int l4_pager_reserve(uint32_t tables, uint32_t pages);
 
 /* ---- starting the pager ---- */
 

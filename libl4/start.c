@@ -27,7 +27,8 @@ static void report_exit(int status)
 
 /*
  * A program with anonymous memory (its pager fills it) pays for the page
- * tables that map it, from its own heap: made sure of now, in its own
+ * tables that map it and the record of each page's mapping, from its own
+ * heap: made sure of now, in its own
  * context, because the pager's answer to a fault cannot make its heap's
  * bank pay (docs/pager.md).
  */
@@ -36,7 +37,8 @@ static void reserve_memory_tables(void)
     const struct l4_start_info *info = l4_start_info();
 
     if (info && info->memory_pages)
-        l4_pager_reserve_tables((info->memory_pages * 4096u + L4_PAGER_TABLE_SPAN - 1) / L4_PAGER_TABLE_SPAN);
+        l4_pager_reserve((info->memory_pages * 4096u + L4_PAGER_TABLE_SPAN - 1) / L4_PAGER_TABLE_SPAN,
+                         info->memory_pages);
 }
 
 void l4_start(void)

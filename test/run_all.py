@@ -465,7 +465,7 @@ def check_three(tally, name, result):
 BANKS_SHOWS = [
     "init: started hog (line 5): 9 frames for its image, a bank of 24 frames",
     "init: started thirsty (line 6): 9 frames for its image, a bank of 32 frames",
-    "init: started steady (line 7): 9 frames for its image, a bank of 30 frames",
+    "init: started steady (line 7): 9 frames for its image, a bank of 35 frames",
     "hog: made ", "thirsty: writing 64 pages of memory with a bank of 32 frames",
     "init: thirsty: exception 14 at ", "steady: carried on: 8 pages written, 8 endpoints made (OK)",
     "init: hog exited with status 0;", "init: steady exited with status 0;",

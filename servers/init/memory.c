@@ -16,7 +16,13 @@
 
 #define PAGER_PRIORITY 198u          /* above every program, below the bank */
 #define PAGER_BASE_FRAMES 128u       /* its image, stack and first heap, and room */
-#define PAGER_PAGES_PER_FRAME 64u    /* then a frame of records and tables per 64 pages it may fill */
+/*
+ * Then what one client can cost the pager at most, whatever it fills or
+ * attaches (its mappings' records are its own): the page tables and
+ * shadows of its whole window, 64 MiB (docs/pager.md, "Who pays").
+ */
+#define PAGER_WINDOW_TABLES 16u      /* 64 MiB of window, 4 MiB a table */
+#define PAGER_FRAMES_PER_CLIENT (2u * PAGER_WINDOW_TABLES)
 /*
  * A program's own heap keeps 2 pages free (its low watermark; refilled to 4
  * by its bank after any call of the program's that goes below): a page
@@ -26,21 +32,20 @@
  * aside: the program's own allocations may use those pages before its
  * first touch, and the watermark puts them back after each such call.
  */
-#define HEAP_LOW 2u
-#define HEAP_HIGH 4u
+#define HEAP_LOW SYSTEM_HEAP_LOW
+#define HEAP_HIGH SYSTEM_HEAP_HIGH
 #define OBJECTS 16u                  /* a program's bank's object quota: its heaps and its regions' banks */
 
 bool memory_start_pager(unsigned root, const struct system *system, const void *image, size_t size,
                         const struct memory_slots *slots)
 {
-    uint32_t pages = 0;
+    uint32_t frames = PAGER_BASE_FRAMES;
     bool wanted = false;
     int error;
 
     for (unsigned i = 0; i < system->program_count; i++) {
-        const struct system_program *program = &system->programs[i];
-        wanted |= program->pager;
-        pages += program->pager ? program->stack_pages + program->memory_pages : 0;
+        wanted |= system->programs[i].pager;
+        frames += system->programs[i].pager ? PAGER_FRAMES_PER_CLIENT : 0;
     }
     if (!wanted)
         return true;
@@ -48,13 +53,12 @@ bool memory_start_pager(unsigned root, const struct system *system, const void *
         printf("init: no boot module pager.elf: the programs' stacks and memory need the pager (or say pager no)\n");
         return false;
     }
-    error = l4_pager_start_under(root, PAGER_BASE_FRAMES + pages / PAGER_PAGES_PER_FRAME, slots->pager_bank, image,
-                                 size, slots->pager_window, slots->pager_server, PAGER_PRIORITY, slots->pager);
+    error = l4_pager_start_under(root, frames, slots->pager_bank, image, size, slots->pager_window,
+                                 slots->pager_server, PAGER_PRIORITY, slots->pager);
     if (error)
         printf("init: cannot start the pager: %s\n", pager_error_name(error));
     else
-        printf("init: the pager serves the programs' stacks and memory, with a bank of %u frames\n",
-               PAGER_BASE_FRAMES + pages / PAGER_PAGES_PER_FRAME);
+        printf("init: the pager serves the programs' stacks and memory, with a bank of %u frames\n", frames);
     return error == 0;
 }
 

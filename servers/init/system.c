@@ -697,11 +697,13 @@ static unsigned given_heap_pages(const struct system *system, unsigned index)
 unsigned system_bank_limit(const struct system *system, unsigned index)
 {
     const struct system_program *program = &system->programs[index];
+    unsigned filled = program->pager ? program->stack_pages + program->memory_pages : 0;
 
     if (program->bank_frames)
         return program->bank_frames;
-    return program->heap_pages + given_heap_pages(system, index) +
-           (program->pager ? program->stack_pages + program->memory_pages : 0) + SYSTEM_BANK_BOOKKEEPING;
+    /* The pages the pager fills, and what their mappings' records cost the heap. */
+    return program->heap_pages + given_heap_pages(system, index) + filled + SYSTEM_PAGER_HEAP_FRAMES(filled) +
+           SYSTEM_BANK_BOOKKEEPING;
 }
 
 /*

@@ -35,6 +35,17 @@
 #define SYSTEM_MAX_MEMORY_PAGES 16384u  /* = the pager's window for one client (servers/pager/clients.h) */
 /* Frames a program's bank pays the bank server for its records (docs/system.md, "Banks"). */
 #define SYSTEM_BANK_BOOKKEEPING 2u
+/*
+ * What the pager's mappings of `filled` pages cost a program's heap: each
+ * mapping's record is the program's, 128 to a page, and when the heap runs
+ * short its bank refills it up to the high watermark (SYSTEM_HEAP_HIGH free
+ * pages) at once: room for that too (docs/system.md, "Banks and the pager").
+ */
+#define SYSTEM_RECORDS_PER_PAGE 128u
+#define SYSTEM_HEAP_LOW 2u
+#define SYSTEM_HEAP_HIGH 4u
+#define SYSTEM_PAGER_HEAP_FRAMES(filled) \
+    ((filled) ? ((filled) + SYSTEM_RECORDS_PER_PAGE - 1) / SYSTEM_RECORDS_PER_PAGE + SYSTEM_HEAP_HIGH : 0u)
 #define SYSTEM_MAX_STACK_PAGES  256u
 #define SYSTEM_DEFAULT_STACK    4u
 #define SYSTEM_MAX_PRIORITY     199u    /* below init's own 200 */

@@ -8,8 +8,12 @@
  * libl4's server framework, and page faults the kernel sends on a client
  * thread's behalf (its pager is the client's capability, so the badge names
  * the client). A fault in a region is answered with a RESUME carrying the
- * region's frame for that page by REVOCABLE COPY: the pager keeps the
- * frame's mapping in its own window and can always take it back. A fault
+ * region's frame for that page by memory COPY: the pager keeps the
+ * frame's mapping in its own window and can always take it back (its own
+ * unmap, or the region bank's destroy, takes every mapping derived from
+ * it), and the mapping's record is the client's, paid by the client's heap
+ * like the page table it needs: nothing the pager pays grows with what a
+ * client fills, but its window's page tables (docs/pager.md). A fault
  * it will not serve — no region there, the access not allowed, the bank
  * refusing a frame — is raised (BURSAR_LABEL_RAISE, docs/abi.md §8): the
  * thread's exception handler gets it, or the thread dies with one line
@@ -244,7 +248,13 @@ static void reply_raise(struct l4_msg *m, int reason)
     l4_msg_append(m, (uint32_t)(reason < 0 ? -reason : reason));
 }
 
-/* RESUME with the region's frame for the faulting page, mapped by REVOCABLE COPY. */
+/*
+ * RESUME with the region's frame for the faulting page, mapped by COPY: the
+ * record is the client's to pay (its heap must have one free, else
+ * RECEIVER_HEAP_EMPTY, raised). By REVOCABLE COPY it would be the pager's,
+ * and a client filling pages would spend the pager's bank, which every
+ * other client's faults need too.
+ */
 static void reply_mapping(struct l4_msg *m)
 {
     const struct pager_region *region = &fault.client->regions[fault.region];
@@ -252,7 +262,7 @@ static void reply_mapping(struct l4_msg *m)
     fault.client->faults++;
     l4_msg_start(m, BURSAR_LABEL_RESUME);
     l4_msg_append_memory(m, pager_window_page(fault.client, fault.index, fault.region, fault.address), 12,
-                         region->rights, BURSAR_REVOCABLE_COPY);
+                         region->rights, BURSAR_COPY);
 }
 
 /* A frame for the faulting page, bought from its region's bank into the window: 0 or the bank's refusal. */

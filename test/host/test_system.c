@@ -107,11 +107,14 @@ static void a_good_description_is_read_in_full(void **state)
     assert_int_equal(system.connections[0].rights, SYSTEM_RIGHT_SEND | SYSTEM_RIGHT_GRANT);
     /* Each: its image and UTCB and start information pages (3 + 2), and its bank's limit: heap, stack (the
      * pager's), bookkeeping. */
-    assert_int_equal(system.frames_needed, (3 + 2 + 16 + 4 + SYSTEM_BANK_BOOKKEEPING) +
-                                           (3 + 2 + 12 + 2 + SYSTEM_BANK_BOOKKEEPING) +
-                                           (3 + 2 + 1 + 4 + SYSTEM_BANK_BOOKKEEPING));
+    assert_int_equal(system.frames_needed, (3 + 2 + 16 + 4 + SYSTEM_PAGER_HEAP_FRAMES(4) + SYSTEM_BANK_BOOKKEEPING) +
+                                           (3 + 2 + 12 + 2 + SYSTEM_PAGER_HEAP_FRAMES(2) + SYSTEM_BANK_BOOKKEEPING) +
+                                           (3 + 2 + 1 + 4 + SYSTEM_PAGER_HEAP_FRAMES(4) + SYSTEM_BANK_BOOKKEEPING));
     assert_true(system.programs[0].pager);
-    assert_int_equal(system_bank_limit(&system, 0), 16 + 4 + SYSTEM_BANK_BOOKKEEPING);
+    assert_int_equal(SYSTEM_PAGER_HEAP_FRAMES(4), 1 + SYSTEM_HEAP_HIGH);
+    assert_int_equal(SYSTEM_PAGER_HEAP_FRAMES(129), 2 + SYSTEM_HEAP_HIGH);
+    assert_int_equal(SYSTEM_PAGER_HEAP_FRAMES(0), 0);
+    assert_int_equal(system_bank_limit(&system, 0), 16 + 4 + 1 + SYSTEM_HEAP_HIGH + SYSTEM_BANK_BOOKKEEPING);
     assert_int_equal(system.lines, 7);
 }
 
@@ -188,14 +191,15 @@ static void each_reference_mistake_is_reported_on_its_line(void **state)
 static void quotas_that_do_not_fit_are_reported_where_they_stop_fitting(void **state)
 {
     (void)state;
-    /* Each program needs 3 + 2 image and page frames, and a bank of its heap, 4 pages of stack and 2 of
-     * bookkeeping: 21, 33, 45 after each; without the pager the stack is in the image's frames instead. */
+    /* Each program needs 3 + 2 image and page frames, and a bank of its heap, 4 pages of stack, a heap page
+     * for their records and the heap's refill (4), and 2 of bookkeeping: 26, 43, 60 after each; without the
+     * pager the stack is in the image's frames instead. */
     assert_int_equal(read_text("program a file solo.elf heap 10\nprogram b file solo.elf heap 1\n"
-                               "program c file solo.elf heap 1\n", 44), 1);
+                               "program c file solo.elf heap 1\n", 59), 1);
     assert_int_equal(reports.lines[0], 3);
-    assert_non_null(strstr(reports.messages[0], "the programs up to c need 45 frames"));
+    assert_non_null(strstr(reports.messages[0], "the programs up to c need 60 frames"));
     assert_int_equal(read_text("program a file solo.elf heap 10\nprogram b file solo.elf heap 1\n"
-                               "program c file solo.elf heap 1\n", 45), 0);
+                               "program c file solo.elf heap 1\n", 60), 0);
     assert_int_equal(read_text("program a file solo.elf heap 10 pager no\n", 1000), 0);
     assert_int_equal(system.frames_needed, 3 + 4 + 2 + 10 + SYSTEM_BANK_BOOKKEEPING);
     /* A bank the description sizes counts as it says. */
@@ -212,11 +216,11 @@ static void banks_memory_and_the_pager_are_read_and_checked(void **state)
                                "program d file solo.elf heap 8\nheap d.lent 16\n", 1000), 0);
     assert_true(system.programs[0].pager);
     assert_int_equal(system.programs[0].memory_pages, 64);
-    assert_int_equal(system_bank_limit(&system, 0), 8 + 4 + 64 + SYSTEM_BANK_BOOKKEEPING);
+    assert_int_equal(system_bank_limit(&system, 0), 8 + 4 + 64 + 1 + SYSTEM_HEAP_HIGH + SYSTEM_BANK_BOOKKEEPING);
     assert_int_equal(system_bank_limit(&system, 1), 40);
     assert_false(system.programs[2].pager);
     assert_int_equal(system_bank_limit(&system, 2), 8 + SYSTEM_BANK_BOOKKEEPING);
-    assert_int_equal(system_bank_limit(&system, 3), 8 + 16 + 4 + SYSTEM_BANK_BOOKKEEPING);
+    assert_int_equal(system_bank_limit(&system, 3), 8 + 16 + 4 + 1 + SYSTEM_HEAP_HIGH + SYSTEM_BANK_BOOKKEEPING);
     expect_one_problem("program solo heap 1 memory 4 pager no\n", 1, "memory needs the pager (it has pager no)");
     expect_one_problem("program solo heap 1 pager maybe\n", 1, "pager 'maybe' should be yes or no");
     expect_one_problem("program solo heap 1 bank 0\n", 1, "bank 0 is out of range (1 to 65536)");

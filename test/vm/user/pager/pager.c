@@ -448,3 +448,42 @@ USER_TEST(1010, a_client_destroyed_while_it_faults_leaves_the_pager_serving)
     TEST_CHECK_EQUAL(pt_client_run(&good, 1, BURSAR_NO_CAPABILITY), 0, "its thread");
     TEST_CHECK(client_job_wait(1, 3000) && client_shared.jobs[1].result == 0, "served: %d", client_shared.jobs[1].result);
 }
+
+/*
+ * What a client's fills cost the pager does not grow with them: each
+ * mapping's record is the client's (memory COPY: the receiver's heap pays),
+ * and the pager pays only its window's page tables (two a 4 MiB of window,
+ * 64 MiB of window a client). Here the pager's bank may buy 16 frames more
+ * than it holds; a hostile client fills 4096 pages (16 MiB, four blocks of
+ * window), then another client faults. Before, every mapping's record was
+ * the pager's (REVOCABLE COPY): the hostile client's fills spent the
+ * pager's bank (32 pages of records) and the other client's fault was
+ * raised OUT_OF_MEMORY.
+ */
+USER_TEST(1011, a_client_filling_pages_spends_its_own_heap_not_the_pagers_bank)
+{
+    struct pt_client hostile, good;
+    struct l4_bank_stats pager_bank, after;
+    bool hostile_done;
+
+    TEST_CHECK_EQUAL(pt_client(4096 + 128, 8, &hostile), 0, "the hostile client, a bank of 4224");
+    TEST_CHECK_EQUAL(pt_client(64, 8, &good), 0, "another client");
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_PAGER_BANK, &pager_bank), 0, "the pager's bank");
+    TEST_CHECK_EQUAL(bank_set_limit(PT_PAGER_BANK, pager_bank.charged + 16), 0, "16 frames more for the pager");
+    set_job(0, attach_and_fill, PT_REGION, 4096, ATTACH, 4096);
+    TEST_CHECK_EQUAL(pt_client_run(&hostile, 0, BURSAR_NO_CAPABILITY), 0, "the hostile client's thread");
+    hostile_done = client_job_wait(0, 60000);
+    set_job(1, attach_and_fill, PT_REGION, 4, ATTACH, 4);
+    TEST_CHECK_EQUAL(pt_client_run(&good, 1, BURSAR_NO_CAPABILITY), 0, "the other client's thread");
+    client_job_wait(1, 5000);
+    TEST_CHECK_EQUAL(l4_bank_stats(PT_PAGER_BANK, &after), 0, "the pager's bank after");
+    TEST_CHECK_EQUAL(bank_set_limit(PT_PAGER_BANK, pager_bank.limit), 0, "the pager's limit as it was");
+    TEST_CHECK(client_shared.jobs[1].done && client_shared.jobs[1].result == 0,
+               "the other client was not served (%u of 4 pages) after the hostile one filled %u: the pager's "
+               "bank went from %u to %u frames", client_shared.jobs[1].progress, client_shared.jobs[0].progress,
+               pager_bank.charged, after.charged);
+    TEST_CHECK(hostile_done && client_shared.jobs[0].result == 0, "the hostile client filled %u of 4096 pages",
+               client_shared.jobs[0].progress);
+    printf("  4096 pages filled by one client, 4 by another: the pager's bank went from %u to %u frames\n",
+           pager_bank.charged, after.charged);
+}
