@@ -114,6 +114,8 @@ static int fetch_reply(const struct fault_ipc_purpose *purpose, struct thread *r
     reply->message = message;
     reply->tag = message->tag;
     reply->plan.count = 0;
+    reply->plan.pages = 0;
+    reply->plan.new_tables = 0;
     for (uint32_t i = 0; i < FAULT_IPC_MAX_WORDS; i++)
         reply->words[i] = 0;
     reply->words[0] = message->mr0;

@@ -514,7 +514,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
         struct thread *sender = endpoint->queue_head;
         struct message message = message_of_blocked_sender(sender);
         struct transfer_plan plan;
-        struct thread *sender_left;
+        struct thread *delivered_to;
         int status = transfer_check(sender, receiver, &message, &plan);
 
         dequeue(sender);
@@ -527,8 +527,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
             hand_over(sender, receiver, reply);
             return;
         }
-        status = deliver(sender, receiver, &message, &plan, &sender_left);
-        (void)sender_left;
+        status = deliver(sender, receiver, &message, &plan, &delivered_to);     /* at once: the receiver itself */
         if (status == BURSAR_OK && sender->is_call) {
             await_reply(sender, reply, sender->reply_timeout);
             return;
@@ -572,7 +571,7 @@ static int reply_to_kernel_call(struct thread *replier, struct reply *reply, con
     if (status != BURSAR_OK)
         return status;              /* a reply it does not accept: nothing changes, it still waits */
     unbind_caller(reply, caller);
-    if (transfer_passes_points(&answer.plan)) {
+    if (answer.plan.count && transfer_passes_points(&answer.plan)) {
         /* A large item in a RESUME: moved here, held; if it fails the thread retries and faults again. */
         status = commit_held(replier, caller, &answer.plan, NULL, &caller);
         if (!caller)

@@ -481,11 +481,11 @@ int transfer_commit(struct thread *sender, struct thread *receiver, struct trans
     uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
     struct task *receiving = receiver->task;
     struct bursar_utcb *to = NULL;
-    int status = move_memory(sender, receiver, plan);
+    int status = plan->pages ? move_memory(sender, receiver, plan) : BURSAR_OK;
 
     if (status != BURSAR_OK)
         return status;
-    if (preempt_statistics.points != points) {
+    if (preempt_statistics.points != points) {      /* only a plan that passes points */
         status = still_possible(sender, receiving);
         if (status == BURSAR_OK)
             status = recheck_capabilities(sender, receiver, plan);
