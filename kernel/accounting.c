@@ -3,7 +3,8 @@
  * cross-checked against every heap's own ledger:
  *   fixed reservation + heap frames + bank frames = usable frames
  *   Σ pages held by heaps = donated heap frames + boot heap frames
- * and that no frame but a bank's is mapped in user space.
+ * and that no frame but a bank's is mapped in user space: the figures here,
+ * the checks in kernel/self_check.c (a pass in chunks, of one state).
  */
 #include "kernel/accounting.h"
 #include "kernel/boot.h"
@@ -31,36 +32,4 @@ void accounting_fill_info(struct bursar_system_info *info)
         .fast_path_ipcs = ipc_fast_path_count,
         .timer_ticks = (uint32_t)scheduler_ticks(),
     };
-}
-
-bool accounting_check(void)
-{
-    struct bursar_system_info info;
-    uint32_t heap_pages = heaps_total_pages();
-    bool ok = true;
-
-    accounting_fill_info(&info);
-    if (info.fixed_reservation_frames + info.heap_frames + info.bank_frames != info.usable_frames) {
-        kprintf("accounting: fixed %u + heaps %u + banks %u != usable %u\n", info.fixed_reservation_frames,
-                info.heap_frames, info.bank_frames, info.usable_frames);
-        ok = false;
-    }
-    if (heap_pages != info.heap_frames + frame_table.count_by_type[FRAME_BOOT_HEAP]) {
-        kprintf("accounting: heaps hold %u pages, frame table says %u + boot %u\n", heap_pages,
-                info.heap_frames, frame_table.count_by_type[FRAME_BOOT_HEAP]);
-        ok = false;
-    }
-    for (struct heap *heap = heaps_first(); heap; heap = heap->next_heap)
-        if (kheap_check(&heap->kheap) != KHEAP_OK) {
-            kprintf("accounting: heap %u fails its own ledger check\n", heap->id);
-            ok = false;
-        }
-    /* Only a bank's frames are ever mapped in user space: never a heap page, never the kernel's. */
-    for (uint32_t f = 0; f < frame_table.frame_count; f++)
-        if (frame_table.frames[f].type != FRAME_BANK && !mapdb_root_is_empty(&frame_table.frames[f].mappings)) {
-            kprintf("accounting: frame %u (%s) is mapped in user space\n", f,
-                    frame_type_name(frame_table.frames[f].type));
-            ok = false;
-        }
-    return ok;
 }

@@ -9,8 +9,7 @@
 
 #include "bursar/objects.h"
 
+/* The figures of the identity (the check itself: kernel/self_check.c). */
 void accounting_fill_info(struct bursar_system_info *info);
-/* Check the identity and the heaps' own ledgers; print what is wrong. */
-bool accounting_check(void);
 
 #endif

@@ -57,7 +57,9 @@ void ipc_cancel(struct thread *thread, int result);
  * caller waiting for a reply is the one its reply object names, which has
  * no receiver waiting to bind it, a thread's slow-path bits say what they
  * stand for, and its copies of its task's capability page and page
- * directory are its task's (thread.h). Prints what is wrong.
+ * directory are its task's (thread.h). Prints what is wrong. The
+ * self-check now checks them a thread at a time, between preemption points
+ * (kernel/self_check.c, check_thread); this whole loop is no longer called.
  */
 bool ipc_check(void);
 /*

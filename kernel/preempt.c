@@ -86,6 +86,19 @@ void preempt_point(void)
         preempt_statistics.switches++;
 }
 
+void preempt_yield(void)
+{
+    struct thread *self = current_thread;
+
+    if (disabled || !may_stop_here(self))
+        return;
+    /* A switch, not a window (as preempt_wait_for's): interrupts stay off. */
+    self->stopped_in_kernel = true;
+    scheduler_yield();
+    self->stopped_in_kernel = false;
+    unboost(self);
+}
+
 void preempt_disable(void)
 {
     disabled++;

@@ -91,6 +91,13 @@ uint32_t preempt_budget(void);
  * returns if they fill a chunk. Returns the final status.
  */
 int preempt_finish(struct mapdb_cursor *cursor, int status);
+/*
+ * Give the processor to the other ready threads of the caller's priority,
+ * as at a point where the timeslice ran out (the self-check's yielding
+ * kind does, so that tests can change the kernel under it). Nothing where
+ * no point may be.
+ */
+void preempt_yield(void);
 /* The running thread was destroyed while stopped at a preemption point: stop early. */
 bool preempt_destroyed(void);
 /* Forget every cursor whose revoke started at this root: its object is about to go. */

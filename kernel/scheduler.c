@@ -28,11 +28,13 @@ static struct thread idle_thread;
 static struct thread *thread_to_free_after_switch;   /* a thread that destroyed itself, freed once we are off its stack */
 static uint64_t ticks;
 static uint32_t switches;
+static uint32_t wakeups;         /* threads made ready (the self-check's stamp: kernel/self_check.c) */
 
 extern char boot_stack_top[];
 
 uint64_t scheduler_ticks(void) { return ticks; }
 uint32_t scheduler_switch_count(void) { return switches; }
+uint32_t scheduler_wakeup_count(void) { return wakeups; }
 
 static void enqueue_tail(struct thread *thread)
 {
@@ -81,6 +83,7 @@ static void unlink(struct thread *thread)
 
 void scheduler_make_ready(struct thread *thread)
 {
+    wakeups++;
     thread->state = THREAD_READY;
     if (thread != current_thread)       /* the running thread is in no queue */
         enqueue_tail(thread);
@@ -199,6 +202,7 @@ void scheduler_wake_and_switch(struct thread *next)
 {
     struct thread *running = current_thread;
 
+    wakeups++;
     next->state = THREAD_READY;
     if ((int)next->priority < highest_ready_priority()) {
         enqueue_tail(next);

@@ -39,6 +39,8 @@ void scheduler_start(void) __attribute__((noreturn));
 uint64_t scheduler_ticks(void);
 /* Thread switches made by the scheduler since boot (the fast path's are not counted). */
 uint32_t scheduler_switch_count(void);
+/* Threads made ready since boot (scheduler_make_ready, scheduler_wake_and_switch). */
+uint32_t scheduler_wakeup_count(void);
 /* A thread that destroyed itself: free its page once we are off its stack. */
 void scheduler_free_after_switch(struct thread *thread);
 /* Run from a new thread's first return to user mode, like after any switch. */

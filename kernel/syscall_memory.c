@@ -16,6 +16,7 @@
 #include "kernel/irq.h"
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
+#include "kernel/self_check.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -251,8 +252,8 @@ int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uin
     (void)results;
     if (!cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEBUG, BURSAR_RIGHT_READ, &error))
         return error;
-    if (what == BURSAR_DUMP_CHECK)
-        return accounting_check() & ipc_check() & irq_check() ? BURSAR_OK : -BURSAR_E_CHECK_FAILED;
+    if (what == BURSAR_DUMP_CHECK || what == BURSAR_DUMP_CHECK_YIELDING)
+        return self_check(what == BURSAR_DUMP_CHECK_YIELDING);
     if (what == BURSAR_DUMP_CAPABILITY_TREE || what == BURSAR_DUMP_FRAME_TREE)
         return debug_dump_tree(caller, what, r->argument[2]);
     if (what > BURSAR_DUMP_HEAPS)

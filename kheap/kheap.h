@@ -213,4 +213,33 @@ void kheap_get_stats(const struct kheap *heap, struct kheap_stats *out);
 /* Check every internal invariant; returns KHEAP_OK or the first violation. */
 int  kheap_check(const struct kheap *heap);
 
+/*
+ * The same check in steps, for a caller that may not do it all at once (the
+ * kernel's self-check passes preemption points between steps). The heap
+ * must not change between start and the last step: the cursor holds
+ * pointers into its lists. The caller makes sure of that (or starts over).
+ */
+#define KHEAP_CHECK_MORE 1           /* kheap_check_step: not finished, call again */
+#define KHEAP_CHECK_PAGE_UNITS 8u    /* a page's own checks, in step units (a free slot is one) */
+struct kheap_check {
+    const struct kheap *heap;
+    uint32_t list;                   /* 0: free pages; 1 + 2 * type (+1 for the full list) */
+    const struct kheap_page *page, *prev;   /* the page in hand on that list, the one before it */
+    uint32_t length;                 /* pages seen on the list so far */
+    bool page_checked;               /* the page's own checks passed; its free list is being walked */
+    void *free_slot;                 /* the next slot of that walk */
+    uint32_t free_seen;
+    uint32_t pages, live, free, allocatable;   /* counted for the type in hand */
+    uint32_t carved_pages;
+};
+/* KHEAP_CHECK_MORE (go on with steps), or what kheap_check returns for what start checks (the counters). */
+int  kheap_check_start(struct kheap_check *check, const struct kheap *heap);
+/*
+ * At most about `budget` units of work (a page's own checks cost
+ * KHEAP_CHECK_PAGE_UNITS, each free slot one; a page's checks are never
+ * split). KHEAP_CHECK_MORE while not finished, then KHEAP_OK or the first
+ * violation, exactly as kheap_check.
+ */
+int  kheap_check_step(struct kheap_check *check, uint32_t budget);
+
 #endif /* KHEAP_KHEAP_H */

@@ -6,56 +6,58 @@
  * Every walk is bounded by pages held or slots per page, so a corrupted
  * list is reported, not followed forever. Owner mismatches report
  * KHEAP_E_NOT_OWNER, every other violation KHEAP_E_BAD_PAGE.
+ *
+ * The check walks the free pages, then each type's partial and full list,
+ * a page at a time and each page's free list a slot at a time, from a
+ * cursor (struct kheap_check), so that it can stop after any budget and
+ * go on later: kheap_check() is the walk with no limit.
  */
 #include "kheap/kheap_internal.h"
 
-struct type_count {
-    uint32_t pages, live, free, allocatable;
-};
+#define CHECK_LISTS (1u + 2u * KHEAP_MAX_TYPES)
 
+/* Set bits in a word, a constant few instructions whatever the word (no loop per bit). */
 static uint32_t count_bits(uint32_t word)
 {
-    uint32_t n = 0;
-
-    for (; word != 0; word &= word - 1)
-        n++;
-    return n;
+    word = word - ((word >> 1) & 0x55555555u);
+    word = (word & 0x33333333u) + ((word >> 2) & 0x33333333u);
+    word = (word + (word >> 4)) & 0x0f0f0f0fu;
+    return (word * 0x01010101u) >> 24;
 }
 
+/* The live bitmap counts page->live, and no slot past the page's last is live: a word at a time. */
 static bool bitmap_matches(const struct kheap_page *page)
 {
     uint32_t live = 0;
 
-    for (uint32_t w = 0; w < KHEAP_MAX_SLOTS / 32; w++)
-        live += count_bits(page->live_bitmap[w]);
-    for (uint32_t i = page->slots; i < KHEAP_MAX_SLOTS; i++) {
-        if (kheap_slot_is_live(page, i))
+    for (uint32_t w = 0; w < KHEAP_MAX_SLOTS / 32; w++) {
+        uint32_t first = w * 32, word = page->live_bitmap[w];
+        uint32_t slots_here = page->slots <= first ? 0 : page->slots - first;
+        uint32_t valid = slots_here >= 32 ? ~0u : (1u << slots_here) - 1;
+
+        if (word & ~valid)
             return false;
+        live += count_bits(word);
     }
     return live == page->live;
 }
 
-/* The in-slot free list holds exactly the slots the bitmap calls free. */
-static bool free_list_matches(const struct kheap_page *page, uint32_t slot_size)
+/* One slot of the in-slot free list: inside the page, on a slot boundary, free, not seen too often. */
+static bool free_slot_ok(const struct kheap_page *page, const void *slot, uint32_t slot_size, uint32_t seen)
 {
-    uint32_t expected = (uint32_t)(page->slots - page->live);
-    uint32_t seen = 0;
+    uintptr_t offset = (uintptr_t)slot - (uintptr_t)page->base;
 
-    for (void *slot = page->free_list; slot != NULL; slot = kheap_next_free(slot)) {
-        uintptr_t offset = (uintptr_t)slot - (uintptr_t)page->base;
-        if ((uintptr_t)slot < (uintptr_t)page->base || offset >= KHEAP_PAGE_SIZE)
-            return false;
-        if ((uint32_t)offset % slot_size != 0)
-            return false;
-        uint32_t index = (uint32_t)offset / slot_size;
-        if (index >= page->slots || kheap_slot_is_live(page, index))
-            return false;
-        if (++seen > expected)
-            return false;   /* also catches a cycle */
-    }
-    return seen == expected;
+    if ((uintptr_t)slot < (uintptr_t)page->base || offset >= KHEAP_PAGE_SIZE)
+        return false;
+    if ((uint32_t)offset % slot_size != 0)
+        return false;
+    uint32_t index = (uint32_t)offset / slot_size;
+    if (index >= page->slots || kheap_slot_is_live(page, index))
+        return false;
+    return seen <= (uint32_t)(page->slots - page->live);    /* more than the free slots: also a cycle */
 }
 
+/* A carved page's own checks, before its free list is walked. */
 static int check_carved_page(const struct kheap *heap, const struct kheap_page *page,
                              uint32_t type, bool on_full_list)
 {
@@ -74,96 +76,150 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
         return KHEAP_E_BAD_PAGE;
     if (evacuating != (heap->evacuating == page))      /* the one page a reclaim is emptying, named */
         return KHEAP_E_BAD_PAGE;
-    if (!bitmap_matches(page) || !free_list_matches(page, slot_size))
+    if (!bitmap_matches(page))
         return KHEAP_E_BAD_PAGE;
     return KHEAP_OK;
 }
 
-/* Walks one list: links consistent, length bounded by the pages held. */
-static int check_list(const struct kheap *heap, const struct kheap_page *head,
-                      uint32_t type, bool on_full_list, struct type_count *count)
+static int check_free_page(const struct kheap *heap, const struct kheap_page *p)
 {
-    const struct kheap_page *prev = NULL;
-    uint32_t length = 0;
+    if (p->type != KHEAP_UNCARVED || p->live != 0 || p->flags != 0)
+        return KHEAP_E_BAD_PAGE;
+    if (heap->ops->page_of(heap->ctx, p->base) != p)
+        return KHEAP_E_BAD_PAGE;
+    return KHEAP_OK;
+}
 
-    for (const struct kheap_page *p = head; p != NULL; prev = p, p = p->next) {
-        if (p->prev != prev || ++length > heap->stats.pages_held)
+static const struct kheap_page *list_head(const struct kheap *heap, uint32_t list)
+{
+    uint32_t type = (list - 1) / 2;
+
+    if (list == 0)
+        return heap->free_pages;
+    return (list - 1) % 2 ? heap->full[type] : heap->partial[type];
+}
+
+/*
+ * The page in hand: its links, then its own checks (a free page: all of
+ * them; a carved page: all but the free list, walked after). Moves on to
+ * the next page once a free page is done.
+ */
+static int check_page_in_hand(struct kheap_check *c, uint32_t *budget)
+{
+    const struct kheap *heap = c->heap;
+    const struct kheap_page *p = c->page;
+    uint32_t type = (c->list - 1) / 2;
+    int status;
+
+    *budget = *budget > KHEAP_CHECK_PAGE_UNITS ? *budget - KHEAP_CHECK_PAGE_UNITS : 0;
+    if (c->list == 0 && p->owner != heap)
+        return KHEAP_E_NOT_OWNER;
+    if (p->prev != c->prev || ++c->length > heap->stats.pages_held)
+        return KHEAP_E_BAD_PAGE;
+    if (c->list == 0) {
+        status = check_free_page(heap, p);
+        c->prev = p;
+        c->page = p->next;
+        return status;
+    }
+    if (type >= heap->types->count)                   /* a type nobody registered has no pages */
+        return KHEAP_E_BAD_PAGE;
+    status = check_carved_page(heap, p, type, (c->list - 1) % 2 != 0);
+    c->page_checked = true;
+    c->free_slot = p->free_list;
+    c->free_seen = 0;
+    return status;
+}
+
+/* Slots of the carved page in hand's free list, as many as the budget allows; on to the next page at its end. */
+static int walk_free_list(struct kheap_check *c, uint32_t *budget)
+{
+    const struct kheap_page *p = c->page;
+    uint32_t type = (c->list - 1) / 2, slot_size = kheap_slot_size(c->heap, type);
+
+    for (; c->free_slot != NULL && *budget > 0; (*budget)--) {
+        if (!free_slot_ok(p, c->free_slot, slot_size, ++c->free_seen))
             return KHEAP_E_BAD_PAGE;
-        int status = check_carved_page(heap, p, type, on_full_list);
+        c->free_slot = kheap_next_free(c->free_slot);
+    }
+    if (c->free_slot != NULL)
+        return KHEAP_OK;                              /* more next time */
+    if (c->free_seen != (uint32_t)(p->slots - p->live))
+        return KHEAP_E_BAD_PAGE;
+    c->pages++;
+    c->live += p->live;
+    c->free += (uint32_t)(p->slots - p->live);
+    if ((c->list - 1) % 2 == 0)                       /* what kheap_alloc can reach: the partial list */
+        c->allocatable += (uint32_t)(p->slots - p->live);
+    c->page_checked = false;
+    c->prev = p;
+    c->page = p->next;
+    return KHEAP_OK;
+}
+
+/* A list walked to its end: what its counts must match. */
+static int list_done(struct kheap_check *c)
+{
+    const struct kheap *heap = c->heap;
+    uint32_t type = (c->list - 1) / 2;
+
+    if (c->list == 0)
+        return c->length == heap->stats.pages_free ? KHEAP_OK : KHEAP_E_BAD_PAGE;
+    if ((c->list - 1) % 2 == 0 || type >= heap->types->count)
+        return KHEAP_OK;                              /* the full list comes next; or nothing to count */
+    const struct kheap_type_stats *ts = &heap->stats.by_type[type];
+    if (c->pages != ts->pages || c->live != ts->live || c->free != ts->free || c->allocatable != ts->allocatable)
+        return KHEAP_E_BAD_PAGE;
+    c->carved_pages += c->pages;
+    c->pages = c->live = c->free = c->allocatable = 0;
+    return KHEAP_OK;
+}
+
+int kheap_check_start(struct kheap_check *c, const struct kheap *heap)
+{
+    *c = (struct kheap_check){ .heap = heap };
+    if (heap == NULL || heap->types == NULL || heap->ops == NULL)
+        return KHEAP_E_BAD_ARG;
+    if (heap->stats.pages_donated - heap->stats.pages_reclaimed != heap->stats.pages_held)
+        return KHEAP_E_BAD_PAGE;
+    if (heap->low_water > heap->high_water)
+        return KHEAP_E_BAD_PAGE;
+    c->page = heap->free_pages;
+    return KHEAP_CHECK_MORE;
+}
+
+int kheap_check_step(struct kheap_check *c, uint32_t budget)
+{
+    const struct kheap *heap = c->heap;
+    int status;
+
+    while (c->list < CHECK_LISTS) {
+        if (budget == 0)
+            return KHEAP_CHECK_MORE;
+        if (c->page == NULL) {
+            status = list_done(c);
+            if (status != KHEAP_OK)
+                return status;
+            if (++c->list < CHECK_LISTS) {
+                c->page = list_head(heap, c->list);
+                c->prev = NULL;
+                c->length = 0;
+            }
+            continue;
+        }
+        status = c->page_checked ? walk_free_list(c, &budget) : check_page_in_hand(c, &budget);
         if (status != KHEAP_OK)
             return status;
-        count->pages++;
-        count->live += p->live;
-        count->free += (uint32_t)(p->slots - p->live);
-        /* What kheap_alloc can reach: the partial list, nothing else. */
-        if (!on_full_list)
-            count->allocatable += (uint32_t)(p->slots - p->live);
     }
-    return KHEAP_OK;
-}
-
-static int check_free_pages(const struct kheap *heap)
-{
-    const struct kheap_page *prev = NULL;
-    uint32_t length = 0;
-
-    for (const struct kheap_page *p = heap->free_pages; p != NULL; prev = p, p = p->next) {
-        if (p->owner != heap)
-            return KHEAP_E_NOT_OWNER;
-        if (p->prev != prev || ++length > heap->stats.pages_held)
-            return KHEAP_E_BAD_PAGE;
-        if (p->type != KHEAP_UNCARVED || p->live != 0 || p->flags != 0)
-            return KHEAP_E_BAD_PAGE;
-        if (heap->ops->page_of(heap->ctx, p->base) != p)
-            return KHEAP_E_BAD_PAGE;
-    }
-    return length == heap->stats.pages_free ? KHEAP_OK : KHEAP_E_BAD_PAGE;
-}
-
-static int check_type(const struct kheap *heap, uint32_t type, uint32_t *pages)
-{
-    struct type_count count = { 0, 0, 0, 0 };
-    const struct kheap_type_stats *ts = &heap->stats.by_type[type];
-
-    int status = check_list(heap, heap->partial[type], type, false, &count);
-    if (status == KHEAP_OK)
-        status = check_list(heap, heap->full[type], type, true, &count);
-    if (status != KHEAP_OK)
-        return status;
-    if (count.pages != ts->pages || count.live != ts->live || count.free != ts->free ||
-        count.allocatable != ts->allocatable)
-        return KHEAP_E_BAD_PAGE;
-    *pages += count.pages;
-    return KHEAP_OK;
+    return heap->stats.pages_free + c->carved_pages == heap->stats.pages_held ? KHEAP_OK : KHEAP_E_BAD_PAGE;
 }
 
 int kheap_check(const struct kheap *heap)
 {
-    if (heap == NULL || heap->types == NULL || heap->ops == NULL)
-        return KHEAP_E_BAD_ARG;
+    struct kheap_check check;
+    int status = kheap_check_start(&check, heap);
 
-    const struct kheap_stats *stats = &heap->stats;
-    if (stats->pages_donated - stats->pages_reclaimed != stats->pages_held)
-        return KHEAP_E_BAD_PAGE;
-    if (heap->low_water > heap->high_water)
-        return KHEAP_E_BAD_PAGE;
-
-    int status = check_free_pages(heap);
-    if (status != KHEAP_OK)
-        return status;
-
-    uint32_t carved_pages = 0;
-    for (uint32_t type = 0; type < KHEAP_MAX_TYPES; type++) {
-        if (type >= heap->types->count) {
-            if (heap->partial[type] != NULL || heap->full[type] != NULL)
-                return KHEAP_E_BAD_PAGE;
-            continue;
-        }
-        status = check_type(heap, type, &carved_pages);
-        if (status != KHEAP_OK)
-            return status;
-    }
-    if (stats->pages_free + carved_pages != stats->pages_held)
-        return KHEAP_E_BAD_PAGE;
-    return KHEAP_OK;
+    while (status == KHEAP_CHECK_MORE)
+        status = kheap_check_step(&check, UINT32_MAX);
+    return status;
 }

@@ -109,10 +109,20 @@ enum bursar_dump {
     BURSAR_DUMP_ALL = 0,
     BURSAR_DUMP_THREADS = 1,
     BURSAR_DUMP_HEAPS = 2,
-    BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger */
+    BURSAR_DUMP_CHECK = 3,     /* print nothing; check the accounting identity and every heap's ledger
+                                  (in chunks; BUSY if the kernel kept changing under it) */
     BURSAR_DUMP_CAPABILITY_TREE = 4,  /* edi = own slot: the derivation tree of the object it names */
     BURSAR_DUMP_FRAME_TREE = 5,       /* edi = frame number: the mapping tree of that frame */
+    BURSAR_DUMP_CHECK_YIELDING = 6,   /* the check, giving the processor to the other ready threads
+                                         of the caller's priority at every point (for tests) */
 };
+
+/*
+ * The check (BURSAR_DUMP_CHECK) runs in chunks with preemption points
+ * between them; a pass under which the kernel changed is abandoned and
+ * another begins. After this many passes it answers BURSAR_E_BUSY.
+ */
+#define BURSAR_CHECK_PASSES 8u
 
 /* What SYS_UNMAP takes away. */
 enum bursar_unmap_mode {

@@ -2,8 +2,9 @@
  * test_kheap.c — cmocka unit tests for kheap: type registration, donation,
  * alloc/free and every error they report, heap faults, watermarks, reclaim
  * (free pages, moves, destroys, chunked and interleaved), page-sized
- * objects, kheap_check catching corruption, and a long random run checked
- * against a model after every step.
+ * objects, kheap_check catching corruption (whole and in steps of any
+ * budget, with the same verdict), and a long random run checked against a
+ * model after every step.
  *
  * Every object the tests allocate is recorded in a registry and filled
  * with a pattern derived from its id, so moves and destroys can be checked
@@ -24,7 +25,34 @@
 #define MAX_OBJECTS   80000
 #define MAX_PARTNERS  4
 
-#define assert_heap_ok(heap) assert_int_equal(kheap_check(heap), KHEAP_OK)
+/*
+ * kheap_check, and the same check in steps (kheap_check_step) with the
+ * smallest budget and an odd one: every way must give the same verdict.
+ */
+static int stepped_check(const struct kheap *heap, uint32_t budget)
+{
+    struct kheap_check check;
+    int status = kheap_check_start(&check, heap);
+    uint32_t steps = 0;
+
+    while (status == KHEAP_CHECK_MORE) {
+        status = kheap_check_step(&check, budget);
+        steps++;
+    }
+    assert_true(steps < 10u * 1000 * 1000);
+    return status;
+}
+
+static int check_all_ways(const struct kheap *heap)
+{
+    int whole = kheap_check(heap);
+
+    assert_int_equal(stepped_check(heap, 1), whole);
+    assert_int_equal(stepped_check(heap, 7), whole);
+    return whole;
+}
+
+#define assert_heap_ok(heap) assert_int_equal(check_all_ways(heap), KHEAP_OK)
 
 struct object_record {
     void *addr;                     /* NULL once freed */
@@ -1426,25 +1454,25 @@ static void test_check_detects_corruption(void **state)
 
     struct kheap_page *desc = kheap_host_page_of(t, addr_of(t, a));
     desc->live++;
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     desc->live--;
     assert_heap_ok(heap);
 
     heap->stats.by_type[t->small].live++;
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     heap->stats.by_type[t->small].live--;
 
     heap->stats.pages_held++;
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     heap->stats.pages_held--;
 
     desc->owner = &t->other_heap;
-    assert_int_equal(kheap_check(heap), KHEAP_E_NOT_OWNER);
+    assert_int_equal(check_all_ways(heap), KHEAP_E_NOT_OWNER);
     desc->owner = heap;
 
     desc->live_bitmap[0] ^= 1u << 5;
-    assert_int_not_equal(kheap_check(heap), KHEAP_E_NOT_OWNER);
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_E_NOT_OWNER);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     desc->live_bitmap[0] ^= 1u << 5;
     assert_heap_ok(heap);
 
@@ -1452,18 +1480,18 @@ static void test_check_detects_corruption(void **state)
     void **link = desc->free_list;
     void *saved = *link;
     *link = (uint8_t *)addr_of(t, a) + 8;
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     *link = desc->free_list;    /* a cycle */
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     *link = saved;
     assert_heap_ok(heap);
 
     struct kheap_page *free_desc = heap->free_pages;
     free_desc->prev = free_desc;
-    assert_int_not_equal(kheap_check(heap), KHEAP_OK);
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     free_desc->prev = NULL;
     assert_heap_ok(heap);
-    assert_int_equal(kheap_check(NULL), KHEAP_E_BAD_ARG);
+    assert_int_equal(check_all_ways(NULL), KHEAP_E_BAD_ARG);
 }
 
 /* ---- a long random run against the model ------------------------------------- */

@@ -99,7 +99,7 @@ USER_TEST(1205, the_debug_capability_right_by_right)
     TEST_CHECK_EQUAL(l4_cap_copy(BURSAR_SLOT_DEBUG, read, BURSAR_RIGHT_READ, 0), 0, "READ");
     TEST_CHECK_EQUAL(l4_cap_copy(BURSAR_SLOT_DEBUG, write, BURSAR_RIGHT_WRITE, 0), 0, "WRITE");
     TEST_CHECK_EQUAL(l4_cap_copy(BURSAR_SLOT_DEBUG, none, 0, 0), 0, "no rights");
-    for (uint32_t kind = 0; kind <= BURSAR_DUMP_FRAME_TREE + 1; kind++) {
+    for (uint32_t kind = 0; kind <= BURSAR_DUMP_CHECK_YIELDING + 1; kind++) {
         authority_refused(result, "a dump with WRITE only", SYS_DEBUG_DUMP, write, kind, 0, 0, E(NO_RIGHTS), heap);
         authority_refused(result, "a dump with no rights", SYS_DEBUG_DUMP, none, kind, 0, 0, E(NO_RIGHTS), heap);
     }
@@ -110,7 +110,7 @@ USER_TEST(1205, the_debug_capability_right_by_right)
                       E(INVALID_ARGUMENT), heap);
     authority_refused(result, "statistics, argument 0xffffffff", SYS_PREEMPT_STATS, BURSAR_SLOT_DEBUG, 0xffffffffu,
                       0, 0, E(INVALID_ARGUMENT), heap);
-    authority_refused(result, "an unknown dump", SYS_DEBUG_DUMP, read, BURSAR_DUMP_FRAME_TREE + 1, 0, 0,
+    authority_refused(result, "an unknown dump", SYS_DEBUG_DUMP, read, BURSAR_DUMP_CHECK_YIELDING + 1, 0, 0,
                       E(INVALID_ARGUMENT), heap);
     authority_refused(result, "dump 0xffffffff", SYS_DEBUG_DUMP, read, 0xffffffffu, 0, 0, E(INVALID_ARGUMENT), heap);
     authority_refused(result, "the tree of a frame past the table", SYS_DEBUG_DUMP, read, BURSAR_DUMP_FRAME_TREE,

@@ -304,7 +304,7 @@ USER_TEST(164, memory_heap_and_debug_calls_with_bad_arguments)
         { "puts: crosses into the kernel", SYS_DEBUG_PUTS, BURSAR_USER_TOP - 2, 4, 0, 0, BURSAR_E_INVALID_ADDRESS },
         { "puts: not mapped", SYS_DEBUG_PUTS, unmapped, 4, 0, 0, BURSAR_E_NOT_MAPPED },
         { "puts: ends in an unmapped page", SYS_DEBUG_PUTS, page + 4094, 4, 0, 0, BURSAR_E_NOT_MAPPED },
-        { "dump: unknown kind", SYS_DEBUG_DUMP, BURSAR_SLOT_DEBUG, BURSAR_DUMP_FRAME_TREE + 1, 0, 0,
+        { "dump: unknown kind", SYS_DEBUG_DUMP, BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK_YIELDING + 1, 0, 0,
           BURSAR_E_INVALID_ARGUMENT },
         { "dump: not the debug capability", SYS_DEBUG_DUMP, BURSAR_SLOT_DEVICES, BURSAR_DUMP_CHECK, 0, 0,
           BURSAR_E_WRONG_TYPE },

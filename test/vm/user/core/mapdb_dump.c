@@ -32,7 +32,7 @@ USER_TEST(730, the_debug_console_lists_a_capability_tree)
     TEST_CHECK_EQUAL(dump(BURSAR_DUMP_CAPABILITY_TREE, 7), -BURSAR_E_EMPTY_SLOT, "an empty slot");
     TEST_CHECK_EQUAL(dump(BURSAR_DUMP_CAPABILITY_TREE, BURSAR_ROOT_SLOTS), -BURSAR_E_INVALID_CAPABILITY,
                      "past the last slot");
-    TEST_CHECK_EQUAL(dump(BURSAR_DUMP_FRAME_TREE + 1, 0), -BURSAR_E_INVALID_ARGUMENT, "no such dump");
+    TEST_CHECK_EQUAL(dump(BURSAR_DUMP_CHECK_YIELDING + 1, 0), -BURSAR_E_INVALID_ARGUMENT, "no such dump");
 }
 
 USER_TEST(731, the_debug_console_lists_a_frame_tree)
