@@ -1,7 +1,7 @@
 /*
  * large_items.c — IPC memory items past 4 pages move with preemption points
  * between pages (kernel/transfer.c; docs/abi.md §5, "Large memory items"),
- * core_tests 1260-1266.
+ * core_tests 1260-1269 (1268, 1269: the same through a reply and a pager's RESUME).
  *
  * Everything happens in a worker task paid by a heap of the test's own
  * (sharing this program and `area`, libl4/task.h): its sender thread S
@@ -26,6 +26,7 @@
  */
 #include "core.h"
 
+#include "bursar/fault.h"
 #include "libl4/kernel_stats.h"
 #include "libl4/message.h"
 #include "libl4/printf.h"
@@ -47,7 +48,7 @@
 #define RW (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
 
 /* Slots of the worker task's capability space. */
-enum { W_TASK, W_MEMORY, W_ENDPOINT, W_SEND, W_NAP, W_PROBE, W_ROOT, W_SLOTS };
+enum { W_TASK, W_MEMORY, W_ENDPOINT, W_SEND, W_NAP, W_PROBE, W_ROOT, W_REPLY, W_SLOTS };
 
 /* What happens while the transfer is under way. */
 enum change { WATCH_ONLY, UNMAP_SOURCE, MAP_WINDOW, DESTROY_RECEIVER, DESTROY_SENDER, RECLAIM_HEAP };
@@ -67,6 +68,7 @@ struct items_area {
     volatile bool built, go, sender_inside, sender_done, receiver_waiting, receiver_done, helper_done;
     volatile bool saw_under_way, changed;
     volatile uint32_t records_before;
+    volatile int fault_result, second_fault;        /* 1268-1269: the server's or pager's side */
     struct bursar_utcb utcbs[THREADS] __attribute__((aligned(BURSAR_UTCB_SIZE)));
     char stacks[THREADS][4096] __attribute__((aligned(16)));
 };
@@ -286,6 +288,12 @@ static int worker_create(struct worker *w)
         error = give(w, probe_endpoint, W_PROBE, BURSAR_RIGHT_WRITE, 0);
     if (!error)
         error = give(w, w->root_endpoint, W_ROOT, BURSAR_RIGHT_WRITE, 0);
+    if (!error) {
+        unsigned reply = core_slot();
+        error = l4_create(w->heap, BURSAR_OBJECT_REPLY, reply, 0);
+        if (!error)
+            error = give(w, reply, W_REPLY, BURSAR_RIGHT_WRITE, 0);
+    }
     return error;
 }
 
@@ -539,4 +547,146 @@ USER_TEST(1267, a_large_grant_failing_mid_transfer_leaves_its_moved_pages_with_n
     expected_error = -BURSAR_E_NOT_MAPPED;
     records_gone = 1;
     until_under_way(result, &s, taken_back);
+}
+
+/* ---- Replies: a server's to a call, a pager's to a page fault (1268, 1269). ---- */
+
+/* The client calls; the reply carries the items, which land in its window. */
+static void client_main(void *unused)
+{
+    volatile struct bursar_utcb *utcb = l4_utcb();
+    uint32_t tag = BURSAR_TAG(1, 0, 0), mr0 = 0, mr1 = 0;
+
+    (void)unused;
+    l4_set_receive_windows(0, 0, WINDOW, WINDOW_LOG2);
+    area.receiver_waiting = true;
+    area.receive_result = l4_call(W_SEND, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    area.tag = tag;
+    area.words[0] = mr0;
+    area.words[1] = mr1;
+    for (unsigned i = 2; i < 2 * MAX_ITEMS; i++)
+        area.words[i] = utcb->mr[i];
+    if (area.receive_result == 0)
+        for (unsigned page = 0; page < area.items * ITEM_PAGES; page++)
+            area.marks_wrong += *(volatile uint32_t *)(WINDOW + page * PAGE) != MARK;
+    area.receiver_done = true;
+}
+
+static void server_main(void *unused)
+{
+    volatile struct bursar_utcb *utcb = l4_utcb();
+    uint32_t badge, tag, mr0, mr1;
+
+    (void)unused;
+    area.build_result = build_source();
+    area.built = true;
+    while (!area.go)
+        nap();
+    area.fault_result = l4_receive(W_ENDPOINT, W_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    for (unsigned n = 0; n < area.items; n++) {
+        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(ITEM_LOG2, RW, area.mode);
+        utcb->mr[2 * n + 1] = SOURCE + n * ITEM_PAGES * PAGE;
+    }
+    if (!area.fault_result)
+        area.send_result = l4_reply(W_REPLY, BURSAR_TAG(0, 0, area.items), utcb->mr[0], utcb->mr[1]);
+    area.sender_done = true;
+}
+
+#define FAULT_ADDRESS (WINDOW + 0x123458u)
+
+/* The faulting thread: one read past its pager's reply, then every page of the 4 MiB it mapped. */
+static void faulter_main(void *unused)
+{
+    (void)unused;
+    while (!area.go)
+        nap();
+    area.receiver_waiting = true;
+    area.marks_wrong += *(volatile uint32_t *)(FAULT_ADDRESS & ~(PAGE - 1)) != MARK;
+    for (unsigned page = 0; page < ITEM_PAGES; page++)
+        area.marks_wrong += *(volatile uint32_t *)(WINDOW + page * PAGE) != MARK;
+    area.receiver_done = true;
+}
+
+/* Its pager answers the fault with RESUME and one 4 MiB item; a second fault would be a failure. */
+static void pager_main(void *unused)
+{
+    uint32_t badge, tag, mr0, mr1;
+
+    (void)unused;
+    area.build_result = build_source();
+    area.built = true;
+    while (!area.go)
+        nap();
+    area.fault_result = l4_receive(W_ENDPOINT, W_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    area.tag = tag;
+    area.words[0] = mr0;
+    if (!area.fault_result)
+        area.send_result = l4_reply(W_REPLY, BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 1),
+                                    BURSAR_ITEM_MEMORY_WORD(ITEM_LOG2, BURSAR_RIGHT_READ, area.mode), SOURCE);
+    area.second_fault = l4_receive(W_ENDPOINT, W_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_MS(50)) == 0;
+    area.sender_done = true;
+}
+
+/* The two threads, the root waiting until both are done (or a deadline); the preemption counts around. */
+static void run_pair(struct test_result *result, struct worker *w, void (*serving)(void *), void (*served)(void *),
+                     unsigned items, struct l4_preempt_stats *stats)
+{
+    uint32_t deadline = core_ticks() + 3000;
+
+    for (volatile char *p = (volatile char *)&area; p < (volatile char *)area.utcbs; p++)
+        *p = 0;
+    area.items = items;
+    area.mode = BURSAR_REVOCABLE_COPY;
+    area.frame = core_frame();
+    TEST_CHECK_EQUAL(worker_create(w), 0, "the worker task");
+    TEST_CHECK_EQUAL(start(w, SENDER, serving, CORE_LOW_PRIORITY), 0, "the server");
+    TEST_CHECK_EQUAL(start(w, RECEIVER, served, CORE_LOW_PRIORITY), 0, "the client");
+    if (served == faulter_main)
+        TEST_CHECK_EQUAL(l4_thread_configure(w->threads[RECEIVER], BURSAR_THREAD_PAGER, w->endpoint), 0, "its pager");
+    while (!area.built && core_ticks() < deadline)
+        core_sleep_ms(1);
+    TEST_CHECK_EQUAL(area.build_result, 0, "the tree of mappings");
+    area.records_before = live_in(w->heap, BURSAR_HEAP_RECORD);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, stats, 1);
+    area.go = true;
+    while ((!area.sender_done || !area.receiver_done) && core_ticks() < deadline)
+        core_sleep_ms(1);
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, stats, 0);
+    TEST_CHECK(area.sender_done && area.receiver_done, "not done (server %d, client %d)", area.sender_done,
+               area.receiver_done);
+    TEST_CHECK_EQUAL(area.fault_result, 0, "what the server received");
+    TEST_CHECK_EQUAL(area.send_result, 0, "the reply");
+    TEST_CHECK(stats->points > items * ITEM_PAGES / 4, "only %u preemption points for %u pages", stats->points,
+               items * ITEM_PAGES);
+    TEST_CHECK_EQUAL(area.marks_wrong, 0, "pages that do not read the frame");
+    TEST_CHECK_EQUAL(live_in(w->heap, BURSAR_HEAP_RECORD), area.records_before + items * ITEM_PAGES,
+                     "a record a page");
+    TEST_CHECK_EQUAL(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0), 0, "the kernel's check");
+}
+
+USER_TEST(1268, a_reply_carries_eight_large_items_to_its_caller)
+{
+    static struct worker w;
+    struct l4_preempt_stats stats;
+
+    run_pair(result, &w, server_main, client_main, MAX_ITEMS, &stats);
+    if (result->failed)
+        return;
+    TEST_CHECK_EQUAL(area.receive_result, 0, "the call");
+    TEST_CHECK_EQUAL(area.tag, BURSAR_TAG(0, 0, MAX_ITEMS), "the reply's tag");
+    for (unsigned n = 0; n < MAX_ITEMS; n++)
+        TEST_CHECK_EQUAL_FMT(area.words[2 * n + 1], WINDOW + n * ITEM_PAGES * PAGE, "where item %u landed", n);
+}
+
+USER_TEST(1269, a_pagers_resume_maps_4_mib_at_the_fault_with_preemption_points)
+{
+    static struct worker w;
+    struct l4_preempt_stats stats;
+
+    run_pair(result, &w, pager_main, faulter_main, 1, &stats);
+    if (result->failed)
+        return;
+    TEST_CHECK_EQUAL(BURSAR_TAG_LABEL(area.tag), BURSAR_LABEL_PAGE_FAULT, "what the pager received");
+    TEST_CHECK_EQUAL(area.words[0], FAULT_ADDRESS & ~(PAGE - 1), "the fault's address");
+    TEST_CHECK(!area.second_fault, "the thread faulted again inside the 4 MiB its pager mapped");
 }
