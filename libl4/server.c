@@ -160,21 +160,26 @@ static int reply_and_stop(struct l4_server *server, const struct l4_msg *msg)
     return 0;
 }
 
+int l4_server_release(unsigned reply, int refusal)
+{
+    int status = l4_reply(reply, l4_error_tag(refusal), 0, 0);
+
+    if (status != 0 && status != -BURSAR_E_NO_CALLER)
+        status = l4_reply(reply, BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0), 0, 0);
+    return status == 0 ? 0 : -BURSAR_E_NO_CALLER;
+}
+
 /*
  * A reply-and-wait failed. If the reply was refused, its caller is still
- * bound to the reply object (which a receive would refuse, BUSY): it gets
- * the refusal as an error reply, or, a thread the kernel called for that
- * takes no error reply, BURSAR_LABEL_KILL. Then receive afresh; if that
- * fails too, the endpoint is gone and so is the server.
+ * bound to the reply object (which a receive would refuse, BUSY): it is
+ * answered (l4_server_release). Then receive afresh; if that fails too,
+ * the endpoint is gone and so is the server.
  */
 static int recover(struct l4_server *server, int error)
 {
     struct l4_request *request = &server->request;
-    int status = l4_reply(server->reply, l4_error_tag(error), 0, 0);
 
-    if (status != 0 && status != -BURSAR_E_NO_CALLER)
-        status = l4_reply(server->reply, BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0), 0, 0);
-    if (status == 0)
+    if (l4_server_release(server->reply, error) == 0)
         server->stats.refused_replies++;
     l4_receive_windows_set(server->windows);
     return l4_msg_receive(server->endpoint, server->reply, &request->msg, BURSAR_TIMEOUT_NEVER);

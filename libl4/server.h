@@ -169,6 +169,17 @@ int l4_server_run(struct l4_server *server);
  */
 void l4_server_handle(struct l4_server *server, struct l4_request *request);
 
+/*
+ * For a loop of the caller's own: frees `reply` of a caller still bound to
+ * it after its reply was refused (`refusal`). The caller gets the refusal
+ * as an error reply, or, if the kernel made the call for a thread (a page
+ * fault or exception: a client can make any capability to the server's
+ * endpoint its thread's pager or handler), which takes no error reply,
+ * BURSAR_LABEL_KILL. A caller left bound would make every receive BUSY:
+ * the loop would spin on it. 0 if a caller was answered, else NO_CALLER.
+ */
+int l4_server_release(unsigned reply, int refusal);
+
 /* Whether own `slot` holds a capability to an object of `type` (the generated dispatch's type check). */
 bool l4_server_capability_is(unsigned slot, unsigned type);
 

@@ -515,6 +515,9 @@ def check_threads(tally, name, result):
     if not any(l.endswith("address 50000000: its pager raised INVALID_ADDRESS; killed") for l in result.lines):
         missing.append("init's line for wanderer naming INVALID_ADDRESS")
     missing += [l for l in result.lines if "init was not told" in l or "got past its fault" in l]
+    if not any(l.endswith("address 50000000 (read, not present), pager asked for it to be killed")
+               for l in result.lines):
+        missing.append("the kernel's line for caller's thread, whose pager is init: killed at init's answer")
     missing += banks_gave_back(result.lines, [("trapper", 8), ("wanderer", 8), ("caller", 8), ("steady", 8)])
     tally.record(result.outcome == "failed" and "init: every program has exited" in "\n".join(result.lines) and
                  not missing, "system/%s" % name, "%s; missing %r" % (result.outcome, missing))

@@ -220,9 +220,12 @@ static void answer(struct l4_request *request)
         commit(&pending);
     } else {
         undo(&pending);
-        /* Refused (a window, the client's heap, its mapping): it is still bound and hears why. */
+        /*
+         * Refused (a window, the client's heap, its mapping): it is still bound and hears why; a thread
+         * whose pager or handler is a bank capability (a page fault, an exception) is killed.
+         */
         if (error != -BURSAR_E_NO_CALLER)
-            l4_reply(SLOT_REPLY, l4_error_tag(error), 0, 0);
+            l4_server_release(SLOT_REPLY, error);
     }
     if (bank.outgoing_used) {
         l4_cap_delete(SLOT_OUTGOING);
@@ -253,7 +256,7 @@ int main(const struct bursar_boot_info *boot)
         l4_receive_windows_set(windows);
         error = l4_msg_receive(bank.endpoint, SLOT_REPLY, &request->msg, BURSAR_TIMEOUT_NEVER);
         if (error == -BURSAR_E_BUSY) {
-            l4_reply(SLOT_REPLY, l4_error_tag(-BURSAR_E_BUSY), 0, 0);     /* a caller left bound: free it */
+            l4_server_release(SLOT_REPLY, error);       /* a caller left bound: free it */
             continue;
         }
         if (error) {

@@ -529,7 +529,8 @@ static void note_exception(unsigned index, const struct l4_msg *m)
  */
 static void refuse(void)
 {
-    l4_reply(EXIT_REPLY, l4_error_tag(-BURSAR_E_UNKNOWN_OPERATION), 0, 0);
+    /* A call the kernel made for a thread whose pager is init's endpoint takes no error reply: KILL. */
+    l4_server_release(EXIT_REPLY, -BURSAR_E_UNKNOWN_OPERATION);
 }
 
 /* Until every program has exited or died; true if all exited with status 0. */

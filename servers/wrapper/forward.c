@@ -172,8 +172,8 @@ static int relay_items(const struct forwarder *f, uint32_t *badge, uint32_t *tag
     error = items_pass_on(&reply, mr0, mr1);
     if (error == 0)
         error = l4_reply(f->reply, *tag, *mr0, *mr1);
-    if (error)      /* not passed on, or refused by the caller (it is still waiting): an error reply */
-        l4_reply(f->reply, l4_error_tag(error), 0, 0);
+    if (error)      /* not passed on, or refused by the caller (it is still waiting): an error reply, or KILL */
+        l4_server_release(f->reply, error);
     l4_items_drop(reply.landed, reply.count);
     f->entry->windows_used = false;
     return l4_receive(f->endpoint, f->reply, badge, tag, mr0, mr1, BURSAR_TIMEOUT_NEVER);
@@ -201,8 +201,8 @@ void wrapper_forward(unsigned i)
         if (__builtin_expect(error != 0, 0)) {
             if (wrapper_gone(error))
                 l4_thread_exit(0);      /* the heap's destroy takes the thread too */
-            /* A reply the caller refused: it is still bound, and gets the refusal. */
-            l4_reply(f.reply, l4_error_tag(error), 0, 0);
+            /* A reply the caller refused: it is still bound, and gets the refusal (or KILL: l4_server_release). */
+            l4_server_release(f.reply, error);
             error = l4_receive(f.endpoint, f.reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
             continue;
         }

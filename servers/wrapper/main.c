@@ -54,7 +54,7 @@ static int recover(struct wrapper_server *server, int error)
 {
     struct l4_server *loop = &server->loop;
 
-    if (l4_reply(SLOT_SERVICE_REPLY, l4_error_tag(error), 0, 0) == 0)
+    if (l4_server_release(SLOT_SERVICE_REPLY, error) == 0)
         loop->stats.refused_replies++;
     l4_receive_windows_set(loop->windows);
     return l4_msg_receive(server->service, SLOT_SERVICE_REPLY, &loop->request.msg, BURSAR_TIMEOUT_NEVER);
@@ -85,7 +85,7 @@ static int serve(struct wrapper_server *server)
         error = l4_msg_reply(SLOT_SERVICE_REPLY, &request->msg);
         if (error) {
             /* Not taken: a refusal leaves the client bound, and it hears why. */
-            if (l4_reply(SLOT_SERVICE_REPLY, l4_error_tag(error), 0, 0) == 0)
+            if (l4_server_release(SLOT_SERVICE_REPLY, error) == 0)
                 loop->stats.refused_replies++;
             wrapper_teardown(server, (unsigned)server->created);
         }

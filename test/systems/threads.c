@@ -9,12 +9,15 @@
  * program; the first thread, waiting meanwhile, never gets to say that
  * nobody was told.
  *
- * `args call` is a hostile program: it calls init's endpoint (its
- * `exceptions` capability) with a label init does not serve and waits for
- * ever. init must answer it (an error) and serve everyone else; before,
- * init took no message it did not serve, so the caller stayed bound to
- * init's reply object and every receive after that was BUSY: init, above
- * every program's priority, spun on it and the whole system stopped.
+ * `args call` is a hostile program: first a second thread whose pager is
+ * init's endpoint (its `exceptions` capability) faults, so the kernel
+ * calls init with a page fault, which takes no error reply: init must
+ * answer it with KILL. Then it calls init's endpoint with a label init does
+ * not serve and waits for ever: init must answer it (an error). And serve
+ * everyone else: before, init took no message it did not serve, so the
+ * caller stayed bound to init's reply object and every receive after that
+ * was BUSY: init, above every program's priority, spun on it and the whole
+ * system stopped.
  */
 #include "libl4/l4.h"
 #include "libl4/printf.h"
@@ -45,11 +48,37 @@ static void second_thread(void *argument)
 
 #define UNSERVED_LABEL 0x7777u
 
-/* A call init does not serve, waiting for ever for its answer. */
+static void faulting_thread(void *unused)
+{
+    (void)unused;
+    (void)*(volatile uint32_t *)WILD_ADDRESS;
+    printf("%s: the thread whose pager is init got past its fault\n", info->name);
+}
+
+/* A fault of a thread whose pager is init's endpoint, then a call init does not serve, waiting for ever. */
 static int hostile_call(void)
 {
     uint32_t tag = BURSAR_TAG(UNSERVED_LABEL, 2, 0), mr0 = 1, mr1 = 2;
-    int error = l4_call(l4_start_cap("exceptions"), &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+    uintptr_t stack = L4_PROGRAM_MEMORY_BASE;
+    struct l4_thread_spec spec = {
+        .heap = BURSAR_SLOT_HEAP, .task = BURSAR_SLOT_TASK, .slot = THREAD_SLOT, .utcb = (uintptr_t)&second_utcb,
+        .entry = faulting_thread, .stack = (void *)stack, .stack_size = 4096u, .priority = info->priority,
+    };
+    int error;
+
+    *(volatile uint32_t *)stack = 0;                /* the stack page, from the real pager */
+    error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, SLEEP_SLOT, 0);
+    if (!error)
+        error = l4_thread_spawn(&spec);
+    if (!error)
+        error = l4_thread_configure(THREAD_SLOT, BURSAR_THREAD_PAGER, l4_start_cap("exceptions"));
+    if (error) {
+        printf("%s: cannot start the faulting thread: %s\n", info->name, l4_error_name(error));
+        return 11;
+    }
+    /* It runs and faults meanwhile; init has it killed (test/run_all.py reads the kernel's line). */
+    l4_receive(SLEEP_SLOT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(100));
+    error = l4_call(l4_start_cap("exceptions"), &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
 
     if (!error)
         error = l4_reply_check(tag, BURSAR_TAG(UNSERVED_LABEL, 0, 0));

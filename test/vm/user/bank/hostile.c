@@ -2,8 +2,9 @@
  * hostile.c — clients that misbehave harm only themselves (bank_tests
  * 983-986): malformed requests, a client that never takes its reply (to a
  * purchase, to a heap fault), a client flooding the server, a client
- * destroying its own bank in the middle of its requests. After each, other
- * clients' requests are still answered and their figures are unchanged.
+ * destroying its own bank in the middle of its requests, a client whose
+ * thread's pager is its bank (992). After each, other clients' requests are
+ * still answered and their figures are unchanged.
  *
  * The bank server runs at BT_BANK_PRIORITY, below the helpers here: a
  * request delivered to it waits until every helper has blocked, which
@@ -335,5 +336,51 @@ USER_TEST(986, a_client_destroying_its_own_bank_mid_request_harms_only_itself)
     TEST_CHECK_EQUAL(destroyer.destroyed, 0, "then the bank was destroyed");
     TEST_CHECK(!bt_mapped(caller.page), "and what it sold was taken back");
     TEST_CHECK_EQUAL(l4_bank_stats(a, &gone), -BURSAR_E_DESTROYED, "A is gone");
+    CHECK_BYSTANDER(&bystander);
+}
+
+/* Reads a page nothing maps: a page fault to the thread's pager. */
+static void faulting_thread(void *address)
+{
+    (void)*(volatile uint32_t *)address;
+}
+
+/* The bank's stats through `bank`, answered within half a second: 0, or why not. */
+static int stats_in_time(unsigned bank)
+{
+    struct l4_msg m;
+
+    l4_msg_start(&m, BANK_LABEL_STATS);
+    return l4_rpc(bank, &m, BURSAR_TIMEOUT_MS(500), BURSAR_TIMEOUT_MS(500));
+}
+
+/*
+ * A bank capability is a capability to the bank server's endpoint with
+ * WRITE: a client can make it its thread's pager (or exception handler),
+ * and its faults are then calls the kernel makes to the bank server. The
+ * server answers one with an error, which the kernel refuses (a page
+ * fault takes RESUME, KILL or RAISE only) and the thread stays bound to
+ * the server's reply object: it must then be answered with KILL. Before,
+ * the server answered the refusal with another error reply, refused too,
+ * and from then on every receive was BUSY, answered the same way: the
+ * server spun for good and no client was served again.
+ */
+USER_TEST(992, a_client_thread_whose_pager_is_its_bank_is_killed_and_the_bank_serves_on)
+{
+    unsigned a, thread;
+    struct bystander bystander;
+    int served;
+
+    TEST_CHECK_EQUAL(bystander_start(&bystander), 0, "a bystander");
+    TEST_CHECK_EQUAL(bt_child(BT_ROOT, 50, 2, &a), 0, "bank A");
+    TEST_CHECK_EQUAL(bt_spawn(faulting_thread, (void *)bt_pages(1), BT_HELPER_PRIORITY, &thread), 0, "a thread");
+    TEST_CHECK_EQUAL(l4_thread_configure(thread, BURSAR_THREAD_PAGER, a), 0, "its pager: bank A");
+    root_sleep_ms(50);
+    served = stats_in_time(bystander.bank);
+    if (served)
+        l4_destroy(thread);             /* it was left bound to the server's reply object: set the server free */
+    TEST_CHECK_EQUAL(served, 0, "the bank did not answer the bystander");
+    TEST_CHECK_EQUAL(l4_thread_start(thread, 0x1000, 0x2000), -BURSAR_E_BUSY, "the faulting thread is dead");
+    TEST_CHECK_EQUAL(stats_in_time(a), 0, "A itself is served");
     CHECK_BYSTANDER(&bystander);
 }

@@ -1,10 +1,11 @@
 /*
- * hostile.c — wrapper tests 1120-1128: clients that misbehave, and banks
+ * hostile.c — wrapper tests 1120-1129: clients that misbehave, and banks
  * that do not pay, stop nobody else. Malformed requests, a bank that is
  * not one, a create whose answer the client refuses, a flood of creates, a
  * target that never answers, a flood of callers, a bank at its limit, a
  * caller that refuses what the target answers, an item too big for the
- * wrapper's window, random messages.
+ * wrapper's window, random messages, threads whose pager is the service
+ * or a wrapper.
  */
 #include "wrapper_tests.h"
 
@@ -378,4 +379,46 @@ USER_TEST(1128, random_messages_through_a_wrapper_get_documented_answers_and_cos
                      "a good item goes through after: the windows are clean");
     TEST_CHECK_EQUAL(echo_once(wrapper, 8), 0, "and words");
     TEST_CHECK_EQUAL(wrapper_destroy(client.service, handle), 0, "destroy");
+}
+
+/* Reads a page nothing maps: a page fault, which the kernel sends to the thread's pager as a call. */
+static void faulting_thread(void *address)
+{
+    (void)*(volatile uint32_t *)address;
+}
+
+/*
+ * A client makes its service capability one thread's pager and a wrapper
+ * another's: their page faults are calls the kernel makes to the server's
+ * loop and to the wrapper's thread. The service answers an unknown label,
+ * the wrapper forwards the fault to its target and passes the echo on: the
+ * kernel refuses both answers (a page fault takes RESUME, KILL or RAISE)
+ * and each thread stays bound to a reply object, which must then be
+ * answered with KILL. Before, each was answered with an error reply,
+ * refused too, and every receive after it was BUSY, answered the same way:
+ * the service loop and the wrapper's thread spun for good, and no client
+ * could create a wrapper or call through that one.
+ */
+USER_TEST(1129, threads_whose_pager_is_the_service_or_a_wrapper_are_killed_and_both_serve_on)
+{
+    struct wt_client a, b;
+    struct wt_target target;
+    unsigned wrapper, other, first, second;
+    uint32_t handle, other_handle;
+
+    TEST_CHECK_EQUAL(wt_client(&a, BANK_NO_LIMIT), 0, "client A");
+    TEST_CHECK_EQUAL(wt_client(&b, BANK_NO_LIMIT), 0, "client B");
+    TEST_CHECK_EQUAL(wt_target_start(&target), 0, "a target");
+    TEST_CHECK_EQUAL(wt_wrap(&a, target.endpoint, &wrapper, &handle), 0, "A's wrapper");
+    TEST_CHECK_EQUAL(wt_spawn(faulting_thread, (void *)wt_pages(1), WT_PRIORITY, &first), 0, "a thread");
+    TEST_CHECK_EQUAL(l4_thread_configure(first, BURSAR_THREAD_PAGER, a.service), 0, "its pager: A's service");
+    TEST_CHECK_EQUAL(wt_spawn(faulting_thread, (void *)wt_pages(1), WT_PRIORITY, &second), 0, "another thread");
+    TEST_CHECK_EQUAL(l4_thread_configure(second, BURSAR_THREAD_PAGER, wrapper), 0, "its pager: A's wrapper");
+    root_sleep_ms(50);
+    TEST_CHECK_EQUAL(target.calls, 1, "the wrapper forwarded the fault");
+    TEST_CHECK_EQUAL(wt_wrap(&b, target.endpoint, &other, &other_handle), 0, "B wraps after the service's fault");
+    TEST_CHECK_EQUAL(echo_once(other, 5), 0, "through B's wrapper");
+    TEST_CHECK_EQUAL(echo_once(wrapper, 7), 0, "through A's wrapper after its fault");
+    TEST_CHECK_EQUAL(wrapper_destroy(a.service, handle), 0, "A's wrapper destroyed");
+    TEST_CHECK_EQUAL(wrapper_destroy(b.service, other_handle), 0, "B's wrapper destroyed");
 }
