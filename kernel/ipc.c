@@ -195,6 +195,13 @@ bool ipc_check(void)
                     thread->id);
             ok = false;
         }
+        /* A held receiver and the thread moving its items name each other, and nothing times it out. */
+        if ((thread->state == THREAD_TRANSFERRING) != (thread->transfer_holder != NULL) ||
+            (thread->transfer_holder && (thread->transfer_holder->transfer_partner != thread || thread->wake_tick)) ||
+            (thread->transfer_partner && thread->transfer_partner->transfer_holder != thread)) {
+            kprintf("ipc: thread %u (%s)'s transfer links disagree\n", thread->id, thread_state_name(thread->state));
+            ok = false;
+        }
         /* (THREAD_SLOW_PATH_TRAP_ENTRY stands for where the thread entered: nothing here to compare.) */
         if ((thread->slow_path_only & ~THREAD_SLOW_PATH_TRAP_ENTRY) !=
             ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |

@@ -56,8 +56,9 @@ void ipc_cancel(struct thread *thread, int result);
  * for the kernel's self-check: a thread in no queue has no queue links, a
  * caller waiting for a reply is the one its reply object names, which has
  * no receiver waiting to bind it, a thread's slow-path bits say what they
- * stand for, and its copies of its task's capability page and page
- * directory are its task's (thread.h). Prints what is wrong. The
+ * stand for, its copies of its task's capability page and page directory
+ * are its task's (thread.h), and a receiver held by a transfer and its
+ * holder name each other. Prints what is wrong. The
  * self-check now checks them a thread at a time, between preemption points
  * (kernel/self_check.c, check_thread); this whole loop is no longer called.
  */

@@ -51,7 +51,7 @@
 enum { W_TASK, W_MEMORY, W_ENDPOINT, W_SEND, W_NAP, W_PROBE, W_ROOT, W_REPLY, W_SLOTS };
 
 /* What happens while the transfer is under way. */
-enum change { WATCH_ONLY, UNMAP_SOURCE, MAP_WINDOW, DESTROY_RECEIVER, DESTROY_SENDER, RECLAIM_HEAP };
+enum change { WATCH_ONLY, UNMAP_SOURCE, MAP_WINDOW, DESTROY_RECEIVER, DESTROY_SENDER, RECLAIM_HEAP, CHECK_KERNEL };
 
 enum { SENDER, RECEIVER, HELPER, THREADS };
 
@@ -320,6 +320,8 @@ static int root_change(const struct worker *w, uint32_t change)
         return l4_destroy(w->threads[RECEIVER]);
     case DESTROY_SENDER:
         return l4_destroy(w->threads[SENDER]);
+    case CHECK_KERNEL:          /* the kernel's own check, with a receiver held and S stopped at a point */
+        return l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0);
     case RECLAIM_HEAP:          /* its free pages only: the transfer's next record or table finds none */
         error = l4_heap_info(w->heap, &info);
         return error ? error : l4_heap_reclaim(w->heap, info.pages_free, NULL);
@@ -418,6 +420,7 @@ static void arrived_whole(struct test_result *result, const struct worker *w, co
 {
     uint32_t moved = s->items * ITEM_PAGES;
 
+    TEST_CHECK_EQUAL(area.change_result, 0, "the kernel's check while the transfer was under way");
     TEST_CHECK_EQUAL(area.send_result, 0, "the send");
     TEST_CHECK_EQUAL(area.receive_result, 0, "the receive");
     TEST_CHECK_EQUAL(area.badge, SENDER_BADGE, "the sender's badge");
@@ -470,12 +473,13 @@ static void taken_back(struct test_result *result, const struct worker *w, const
 
 /*
  * The helper is above the sender here: it saw the window part filled, so a
- * higher-priority thread ran while the sender was inside its send.
+ * higher-priority thread ran while the sender was inside its send. Then the
+ * root, above it, runs the kernel's check with the receiver held.
  */
 USER_TEST(1260, a_large_memory_item_passes_preemption_points_and_arrives_whole)
 {
-    const struct scenario direct = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, WATCH_ONLY, true, true };
-    const struct scenario handed = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, WATCH_ONLY, false, true };
+    const struct scenario direct = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, CHECK_KERNEL, true, true };
+    const struct scenario handed = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, CHECK_KERNEL, false, true };
 
     until_under_way(result, &direct, arrived_whole);
     until_under_way(result, &handed, arrived_whole);
