@@ -655,6 +655,23 @@ def run_global_kernel(tally, args):
                  "%s; rows %r; skip line %r" % (result.outcome, rows, skipped))
 
 
+def run_bench_programs(tally, _args):
+    """Every benchmark program runs whole on the production kernels: each prints its rows and no note.
+    The figures are not judged (benchmarks never fail on a number); a program that can no longer make
+    its rows (a refused call in its set-up, a server that did not start) fails here instead of leaving
+    `./bursar bench` quietly short of rows."""
+    sys.path.insert(0, os.path.join(ROOT, "tools"))
+    import bench_report  # noqa: E402
+    for kernel in [k for k in bench_report.KERNELS if k.key in ("fast", "slow")]:
+        for name in bench_report.program_names():
+            stdout, stderr, trouble = bench_report.boot(kernel, bench_report.program_image(name))
+            rows, notes, _about = bench_report.parse_output(stdout)
+            problems = ([trouble] if trouble else []) + notes
+            measured = [r for r in rows if r != "overhead"]
+            tally.record(not problems and measured, "bench/%s-makes-its-rows-%s" % (name, kernel.key),
+                         "%d rows; notes %r; output ends %r" % (len(measured), problems, (stdout + stderr)[-200:]))
+
+
 def run_vm(tally, args):
     run_user_suites(tally, args)
     run_global_kernel(tally, args)
@@ -663,6 +680,7 @@ def run_vm(tally, args):
     run_tutorial(tally, args)
     run_demo(tally, args)
     run_ipc_trace(tally, args)
+    run_bench_programs(tally, args)
     kernel = os.path.join(BUILD, "kernel", "bursar-test.elf")
     modules = [os.path.join(BUILD, "modules", "probe.bin")]
     record_vm_run(tally, "vm", harness.boot(kernel=kernel, modules=modules, timeout=VM_TIMEOUT, echo=args.verbose))

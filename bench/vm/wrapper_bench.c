@@ -372,15 +372,27 @@ int main(const struct bursar_boot_info *boot)
 
     printf("bench-about Bursar's revocable capabilities against the EROS-style wrapper (servers/wrapper): "
            "calls, the delegation cycle, authority per message\n");
-    /* The actors' tasks need more than the boot heap's first pages (the global kernel: its pool has them). */
-    l4_heap_donate(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot->free_ranges[0].first_frame, 32);
+    /*
+     * The actors' tasks need more than the boot heap's first pages: 32 frames, in donations of at most
+     * BURSAR_HEAP_DONATE_MAX_FRAMES (the global kernel answers NOT_SUPPORTED: its pool has them).
+     */
+    error = 0;
+    for (uint32_t k = 0; k < 32 && !error; k += BURSAR_HEAP_DONATE_MAX_FRAMES)
+        error = l4_heap_donate(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot->free_ranges[0].first_frame + k,
+                               BURSAR_HEAP_DONATE_MAX_FRAMES);
+    if (error && error != -BURSAR_E_NOT_SUPPORTED) {
+        printf("bench: cannot fund the boot heap: %s\n", l4_error_name(error));
+        return 1;
+    }
     error = start_actors();
     if (error) {
         printf("bench: cannot start the target and the receiver: %s\n", l4_error_name(error));
         return 1;
     }
     /* The wrapper server's image is mapped before the bank starts: the bank leaves alone what is mapped. */
-    if (module >= 0 && l4_boot_module_map(boot, (unsigned)module, BURSAR_SLOT_MEMORY, WRAPPER_MODULE) == 0)
+    if (module >= 0)
+        servers = l4_boot_module_map(boot, (unsigned)module, BURSAR_SLOT_MEMORY, WRAPPER_MODULE);
+    if (module >= 0 && !servers)
         servers = start_servers(boot, module);
     if (servers)
         printf("bench: the wrapper rows skipped: the space bank and the wrapper server did not start: %s\n",
