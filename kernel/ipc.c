@@ -171,45 +171,42 @@ void ipc_cancel(struct thread *thread, int result)
     complete(thread, result);
 }
 
-bool ipc_check(void)
+bool ipc_check_thread(const struct thread *thread)
 {
+    bool queued = thread->state == THREAD_SENDING || thread->state == THREAD_RECEIVING ||
+                  (thread->state == THREAD_READY && thread != current_thread);
+    const struct reply *reply = thread->reply_waiting;
     bool ok = true;
 
-    for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
-        bool queued = thread->state == THREAD_SENDING || thread->state == THREAD_RECEIVING ||
-                      (thread->state == THREAD_READY && thread != current_thread);
-        struct reply *reply = thread->reply_waiting;
-
-        if (!queued && (thread->queue_next || thread->queue_prev)) {
-            kprintf("ipc: thread %u (%s) is in no queue but has queue links\n", thread->id,
-                    thread_state_name(thread->state));
-            ok = false;
-        }
-        if (thread->state == THREAD_WAITING_REPLY && reply && (reply->caller != thread || reply->receiver)) {
-            kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
-            ok = false;
-        }
-        if (thread->task && (thread->first_capability_page != thread->task->cspace.pages[0] ||
-                             thread->page_directory_physical != thread->task->page_directory_physical)) {
-            kprintf("ipc: thread %u's copies of its task's capability page or page directory are stale\n",
-                    thread->id);
-            ok = false;
-        }
-        /* A held receiver and the thread moving its items name each other, and nothing times it out. */
-        if ((thread->state == THREAD_TRANSFERRING) != (thread->transfer_holder != NULL) ||
-            (thread->transfer_holder && (thread->transfer_holder->transfer_partner != thread || thread->wake_tick)) ||
-            (thread->transfer_partner && thread->transfer_partner->transfer_holder != thread)) {
-            kprintf("ipc: thread %u (%s)'s transfer links disagree\n", thread->id, thread_state_name(thread->state));
-            ok = false;
-        }
-        /* (THREAD_SLOW_PATH_TRAP_ENTRY stands for where the thread entered: nothing here to compare.) */
-        if ((thread->slow_path_only & ~THREAD_SLOW_PATH_TRAP_ENTRY) !=
-            ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
-             (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
-            kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,
-                    thread->slow_path_only);
-            ok = false;
-        }
+    if (!queued && (thread->queue_next || thread->queue_prev)) {
+        kprintf("ipc: thread %u (%s) is in no queue but has queue links\n", thread->id,
+                thread_state_name(thread->state));
+        ok = false;
+    }
+    if (thread->state == THREAD_WAITING_REPLY && reply && (reply->caller != thread || reply->receiver)) {
+        kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
+        ok = false;
+    }
+    if (thread->task && (thread->first_capability_page != thread->task->cspace.pages[0] ||
+                         thread->page_directory_physical != thread->task->page_directory_physical)) {
+        kprintf("ipc: thread %u's copies of its task's capability page or page directory are stale\n",
+                thread->id);
+        ok = false;
+    }
+    /* A held receiver and the thread moving its items name each other, and nothing times it out. */
+    if ((thread->state == THREAD_TRANSFERRING) != (thread->transfer_holder != NULL) ||
+        (thread->transfer_holder && (thread->transfer_holder->transfer_partner != thread || thread->wake_tick)) ||
+        (thread->transfer_partner && thread->transfer_partner->transfer_holder != thread)) {
+        kprintf("ipc: thread %u (%s)'s transfer links disagree\n", thread->id, thread_state_name(thread->state));
+        ok = false;
+    }
+    /* (THREAD_SLOW_PATH_TRAP_ENTRY stands for where the thread entered: nothing here to compare.) */
+    if ((thread->slow_path_only & ~THREAD_SLOW_PATH_TRAP_ENTRY) !=
+        ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
+         (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
+        kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,
+                thread->slow_path_only);
+        ok = false;
     }
     return ok;
 }

@@ -58,11 +58,11 @@ void ipc_cancel(struct thread *thread, int result);
  * no receiver waiting to bind it, a thread's slow-path bits say what they
  * stand for, its copies of its task's capability page and page directory
  * are its task's (thread.h), and a receiver held by a transfer and its
- * holder name each other. Prints what is wrong. The
- * self-check now checks them a thread at a time, between preemption points
- * (kernel/self_check.c, check_thread); this whole loop is no longer called.
+ * holder name each other. Prints what is wrong. For one thread: the
+ * self-check (kernel/self_check.c) walks the threads between preemption
+ * points.
  */
-bool ipc_check(void);
+bool ipc_check_thread(const struct thread *thread);
 /*
  * Timer and idle loop: wake threads whose timeout is due, a few at most
  * (bounded work); true if more are due.

@@ -25,14 +25,12 @@
 #include "bursar/syscall.h"
 #include "kernel/accounting.h"
 #include "kernel/console.h"
-#include "kernel/fault_ipc.h"
 #include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/irq.h"
 #include "kernel/machine.h"
 #include "kernel/preempt.h"
-#include "kernel/reply.h"
 #include "kernel/scheduler.h"
 #include "kernel/self_check.h"
 #include "kernel/task.h"
@@ -141,45 +139,12 @@ static void check_frames(struct pass *pass)
 }
 
 /* The IPC invariants the fast path relies on (docs/architecture.md), for one thread. */
-static bool check_thread(const struct thread *thread)
-{
-    bool queued = thread->state == THREAD_SENDING || thread->state == THREAD_RECEIVING ||
-                  (thread->state == THREAD_READY && thread != current_thread);
-    const struct reply *reply = thread->reply_waiting;
-    bool ok = true;
-
-    if (!queued && (thread->queue_next || thread->queue_prev)) {
-        kprintf("ipc: thread %u (%s) is in no queue but has queue links\n", thread->id,
-                thread_state_name(thread->state));
-        ok = false;
-    }
-    if (thread->state == THREAD_WAITING_REPLY && reply && (reply->caller != thread || reply->receiver)) {
-        kprintf("ipc: thread %u waits for a reply its reply object does not promise it\n", thread->id);
-        ok = false;
-    }
-    if (thread->task && (thread->first_capability_page != thread->task->cspace.pages[0] ||
-                         thread->page_directory_physical != thread->task->page_directory_physical)) {
-        kprintf("ipc: thread %u's copies of its task's capability page or page directory are stale\n",
-                thread->id);
-        ok = false;
-    }
-    /* (THREAD_SLOW_PATH_TRAP_ENTRY stands for where the thread entered: nothing here to compare.) */
-    if ((thread->slow_path_only & ~THREAD_SLOW_PATH_TRAP_ENTRY) !=
-        ((thread->wake_tick ? THREAD_SLOW_PATH_TIMEOUT : 0) |
-         (fault_ipc_pending(&thread->fault_ipc) ? THREAD_SLOW_PATH_KERNEL_CALL : 0))) {
-        kprintf("ipc: thread %u's slow-path bits %#x disagree with its timeout and fault call\n", thread->id,
-                thread->slow_path_only);
-        ok = false;
-    }
-    return ok;
-}
-
 static void check_threads(struct pass *pass)
 {
     uint32_t seen = 0;
 
     for (struct thread *thread = threads_first(); thread; thread = thread->next_thread) {
-        if (!check_thread(thread))
+        if (!ipc_check_thread(thread))
             pass->failed = true;
         if (++seen % THREADS_PER_UNIT == 0 && !same_state(pass, 1))
             return;

@@ -109,7 +109,7 @@ struct thread {
  * results as they were: the fast path's exit, sysexit, would give it its
  * esp and eip in ecx and edx. Kept by timeout_arm/timeout_remove, by
  * fault_ipc_call/fault_ipc_abandon and by kernel_syscall; the self-check
- * (ipc_check) compares the first two with what they stand for.
+ * (ipc_check_thread) compares the first two with what they stand for.
  */
 enum {
     THREAD_SLOW_PATH_TIMEOUT = 1,
