@@ -311,34 +311,57 @@ static int commit_held(struct thread *sender, struct thread *receiver, struct tr
     return *receiver_out ? status : -BURSAR_E_DESTROYED;
 }
 
+/* The receiver's result: the message it got, or, if the delivery failed, the error and no words. */
+static int delivery_result(struct thread *receiver, int status, const struct message *delivered)
+{
+    if (status != BURSAR_OK) {
+        struct message empty = { 0, delivered->badge, 0, 0 };
+        set_message_result(receiver, status, &empty);
+        return status;
+    }
+    set_message_result(receiver, BURSAR_OK, delivered);
+    return BURSAR_OK;
+}
+
 /*
- * Deliver to a receiver that was waiting (or is the current thread, or is
- * held), with its typed items already checked (`plan`). Returns the status
- * for the sender: when the words cannot be copied, or an item fails as it
- * moves, both sides get it, and no item has moved. *receiver_out is the
- * receiver with its result written, not yet ready; NULL if it was killed
- * while held.
+ * Deliver to a receiver that was waiting (or is the current thread), with
+ * its typed items already checked (`plan`) and moving at once, with no
+ * preemption point (!transfer_passes_points). Returns the status for the
+ * sender: when the words cannot be copied both sides get it, and no item
+ * has moved. The receiver has its result written, and is not yet ready.
+ * Every IPC through the slow path comes here: a message without items
+ * (most of them) pays for nothing of the item machinery.
  */
 static int deliver(struct thread *sender, struct thread *receiver, const struct message *message,
-                   struct transfer_plan *plan, struct thread **receiver_out)
+                   struct transfer_plan *plan)
+{
+    struct message delivered = *message;
+    int status = copy_long_message(sender, receiver, message->tag);
+
+    if (status == BURSAR_OK && plan->count)     /* checked in full already: cannot fail */
+        status = transfer_commit(sender, receiver, plan, &delivered);
+    return delivery_result(receiver, status, &delivered);
+}
+
+/*
+ * The same for a plan that passes preemption points: the sender holds the
+ * receiver while it moves the items, and if an item fails as it moves,
+ * both sides get the error and no item has moved. *receiver_out is the
+ * receiver with its result written, not yet ready; NULL if it was killed
+ * while held (then nothing of it is touched).
+ */
+static int deliver_held(struct thread *sender, struct thread *receiver, const struct message *message,
+                        struct transfer_plan *plan, struct thread **receiver_out)
 {
     struct message delivered = *message;
     int status = copy_long_message(sender, receiver, message->tag);
 
     *receiver_out = receiver;
-    if (status == BURSAR_OK && transfer_passes_points(plan))
+    if (status == BURSAR_OK)
         status = commit_held(sender, receiver, plan, &delivered, receiver_out);
-    else if (status == BURSAR_OK && plan->count)        /* checked in full already: moved with no point */
-        status = transfer_commit(sender, receiver, plan, &delivered);
     if (!*receiver_out)
         return status;
-    if (status != BURSAR_OK) {
-        struct message empty = { 0, message->badge, 0, 0 };
-        set_message_result(receiver, status, &empty);
-        return status;
-    }
-    set_message_result(receiver, BURSAR_OK, &delivered);
-    return BURSAR_OK;
+    return delivery_result(receiver, status, &delivered);
 }
 
 /* After a call was delivered: bind the caller to the receiver's reply object. */
@@ -369,15 +392,26 @@ static int check_items_before_waiting(struct thread *sender, const struct messag
  * object still promised) and delivers; then a call waits for its reply,
  * and the receiver runs if it should.
  */
-static void send_to(struct thread *sender, struct thread *receiver, const struct message *message,
-                    struct transfer_plan *plan, bool is_call, uint32_t reply_timeout)
+static inline __attribute__((always_inline)) void send_to(struct thread *sender, struct thread *receiver,
+                                                          const struct message *message,
+                                                          struct transfer_plan *plan, bool is_call,
+                                                          uint32_t reply_timeout)
 {
     struct reply *reply;
-    int status = deliver(sender, receiver, message, plan, &receiver);
+    int status;
 
-    if (!receiver) {                    /* killed while held */
-        complete(sender, status);
-        return;
+    /*
+     * Inlined: every send through the slow path comes here, and a call of
+     * its own (six arguments) was about 20 instructions of a round trip.
+     */
+    if (transfer_passes_points(plan)) {
+        status = deliver_held(sender, receiver, message, plan, &receiver);
+        if (!receiver) {                /* killed while held */
+            complete(sender, status);
+            return;
+        }
+    } else {
+        status = deliver(sender, receiver, message, plan);
     }
     reply = receiver->receive_reply;
     unpromise_reply(receiver);
@@ -518,7 +552,6 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
         struct thread *sender = endpoint->queue_head;
         struct message message = message_of_blocked_sender(sender);
         struct transfer_plan plan;
-        struct thread *delivered_to;
         int status = transfer_check(sender, receiver, &message, &plan);
 
         dequeue(sender);
@@ -531,7 +564,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
             hand_over(sender, receiver, reply);
             return;
         }
-        status = deliver(sender, receiver, &message, &plan, &delivered_to);     /* at once: the receiver itself */
+        status = deliver(sender, receiver, &message, &plan);     /* at once: the receiver itself */
         if (status == BURSAR_OK && sender->is_call) {
             await_reply(sender, reply, sender->reply_timeout);
             return;
@@ -602,8 +635,13 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
         return status;              /* an item refused: the caller stays bound, waiting */
     unbind_caller(reply, caller);
     delivered.badge = 0;
-    status = deliver(replier, caller, &delivered, &plan, &caller);
-    if (caller)                     /* not killed while held */
-        scheduler_make_ready(caller);
+    if (!transfer_passes_points(&plan)) {
+        status = deliver(replier, caller, &delivered, &plan);
+    } else {
+        status = deliver_held(replier, caller, &delivered, &plan, &caller);
+        if (!caller)                /* killed while held */
+            return status;
+    }
+    scheduler_make_ready(caller);
     return status;
 }

@@ -257,7 +257,8 @@ static int place_items(struct thread *receiver, const struct transfer_windows *w
                 ranges_overlap(item->to, item->pages, plan->items[m].to, plan->items[m].pages))
                 return -BURSAR_E_ALREADY_MAPPED;
     }
-    for (uint32_t n = 0; n < plan->count && transfer_checks_pages(plan); n++)
+    /* A message without memory items (plan->pages 0) has no pages to look at: no loop. */
+    for (uint32_t n = 0; plan->pages && n < plan->count && transfer_checks_pages(plan); n++)
         if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
             int error = check_destination_pages(receiver, &plan->items[n]);
             if (error != BURSAR_OK)
@@ -295,7 +296,8 @@ static int check_sender_items(struct thread *sender, const struct message *messa
             if (sources_conflict(&plan->items[m], &plan->items[n]))
                 return -BURSAR_E_INVALID_ARGUMENT;
     }
-    for (uint32_t n = 0; n < plan->count && transfer_checks_pages(plan); n++)
+    /* Only once every item is decoded is it known whether the pages are checked here (plan->pages). */
+    for (uint32_t n = 0; plan->pages && n < plan->count && transfer_checks_pages(plan); n++)
         if (plan->items[n].kind == BURSAR_ITEM_MEMORY) {
             error = check_source_pages(sender, &plan->items[n]);
             if (error != BURSAR_OK)
