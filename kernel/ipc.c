@@ -230,14 +230,11 @@ struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write)
  * Copy the message registers beyond the two in registers to the receiver's
  * UTCB: from the sender's UTCB, or from the kernel's message for it.
  */
-static int copy_long_message(struct thread *sender, struct thread *receiver, uint32_t tag)
+static int copy_message_words(struct thread *sender, struct thread *receiver, uint32_t words)
 {
-    uint32_t words = BURSAR_TAG_UNTYPED(tag);
     bool from_kernel = fault_ipc_pending(&sender->fault_ipc);
     struct bursar_utcb *from = NULL, *to;
 
-    if (words <= BURSAR_REGISTER_WORDS)
-        return BURSAR_OK;
     if (!from_kernel)
         from = ipc_utcb_of(sender, false);
     to = ipc_utcb_of(receiver, true);
@@ -246,6 +243,14 @@ static int copy_long_message(struct thread *sender, struct thread *receiver, uin
     for (uint32_t i = BURSAR_REGISTER_WORDS; i < words; i++)
         to->mr[i] = from_kernel ? fault_ipc_word(sender, i) : from->mr[i];
     return BURSAR_OK;
+}
+
+/* Most messages fit the registers: the test is inline, so they pay no call for it. */
+static inline int copy_long_message(struct thread *sender, struct thread *receiver, uint32_t tag)
+{
+    uint32_t words = BURSAR_TAG_UNTYPED(tag);
+
+    return words <= BURSAR_REGISTER_WORDS ? BURSAR_OK : copy_message_words(sender, receiver, words);
 }
 
 /* ---- a transfer that passes preemption points ---- */

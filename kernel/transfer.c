@@ -409,12 +409,34 @@ static void take_back(const struct transfer_plan *plan, struct task *receiving, 
     }
 }
 
-/* The memory items, page by page, with preemption points between pages. */
+/*
+ * The memory items of a plan transfer_check looked at in full (a few pages,
+ * no new page table), with nothing between: no point, and no page can fail.
+ */
+static int move_memory_at_once(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan)
+{
+    for (uint32_t n = 0; n < plan->count; n++) {
+        const struct transfer_item *item = &plan->items[n];
+        if (item->kind != BURSAR_ITEM_MEMORY)
+            continue;
+        for (uint32_t i = 0; i < item->pages; i++) {
+            int status = memory_transfer_page(sender->task, item->from + i * MACHINE_PAGE_SIZE, receiver->task,
+                                              item->to + i * MACHINE_PAGE_SIZE, item->rights, item->mode,
+                                              sender->task->header.payer, true);
+            if (status != BURSAR_OK) {
+                take_back(plan, receiver->task, n, i);
+                return status;
+            }
+        }
+    }
+    return BURSAR_OK;
+}
+
+/* The memory items, page by page, with preemption points between pages, each page checked as it moves. */
 static int move_memory(struct thread *sender, struct thread *receiver, const struct transfer_plan *plan)
 {
     struct task *receiving = receiver->task;
     struct heap *sender_heap = sender->task->header.payer;
-    bool checked = !transfer_passes_points(plan);     /* by transfer_check, and no point since */
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
@@ -423,11 +445,11 @@ static int move_memory(struct thread *sender, struct thread *receiver, const str
         for (uint32_t i = 0; i < item->pages; i++) {
             uint32_t from = item->from + i * MACHINE_PAGE_SIZE, to = item->to + i * MACHINE_PAGE_SIZE;
             int status = BURSAR_OK;
-            if (!checked && preempt_before(memory_transfer_units(receiving, to)))
+            if (preempt_before(memory_transfer_units(receiving, to)))
                 status = still_possible(sender, receiving);
             if (status == BURSAR_OK)
                 status = memory_transfer_page(sender->task, from, receiving, to, item->rights, item->mode,
-                                              sender_heap, checked);
+                                              sender_heap, false);
             if (status != BURSAR_OK) {
                 take_back(plan, receiving, n, i);
                 return status;
@@ -435,7 +457,7 @@ static int move_memory(struct thread *sender, struct thread *receiver, const str
         }
     }
     /* What is left (the capability items, the words, the wake-up, the way out) gets a window of its own. */
-    if (!checked && preempt_before(PREEMPT_CHUNK) && still_possible(sender, receiving) != BURSAR_OK) {
+    if (preempt_before(PREEMPT_CHUNK) && still_possible(sender, receiving) != BURSAR_OK) {
         take_back(plan, receiving, plan->count, 0);
         return -BURSAR_E_DESTROYED;
     }
@@ -474,28 +496,47 @@ static int recheck_capabilities(struct thread *sender, struct thread *receiver, 
     return heap_can_allocate_all(sender->task->header.payer, records) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
 }
 
+/*
+ * A plan that passes preemption points: its memory items move page by
+ * page, and if a point came, the capability items are checked again.
+ */
+static __attribute__((noinline)) int commit_with_points(struct thread *sender, struct thread *receiver,
+                                                         struct transfer_plan *plan)
+{
+    uint32_t points = preempt_statistics.points;
+    int status = plan->pages ? move_memory(sender, receiver, plan) : BURSAR_OK;
+
+    if (status != BURSAR_OK || preempt_statistics.points == points)
+        return status;
+    status = still_possible(sender, receiver->task);
+    if (status == BURSAR_OK)
+        status = recheck_capabilities(sender, receiver, plan);
+    if (status != BURSAR_OK)
+        take_back(plan, receiver->task, plan->count, 0);
+    return status;
+}
+
 int transfer_commit(struct thread *sender, struct thread *receiver, struct transfer_plan *plan,
                     struct message *delivered)
 {
     if (plan->count == 0)               /* most messages: nothing to work out */
         return BURSAR_OK;
-    uint32_t points = preempt_statistics.points;
     uint32_t first = delivered ? first_item_register(delivered->tag) : 0;
     struct task *receiving = receiver->task;
     struct bursar_utcb *to = NULL;
-    int status = plan->pages ? move_memory(sender, receiver, plan) : BURSAR_OK;
+    int status = BURSAR_OK;
 
+    /*
+     * The two ways apart: the small messages (every capability-only one)
+     * go the short way, without the points' bookkeeping, and the long way
+     * (commit_with_points, kept out of line) does not weigh on them.
+     */
+    if (transfer_passes_points(plan))
+        status = commit_with_points(sender, receiver, plan);
+    else if (plan->pages)
+        status = move_memory_at_once(sender, receiver, plan);
     if (status != BURSAR_OK)
         return status;
-    if (preempt_statistics.points != points) {      /* only a plan that passes points */
-        status = still_possible(sender, receiving);
-        if (status == BURSAR_OK)
-            status = recheck_capabilities(sender, receiver, plan);
-        if (status != BURSAR_OK) {
-            take_back(plan, receiving, plan->count, 0);
-            return status;
-        }
-    }
     /* Only items past MR1 go to the UTCB (transfer_check found it writable; after points, look again). */
     if (delivered && first + BURSAR_ITEM_WORDS * plan->count > BURSAR_REGISTER_WORDS) {
         to = ipc_utcb_of(receiver, true);
