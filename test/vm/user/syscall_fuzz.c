@@ -50,10 +50,20 @@
 /* The CPU-state machinery's own objects, in slots no random call names. */
 enum {
     CPU_HANDLER_ENDPOINT = FUZZ_LAST_SLOT + 1, CPU_HANDLER_REPLY, CPU_HANDLER_THREAD, CPU_HEAP,
-    CPU_PARTNER_ENDPOINT, CPU_PARTNER_REPLY, CPU_PARTNER_TASK, CPU_PARTNER_THREAD,
-    CPU_FIRST_SLOT = CPU_HANDLER_ENDPOINT, CPU_LAST_SLOT = CPU_PARTNER_THREAD,
+    CPU_PARTNER_ENDPOINT, CPU_PARTNER_REPLY, CPU_PARTNER_TASK, CPU_PARTNER_THREAD, SEED_HEAP,
+    CPU_FIRST_SLOT = CPU_HANDLER_ENDPOINT, CPU_LAST_SLOT = SEED_HEAP,
 };
 #define CPU_HEAP_FRAMES 24
+/*
+ * Each seed's creations are paid by a heap of its own (SEED_HEAP, funded
+ * with the frames after the CPU heap's), destroyed at the end of the seed
+ * with everything it pays for: objects whose every capability a random
+ * delete removed go with it, so no seed leaves the next one less to work
+ * with (a million-call run, docs/testing.md). The global kernel has no
+ * heaps: there the boot heap pays, as before.
+ */
+#define SEED_HEAP_FRAMES 64
+static uint32_t seed_heap = BURSAR_SLOT_HEAP;
 #define PARTNER_EVERY 8             /* one call in this many also goes to the partner */
 
 static uint32_t calls_per_seed = CALLS_PER_SEED;
@@ -169,7 +179,7 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
 {
     switch (number) {
     case SYS_CREATE:
-        a[0] = next_random() % 4 ? BURSAR_SLOT_HEAP : fuzz_slot();
+        a[0] = next_random() % 4 ? seed_heap : fuzz_slot();
         a[1] = 1 + next_random() % 6;
         a[2] = fuzz_slot();
         a[3] = a[1] == BURSAR_OBJECT_TASK ? 1 + next_random() % 300
@@ -229,7 +239,7 @@ static void shape_arguments(uint32_t number, uint32_t a[4])
     case SYS_IRQ_CLAIM:
         a[0] = next_random() % 8 ? BURSAR_SLOT_DEVICES : fuzz_slot();
         a[1] = number == SYS_IRQ_CLAIM ? next_random() % 18 : BURSAR_IO_PORTS(random_port() & 0xffff, random_count());
-        a[2] = next_random() % 4 ? BURSAR_SLOT_HEAP : fuzz_slot();
+        a[2] = next_random() % 4 ? seed_heap : fuzz_slot();
         a[3] = fuzz_slot();
         break;
     case SYS_IO_PORT:               /* reads only (survivable): a written byte could reset the machine */
@@ -266,9 +276,22 @@ static bool survivable(uint32_t number, uint32_t a[4])
 {
     bool own_capability = (a[0] & 0xffff) <= BURSAR_SLOT_DEBUG;
 
-    /* The CPU-state machinery's objects are left alone entirely (its heap would be reclaimed, say). */
-    if (cpu_slot(a[0]) || (number == SYS_CAP_COPY && cpu_slot(a[1] >> 16)))
+    /*
+     * The CPU-state machinery's objects are left alone entirely (its heap would be reclaimed, say); the
+     * seed's heap only pays for creations (it is destroyed, with all it paid for, at the seed's end).
+     */
+    if ((cpu_slot(a[0]) && !(number == SYS_CREATE && (a[0] & 0xffff) == SEED_HEAP)) ||
+        (number == SYS_CAP_COPY && cpu_slot(a[1] >> 16)))
         return false;
+
+    /*
+     * What a call would make on the root's own heap is made on the seed's: an object whose every
+     * capability a random delete removed would stay there for good (the root cannot destroy its boot heap).
+     */
+    if (number == SYS_CREATE && (a[0] & 0xffff) == BURSAR_SLOT_HEAP)
+        a[0] = (a[0] & ~0xffffu) | seed_heap;
+    if ((number == SYS_IO_PORTS_CREATE || number == SYS_IRQ_CLAIM) && (a[2] & 0xffff) == BURSAR_SLOT_HEAP)
+        a[2] = (a[2] & ~0xffffu) | seed_heap;
 
     switch (number) {
     case SYS_THREAD_EXIT: case SYS_THREAD_START:
@@ -278,8 +301,8 @@ static bool survivable(uint32_t number, uint32_t a[4])
     case SYS_CAP_COPY:
         /*
          * A grant into another task would leave an object the fuzzer cannot
-         * reach to destroy (deleting the last capability destroys nothing; the
-         * payer's reclaim does, and that is not built yet).
+         * reach to destroy (deleting the last capability destroys nothing; its
+         * payer's destroy or reclaim does).
          */
         if ((a[1] >> 16) != BURSAR_OWN_TASK && (a[2] >> BURSAR_TRANSFER_MODE_SHIFT) == BURSAR_GRANT)
             a[2] &= ~(0xffu << BURSAR_TRANSFER_MODE_SHIFT);
@@ -643,8 +666,34 @@ static void check_every_number(struct test_result *result, uint32_t seed, const 
     }
 }
 
+/* SEED_HEAP, funded; *own false on the global kernel (no heaps: the boot heap pays). */
+static void seed_heap_create(struct test_result *result, bool *own)
+{
+    const struct bursar_frame_range *range = &boot->free_ranges[0];
+    int error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_HEAP, SEED_HEAP, 0);
+
+    seed_heap = BURSAR_SLOT_HEAP;
+    *own = false;
+    if (error == -BURSAR_E_NOT_SUPPORTED)
+        return;
+    TEST_CHECK_EQUAL(error, 0, "the seed's heap");
+    TEST_CHECK(range->frames >= 64 + CPU_HEAP_FRAMES + SEED_HEAP_FRAMES, "room for the seed's heap");
+    TEST_CHECK_EQUAL(l4_heap_donate_range(SEED_HEAP, BURSAR_SLOT_MEMORY, range->first_frame + 64 + CPU_HEAP_FRAMES,
+                                          SEED_HEAP_FRAMES), 0, "fund the seed's heap");
+    seed_heap = SEED_HEAP;
+    *own = true;
+}
+
+static void seed_heap_destroy(struct test_result *result)
+{
+    TEST_CHECK_EQUAL(l4_destroy(SEED_HEAP), 0, "destroy the seed's heap and what it pays for");
+    l4_cap_delete(SEED_HEAP);       /* the destroy may have emptied the slot already */
+    seed_heap = BURSAR_SLOT_HEAP;
+}
+
 static void fuzz_one_seed(struct test_result *result, uint32_t seed)
 {
+    bool own_heap;
     struct bursar_system_info before, after;
     unsigned made = 0, succeeded = 0, kinds = 0;
     bool seen[BURSAR_ERROR_COUNT] = { false };
@@ -652,6 +701,9 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
 
     random_state = seed;
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
+    seed_heap_create(result, &own_heap);
+    if (result->failed)
+        return;
     cpu_seen = (struct cpu_seen){ 0 };
     partner.arrivals = partner.bad_arrivals = partner.fpu_changed = 0;
     for (unsigned call = 1; call <= calls_per_seed; call++) {
@@ -697,6 +749,8 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
     if (result->failed)
         return;
     clean_up();
+    if (own_heap)
+        seed_heap_destroy(result);
     TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
                "seed %u: kernel self-check failed after clean-up", seed);
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
@@ -704,12 +758,20 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
                "seed %u: accounting identity broken", seed);
     /*
      * Objects whose every capability a random delete removed stay alive and
-     * paid for (the identity above holds) until their payer reclaims them,
-     * which the reclaim work adds; until then they are counted, not failed.
+     * paid for (the identity above holds) until their payer reclaims or
+     * destroys them. The seed's heap was destroyed with all it paid for, so
+     * nothing of the seed may be left; on the global kernel (no heaps) they
+     * are only counted.
      */
     printf("seed %u: unreachable after clean-up: %d threads, %d tasks, %d heaps\n", seed,
            (int)(after.threads - before.threads), (int)(after.tasks - before.tasks),
            (int)(after.heaps - before.heaps));
+    if (own_heap)
+        TEST_CHECK(after.threads == before.threads && after.tasks == before.tasks && after.heaps == before.heaps &&
+                   after.heap_frames == before.heap_frames,
+                   "seed %u: left behind: %d threads, %d tasks, %d heaps, %d heap frames", seed,
+                   (int)(after.threads - before.threads), (int)(after.tasks - before.tasks),
+                   (int)(after.heaps - before.heaps), (int)(after.heap_frames - before.heap_frames));
 }
 
 USER_TEST(300, random_system_calls_seed_1) { fuzz_one_seed(result, 1); }
