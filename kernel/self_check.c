@@ -40,12 +40,13 @@
  * Work between points, in preemption units (preempt.h: about 200 to 270
  * instructions each), measured with debug.check.threads.1000
  * (docs/benchmarks.md): a frame costs about 30 instructions in the frame
- * loop, a thread's checks about 60, and a heap step of HEAP_STEP_BUDGET
+ * loop, a thread's checks about 90 (ipc_check_thread, the transfer links
+ * included), and a heap step of HEAP_STEP_BUDGET
  * kheap units (a page's own checks, KHEAP_CHECK_PAGE_UNITS, or a slot of
  * its free list each) up to about 2 000, when it checks four pages.
  */
 #define FRAMES_PER_UNIT 4u
-#define THREADS_PER_UNIT 4u
+#define THREADS_PER_UNIT 2u
 #define HEAP_STEP_BUDGET 32u
 #define HEAP_STEP_UNITS 8u
 
