@@ -471,6 +471,17 @@ static void taken_back(struct test_result *result, const struct worker *w, const
                      "records after the take-back");
 }
 
+/* A change made mid-transfer of MAX_ITEMS items that must end it with `error`, `gone` records fewer. */
+static void expect_taken_back(struct test_result *result, unsigned mode, unsigned change, bool receiver_first,
+                              int error, uint32_t gone)
+{
+    const struct scenario s = { MAX_ITEMS, mode, change, receiver_first, false };
+
+    expected_error = error;
+    records_gone = gone;
+    until_under_way(result, &s, taken_back);
+}
+
 /*
  * The helper is above the sender here: it saw the window part filled, so a
  * higher-priority thread ran while the sender was inside its send. Then the
@@ -496,47 +507,28 @@ USER_TEST(1261, a_large_copy_and_a_large_grant_arrive_whole_both_ways)
 
 USER_TEST(1262, the_senders_other_thread_unmaps_a_source_page_mid_transfer)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, UNMAP_SOURCE, true, false };
-
-    expected_error = -BURSAR_E_NOT_MAPPED;
-    records_gone = 1;                       /* the page unmapped */
-    until_under_way(result, &s, taken_back);
+    /* records gone: the page unmapped */
+    expect_taken_back(result, BURSAR_REVOCABLE_COPY, UNMAP_SOURCE, true, -BURSAR_E_NOT_MAPPED, 1);
 }
 
 USER_TEST(1263, the_receivers_other_thread_maps_into_the_window_mid_transfer)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, MAP_WINDOW, false, false };
-
-    expected_error = -BURSAR_E_ALREADY_MAPPED;
-    records_gone = 0;
-    until_under_way(result, &s, taken_back);
+    expect_taken_back(result, BURSAR_REVOCABLE_COPY, MAP_WINDOW, false, -BURSAR_E_ALREADY_MAPPED, 0);
 }
 
 USER_TEST(1264, the_receiver_destroyed_mid_transfer)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, DESTROY_RECEIVER, true, false };
-
-    expected_error = -BURSAR_E_DESTROYED;
-    records_gone = 0;
-    until_under_way(result, &s, taken_back);
+    expect_taken_back(result, BURSAR_REVOCABLE_COPY, DESTROY_RECEIVER, true, -BURSAR_E_DESTROYED, 0);
 }
 
 USER_TEST(1265, the_sender_destroyed_mid_transfer)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, DESTROY_SENDER, false, false };
-
-    expected_error = -BURSAR_E_DESTROYED;
-    records_gone = 0;
-    until_under_way(result, &s, taken_back);
+    expect_taken_back(result, BURSAR_REVOCABLE_COPY, DESTROY_SENDER, false, -BURSAR_E_DESTROYED, 0);
 }
 
 USER_TEST(1266, the_payer_heap_reclaimed_mid_transfer)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_REVOCABLE_COPY, RECLAIM_HEAP, true, false };
-
-    expected_error = -BURSAR_E_RECEIVER_HEAP_EMPTY;
-    records_gone = 0;
-    until_under_way(result, &s, taken_back);
+    expect_taken_back(result, BURSAR_REVOCABLE_COPY, RECLAIM_HEAP, true, -BURSAR_E_RECEIVER_HEAP_EMPTY, 0);
 }
 
 /*
@@ -546,11 +538,7 @@ USER_TEST(1266, the_payer_heap_reclaimed_mid_transfer)
  */
 USER_TEST(1267, a_large_grant_failing_mid_transfer_leaves_its_moved_pages_with_neither_side)
 {
-    const struct scenario s = { MAX_ITEMS, BURSAR_GRANT, UNMAP_SOURCE, true, false };
-
-    expected_error = -BURSAR_E_NOT_MAPPED;
-    records_gone = 1;
-    until_under_way(result, &s, taken_back);
+    expect_taken_back(result, BURSAR_GRANT, UNMAP_SOURCE, true, -BURSAR_E_NOT_MAPPED, 1);
 }
 
 /* ---- Replies: a server's to a call, a pager's to a page fault (1268, 1269). ---- */
