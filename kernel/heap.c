@@ -225,10 +225,8 @@ void heap_begin_destroy(struct heap *heap)
     payer->first_child->sibling_prev = heap;
 }
 
-void heap_ref_set(struct heap_ref *ref, struct heap *heap)
+void heap_ref_change(struct heap_ref *ref, struct heap *heap)
 {
-    if (ref->heap == heap)
-        return;
     if (ref->heap) {
         if (ref->prev)
             ref->prev->next = ref->next;

@@ -93,8 +93,17 @@ int heap_donate_frame(struct heap *heap, uint32_t frame);
 void heap_unlink(struct heap *heap);
 /* It begins to die (dying set): behind its payer's other children, which are not. */
 void heap_begin_destroy(struct heap *heap);
-/* Point `ref` at `heap` (or NULL), on that heap's list of references. */
-void heap_ref_set(struct heap_ref *ref, struct heap *heap);
+/*
+ * Point `ref` at `heap` (or NULL), on that heap's list of references.
+ * Inline because every system call clears the caller's three references,
+ * which are NULL almost always: only a change leaves the caller.
+ */
+void heap_ref_change(struct heap_ref *ref, struct heap *heap);
+static inline void heap_ref_set(struct heap_ref *ref, struct heap *heap)
+{
+    if (ref->heap != heap)
+        heap_ref_change(ref, heap);
+}
 
 /* heap_reclaim.c: reclaim and destruction. */
 struct bursar_reclaim_info;

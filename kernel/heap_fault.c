@@ -116,9 +116,14 @@ static const struct fault_ipc_purpose heap_fault_purpose = {
     .describe = describe,
 };
 
+/*
+ * The task's own payer (set at its creation, for good) may make it wait
+ * already (may_wait_for): naming it would only link and unlink a reference.
+ */
 void heap_fault_named(struct thread *thread, struct heap *heap)
 {
-    heap_ref_set(&thread->heap_fault.named, heap);
+    if (heap != thread->task->header.payer)
+        heap_ref_set(&thread->heap_fault.named, heap);
 }
 
 /*
