@@ -656,7 +656,8 @@ def run_global_kernel(tally, args):
 
 
 def run_bench_programs(tally, _args):
-    """Every benchmark program runs whole on the production kernels: each prints its rows and no note.
+    """Every benchmark program runs whole on the production kernels: each prints its rows and no note,
+    and its root task ends with status 0 (a panic after some rows is no pass).
     The figures are not judged (benchmarks never fail on a number); a program that can no longer make
     its rows (a refused call in its set-up, a server that did not start) fails here instead of leaving
     `./bursar bench` quietly short of rows."""
@@ -664,9 +665,11 @@ def run_bench_programs(tally, _args):
     import bench_report  # noqa: E402
     for kernel in [k for k in bench_report.KERNELS if k.key in ("fast", "slow")]:
         for name in bench_report.program_names():
-            stdout, stderr, trouble = bench_report.boot(kernel, bench_report.program_image(name))
+            stdout, stderr, trouble = bench_report.boot(kernel, bench_report.program_image(name), VM_TIMEOUT)
             rows, notes, _about = bench_report.parse_output(stdout)
             problems = ([trouble] if trouble else []) + notes
+            if "root task finished (status 0)" not in stdout:
+                problems.append("the program did not finish with status 0")
             measured = [r for r in rows if r != "overhead"]
             tally.record(not problems and measured, "bench/%s-makes-its-rows-%s" % (name, kernel.key),
                          "%d rows; notes %r; output ends %r" % (len(measured), problems, (stdout + stderr)[-200:]))

@@ -130,7 +130,7 @@ MODULES = {"loader": ["load_plain.elf", "load_nodata.elf"], "bank": ["bank.elf"]
            "pager": ["bank.elf", "pager.elf"]}
 
 
-def boot(kernel, program):
+def boot(kernel, program, timeout=BOOT_TIMEOUT):
     name = os.path.splitext(os.path.basename(program))[0]
     extra = [os.path.join(BUILD, "user", m) for m in MODULES.get(name[:-len("_bench")] if name.endswith("_bench")
                                                                  else name, [])]
@@ -138,11 +138,11 @@ def boot(kernel, program):
                            icount=True, serial="stdio")
     try:
         result = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                                timeout=BOOT_TIMEOUT)
+                                timeout=timeout)
         return result.stdout, result.stderr, ""
     except subprocess.TimeoutExpired as expired:
         out = expired.stdout.decode("utf-8", "replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
-        return out, "", "timed out after %d s" % BOOT_TIMEOUT
+        return out, "", "timed out after %d s" % timeout
 
 
 def run_programs(programs, kernels):
