@@ -585,17 +585,11 @@ static struct frame *frame_of_memory(const struct memory *memory, uint32_t frame
 int memory_revoke_frame(struct memory *memory, uint32_t frame_index, bool *was_mapped)
 {
     struct frame *frame = frame_of_memory(memory, frame_index);
-    struct mapdb_cursor cursor;
-    int status;
 
     if (!frame)
         return -BURSAR_E_BAD_FRAME;
     *was_mapped = !mapdb_root_is_empty(&frame->mappings);
-    if (!*was_mapped)
-        return BURSAR_OK;
-    mapdb_cursor_init(&cursor);
-    status = preempt_finish(&cursor, mapdb_destroy_resource(&authority, &frame->mappings, &cursor, PREEMPT_CHUNK));
-    KERNEL_ASSERT(status == MAPDB_OK);
+    memory_unmap_frame(frame_index);        /* the same revoke from the root as a heap donation's */
     return BURSAR_OK;
 }
 
