@@ -158,7 +158,7 @@ static int place_capability(struct thread *receiver, uint32_t window, uint32_t k
 }
 
 /* The memory window: an item based at b lands at window base + (b mod window size). */
-static int place_memory(struct thread *receiver, uint32_t window, struct transfer_item *item)
+static int place_memory(uint32_t window, struct transfer_item *item)
 {
     uint32_t log2 = BURSAR_MEMORY_WINDOW_LOG2(window), base = BURSAR_MEMORY_WINDOW_BASE(window), size;
 
@@ -169,7 +169,6 @@ static int place_memory(struct thread *receiver, uint32_t window, struct transfe
         MACHINE_USER_TOP - base < size)
         return -BURSAR_E_NO_RECEIVE_WINDOW;        /* not a window in user space */
     item->to = base + (item->from & (size - 1));
-    (void)receiver;
     return BURSAR_OK;
 }
 
@@ -248,7 +247,7 @@ static int place_items(struct thread *receiver, const struct transfer_windows *w
         struct transfer_item *item = &plan->items[n];
         int error = item->kind == BURSAR_ITEM_CAPABILITY
                         ? place_capability(receiver, window->capabilities, capabilities++, item)
-                        : place_memory(receiver, window->memory, item);
+                        : place_memory(window->memory, item);
         if (error != BURSAR_OK)
             return error;
         /* Two memory items landing on one page: the second would find it mapped. */
