@@ -186,13 +186,6 @@ void frame_zero_page(void *page)
     }
 }
 
-struct frame *frame_of_physical(uint64_t physical)
-{
-    uint64_t number = physical >> FRAME_SHIFT;
-
-    return number < frame_table.frame_count ? &frame_table.frames[number] : NULL;
-}
-
 uint32_t frame_number(const struct frame *frame)
 {
     return (uint32_t)(frame - frame_table.frames);

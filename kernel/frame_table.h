@@ -83,7 +83,6 @@ void frame_zero_page(void *page);
 const char *frame_type_name(enum frame_type type);
 /* Change a frame's type, keeping the per-type counters exact. */
 void frame_set_type(uint32_t frame, enum frame_type type);
-struct frame *frame_of_physical(uint64_t physical);
 uint32_t frame_number(const struct frame *frame);
 uint64_t frame_physical(const struct frame *frame);
 void frame_table_print(void);

@@ -276,15 +276,6 @@ void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
     }
 }
 
-uint32_t heaps_total_pages(void)
-{
-    uint32_t pages = 0;
-
-    for (struct heap *h = all_heaps; h; h = h->next_heap)
-        pages += h->kheap.stats.pages_held;
-    return pages;
-}
-
 uint32_t heaps_count(void)
 {
     return heap_count;

@@ -151,7 +151,6 @@ void heap_setup(struct heap *heap, struct heap *payer);
 struct bursar_heap_info;
 void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info);
 
-uint32_t heaps_total_pages(void);
 uint32_t heaps_count(void);
 /* A heap's lines of the debug listing. */
 void heap_print(const struct heap *heap);
