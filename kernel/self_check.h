@@ -10,11 +10,10 @@
 
 #include <stdbool.h>
 
-
 /*
  * BURSAR_OK, -BURSAR_E_CHECK_FAILED (what is wrong printed), or
- * -BURSAR_E_BUSY: the kernel changed under every one of SELF_CHECK_TRIES
- * passes. `yielding`: at each point give the processor to the other ready
+ * -BURSAR_E_BUSY: the kernel changed under every one of BURSAR_CHECK_PASSES
+ * passes (bursar/syscall.h). `yielding`: at each point give the processor to the other ready
  * threads of the caller's priority (BURSAR_DUMP_CHECK_YIELDING, for tests).
  * From a system call only (it passes preemption points).
  */
