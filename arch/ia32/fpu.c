@@ -63,6 +63,7 @@ void machine_fpu_state_init(void *state)
     uint32_t *word = state;
 
     /* Four words a step (the image is 16-byte aligned): a byte at a time was 2 000 instructions of a thread's creation. */
+    _Static_assert(MACHINE_FPU_STATE_SIZE % (4 * sizeof(uint32_t)) == 0, "whole steps");
     for (uint32_t i = 0; i < MACHINE_FPU_STATE_SIZE / sizeof *word; i += 4) {
         word[i] = 0;
         word[i + 1] = 0;
