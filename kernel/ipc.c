@@ -137,6 +137,14 @@ static struct message message_of_blocked_sender(struct thread *sender)
                              registers.argument[3] };
 }
 
+/* A receiver waits to bind the reply object it named (if any) to the caller it gets. */
+static void promise_reply(struct thread *receiver, struct reply *reply)
+{
+    receiver->receive_reply = reply;
+    if (reply)
+        reply->receiver = receiver;
+}
+
 /* A receiver no longer binds the reply object it named to a caller. */
 static void unpromise_reply(struct thread *receiver)
 {
@@ -165,9 +173,7 @@ void ipc_cancel(struct thread *thread, int result)
         return;
     }
     timeout_remove(thread);
-    if (thread->receive_reply)
-        thread->receive_reply->receiver = NULL;
-    thread->receive_reply = NULL;
+    unpromise_reply(thread);
     complete(thread, result);
 }
 
@@ -458,10 +464,9 @@ static void send_handed_over(struct thread *sender, const struct message *messag
     status = transfer_check(sender, receiver, message, &plan);
     delivered.badge = badge;
     if (status != BURSAR_OK) {          /* both hear why: the receiver stopped waiting for this message */
-        struct message empty = { 0, badge, 0, 0 };
         unhold(sender);
         unpromise_reply(receiver);
-        set_message_result(receiver, status, &empty);
+        delivery_result(receiver, status, &delivered);
         scheduler_make_ready(receiver);
         complete(sender, status);
         return;
@@ -517,9 +522,7 @@ struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *
         return NULL;
     dequeue(receiver);
     timeout_remove(receiver);
-    if (receiver->receive_reply)
-        receiver->receive_reply->receiver = NULL;
-    receiver->receive_reply = NULL;
+    unpromise_reply(receiver);
     set_message_result(receiver, BURSAR_OK, message);
     scheduler_make_ready(receiver);
     return receiver;
@@ -535,9 +538,7 @@ struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *
 static void hand_over(struct thread *sender, struct thread *receiver, struct reply *reply)
 {
     scheduler_remove(receiver);
-    receiver->receive_reply = reply;
-    if (reply)
-        reply->receiver = receiver;
+    promise_reply(receiver, reply);
     hold(sender, receiver);
     set_result(sender, -BURSAR_E_DESTROYED);
     scheduler_make_ready(sender);
@@ -583,9 +584,7 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
     }
     scheduler_remove(receiver);
     receiver->state = THREAD_RECEIVING;
-    receiver->receive_reply = reply;
-    if (reply)
-        reply->receiver = receiver;
+    promise_reply(receiver, reply);
     enqueue(endpoint, receiver, QUEUE_RECEIVERS);
     timeout_arm(receiver, receive_timeout);
     schedule();
