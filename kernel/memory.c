@@ -46,11 +46,6 @@ int memory_create(struct heap *payer, struct memory **out)
 static uint32_t directory_index(uint32_t address) { return address / MACHINE_LARGE_PAGE; }
 static uint32_t table_index(uint32_t address)     { return (address / MACHINE_PAGE_SIZE) % ENTRIES_PER_TABLE; }
 
-static struct frame *frame_of_allocation(const void *allocation)
-{
-    return frame_of_virtual(allocation);
-}
-
 /* The shadow of the page table covering `address`, or NULL. */
 static struct mapdb_record **shadow_of(struct task *task, uint32_t address)
 {
@@ -79,10 +74,10 @@ static int ensure_page_table(struct task *task, uint32_t address)
     }
     frame_zero_page(table);
     frame_zero_page(shadow);        /* NULL is all-zero bits on this machine, as everywhere the kernel runs */
-    frame_of_allocation(table)->paired_page = shadow;
-    frame_of_allocation(table)->entries_in_use = 0;
-    frame_of_allocation(shadow)->paired_page = table;
-    frame_of_allocation(shadow)->directory_index = (uint16_t)directory_index(address);
+    frame_of_virtual(table)->paired_page = shadow;
+    frame_of_virtual(table)->entries_in_use = 0;
+    frame_of_virtual(shadow)->paired_page = table;
+    frame_of_virtual(shadow)->directory_index = (uint16_t)directory_index(address);
     task_own_page(task, table);
     task_own_page(task, shadow);
     machine_page_table_install(task->page_directory, address, table);
@@ -94,7 +89,7 @@ static int ensure_page_table(struct task *task, uint32_t address)
 static uint32_t *entry_of_shadow_slot(struct mapdb_record **slot, uint32_t *address)
 {
     uintptr_t base = (uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1);
-    struct frame *shadow_frame = frame_of_allocation((void *)base);
+    struct frame *shadow_frame = frame_of_virtual((void *)base);
     uint32_t *table = shadow_frame->paired_page;
     uint32_t index = (uint32_t)(slot - (struct mapdb_record **)base);
 
@@ -105,7 +100,7 @@ static uint32_t *entry_of_shadow_slot(struct mapdb_record **slot, uint32_t *addr
 /* The table's frame counts its entries: unmapping stays O(1) a page. */
 static struct frame *table_frame_of_shadow(const void *shadow)
 {
-    return frame_of_allocation(frame_of_allocation(shadow)->paired_page);
+    return frame_of_virtual(frame_of_virtual(shadow)->paired_page);
 }
 
 static bool table_is_empty(const struct mapdb_record *const *shadow)
@@ -194,7 +189,7 @@ static void install_entry(struct task *task, uint32_t address, uint64_t physical
 
     machine_pte_set(machine_pte_of(table, address), physical, writable);
     *slot = record;
-    frame_of_allocation(table)->entries_in_use++;
+    frame_of_virtual(table)->entries_in_use++;
 }
 
 static uintptr_t mapping_of(struct task *task, uint32_t address)
@@ -667,13 +662,13 @@ void memory_release_task(struct task *task)
  */
 bool memory_release_table(const void *table_or_shadow, bool is_table)
 {
-    const void *shadow = is_table ? frame_of_allocation(table_or_shadow)->paired_page : table_or_shadow;
+    const void *shadow = is_table ? frame_of_virtual(table_or_shadow)->paired_page : table_or_shadow;
     struct task *task;
     uint32_t d;
 
     if (!shadow)
         return false;
-    d = frame_of_allocation(shadow)->directory_index;
+    d = frame_of_virtual(shadow)->directory_index;
     if (d >= USER_DIRECTORY_ENTRIES)
         return false;
     task = task_of_shadow(shadow, d * MACHINE_LARGE_PAGE);
