@@ -158,23 +158,46 @@ int utcb_write_info(struct thread *thread, const void *data, uint32_t size)
 
 _Static_assert(BURSAR_FRAME_STATE_MAX == BURSAR_UTCB_INFO_WORDS * 32, "SYS_FRAME_STATE fills the UTCB info area");
 
-/* A bit per frame, set for a frame the memory object holds that nothing maps. */
+/*
+ * Frames SYS_FRAME_STATE looks at per preemption unit (about 20 instructions
+ * a frame): a point every 64 frames, so its 1536 frames are not one
+ * interrupt-off window.
+ */
+#define FRAME_STATE_FRAMES_PER_UNIT 4u
+
+static struct cap_slot *frame_state_memory(struct thread *caller, uint32_t index, int *error)
+{
+    return cspace_lookup(own_space(caller), index, BURSAR_OBJECT_MEMORY, BURSAR_RIGHT_CONTROL, error);
+}
+
+/*
+ * A bit per frame, set for a frame the memory object holds that nothing
+ * maps. Each bit is the frame's state when it was looked at: other threads
+ * may run at the points between frames, as after any read.
+ */
 int sys_frame_state(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
     uint32_t first = r->argument[1], count = r->argument[2], bits[BURSAR_UTCB_INFO_WORDS] = { 0 }, free_frames = 0;
-    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_MEMORY,
-                                          BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *slot = frame_state_memory(caller, r->argument[0], &error);
 
     if (!slot)
         return error;
     if (count == 0 || count > BURSAR_FRAME_STATE_MAX)
         return -BURSAR_E_INVALID_ARGUMENT;
-    for (uint32_t i = 0; i < count && first + i >= first; i++)
+    for (uint32_t i = 0; i < count && first + i >= first; i++) {
+        if (i % FRAME_STATE_FRAMES_PER_UNIT == FRAME_STATE_FRAMES_PER_UNIT - 1 && preempt_work(1)) {
+            if (preempt_destroyed())
+                return -BURSAR_E_DESTROYED;        /* never seen: it does not return to user mode */
+            slot = frame_state_memory(caller, r->argument[0], &error);   /* the capability may be gone */
+            if (!slot)
+                return error;
+        }
         if (memory_frame_is_free((struct memory *)slot->object, first + i)) {
             bits[i / 32] |= 1u << (i % 32);
             free_frames++;
         }
+    }
     error = utcb_write_info(caller, bits, sizeof bits);
     if (error != BURSAR_OK)
         return error;

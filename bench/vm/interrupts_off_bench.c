@@ -576,6 +576,15 @@ static int item_rows(void)
 static int dump_frame(uint32_t frame) { return l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_FRAME_TREE, frame); }
 static int dump(uint32_t what) { return l4_debug_dump(BURSAR_SLOT_DEBUG, what, 0); }
 
+/* ---- SYS_FRAME_STATE over its most frames ---- */
+
+static int frame_state_all(uint32_t first)
+{
+    uint32_t bits[BURSAR_FRAME_STATE_MAX / 32];
+
+    return l4_frame_state(BURSAR_SLOT_MEMORY, first, BURSAR_FRAME_STATE_MAX, bits, NULL, NULL);
+}
+
 static int dump_rows(void)
 {
     uint32_t frame = kept_frame();
@@ -619,6 +628,7 @@ int main(const struct bursar_boot_info *boot_info)
     STEP(heap_rows());
     STEP(donation_rows());
     STEP(item_rows());
+    STEP(measured("frame.state.1536", frame_state_all, kept_frame()));
     STEP(dump_rows());
     if (error)
         printf("bench: failed with %d\n", error);
