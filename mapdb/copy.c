@@ -7,23 +7,23 @@
  */
 #include "mapdb/internal.h"
 
-static int transfer_status(struct mapdb_holder *src, struct mapdb_holder *dst,
+static int transfer_status(struct mapdb_holder *source, struct mapdb_holder *destination,
                            uint32_t rights)
 {
-    int status = mapdb_holder_source_status(src);
+    int status = mapdb_holder_source_status(source);
 
     if (status != MAPDB_OK)
         return status;
-    status = mapdb_holder_destination_status(src, dst);
+    status = mapdb_holder_destination_status(source, destination);
     if (status != MAPDB_OK)
         return status;
-    if (!rights_within(rights, src->rights))
+    if (!rights_within(rights, source->rights))
         return MAPDB_E_RIGHTS;
     return MAPDB_OK;
 }
 
 int mapdb_hold_root(struct mapdb *db, struct mapdb_record *root,
-                    struct mapdb_holder *dst, uint32_t rights)
+                    struct mapdb_holder *destination, uint32_t rights)
 {
     int status;
 
@@ -34,33 +34,33 @@ int mapdb_hold_root(struct mapdb *db, struct mapdb_record *root,
         return MAPDB_E_NOT_ROOT;
     if (record_has(root, MAPDB_F_MEMORY))
         return MAPDB_E_WRONG_KIND;
-    status = mapdb_holder_destination_status(NULL, dst);
+    status = mapdb_holder_destination_status(NULL, destination);
     if (status != MAPDB_OK)
         return status;
     if (!rights_within(rights, root->rights))
         return MAPDB_E_RIGHTS;
-    mapdb_ring_add(root, dst);
-    dst->rights = rights;
+    mapdb_ring_add(root, destination);
+    destination->rights = rights;
     return MAPDB_OK;
 }
 
-int mapdb_copy(struct mapdb *db, struct mapdb_holder *src,
-               struct mapdb_holder *dst, uint32_t rights)
+int mapdb_copy(struct mapdb *db, struct mapdb_holder *source,
+               struct mapdb_holder *destination, uint32_t rights)
 {
-    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
+    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(source, destination, rights);
 
     mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
-    mapdb_ring_add(src->record, dst);
-    dst->rights = rights;
+    mapdb_ring_add(source->record, destination);
+    destination->rights = rights;
     return MAPDB_OK;
 }
 
-int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *src,
-                         struct mapdb_holder *dst, uint32_t rights, void *payer)
+int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *source,
+                         struct mapdb_holder *destination, uint32_t rights, void *payer)
 {
-    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
+    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(source, destination, rights);
 
     mapdb_changing(db);
     if (status != MAPDB_OK)
@@ -68,22 +68,22 @@ int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *src,
     struct mapdb_record *child = mapdb_record_alloc(db, payer, rights, 0);
     if (child == NULL)
         return MAPDB_E_NO_MEMORY;
-    mapdb_tree_add_child(src->record, child);
-    mapdb_ring_add(child, dst);
-    dst->rights = rights;
+    mapdb_tree_add_child(source->record, child);
+    mapdb_ring_add(child, destination);
+    destination->rights = rights;
     return MAPDB_OK;
 }
 
-int mapdb_grant(struct mapdb *db, struct mapdb_holder *src,
-                struct mapdb_holder *dst, uint32_t rights)
+int mapdb_grant(struct mapdb *db, struct mapdb_holder *source,
+                struct mapdb_holder *destination, uint32_t rights)
 {
-    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(src, dst, rights);
+    int status = db == NULL ? MAPDB_E_BAD_ARG : transfer_status(source, destination, rights);
 
     mapdb_changing(db);
     if (status != MAPDB_OK)
         return status;
-    mapdb_ring_replace(src, dst);
-    dst->rights = rights;
-    src->rights = 0;
+    mapdb_ring_move(source, destination);
+    destination->rights = rights;
+    mapdb_holder_reset(source, MAPDB_HOLDER_EMPTY);
     return MAPDB_OK;
 }

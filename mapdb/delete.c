@@ -21,9 +21,7 @@ int mapdb_delete(struct mapdb *db, struct mapdb_holder *holder,
     if (status != MAPDB_OK)
         return status;
     struct mapdb_record *record = holder->record;
-    mapdb_ring_remove(holder);
-    holder->rights = 0;
-    holder->state = MAPDB_HOLDER_EMPTY;
+    mapdb_ring_remove(holder, MAPDB_HOLDER_EMPTY);
     if (record->holders != NULL)
         return MAPDB_OK;
     return mapdb_revoke_start(db, cursor, record, orphan_mode(record), budget);

@@ -7,10 +7,7 @@
 
 void mapdb_holder_init(struct mapdb_holder *holder)
 {
-    holder->record = NULL;
-    holder->next = holder->prev = NULL;
-    holder->rights = 0;
-    holder->state = MAPDB_HOLDER_EMPTY;
+    mapdb_holder_reset(holder, MAPDB_HOLDER_EMPTY);
 }
 
 bool mapdb_holder_is_held(const struct mapdb_holder *holder)
@@ -35,8 +32,17 @@ void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder)
     first->next = holder;
 }
 
-/* Unlinks the holder; the caller decides what state it is left in. */
-void mapdb_ring_remove(struct mapdb_holder *holder)
+/* Leaves a holder that holds nothing; state says why (EMPTY or REVOKED). */
+void mapdb_holder_reset(struct mapdb_holder *holder, uint32_t state)
+{
+    holder->record = NULL;
+    holder->next = holder->prev = NULL;
+    holder->rights = 0;
+    holder->state = state;
+}
+
+/* Unlinks the holder from its record's ring and leaves it empty in state. */
+void mapdb_ring_remove(struct mapdb_holder *holder, uint32_t state)
 {
     struct mapdb_record *record = holder->record;
 
@@ -48,19 +54,25 @@ void mapdb_ring_remove(struct mapdb_holder *holder)
         if (record->holders == holder)
             record->holders = holder->next;
     }
-    holder->record = NULL;
-    holder->next = holder->prev = NULL;
+    mapdb_holder_reset(holder, state);
 }
 
 /*
- * new_holder's links take old_holder's place in its record's ring (its
- * neighbours', and the record's pointer to its first holder); old_holder's
- * own fields are left as they were.
+ * new_holder takes old_holder's place in its record's ring: it holds the
+ * record, and its neighbours and the record's pointer to its first holder
+ * name it. old_holder's own fields are left as they were. The one splice
+ * for both GRANT (mapdb_grant) and a moved slot (mapdb_holder_moved).
+ *
+ * Links are read from the old copy, not the new one: when a whole table of
+ * holders moves, neighbours fixed earlier in the same move have already
+ * updated the old copies, so reading them gives the current neighbours.
  */
-static void ring_take_place(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
+void mapdb_ring_move(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
 {
     struct mapdb_record *record = old_holder->record;
 
+    new_holder->record = record;
+    new_holder->state = MAPDB_HOLDER_HELD;
     if (old_holder->next == old_holder) {
         new_holder->next = new_holder->prev = new_holder;
     } else {
@@ -71,17 +83,6 @@ static void ring_take_place(struct mapdb_holder *old_holder, struct mapdb_holder
     }
     if (record->holders == old_holder)
         record->holders = new_holder;
-}
-
-/* new_holder takes old_holder's place in the ring (GRANT). */
-void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder)
-{
-    new_holder->record = old_holder->record;
-    new_holder->state = MAPDB_HOLDER_HELD;
-    ring_take_place(old_holder, new_holder);
-    old_holder->record = NULL;
-    old_holder->next = old_holder->prev = NULL;
-    old_holder->state = MAPDB_HOLDER_EMPTY;
 }
 
 /* Can this holder be the source of an operation (or be revoked)? */
@@ -110,29 +111,25 @@ int mapdb_holder_source_status(const struct mapdb_holder *holder)
     return MAPDB_OK;
 }
 
-int mapdb_holder_destination_status(const struct mapdb_holder *src,
-                              const struct mapdb_holder *dst)
+int mapdb_holder_destination_status(const struct mapdb_holder *source,
+                                    const struct mapdb_holder *destination)
 {
-    if (dst == NULL)
+    if (destination == NULL)
         return MAPDB_E_BAD_ARG;
-    if (dst == src)
+    if (destination == source)
         return MAPDB_E_SAME_HOLDER;
-    if (dst->state == MAPDB_HOLDER_HELD)
+    if (destination->state == MAPDB_HOLDER_HELD)
         return MAPDB_E_BUSY;
-    if (dst->state != MAPDB_HOLDER_EMPTY && dst->state != MAPDB_HOLDER_REVOKED)
+    if (destination->state != MAPDB_HOLDER_EMPTY && destination->state != MAPDB_HOLDER_REVOKED)
         return MAPDB_E_BAD_HOLDER;
     return MAPDB_OK;
 }
 
-/*
- * Links are read from the old copy, not the new one: when a whole table of
- * holders moves, neighbours fixed earlier in the same move have already
- * updated the old copies, so reading them gives the current neighbours.
- */
+/* The bytes were copied already; only the ring needs to learn the new place. */
 void mapdb_holder_moved(struct mapdb *db, struct mapdb_holder *old_holder,
                         struct mapdb_holder *new_holder)
 {
     mapdb_changing(db);
     if (old_holder->state == MAPDB_HOLDER_HELD)
-        ring_take_place(old_holder, new_holder);
+        mapdb_ring_move(old_holder, new_holder);
 }

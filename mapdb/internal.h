@@ -35,11 +35,12 @@ void mapdb_tree_remove(struct mapdb_record *record);
 
 /* holder.c: the ring of capability holders of one record. */
 void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder);
-void mapdb_ring_remove(struct mapdb_holder *holder);
-void mapdb_ring_replace(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder);
+void mapdb_holder_reset(struct mapdb_holder *holder, uint32_t state);
+void mapdb_ring_remove(struct mapdb_holder *holder, uint32_t state);
+void mapdb_ring_move(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder);
 int  mapdb_holder_source_status(const struct mapdb_holder *holder);
-int  mapdb_holder_destination_status(const struct mapdb_holder *src,
-                                const struct mapdb_holder *dst);
+int  mapdb_holder_destination_status(const struct mapdb_holder *source,
+                                     const struct mapdb_holder *destination);
 
 /* record.c: records that come from and go back to a payer's heap. */
 struct mapdb_record *mapdb_record_alloc(struct mapdb *db, void *payer, uint32_t rights,

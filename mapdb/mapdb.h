@@ -99,19 +99,19 @@ struct mapdb_holder {
     uint32_t state;              /* enum mapdb_holder_state */
 };
 
-/* What the kernel (or a host test) does for mapdb. ctx is passed back. */
+/* What the kernel (or a host test) does for mapdb. context is passed back. */
 struct mapdb_ops {
     /*
      * A record from the payer's heap, or NULL if that heap has no free
      * record right now. Must not fault or block: the caller reserves first.
      */
-    struct mapdb_record *(*alloc_record)(void *ctx, void *payer);
+    struct mapdb_record *(*alloc_record)(void *context, void *payer);
     /* Return a record to the heap that paid for it. */
-    void (*free_record)(void *ctx, void *payer, struct mapdb_record *record);
+    void (*free_record)(void *context, void *payer, struct mapdb_record *record);
     /* A revoke emptied this capability holder (already state REVOKED). May be NULL. */
-    void (*cap_cleared)(void *ctx, struct mapdb_holder *holder);
+    void (*cap_cleared)(void *context, struct mapdb_holder *holder);
     /* A revoke destroyed this mapping: clear the page-table entry. */
-    void (*unmap)(void *ctx, uintptr_t mapping, struct mapdb_record *record);
+    void (*unmap)(void *context, uintptr_t mapping, struct mapdb_record *record);
 };
 
 struct mapdb_cursor;
@@ -123,7 +123,7 @@ struct mapdb_stats {
 
 struct mapdb {
     const struct mapdb_ops *ops;
-    void *ctx;
+    void *context;
     struct mapdb_cursor *cursors;      /* active revoke cursors */
     struct mapdb_stats stats;
     uint32_t charged;                  /* extra units the current step's callbacks cost (mapdb_charge) */
@@ -153,29 +153,29 @@ struct mapdb_cursor {
 };
 
 /* Set-up. */
-void mapdb_init(struct mapdb *db, const struct mapdb_ops *ops, void *ctx);
+void mapdb_init(struct mapdb *db, const struct mapdb_ops *ops, void *context);
 void mapdb_root_init(struct mapdb_record *root, enum mapdb_kind kind, uint32_t rights);
 void mapdb_holder_init(struct mapdb_holder *holder);
 void mapdb_cursor_init(struct mapdb_cursor *cursor);
 
 /* Make an empty holder a holder of a capability root (object creation). */
 int mapdb_hold_root(struct mapdb *db, struct mapdb_record *root,
-                    struct mapdb_holder *dst, uint32_t rights);
+                    struct mapdb_holder *destination, uint32_t rights);
 /* Give a memory root its mapping (the frame owner's), making it a source. */
 int mapdb_map_root(struct mapdb *db, struct mapdb_record *root, uintptr_t mapping);
 
 /* Capabilities. None of these allocates except mapdb_revocable_copy. */
-int mapdb_copy(struct mapdb *db, struct mapdb_holder *src,
-               struct mapdb_holder *dst, uint32_t rights);
-int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *src,
-                         struct mapdb_holder *dst, uint32_t rights, void *payer);
-int mapdb_grant(struct mapdb *db, struct mapdb_holder *src,
-                struct mapdb_holder *dst, uint32_t rights);
+int mapdb_copy(struct mapdb *db, struct mapdb_holder *source,
+               struct mapdb_holder *destination, uint32_t rights);
+int mapdb_revocable_copy(struct mapdb *db, struct mapdb_holder *source,
+                         struct mapdb_holder *destination, uint32_t rights, void *payer);
+int mapdb_grant(struct mapdb *db, struct mapdb_holder *source,
+                struct mapdb_holder *destination, uint32_t rights);
 
 /* Memory. A mapping is named by its record. */
-int mapdb_map(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
+int mapdb_map(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
               void *sender_heap, uintptr_t mapping, struct mapdb_record **out);
-int mapdb_map_copy(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
+int mapdb_map_copy(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
                    void *receiver_heap, uintptr_t mapping, struct mapdb_record **out);
 int mapdb_grant_mapping(struct mapdb *db, struct mapdb_record *record, uintptr_t mapping);
 

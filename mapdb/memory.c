@@ -35,38 +35,38 @@ int mapdb_map_root(struct mapdb *db, struct mapdb_record *root, uintptr_t mappin
     return MAPDB_OK;
 }
 
-static int map_child(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
+static int map_child(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
                      void *payer, uintptr_t mapping, uint16_t extra_flags,
                      struct mapdb_record **out)
 {
-    int status = db == NULL || out == NULL ? MAPDB_E_BAD_ARG : mapdb_mapping_source_status(src);
+    int status = db == NULL || out == NULL ? MAPDB_E_BAD_ARG : mapdb_mapping_source_status(source);
 
     if (status != MAPDB_OK)
         return status;
-    if (!rights_within(rights, src->rights))
+    if (!rights_within(rights, source->rights))
         return MAPDB_E_RIGHTS;
     struct mapdb_record *child = mapdb_record_alloc(db, payer, rights,
                                               MAPDB_F_MEMORY | MAPDB_F_MAPPED | extra_flags);
     if (child == NULL)
         return MAPDB_E_NO_MEMORY;
     child->mapping = mapping;
-    mapdb_tree_add_child(src, child);
+    mapdb_tree_add_child(source, child);
     *out = child;
     return MAPDB_OK;
 }
 
-int mapdb_map(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
+int mapdb_map(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
               void *sender_heap, uintptr_t mapping, struct mapdb_record **out)
 {
     mapdb_changing(db);
-    return map_child(db, src, rights, sender_heap, mapping, 0, out);
+    return map_child(db, source, rights, sender_heap, mapping, 0, out);
 }
 
-int mapdb_map_copy(struct mapdb *db, struct mapdb_record *src, uint32_t rights,
+int mapdb_map_copy(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
                    void *receiver_heap, uintptr_t mapping, struct mapdb_record **out)
 {
     mapdb_changing(db);
-    return map_child(db, src, rights, receiver_heap, mapping, MAPDB_F_COPY, out);
+    return map_child(db, source, rights, receiver_heap, mapping, MAPDB_F_COPY, out);
 }
 
 /* GRANT moves the mapping: same record, same place in the tree. */

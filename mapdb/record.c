@@ -5,10 +5,10 @@
  */
 #include "mapdb/internal.h"
 
-void mapdb_init(struct mapdb *db, const struct mapdb_ops *ops, void *ctx)
+void mapdb_init(struct mapdb *db, const struct mapdb_ops *ops, void *context)
 {
     db->ops = ops;
-    db->ctx = ctx;
+    db->context = context;
     db->cursors = NULL;
     db->stats = (struct mapdb_stats){0};
     db->charged = 0;
@@ -41,7 +41,7 @@ void mapdb_root_init(struct mapdb_record *root, enum mapdb_kind kind, uint32_t r
 struct mapdb_record *mapdb_record_alloc(struct mapdb *db, void *payer, uint32_t rights,
                                   uint16_t flags)
 {
-    struct mapdb_record *r = db->ops->alloc_record(db->ctx, payer);
+    struct mapdb_record *r = db->ops->alloc_record(db->context, payer);
 
     if (r == NULL)
         return NULL;
@@ -61,7 +61,7 @@ void mapdb_record_free(struct mapdb *db, struct mapdb_record *record)
         mapdb_cursors_forget(db, record);
     mapdb_tree_remove(record);
     db->stats.freed++;
-    db->ops->free_record(db->ctx, record->payer, record);
+    db->ops->free_record(db->context, record->payer, record);
 }
 
 /*
@@ -75,18 +75,16 @@ bool mapdb_record_clear_one_holder(struct mapdb *db, struct mapdb_record *record
             return false;
         record->flags &= (uint16_t)~MAPDB_F_MAPPED;
         db->stats.unmapped++;
-        db->ops->unmap(db->ctx, record->mapping, record);
+        db->ops->unmap(db->context, record->mapping, record);
         return true;
     }
     struct mapdb_holder *holder = record->holders;
     if (holder == NULL)
         return false;
-    mapdb_ring_remove(holder);
-    holder->rights = 0;
-    holder->state = MAPDB_HOLDER_REVOKED;
+    mapdb_ring_remove(holder, MAPDB_HOLDER_REVOKED);
     db->stats.holders_cleared++;
     if (db->ops->cap_cleared != NULL)
-        db->ops->cap_cleared(db->ctx, holder);
+        db->ops->cap_cleared(db->context, holder);
     return true;
 }
 
