@@ -40,20 +40,20 @@ struct env {
     uint32_t freed;
 };
 
-static struct mapdb_record *heap_alloc(void *ctx, void *payer)
+static struct mapdb_record *heap_alloc(void *context, void *payer)
 {
     struct test_heap *heap = payer;
 
-    (void)ctx;
+    (void)context;
     if (heap->live >= heap->limit)
         return NULL;
     heap->live++;
     return malloc(sizeof(struct mapdb_record));
 }
 
-static void heap_free(void *ctx, void *payer, struct mapdb_record *record)
+static void heap_free(void *context, void *payer, struct mapdb_record *record)
 {
-    struct env *e = ctx;
+    struct env *e = context;
     struct test_heap *heap = payer;
 
     assert_true(heap->live > 0);
@@ -62,9 +62,9 @@ static void heap_free(void *ctx, void *payer, struct mapdb_record *record)
     free(record);
 }
 
-static void log_cleared(void *ctx, struct mapdb_holder *holder)
+static void log_cleared(void *context, struct mapdb_holder *holder)
 {
-    struct env *e = ctx;
+    struct env *e = context;
 
     assert_int_equal(holder->state, MAPDB_HOLDER_REVOKED);
     if (e->cleared_count < LOG_MAX)
@@ -72,9 +72,9 @@ static void log_cleared(void *ctx, struct mapdb_holder *holder)
     e->cleared_count++;
 }
 
-static void log_unmap(void *ctx, uintptr_t mapping, struct mapdb_record *record)
+static void log_unmap(void *context, uintptr_t mapping, struct mapdb_record *record)
 {
-    struct env *e = ctx;
+    struct env *e = context;
 
     assert_int_equal(record->mapping, mapping);
     if (e->unmapped_count < LOG_MAX)
@@ -135,6 +135,72 @@ static long tree_size(const struct mapdb_record *root)
     return n;
 }
 
+/* ---- fixtures: each asserts its step succeeded ---- */
+
+/* A capability root, with holder holding it with every right. */
+static void hold_new_root(struct env *e, struct mapdb_record *root, struct mapdb_holder *holder)
+{
+    mapdb_root_init(root, MAPDB_KIND_CAP, R_ALL);
+    assert_int_equal(mapdb_hold_root(&e->db, root, holder, R_ALL), MAPDB_OK);
+}
+
+/* A frame with every right, whose owner's mapping is `mapping`. */
+static void map_new_frame(struct env *e, struct mapdb_record *frame, uintptr_t mapping)
+{
+    mapdb_root_init(frame, MAPDB_KIND_MEMORY, R_ALL);
+    assert_int_equal(mapdb_map_root(&e->db, frame, mapping), MAPDB_OK);
+}
+
+/* Capability COPY. */
+static void share(struct env *e, struct mapdb_holder *source, struct mapdb_holder *destination,
+                  uint32_t rights)
+{
+    assert_int_equal(mapdb_copy(&e->db, source, destination, rights), MAPDB_OK);
+}
+
+/* Capability REVOCABLE COPY paid by heap: the new record. */
+static struct mapdb_record *derive(struct env *e, struct mapdb_holder *source,
+                                   struct mapdb_holder *destination, uint32_t rights,
+                                   struct test_heap *heap)
+{
+    assert_int_equal(mapdb_revocable_copy(&e->db, source, destination, rights, heap), MAPDB_OK);
+    return destination->record;
+}
+
+/* Memory map (REVOCABLE COPY) paid by the sender's heap: the new mapping's record. */
+static struct mapdb_record *map_page(struct env *e, struct mapdb_record *source, uint32_t rights,
+                                     struct test_heap *sender_heap, uintptr_t mapping)
+{
+    struct mapdb_record *out = NULL;
+
+    assert_int_equal(mapdb_map(&e->db, source, rights, sender_heap, mapping, &out), MAPDB_OK);
+    return out;
+}
+
+/* Memory COPY paid by the receiver's heap: the new mapping's record. */
+static struct mapdb_record *copy_page(struct env *e, struct mapdb_record *source, uint32_t rights,
+                                      struct test_heap *receiver_heap, uintptr_t mapping)
+{
+    struct mapdb_record *out = NULL;
+
+    assert_int_equal(mapdb_map_copy(&e->db, source, rights, receiver_heap, mapping, &out),
+                     MAPDB_OK);
+    return out;
+}
+
+/* Continue a chunked operation to its end: how many calls it took, the first included. */
+static uint64_t calls_to_finish(struct env *e, int status, struct mapdb_cursor *c, uint32_t budget)
+{
+    uint64_t calls = 1;
+
+    while (status == MAPDB_MORE) {
+        status = mapdb_continue(&e->db, c, budget);
+        calls++;
+    }
+    assert_int_equal(status, MAPDB_OK);
+    return calls;
+}
+
 /* ---- capability COPY ---- */
 
 static void test_copy_shares_record_and_allocates_nothing(void **state)
@@ -143,9 +209,8 @@ static void test_copy_shares_record_and_allocates_nothing(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &a, &b, R_READ), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    share(e, &a, &b, R_READ);
     assert_ptr_equal(b.record, &root);
     assert_int_equal(b.rights, R_READ);
     assert_int_equal(b.state, MAPDB_HOLDER_HELD);
@@ -165,7 +230,7 @@ static void test_copy_errors_change_nothing(void **state)
 
     mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
     assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_READ | R_WRITE), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &a, &b, R_READ), MAPDB_OK);
+    share(e, &a, &b, R_READ);
     struct mapdb_holder a_before = a, b_before = b;
 
     assert_int_equal(mapdb_copy(&e->db, &empty, &c, 0), MAPDB_E_EMPTY);
@@ -198,17 +263,15 @@ static void test_revocable_copy_is_paid_by_sender_and_revocable(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0}, c = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ | R_GRANT, &e->heap_a),
-                     MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_READ | R_GRANT, &e->heap_a);
     assert_ptr_not_equal(b.record, &root);
     assert_ptr_equal(b.record->payer, &e->heap_a);
     assert_int_equal(e->heap_a.live, 1);
     assert_int_equal(b.record->rights, R_READ | R_GRANT);
     assert_ptr_equal(b.record->parent, &root);
     /* b passes it on with fewer rights; a's revoke reaches both. */
-    assert_int_equal(mapdb_revocable_copy(&e->db, &b, &c, R_READ, &e->heap_b), MAPDB_OK);
+    derive(e, &b, &c, R_READ, &e->heap_b);
     assert_int_equal(mapdb_revocable_copy(&e->db, &b, &a, R_READ, &e->heap_b), MAPDB_E_BUSY);
     assert_int_equal(tree_size(&root), 3);
     assert_int_equal(revoke(e, &a), MAPDB_OK);
@@ -228,8 +291,7 @@ static void test_revocable_copy_heap_exhausted(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
+    hold_new_root(e, &root, &a);
     e->heap_a.limit = 0;
     struct mapdb_holder a_before = a;
     assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ, &e->heap_a),
@@ -255,7 +317,7 @@ static void test_rights_only_shrink(void **state)
     assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_E_RIGHTS);
     assert_int_equal(a.state, MAPDB_HOLDER_EMPTY);
     assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_READ | R_WRITE), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ, &e->heap_a), MAPDB_OK);
+    derive(e, &a, &b, R_READ, &e->heap_a);
     assert_int_equal(mapdb_revocable_copy(&e->db, &b, &c, R_WRITE, &e->heap_a), MAPDB_E_RIGHTS);
     assert_int_equal(mapdb_copy(&e->db, &b, &c, R_READ | R_WRITE), MAPDB_E_RIGHTS);
     assert_int_equal(mapdb_grant(&e->db, &b, &c, R_WRITE), MAPDB_E_RIGHTS);
@@ -272,10 +334,9 @@ static void test_grant_moves_holder(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0}, c = {0}, d = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &d, R_READ), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
+    share(e, &b, &d, R_READ);
     struct mapdb_record *rb = b.record;
     assert_int_equal(mapdb_grant(&e->db, &b, &c, R_READ | R_WRITE), MAPDB_OK);
     assert_int_equal(b.state, MAPDB_HOLDER_EMPTY);
@@ -299,10 +360,9 @@ static void test_copy_holder_reached_by_grantors_only(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0}, c = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &c, R_READ), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
+    share(e, &b, &c, R_READ);
     assert_int_equal(revoke(e, &b), MAPDB_OK);
     assert_true(mapdb_holder_is_held(&c));
     assert_int_equal(revoke(e, &a), MAPDB_OK);
@@ -318,9 +378,8 @@ static void test_revoke_of_revoked_or_empty_holder(void **state)
     struct mapdb_holder a = {0}, b = {0}, empty = {0};
     struct mapdb_cursor c = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
     assert_int_equal(revoke(e, &a), MAPDB_OK);
     uint64_t freed = e->db.stats.freed;
     assert_int_equal(mapdb_revoke(&e->db, &b, &c, 10), MAPDB_E_REVOKED);
@@ -332,7 +391,7 @@ static void test_revoke_of_revoked_or_empty_holder(void **state)
     assert_false(c.active);
     assert_int_equal(e->db.stats.freed, freed);
     /* A revoked slot can be filled again. */
-    assert_int_equal(mapdb_copy(&e->db, &a, &b, R_READ), MAPDB_OK);
+    share(e, &a, &b, R_READ);
 }
 
 static void test_delete_last_holder_revokes_and_frees(void **state)
@@ -341,11 +400,10 @@ static void test_delete_last_holder_revokes_and_frees(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0}, b2 = {0}, c = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &b2, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &b, &c, R_READ, &e->heap_b), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
+    share(e, &b, &b2, R_ALL);
+    derive(e, &b, &c, R_READ, &e->heap_b);
     /* Not the last holder: nothing else happens. */
     assert_int_equal(delete(e, &b), MAPDB_OK);
     assert_int_equal(b.state, MAPDB_HOLDER_EMPTY);
@@ -367,9 +425,8 @@ static void test_delete_last_root_holder_empties_resource(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
     assert_false(mapdb_root_is_empty(&root));
     assert_int_equal(delete(e, &a), MAPDB_OK);
     assert_int_equal(b.state, MAPDB_HOLDER_REVOKED);
@@ -384,11 +441,10 @@ static void test_destroy_resource_clears_every_holder(void **state)
     struct mapdb_holder a = {0}, a2 = {0}, b = {0}, c = {0};
     struct mapdb_cursor cur = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &a, &a2, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &c, R_ALL), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    share(e, &a, &a2, R_ALL);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
+    share(e, &b, &c, R_ALL);
     struct mapdb_record not_root;
     mapdb_root_init(&not_root, MAPDB_KIND_CAP, 0);
     assert_int_equal(mapdb_destroy_resource(&e->db, b.record, &cur, 10), MAPDB_E_NOT_ROOT);
@@ -407,21 +463,19 @@ static void test_destroy_resource_clears_every_holder(void **state)
 static void test_memory_map_copy_and_unmap(void **state)
 {
     struct env *e = *state;
-    struct mapdb_record frame, *ma, *mb, *mc, *md, *me;
+    struct mapdb_record frame, *ma, *mb, *mc;
 
-    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
-    assert_int_equal(mapdb_map_root(&e->db, &frame, 100), MAPDB_OK);
+    map_new_frame(e, &frame, 100);
     assert_int_equal(mapdb_map_root(&e->db, &frame, 101), MAPDB_E_BUSY);
     /* A maps to B (paid by A), B copies to C (paid by C), B maps to D (paid by B). */
-    assert_int_equal(mapdb_map(&e->db, &frame, R_READ | R_WRITE, &e->heap_a, 200, &mb),
-                     MAPDB_OK);
+    mb = map_page(e, &frame, R_READ | R_WRITE, &e->heap_a, 200);
     assert_ptr_equal(mb->payer, &e->heap_a);
-    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, &e->heap_c, 300, &mc), MAPDB_OK);
+    mc = copy_page(e, mb, R_READ, &e->heap_c, 300);
     assert_ptr_equal(mc->payer, &e->heap_c);
     assert_true(mc->flags & MAPDB_F_COPY);
-    assert_int_equal(mapdb_map(&e->db, mb, R_READ, &e->heap_b, 400, &md), MAPDB_OK);
+    map_page(e, mb, R_READ, &e->heap_b, 400);
     /* C copies on to E: a COPY of a COPY. */
-    assert_int_equal(mapdb_map_copy(&e->db, mc, R_READ, &e->heap_a, 500, &me), MAPDB_OK);
+    copy_page(e, mc, R_READ, &e->heap_a, 500);
     assert_int_equal(tree_size(&frame), 5);
     /* B's own unmap reaches D but skips its direct COPY child C (and C's subtree). */
     assert_int_equal(unmap(e, mb), MAPDB_OK);
@@ -444,7 +498,7 @@ static void test_memory_map_copy_and_unmap(void **state)
 static void test_memory_errors_change_nothing(void **state)
 {
     struct env *e = *state;
-    struct mapdb_record frame, object, *mb = NULL, *out = NULL;
+    struct mapdb_record frame, object, *out = NULL;
     struct mapdb_cursor c = {0};
 
     mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_READ);
@@ -462,7 +516,7 @@ static void test_memory_errors_change_nothing(void **state)
     assert_null(frame.first_child);
     assert_int_equal(e->db.stats.allocated, 0);
     assert_int_equal(mapdb_map(&e->db, &frame, R_READ, &e->heap_a, 2, NULL), MAPDB_E_BAD_ARG);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_READ, &e->heap_a, 2, &mb), MAPDB_OK);
+    map_page(e, &frame, R_READ, &e->heap_a, 2);
     struct mapdb_holder h = {0};
     assert_int_equal(mapdb_hold_root(&e->db, &frame, &h, R_READ), MAPDB_E_WRONG_KIND);
     assert_int_equal(unmap(e, &frame), MAPDB_OK);
@@ -471,13 +525,12 @@ static void test_memory_errors_change_nothing(void **state)
 static void test_memory_grant_and_delete_mapping(void **state)
 {
     struct env *e = *state;
-    struct mapdb_record frame, *mb, *mc;
+    struct mapdb_record frame, *mb;
     struct mapdb_cursor c = {0};
 
-    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
-    assert_int_equal(mapdb_map_root(&e->db, &frame, 1), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, &e->heap_a, 2, &mb), MAPDB_OK);
-    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, &e->heap_c, 3, &mc), MAPDB_OK);
+    map_new_frame(e, &frame, 1);
+    mb = map_page(e, &frame, R_ALL, &e->heap_a, 2);
+    copy_page(e, mb, R_READ, &e->heap_c, 3);
     uint64_t allocated = e->db.stats.allocated;
     assert_int_equal(mapdb_grant_mapping(&e->db, mb, 22), MAPDB_OK);
     assert_int_equal(mb->mapping, 22);
@@ -504,14 +557,12 @@ static void test_memory_grant_and_delete_mapping(void **state)
 static void build_two_levels(struct env *e, struct mapdb_record *root, struct mapdb_holder *a,
                              struct mapdb_holder *h, uint32_t fan)
 {
-    mapdb_root_init(root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, root, a, R_ALL), MAPDB_OK);
+    hold_new_root(e, root, a);
     for (uint32_t i = 0; i < fan; i++) {
         struct mapdb_holder *child = &h[i * (fan + 1)];
-        assert_int_equal(mapdb_revocable_copy(&e->db, a, child, R_ALL, &e->heap_a), MAPDB_OK);
+        derive(e, a, child, R_ALL, &e->heap_a);
         for (uint32_t j = 1; j <= fan; j++)
-            assert_int_equal(mapdb_revocable_copy(&e->db, child, &child[j], R_READ, &e->heap_b),
-                             MAPDB_OK);
+            derive(e, child, &child[j], R_READ, &e->heap_b);
     }
 }
 
@@ -615,12 +666,11 @@ static void test_moved_record_keeps_relatives(void **state)
     struct mapdb_record root;
     struct mapdb_holder a = {0}, b = {0}, b2 = {0}, c1 = {0}, c2 = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &b2, R_READ), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &b, &c1, R_READ, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &b, &c2, R_READ, &e->heap_a), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_ALL, &e->heap_a);
+    share(e, &b, &b2, R_READ);
+    derive(e, &b, &c1, R_READ, &e->heap_a);
+    derive(e, &b, &c2, R_READ, &e->heap_a);
     struct mapdb_record *moved = move_record(e, b.record);
     assert_ptr_equal(b.record, moved);
     assert_ptr_equal(b2.record, moved);
@@ -689,7 +739,7 @@ static void test_record_empty_in_chunks_then_destroy(void **state)
 
     build_two_levels(e, &root, &a, h, 5);
     middle = h[6].record;
-    assert_int_equal(mapdb_copy(&e->db, &h[6], &extra, R_READ), MAPDB_OK);   /* two holders */
+    share(e, &h[6], &extra, R_READ);   /* two holders */
     assert_int_equal(mapdb_record_empty(&e->db, &root, &c, 1), MAPDB_E_IS_ROOT);
     assert_int_equal(mapdb_record_empty(&e->db, NULL, &c, 1), MAPDB_E_BAD_ARG);
     assert_int_equal(mapdb_record_empty(&e->db, middle, &c, 0), MAPDB_E_BAD_ARG);
@@ -723,15 +773,14 @@ static void test_record_empty_in_chunks_then_destroy(void **state)
 static void test_record_empty_takes_memory_copies(void **state)
 {
     struct env *e = *state;
-    struct mapdb_record frame, *mb, *mc, *md, *me;
+    struct mapdb_record frame, *mb, *mc;
     struct mapdb_cursor c = {0};
 
-    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
-    assert_int_equal(mapdb_map_root(&e->db, &frame, 100), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_READ, &e->heap_a, 200, &mb), MAPDB_OK);
-    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, &e->heap_c, 300, &mc), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, mb, R_READ, &e->heap_b, 400, &md), MAPDB_OK);
-    assert_int_equal(mapdb_map_copy(&e->db, mc, R_READ, &e->heap_a, 500, &me), MAPDB_OK);
+    map_new_frame(e, &frame, 100);
+    mb = map_page(e, &frame, R_READ, &e->heap_a, 200);
+    mc = copy_page(e, mb, R_READ, &e->heap_c, 300);
+    map_page(e, mb, R_READ, &e->heap_b, 400);
+    copy_page(e, mc, R_READ, &e->heap_a, 500);
     assert_int_equal(finish(e, mapdb_record_empty(&e->db, mb, &c, 1), &c), MAPDB_OK);
     assert_true(mapdb_record_is_empty(mb));
     assert_int_equal(e->unmapped_count, 4);       /* its own mapping, C, D and E */
@@ -820,20 +869,12 @@ static void test_deep_chain_revoked_without_recursion(void **state)
     struct mapdb_record root;
     struct mapdb_holder *h = calloc(DEEP + 1, sizeof *h);
     struct mapdb_cursor c = {0};
-    uint64_t calls = 1;
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &h[0], R_ALL), MAPDB_OK);
+    hold_new_root(e, &root, &h[0]);
     for (uint32_t i = 1; i <= DEEP; i++)
-        assert_int_equal(mapdb_revocable_copy(&e->db, &h[i - 1], &h[i], R_ALL, &e->heap_a),
-                         MAPDB_OK);
+        derive(e, &h[i - 1], &h[i], R_ALL, &e->heap_a);
     assert_int_equal(tree_size(&root), DEEP + 1);
-    int status = mapdb_revoke(&e->db, &h[0], &c, 1000);
-    while (status == MAPDB_MORE) {
-        status = mapdb_continue(&e->db, &c, 1000);
-        calls++;
-    }
-    assert_int_equal(status, MAPDB_OK);
+    uint64_t calls = calls_to_finish(e, mapdb_revoke(&e->db, &h[0], &c, 1000), &c, 1000);
     assert_int_equal(c.destroyed, DEEP);
     /* Linear: enter, clear, free per record. */
     assert_int_equal(calls, (3 * DEEP) / 1000 + 1);
@@ -843,8 +884,7 @@ static void test_deep_chain_revoked_without_recursion(void **state)
     /* The same chain, destroyed by reclaim at its top in one call. */
     for (uint32_t i = 1; i <= DEEP; i++) {
         mapdb_holder_init(&h[i]);
-        assert_int_equal(mapdb_revocable_copy(&e->db, &h[i - 1], &h[i], R_ALL, &e->heap_a),
-                         MAPDB_OK);
+        derive(e, &h[i - 1], &h[i], R_ALL, &e->heap_a);
     }
     assert_int_equal(mapdb_record_destroy(&e->db, h[1].record), MAPDB_OK);
     assert_int_equal(e->heap_a.live, 0);
@@ -858,19 +898,11 @@ static void test_wide_tree_linear_work(void **state)
     struct mapdb_record root;
     struct mapdb_holder *h = calloc(DEEP + 1, sizeof *h);
     struct mapdb_cursor c = {0};
-    uint64_t calls = 1;
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &h[0], R_ALL), MAPDB_OK);
+    hold_new_root(e, &root, &h[0]);
     for (uint32_t i = 1; i <= DEEP; i++)
-        assert_int_equal(mapdb_revocable_copy(&e->db, &h[0], &h[i], R_ALL, &e->heap_a),
-                         MAPDB_OK);
-    int status = mapdb_revoke(&e->db, &h[0], &c, 1);
-    while (status == MAPDB_MORE) {
-        status = mapdb_continue(&e->db, &c, 1);
-        calls++;
-    }
-    assert_int_equal(status, MAPDB_OK);
+        derive(e, &h[0], &h[i], R_ALL, &e->heap_a);
+    uint64_t calls = calls_to_finish(e, mapdb_revoke(&e->db, &h[0], &c, 1), &c, 1);
     assert_int_equal(calls, 3 * DEEP + 1);
     assert_int_equal(tree_size(&root), 1);
     free(h);
@@ -884,14 +916,12 @@ static void test_holder_table_moves(void **state)
     struct mapdb_record root;
     struct mapdb_holder old_table[6] = {{0}}, new_table[6], other = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &old_table[0], R_ALL), MAPDB_OK);
+    hold_new_root(e, &root, &old_table[0]);
     /* Ring: other and five table slots, neighbours inside and outside the table. */
-    assert_int_equal(mapdb_copy(&e->db, &old_table[0], &old_table[1], R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &old_table[1], &other, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &old_table[0], &old_table[3], R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &old_table[0], &old_table[4], R_READ,
-                                          &e->heap_a), MAPDB_OK);
+    share(e, &old_table[0], &old_table[1], R_ALL);
+    share(e, &old_table[1], &other, R_ALL);
+    share(e, &old_table[0], &old_table[3], R_ALL);
+    derive(e, &old_table[0], &old_table[4], R_READ, &e->heap_a);
     memcpy(new_table, old_table, sizeof old_table);
     for (int i = 0; i < 6; i++)
         mapdb_holder_moved(&e->db, &old_table[i], &new_table[i]);
@@ -916,10 +946,9 @@ static void test_check_tree_catches_corruption(void **state)
     struct mapdb_record root, frame, *m1, *m2, *m3;
     struct mapdb_holder a = {0}, b = {0}, c = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &c, R_READ, &e->heap_a), MAPDB_OK);
+    hold_new_root(e, &root, &a);
+    derive(e, &a, &b, R_READ, &e->heap_a);
+    derive(e, &a, &c, R_READ, &e->heap_a);
     assert_int_equal(mapdb_check_tree(&root, NULL, NULL), 3);
     b.record->rights = R_ALL | 8;      /* more than the parent */
     assert_int_equal(mapdb_check_tree(&root, NULL, NULL), MAPDB_E_CORRUPT);
@@ -934,11 +963,10 @@ static void test_check_tree_catches_corruption(void **state)
     assert_int_equal(revoke(e, &a), MAPDB_OK);
 
     /* Ordering: an ordinary child behind a COPY child breaks the skip. */
-    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
-    assert_int_equal(mapdb_map_root(&e->db, &frame, 1), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, &e->heap_a, 2, &m1), MAPDB_OK);
-    assert_int_equal(mapdb_map_copy(&e->db, &frame, R_ALL, &e->heap_a, 3, &m2), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, &e->heap_a, 4, &m3), MAPDB_OK);
+    map_new_frame(e, &frame, 1);
+    m1 = map_page(e, &frame, R_ALL, &e->heap_a, 2);
+    m2 = copy_page(e, &frame, R_ALL, &e->heap_a, 3);
+    m3 = map_page(e, &frame, R_ALL, &e->heap_a, 4);
     assert_int_equal(mapdb_check_tree(&frame, NULL, NULL), 4);
     m3->flags |= MAPDB_F_COPY;
     m2->flags &= (uint16_t)~MAPDB_F_COPY;
@@ -963,13 +991,12 @@ static void test_worked_example(void **state)
 {
     struct env *e = *state;
     struct test_heap *heap_of_a = &e->heap_a, *heap_of_b = &e->heap_b, *heap_of_c = &e->heap_c;
-    struct mapdb_record endpoint, frame, *mb, *mc, *md;
+    struct mapdb_record endpoint, frame, *mb, *mc;
     struct mapdb_holder a = {0}, b = {0}, c = {0}, c2 = {0};
 
-    mapdb_root_init(&endpoint, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &endpoint, &a, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &b, R_READ | R_WRITE, heap_of_a), MAPDB_OK);
-    assert_int_equal(mapdb_copy(&e->db, &b, &c, R_READ), MAPDB_OK);
+    hold_new_root(e, &endpoint, &a);
+    derive(e, &a, &b, R_READ | R_WRITE, heap_of_a);
+    share(e, &b, &c, R_READ);
     assert_int_equal(heap_of_a->live, 1);
     assert_int_equal(revoke(e, &b), MAPDB_OK);              /* 3: nothing happens */
     assert_true(mapdb_holder_is_held(&c));
@@ -982,11 +1009,10 @@ static void test_worked_example(void **state)
     assert_true(mapdb_holder_is_held(&a));
     assert_int_equal(revoke(e, &c), MAPDB_E_REVOKED);       /* 6 */
 
-    mapdb_root_init(&frame, MAPDB_KIND_MEMORY, R_ALL);
-    assert_int_equal(mapdb_map_root(&e->db, &frame, 0xa), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, heap_of_a, 0xb, &mb), MAPDB_OK);
-    assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, heap_of_c, 0xc, &mc), MAPDB_OK);
-    assert_int_equal(mapdb_map(&e->db, mb, R_READ, heap_of_b, 0xd, &md), MAPDB_OK);
+    map_new_frame(e, &frame, 0xa);
+    mb = map_page(e, &frame, R_ALL, heap_of_a, 0xb);
+    mc = copy_page(e, mb, R_READ, heap_of_c, 0xc);
+    map_page(e, mb, R_READ, heap_of_b, 0xd);
     assert_int_equal(unmap(e, mb), MAPDB_OK);               /* 4: D goes, C stays */
     assert_int_equal(e->unmapped_count, 1);
     assert_int_equal(e->unmapped[0], 0xd);
@@ -996,7 +1022,7 @@ static void test_worked_example(void **state)
     assert_int_equal(e->unmapped_count, 3);
     assert_int_equal(heap_of_a->live + heap_of_c->live, 0);
     heap_of_c->limit = 0;                                   /* 7 */
-    assert_int_equal(mapdb_map(&e->db, &frame, R_ALL, heap_of_a, 0xb, &mb), MAPDB_OK);
+    mb = map_page(e, &frame, R_ALL, heap_of_a, 0xb);
     assert_int_equal(mapdb_map_copy(&e->db, mb, R_READ, heap_of_c, 0xc, &mc), MAPDB_E_NO_MEMORY);
     assert_int_equal(tree_size(&frame), 2);
     assert_int_equal(unmap(e, &frame), MAPDB_OK);
@@ -1027,13 +1053,12 @@ static void test_walk_is_preorder_with_depths(void **state)
     struct mapdb_holder h = {0}, a = {0}, b = {0}, a1 = {0}, a2 = {0}, a11 = {0};
     struct walk_log log = {0};
 
-    mapdb_root_init(&root, MAPDB_KIND_CAP, R_ALL);
-    assert_int_equal(mapdb_hold_root(&e->db, &root, &h, R_ALL), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &h, &a, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &h, &b, R_READ, &e->heap_b), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &a1, R_ALL, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a, &a2, R_READ, &e->heap_a), MAPDB_OK);
-    assert_int_equal(mapdb_revocable_copy(&e->db, &a1, &a11, R_READ, &e->heap_c), MAPDB_OK);
+    hold_new_root(e, &root, &h);
+    derive(e, &h, &a, R_ALL, &e->heap_a);
+    derive(e, &h, &b, R_READ, &e->heap_b);
+    derive(e, &a, &a1, R_ALL, &e->heap_a);
+    derive(e, &a, &a2, R_READ, &e->heap_a);
+    derive(e, &a1, &a11, R_READ, &e->heap_c);
     assert_int_equal(mapdb_walk_tree(&root, log_walk, &log), 6);
     assert_int_equal(log.count, 6);
     assert_ptr_equal(log.records[0], &root);
