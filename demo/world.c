@@ -2,7 +2,7 @@
  * world.c — the demo's world: the real bank server (given all of the boot
  * memory), the real pager (with a bank of its own), and clients.
  *
- * A client is a task of its own running code of this program (libl4/task.h:
+ * A client is a task of its own running code of this program (libl4/task_sharing_program.h:
  * this program's text, read-only, and the `shared` area), so its threads
  * can run the functions of jobs.c and the root can read what they did. What
  * makes it a client is who pays: a bank of its own under the root bank, a
@@ -16,8 +16,8 @@
 #include "libl4/boot_modules.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define BANK_MODULE_AREA 0x20000000u
 #define PAGER_MODULE_AREA 0x22000000u

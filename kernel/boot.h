@@ -23,9 +23,10 @@ void boot_print_modules(const struct boot_info *boot);
 void boot_print_complete(void);
 
 /*
- * What runs once the kernel is up. Each image links exactly one: the demo
- * (kernel/demo.c), the in-VM tests (test/vm/runner.c) or a harness
- * self-test (test/selftest/). It never returns.
+ * What runs once the kernel is up. Each image links exactly one: the
+ * production kernel's (kernel/hand_over.c: start the root task), the in-VM
+ * tests (test/vm/runner.c) or a harness self-test (test/selftest/). It
+ * never returns.
  */
 void boot_hand_over(void) __attribute__((noreturn));
 

@@ -2,7 +2,7 @@
  * boot_log.c — the boot log: what a person reads to see what the kernel
  * found and where it put things.
  */
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"

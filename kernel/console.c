@@ -9,7 +9,7 @@
 #include "kernel/console.h"
 #include "kernel/debug.h"
 #include "kernel/machine.h"
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "lib/format.h"
 
 static void console_sink(void *context, char c)

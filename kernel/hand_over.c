@@ -3,7 +3,7 @@
  * boot modules, start the root task from the first one, and schedule. The
  * machine powers off when the root task's first thread ends.
  */
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/boot.h"
 #include "kernel/machine.h"
 #include "kernel/root_task.h"

@@ -1,7 +1,7 @@
 /*
  * symbols.h — the kernel's own symbol table, for backtraces. It is linked
  * into the image in a second link step (see SConstruct and
- * kernel/make_symbol_table.py); the first link carries an empty table.
+ * tools/make_symbol_table.py); the first link carries an empty table.
  */
 #ifndef KERNEL_SYMBOLS_H
 #define KERNEL_SYMBOLS_H

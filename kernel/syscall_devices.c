@@ -1,7 +1,6 @@
 /*
- * syscall_machine.c — system calls about the machine itself: what the
- * preemption points have seen (the longest time interrupts were off), IRQ
- * objects, and I/O port ranges and port I/O for drivers.
+ * syscall_devices.c — the system calls on devices: IRQ objects, and I/O
+ * port ranges and port I/O for drivers.
  */
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
@@ -10,7 +9,6 @@
 #include "kernel/io_ports.h"
 #include "kernel/irq.h"
 #include "kernel/machine.h"
-#include "kernel/preempt.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -18,26 +16,6 @@
 static struct cspace *own_space(struct thread *caller)
 {
     return &caller->task->cspace;
-}
-
-/* Reading needs the debug capability's READ; resetting, which others' measurements see, its WRITE too. */
-int sys_preempt_stats(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    int error = BURSAR_OK;
-    uint32_t reset = r->argument[1];
-
-    if (!cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEBUG,
-                       BURSAR_RIGHT_READ | (reset == 1 ? BURSAR_RIGHT_WRITE : 0), &error))
-        return error;
-    if (reset > 1)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    results[0] = (uint32_t)preempt_statistics.longest_interrupts_off;
-    results[1] = (uint32_t)(preempt_statistics.longest_interrupts_off >> 32);
-    results[2] = preempt_statistics.points;
-    results[3] = preempt_statistics.switches;
-    if (reset == 1)
-        preempt_statistics = (struct preempt_statistics){ 0 };
-    return BURSAR_OK;
 }
 
 /*

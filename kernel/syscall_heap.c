@@ -1,15 +1,18 @@
 /*
- * syscall_heap.c — what a heap's payer does with it besides donating: take
- * pages back (reclaim), set its watermarks, bank and fault timeout; and
- * what a receiver does before it waits for transfers: reserve. Donation and
- * the ledger (SYS_HEAP_INFO) are in syscall_memory.c.
+ * syscall_heap.c — the system calls on heaps: what a heap's payer does with
+ * it (fund it with a bank's frames, take pages back by reclaim, set its
+ * watermarks, bank and fault timeout), what a receiver does before it waits
+ * for transfers (reserve), and the heap's ledger (SYS_HEAP_INFO).
  */
 #include "bursar/errors.h"
 #include "bursar/objects.h"
 #include "bursar/utcb.h"
+#include "kernel/console.h"
 #include "kernel/destroy.h"
+#include "kernel/frame_table.h"
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
+#include "kernel/memory.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
@@ -152,4 +155,51 @@ int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, u
         return BURSAR_OK;
     heap_note_fault_all(caller, heap, counts);
     return -BURSAR_E_OUT_OF_MEMORY;
+}
+
+/*
+ * Every frame is checked before the first is donated: all or nothing. At
+ * most BURSAR_HEAP_DONATE_MAX_FRAMES, so a call is short (no points here:
+ * what was checked must not change before it is donated).
+ */
+int sys_heap_donate(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    uint32_t first = r->argument[2], count = r->argument[3];
+    struct cap_slot *heap = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                          BURSAR_RIGHT_CONTROL, &error);
+    struct cap_slot *memory = heap ? cspace_lookup(own_space(caller), r->argument[1], BURSAR_OBJECT_MEMORY,
+                                                   BURSAR_RIGHT_CONTROL, &error) : NULL;
+
+    (void)results;
+    if (!memory)
+        return error;
+    if (count == 0 || count > BURSAR_HEAP_DONATE_MAX_FRAMES || count > frame_table.frame_count ||
+        first > frame_table.frame_count - count)
+        return -BURSAR_E_INVALID_ARGUMENT;
+    error = heap_payer_controls((struct heap *)heap->object);
+    if (error != BURSAR_OK)
+        return error;
+    for (uint32_t f = first; f < first + count; f++) {
+        error = memory_take_frame((struct memory *)memory->object, f);
+        if (error != BURSAR_OK)
+            return error;
+    }
+    for (uint32_t f = first; f < first + count; f++)
+        KERNEL_ASSERT(heap_donate_frame((struct heap *)heap->object, f) == KHEAP_OK);
+    return BURSAR_OK;
+}
+
+int sys_heap_info(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
+{
+    int error = BURSAR_OK;
+    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
+                                          BURSAR_RIGHT_READ, &error);
+    struct bursar_heap_info info = { 0 };
+
+    (void)results;
+    if (!slot)
+        return error;
+    heap_fill_info((struct heap *)slot->object, &info);
+    return utcb_write_info(caller, &info, sizeof info);
 }

@@ -1,29 +1,23 @@
 /*
- * syscall_memory.c — mapping memory, funding heaps, reading the ledgers,
- * and the debug console calls. Everything that touches user memory goes
- * through the task's page tables (memory_translate), never through a user
- * pointer, so a bad address is an error, not a kernel fault.
+ * syscall_memory.c — the system calls on memory objects and mappings: map a
+ * bank's frame, map and unmap between tasks, take a frame back from
+ * everywhere, read which frames nothing maps; and utcb_write_info, which
+ * every call that answers through the UTCB uses. Everything that touches
+ * user memory goes through the task's page tables (memory_translate), never
+ * through a user pointer, so a bad address is an error, not a kernel fault.
  */
 #include "bursar/errors.h"
 #include "bursar/syscall.h"
 #include "bursar/utcb.h"
-#include "kernel/accounting.h"
-#include "kernel/console.h"
-#include "kernel/debug.h"
 #include "kernel/frame_table.h"
-#include "kernel/heap.h"
-#include "kernel/ipc.h"
-#include "kernel/irq.h"
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
-#include "kernel/self_check.h"
 #include "kernel/syscall.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 
 #define PAGE_MASK (MACHINE_PAGE_SIZE - 1)
 #define MAP_RIGHTS (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
-#define DEBUG_PUTS_BYTES_PER_UNIT 8      /* a preemption unit's worth of console output */
 
 static struct cspace *own_space(struct thread *caller)
 {
@@ -82,39 +76,6 @@ int sys_unmap(struct thread *caller, const struct machine_registers *r, uint32_t
     default:
         return -BURSAR_E_INVALID_ARGUMENT;
     }
-}
-
-/*
- * Every frame is checked before the first is donated: all or nothing. At
- * most BURSAR_HEAP_DONATE_MAX_FRAMES, so a call is short (no points here:
- * what was checked must not change before it is donated).
- */
-int sys_heap_donate(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    int error = BURSAR_OK;
-    uint32_t first = r->argument[2], count = r->argument[3];
-    struct cap_slot *heap = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
-                                          BURSAR_RIGHT_CONTROL, &error);
-    struct cap_slot *memory = heap ? cspace_lookup(own_space(caller), r->argument[1], BURSAR_OBJECT_MEMORY,
-                                                   BURSAR_RIGHT_CONTROL, &error) : NULL;
-
-    (void)results;
-    if (!memory)
-        return error;
-    if (count == 0 || count > BURSAR_HEAP_DONATE_MAX_FRAMES || count > frame_table.frame_count ||
-        first > frame_table.frame_count - count)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    error = heap_payer_controls((struct heap *)heap->object);
-    if (error != BURSAR_OK)
-        return error;
-    for (uint32_t f = first; f < first + count; f++) {
-        error = memory_take_frame((struct memory *)memory->object, f);
-        if (error != BURSAR_OK)
-            return error;
-    }
-    for (uint32_t f = first; f < first + count; f++)
-        KERNEL_ASSERT(heap_donate_frame((struct heap *)heap->object, f) == KHEAP_OK);
-    return BURSAR_OK;
 }
 
 int sys_frame_unmap(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
@@ -203,84 +164,5 @@ int sys_frame_state(struct thread *caller, const struct machine_registers *r, ui
         return error;
     results[0] = free_frames;
     results[1] = frame_table.frame_count;
-    return BURSAR_OK;
-}
-
-int sys_heap_info(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    int error = BURSAR_OK;
-    struct cap_slot *slot = cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_HEAP,
-                                          BURSAR_RIGHT_READ, &error);
-    struct bursar_heap_info info = { 0 };
-
-    (void)results;
-    if (!slot)
-        return error;
-    heap_fill_info((struct heap *)slot->object, &info);
-    return utcb_write_info(caller, &info, sizeof info);
-}
-
-int sys_system_info(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    struct bursar_system_info info;
-
-    (void)r;
-    (void)results;
-    accounting_fill_info(&info);
-    return utcb_write_info(caller, &info, sizeof info);
-}
-
-/*
- * Page by page through the caller's page tables, straight to the console
- * line (not through the printf engine), with a preemption point every few
- * dozen bytes. After a point the page is looked up again: a page unmapped
- * meanwhile ends the output there.
- */
-int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    uint32_t address = r->argument[0], length = r->argument[1];
-    const char *page = NULL;
-
-    (void)results;
-    if (length > BURSAR_DEBUG_PUTS_MAX)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    if (address >= MACHINE_USER_TOP || MACHINE_USER_TOP - address < length)
-        return -BURSAR_E_INVALID_ADDRESS;
-    for (uint32_t at = address; at < address + length; at = (at & ~PAGE_MASK) + MACHINE_PAGE_SIZE)
-        if (!memory_translate(caller->task, at & ~PAGE_MASK, false))
-            return -BURSAR_E_NOT_MAPPED;
-    for (uint32_t at = address; at < address + length; at++) {
-        if (!page || (at & PAGE_MASK) == 0) {
-            uint64_t physical = memory_translate(caller->task, at & ~PAGE_MASK, false);
-            if (!physical)
-                return BURSAR_OK;
-            page = machine_physical_to_virtual(physical);
-        }
-        machine_console_putc(page[at & PAGE_MASK]);
-        if ((at - address) % DEBUG_PUTS_BYTES_PER_UNIT == DEBUG_PUTS_BYTES_PER_UNIT - 1 && preempt_work(1)) {
-            if (preempt_destroyed())
-                return BURSAR_OK;
-            page = NULL;
-        }
-    }
-    return BURSAR_OK;
-}
-
-/* Everything the kernel knows, to a holder of the debug capability only. */
-int sys_debug_dump(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
-{
-    int error = BURSAR_OK;
-    uint32_t what = r->argument[1];
-
-    (void)results;
-    if (!cspace_lookup(own_space(caller), r->argument[0], BURSAR_OBJECT_DEBUG, BURSAR_RIGHT_READ, &error))
-        return error;
-    if (what == BURSAR_DUMP_CHECK || what == BURSAR_DUMP_CHECK_YIELDING)
-        return self_check(what == BURSAR_DUMP_CHECK_YIELDING);
-    if (what == BURSAR_DUMP_CAPABILITY_TREE || what == BURSAR_DUMP_FRAME_TREE)
-        return debug_dump_tree(caller, what, r->argument[2]);
-    if (what > BURSAR_DUMP_HEAPS)
-        return -BURSAR_E_INVALID_ARGUMENT;
-    debug_dump(what, true);
     return BURSAR_OK;
 }

@@ -9,7 +9,7 @@
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
 #include "kernel/root_task.h"
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/scheduler.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"

@@ -1,6 +1,6 @@
 /*
  * transfer.c — typed message items: capabilities and memory passed by
- * COPY, REVOCABLE COPY or GRANT (DESIGN §4, docs/abi.md §5).
+ * COPY, REVOCABLE COPY or GRANT (docs/design.md §4, docs/abi.md §5).
  *
  * Who pays: a capability COPY or GRANT allocates nothing; a capability
  * REVOCABLE COPY takes one record from the sender's heap; memory REVOCABLE

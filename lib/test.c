@@ -5,7 +5,7 @@
 
 #include <stdarg.h>
 
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "lib/format.h"
 
 void test_fail(struct test_result *result, const char *file, int line, const char *fmt, ...)

@@ -1,9 +1,9 @@
 /*
  * test.h — the one in-VM test framework, used in the kernel (KERNEL_TEST,
- * test/vm/kernel_test.h) and in user programs (USER_TEST, libl4/test.h).
+ * test/vm/kernel_test.h) and in user programs (USER_TEST, libl4/user_test.h).
  * A test registers itself in a linker section with an id; test_run_all()
  * runs every registered test in id order, prints the lines of
- * bursar/test_protocol.h and ends by checking that every test ran:
+ * bursar/console_protocol.h and ends by checking that every test ran:
  *
  *     tests N
  *     ok ID name                  or   not ok ID name - file:line: reason

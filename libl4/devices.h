@@ -1,5 +1,5 @@
 /*
- * irq.h — user drivers: IRQ objects, I/O port ranges and port I/O
+ * devices.h — user drivers: IRQ objects, I/O port ranges and port I/O
  * (docs/abi.md, "Devices"). The root task holds the devices capability in
  * BURSAR_SLOT_DEVICES; a driver gets the IRQ object and the port range of
  * its own device, nothing more.
@@ -11,8 +11,8 @@
  *     ... talk to the device with l4_io_port_read / l4_io_port_write on `ports` ...
  *     l4_irq_ack(irq);             // the line is masked until this
  */
-#ifndef LIBL4_IRQ_H
-#define LIBL4_IRQ_H
+#ifndef LIBL4_DEVICES_H
+#define LIBL4_DEVICES_H
 
 #include "libl4/l4.h"
 
@@ -55,4 +55,4 @@ static inline int l4_io_port_write(unsigned ports, uint32_t port, uint8_t value)
     return l4_sysenter(SYS_IO_PORT, ports, port, 1, value);
 }
 
-#endif /* LIBL4_IRQ_H */
+#endif /* LIBL4_DEVICES_H */

@@ -225,7 +225,7 @@ static inline int l4_cap_compare(unsigned a, unsigned b, bool *same)
     return error;
 }
 
-/* ---- Threads (libl4/thread.h starts one in a single call) ---------------- */
+/* ---- Threads (libl4/thread_spawn.h starts one in a single call) ---------------- */
 
 static inline int l4_thread_configure(unsigned thread, enum bursar_thread_setting setting, uint32_t value)
 {

@@ -5,7 +5,7 @@
  *
  * The loop keeps no state outside the struct l4_server (no globals), so a
  * server can run in a task that shares only its text and the page that
- * holds that struct (libl4/task.h), as the tests do.
+ * holds that struct (libl4/task_sharing_program.h), as the tests do.
  */
 #include "libl4/server.h"
 

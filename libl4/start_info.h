@@ -36,7 +36,7 @@
 /*
  * Names a starter gives the capabilities its program's threads fault to:
  * an endpoint for exceptions and a pager (init gives both, docs/system.md).
- * l4_thread_spawn (libl4/thread.h) gives every thread it makes the
+ * l4_thread_spawn (libl4/thread_spawn.h) gives every thread it makes the
  * program's exception handler, and one in the program's own task its
  * pager, as the loader gave the first thread.
  */

@@ -1,10 +1,10 @@
 /*
- * task.c — a new task that shares this program's text and a region of its
- * memory, each mapped at the same address (see task.h).
+ * task_sharing_program.c — a new task that shares this program's text and a region of its
+ * memory, each mapped at the same address (see task_sharing_program.h).
  */
 #include "libl4/l4.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define PAGE_SIZE 4096u
 

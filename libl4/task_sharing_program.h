@@ -1,5 +1,5 @@
 /*
- * task.h — a second address space running code of this very program: the
+ * task_sharing_program.h — a second address space running code of this very program: the
  * new task gets this program's text read-only at the same addresses, plus
  * whatever pages the caller shares with it (at the same addresses too), so
  * a function of this program can be the entry of a thread in the new task
@@ -11,8 +11,8 @@
  * a way to start programs: a program in a task of its own, with its own
  * data, heap and capabilities, is started with libl4/loader.h.
  */
-#ifndef LIBL4_TASK_H
-#define LIBL4_TASK_H
+#ifndef LIBL4_TASK_SHARING_PROGRAM_H
+#define LIBL4_TASK_SHARING_PROGRAM_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -52,4 +52,4 @@ struct l4_server_spec {
 
 int l4_server_start_in_new_task(const struct l4_server_spec *spec);
 
-#endif /* LIBL4_TASK_H */
+#endif /* LIBL4_TASK_SHARING_PROGRAM_H */

@@ -1,5 +1,5 @@
 /*
- * thread.c — l4_thread_spawn(): a thread in the own task, running
+ * thread_spawn.c — l4_thread_spawn(): a thread in the own task, running
  * entry(argument) and exiting when it returns.
  *
  * A new thread starts at an ip and sp with every general register zero, so
@@ -8,7 +8,7 @@
  * return address (nothing to return to; with ebp = 0 a backtrace stops
  * there) and the two arguments above it.
  */
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 #include "libl4/l4.h"
 #include "libl4/start_info.h"

@@ -1,5 +1,5 @@
 /*
- * thread.h — starting another thread in the caller's own task with one
+ * thread_spawn.h — starting another thread in the caller's own task with one
  * call: create it, give it a UTCB and a priority, put the entry function's
  * argument on its stack, start it. When the entry function returns, the
  * thread exits. In a program whose starter named an exception handler and
@@ -15,8 +15,8 @@
  *     };
  *     error = l4_thread_spawn(&spec);
  */
-#ifndef LIBL4_THREAD_H
-#define LIBL4_THREAD_H
+#ifndef LIBL4_THREAD_SPAWN_H
+#define LIBL4_THREAD_SPAWN_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -39,4 +39,4 @@ struct l4_thread_spec {
  */
 int l4_thread_spawn(const struct l4_thread_spec *spec);
 
-#endif /* LIBL4_THREAD_H */
+#endif /* LIBL4_THREAD_SPAWN_H */

@@ -1,9 +1,9 @@
 /*
- * test.c — runs the program's USER_TESTs (libl4/test.h) with lib/test.c,
+ * user_test.c — runs the program's USER_TESTs (libl4/user_test.h) with lib/test.c,
  * printing through libl4's printf.
  */
 #include "libl4/printf.h"
-#include "libl4/test.h"
+#include "libl4/user_test.h"
 
 /* The bounds of the .user_tests section (libl4/user.ld). */
 extern struct test_case user_tests_start[], user_tests_end[];

@@ -1,5 +1,5 @@
 /*
- * test.h — tests that run as user programs in the VM: USER_TEST(id, name)
+ * user_test.h — tests that run as user programs in the VM: USER_TEST(id, name)
  * registers a test (lib/test.h has the checks and the line format), and
  * user_tests_run_all() runs them all.
  *
@@ -9,8 +9,8 @@
  *         TEST_CHECK(tag == expected, "reply tag %x", tag);
  *     }
  */
-#ifndef LIBL4_TEST_H
-#define LIBL4_TEST_H
+#ifndef LIBL4_USER_TEST_H
+#define LIBL4_USER_TEST_H
 
 #include "lib/test.h"
 
@@ -27,4 +27,4 @@ extern void (*user_test_after)(struct test_result *result);
 /* Runs every test; true if all ran and passed and no two share an id. */
 bool user_tests_run_all(void);
 
-#endif /* LIBL4_TEST_H */
+#endif /* LIBL4_USER_TEST_H */

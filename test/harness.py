@@ -11,7 +11,7 @@ A boot ends in exactly one of these outcomes:
   reset         QEMU shut down without any of the above
   qemu error    QEMU itself failed
 
-For a test image, the serial lines follow include/bursar/test_protocol.h:
+For a test image, the serial lines follow include/bursar/console_protocol.h:
 "tests N", then "ok ID name" or "not ok ID name - reason" per test, then
 "tests done: N ran". A missing summary or fewer results than announced is a
 failure of the run, reported as such.

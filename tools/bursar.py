@@ -66,9 +66,9 @@ def boot_plan(args):
 
 
 def make_iso(iso, kernel, modules):
-    """A GRUB ISO booting kernel with modules (test/make_iso.py)."""
+    """A GRUB ISO booting kernel with modules (tools/make_iso.py)."""
     os.makedirs(os.path.dirname(iso), exist_ok=True)
-    subprocess.check_call([sys.executable, os.path.join(ROOT, "test", "make_iso.py"), iso, kernel] + modules)
+    subprocess.check_call([sys.executable, os.path.join(ROOT, "tools", "make_iso.py"), iso, kernel] + modules)
 
 
 def run(args):

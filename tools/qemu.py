@@ -5,12 +5,12 @@ import os
 import re
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-PROTOCOL_HEADER = os.path.join(ROOT, "include", "bursar", "test_protocol.h")
+PROTOCOL_HEADER = os.path.join(ROOT, "include", "bursar", "console_protocol.h")
 MEMORY_MB = 128
 
 
 def protocol():
-    """The #defines of include/bursar/test_protocol.h as a dict: the kernel's
+    """The #defines of include/bursar/console_protocol.h as a dict: the kernel's
     test code and the harness read the same file."""
     values = {}
     with open(PROTOCOL_HEADER) as f:

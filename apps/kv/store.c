@@ -20,7 +20,7 @@
 #include "libl4/printf.h"
 #include "libl4/start_info.h"
 #include "libl4/string.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define SESSION_PRIORITY 120
 

@@ -4,14 +4,14 @@
  * Each session is a task of its own, paid by the heap its client lent: it
  * runs this program's text (mapped read-only) and touches only its struct
  * session, a region of the store's memory mapped into it at the same
- * address (libl4/task.h). Its values live in its own address space, one
+ * address (libl4/task_sharing_program.h). Its values live in its own address space, one
  * 4 MiB region each, so every value's page table is the client's too.
  */
 #ifndef APPS_KV_STORE_H
 #define APPS_KV_STORE_H
 
 #include "apps/kv/kv_session_idl.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define STORE_MAX_SESSIONS   4
 #define SESSION_SMALL_VALUES 16

@@ -8,7 +8,7 @@
  * and a fast reset) and the reset control register (0xcf9).
  */
 #include "arch/ia32/x86.h"
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/machine.h"
 
 struct port_range {

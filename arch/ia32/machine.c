@@ -9,7 +9,7 @@
 #include "arch/ia32/serial.h"
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/debug.h"
 #include "kernel/machine.h"
 

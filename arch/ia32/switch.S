@@ -4,7 +4,7 @@
  * switch_context(save, next) saves the callee-saved registers on the current
  * kernel stack, stores esp in *save, loads next as esp and restores the
  * registers the next thread saved when it switched away. A new thread's
- * stack is prepared (thread_stack.c) so the first switch to it "returns"
+ * stack is prepared (machine_thread_stack_init, thread_state.c) so the first switch to it "returns"
  * into thread_first_return, which leaves for user mode through the ordinary
  * trap return path.
  */

@@ -27,8 +27,8 @@
 #include "libl4/bank.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define ROUNDS 500
 #define WARM_UP 10

@@ -22,7 +22,7 @@
 #include "libl4/l4.h"
 #include "libl4/message.h"
 #include "libl4/printf.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 #define ROUNDS 1000
 #define WARM_UP 20

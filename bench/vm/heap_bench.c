@@ -30,7 +30,7 @@
 #include "lib/format.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 #define ROUNDS 1000
 #define WARM_UP 20

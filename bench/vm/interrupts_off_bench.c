@@ -22,7 +22,7 @@
 #include "libl4/kernel_stats.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 #include "libl4/utcb.h"
 
 #define PAGE 4096u

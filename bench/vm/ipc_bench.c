@@ -32,7 +32,7 @@
 #include "lib/format.h"
 #include "libl4/printf.h"
 #include "libl4/server.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #include "bench/vm/ipc_bench_idl.h"
 
@@ -47,7 +47,7 @@ enum {   /* the root task's slots */
     LOOP_ENDPOINT, LOOP_REPLY, LOOP_TASK, LOOP_THREAD,
     FPU_ENDPOINT, FPU_REPLY, FPU_TASK, FPU_THREAD,
 };
-enum {   /* the server task's slots (libl4/task.h) */
+enum {   /* the server task's slots (libl4/task_sharing_program.h) */
     SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SLOTS = 8,
 };
 

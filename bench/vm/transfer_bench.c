@@ -18,7 +18,7 @@
 #include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define ROUNDS 1000
 #define WARM_UP 20

@@ -32,7 +32,7 @@
 #include "libl4/boot_modules.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 #include "libl4/wrapper.h"
 #include "lib/format.h"
 

@@ -1,11 +1,11 @@
 /*
- * test_protocol.h — the words the in-VM tests print on the serial line and
+ * console_protocol.h — the words the in-VM tests print on the serial line and
  * the codes they leave QEMU with. test/harness.py reads this very file, so
  * kernel and harness cannot drift apart: keep every value a plain literal on
  * one #define line.
  */
-#ifndef BURSAR_TEST_PROTOCOL_H
-#define BURSAR_TEST_PROTOCOL_H
+#ifndef BURSAR_CONSOLE_PROTOCOL_H
+#define BURSAR_CONSOLE_PROTOCOL_H
 
 #define BURSAR_TEST_PLAN        "tests"          /* "tests N": N tests will follow */
 #define BURSAR_TEST_OK          "ok"             /* "ok N name" */
@@ -24,4 +24,4 @@
 #define BURSAR_EXIT_SUCCESS     0x10             /* QEMU exit status 33 */
 #define BURSAR_EXIT_FAILURE     0x11             /* QEMU exit status 35 */
 
-#endif /* BURSAR_TEST_PROTOCOL_H */
+#endif /* BURSAR_CONSOLE_PROTOCOL_H */

@@ -24,7 +24,7 @@
 #include "libl4/server.h"
 #include "libl4/start_info.h"
 #include "libl4/string.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 #define THREAD_SLOT 32u
 #define SLEEP_SLOT 33u

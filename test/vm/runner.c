@@ -3,7 +3,7 @@
  * KERNEL_TEST (lib/test.c) and leaves QEMU with the success code only if
  * every test ran and passed.
  */
-#include "bursar/test_protocol.h"
+#include "bursar/console_protocol.h"
 #include "kernel/boot.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"

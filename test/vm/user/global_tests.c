@@ -11,9 +11,9 @@
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/task.h"
-#include "libl4/test.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/user_test.h"
+#include "libl4/thread_spawn.h"
 
 #define POOL BURSAR_SLOT_HEAP
 #define MAX_SLOTS_TASK 8192u          /* above the largest capability space: refused, so found by halving */

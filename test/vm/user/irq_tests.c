@@ -9,11 +9,11 @@
  * A second interrupt is not delivered until the first is acknowledged.
  * After every test: the accounting identity and the kernel's own check.
  */
-#include "libl4/irq.h"
+#include "libl4/devices.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/test.h"
-#include "libl4/thread.h"
+#include "libl4/user_test.h"
+#include "libl4/thread_spawn.h"
 
 enum { ENDPOINT = BURSAR_SLOT_FIRST_FREE, IRQ, SPARE, HEAP, REPLY, CLIENT, SLEEP, COM1_PORTS, READ_ONLY };
 

@@ -10,8 +10,8 @@
 #include "libl4/message.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/test.h"
-#include "libl4/thread.h"
+#include "libl4/user_test.h"
+#include "libl4/thread_spawn.h"
 
 enum {
     ENDPOINT = BURSAR_SLOT_FIRST_FREE,

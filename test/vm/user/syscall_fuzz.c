@@ -34,9 +34,9 @@
 #include "bursar/fault.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/test.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/user_test.h"
+#include "libl4/thread_spawn.h"
 #include "test/vm/user/core/cpu_probe.h"
 #include "test/vm/user/core/fpu_state.h"
 

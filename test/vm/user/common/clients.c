@@ -6,8 +6,8 @@
 #include "helpers.h"
 
 #include "libl4/string.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 struct client_shared_area client_shared __attribute__((aligned(4096)));
 

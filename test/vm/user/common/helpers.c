@@ -5,7 +5,7 @@
  */
 #include "helpers.h"
 
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 static char helper_stacks[ROOT_HELPER_STACKS][4096] __attribute__((aligned(16)));
 static struct bursar_utcb helper_utcbs[ROOT_HELPER_STACKS] __attribute__((aligned(BURSAR_UTCB_SIZE)));

@@ -7,7 +7,7 @@
  *              the per-test slots after a test, and the kernel's ledger
  *              checked after a test
  *   clients.c  clients: tasks sharing this program's text and
- *              `client_shared` (libl4/task.h), each thread running one job
+ *              `client_shared` (libl4/task_sharing_program.h), each thread running one job
  *              (bank_tests, pager_tests)
  *   grant.c    a thread that takes one page by GRANT (bank_tests and
  *              core_tests)
@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "libl4/l4.h"
-#include "libl4/test.h"
+#include "libl4/user_test.h"
 
 /* ---- the root task (helpers.c) ---- */
 

@@ -11,7 +11,7 @@
 #include "proxy.h"
 #include "transfer.h"
 
-#include "libl4/irq.h"
+#include "libl4/devices.h"
 #include "libl4/string.h"
 
 /* A line nothing in core_tests uses (not the timer, the cascade or COM1's). */

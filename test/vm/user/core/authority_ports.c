@@ -11,7 +11,7 @@
 #include "proxy.h"
 #include "transfer.h"
 
-#include "libl4/irq.h"
+#include "libl4/devices.h"
 #include "libl4/string.h"
 
 #define COM1 0x3f8u

@@ -14,14 +14,14 @@
  * call is the evidence: the old kernel passed none there.
  *
  * Records of the big trees are paid by a test heap: a guest task paid by
- * it (sharing this program, libl4/task.h) makes the mappings.
+ * it (sharing this program, libl4/task_sharing_program.h) makes the mappings.
  */
 #include "core.h"
 
 #include "libl4/kernel_stats.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define PAGE 4096u
 #define TREE_BASE 0x40000000u

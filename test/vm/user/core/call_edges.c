@@ -11,9 +11,9 @@
 #include "fault_pager.h"
 #include "transfer.h"
 
-#include "libl4/irq.h"
+#include "libl4/devices.h"
 #include "libl4/kernel_stats.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define E(name) BURSAR_E_##name
 

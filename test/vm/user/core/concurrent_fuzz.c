@@ -15,7 +15,7 @@
 #include "fault_pager.h"
 
 #include "libl4/printf.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 #define WORKERS 4
 #define TASKS 3

@@ -9,7 +9,7 @@
 #include "libl4/frames.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/thread.h"
+#include "libl4/thread_spawn.h"
 
 const struct bursar_boot_info *core_boot;
 

@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "libl4/l4.h"
-#include "libl4/test.h"
+#include "libl4/user_test.h"
 
 /* Made once by main and kept: an endpoint nobody sends to, for sleeping. */
 #define CORE_SLEEP_ENDPOINT BURSAR_SLOT_FIRST_FREE

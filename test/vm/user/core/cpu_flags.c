@@ -9,7 +9,7 @@
 #include "cpu_probe.h"
 #include "fault_pager.h"
 
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 #include "libl4/utcb.h"
 
 #define MIRROR_ROUNDS 32

@@ -5,7 +5,7 @@
  * them (the CPU-state tests, cpu_state.c and cpu_flags.c, and the system-call
  * fuzzer, test/vm/user/syscall_fuzz.c). The probe is all
  * registers and stack, so a thread of another task sharing this program's
- * text (libl4/task.h) can use it on memory of its own.
+ * text (libl4/task_sharing_program.h) can use it on memory of its own.
  */
 #ifndef CORE_TESTS_CPU_PROBE_H
 #define CORE_TESTS_CPU_PROBE_H

@@ -9,7 +9,7 @@
 #include "fault_pager.h"
 #include "fpu_state.h"
 
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 #include "libl4/utcb.h"
 
 #define KILL_TAG BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0)

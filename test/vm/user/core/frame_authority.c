@@ -9,7 +9,7 @@
  */
 #include "core.h"
 
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 #include "test/vm/user/common/helpers.h"
 #include "transfer.h"
 

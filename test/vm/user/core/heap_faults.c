@@ -12,7 +12,7 @@
 
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 enum bank_mode { BANK_DONATE, BANK_REFUSE, BANK_SILENT, BANK_FOREIGN, BANK_MAPPED };
 

@@ -5,7 +5,7 @@
  * Mapping-database records are charged to the heap of the task that makes
  * the revocable copy, so to get records into a test heap an "agent" task
  * paid by that heap makes them: it runs in a new task sharing this program
- * (libl4/task.h) and, on request, makes revocable copies of an endpoint
+ * (libl4/task_sharing_program.h) and, on request, makes revocable copies of an endpoint
  * into the root's own slots. The holders are then the root's slots, which
  * the tests inspect after each reclaim.
  */
@@ -15,8 +15,8 @@
 #include "libl4/kernel_stats.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 /* Slots in the agent's space, beside L4_SERVER_ENDPOINT and L4_SERVER_REPLY. */
 #define HEAP_AGENT_ROOT_TASK 4

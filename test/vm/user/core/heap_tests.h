@@ -2,7 +2,7 @@
  * heap_tests.h — what the heap tests share (heap_reclaim.c, heap_faults.c).
  *
  * An "agent" is a task paid by a test heap, running a thread of this very
- * program (libl4/task.h), so that what its own heap pays for (mapping
+ * program (libl4/task_sharing_program.h), so that what its own heap pays for (mapping
  * records of revocable copies) lands in that test heap.
  */
 #ifndef CORE_TESTS_HEAP_TESTS_H

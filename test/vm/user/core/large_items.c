@@ -4,7 +4,7 @@
  * core_tests 1260-1269 (1268, 1269: the same through a reply and a pager's RESUME).
  *
  * Everything happens in a worker task paid by a heap of the test's own
- * (sharing this program and `area`, libl4/task.h): its sender thread S
+ * (sharing this program and `area`, libl4/task_sharing_program.h): its sender thread S
  * builds a tree of mappings of one frame at SOURCE and sends up to eight
  * 4 MiB items of it; its receiver thread R takes them in the window at
  * WINDOW; its helper thread H, at S's priority, takes turns with S (S's
@@ -30,8 +30,8 @@
 #include "libl4/kernel_stats.h"
 #include "libl4/message.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 #include "libl4/utcb.h"
 
 #define PAGE 4096u

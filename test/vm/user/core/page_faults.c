@@ -7,7 +7,7 @@
 #include "fault_pager.h"
 
 #include "libl4/message.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define RESUME_TAG BURSAR_TAG(BURSAR_LABEL_RESUME, 0, 0)
 #define KILL_TAG BURSAR_TAG(BURSAR_LABEL_KILL, 0, 0)

@@ -21,7 +21,7 @@
  * by construction, not by a tick's timing.
  *
  * The records are paid by a per-test heap: the calls are made by threads
- * of a worker task (sharing this program, see libl4/task.h) paid by that
+ * of a worker task (sharing this program, see libl4/task_sharing_program.h) paid by that
  * heap, so everything goes back to the bank when the heap is destroyed
  * (after the test, or between tries). Code run in the worker task touches
  * only the shared area.
@@ -30,8 +30,8 @@
 
 #include "libl4/kernel_stats.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define PAGE 4096u
 #define TREE_BASE 0x40000000u      /* 512 MiB of the worker's address space for the big trees */

@@ -6,7 +6,7 @@
 #include "proxy.h"
 
 #include "libl4/message.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 #define PROXY_WORDS 5
 /* Its task, thread, tables and reply object (which its task holds alone: the heap takes it along). */

@@ -4,7 +4,7 @@
  * without the root's boot capabilities) can and cannot do with the
  * capabilities the root gives it. The authority tests (830-879) use it.
  *
- * The proxy runs in a new task sharing this program (libl4/task.h) and
+ * The proxy runs in a new task sharing this program (libl4/task_sharing_program.h) and
  * touches only its stack and UTCB. Its space has PROXY_SLOTS slots; 0 and 1
  * are its endpoint and reply object, PROXY_FIRST_FREE.. are for the tests.
  */

@@ -19,7 +19,7 @@
  *
  * Preemptibility is shown from timestamps, as in preemption.c: the root
  * (highest priority) wakes every tick or two and looks at the heaps.
- * Threads of other tasks run this program's code (libl4/task.h) and touch
+ * Threads of other tasks run this program's code (libl4/task_sharing_program.h) and touch
  * only their guest area.
  */
 #include "core.h"
@@ -27,8 +27,8 @@
 
 #include "libl4/message.h"
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 #include "libl4/utcb.h"
 
 #define PAGE 4096u

@@ -15,7 +15,7 @@
  * kernel's own check hold.
  *
  * How a creation is caught at a point: a thread of a guest task (sharing
- * this program, libl4/task.h), below the root's priority, creates and
+ * this program, libl4/task_sharing_program.h), below the root's priority, creates and
  * destroys 2048-slot tasks in a loop, paid by a heap of its own. The root
  * wakes every tick and looks: a task object live in that heap while the
  * kernel counts no task for it is one being made, and since the root runs
@@ -28,8 +28,8 @@
 #include "heap_tests.h"
 
 #include "libl4/printf.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define DEADLINE_MS 4000u      /* of the kernel's ticks: only stops a search that would go on for good */
 #define NEW_TASK_SLOTS 2048u   /* the most: 16 capability pages, 19 pages with the directory and shadow */

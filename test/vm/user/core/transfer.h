@@ -4,7 +4,7 @@
  * own, each running one thread that does what the root asks over IPC. The
  * root is A in every chain A -> B -> C.
  *
- * An agent's code is a function of this program (libl4/task.h): it touches
+ * An agent's code is a function of this program (libl4/task_sharing_program.h): it touches
  * only its stack, its UTCB and its windows, never the program's data. Its
  * capability space and memory window are fixed (AGENT_*). It answers:
  *

@@ -6,8 +6,8 @@
  */
 #include "transfer.h"
 
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 /* What an agent's task shares with the root: its stack, its UTCB and its read counter. */
 struct agent_area {

@@ -5,7 +5,7 @@
  * revoke takes away, that rights never grow, and that the heap that paid
  * for each record is charged once and refunded once.
  *
- * Expected, from the mapping database (DESIGN §4): A holds the endpoint's
+ * Expected, from the mapping database (docs/design.md §4): A holds the endpoint's
  * root record R. A COPY shares the sender's record; a REVOCABLE COPY makes
  * a child of it, paid by the sender's heap; a GRANT moves the holder. A
  * revoke destroys the records below the revoker's record, so it clears
@@ -213,7 +213,7 @@ USER_TEST(402, capability_chains_starting_with_grant)
 }
 
 /*
- * Deleting a capability (DESIGN §4): deleting the last holder of a record
+ * Deleting a capability (docs/design.md §4): deleting the last holder of a record
  * revokes the record's subtree and frees it to its payer; deleting one of
  * several holders of a record (a COPY shares it) takes only that holder.
  */

@@ -5,7 +5,7 @@
  * heap that paid for each record and page table is charged once and
  * refunded once, and that a page table goes back when its last entry goes.
  *
- * Expected (DESIGN §4): A's page is the frame's root mapping R. REVOCABLE
+ * Expected (docs/design.md §4): A's page is the frame's root mapping R. REVOCABLE
  * COPY makes a child record paid by the sender; COPY a child paid by the
  * receiver and flagged COPY; GRANT moves the sender's record. A revoke
  * (BURSAR_UNMAP_DERIVED) destroys the records below the revoker's, except

@@ -26,7 +26,7 @@
 #include "libl4/bank.h"
 #include "libl4/l4.h"
 #include "libl4/pager.h"
-#include "libl4/test.h"
+#include "libl4/user_test.h"
 #include "test/vm/user/common/helpers.h"
 
 #define PT_ROOT 8u                   /* the root bank */

@@ -4,7 +4,7 @@
  * libl4's server loop in a task of its own, and the root's handles on it.
  *
  * The server task shares this program's text and one region, struct
- * probe_shared (libl4/task.h): its stack, UTCB, the struct l4_server and
+ * probe_shared (libl4/task_sharing_program.h): its stack, UTCB, the struct l4_server and
  * the handlers' state. Handlers touch nothing else, so the root reads the
  * server's statistics and state there directly.
  */

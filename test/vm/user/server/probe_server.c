@@ -11,7 +11,7 @@
 #include "probe.h"
 
 #include "libl4/string.h"
-#include "libl4/task.h"
+#include "libl4/task_sharing_program.h"
 
 struct probe_shared probe_shared __attribute__((aligned(4096)));
 

@@ -9,8 +9,8 @@
 #include "libl4/boot_modules.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "libl4/task.h"
-#include "libl4/thread.h"
+#include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
 
 #define PAGE_SIZE 4096u
 #define BANK_MODULE 0x20000000u

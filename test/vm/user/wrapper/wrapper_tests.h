@@ -26,7 +26,7 @@
 #include "libl4/bank.h"
 #include "libl4/l4.h"
 #include "libl4/message.h"
-#include "libl4/test.h"
+#include "libl4/user_test.h"
 #include "libl4/wrapper.h"
 #include "test/vm/user/common/helpers.h"
 
