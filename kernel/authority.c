@@ -14,7 +14,7 @@ struct mapdb authority;
 static struct mapdb_record *allocate_record(void *context, void *payer)
 {
     (void)context;
-    return heap_allocate(payer, ALLOC_RECORD);
+    return heap_allocate(payer, BURSAR_HEAP_RECORD);
 }
 
 static void free_record(void *context, void *payer, struct mapdb_record *record)

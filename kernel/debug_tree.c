@@ -54,9 +54,9 @@ static void print_holder_place(const struct mapdb_holder *holder)
     const struct cap_slot *page = (const struct cap_slot *)((uintptr_t)slot & ~(uintptr_t)(FRAME_SIZE - 1));
     const struct frame *frame = frame_of_virtual(page);
     bool heap_page = frame && (frame->type == FRAME_HEAP || frame->type == FRAME_BOOT_HEAP);
-    uint32_t kind = heap_page ? frame->heap_page.type : ALLOC_KIND_COUNT;    /* an uncarved page: neither */
+    uint32_t kind = heap_page ? frame->heap_page.type : BURSAR_HEAP_KIND_COUNT;    /* an uncarved page: neither */
 
-    if (kind == ALLOC_CAPABILITY_TABLE) {
+    if (kind == BURSAR_HEAP_CAPABILITY_TABLE) {
         const struct task *task = task_of_page(page);
         for (uint32_t p = 0; task && p < CSPACE_MAX_PAGES; p++)
             if (task->cspace.pages[p] == page) {
@@ -64,7 +64,7 @@ static void print_holder_place(const struct mapdb_holder *holder)
                 return;
             }
     }
-    if (kind == ALLOC_THREAD) {
+    if (kind == BURSAR_HEAP_THREAD) {
         const struct thread *thread = (const struct thread *)page;
         if (slot == &thread->pager) {
             kprintf("thread %u pager", thread->id);

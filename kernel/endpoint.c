@@ -12,7 +12,7 @@
 
 int endpoint_create(struct heap *payer, struct endpoint **out)
 {
-    struct endpoint *endpoint = heap_allocate(payer, ALLOC_ENDPOINT);
+    struct endpoint *endpoint = heap_allocate(payer, BURSAR_HEAP_ENDPOINT);
 
     if (!endpoint)
         return -BURSAR_E_OUT_OF_MEMORY;

@@ -86,8 +86,9 @@ static int range_is_taken(const struct boot_info *boot, uint64_t start, uint64_t
 }
 
 /*
- * The table and the boot heap go in one block of RAM above 1 MiB that holds
- * neither the kernel nor a module; first fit, scanning upwards.
+ * The table and the boot heap go in one block of RAM above low memory
+ * (MACHINE_LOW_MEMORY_END) that holds neither the kernel nor a module;
+ * first fit, scanning upwards.
  */
 static uint64_t find_reservation(const struct boot_info *boot, uint64_t bytes, uint64_t memory_end)
 {
@@ -96,7 +97,7 @@ static uint64_t find_reservation(const struct boot_info *boot, uint64_t bytes, u
         if (r->type != MEMORY_AVAILABLE)
             continue;
         uint64_t end = r->end < memory_end ? round_down_to_frame(r->end) : memory_end;
-        for (uint64_t start = round_up_to_frame(r->start < 0x100000 ? 0x100000 : r->start);
+        for (uint64_t start = round_up_to_frame(r->start < MACHINE_LOW_MEMORY_END ? MACHINE_LOW_MEMORY_END : r->start);
              start + bytes <= end; start += FRAME_SIZE)
             if (!range_is_taken(boot, start, start + bytes))
                 return start;

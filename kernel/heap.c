@@ -25,17 +25,17 @@ static struct heap *all_heaps;
 static uint32_t next_heap_id;
 static uint32_t heap_count;
 
-static const char *const allocation_names[ALLOC_KIND_COUNT] = {
-    [ALLOC_TASK] = "task", [ALLOC_THREAD] = "thread", [ALLOC_ENDPOINT] = "endpoint",
-    [ALLOC_REPLY] = "reply", [ALLOC_HEAP] = "heap", [ALLOC_MEMORY] = "memory",
-    [ALLOC_PAGE_DIRECTORY] = "page directory", [ALLOC_PAGE_TABLE] = "page table",
-    [ALLOC_SHADOW] = "mapping shadow", [ALLOC_CAPABILITY_TABLE] = "capability table",
-    [ALLOC_RECORD] = "mapdb record", [ALLOC_IRQ] = "irq", [ALLOC_IO_PORTS] = "io ports",
+static const char *const allocation_names[BURSAR_HEAP_KIND_COUNT] = {
+    [BURSAR_HEAP_TASK] = "task", [BURSAR_HEAP_THREAD] = "thread", [BURSAR_HEAP_ENDPOINT] = "endpoint",
+    [BURSAR_HEAP_REPLY] = "reply", [BURSAR_HEAP_HEAP] = "heap", [BURSAR_HEAP_MEMORY] = "memory",
+    [BURSAR_HEAP_PAGE_DIRECTORY] = "page directory", [BURSAR_HEAP_PAGE_TABLE] = "page table",
+    [BURSAR_HEAP_SHADOW] = "mapping shadow", [BURSAR_HEAP_CAPABILITY_TABLE] = "capability table",
+    [BURSAR_HEAP_RECORD] = "mapdb record", [BURSAR_HEAP_IRQ] = "irq", [BURSAR_HEAP_IO_PORTS] = "io ports",
 };
 
-const char *allocation_name(enum kernel_allocation kind)
+const char *allocation_name(enum bursar_heap_kind kind)
 {
-    return kind < ALLOC_KIND_COUNT ? allocation_names[kind] : "?";
+    return kind < BURSAR_HEAP_KIND_COUNT ? allocation_names[kind] : "?";
 }
 
 static struct kheap_page *page_of(void *context, const void *address)
@@ -61,15 +61,15 @@ static const struct kheap_ops kernel_heap_ops = {
  * stacks, page-directory entries), and page-sized kinds have no other slot
  * in their page to move to; reclaim destroys them.
  */
-static bool is_movable(enum kernel_allocation kind)
+static bool is_movable(enum bursar_heap_kind kind)
 {
-    return kind == ALLOC_RECORD;
+    return kind == BURSAR_HEAP_RECORD;
 }
 
 static void register_kinds(void)
 {
     kheap_typeset_init(&kernel_types);
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++) {
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++) {
         struct allocation_shape shape = shape_of(kind);
         int id = kheap_type_register(&kernel_types, allocation_names[kind], shape.size, shape.align,
                                      is_movable(kind));
@@ -144,12 +144,12 @@ struct heap *heap_of(const void *allocation)
     return (struct heap *)((char *)page->owner - __builtin_offsetof(struct heap, kheap));
 }
 
-uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+uint32_t heap_pages_needed(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
-    uint32_t counts[ALLOC_KIND_COUNT] = { 0 };
+    uint32_t counts[BURSAR_HEAP_KIND_COUNT] = { 0 };
 
     counts[kind] = count;
-    return kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT);
+    return kheap_pages_missing(&heap->kheap, counts, BURSAR_HEAP_KIND_COUNT);
 }
 
 /*
@@ -158,9 +158,9 @@ uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind,
  * allocator really takes (not a page a paused reclaim is evacuating), so
  * what this promises a commit gets.
  */
-bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT])
 {
-    return kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT) == 0;
+    return kheap_pages_missing(&heap->kheap, counts, BURSAR_HEAP_KIND_COUNT) == 0;
 }
 
 void heap_setup(struct heap *heap, struct heap *payer)
@@ -170,7 +170,7 @@ void heap_setup(struct heap *heap, struct heap *payer)
     heap->bank = (struct cap_slot){ 0 };
     heap->reclaiming = false;
     heap->reclaimer = NULL;
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
         heap->torn_down[kind] = 0;
     heap->fault_timeout = BURSAR_TIMEOUT_NEVER;
     heap->refs = NULL;
@@ -268,7 +268,7 @@ void heap_fill_info(const struct heap *heap, struct bursar_heap_info *info)
     info->faults = (uint32_t)s->faults;
     info->low_water = heap->kheap.low_water;
     info->high_water = heap->kheap.high_water;
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++) {
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++) {
         info->live_by_type[kind] = s->by_type[kind].live;
         info->free_by_type[kind] = s->by_type[kind].free;
         info->objects_moved += (uint32_t)s->by_type[kind].moved;
@@ -297,7 +297,7 @@ void heap_print(const struct heap *h)
     if (h->bank.object || h->kheap.high_water || h->reclaiming)
         kprintf("    watermarks %u/%u, %s bank%s\n", h->kheap.low_water, h->kheap.high_water,
                 h->bank.object ? "a" : "no", h->reclaiming ? ", reclaim under way" : "");
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
         if (s->by_type[kind].live || s->by_type[kind].pages)
             kprintf("    %-18s %5u live %5u free in %u pages\n", allocation_name(kind),
                     s->by_type[kind].live, s->by_type[kind].free, s->by_type[kind].pages);

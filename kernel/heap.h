@@ -40,7 +40,7 @@ struct heap {
     uint32_t fault_timeout;            /* timeout code for both phases of a heap fault */
     bool reclaiming;                   /* a reclaim (or the destruction) is under way */
     struct thread *reclaimer;          /* the thread doing it, while reclaiming */
-    uint32_t torn_down[ALLOC_KIND_COUNT];   /* destroyed by reclaims ahead of kheap's steps */
+    uint32_t torn_down[BURSAR_HEAP_KIND_COUNT];   /* destroyed by reclaims ahead of kheap's steps */
 };
 
 extern struct heap boot_heap;
@@ -53,7 +53,7 @@ extern struct heap boot_heap;
 void heaps_init(void);
 
 /* An object of `kind`, or NULL when the heap has nothing free (a heap fault). */
-void *heap_allocate(struct heap *heap, enum kernel_allocation kind);
+void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind);
 void heap_free(void *object);
 /*
  * The same for an allocation whose payer the caller has at hand (an
@@ -62,17 +62,17 @@ void heap_free(void *object);
  */
 void heap_free_to(struct heap *payer, void *object);
 /* Can `count` objects of `kind` come from this heap without a fault? */
-bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
+bool heap_can_allocate(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count);
 /* Can all of counts[kind] objects of every kind come from this heap together, without a fault? */
-bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
+bool heap_can_allocate_all(const struct heap *heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT]);
 /*
  * `thread` (blocked or running, in a system call) is short of these in its
  * own heap: when it returns to its system call, that heap faults (IPC items
  * the sender pays for; the receiver may be the one running).
  */
-void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT]);
+void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT]);
 /* Pages a heap fault asks for so that `count` objects of `kind` fit. */
-uint32_t heap_pages_needed(const struct heap *heap, enum kernel_allocation kind, uint32_t count);
+uint32_t heap_pages_needed(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count);
 /* The heap that holds this allocation. */
 struct heap *heap_of(const void *allocation);
 

@@ -24,7 +24,7 @@ void heaps_init(void)
  * turns that into a heap fault to the heap's bank (heap_fault.c). Outside a
  * system call nothing is noted: the kernel never waits for a bank.
  */
-static void note_fault_for(struct thread *thread, const struct heap *heap, enum kernel_allocation kind,
+static void note_fault_for(struct thread *thread, const struct heap *heap, enum bursar_heap_kind kind,
                            uint32_t count)
 {
     if (thread && thread->heap_fault.armed) {
@@ -35,12 +35,12 @@ static void note_fault_for(struct thread *thread, const struct heap *heap, enum 
     }
 }
 
-static void note_fault(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+static void note_fault(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
     note_fault_for(current_thread, heap, kind, count);
 }
 
-void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
+void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind)
 {
     void *allocation = kheap_alloc(&heap->kheap, kind, NULL);
 
@@ -70,7 +70,7 @@ void heap_free_to(struct heap *payer, void *allocation)
         panic("heap %u: free of %p failed (%d)", payer->id, allocation, status);
 }
 
-bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+bool heap_can_allocate(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
     if (kheap_can_alloc(&heap->kheap, kind, count))
         return true;
@@ -79,20 +79,20 @@ bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uin
 }
 
 /* Noted as the first kind asked for, with the pages all of them together miss. */
-void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT])
 {
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
         if (counts[kind]) {
             note_fault_for(thread, heap, kind, counts[kind]);
             if (thread && thread->heap_fault.armed)
-                thread->heap_fault.pages = kheap_pages_missing(&heap->kheap, counts, ALLOC_KIND_COUNT);
+                thread->heap_fault.pages = kheap_pages_missing(&heap->kheap, counts, BURSAR_HEAP_KIND_COUNT);
             return;
         }
 }
 
 int heap_create(struct heap *payer, struct heap **out)
 {
-    struct heap *heap = heap_allocate(payer, ALLOC_HEAP);
+    struct heap *heap = heap_allocate(payer, BURSAR_HEAP_HEAP);
 
     if (!heap)
         return -BURSAR_E_OUT_OF_MEMORY;

@@ -53,7 +53,7 @@ void heaps_init(void)
 }
 
 /* The heap a call names is the pool or stands for it: there is no other. */
-void *heap_allocate(struct heap *heap, enum kernel_allocation kind)
+void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind)
 {
     (void)heap;
     return kheap_alloc(&boot_heap.kheap, kind, NULL);
@@ -73,14 +73,14 @@ void heap_free_to(struct heap *payer, void *allocation)
     heap_free(allocation);
 }
 
-bool heap_can_allocate(const struct heap *heap, enum kernel_allocation kind, uint32_t count)
+bool heap_can_allocate(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
     (void)heap;
     return kheap_can_alloc(&boot_heap.kheap, kind, count);
 }
 
 /* An empty pool is final: nothing is noted, no fault follows. */
-void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[ALLOC_KIND_COUNT])
+void heap_note_fault_all(struct thread *thread, const struct heap *heap, const uint32_t counts[BURSAR_HEAP_KIND_COUNT])
 {
     (void)thread;
     (void)heap;

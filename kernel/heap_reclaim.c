@@ -38,7 +38,7 @@
 void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new_object)
 {
     (void)context;
-    if (kind != ALLOC_RECORD)
+    if (kind != BURSAR_HEAP_RECORD)
         panic("heap: kheap moved a %s, which is not movable", allocation_name(kind));
     mapdb_record_moved(&authority, old_object, new_object);
     memory_record_moved(new_object);
@@ -52,23 +52,23 @@ void heap_object_moved(void *context, uint32_t kind, void *old_object, void *new
 bool heap_object_can_move(void *context, uint32_t kind, const void *object)
 {
     (void)context;
-    if (kind == ALLOC_RECORD && mapdb_record_is_empty(object))
+    if (kind == BURSAR_HEAP_RECORD && mapdb_record_is_empty(object))
         return false;
     return !heap_of(object)->header.dying;
 }
 
 /* The task a page directory, directory shadow or capability-table page belongs to (its frame says). */
-static struct task *task_owning(enum kernel_allocation kind, const void *object)
+static struct task *task_owning(enum bursar_heap_kind kind, const void *object)
 {
     struct task *task = task_of_page(object);
 
     if (!task)
         return NULL;
-    if (kind == ALLOC_PAGE_DIRECTORY && task->page_directory == object)
+    if (kind == BURSAR_HEAP_PAGE_DIRECTORY && task->page_directory == object)
         return task;
-    if (kind == ALLOC_SHADOW && (const void *)task->table_records == object)
+    if (kind == BURSAR_HEAP_SHADOW && (const void *)task->table_records == object)
         return task;
-    for (uint32_t p = 0; kind == ALLOC_CAPABILITY_TABLE && p < CSPACE_MAX_PAGES; p++)
+    for (uint32_t p = 0; kind == BURSAR_HEAP_CAPABILITY_TABLE && p < CSPACE_MAX_PAGES; p++)
         if (task->cspace.pages[p] == object)
             return task;
     return NULL;
@@ -82,7 +82,7 @@ static struct task *task_owning(enum kernel_allocation kind, const void *object)
 void heap_object_destroy(void *context, uint32_t kind, void *object)
 {
     (void)context;
-    if (kind != ALLOC_RECORD || !mapdb_record_is_empty(object))
+    if (kind != BURSAR_HEAP_RECORD || !mapdb_record_is_empty(object))
         panic("heap: a reclaim unit reached a live %s %p", allocation_name(kind), object);
     if (mapdb_record_destroy(&authority, object) != MAPDB_OK)
         panic("heap: reclaim could not free record %p", object);
@@ -122,15 +122,15 @@ static struct thread *finisher_of(uint32_t kind, void *object)
     struct task *task;
 
     switch (kind) {
-    case ALLOC_THREAD:
+    case BURSAR_HEAP_THREAD:
         if (((struct thread *)object)->destroyed_in_kernel)
             return object;
         /* fall through */
-    case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ: case ALLOC_IO_PORTS:
+    case BURSAR_HEAP_ENDPOINT: case BURSAR_HEAP_REPLY: case BURSAR_HEAP_HEAP: case BURSAR_HEAP_IRQ: case BURSAR_HEAP_IO_PORTS:
         return ((struct object *)object)->dying ? ((struct object *)object)->destroyer : NULL;
-    case ALLOC_TASK:
+    case BURSAR_HEAP_TASK:
         return dying_task_finisher(object);
-    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE:
+    case BURSAR_HEAP_PAGE_DIRECTORY: case BURSAR_HEAP_SHADOW: case BURSAR_HEAP_CAPABILITY_TABLE:
         task = task_owning(kind, object);
         return task ? dying_task_finisher(task) : NULL;
     default:
@@ -150,23 +150,23 @@ static bool tear_down(uint32_t kind, void *object)
     struct task *task;
 
     switch (kind) {
-    case ALLOC_TASK: case ALLOC_THREAD: case ALLOC_ENDPOINT: case ALLOC_REPLY: case ALLOC_HEAP: case ALLOC_IRQ:
-    case ALLOC_IO_PORTS:
+    case BURSAR_HEAP_TASK: case BURSAR_HEAP_THREAD: case BURSAR_HEAP_ENDPOINT: case BURSAR_HEAP_REPLY: case BURSAR_HEAP_HEAP: case BURSAR_HEAP_IRQ:
+    case BURSAR_HEAP_IO_PORTS:
         /* Dying here means a heap whose destroy was abandoned: this takes it over. */
-        if (((struct object *)object)->dying && kind != ALLOC_HEAP)
+        if (((struct object *)object)->dying && kind != BURSAR_HEAP_HEAP)
             panic("heap: reclaim found a dying %s nobody finishes", allocation_name(kind));
         object_destroy(object);
         return true;
-    case ALLOC_PAGE_DIRECTORY: case ALLOC_SHADOW: case ALLOC_CAPABILITY_TABLE:
+    case BURSAR_HEAP_PAGE_DIRECTORY: case BURSAR_HEAP_SHADOW: case BURSAR_HEAP_CAPABILITY_TABLE:
         task = task_owning(kind, object);
         if (task) {
             object_destroy(&task->header);
             return true;
         }
-        if (kind == ALLOC_SHADOW && memory_release_table(object, false))
+        if (kind == BURSAR_HEAP_SHADOW && memory_release_table(object, false))
             return true;
         break;
-    case ALLOC_PAGE_TABLE:
+    case BURSAR_HEAP_PAGE_TABLE:
         /* Its mappings go; a map into it meanwhile may leave it in use, then this runs again. */
         if (memory_release_table(object, true))
             return true;
@@ -187,7 +187,7 @@ static void take_apart(struct heap *heap, uint32_t kind, void *object, void **co
 {
     struct thread *finisher;
 
-    if (kind == ALLOC_RECORD) {
+    if (kind == BURSAR_HEAP_RECORD) {
         empty_record(object);
         return;
     }
@@ -274,14 +274,14 @@ static void unit(struct heap *heap, struct kheap_reclaim *state)
 void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info *info)
 {
     struct kheap_reclaim state;
-    uint32_t destroyed_before[ALLOC_KIND_COUNT];
+    uint32_t destroyed_before[BURSAR_HEAP_KIND_COUNT];
     void *counted = NULL;
     bool plain = !heap->header.dying;
 
     KERNEL_ASSERT(heap != &boot_heap && !heap->reclaiming);
     heap->reclaiming = true;
     heap->reclaimer = current_thread;
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
         destroyed_before[kind] = heap_destroyed(heap, kind);
     kheap_reclaim_begin(&state, pages);
     while (!state.done) {
@@ -297,7 +297,7 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
             break;
         }
         next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
-        if (!next || moves || (kind == ALLOC_RECORD && mapdb_record_is_empty(next))) {
+        if (!next || moves || (kind == BURSAR_HEAP_RECORD && mapdb_record_is_empty(next))) {
             if (!next)
                 preempt_before(PAGE_WIPE_UNITS);    /* a page back: its wipe is a chunk's worth */
             unit(heap, &state);             /* a page back, a move, or an empty record freed */
@@ -313,7 +313,7 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
     if (!info)
         return;
     *info = (struct bursar_reclaim_info){ .pages_reclaimed = state.returned, .objects_moved = state.moved };
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT && kind < 16; kind++) {
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++) {
         info->destroyed_by_type[kind] = heap_destroyed(heap, kind) - destroyed_before[kind];
         info->objects_destroyed += info->destroyed_by_type[kind];
     }

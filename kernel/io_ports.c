@@ -18,7 +18,7 @@ int io_ports_create(struct heap *payer, uint32_t first, uint32_t count, struct i
         return -BURSAR_E_INVALID_ARGUMENT;
     if (!machine_io_ports_grantable(first, count))
         return -BURSAR_E_NO_RIGHTS;             /* the kernel's own machinery is never given out */
-    ports = heap_allocate(payer, ALLOC_IO_PORTS);
+    ports = heap_allocate(payer, BURSAR_HEAP_IO_PORTS);
     if (!ports)
         return -BURSAR_E_OUT_OF_MEMORY;
     *ports = (struct io_ports){ .first = (uint16_t)first, .count = (uint16_t)count };

@@ -47,7 +47,7 @@ register uint32_t message_word1 __asm__("ebp");
 #include "kernel/ipc.h"
 #include "kernel/ipc_fastpath.h"
 #include "kernel/ipc_queue.h"
-#include "kernel/machine.h"
+#include "kernel/machine_fast.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

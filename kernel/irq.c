@@ -29,7 +29,7 @@ int irq_claim(struct heap *payer, uint32_t line, struct irq **out)
         return -BURSAR_E_INVALID_ARGUMENT;
     if (claimed[line])
         return -BURSAR_E_BUSY;
-    irq = heap_allocate(payer, ALLOC_IRQ);
+    irq = heap_allocate(payer, BURSAR_HEAP_IRQ);
     if (!irq)
         return -BURSAR_E_OUT_OF_MEMORY;
     *irq = (struct irq){ .line = (uint8_t)line };

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bursar/cpu.h"
 #include "kernel/boot_info.h"
 
 /* Console line (COM1 on ia32). */
@@ -69,6 +70,8 @@ struct machine_counters {
 };
 extern struct machine_counters machine_counters;
 
+/* The CPU's name for an exception vector ("page fault"), for log lines. */
+const char *machine_exception_name(uint32_t vector);
 /* The address a page fault was about (read right after the fault). */
 uint32_t machine_fault_address(void);
 #define MACHINE_PAGE_FAULT_VECTOR 14
@@ -98,25 +101,21 @@ struct machine_registers {
  * with the caller's registers still live; it changes no saved frame. For a
  * thread it switches to, the entry's exit takes that thread's user stack and
  * instruction pointer from its frame, which it left there when it entered.
- * The thread switch itself is machine_fast_switch(), inline from the arch's
- * machine_inline.h (on the kernel's include path):
+ * The operations it needs inline are in kernel/machine_fast.h, which only
+ * the fast path includes.
  *
- *   void machine_fast_switch(void *stack_top, uint32_t page_directory_physical,
- *                            const uint32_t *utcb_address);
- *
- * where the UTCB address must be followed by the 16 bits of
- * MACHINE_UTCB_SEGMENT (struct thread keeps them so): the switch loads both
- * with one instruction.
+ * The selector that follows a thread's UTCB address in struct thread, so
+ * that the fast path's switch loads both with one instruction: the ABI's
+ * UTCB selector (bursar/cpu.h), which the arch checks is its own.
  */
-#include "machine_inline.h"
+#define MACHINE_UTCB_SEGMENT BURSAR_SELECTOR_UTCB
 
 /*
  * A thread's x87/SSE state: MACHINE_FPU_STATE_SIZE bytes aligned to
  * MACHINE_FPU_STATE_ALIGN, inside its TCB. machine_fpu_state_init() makes
- * it the state a thread starts with; the switch, inline from
- * machine_inline.h, saves the running thread's and loads the next one's:
- *
- *   void machine_fpu_switch(void *save, const void *load);
+ * it the state a thread starts with; a switch (machine_switch_context, or
+ * the fast path's machine_fpu_switch) saves the running thread's and loads
+ * the next one's.
  */
 #define MACHINE_FPU_STATE_SIZE 512u
 #define MACHINE_FPU_STATE_ALIGN 16u
@@ -151,8 +150,12 @@ void machine_frame_exception_state(const struct trap_frame *frame, struct bursar
 void machine_frame_set_exception_state(struct trap_frame *frame, const struct bursar_exception_state *state);
 /* A user page fault's access (BURSAR_ACCESS_* bits), from the CPU's error code. */
 uint32_t machine_page_fault_access(const struct trap_frame *frame);
-/* Save the current kernel stack pointer in *save and continue on next. */
-void machine_switch_context(uint32_t *save, uint32_t next);
+/*
+ * Save the running thread's x87/SSE state in fpu_save and load the next
+ * one's from fpu_load, then save the current kernel stack pointer in *save
+ * and continue on next.
+ */
+void machine_switch_context(uint32_t *save, uint32_t next, void *fpu_save, const void *fpu_load);
 /* The thread about to run: kernel stack for entries, UTCB segment base. */
 void machine_thread_activate(void *stack_top, uint32_t utcb_address);
 
@@ -177,5 +180,12 @@ const uint32_t *machine_current_page_directory(void);
 #define MACHINE_PAGE_SIZE 4096u
 #define MACHINE_USER_TOP 0xC0000000u
 #define MACHINE_LARGE_PAGE 0x400000u     /* what one page table covers */
+/*
+ * Physical memory below this address is the PC's low memory (firmware data,
+ * video memory, option ROMs among the RAM the map reports): the kernel
+ * places nothing of its own there, neither the fixed reservation nor the
+ * root task's frames.
+ */
+#define MACHINE_LOW_MEMORY_END 0x100000u
 
 #endif /* KERNEL_MACHINE_H */

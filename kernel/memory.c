@@ -34,7 +34,7 @@
 
 int memory_create(struct heap *payer, struct memory **out)
 {
-    struct memory *memory = heap_allocate(payer, ALLOC_MEMORY);
+    struct memory *memory = heap_allocate(payer, BURSAR_HEAP_MEMORY);
 
     if (!memory)
         return -BURSAR_E_OUT_OF_MEMORY;
@@ -64,10 +64,10 @@ static int ensure_page_table(struct task *task, uint32_t address)
 
     if (shadow_of(task, address))
         return BURSAR_OK;
-    if (!heap_can_allocate(payer, ALLOC_PAGE_TABLE, 1) || !heap_can_allocate(payer, ALLOC_SHADOW, 1))
+    if (!heap_can_allocate(payer, BURSAR_HEAP_PAGE_TABLE, 1) || !heap_can_allocate(payer, BURSAR_HEAP_SHADOW, 1))
         return -BURSAR_E_OUT_OF_MEMORY;
-    table = heap_allocate(payer, ALLOC_PAGE_TABLE);
-    shadow = heap_allocate(payer, ALLOC_SHADOW);
+    table = heap_allocate(payer, BURSAR_HEAP_PAGE_TABLE);
+    shadow = heap_allocate(payer, BURSAR_HEAP_SHADOW);
     if (!shadow) {                  /* one free page passes both checks above, but pays for only one */
         heap_free(table);
         return -BURSAR_E_OUT_OF_MEMORY;
@@ -267,8 +267,8 @@ static int check_map(struct task *source, uint32_t source_address, struct task *
      * A cheap early answer; memory_map still undoes its work if the two
      * demands together (one heap may pay for records and tables) run short.
      */
-    if (!heap_can_allocate(payer, ALLOC_RECORD, pages) ||
-        !heap_can_allocate(destination->header.payer, ALLOC_PAGE_TABLE, new_tables))
+    if (!heap_can_allocate(payer, BURSAR_HEAP_RECORD, pages) ||
+        !heap_can_allocate(destination->header.payer, BURSAR_HEAP_PAGE_TABLE, new_tables))
         return -BURSAR_E_OUT_OF_MEMORY;
     return BURSAR_OK;
 }
@@ -464,20 +464,20 @@ uint32_t memory_transfer_units(struct task *destination, uint32_t to)
 static int transfer_page_payers(struct task *destination, uint32_t to, uint32_t mode, struct heap *sender_heap)
 {
     struct heap *receiver_heap = destination->header.payer;
-    uint32_t receiver[ALLOC_KIND_COUNT] = { 0 }, sender[ALLOC_KIND_COUNT] = { 0 };
+    uint32_t receiver[BURSAR_HEAP_KIND_COUNT] = { 0 }, sender[BURSAR_HEAP_KIND_COUNT] = { 0 };
 
     if (!shadow_of(destination, to)) {
-        receiver[ALLOC_PAGE_TABLE]++;
-        receiver[ALLOC_SHADOW]++;
+        receiver[BURSAR_HEAP_PAGE_TABLE]++;
+        receiver[BURSAR_HEAP_SHADOW]++;
     }
     if (mode == BURSAR_COPY || (mode == BURSAR_REVOCABLE_COPY && sender_heap == receiver_heap))
-        receiver[ALLOC_RECORD]++;
+        receiver[BURSAR_HEAP_RECORD]++;
     else if (mode == BURSAR_REVOCABLE_COPY)
-        sender[ALLOC_RECORD]++;
+        sender[BURSAR_HEAP_RECORD]++;
     /* Asked only for what they pay: this runs for every page. */
-    if ((receiver[ALLOC_RECORD] || receiver[ALLOC_PAGE_TABLE]) && !heap_can_allocate_all(receiver_heap, receiver))
+    if ((receiver[BURSAR_HEAP_RECORD] || receiver[BURSAR_HEAP_PAGE_TABLE]) && !heap_can_allocate_all(receiver_heap, receiver))
         return -BURSAR_E_RECEIVER_HEAP_EMPTY;
-    return !sender[ALLOC_RECORD] || heap_can_allocate_all(sender_heap, sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
+    return !sender[BURSAR_HEAP_RECORD] || heap_can_allocate_all(sender_heap, sender) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;
 }
 
 /*

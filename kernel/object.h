@@ -34,34 +34,18 @@ struct object {
 };
 
 /*
- * Kernel allocation kinds: every kheap type the kernel registers. The first
- * ones are the user-visible object types; the rest are the memory behind
- * tasks and the mapping database.
+ * What the kernel allocates from heaps, kind by kind, is the ABI's enum
+ * bursar_heap_kind (bursar/objects.h): every kheap type the kernel
+ * registers is one, and SYS_HEAP_INFO reports by it.
  */
-enum kernel_allocation {
-    ALLOC_TASK = 0,
-    ALLOC_THREAD,             /* TCB + kernel stack, one page */
-    ALLOC_ENDPOINT,
-    ALLOC_REPLY,
-    ALLOC_HEAP,
-    ALLOC_MEMORY,
-    ALLOC_PAGE_DIRECTORY,     /* 4 KiB, page aligned */
-    ALLOC_PAGE_TABLE,         /* 4 KiB, page aligned */
-    ALLOC_SHADOW,             /* 4 KiB: mapping records of one page table / page directory */
-    ALLOC_CAPABILITY_TABLE,   /* 4 KiB of capability slots */
-    ALLOC_RECORD,             /* a mapping-database record */
-    ALLOC_IRQ,                /* an IRQ object */
-    ALLOC_IO_PORTS,           /* an I/O port range object */
-    ALLOC_KIND_COUNT
-};
 
 struct allocation_shape {
     uint32_t size, align;
 };
 
-const char *allocation_name(enum kernel_allocation kind);
+const char *allocation_name(enum bursar_heap_kind kind);
 /* Size and alignment of each kind, as kheap is told at start-up. */
-struct allocation_shape shape_of(enum kernel_allocation kind);
+struct allocation_shape shape_of(enum bursar_heap_kind kind);
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type);
 /*
  * Advances whenever a task, thread or heap joins or leaves the kernel's

@@ -9,7 +9,7 @@
 
 int reply_create(struct heap *payer, struct reply **out)
 {
-    struct reply *reply = heap_allocate(payer, ALLOC_REPLY);
+    struct reply *reply = heap_allocate(payer, BURSAR_HEAP_REPLY);
 
     if (!reply)
         return -BURSAR_E_OUT_OF_MEMORY;

@@ -271,7 +271,7 @@ bool root_task_create(const struct boot_info *boot)
         thread_create(&boot_heap, root_task, &root_thread) != 0)
         panic("root task: the boot heap cannot pay for the root task");
     give_frames_to_root_bank();
-    next_free_frame = 0x100000 >> FRAME_SHIFT;
+    next_free_frame = MACHINE_LOW_MEMORY_END >> FRAME_SHIFT;
     entry = load_root_image(boot);
     for (uint32_t i = 1; i <= BURSAR_ROOT_STACK_PAGES; i++)
         map_new_page(boot, BURSAR_ROOT_STACK_TOP - i * FRAME_SIZE, BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE, &page);

@@ -101,18 +101,18 @@ int sys_heap_configure(struct thread *caller, const struct machine_registers *r,
  * caller's message registers (kind i in MR i). Each count at most 4096,
  * and at least one object asked for.
  */
-static int reserve_counts(struct thread *caller, uint32_t kind, uint32_t count, uint32_t counts[ALLOC_KIND_COUNT])
+static int reserve_counts(struct thread *caller, uint32_t kind, uint32_t count, uint32_t counts[BURSAR_HEAP_KIND_COUNT])
 {
     const struct bursar_utcb *utcb;
     uint32_t asked = 0;
 
     if (kind != BURSAR_HEAP_RESERVE_MANY) {
-        if (kind >= ALLOC_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
+        if (kind >= BURSAR_HEAP_KIND_COUNT || count == 0 || count > HEAP_MAX_RESERVE)
             return -BURSAR_E_INVALID_ARGUMENT;
         counts[kind] = count;
         return BURSAR_OK;
     }
-    if (count == 0 || count > ALLOC_KIND_COUNT)
+    if (count == 0 || count > BURSAR_HEAP_KIND_COUNT)
         return -BURSAR_E_INVALID_ARGUMENT;
     utcb = ipc_utcb_of(caller, false);
     if (!utcb)
@@ -136,7 +136,7 @@ static int reserve_counts(struct thread *caller, uint32_t kind, uint32_t count, 
 int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, uint32_t results[4])
 {
     int error = BURSAR_OK;
-    uint32_t counts[ALLOC_KIND_COUNT] = { 0 };
+    uint32_t counts[BURSAR_HEAP_KIND_COUNT] = { 0 };
     struct heap *heap = caller->task->header.payer;
 
     (void)results;

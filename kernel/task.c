@@ -54,7 +54,7 @@ struct task *task_of_page(const void *page)
  */
 static struct task *task_begin(struct heap *payer)
 {
-    struct task *task = heap_allocate(payer, ALLOC_TASK);
+    struct task *task = heap_allocate(payer, BURSAR_HEAP_TASK);
 
     KERNEL_ASSERT(task);
     object_init(&task->header, payer, BURSAR_OBJECT_TASK);
@@ -75,12 +75,12 @@ static struct task *task_begin(struct heap *payer)
 struct creation {
     struct task *task;
     const struct cap_slot *destination;      /* may be NULL (the root task) */
-    uint32_t whole[ALLOC_KIND_COUNT];         /* everything the task takes */
-    uint32_t left[ALLOC_KIND_COUNT];          /* of which not taken yet */
+    uint32_t whole[BURSAR_HEAP_KIND_COUNT];         /* everything the task takes */
+    uint32_t left[BURSAR_HEAP_KIND_COUNT];          /* of which not taken yet */
 };
 
 /* A page of `kind` for the task being made (a check promised it), named by its frame. */
-static void *task_take_page(struct creation *creation, enum kernel_allocation kind)
+static void *task_take_page(struct creation *creation, enum bursar_heap_kind kind)
 {
     void *page = heap_allocate(creation->task->header.payer, kind);
 
@@ -161,26 +161,26 @@ int task_create(struct heap *payer, uint32_t slots, const struct cap_slot *desti
 
     if (slots == 0 || slots > CSPACE_MAX_SLOTS)
         return -BURSAR_E_INVALID_ARGUMENT;
-    creation.whole[ALLOC_TASK] = creation.whole[ALLOC_PAGE_DIRECTORY] = creation.whole[ALLOC_SHADOW] = 1;
-    creation.whole[ALLOC_CAPABILITY_TABLE] = table_pages;
+    creation.whole[BURSAR_HEAP_TASK] = creation.whole[BURSAR_HEAP_PAGE_DIRECTORY] = creation.whole[BURSAR_HEAP_SHADOW] = 1;
+    creation.whole[BURSAR_HEAP_CAPABILITY_TABLE] = table_pages;
     if (!heap_can_allocate_all(payer, creation.whole)) {
         heap_note_fault_all(current_thread, payer, creation.whole);
         return -BURSAR_E_OUT_OF_MEMORY;
     }
-    for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
         creation.left[kind] = creation.whole[kind];
     task = creation.task = task_begin(payer);
-    creation.left[ALLOC_TASK]--;
+    creation.left[BURSAR_HEAP_TASK]--;
     if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
         goto give_back;
-    task->page_directory = task_take_page(&creation, ALLOC_PAGE_DIRECTORY);
+    task->page_directory = task_take_page(&creation, BURSAR_HEAP_PAGE_DIRECTORY);
     if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
         goto give_back;
-    task->table_records = task_take_page(&creation, ALLOC_SHADOW);
+    task->table_records = task_take_page(&creation, BURSAR_HEAP_SHADOW);
     for (uint32_t p = 0; p < table_pages; p++) {
         if ((status = creation_step(&creation, PAGE_TAKE_UNITS)) != BURSAR_OK)
             goto give_back;
-        task->cspace.pages[p] = task_take_page(&creation, ALLOC_CAPABILITY_TABLE);
+        task->cspace.pages[p] = task_take_page(&creation, BURSAR_HEAP_CAPABILITY_TABLE);
     }
     if ((status = creation_step(&creation, DIRECTORY_WRITE_UNITS)) != BURSAR_OK)
         goto give_back;

@@ -11,9 +11,9 @@
 struct task {
     struct object header;
     struct cspace cspace;
-    uint32_t *page_directory;              /* ALLOC_PAGE_DIRECTORY */
+    uint32_t *page_directory;              /* BURSAR_HEAP_PAGE_DIRECTORY */
     uint32_t page_directory_physical;      /* what the fast path loads into CR3 */
-    struct mapdb_record ***table_records;  /* ALLOC_SHADOW: per directory entry, the records of its table */
+    struct mapdb_record ***table_records;  /* BURSAR_HEAP_SHADOW: per directory entry, the records of its table */
     uint32_t threads;                      /* live threads in this task */
     struct thread *thread_list;            /* those threads not being destroyed (thread->task_next) */
     struct thread *dying_threads;          /* and those being destroyed */

@@ -63,7 +63,7 @@ static void unlink_thread(struct thread *thread)
 
 int thread_create(struct heap *payer, struct task *task, struct thread **out)
 {
-    struct thread *thread = heap_allocate(payer, ALLOC_THREAD);
+    struct thread *thread = heap_allocate(payer, BURSAR_HEAP_THREAD);
 
     if (!thread)
         return -BURSAR_E_OUT_OF_MEMORY;

@@ -35,7 +35,7 @@ struct heap_fault {
     struct heap_ref refill;          /* the heap the call last allocated from (low watermark) */
     uint16_t refill_kind;
     uint32_t count;                  /* objects wanted */
-    uint16_t kind;                   /* enum kernel_allocation */
+    uint16_t kind;                   /* enum bursar_heap_kind */
     uint32_t pages;                  /* several kinds at once: the pages missing (0: count of kind says) */
     bool armed;                      /* in a system call: allocation failures are noted */
     /* A bank's accepted donation, taken in the thread's own context when it runs again (heap_fault.c). */

@@ -183,7 +183,7 @@ static int check_destination_pages(struct thread *receiver, const struct transfe
 
 /* What each heap must pay: records by mode, and page tables (with their shadows) for the receiver. */
 struct demands {
-    uint32_t sender[ALLOC_KIND_COUNT], receiver[ALLOC_KIND_COUNT];
+    uint32_t sender[BURSAR_HEAP_KIND_COUNT], receiver[BURSAR_HEAP_KIND_COUNT];
 };
 
 /*
@@ -204,8 +204,8 @@ static void count_new_tables(struct thread *receiver, const struct transfer_plan
             (seen[directory / 32] & (1u << directory % 32)))
             continue;
         seen[directory / 32] |= 1u << directory % 32;
-        d->receiver[ALLOC_PAGE_TABLE]++;
-        d->receiver[ALLOC_SHADOW]++;
+        d->receiver[BURSAR_HEAP_PAGE_TABLE]++;
+        d->receiver[BURSAR_HEAP_SHADOW]++;
     }
 }
 
@@ -220,17 +220,17 @@ static int check_payers(struct thread *sender, struct thread *receiver, struct t
         uint32_t records = item->kind == BURSAR_ITEM_MEMORY ? item->pages : 1;
         memory |= item->kind == BURSAR_ITEM_MEMORY;
         if (item->mode == BURSAR_REVOCABLE_COPY)
-            d.sender[ALLOC_RECORD] += records;
+            d.sender[BURSAR_HEAP_RECORD] += records;
         else if (item->mode == BURSAR_COPY && item->kind == BURSAR_ITEM_MEMORY)
-            d.receiver[ALLOC_RECORD] += records;
+            d.receiver[BURSAR_HEAP_RECORD] += records;
     }
     if (memory)
         count_new_tables(receiver, plan, &d);
-    plan->new_tables = d.receiver[ALLOC_PAGE_TABLE];
+    plan->new_tables = d.receiver[BURSAR_HEAP_PAGE_TABLE];
     if (memory && !heap_can_allocate_all(receiver_heap, d.receiver))
         return -BURSAR_E_RECEIVER_HEAP_EMPTY;
     if (sender_heap == receiver_heap)
-        for (uint32_t kind = 0; kind < ALLOC_KIND_COUNT; kind++)
+        for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
             d.sender[kind] += d.receiver[kind];
     /* The sender's own heap: a heap fault in the sender's context when it is back in its call (heap_fault.c). */
     if (heap_can_allocate_all(sender_heap, d.sender))
@@ -472,7 +472,7 @@ static int move_memory(struct thread *sender, struct thread *receiver, const str
  */
 static int recheck_capabilities(struct thread *sender, struct thread *receiver, struct transfer_plan *plan)
 {
-    uint32_t records[ALLOC_KIND_COUNT] = { 0 };
+    uint32_t records[BURSAR_HEAP_KIND_COUNT] = { 0 };
 
     for (uint32_t n = 0; n < plan->count; n++) {
         struct transfer_item *item = &plan->items[n];
@@ -490,7 +490,7 @@ static int recheck_capabilities(struct thread *sender, struct thread *receiver, 
         if (!item->destination)
             return error == -BURSAR_E_INVALID_CAPABILITY ? -BURSAR_E_NO_RECEIVE_WINDOW : error;
         if (item->mode == BURSAR_REVOCABLE_COPY)
-            records[ALLOC_RECORD]++;
+            records[BURSAR_HEAP_RECORD]++;
     }
     /* Two items may not name one slot as both sources (sources_conflict) nor one window slot: unchanged. */
     return heap_can_allocate_all(sender->task->header.payer, records) ? BURSAR_OK : -BURSAR_E_OUT_OF_MEMORY;

@@ -20,7 +20,4 @@ void kernel_timer_tick(void);
 /* An interrupt on a line claimed by an IRQ object (machine_irq_claim). */
 void kernel_user_irq(unsigned line);
 
-/* Print the call chain starting at this instruction and frame pointer. */
-void backtrace_from(uint32_t instruction, uint32_t frame_pointer);
-
 #endif

@@ -25,28 +25,6 @@ union exception_message {
 _Static_assert(BURSAR_RAISED_FAULT_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
 _Static_assert(BURSAR_RAISED_FAULT_ADDRESS == BURSAR_EXCEPTION_WORDS, "a raised fault's words follow the state");
 
-static const char *exception_name(uint32_t vector)
-{
-    switch (vector) {
-    case 0: return "divide error";
-    case 1: return "debug";
-    case 3: return "breakpoint";
-    case 4: return "overflow";
-    case 5: return "bound range exceeded";
-    case 6: return "invalid opcode";
-    case 7: return "device not available";
-    case 10: return "invalid TSS";
-    case 11: return "segment not present";
-    case 12: return "stack fault";
-    case 13: return "general protection fault";
-    case 14: return "page fault";
-    case 16: return "x87 floating point error";
-    case 17: return "alignment check";
-    case 19: return "SIMD floating point error";
-    default: return "exception";
-    }
-}
-
 /*
  * A memory item in a RESUME reply lands in the faulting task at the fault
  * address rounded down to the item's size, so it always covers the page
@@ -161,7 +139,7 @@ static void exception_describe(const struct thread *thread, char *buffer, uint32
 {
     uint32_t vector = fault_ipc_word(thread, 0);
 
-    format_to_buffer(buffer, size, "%s (vector %u) at %08x", exception_name(vector), vector,
+    format_to_buffer(buffer, size, "%s (vector %u) at %08x", machine_exception_name(vector), vector,
                      fault_ipc_word(thread, 2));
 }
 

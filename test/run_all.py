@@ -127,7 +127,7 @@ def run_idl_checks(tally):
             with open(path) as f:
                 line, words = f.readline().split("expect:", 1)[1].strip().split(": ", 1)
             out = os.path.join(scratch, "out.h")
-            result = subprocess.run(["/usr/bin/python3", os.path.join(ROOT, "tools", "idl.py"), "header", path, out],
+            result = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "idl.py"), "header", path, out],
                                     capture_output=True, text=True)
             wanted = "%s:%s: error: %s" % (path, line, words)
             tally.record(result.returncode == 1 and result.stderr.startswith(wanted) and not os.path.exists(out),

@@ -36,11 +36,11 @@ def accelerator():
 
 
 def command(kernel=None, modules=(), iso=None, icount=False, gdb=False, log=None,
-            serial="stdio", extra=()):
-    """The qemu-system-i386 command line for one boot."""
+            serial="stdio", monitor="none", extra=()):
+    """The qemu-system-i386 command line for one boot (`monitor`: QEMU's -monitor, none by default)."""
     protocol_values = protocol()
     args = ["qemu-system-i386", "-m", str(MEMORY_MB), "-display", "none", "-no-reboot",
-            "-serial", serial, "-monitor", "none",
+            "-serial", serial, "-monitor", monitor,
             "-device", "isa-debug-exit,iobase=0x%x,iosize=0x04" % protocol_values["DEBUG_EXIT_PORT"],
             "-accel", accelerator()]
     if iso:

@@ -25,10 +25,12 @@ import tempfile
 import time
 
 import qemu
+import toolchain
 
 BUILD = os.path.join(qemu.ROOT, "build")
 PROGRAM = os.path.join(BUILD, "user", "ipc_bench.elf")
-TOOLS = "i686-linux-gnu-"
+TOOLS = toolchain.cross_prefix()          # the build's binutils (nm, objdump)
+SYS_CALL = toolchain.syscall_numbers()["SYS_CALL"]
 START_LOGGING = "bench floor.null.two-space-switches"   # printed just before the IPC rounds
 STOP_LOGGING = "bench ipc.roundtrip"                    # printed just after them
 
@@ -66,8 +68,10 @@ def round_markers(program):
     server = [a for a, text in functions["echo_server"] if text.startswith("rdtsc")]
     for name, code in functions.items():
         for i, (address, text) in enumerate(code):
-            # The client's call: eax = 4 (SYS_CALL, both timeouts never) a few instructions before sysenter.
-            if text.startswith("sysenter") and any(t.startswith("mov    $0x4,%eax") for _, t in code[max(0, i - 8):i]):
+            # The client's call: eax = SYS_CALL (both timeouts never: bits 8-31 clear) a few instructions
+            # before sysenter.
+            call = "mov    $0x%x,%%eax" % SYS_CALL
+            if text.startswith("sysenter") and any(t.startswith(call) for _, t in code[max(0, i - 8):i]):
                 start = [a for a, t in code[:i] if t.startswith("rdtsc")]
                 if start and server:
                     return start[-1], server[-1]
@@ -80,8 +84,7 @@ def boot_and_log(kernel, log_path, program=PROGRAM, start=START_LOGGING, stop=ST
     with tempfile.TemporaryDirectory() as scratch:
         monitor_path = os.path.join(scratch, "monitor")
         command = qemu.command(kernel=kernel, modules=[program] + list(modules), icount=True, serial="stdio",
-                               extra=["-singlestep", "-D", log_path])
-        command[command.index("-monitor") + 1] = "unix:%s,server,nowait" % monitor_path
+                               monitor="unix:%s,server,nowait" % monitor_path, extra=["-singlestep", "-D", log_path])
         machine = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                    stderr=subprocess.STDOUT)
         monitor = None

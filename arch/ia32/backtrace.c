@@ -7,10 +7,10 @@
  */
 #include "arch/ia32/layout.h"
 #include "arch/ia32/paging.h"
+#include "arch/ia32/trap.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
 #include "kernel/symbols.h"
-#include "kernel/trap_handlers.h"
 
 #define BACKTRACE_MAX_DEPTH 24
 

@@ -3,7 +3,7 @@
  * every thread switch saves the running thread's state (fxsave) into its
  * TCB and loads the next one's (fxrstor), so the registers only ever hold
  * the running thread's state. The switch itself is inline in
- * machine_inline.h (two instructions, on the IPC fast path too).
+ * machine_fast_inline.h (two instructions, on the IPC fast path too).
  *
  * Why eager rather than lazy (CR0.TS and a device-not-available trap on a
  * thread's first FPU instruction after a switch): measured in guest
@@ -24,6 +24,7 @@
  * itself never uses the FPU (it is built -mgeneral-regs-only).
  */
 #include "arch/ia32/layout.h"
+#include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
 #include "bursar/cpu.h"
 #include "kernel/console.h"

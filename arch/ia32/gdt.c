@@ -46,7 +46,7 @@ _Static_assert(sizeof(struct descriptor_pointer) == 6, "lgdt/lidt operand layout
 #define FLAGS_BYTE_32BIT 0x40   /* limit in bytes, 32-bit */
 
 static struct gdt_entry gdt[GDT_ENTRIES];
-struct tss kernel_tss;                          /* sysenter.S reads esp0, machine_inline.h writes it */
+struct tss kernel_tss;                          /* sysenter.S reads esp0, machine_fast_inline.h writes it */
 static struct tss double_fault_tss;
 static uint8_t double_fault_stack[4096] __attribute__((aligned(16)));
 

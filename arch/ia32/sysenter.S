@@ -29,7 +29,7 @@
  * may load a DPL 3 data segment) and must not trust the user's, and the
  * thread the fast path returns to must not get the caller's. For the same
  * reason the fast path loads %fs with the user data selector and %gs with
- * the UTCB selector (machine_inline.h) and leaves with the flags a system
+ * the UTCB selector (machine_fast_inline.h) and leaves with the flags a system
  * call returns with (IF and bit 1 only): every exit gives the thread
  * exactly the state docs/abi.md §1 defines, never its caller's.
  */

@@ -31,7 +31,7 @@ static const char *const exception_names[VECTOR_EXCEPTION_COUNT] = {
     [VECTOR_SIMD] = "SIMD floating point error",
 };
 
-static const char *exception_name(uint32_t vector)
+const char *machine_exception_name(uint32_t vector)
 {
     if (vector < VECTOR_EXCEPTION_COUNT && exception_names[vector])
         return exception_names[vector];
@@ -81,7 +81,7 @@ void trap_print_frame(const struct trap_frame *frame)
 
 static void kernel_exception(struct trap_frame *frame)
 {
-    kprintf("\nkernel exception %u (%s) at eip %08x", frame->vector, exception_name(frame->vector), frame->eip);
+    kprintf("\nkernel exception %u (%s) at eip %08x", frame->vector, machine_exception_name(frame->vector), frame->eip);
     if (frame->vector == VECTOR_PAGE_FAULT)
         kprintf(", faulting address %08x (%s, %s)", read_cr2(),
                 (frame->error_code & 1) ? "protection" : "not present",
@@ -89,7 +89,7 @@ static void kernel_exception(struct trap_frame *frame)
     kprintf("\n");
     trap_print_frame(frame);
     backtrace_from(frame->eip, frame->ebp);
-    panic_after_dump("kernel exception %u (%s)", frame->vector, exception_name(frame->vector));
+    panic_after_dump("kernel exception %u (%s)", frame->vector, machine_exception_name(frame->vector));
 }
 
 static void device_interrupt(struct trap_frame *frame)

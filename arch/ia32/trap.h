@@ -77,6 +77,8 @@ void irq_register(unsigned irq, irq_handler handler);
 void trap_print_frame(const struct trap_frame *frame);
 void sysenter_init(void);
 void fpu_init(void);
+/* Print the call chain starting at this instruction and frame pointer (backtrace.c). */
+void backtrace_from(uint32_t instruction, uint32_t frame_pointer);
 void sysenter_debug_trap(void);
 extern uint32_t sysenter_stack_top[];
 #endif

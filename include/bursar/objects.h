@@ -105,6 +105,14 @@ enum bursar_heap_setting {
 #define BURSAR_HEAP_DONATE_MAX_FRAMES 8u
 #define BURSAR_HEAP_FAULT_REPLY(frames, memory) ((uint32_t)(frames) | (uint32_t)(memory) << 16)
 
+/*
+ * The by-kind arrays of the heap and reclaim reports: room for every
+ * enum bursar_heap_kind and a few more, so a kind added later keeps the
+ * layout (the words past BURSAR_HEAP_KIND_COUNT read 0).
+ */
+#define BURSAR_HEAP_KIND_SLOTS 16
+_Static_assert(BURSAR_HEAP_KIND_COUNT <= BURSAR_HEAP_KIND_SLOTS, "every heap kind has its word in the reports");
+
 /* Written to the UTCB info area by SYS_HEAP_INFO. */
 struct bursar_heap_info {
     uint32_t pages_held;
@@ -112,11 +120,11 @@ struct bursar_heap_info {
     uint32_t pages_donated;
     uint32_t pages_reclaimed;
     uint32_t faults;
-    uint32_t live_by_type[16];           /* live allocations, by enum bursar_heap_kind */
+    uint32_t live_by_type[BURSAR_HEAP_KIND_SLOTS];           /* live allocations, by enum bursar_heap_kind */
     uint32_t low_water, high_water;      /* in free pages (SYS_HEAP_CONFIGURE) */
     uint32_t objects_moved;              /* live objects reclaim moved inside the heap, ever */
     uint32_t objects_destroyed;          /* live objects reclaim destroyed, ever */
-    uint32_t free_by_type[16];           /* free objects in carved pages, by enum bursar_heap_kind */
+    uint32_t free_by_type[BURSAR_HEAP_KIND_SLOTS];           /* free objects in carved pages, by enum bursar_heap_kind */
 };
 
 /* Written to the UTCB info area by SYS_HEAP_RECLAIM: what this reclaim did. */
@@ -124,7 +132,7 @@ struct bursar_reclaim_info {
     uint32_t pages_reclaimed;            /* pages returned to their bank */
     uint32_t objects_moved;              /* live objects moved to other pages of the heap */
     uint32_t objects_destroyed;          /* live objects destroyed (as SYS_DESTROY would) */
-    uint32_t destroyed_by_type[16];      /* by enum bursar_heap_kind */
+    uint32_t destroyed_by_type[BURSAR_HEAP_KIND_SLOTS];      /* by enum bursar_heap_kind */
 };
 
 /* Written to the UTCB info area by SYS_SYSTEM_INFO: the accounting identity. */

@@ -1,16 +1,21 @@
 /*
- * machine_inline.h — the few machine operations the IPC fast path needs
- * inline, because it counts every instruction. kernel/machine.h includes
- * this through the kernel's include path (SConstruct), so generic code still
- * names no arch/ header. Everything else about the machine is a function.
+ * machine_fast_inline.h — the few machine operations the IPC fast path
+ * needs inline, because it counts every instruction (their contract:
+ * kernel/machine_fast.h, which includes this through the fast path's own
+ * include path, SConstruct). Everything else about the machine is a
+ * function; the slow path's thread switch (machine_switch_context,
+ * thread_state.c) uses machine_fpu_switch from here too.
  */
-#ifndef ARCH_IA32_MACHINE_INLINE_H
-#define ARCH_IA32_MACHINE_INLINE_H
+#ifndef ARCH_IA32_MACHINE_FAST_INLINE_H
+#define ARCH_IA32_MACHINE_FAST_INLINE_H
 
 #include <stdint.h>
 
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
+#include "kernel/machine.h"
+
+_Static_assert(MACHINE_UTCB_SEGMENT == SELECTOR_USER_UTCB, "the UTCB selector machine_fast_switch loads");
 
 extern uint32_t utcb_pointer_page[];    /* paging.c: word 0 is what user mode reads as %gs:0 */
 
@@ -29,9 +34,6 @@ static inline __attribute__((always_inline)) void machine_fast_address_space(uin
         machine_counters.address_space_switches++;
     }
 }
-
-/* The selector that follows a thread's UTCB address (kernel/machine.h): %gs in user mode. */
-#define MACHINE_UTCB_SEGMENT SELECTOR_USER_UTCB
 
 /*
  * Make the thread whose kernel stack ends at `stack_top` the one the next
@@ -103,4 +105,4 @@ static inline __attribute__((noreturn)) void machine_fast_bail(uint32_t eax)
     __builtin_unreachable();
 }
 
-#endif /* ARCH_IA32_MACHINE_INLINE_H */
+#endif /* ARCH_IA32_MACHINE_FAST_INLINE_H */
