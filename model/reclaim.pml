@@ -65,7 +65,7 @@
  *
  *   spin -a -DPROP_UAF reclaim.pml && gcc -DSAFETY -o pan pan.c && ./pan
  *   spin -a -DLIVENESS reclaim.pml && gcc -DNFAIR=3 -o pan pan.c && ./pan -a -f
- * (test/model_check.py runs them all.)
+ * (tools/model_check.py runs them all.)
  */
 
 #define NP 5                 /* page indexes H may hold */

@@ -147,7 +147,6 @@ def option_parsers():
 def check(command, argv):
     """Parse a command's options; argparse prints the usage and exits 2 when they are wrong."""
     if command == "test":
-        sys.path.insert(0, os.path.join(ROOT, "test"))
         import run_all
         return run_all.parse_arguments(argv)
     if command == "trace":

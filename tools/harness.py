@@ -24,8 +24,7 @@ import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
-import qemu  # noqa: E402
+import qemu
 
 P = qemu.protocol()
 

@@ -30,7 +30,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
+TEST = os.path.join(ROOT, "test")
+
 import harness  # noqa: E402
 from model_check import run_model  # noqa: E402
 
@@ -119,7 +120,7 @@ def run_harness_checks(tally, _args):
 def run_idl_checks(tally):
     """Each malformed interface file in test/idl/ stops the generator with its file, line and reason
     (its first line says which: '# expect: LINE: words'), and leaves no header behind."""
-    files = sorted(glob.glob(os.path.join(HERE, "idl", "*.idl")))
+    files = sorted(glob.glob(os.path.join(TEST, "idl", "*.idl")))
     if not files:
         tally.record(False, "harness/idl", "no malformed interface files under test/idl")
     with tempfile.TemporaryDirectory() as scratch:
@@ -661,8 +662,7 @@ def run_bench_programs(tally, _args):
     The figures are not judged (benchmarks never fail on a number); a program that can no longer make
     its rows (a refused call in its set-up, a server that did not start) fails here instead of leaving
     `./bursar bench` quietly short of rows."""
-    sys.path.insert(0, os.path.join(ROOT, "tools"))
-    import bench_report  # noqa: E402
+    import bench_report
     for kernel in [k for k in bench_report.KERNELS if k.key in ("fast", "slow")]:
         for name in bench_report.program_names():
             stdout, stderr, trouble = bench_report.boot(kernel, bench_report.program_image(name), VM_TIMEOUT)

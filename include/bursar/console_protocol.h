@@ -1,6 +1,6 @@
 /*
  * console_protocol.h — the words the in-VM tests print on the serial line and
- * the codes they leave QEMU with. test/harness.py reads this very file, so
+ * the codes they leave QEMU with. tools/harness.py reads this very file, so
  * kernel and harness cannot drift apart: keep every value a plain literal on
  * one #define line.
  */

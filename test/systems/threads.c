@@ -76,7 +76,7 @@ static int hostile_call(void)
         printf("%s: cannot start the faulting thread: %s\n", info->name, l4_error_name(error));
         return 11;
     }
-    /* It runs and faults meanwhile; init has it killed (test/run_all.py reads the kernel's line). */
+    /* It runs and faults meanwhile; init has it killed (tools/run_all.py reads the kernel's line). */
     l4_receive(SLEEP_SLOT, BURSAR_NO_CAPABILITY, 0, 0, 0, 0, BURSAR_TIMEOUT_MS(100));
     error = l4_call(l4_start_cap("exceptions"), &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
 

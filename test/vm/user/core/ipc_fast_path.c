@@ -169,7 +169,7 @@ struct fuzz_server {
  * digest (FNV-1a over words), the caller's and the server's, printed every
  * FUZZ_CHECK_EVERY rounds. The calls are seeded and the two threads take
  * turns, so both kernels make the same calls in the same order, and
- * test/run_all.py requires the same digests from the fast-path kernel as
+ * tools/run_all.py requires the same digests from the fast-path kernel as
  * from the slow-path one: a call the fast path served differently (another
  * error, a call it should have refused, other registers or message words)
  * shows as the first block of rounds whose digests differ.

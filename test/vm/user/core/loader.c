@@ -1,10 +1,10 @@
 /*
  * loader.c — the program loader (libl4/loader.h), tests 900-929.
  *
- * The fixtures are boot modules next to core_tests (test/run_all.py passes
+ * The fixtures are boot modules next to core_tests (tools/run_all.py passes
  * them): good images of several shapes (test/loader/), each of which checks
  * itself and reports 0 or the number of the check that failed to its parent
- * (the test), and malformed ones (test/make_bad_modules.py). The frames
+ * (the test), and malformed ones (tools/make_bad_modules.py). The frames
  * come from a frame source over the top frames of the last free range, away
  * from where core_frame() hands them out.
  *
@@ -142,7 +142,7 @@ static void run_fixture(struct test_result *result, const char *name, const char
     char why[128] = "";
     enum l4_load_error loaded;
 
-    TEST_CHECK(image != NULL, "boot module %s is missing (test/run_all.py passes it)", file);
+    TEST_CHECK(image != NULL, "boot module %s is missing (tools/run_all.py passes it)", file);
     frames_init(TEST_FRAMES);
     ledger_take(&before);
     spec_init(&spec, name, image, size, 24, parent);

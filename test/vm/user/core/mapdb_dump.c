@@ -2,7 +2,7 @@
  * mapdb_dump.c — the kernel debug console shows a resource's mapping tree
  * (SYS_DEBUG_DUMP, BURSAR_DUMP_CAPABILITY_TREE and BURSAR_DUMP_FRAME_TREE).
  * The test builds trees it knows, prints what the dump must say on a
- * "mapdb dump expect:" line and asks for the dump; test/run_all.py reads the
+ * "mapdb dump expect:" line and asks for the dump; tools/run_all.py reads the
  * dump back from the serial log and checks every record's depth and payer
  * and every holder against that line. Here: the calls' own errors.
  */

@@ -104,7 +104,7 @@ USER_TEST(1021, a_raised_page_fault_with_no_exception_handler_kills_the_thread_a
     TEST_CHECK_EQUAL(spawn_writer(&w, pager.endpoint, BURSAR_NO_CAPABILITY, &thread), 0, "writer");
     TEST_CHECK_EQUAL(core_spawn(count_forever, (void *)&counter, CORE_LOW_PRIORITY, &bystander), 0, "bystander");
     TEST_CHECK_EQUAL(fault_receive(&pager, &fault, 1000), 0, "the fault arrives");
-    /* test/run_all.py checks the kill line names it: "..., its pager raised OUT_OF_MEMORY, no exception handler" */
+    /* tools/run_all.py checks the kill line names it: "..., its pager raised OUT_OF_MEMORY, no exception handler" */
     printf("raised fault expect: address %08x, reason OUT_OF_MEMORY\n", (unsigned)w.address);
     TEST_CHECK_EQUAL(l4_reply(pager.reply, RAISE_TAG, BURSAR_E_OUT_OF_MEMORY, 0), 0, "raise it");
     core_sleep_ms(30);

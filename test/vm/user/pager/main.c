@@ -208,7 +208,7 @@ static int map_module(const struct bursar_boot_info *boot, const char *name, uin
     int index = l4_boot_module_find(boot, name);
 
     if (index < 0) {
-        printf("pager tests: no boot module %s (test/run_all.py passes it)\n", name);
+        printf("pager tests: no boot module %s (tools/run_all.py passes it)\n", name);
         return -BURSAR_E_INVALID_ARGUMENT;
     }
     *image = (const void *)at;

@@ -257,7 +257,7 @@ USER_TEST(1004, an_exhausted_bank_raises_the_fault_and_the_other_client_carries_
     TEST_CHECK_EQUAL(l4_reply(handler.reply, KILL_TAG, 0, 0), 0, "kill A's thread");
     TEST_CHECK(client_job_wait(1, 5000), "B did not finish (%u pages)", client_shared.jobs[1].progress);
     TEST_CHECK_EQUAL(client_shared.jobs[1].result, 0, "B filled all 96");
-    /* A thread without a handler dies with one line naming the reason (test/run_all.py reads it). */
+    /* A thread without a handler dies with one line naming the reason (tools/run_all.py reads it). */
     printf("pager exhausted expect: address %08x\n", (unsigned)(PT_REGION + progress * PAGE));
     set_job(2, pt_fill, PT_REGION + progress * PAGE, 1, 0, 0);
     TEST_CHECK_EQUAL(pt_client_run(&a, 2, BURSAR_NO_CAPABILITY), 0, "another thread of A");
