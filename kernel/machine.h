@@ -1,7 +1,7 @@
 /*
  * machine.h — everything the generic kernel asks of the machine. The kernel
  * includes this header, never an arch/ one; arch/ia32 implements it. That is
- * the dependency rule: arch → kernel → mapdb/kheap, and never back.
+ * the dependency rule: arch → kernel → mapdb, kheap and lib, and never back.
  */
 #ifndef KERNEL_MACHINE_H
 #define KERNEL_MACHINE_H

@@ -6,6 +6,9 @@ Groups, in order:
   host      the cmocka programs under build/host/ (ASan + UBSan)
   harness   the harness's own log reading, on made-up logs; the interface
             compiler (tools/idl.py) on malformed files (test/idl/)
+  house     the dependency rule, that every cited path, file and function
+            exists, and no test code in a production kernel (tools/house_check.py),
+            each also on made-up trees with a deliberate violation
   fuzz      a short fixed libFuzzer run of each target under build/fuzz/
   model     the Spin model of the reclaim protocol (model/reclaim.pml):
             each property of today's protocol, and each old behaviour caught
@@ -33,6 +36,7 @@ ROOT = os.path.dirname(HERE)
 TEST = os.path.join(ROOT, "test")
 
 import harness  # noqa: E402
+import house_check  # noqa: E402
 from model_check import run_model  # noqa: E402
 
 BUILD = os.path.join(ROOT, "build")
@@ -134,6 +138,29 @@ def run_idl_checks(tally):
             tally.record(result.returncode == 1 and result.stderr.startswith(wanted) and not os.path.exists(out),
                          "harness/idl-%s" % os.path.basename(path)[:-4],
                          "exit %d, stderr %r, expected it to begin %r" % (result.returncode, result.stderr, wanted))
+
+
+def run_house(tally, _args):
+    """The house checks (tools/house_check.py) on the tree, then on made-up trees: the clean one must
+    pass and each deliberate violation must be named; and the image check must find the test
+    framework in the kernel-test image, which links it."""
+    for name, check in [("dependency-rule", house_check.dependency_problems),
+                        ("citations-exist", house_check.citation_problems),
+                        ("no-test-code-in-production-kernels", house_check.image_problems)]:
+        problems = check(ROOT)
+        tally.record(not problems, "house/" + name, "; ".join(problems[:12]))
+    for violation in [None] + house_check.VIOLATIONS:
+        with tempfile.TemporaryDirectory() as scratch:
+            house_check.write_tree(scratch, violation)
+            problems = house_check.tree_problems(scratch)
+        if violation is None:
+            tally.record(problems == [], "house/self-test-clean-tree-passes", "got %r" % problems)
+        else:
+            tally.record(any(violation[3] in p for p in problems), "house/self-test-" + violation[0],
+                         "expected a problem with %r, got %r" % (violation[3], problems))
+    found = house_check.image_problems(ROOT, ["bursar-test.elf"])
+    tally.record(any("test_run_all" in p for p in found), "house/self-test-test-image-has-test-code",
+                 "got %r" % found)
 
 
 def run_fuzz(tally, args):
@@ -715,7 +742,8 @@ def run_selftests(tally, args):
                      "harness said %r (%s); log lacks %r" % (result.outcome, result.detail, missing))
 
 
-GROUPS = [("host", run_host), ("harness", run_harness_checks), ("fuzz", run_fuzz), ("model", run_model),
+GROUPS = [("host", run_host), ("harness", run_harness_checks), ("house", run_house), ("fuzz", run_fuzz),
+          ("model", run_model),
           ("vm", run_vm), ("selftest", run_selftests)]
 
 

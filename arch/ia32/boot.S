@@ -32,7 +32,7 @@ _start:
          * Fill the boot page directory with 4 MiB pages: the first
          * KERNEL_DIRECT_MAP_MAX bytes of physical memory at KERNEL_BASE, and
          * the first 4 MiB also at 0 so the next instructions survive the
-         * switch. paging_init() replaces this directory with the final one.
+         * switch. machine_paging_init() replaces this directory with the final one.
          */
         movl $PHYS(boot_page_directory), %edi
         movl $(PDE_PRESENT | PDE_WRITABLE | PDE_LARGE), %ecx

@@ -35,7 +35,7 @@ static void map_utcb_pointer_page(void)
         ((uint32_t)top_page_table - KERNEL_BASE) | PDE_PRESENT | PDE_WRITABLE | PDE_USER;
 }
 
-/* Before paging_init the boot map covers the whole direct-map window. */
+/* Before machine_paging_init the boot map covers the whole direct-map window. */
 static uint32_t kernel_mapped_end = KERNEL_BASE + (KERNEL_DIRECT_MAP_MAX - 1);
 
 bool paging_kernel_address_mapped(uint32_t address)

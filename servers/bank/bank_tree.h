@@ -5,8 +5,8 @@
  *
  * Plain C with no system calls, so it is tested on the host
  * (test/host/test_bank_tree.c) like mapdb/ and kheap/. The server
- * (servers/bank/server.c) asks the kernel to do things and then tells the
- * ledger what happened; nothing here can fail half way: every operation is
+ * (servers/bank/requests.c, heaps.c) asks the kernel to do things and then
+ * tells the ledger what happened; nothing here can fail half way: every operation is
  * checked first (a *_check function, or the checks at the top of the
  * call) and then carried out completely.
  *
