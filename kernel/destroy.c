@@ -20,7 +20,7 @@
 /*
  * A thread being destroyed never runs in user mode again: it is killed now,
  * or, if it is stopped at a preemption point, it stops when it leaves the
- * kernel (syscall.c).
+ * kernel (syscall_dispatch.c).
  */
 static void thread_begin_destroy(struct thread *thread)
 {

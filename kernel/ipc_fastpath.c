@@ -190,7 +190,7 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
 
 /*
  * SYS_NULL naming a task: its address space loaded and the caller's again,
- * as sys_null() does (syscall.c), on the entry and exit the IPC fast path
+ * as sys_null() does (syscall_dispatch.c), on the entry and exit the IPC fast path
  * uses. The benchmark's floor for a round trip between two address spaces
  * (floor.null.two-space-switches): the same entry, exit and two CR3 loads,
  * and no IPC. Like the slow path it takes a capability with any rights.

@@ -9,7 +9,7 @@
 #include "kernel/io_ports.h"
 #include "kernel/irq.h"
 #include "kernel/machine.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

@@ -1,5 +1,5 @@
 /*
- * syscall.c — from a system-call trap to the right handler, and back.
+ * syscall_dispatch.c — from a system-call trap to the right handler, and back.
  * (User-mode exceptions go to user_faults.c.)
  */
 #include "bursar/errors.h"
@@ -7,7 +7,7 @@
 #include "kernel/console.h"
 #include "kernel/heap.h"
 #include "kernel/scheduler.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 #include "kernel/trap_handlers.h"

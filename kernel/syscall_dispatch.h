@@ -1,10 +1,10 @@
 /*
- * syscall.h — system-call dispatch. Every handler checks every argument
+ * syscall_dispatch.h — system-call dispatch. Every handler checks every argument
  * before it changes anything (check-all-then-act) and returns 0 or
  * -BURSAR_E_*; docs/abi.md lists which error each check gives.
  */
-#ifndef KERNEL_SYSCALL_H
-#define KERNEL_SYSCALL_H
+#ifndef KERNEL_SYSCALL_DISPATCH_H
+#define KERNEL_SYSCALL_DISPATCH_H
 
 #include <stdint.h>
 
@@ -64,4 +64,4 @@ int syscall_set_handler(struct thread *caller, struct cap_slot *handler, uint32_
 /* Copy to/from a thread's UTCB (through its task's page tables). */
 int utcb_write_info(struct thread *thread, const void *data, uint32_t size);
 
-#endif /* KERNEL_SYSCALL_H */
+#endif /* KERNEL_SYSCALL_DISPATCH_H */

@@ -13,7 +13,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

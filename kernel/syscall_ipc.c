@@ -9,7 +9,7 @@
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

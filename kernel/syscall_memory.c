@@ -12,7 +12,7 @@
 #include "kernel/frame_table.h"
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

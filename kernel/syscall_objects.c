@@ -10,7 +10,7 @@
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
 #include "kernel/scheduler.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

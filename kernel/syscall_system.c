@@ -14,7 +14,7 @@
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
 #include "kernel/self_check.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

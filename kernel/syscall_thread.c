@@ -6,7 +6,7 @@
 #include "kernel/heap.h"
 #include "kernel/machine.h"
 #include "kernel/scheduler.h"
-#include "kernel/syscall.h"
+#include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
 #include "kernel/thread.h"
 

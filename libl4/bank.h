@@ -110,7 +110,7 @@ void l4_bank_frames_init(struct l4_bank_frames *frames, unsigned bank, struct l4
 
 /* ---- starting the server ---- */
 
-/* The bank server's capability space: its own slots, then one per record (servers/bank/server.h). */
+/* The bank server's capability space: its own slots, then one per record (servers/bank/bank_server.h). */
 #define L4_BANK_SERVER_SLOTS 1152u
 
 struct l4_bank_start {

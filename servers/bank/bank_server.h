@@ -1,5 +1,5 @@
 /*
- * server.h — what the space bank server's files share: its capability
+ * bank_server.h — what the space bank server's files share: its capability
  * slots and address space, the badges it hands out, the state of a
  * request whose outcome depends on the client taking the reply, and the
  * kernel-facing helpers each file uses. docs/bank.md explains the design.
@@ -12,8 +12,8 @@
  *               bookkeeping heap
  *   bank_tree.c the bookkeeping (no system calls; host-tested)
  */
-#ifndef SERVERS_BANK_SERVER_H
-#define SERVERS_BANK_SERVER_H
+#ifndef SERVERS_BANK_BANK_SERVER_H
+#define SERVERS_BANK_BANK_SERVER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -141,4 +141,4 @@ static inline unsigned object_slot(uint32_t index)
     return SLOT_OBJECTS + index;
 }
 
-#endif /* SERVERS_BANK_SERVER_H */
+#endif /* SERVERS_BANK_BANK_SERVER_H */

@@ -17,7 +17,7 @@
  * before each object it makes there, so no thread of the server ever waits
  * on a heap fault (a bank never heap-faults to itself).
  */
-#include "servers/bank/server.h"
+#include "servers/bank/bank_server.h"
 
 #include "libl4/l4.h"
 

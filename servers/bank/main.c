@@ -18,7 +18,7 @@
  * so it gets the refusal as an error reply. Replies never block
  * (SYS_REPLY), so a client that does not take its reply stalls no one.
  */
-#include "servers/bank/server.h"
+#include "servers/bank/bank_server.h"
 
 #include "bursar/fault.h"
 #include "libl4/l4.h"

@@ -7,7 +7,7 @@
  * Every handler checks everything before it changes anything, in the
  * kernel or in the ledger, so a refused request changes nothing.
  */
-#include "servers/bank/server.h"
+#include "servers/bank/bank_server.h"
 
 #include "libl4/l4.h"
 #include "libl4/string.h"

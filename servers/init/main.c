@@ -7,7 +7,7 @@
  * description; if anything is wrong it lists every problem with its line
  * and starts nothing. Otherwise it gives every program a bank of its own
  * with the limit the description gives it, and from that bank its heap and
- * the heaps `heap` statements give it (memory.c); the endpoints (each paid
+ * the heaps `heap` statements give it (program_memory.c); the endpoints (each paid
  * by its server's heap); a client of the pager for its stack and memory;
  * then it loads every program with the capabilities the description gives
  * it, and only when all of them are loaded starts them, so a failure at any
@@ -32,7 +32,7 @@
 #include "libl4/pager.h"
 #include "libl4/printf.h"
 #include "libl4/string.h"
-#include "servers/init/memory.h"
+#include "servers/init/program_memory.h"
 #include "servers/init/system.h"
 
 #define DESCRIPTION_MODULE 1

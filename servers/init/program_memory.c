@@ -1,12 +1,12 @@
 /*
- * memory.c — where each program's memory comes from (docs/system.md,
+ * program_memory.c — where each program's memory comes from (docs/system.md,
  * "Banks and the pager"): a bank of its own under the root bank, with the
  * limit the description gives it; its heaps, funded by that bank; and, for
  * its stack and anonymous memory, a client of the default pager opened with
  * that bank. When the program goes, its bank is destroyed, and with it
  * everything it paid for.
  */
-#include "servers/init/memory.h"
+#include "servers/init/program_memory.h"
 
 #include "libl4/bank.h"
 #include "libl4/l4.h"

@@ -1,8 +1,8 @@
 /*
- * memory.h — each program's bank, heaps and pager client (memory.c).
+ * program_memory.h — each program's bank, heaps and pager client (program_memory.c).
  */
-#ifndef SERVERS_INIT_MEMORY_H
-#define SERVERS_INIT_MEMORY_H
+#ifndef SERVERS_INIT_PROGRAM_MEMORY_H
+#define SERVERS_INIT_PROGRAM_MEMORY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -48,4 +48,4 @@ struct memory_back {
 /* The program is gone: its pager client closed, its bank destroyed (and everything the bank paid for). */
 struct memory_back memory_retire(unsigned bank, unsigned client);
 
-#endif /* SERVERS_INIT_MEMORY_H */
+#endif /* SERVERS_INIT_PROGRAM_MEMORY_H */
