@@ -61,7 +61,12 @@ ABOUT = {
     "loader": "starting a program in a task of its own (libl4/loader.h): load, destroy, load to exit report",
     "bank": "the space bank server (servers/bank): buy and return frames, a heap fault it serves, destroy",
     "pager": "page faults served by the default pager (servers/pager) with frames from the client's bank",
+    "stress": "the longest interrupt-off window the kernel saw over the whole syscall fuzzer run "
+              "(test/vm/user/syscall_fuzz.c: 4 seeds of random calls, random CPU state, self-checks)",
 }
+
+# Programs that are not bench/vm/*_bench.c but print rows too: short name -> image (build/user/NAME.elf).
+OTHER_PROGRAMS = {"stress": "syscall_fuzz"}
 
 # Bursar vs the EROS-style wrapper (servers/wrapper, issue 13): each pair is read as wrapper/Bursar on
 # one kernel. The rows are printed by the programs that measure them; a pair whose rows are not
@@ -84,11 +89,21 @@ def program_names():
     for source in sorted(glob.glob(os.path.join(ROOT, "bench", "vm", "*.c"))):
         base = os.path.splitext(os.path.basename(source))[0]
         names.append(base[:-len("_bench")] if base.endswith("_bench") else base)
+    names += list(OTHER_PROGRAMS)
     known = list(ABOUT)
     return sorted(names, key=lambda n: (known.index(n) if n in known else len(known), n))
 
 
+def program_source(name):
+    """The program's source file, as the report names it."""
+    if name in OTHER_PROGRAMS:
+        return "test/vm/user/%s.c" % OTHER_PROGRAMS[name]
+    return "bench/vm/%s_bench.c" % name
+
+
 def program_image(name):
+    if name in OTHER_PROGRAMS:
+        return os.path.join(BUILD, "user", OTHER_PROGRAMS[name] + ".elf")
     for base in (name + "_bench", name):
         path = os.path.join(BUILD, "user", base + ".elf")
         if os.path.exists(path):
@@ -230,8 +245,8 @@ def build_table(results, abouts, kernels):
         rows_by_kernel = {key: rows for key, (rows, _) in results[name].items()}
         order = row_order(results, name, kernels)
         lines.append("")
-        lines.append("== %s (bench/vm/%s_bench.c): %s" % (name, name, abouts.get(name) or ABOUT.get(name) or
-                                                          "rows of bench/vm/%s_bench.c" % name))
+        source = program_source(name)
+        lines.append("== %s (%s): %s" % (name, source, abouts.get(name) or ABOUT.get(name) or "rows of " + source))
         missing = set()
         for row in order:
             cells = []

@@ -30,8 +30,16 @@
  *
  * `fuzz-calls=N` on the kernel command line (./bursar test --long-fuzz,
  * docs/testing.md) makes N calls per seed instead of the default.
+ *
+ * It is also the kernel's stress run for interrupt-off windows (`./bursar
+ * bench`, program `stress`): at the end it prints, as a benchmark row, the
+ * longest window the kernel kept interrupts off over the whole run
+ * (SYS_PREEMPT_STATS, reset at the start). Under `qemu -icount shift=0` that
+ * is guest instructions; under plain TCG (`./bursar test`) it is wall-clock
+ * TSC ticks and nobody reads it.
  */
 #include "bursar/fault.h"
+#include "libl4/kernel_stats.h"
 #include "libl4/l4.h"
 #include "libl4/printf.h"
 #include "libl4/task_sharing_program.h"
@@ -691,6 +699,28 @@ static void seed_heap_destroy(struct test_result *result)
     seed_heap = BURSAR_SLOT_HEAP;
 }
 
+/* The longest interrupt-off window so far, and the call after which it was seen (the stress row). */
+static struct {
+    uint64_t longest;
+    const char *after;                /* "a fuzzed call", or the step between calls */
+    uint32_t seed, call, number, argument[4];
+} worst_window;
+
+static void note_window(const char *after, uint32_t seed, uint32_t call, uint32_t number, const uint32_t a[4])
+{
+    struct l4_preempt_stats stats;
+
+    if (l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0) != 0 || stats.longest_interrupts_off <= worst_window.longest)
+        return;
+    worst_window.longest = stats.longest_interrupts_off;
+    worst_window.after = after;
+    worst_window.seed = seed;
+    worst_window.call = call;
+    worst_window.number = number;
+    for (int i = 0; i < 4; i++)
+        worst_window.argument[i] = a[i];
+}
+
 static void fuzz_one_seed(struct test_result *result, uint32_t seed)
 {
     bool own_heap;
@@ -702,6 +732,7 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
     random_state = seed;
     TEST_CHECK_EQUAL(l4_system_info(&before), 0, "system info");
     seed_heap_create(result, &own_heap);
+    note_window("the seed's heap create", seed, 0, 0, (const uint32_t[4]){ 0 });
     if (result->failed)
         return;
     cpu_seen = (struct cpu_seen){ 0 };
@@ -718,6 +749,7 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             continue;
         struct l4_words w = { a[0], a[1], a[2], a[3] };
         int status = cpu_state_call(eax, &w);
+        note_window("a fuzzed call", seed, call, number, a);
         TEST_CHECK(documented(status), "seed %u call %u: system call %u returned %d", seed, call, number, status);
         made++;
         made_of[number]++;
@@ -729,11 +761,15 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
             seen[-status] = true;
             kinds++;
         }
-        if (call % PARTNER_EVERY == 0)
+        if (call % PARTNER_EVERY == 0) {
             cpu_state_partner_call();
-        if (call % CHECK_EVERY == 0)
+            note_window("a partner call", seed, call, 0, (const uint32_t[4]){ 0 });
+        }
+        if (call % CHECK_EVERY == 0) {
             TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
                        "seed %u call %u: kernel self-check failed", seed, call);
+            note_window("a self-check", seed, call, 0, (const uint32_t[4]){ 0 });
+        }
     }
     printf("seed %u: %u calls made, %u succeeded, %u kinds of error:", seed, made, succeeded, kinds);
     for (int e = 1; e < BURSAR_ERROR_COUNT; e++)
@@ -749,8 +785,10 @@ static void fuzz_one_seed(struct test_result *result, uint32_t seed)
     if (result->failed)
         return;
     clean_up();
+    note_window("the clean-up", seed, 0, 0, (const uint32_t[4]){ 0 });
     if (own_heap)
         seed_heap_destroy(result);
+    note_window("the seed's heap destroy", seed, 0, 0, (const uint32_t[4]){ 0 });
     TEST_CHECK(l4_debug_dump(BURSAR_SLOT_DEBUG, BURSAR_DUMP_CHECK, 0) == 0,
                "seed %u: kernel self-check failed after clean-up", seed);
     TEST_CHECK_EQUAL(l4_system_info(&after), 0, "system info");
@@ -812,5 +850,17 @@ int main(const struct bursar_boot_info *boot_info)
         printf("fuzz: cannot start the CPU-state handler and partner: %d\n", error);
         return 1;
     }
-    return user_tests_run_all() ? 0 : 1;
+    struct l4_preempt_stats stats;
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 1);
+    bool passed = user_tests_run_all();
+    l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0);
+    printf("bench interrupts-off.stress.syscall-fuzz instructions=%llu points=%u switches=%u calls-per-seed=%u "
+           "worst-call=%u\n", (unsigned long long)stats.longest_interrupts_off, stats.points, stats.switches,
+           calls_per_seed, worst_window.number);
+    printf("fuzz: the longest window, %llu, was first seen after %s (seed %u call %u: system call %u "
+           "%x %x %x %x)\n", (unsigned long long)worst_window.longest, worst_window.after, worst_window.seed,
+           worst_window.call,
+           worst_window.number, worst_window.argument[0], worst_window.argument[1], worst_window.argument[2],
+           worst_window.argument[3]);
+    return passed ? 0 : 1;
 }
