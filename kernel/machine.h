@@ -138,8 +138,6 @@ void machine_frame_write_result(struct trap_frame *frame, int32_t result, const 
 void machine_frame_set_result(struct trap_frame *frame, int32_t result);
 uint32_t machine_frame_instruction(const struct trap_frame *frame);
 uint32_t machine_frame_stack(const struct trap_frame *frame);
-/* The system call in this frame came by the entry whose exit the IPC fast path uses (sysenter). */
-bool machine_frame_fast_exit_ok(const struct trap_frame *frame);
 /*
  * A user exception as its handler sees it (bursar/fault.h), and the
  * registers a handler's reply may set: only eip, esp, the general registers

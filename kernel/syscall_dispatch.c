@@ -6,6 +6,7 @@
 #include "bursar/syscall.h"
 #include "kernel/console.h"
 #include "kernel/heap.h"
+#include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscall_dispatch.h"
 #include "kernel/task.h"
@@ -105,17 +106,30 @@ static void leave_kernel(void)
 }
 
 /*
- * A thread that came by int $0x80 goes back by iret, ecx and edx as they
- * were: while it is in the kernel (blocked in IPC, typically), the fast
- * path must not answer it with its sysexit (thread.h).
+ * A system call made by int $0x80 (trap.c). The thread goes back by iret,
+ * ecx and edx as they were: while it is in the kernel (blocked in IPC,
+ * typically), the fast path must not answer it with its sysexit (thread.h).
  */
 void kernel_syscall(struct trap_frame *frame)
 {
     struct thread *self = current_thread;
-    uint8_t trap_entry = machine_frame_fast_exit_ok(frame) ? 0 : THREAD_SLOW_PATH_TRAP_ENTRY;
 
-    self->slow_path_only |= trap_entry;
+    self->slow_path_only |= THREAD_SLOW_PATH_TRAP_ENTRY;
     syscall_dispatch(self, frame);
     leave_kernel();
-    self->slow_path_only &= (uint8_t)~trap_entry;
+    self->slow_path_only &= (uint8_t)~THREAD_SLOW_PATH_TRAP_ENTRY;
+}
+
+/*
+ * A system call made by sysenter (sysenter.S's slow path), its frame built
+ * already reset to what a system call returns with. The thread was in user
+ * mode with interrupts on, so the interrupt-off window opens here. Only the
+ * fast path's exit may answer it while it waits (no trap-entry bit).
+ */
+void kernel_sysenter_syscall(struct trap_frame *frame)
+{
+    interrupts_off_begin();
+    syscall_dispatch(current_thread, frame);
+    leave_kernel();
+    interrupts_off_end();
 }

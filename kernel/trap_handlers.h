@@ -13,6 +13,8 @@
  */
 struct trap_frame;
 void kernel_syscall(struct trap_frame *frame);
+/* The same for a call sysenter.S's slow path brings, which opens the interrupt-off window itself. */
+void kernel_sysenter_syscall(struct trap_frame *frame);
 void kernel_user_exception(uint32_t vector, struct trap_frame *frame);
 
 /* Called from the timer interrupt. */

@@ -105,17 +105,33 @@ sysenter_entry:
 
 #endif
 sysenter_slow_path:
-        movl FRAME_USER_ESP(%esp), %ecx
-        movl FRAME_EIP(%esp), %edx
-        addl $TRAP_FRAME_SIZE_USER, %esp /* and built again, push by push */
-        pushl $SELECTOR_USER_DATA        /* ss */
-        pushl %ecx                       /* user esp */
-        pushl $USER_EFLAGS               /* eflags: sysenter saves none */
-        pushl $SELECTOR_USER_CODE        /* cs */
-        pushl %edx                       /* eip */
-        pushl $0                         /* error code */
-        pushl $VECTOR_SYSENTER
-        jmp trap_common                  /* vectors.S: as an interrupt from ring 3 (and counted there) */
+        /*
+         * The frame an interrupt from ring 3 would leave, built in place
+         * around the user esp and eip already in it, and already what a
+         * system call returns with (trap.c's syscall_frame_reset): only IF
+         * in eflags, the user data selector in %ds, %es and %fs, the UTCB
+         * selector in %gs. The user's own selectors are not kept: the exit
+         * loads these whatever they were. %ds and %es hold the flat user
+         * data selector already (above); the kernel never uses %fs or %gs.
+         * Flags are known since the entry's popfl.
+         */
+        movl $SELECTOR_USER_DATA, TRAP_FRAME_USER_SS(%esp)
+        movl $USER_EFLAGS, TRAP_FRAME_EFLAGS(%esp)
+        movl $SELECTOR_USER_CODE, TRAP_FRAME_CS(%esp)
+        movl $0, TRAP_FRAME_ERROR_CODE(%esp)
+        movl $VECTOR_SYSENTER, TRAP_FRAME_VECTOR(%esp)
+        addl $TRAP_FRAME_VECTOR, %esp    /* pushal puts eax right below the vector */
+        pushal
+        pushl $SELECTOR_USER_DATA        /* ds */
+        pushl $SELECTOR_USER_DATA        /* es */
+        pushl $SELECTOR_USER_DATA        /* fs */
+        pushl $SELECTOR_USER_UTCB        /* gs */
+        incl machine_counters            /* .kernel_entries */
+        pushl %esp                       /* struct trap_frame * */
+        call kernel_sysenter_syscall     /* kernel/syscall.c */
+        addl $4, %esp
+        /* Back on the stack of a thread that entered here (whichever ran between): its frame is this kind. */
+        jmp sysenter_return
 
 /*
  * The fast path declined, with the call's eax in eax: back to this

@@ -117,7 +117,6 @@ void machine_frame_set_result(struct trap_frame *frame, int32_t result)
 
 uint32_t machine_frame_instruction(const struct trap_frame *frame) { return frame->eip; }
 uint32_t machine_frame_stack(const struct trap_frame *frame)       { return frame->user_esp; }
-bool machine_frame_fast_exit_ok(const struct trap_frame *frame)    { return frame->vector == VECTOR_SYSENTER; }
 
 void machine_frame_exception_state(const struct trap_frame *frame, struct bursar_exception_state *out)
 {

@@ -129,7 +129,8 @@ void trap_dispatch(struct trap_frame *frame)
  * A system call returns with the state docs/abi.md §1 defines, whichever
  * entry it came by and whatever the caller had in these: only IF set, the
  * flat user data selector in %ds, %es and %fs, the UTCB selector in %gs.
- * (The IPC fast path's exit gives the same; the tests compare the two.)
+ * (sysenter.S's slow path builds its frame so; the IPC fast path's exit
+ * gives the same; the tests compare them.)
  */
 static void syscall_frame_reset(struct trap_frame *frame)
 {
@@ -142,7 +143,7 @@ static void trap_handle(struct trap_frame *frame)
 {
     if (frame->vector >= VECTOR_IRQ_BASE && frame->vector < VECTOR_IRQ_BASE + VECTOR_IRQ_COUNT) {
         device_interrupt(frame);
-    } else if (frame->vector == VECTOR_SYSCALL || frame->vector == VECTOR_SYSENTER) {
+    } else if (frame->vector == VECTOR_SYSCALL) {   /* sysenter's come by sysenter.S, reset already */
         syscall_frame_reset(frame);
         kernel_syscall(frame);
     } else if (trap_from_user(frame)) {

@@ -37,7 +37,11 @@
 #define TRAP_FRAME_EBX          32
 #define TRAP_FRAME_EAX          44
 #define TRAP_FRAME_VECTOR       48
+#define TRAP_FRAME_ERROR_CODE   52
 #define TRAP_FRAME_EIP          56
+#define TRAP_FRAME_CS           60
+#define TRAP_FRAME_EFLAGS       64
+#define TRAP_FRAME_USER_SS      72
 #define TRAP_FRAME_SIZE_KERNEL  68     /* no esp/ss: trap from ring 0 */
 #define TRAP_FRAME_SIZE_USER    76
 
@@ -56,6 +60,11 @@ _Static_assert(offsetof(struct trap_frame, vector) == TRAP_FRAME_VECTOR, "vector
 _Static_assert(offsetof(struct trap_frame, eip) == TRAP_FRAME_EIP && offsetof(struct trap_frame, eax) == TRAP_FRAME_EAX &&
                offsetof(struct trap_frame, ebx) == TRAP_FRAME_EBX,
                "sysenter.S uses these places");
+_Static_assert(offsetof(struct trap_frame, error_code) == TRAP_FRAME_ERROR_CODE &&
+               offsetof(struct trap_frame, cs) == TRAP_FRAME_CS &&
+               offsetof(struct trap_frame, eflags) == TRAP_FRAME_EFLAGS &&
+               offsetof(struct trap_frame, user_ss) == TRAP_FRAME_USER_SS,
+               "sysenter.S's slow path builds the frame in place");
 _Static_assert(offsetof(struct trap_frame, user_esp) == TRAP_FRAME_SIZE_KERNEL, "vectors.S pushes");
 _Static_assert(sizeof(struct trap_frame) == TRAP_FRAME_SIZE_USER, "vectors.S pushes");
 
