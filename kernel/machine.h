@@ -130,12 +130,60 @@ uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp);
  * Returns the value for its saved stack pointer.
  */
 uint32_t machine_thread_return_frame(void *stack_top);
+/*
+ * A thread's saved frame, read and written inline: the slow path does it on
+ * every call, and a call each cost more than the access. The kernel still
+ * knows only this of it: the frame is the MACHINE_FRAME_SIZE bytes at the
+ * top of the thread's kernel stack, and a system call's number (its result
+ * on the way back) and four words are the 32-bit words at these indexes in
+ * it. The arch checks them against its own frame (arch/ia32/thread_state.c).
+ */
+#define MACHINE_FRAME_SIZE 76u
+#define MACHINE_FRAME_NUMBER 11u
+#define MACHINE_FRAME_WORD_0 8u
+#define MACHINE_FRAME_WORD_1 5u
+#define MACHINE_FRAME_WORD_2 4u
+#define MACHINE_FRAME_WORD_3 6u
+
 /* The user frame at the top of a kernel stack. */
-struct trap_frame *machine_thread_frame(void *stack_top);
-void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out);
-/* Set what the thread sees on return: eax = result, ebx/esi/edi/ebp = words. */
-void machine_frame_write_result(struct trap_frame *frame, int32_t result, const uint32_t words[4]);
-void machine_frame_set_result(struct trap_frame *frame, int32_t result);
+static inline struct trap_frame *machine_thread_frame(void *stack_top)
+{
+    return (struct trap_frame *)((uint8_t *)stack_top - MACHINE_FRAME_SIZE);
+}
+
+static inline void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out)
+{
+    const uint32_t *word = (const uint32_t *)frame;
+
+    out->number = word[MACHINE_FRAME_NUMBER];
+    out->argument[0] = word[MACHINE_FRAME_WORD_0];
+    out->argument[1] = word[MACHINE_FRAME_WORD_1];
+    out->argument[2] = word[MACHINE_FRAME_WORD_2];
+    out->argument[3] = word[MACHINE_FRAME_WORD_3];
+}
+
+/* Set what the thread sees on return: the result and the four words. */
+static inline void machine_frame_write_result(struct trap_frame *frame, int32_t result, const uint32_t words[4])
+{
+    uint32_t *word = (uint32_t *)frame;
+
+    word[MACHINE_FRAME_NUMBER] = (uint32_t)result;
+    word[MACHINE_FRAME_WORD_0] = words[0];
+    word[MACHINE_FRAME_WORD_1] = words[1];
+    word[MACHINE_FRAME_WORD_2] = words[2];
+    word[MACHINE_FRAME_WORD_3] = words[3];
+}
+
+static inline void machine_frame_set_result(struct trap_frame *frame, int32_t result)
+{
+    ((uint32_t *)frame)[MACHINE_FRAME_NUMBER] = (uint32_t)result;
+}
+
+/* The result a system call left in its frame. */
+static inline int32_t machine_frame_result(const struct trap_frame *frame)
+{
+    return (int32_t)((const uint32_t *)frame)[MACHINE_FRAME_NUMBER];
+}
 uint32_t machine_frame_instruction(const struct trap_frame *frame);
 uint32_t machine_frame_stack(const struct trap_frame *frame);
 /*

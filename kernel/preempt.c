@@ -9,6 +9,7 @@
  */
 #include "kernel/console.h"
 #include "kernel/cspace.h"
+#include "kernel/interrupts_off.h"
 #include "kernel/machine.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
@@ -16,9 +17,8 @@
 
 struct preempt_statistics preempt_statistics;
 
-static uint64_t off_since;       /* TSC when interrupts last went off */
-static bool off_window_open;     /* off_since is valid */
-static uint32_t work_since_point;
+struct interrupts_off_window interrupts_off_window;
+uint32_t work_since_point;
 static uint32_t disabled;        /* preempt_disable nesting */
 
 static void set_priority(struct thread *thread, uint8_t priority)
@@ -39,23 +39,6 @@ static void unboost(struct thread *thread)
         thread->boosted = false;
         set_priority(thread, thread->unboosted_priority);
     }
-}
-
-void interrupts_off_begin(void)
-{
-    work_since_point = 0;       /* a chunk's units are counted from where interrupts went off */
-    off_since = machine_timestamp();
-    off_window_open = true;
-}
-
-void interrupts_off_end(void)
-{
-    if (!off_window_open)
-        return;
-    uint64_t length = machine_timestamp() - off_since;
-    if (length > preempt_statistics.longest_interrupts_off)
-        preempt_statistics.longest_interrupts_off = length;
-    off_window_open = false;
 }
 
 /* Only a running, ready thread may let an interrupt switch it away: it will be scheduled again. */

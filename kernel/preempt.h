@@ -49,14 +49,7 @@ struct preempt_statistics {
 };
 extern struct preempt_statistics preempt_statistics;
 
-/*
- * The interrupt-off window: the kernel calls begin when it starts running
- * with interrupts off after they were on (every trap entry, after a
- * preemption point, the idle loop waking) and end just before it lets them
- * in again (leaving for user mode, a preemption point, the idle halt).
- */
-void interrupts_off_begin(void);
-void interrupts_off_end(void);
+/* The interrupt-off window is opened and closed inline: kernel/interrupts_off.h. */
 
 /* A preemption point: take pending interrupts, switch away if something else should run. */
 void preempt_point(void);

@@ -13,6 +13,7 @@
 #include "kernel/heap.h"
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
+#include "kernel/interrupts_off.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/task.h"

@@ -6,6 +6,7 @@
 #include "bursar/syscall.h"
 #include "kernel/console.h"
 #include "kernel/heap.h"
+#include "kernel/interrupts_off.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/syscall_dispatch.h"
@@ -39,12 +40,9 @@ _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler
 /* Out of memory: returned, or written into the frame by an IPC that could not pay for its items. */
 static bool failed_for_memory(int status, struct trap_frame *frame)
 {
-    struct machine_registers now;
-
     if (status != SYSCALL_RESULT_WRITTEN)
         return status == -BURSAR_E_OUT_OF_MEMORY;
-    machine_frame_read(frame, &now);
-    return now.number == (uint32_t)-BURSAR_E_OUT_OF_MEMORY;
+    return machine_frame_result(frame) == -BURSAR_E_OUT_OF_MEMORY;
 }
 
 void syscall_dispatch(struct thread *caller, struct trap_frame *frame)

@@ -85,11 +85,6 @@ int thread_create(struct heap *payer, struct task *task, struct thread **out)
     return BURSAR_OK;
 }
 
-struct trap_frame *thread_frame(struct thread *thread)
-{
-    return machine_thread_frame(thread_stack_top(thread));
-}
-
 void thread_start(struct thread *thread, uint32_t ip, uint32_t sp)
 {
     thread->saved_stack = machine_thread_stack_init(thread_stack_top(thread), ip, sp);

@@ -134,11 +134,16 @@ static inline void *thread_stack_top(struct thread *thread)
     return (uint8_t *)thread + THREAD_OBJECT_SIZE;
 }
 
+/* The thread's saved user registers (opaque: machine.h's accessors read and write them). */
+static inline struct trap_frame *thread_frame(struct thread *thread)
+{
+    return machine_thread_frame(thread_stack_top(thread));
+}
+
 extern struct thread *current_thread;
 
 int thread_create(struct heap *payer, struct task *task, struct thread **out);
 void thread_start(struct thread *thread, uint32_t ip, uint32_t sp);
-struct trap_frame *thread_frame(struct thread *thread);
 /*
  * End the thread: out of every queue, never scheduled again. `why` (if not
  * NULL) is logged as one line. When it is the root task's first thread the

@@ -45,10 +45,14 @@ void sysenter_init(void)
     write_msr(MSR_SYSENTER_ESP, (uint32_t)sysenter_stack_top);
 }
 
-struct trap_frame *machine_thread_frame(void *stack_top)
-{
-    return (struct trap_frame *)((uint8_t *)stack_top - sizeof(struct trap_frame));
-}
+/* kernel/machine.h's inline accessors know the frame by these. */
+_Static_assert(sizeof(struct trap_frame) == MACHINE_FRAME_SIZE, "the frame machine.h reads");
+_Static_assert(offsetof(struct trap_frame, eax) == 4 * MACHINE_FRAME_NUMBER &&
+               offsetof(struct trap_frame, ebx) == 4 * MACHINE_FRAME_WORD_0 &&
+               offsetof(struct trap_frame, esi) == 4 * MACHINE_FRAME_WORD_1 &&
+               offsetof(struct trap_frame, edi) == 4 * MACHINE_FRAME_WORD_2 &&
+               offsetof(struct trap_frame, ebp) == 4 * MACHINE_FRAME_WORD_3,
+               "a system call's registers where machine.h reads them");
 
 /* A switch frame under the user frame that returns straight to user mode. */
 static uint32_t return_to_user_frame(void *stack_top)
@@ -90,29 +94,6 @@ uint32_t machine_thread_stack_init(void *stack_top, uint32_t ip, uint32_t sp)
         .user_esp = sp, .user_ss = SELECTOR_USER_DATA,
     };
     return return_to_user_frame(stack_top);
-}
-
-void machine_frame_read(const struct trap_frame *frame, struct machine_registers *out)
-{
-    out->number = frame->eax;
-    out->argument[0] = frame->ebx;
-    out->argument[1] = frame->esi;
-    out->argument[2] = frame->edi;
-    out->argument[3] = frame->ebp;
-}
-
-void machine_frame_write_result(struct trap_frame *frame, int32_t result, const uint32_t words[4])
-{
-    frame->eax = (uint32_t)result;
-    frame->ebx = words[0];
-    frame->esi = words[1];
-    frame->edi = words[2];
-    frame->ebp = words[3];
-}
-
-void machine_frame_set_result(struct trap_frame *frame, int32_t result)
-{
-    frame->eax = (uint32_t)result;
 }
 
 uint32_t machine_frame_instruction(const struct trap_frame *frame) { return frame->eip; }

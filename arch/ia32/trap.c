@@ -11,6 +11,7 @@
 #include "arch/ia32/x86.h"
 #include "kernel/console.h"
 #include "kernel/machine.h"
+#include "kernel/interrupts_off.h"
 #include "kernel/preempt.h"
 #include "kernel/trap_handlers.h"
 
