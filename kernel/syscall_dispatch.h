@@ -19,8 +19,6 @@ struct cap_slot;
 typedef int (*syscall_handler)(struct thread *caller, const struct machine_registers *registers,
                                uint32_t results[4]);
 
-void syscall_dispatch(struct thread *caller, struct trap_frame *frame);
-
 /* The handlers, by file. */
 int sys_send(struct thread *, const struct machine_registers *, uint32_t[4]);
 int sys_receive(struct thread *, const struct machine_registers *, uint32_t[4]);

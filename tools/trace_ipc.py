@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""./bursar trace: where the instructions of one fast-path IPC go.
+"""./bursar trace: where the instructions of one IPC go, on either path.
 
 Boots the IPC benchmark (bench/vm/ipc_bench.c) on the fast-path kernel
-under `-icount shift=0`, one guest instruction per translation block, and
+(--slow: the slow-path kernel) under `-icount shift=0`, one guest
+instruction per translation block, and
 has QEMU log every instruction executed (`-d exec,nochain`) while the
 call/reply rounds run: logging is switched on through the QEMU monitor when
 the benchmark prints the row before them and off at the row after. It then
@@ -10,6 +11,12 @@ takes the last complete round from the log and prints, for the call's one
 way and the reply's, the instructions each function executed, in order,
 from one TSC read to the next. The benchmark's rows are the same spans less
 the two instructions of a back-to-back TSC read.
+
+On the slow-path kernel (--slow, or --kernel naming it) each span is also
+summed by part of the slow path (SLOW_PATH_PARTS below: entry, dispatch,
+lookup, IPC, copy, switch, exit, user), which docs/benchmarks.md's
+breakdown quotes. --null traces one round of floor.null (SYS_NULL with no
+task: the bare entry and exit) instead of the IPC rounds.
 
 Options: --verbose prints every instruction's address and function;
 --kernel PATH traces another kernel image.
@@ -33,6 +40,31 @@ TOOLS = toolchain.cross_prefix()          # the build's binutils (nm, objdump)
 SYS_CALL = toolchain.syscall_numbers()["SYS_CALL"]
 START_LOGGING = "bench floor.null.two-space-switches"   # printed just before the IPC rounds
 STOP_LOGGING = "bench ipc.roundtrip"                    # printed just after them
+NULL_START_LOGGING = "bench overhead"                   # printed just before the floor.null rounds
+NULL_STOP_LOGGING = "bench floor.null "                 # and just after them
+KERNEL_BASE = 0xC0000000
+
+# The slow path's parts, by function (a name's GCC suffix, .isra.0 and the
+# like, dropped). kernel_sysenter_syscall is entry up to its call of
+# syscall_dispatch and exit after it returns: its first run in a span is
+# the entry's, later ones the exit's. Anything not named is "other".
+SLOW_PATH_PARTS = {
+    "entry": ["sysenter_entry", "sysenter_slow_path", "trap_common", "trap_dispatch", "kernel_syscall"],
+    "dispatch": ["syscall_dispatch", "sys_null", "sys_call", "sys_send", "sys_reply_wait", "sys_reply",
+                 "sys_receive", "send_common", "check_message", "check_receive", "lookup_reply",
+                 "heap_ref_change", "heap_fault_refill", "leave_kernel"],
+    "lookup": ["cspace_lookup", "cspace_slot", "cspace_page"],
+    "IPC": ["ipc_send", "ipc_receive", "ipc_reply", "ipc_reply_check", "fault_ipc_check_reply",
+            "fault_ipc_accept_reply", "transfer_check", "irq_take_pending", "scheduler_remove",
+            "scheduler_make_ready", "unlink", "enqueue_tail", "enqueue", "dequeue", "timeout_remove",
+            "timeout_arm", "await_reply", "complete"],
+    "copy": ["deliver", "delivery_result", "set_message_result", "copy_long_message", "copy_message_words",
+             "thread_frame", "machine_thread_frame", "machine_frame_read", "machine_frame_write_result"],
+    "switch": ["scheduler_wake_and_switch", "schedule", "switch_to", "machine_thread_activate",
+               "tss_set_kernel_stack", "machine_address_space_activate", "machine_switch_context",
+               "switch_context", "highest_ready_priority", "requeue_running", "scheduler_finish_switch"],
+    "exit": ["sysenter_return", "trap_return", "interrupts_off_end"],
+}
 
 
 def symbols(elf):
@@ -106,7 +138,7 @@ def boot_and_log(kernel, log_path, program=PROGRAM, start=START_LOGGING, stop=ST
                 monitor.sendall(b"log exec,nochain\n")
             elif line.startswith(stop):
                 monitor.sendall(b"log none\n")
-            if line.startswith("bench ipc."):
+            if line.startswith(("bench ipc.", "bench floor.")):
                 rows.append(line)
         machine.wait(timeout=600)
         monitor.close()
@@ -118,6 +150,31 @@ def executed(log_path):
     pattern = re.compile(r"^Trace \d+: \S+ \[[0-9a-f]+/([0-9a-f]+)/")
     with open(log_path, errors="replace") as f:
         return [int(m.group(1), 16) for m in map(pattern.match, f) if m]
+
+
+def part_of(name, seen_entry_c):
+    """The slow path's part a function's run belongs to (SLOW_PATH_PARTS)."""
+    base = name.split(".")[0]
+    if base == "kernel_sysenter_syscall" or base in SLOW_PATH_PARTS["entry"]:
+        return "exit" if seen_entry_c else "entry"     # the way back through the entry's own code
+    for part, names in SLOW_PATH_PARTS.items():
+        if base in names:
+            return part
+    return "other"
+
+
+def print_parts(span, name_of):
+    """The span summed by part of the slow path, in the order the parts first run."""
+    totals, seen_entry_c = {}, False
+    for eip in span:
+        if eip < KERNEL_BASE:
+            part = "user"
+        else:
+            name = name_of(eip)
+            part = part_of(name, seen_entry_c)
+            seen_entry_c = seen_entry_c or name.split(".")[0] in ("syscall_dispatch", "kernel_syscall")
+        totals[part] = totals.get(part, 0) + 1
+    print("  by part: " + ", ".join("%s %d" % (part, n) for part, n in totals.items()))
 
 
 def print_span(title, span, name_of, verbose):
@@ -141,8 +198,45 @@ def parse_arguments(argv):
     parser = argparse.ArgumentParser(prog="./bursar trace", description=__doc__, allow_abbrev=False,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--verbose", action="store_true", help="every instruction's address and function")
-    parser.add_argument("--kernel", default=os.path.join(BUILD, "kernel", "bursar.elf"), help="kernel image")
-    return parser.parse_args(argv)
+    parser.add_argument("--kernel", default=None, help="kernel image (default: the fast-path kernel)")
+    parser.add_argument("--slow", action="store_true", help="the slow-path kernel, with each span by part")
+    parser.add_argument("--null", action="store_true", help="one floor.null round instead of the IPC rounds")
+    options = parser.parse_args(argv)
+    if options.kernel is None:
+        options.kernel = os.path.join(BUILD, "kernel", "bursar-slowpath.elf" if options.slow else "bursar.elf")
+    options.slow = options.slow or "slowpath" in os.path.basename(options.kernel)
+    return options
+
+
+def null_round(eips):
+    """The last floor.null round in the log: from a TSC read to the next, around one kernel entry."""
+    reads = [i for i, eip in enumerate(eips) if eip in NULL_READS]
+    for first, second in reversed(list(zip(reads, reads[1:]))):
+        span = eips[first:second]
+        if any(eip >= KERNEL_BASE for eip in span):
+            return span
+    raise SystemExit("trace: the log holds no floor.null round")
+
+
+NULL_READS = set()
+
+
+def main_null(options, name_of):
+    """--null: one SYS_NULL round, from the TSC read before it to the one after."""
+    NULL_READS.update(a for code in disassembly(PROGRAM).values() for a, text in code if text.startswith("rdtsc"))
+    with tempfile.TemporaryDirectory() as scratch:
+        log_path = os.path.join(scratch, "exec.log")
+        print("trace: booting %s with %s, one instruction per block" %
+              (os.path.relpath(PROGRAM, qemu.ROOT), os.path.relpath(options.kernel, qemu.ROOT)), flush=True)
+        rows = boot_and_log(options.kernel, log_path, start=NULL_START_LOGGING, stop=NULL_STOP_LOGGING)
+        span = null_round(executed(log_path))
+    for row in rows:
+        if row.startswith("bench floor.null "):
+            print("benchmark: " + row)
+    print_span("floor.null (SYS_NULL, no task), TSC read to TSC read", span, name_of, options.verbose)
+    if options.slow:
+        print_parts(span, name_of)
+    return 0
 
 
 def main(argv):
@@ -155,6 +249,8 @@ def main(argv):
         i = bisect.bisect_right(addresses, eip) - 1
         return table[i][1] if i >= 0 else "?"
 
+    if options.null:
+        return main_null(options, name_of)
     start, split = round_markers(PROGRAM)
     with tempfile.TemporaryDirectory() as scratch:
         log_path = os.path.join(scratch, "exec.log")
@@ -180,7 +276,11 @@ def main(argv):
     for row in rows:
         print("benchmark: " + row)
     print_span("call, one way (client's TSC read to the server's)", call_way, name_of, verbose)
+    if options.slow:
+        print_parts(call_way, name_of)
     print_span("reply-and-wait, one way (server's TSC read to the client's)", reply_way, name_of, verbose)
+    if options.slow:
+        print_parts(reply_way, name_of)
     return 0
 
 
