@@ -204,6 +204,14 @@ uint32_t machine_page_fault_access(const struct trap_frame *frame);
 void machine_switch_context(uint32_t *save, uint32_t next, void *fpu_save, const void *fpu_load);
 /* The thread about to run: kernel stack for entries, UTCB segment base. */
 void machine_thread_activate(void *stack_top, uint32_t utcb_address);
+/*
+ * The same and the thread's address space (its page directory's physical
+ * address) in one call, for the slow path's switch to a thread of a task;
+ * as for the fast path's, the UTCB address is followed by
+ * MACHINE_UTCB_SEGMENT.
+ */
+void machine_thread_activate_in_space(void *stack_top, const uint32_t *utcb_address,
+                                      uint32_t page_directory_physical);
 
 /* Address spaces. A page directory and page tables are 4 KiB kernel pages. */
 void machine_address_space_init(uint32_t *page_directory);

@@ -132,9 +132,11 @@ static void switch_to(struct thread *next)
         return;
     current_thread = next;
     switches++;
-    machine_thread_activate(thread_stack_top(next), next->utcb_address);
-    if (next->task)
-        machine_address_space_activate(next->task->page_directory);
+    if (next->task)                      /* kernel stack, UTCB and address space in one call */
+        machine_thread_activate_in_space(thread_stack_top(next), &next->utcb_address,
+                                         next->page_directory_physical);
+    else
+        machine_thread_activate(thread_stack_top(next), next->utcb_address);
     if (!next->saved_stack)              /* blocked by the IPC fast path: nothing on its stack */
         next->saved_stack = machine_thread_return_frame(thread_stack_top(next));
     /* A thread that destroyed itself is freed only after this: its page still takes its state. */

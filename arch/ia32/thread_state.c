@@ -152,3 +152,10 @@ void machine_thread_activate(void *stack_top, uint32_t utcb_address)
     tss_set_kernel_stack((uint32_t)stack_top);
     utcb_pointer_page[0] = utcb_address;
 }
+
+/* The fast path's switch (machine_inline.h), one call for all three. */
+void machine_thread_activate_in_space(void *stack_top, const uint32_t *utcb_address,
+                                      uint32_t page_directory_physical)
+{
+    machine_fast_switch(stack_top, page_directory_physical, utcb_address);
+}
