@@ -25,6 +25,8 @@
 
 static struct thread *ready_queue_head[PRIORITIES], *ready_queue_tail[PRIORITIES];
 static uint32_t ready_bitmap[BITMAP_WORDS];
+static uint32_t ready_words;     /* bit w: ready_bitmap[w] is not 0 (so the highest priority is two bit scans) */
+_Static_assert(BITMAP_WORDS <= 32, "one bit a bitmap word in ready_words");
 static struct thread idle_thread;
 static struct thread *thread_to_free_after_switch;   /* a thread that destroyed itself, freed once we are off its stack */
 static uint64_t ticks;
@@ -49,6 +51,7 @@ static void enqueue_tail(struct thread *thread)
         ready_queue_head[p] = thread;
     ready_queue_tail[p] = thread;
     ready_bitmap[p / 32] |= 1u << (p % 32);
+    ready_words |= 1u << (p / 32);
 }
 
 static void enqueue_head(struct thread *thread)
@@ -63,6 +66,7 @@ static void enqueue_head(struct thread *thread)
         ready_queue_tail[p] = thread;
     ready_queue_head[p] = thread;
     ready_bitmap[p / 32] |= 1u << (p % 32);
+    ready_words |= 1u << (p / 32);
 }
 
 static void unlink(struct thread *thread)
@@ -78,8 +82,11 @@ static void unlink(struct thread *thread)
     else
         ready_queue_tail[p] = thread->queue_prev;
     thread->queue_next = thread->queue_prev = NULL;
-    if (!ready_queue_head[p])
+    if (!ready_queue_head[p]) {
         ready_bitmap[p / 32] &= ~(1u << (p % 32));
+        if (!ready_bitmap[p / 32])
+            ready_words &= ~(1u << (p / 32));
+    }
 }
 
 void scheduler_make_ready(struct thread *thread)
@@ -99,10 +106,24 @@ void scheduler_remove(struct thread *thread)
 /* Highest priority with a ready thread, or -1. */
 static int highest_ready_priority(void)
 {
-    for (int word = BITMAP_WORDS - 1; word >= 0; word--)
-        if (ready_bitmap[word])
-            return word * 32 + 31 - __builtin_clz(ready_bitmap[word]);
-    return -1;
+    int word;
+
+    if (!ready_words)
+        return -1;
+    word = 31 - __builtin_clz(ready_words);
+    return word * 32 + 31 - __builtin_clz(ready_bitmap[word]);
+}
+
+bool scheduler_check(void)
+{
+    for (uint32_t word = 0; word < BITMAP_WORDS; word++) {
+        if (((ready_words >> word) & 1) != (ready_bitmap[word] != 0)) {
+            kprintf("scheduler: ready_words bit %u disagrees with ready_bitmap[%u] %#x\n", word, word,
+                    ready_bitmap[word]);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool scheduler_preempts(const struct thread *thread)

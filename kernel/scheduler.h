@@ -10,6 +10,8 @@
 
 struct thread;
 
+/* Self-check: the summary of non-empty ready-bitmap words (ready_words) agrees with the bitmap. */
+bool scheduler_check(void);
 void scheduler_init(void);
 /*
  * READY, and queued unless it is the running thread (which is in no queue):

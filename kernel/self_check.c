@@ -8,7 +8,8 @@
  *   every heap's own ledger (kheap_check, in steps)
  *   no frame but a bank's is mapped in user space
  *   every thread's IPC links, the copies the fast path relies on, its
- *   slow-path bits; every claimed interrupt line's endpoint (irq_check).
+ *   slow-path bits; every claimed interrupt line's endpoint (irq_check);
+ *   the scheduler's summary of its ready bitmap (scheduler_check).
  *
  * How it sees one state: the check is optimistic. A pass notes a stamp
  * (change_stamp) when it begins, and after every point it compares: the
@@ -162,6 +163,8 @@ static void run_pass(struct pass *pass)
     if (!pass->changed)
         check_threads(pass);
     if (!pass->changed && !irq_check())          /* sixteen lines: no point needed */
+        pass->failed = true;
+    if (!pass->changed && !scheduler_check())    /* eight words */
         pass->failed = true;
 }
 
