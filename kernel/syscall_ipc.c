@@ -52,7 +52,7 @@ static int send_common(struct thread *caller, const struct machine_registers *r,
 {
     struct ipc_arguments a = decode(r);
     int error = BURSAR_OK;
-    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
+    struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
                                           BURSAR_RIGHT_WRITE, &error);
 
     if (!slot)
@@ -82,7 +82,7 @@ static int check_receive(struct thread *caller, const struct ipc_arguments *a, s
                          struct reply **reply)
 {
     int error = BURSAR_OK;
-    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a->capability, BURSAR_OBJECT_ENDPOINT,
+    struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, a->capability, BURSAR_OBJECT_ENDPOINT,
                                           BURSAR_RIGHT_READ, &error);
 
     if (!slot)
@@ -91,7 +91,7 @@ static int check_receive(struct thread *caller, const struct ipc_arguments *a, s
     *reply = NULL;
     if (a->reply_capability == BURSAR_NO_CAPABILITY)
         return BURSAR_OK;
-    slot = cspace_lookup(&caller->task->cspace, a->reply_capability, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
+    slot = cspace_lookup_inline(&caller->task->cspace, a->reply_capability, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
                          &error);
     if (!slot)
         return error;
@@ -117,7 +117,7 @@ int sys_receive(struct thread *caller, const struct machine_registers *r, uint32
 static int lookup_reply(struct thread *caller, uint32_t index, struct reply **reply)
 {
     int error = BURSAR_OK;
-    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, index, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
+    struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, index, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
                                           &error);
 
     *reply = slot ? (struct reply *)slot->object : NULL;
@@ -157,7 +157,7 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     struct endpoint *endpoint = NULL;
     struct reply *reply = NULL;
     int error = BURSAR_OK;
-    struct cap_slot *slot = cspace_lookup(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
+    struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
                                           BURSAR_RIGHT_READ, &error);
 
     (void)results;
