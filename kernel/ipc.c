@@ -606,7 +606,10 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
 
 int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message)
 {
-    return reply->caller ? fault_ipc_check_reply(reply->caller, replier, message) : BURSAR_OK;
+    /* Only the kernel's call checks a reply (a test inline: every reply comes here). */
+    if (!reply->caller || !fault_ipc_pending(&reply->caller->fault_ipc))
+        return BURSAR_OK;
+    return fault_ipc_check_reply(reply->caller, replier, message);
 }
 
 static void unbind_caller(struct reply *reply, struct thread *caller)
