@@ -562,9 +562,21 @@ static void hand_over(struct thread *sender, struct thread *receiver, struct rep
 void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                  uint32_t receive_timeout)
 {
+    ipc_receive_after_reply(receiver, endpoint, reply, receive_timeout, NULL);
+}
+
+void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
+                             uint32_t receive_timeout, struct thread *woken)
+{
     struct message interrupt;
 
-    if (irq_take_pending(endpoint, &interrupt)) {      /* the kernel's messages come first */
+    /* The receiver will not block: the woken caller waits its turn in the queue, as after a plain reply. */
+    if (woken && (endpoint->pending_irqs || endpoint->queue_kind == QUEUE_SENDERS ||
+                  timeout_is_zero(receive_timeout))) {
+        scheduler_make_ready(woken);
+        woken = NULL;
+    }
+    if (endpoint->pending_irqs && irq_take_pending(endpoint, &interrupt)) {   /* the kernel's messages first */
         set_message_result(receiver, BURSAR_OK, &interrupt);
         return;
     }
@@ -601,7 +613,10 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
     promise_reply(receiver, reply);
     enqueue(endpoint, receiver, QUEUE_RECEIVERS);
     timeout_arm(receiver, receive_timeout);
-    schedule();
+    if (woken)                          /* the direct switch to the caller the reply woke */
+        scheduler_wake_and_switch(woken);
+    else
+        schedule();
 }
 
 int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message)
@@ -642,6 +657,17 @@ static int reply_to_kernel_call(struct thread *replier, struct reply *reply, con
 
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
 {
+    struct thread *woken = NULL;
+    int status = ipc_reply_keeping_woken(replier, reply, message, &woken);
+
+    if (woken)
+        scheduler_make_ready(woken);
+    return status;
+}
+
+int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const struct message *message,
+                            struct thread **woken)
+{
     struct thread *caller = reply->caller;
     struct message delivered = *message;
     struct transfer_plan plan;
@@ -663,6 +689,6 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
         if (!caller)                /* killed while held */
             return status;
     }
-    scheduler_make_ready(caller);
+    *woken = caller;                    /* ready once the replier says how (ipc.h) */
     return status;
 }

@@ -29,6 +29,16 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
 struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *message);
 int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message);
 /*
+ * The two halves of a reply-and-wait, for the direct switch: the reply
+ * leaves the caller it woke ready but in no queue (*woken, else NULL), and
+ * the receive that follows runs it at once if the replier blocks, or
+ * queues it first if it does not. Nothing may run between the two.
+ */
+int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const struct message *message,
+                            struct thread **woken);
+void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
+                             uint32_t receive_timeout, struct thread *woken);
+/*
  * Whether the thread bound to the reply object would take this reply: a
  * thread waiting on a call the kernel made for it (fault_ipc.h) accepts only
  * the replies its purpose allows. BURSAR_OK or the replier's error.

@@ -146,6 +146,14 @@ int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t
     return SYSCALL_RESULT_WRITTEN;
 }
 
+/* A reply-and-wait that does not receive after its reply: the caller the reply woke (if any) is queued. */
+static int reply_wait_stops(struct thread *woken, int error)
+{
+    if (woken)
+        scheduler_make_ready(woken);
+    return error;
+}
+
 /*
  * Reply to the caller bound to the reply object (if any), then receive on
  * the endpoint, binding the same reply object to the next caller. Both
@@ -156,6 +164,7 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     struct ipc_arguments a = decode(r);
     struct endpoint *endpoint = NULL;
     struct reply *reply = NULL;
+    struct thread *woken = NULL;
     int error = BURSAR_OK;
     struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
                                           BURSAR_RIGHT_READ, &error);
@@ -176,7 +185,8 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
         return error;
     if (reply && reply->caller) {
         uint32_t points = preempt_statistics.points;
-        error = ipc_reply(caller, reply, &a.message);
+        /* The caller it wakes is left out of the ready queue: the receive runs it or queues it. */
+        error = ipc_reply_keeping_woken(caller, reply, &a.message, &woken);
         /*
          * A reply whose items passed preemption points: the endpoint and the
          * reply object may have gone meanwhile, so they are looked up again;
@@ -186,13 +196,13 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
             if (error == BURSAR_OK)
                 error = check_receive(caller, &a, &endpoint, &reply);
             if (error != BURSAR_OK)
-                return error;
+                return reply_wait_stops(woken, error);
         }
         /* A typed item the caller refused: it stays bound; the replier hears why and does not receive. */
         else if (error != BURSAR_OK && reply->caller)
-            return error;
+            return reply_wait_stops(woken, error);
     }
-    ipc_receive(caller, endpoint, reply, a.receive_timeout);
+    ipc_receive_after_reply(caller, endpoint, reply, a.receive_timeout, woken);
     return SYSCALL_RESULT_WRITTEN;
 }
 
