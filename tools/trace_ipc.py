@@ -13,8 +13,8 @@ from one TSC read to the next. The benchmark's rows are the same spans less
 the two instructions of a back-to-back TSC read.
 
 On the slow-path kernel (--slow, or --kernel naming it) each span is also
-summed by part of the slow path (SLOW_PATH_PARTS below: entry, dispatch,
-lookup, IPC, copy, switch, exit, user), which docs/benchmarks.md's
+summed by part of the slow path (below: entry, dispatch, lookup, IPC,
+copy, switch, exit, user), which docs/benchmarks.md's
 breakdown quotes. --null traces one round of floor.null (SYS_NULL with no
 task: the bare entry and exit) instead of the IPC rounds.
 
@@ -45,25 +45,27 @@ NULL_STOP_LOGGING = "bench floor.null "                 # and just after them
 KERNEL_BASE = 0xC0000000
 
 # The slow path's parts, by function (a name's GCC suffix, .isra.0 and the
-# like, dropped). kernel_sysenter_syscall is entry up to its call of
-# syscall_dispatch and exit after it returns: its first run in a span is
-# the entry's, later ones the exit's. Anything not named is "other".
+# like, dropped; code inlined into a function counts as that function's).
+# The entry's own code (sysenter.S, kernel_sysenter_syscall, which opens the
+# interrupt-off window and reads the registers) is "entry" until the first
+# instruction of any other kernel function (the system call's handler), and
+# "exit" after it. Anything not named is "other".
+ENTRY_AND_EXIT = ["sysenter_entry", "sysenter_slow_path", "kernel_sysenter_syscall", "machine_timestamp",
+                  "trap_common", "trap_dispatch", "kernel_syscall", "sysenter_return", "trap_return"]
 SLOW_PATH_PARTS = {
-    "entry": ["sysenter_entry", "sysenter_slow_path", "trap_common", "trap_dispatch", "kernel_syscall"],
-    "dispatch": ["syscall_dispatch", "sys_null", "sys_call", "sys_send", "sys_reply_wait", "sys_reply",
-                 "sys_receive", "send_common", "check_message", "check_receive", "lookup_reply",
-                 "heap_ref_change", "heap_fault_refill", "leave_kernel"],
-    "lookup": ["cspace_lookup", "cspace_slot", "cspace_page"],
-    "IPC": ["ipc_send", "ipc_receive", "ipc_reply", "ipc_reply_check", "fault_ipc_check_reply",
-            "fault_ipc_accept_reply", "transfer_check", "irq_take_pending", "scheduler_remove",
-            "scheduler_make_ready", "unlink", "enqueue_tail", "enqueue", "dequeue", "timeout_remove",
-            "timeout_arm", "await_reply", "complete"],
-    "copy": ["deliver", "delivery_result", "set_message_result", "copy_long_message", "copy_message_words",
-             "thread_frame", "machine_thread_frame", "machine_frame_read", "machine_frame_write_result"],
+    "dispatch": ["sys_null", "sys_call", "sys_send", "sys_reply_wait", "sys_reply", "sys_receive",
+                 "send_common", "check_message", "check_receive", "reply_wait_stops", "heap_ref_change",
+                 "heap_fault_refill"],
+    "lookup": ["cspace_lookup", "cspace_slot", "cspace_page", "lookup_reply"],
+    "IPC": ["ipc_send", "ipc_receive", "ipc_receive_after_reply", "ipc_reply", "ipc_reply_keeping_woken",
+            "ipc_reply_check", "fault_ipc_check_reply", "fault_ipc_accept_reply", "transfer_check",
+            "irq_take_pending", "scheduler_remove", "scheduler_make_ready", "unlink", "enqueue_tail", "enqueue",
+            "dequeue", "timeout_remove", "timeout_arm", "await_reply", "complete"],
+    "copy": ["deliver", "delivery_result", "set_message_result", "copy_long_message", "copy_message_words"],
     "switch": ["scheduler_wake_and_switch", "schedule", "switch_to", "machine_thread_activate",
-               "tss_set_kernel_stack", "machine_address_space_activate", "machine_switch_context",
-               "switch_context", "highest_ready_priority", "requeue_running", "scheduler_finish_switch"],
-    "exit": ["sysenter_return", "trap_return", "interrupts_off_end"],
+               "machine_thread_activate_in_space", "tss_set_kernel_stack", "machine_address_space_activate",
+               "machine_switch_context", "switch_context", "highest_ready_priority", "requeue_running",
+               "scheduler_finish_switch"],
 }
 
 
@@ -152,11 +154,11 @@ def executed(log_path):
         return [int(m.group(1), 16) for m in map(pattern.match, f) if m]
 
 
-def part_of(name, seen_entry_c):
-    """The slow path's part a function's run belongs to (SLOW_PATH_PARTS)."""
+def part_of(name, handler_reached):
+    """The slow path's part a function belongs to (ENTRY_AND_EXIT, SLOW_PATH_PARTS)."""
     base = name.split(".")[0]
-    if base == "kernel_sysenter_syscall" or base in SLOW_PATH_PARTS["entry"]:
-        return "exit" if seen_entry_c else "entry"     # the way back through the entry's own code
+    if base in ENTRY_AND_EXIT:
+        return "exit" if handler_reached else "entry"
     for part, names in SLOW_PATH_PARTS.items():
         if base in names:
             return part
@@ -165,14 +167,14 @@ def part_of(name, seen_entry_c):
 
 def print_parts(span, name_of):
     """The span summed by part of the slow path, in the order the parts first run."""
-    totals, seen_entry_c = {}, False
+    totals, handler_reached = {}, False
     for eip in span:
         if eip < KERNEL_BASE:
             part = "user"
         else:
             name = name_of(eip)
-            part = part_of(name, seen_entry_c)
-            seen_entry_c = seen_entry_c or name.split(".")[0] in ("syscall_dispatch", "kernel_syscall")
+            handler_reached = handler_reached or name.split(".")[0] not in ENTRY_AND_EXIT
+            part = part_of(name, handler_reached)
         totals[part] = totals.get(part, 0) + 1
     print("  by part: " + ", ".join("%s %d" % (part, n) for part, n in totals.items()))
 
