@@ -128,7 +128,7 @@ sysenter_slow_path:
         pushl $SELECTOR_USER_UTCB        /* gs */
         incl machine_counters            /* .kernel_entries */
         pushl %esp                       /* struct trap_frame * */
-        call kernel_sysenter_syscall     /* kernel/syscall.c */
+        call kernel_sysenter_syscall     /* kernel/syscall_dispatch.c */
         addl $4, %esp
         /* Back on the stack of a thread that entered here (whichever ran between): its frame is this kind. */
         jmp sysenter_return

@@ -153,7 +153,7 @@ void machine_thread_activate(void *stack_top, uint32_t utcb_address)
     utcb_pointer_page[0] = utcb_address;
 }
 
-/* The fast path's switch (machine_inline.h), one call for all three. */
+/* The fast path's switch (machine_fast_inline.h), one call for all three. */
 void machine_thread_activate_in_space(void *stack_top, const uint32_t *utcb_address,
                                       uint32_t page_directory_physical)
 {
