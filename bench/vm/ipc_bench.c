@@ -26,6 +26,14 @@
  * on both sides: the client and a fourth task's echo server each load
  * values into them first (the kernel switches that state on every thread
  * switch, arch/ia32/fpu.c).
+ *
+ * The ipc.*.wordsN rows make the ipc.* calls with N untyped words instead of
+ * two: MR2 and up in the UTCBs, set by the client once before the rounds;
+ * the server replies with the tag it got, so the reply carries them back.
+ *
+ * The ipc.pool.* rows call a fifth task with two server threads on one
+ * endpoint (each with its own reply object): while one answers, the other
+ * already waits, so every reply-and-wait queues its thread behind another.
  */
 #include "bench/vm/lib/bench.h"
 #include "libl4/l4.h"
@@ -33,6 +41,8 @@
 #include "libl4/printf.h"
 #include "libl4/server.h"
 #include "libl4/task_sharing_program.h"
+#include "libl4/thread_spawn.h"
+#include "libl4/utcb.h"
 
 #include "bench/vm/ipc_bench_idl.h"
 
@@ -46,9 +56,10 @@ enum {   /* the root task's slots */
     ENDPOINT = BURSAR_SLOT_FIRST_FREE, REPLY, SERVER_TASK, SERVER_THREAD,
     LOOP_ENDPOINT, LOOP_REPLY, LOOP_TASK, LOOP_THREAD,
     FPU_ENDPOINT, FPU_REPLY, FPU_TASK, FPU_THREAD,
+    POOL_ENDPOINT, POOL_REPLY, POOL_TASK, POOL_THREAD, POOL_SECOND_REPLY, POOL_SECOND_THREAD,
 };
 enum {   /* the server task's slots (libl4/task_sharing_program.h) */
-    SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SLOTS = 8,
+    SERVER_ENDPOINT = L4_SERVER_ENDPOINT, SERVER_REPLY = L4_SERVER_REPLY, SERVER_SECOND_REPLY, SERVER_SLOTS = 8,
 };
 
 /* Shared with the server task at the same address. */
@@ -66,6 +77,12 @@ static struct loop_shared {
 
 /* The same for the echo server that uses the FPU. */
 static struct shared fpu_shared __attribute__((aligned(4096)));
+
+/* The same for the pool's two server threads. */
+static struct pool_shared {
+    struct bursar_utcb utcb[2];
+    char stack[2][8192] __attribute__((aligned(16)));
+} pool_shared __attribute__((aligned(4096)));
 
 static uint32_t samples[ROUNDS];
 
@@ -101,6 +118,18 @@ static void echo_server(void *use_fpu)
     for (;;) {
         mr0 = (uint32_t)l4_timestamp();
         l4_reply_wait(SERVER_ENDPOINT, SERVER_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    }
+}
+
+/* A pool thread (pool_shared): the echo server's loop, with the reply object in slot `reply`. */
+static void pool_server(void *reply)
+{
+    uint32_t badge, tag = 0, mr0 = 0, mr1 = 0, slot = (uint32_t)(uintptr_t)reply;
+
+    l4_receive(SERVER_ENDPOINT, slot, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    for (;;) {
+        mr0 = (uint32_t)l4_timestamp();
+        l4_reply_wait(SERVER_ENDPOINT, slot, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
     }
 }
 
@@ -161,24 +190,30 @@ static inline __attribute__((always_inline)) bool call(enum caller caller, unsig
 }
 
 /*
- * One call per round: the call's one way, the reply's one way, and the
- * round trip, as rows PREFIX.roundtrip, PREFIX.call.oneway and
- * PREFIX.replywait.oneway. Inlined for each caller, so the hand-written
- * rounds carry no trace of the generated ones.
+ * One call per round, with `words` untyped words (MR2 and up set here,
+ * once): the call's one way, the reply's one way, and the round trip, as
+ * rows PREFIX.roundtrip, PREFIX.call.oneway and PREFIX.replywait.oneway,
+ * each followed by .wordsN when the call carries other than two words.
+ * Inlined for each caller, so the hand-written rounds carry no trace of
+ * the generated ones.
  */
 static inline __attribute__((always_inline)) void measure_calls(const char *prefix, enum caller caller,
-                                                                unsigned endpoint)
+                                                                unsigned endpoint, unsigned words)
 {
     static uint32_t call_way[ROUNDS], reply_way[ROUNDS];
     struct bench_counts round_trip = { .operations = ROUNDS }, one_way;
-    uint32_t tag = BURSAR_TAG(1, 2, 0), mr0 = 1, mr1 = 2, failed = 0;
-    char name[48];
+    uint32_t tag = BURSAR_TAG(1, words, 0), mr0 = 1, mr1 = 2, failed = 0;
+    char name[48], suffix[16] = "";
 
+    if (words != 2)
+        format_to_buffer(suffix, sizeof suffix, ".words%u", words);
+    for (unsigned i = 2; i < words; i++)
+        l4_mr_set(i, 100 + i);
     for (unsigned i = 0; i < WARM_UP; i++)
         call(caller, endpoint, &tag, &mr0, &mr1);
     l4_system_info(&round_trip.before);
     for (unsigned i = 0; i < ROUNDS; i++) {
-        tag = BURSAR_TAG(1, 2, 0);
+        tag = BURSAR_TAG(1, words, 0);
         uint64_t start = l4_timestamp();
         bool ok = call(caller, endpoint, &tag, &mr0, &mr1);
         uint64_t end = l4_timestamp();
@@ -192,14 +227,14 @@ static inline __attribute__((always_inline)) void measure_calls(const char *pref
     l4_system_info(&round_trip.after);
     if (failed)
         printf("bench: %u of %s's calls failed\n", failed, prefix);
-    format_to_buffer(name, sizeof name, "%s.roundtrip", prefix);
+    format_to_buffer(name, sizeof name, "%s.roundtrip%s", prefix, suffix);
     bench_print_row(name, samples, ROUNDS, 1, &round_trip);
     /* Each one-way row reads the TSC once on each side: the same overhead. Two one-ways a round. */
     one_way = round_trip;
     one_way.operations = 2 * ROUNDS;
-    format_to_buffer(name, sizeof name, "%s.call.oneway", prefix);
+    format_to_buffer(name, sizeof name, "%s.call.oneway%s", prefix, suffix);
     bench_print_row(name, call_way, ROUNDS, 1, &one_way);
-    format_to_buffer(name, sizeof name, "%s.replywait.oneway", prefix);
+    format_to_buffer(name, sizeof name, "%s.replywait.oneway%s", prefix, suffix);
     bench_print_row(name, reply_way, ROUNDS, 1, &one_way);
 }
 
@@ -228,11 +263,34 @@ static int start_server(void)
         .utcb = (uintptr_t)&fpu_shared.server_utcb, .priority = PRIORITY, .entry = echo_server,
         .argument = &fpu_shared,
     };
+    struct l4_server_spec pool = {
+        .task = { .heap = BURSAR_SLOT_HEAP, .slot = POOL_TASK, .capability_slots = SERVER_SLOTS,
+                  .shared = &pool_shared, .shared_size = sizeof pool_shared },
+        .endpoint = POOL_ENDPOINT, .reply = POOL_REPLY, .thread = POOL_THREAD,
+        .stack = pool_shared.stack[0], .stack_size = sizeof pool_shared.stack[0],
+        .utcb = (uintptr_t)&pool_shared.utcb[0], .priority = PRIORITY, .entry = pool_server,
+        .argument = (void *)SERVER_REPLY,
+    };
+    struct l4_thread_spec second = {
+        .heap = BURSAR_SLOT_HEAP, .task = POOL_TASK, .slot = POOL_SECOND_THREAD,
+        .stack = pool_shared.stack[1], .stack_size = sizeof pool_shared.stack[1],
+        .utcb = (uintptr_t)&pool_shared.utcb[1], .priority = PRIORITY, .entry = pool_server,
+        .argument = (void *)SERVER_SECOND_REPLY,
+    };
     int error = l4_server_start_in_new_task(&server);
 
     if (!error)
         error = l4_server_start_in_new_task(&loop);
-    return error ? error : l4_server_start_in_new_task(&fpu);
+    if (!error)
+        error = l4_server_start_in_new_task(&fpu);
+    if (!error)
+        error = l4_server_start_in_new_task(&pool);
+    if (!error)
+        error = l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, POOL_SECOND_REPLY, 0);
+    if (!error)
+        error = l4_cap_transfer(POOL_SECOND_REPLY, POOL_TASK, SERVER_SECOND_REPLY, BURSAR_RIGHTS_ALL, BURSAR_GRANT,
+                                0);
+    return error ? error : l4_thread_spawn(&second);
 }
 
 int main(const struct bursar_boot_info *boot_info)
@@ -241,11 +299,11 @@ int main(const struct bursar_boot_info *boot_info)
 
     printf("IPC benchmark: %u rounds, medians in instructions (TSC under -icount shift=0)\n", ROUNDS);
     /*
-     * Three server tasks need more than the boot heap's first pages. The
+     * Four server tasks need more than the boot heap's first pages. The
      * global-allocator kernel refuses donations (NOT_SUPPORTED): its pool,
      * funded at boot, has them.
      */
-    error = l4_heap_donate_range(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 16);
+    error = l4_heap_donate_range(BURSAR_SLOT_HEAP, BURSAR_SLOT_MEMORY, boot_info->free_ranges[0].first_frame, 24);
     if (error == -BURSAR_E_NOT_SUPPORTED)
         error = 0;
     if (!error)
@@ -257,10 +315,13 @@ int main(const struct bursar_boot_info *boot_info)
     bench_measure_overhead();
     measure_null("floor.null", BURSAR_NO_CAPABILITY);
     measure_null("floor.null.two-space-switches", SERVER_TASK);
-    measure_calls("ipc", HAND_WRITTEN, ENDPOINT);
-    measure_calls("idl.stub", GENERATED, ENDPOINT);
-    measure_calls("idl.server", GENERATED, LOOP_ENDPOINT);
+    measure_calls("ipc", HAND_WRITTEN, ENDPOINT, 2);
+    measure_calls("ipc", HAND_WRITTEN, ENDPOINT, 8);
+    measure_calls("ipc", HAND_WRITTEN, ENDPOINT, 10);
+    measure_calls("ipc.pool", HAND_WRITTEN, POOL_ENDPOINT, 2);
+    measure_calls("idl.stub", GENERATED, ENDPOINT, 2);
+    measure_calls("idl.server", GENERATED, LOOP_ENDPOINT, 2);
     fpu_load_values();
-    measure_calls("ipc.fpu", HAND_WRITTEN, FPU_ENDPOINT);
+    measure_calls("ipc.fpu", HAND_WRITTEN, FPU_ENDPOINT, 2);
     return 0;
 }
