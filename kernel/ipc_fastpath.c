@@ -2,7 +2,8 @@
  * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with a
  * register-only message (at most two words, no typed items), infinite
  * receive timeout, capabilities in slots 0-127, a partner already waiting
- * at equal or higher priority, and a switch straight to it.
+ * at equal or higher priority, and a switch straight to it. A server's
+ * reply-and-wait may find other threads of its pool waiting already.
  *
  * The sysenter entry jumps here with the caller's registers live and
  * nothing saved but the user esp, eip and ebx (arch/ia32/sysenter.S). The
@@ -137,28 +138,20 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     switch_to(caller, receiver, slot->badge);
 }
 
-FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
+/*
+ * The rest of a reply-and-wait, once the endpoint is known to be EMPTY
+ * (`pool` false) or to have other server threads waiting (`pool` true,
+ * QUEUE_RECEIVERS). The server is queued without links on the empty
+ * endpoint, behind the others in a pool, as the slow path queues it.
+ */
+static inline __attribute__((always_inline, noreturn)) void reply_wait_to_caller(struct thread *server,
+                                                                               struct endpoint *endpoint,
+                                                                               uint32_t word0, bool pool)
 {
-    struct thread *server = current_thread, *caller;
-    struct cap_slot *endpoint_slot, *reply_slot;
-    struct endpoint *endpoint;
+    struct cap_slot *reply_slot;
     struct reply *reply;
+    struct thread *caller;
 
-    /* Both indexes (endpoint, reply) in the first table page; anything else bails. */
-    if (!REGISTER_ONLY(message_tag) || (word0 & FAST_PATH_INDEX_PAIR_OVER))
-        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
-    endpoint_slot = fast_lookup(server, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
-                                BURSAR_RIGHT_READ);
-    if (!endpoint_slot)
-        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
-    endpoint = (struct endpoint *)endpoint_slot->object;
-    /*
-     * The server is to be the only receiver (a pool of them queues through
-     * the slow path). A sender waits, or an interrupt (irq.c): the slow path
-     * takes it at once. Or the endpoint is dying.
-     */
-    if (endpoint->queue_kind != QUEUE_EMPTY)
-        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     reply_slot = fast_lookup(server, word0 >> BURSAR_REPLY_INDEX_SHIFT, BURSAR_OBJECT_REPLY,
                              BURSAR_RIGHT_WRITE);
     if (!reply_slot)
@@ -183,9 +176,52 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
     server->state = THREAD_RECEIVING;
     server->receive_reply = reply;
     reply->receiver = server;
-    enqueue_first(endpoint, server, QUEUE_RECEIVERS);
+    if (pool)
+        enqueue(endpoint, server, QUEUE_RECEIVERS);
+    else
+        enqueue_first(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
     switch_to(server, caller, 0);              /* replies carry no badge */
+}
+
+/*
+ * A pool's reply-and-wait is a function of its own, called (never
+ * returning) from the one-server case: inlined there, GCC shared code
+ * between the two and the one-server case paid 2 instructions for it.
+ */
+static __attribute__((noinline, noreturn, regparm(3))) void reply_wait_in_pool(uint32_t word0,
+                                                                             struct endpoint *endpoint,
+                                                                             struct thread *server)
+{
+    reply_wait_to_caller(server, endpoint, word0, true);
+}
+
+FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
+{
+    struct thread *server = current_thread;
+    struct cap_slot *endpoint_slot;
+    struct endpoint *endpoint;
+
+    /* Both indexes (endpoint, reply) in the first table page; anything else bails. */
+    if (!REGISTER_ONLY(message_tag) || (word0 & FAST_PATH_INDEX_PAIR_OVER))
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+    endpoint_slot = fast_lookup(server, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
+                                BURSAR_RIGHT_READ);
+    if (!endpoint_slot)
+        machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+    endpoint = (struct endpoint *)endpoint_slot->object;
+    /*
+     * The server is the only receiver, or other server threads of a pool
+     * wait too. Else a sender waits, or an interrupt (irq.c): the slow path
+     * takes it at once. Or the endpoint is dying.
+     */
+    if (__builtin_expect(endpoint->queue_kind != QUEUE_EMPTY, 0)) {
+        /* Read again (volatile): kept in a register, the kind cost the usual case a load and a test. */
+        if (((volatile struct endpoint *)endpoint)->queue_kind != QUEUE_RECEIVERS)
+            machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+        reply_wait_in_pool(word0, endpoint, server);   /* word0 stays in eax */
+    }
+    reply_wait_to_caller(server, endpoint, word0, false);
 }
 
 /*

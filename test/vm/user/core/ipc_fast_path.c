@@ -114,6 +114,80 @@ USER_TEST(104, the_fast_path_serves_what_it_claims_and_leaves_the_rest_with_the_
     TEST_CHECK_EQUAL(l4_cap_delete(HIGH_SLOT), 0, "the high slot emptied");
 }
 
+/* ---- A pool of server threads ---- */
+
+#define POOL_THREADS 3
+#define POOL_CALLS 12
+
+struct pool_member {
+    unsigned endpoint, reply, id;
+    volatile unsigned served;
+    volatile int error;
+};
+
+/* Until a STOP_LABEL call: answer label + 1, this thread's id and MR1 + 1; register-only. */
+static void pool_loop(void *argument)
+{
+    struct pool_member *m = argument;
+    uint32_t badge = 0, tag = 0, mr0 = 0, mr1 = 0;
+    int error = l4_receive(m->endpoint, m->reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+
+    while (error == 0 && BURSAR_TAG_LABEL(tag) != STOP_LABEL) {
+        m->served++;
+        tag = BURSAR_TAG(BURSAR_TAG_LABEL(tag) + 1, 2, 0);
+        mr0 = m->id, mr1++;
+        error = l4_reply_wait(m->endpoint, m->reply, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    }
+    m->error = error;
+    if (error == 0)
+        l4_reply(m->reply, BURSAR_TAG(STOP_LABEL, 0, 0), 0, 0);
+}
+
+/*
+ * Three server threads, each with its own reply object, wait on one
+ * endpoint. Every call goes to the thread that has waited longest, and its
+ * reply-and-wait queues it behind the others (the slow path's order), so
+ * the answers come from threads 0, 1, 2, 0, 1, 2...; on the fast-path
+ * kernel both halves of every round trip are the fast path's (the
+ * reply-and-wait of a pool was the slow path's before issue 14).
+ */
+USER_TEST(107, a_pool_of_server_threads_is_served_in_order_and_on_the_fast_path)
+{
+    static struct pool_member members[POOL_THREADS];
+    unsigned endpoint = core_slot(), thread;
+    uint32_t before, fast;
+
+    TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_ENDPOINT, endpoint, 0), 0, "endpoint");
+    for (unsigned i = 0; i < POOL_THREADS; i++) {
+        members[i] = (struct pool_member){ .endpoint = endpoint, .reply = core_slot(), .id = i };
+        TEST_CHECK_EQUAL(l4_create(BURSAR_SLOT_HEAP, BURSAR_OBJECT_REPLY, members[i].reply, 0), 0, "reply object");
+        TEST_CHECK_EQUAL(core_spawn(pool_loop, &members[i], BURSAR_ROOT_PRIORITY, &thread), 0, "server thread");
+        l4_yield();                      /* it waits before the next one does */
+    }
+    before = fast_path_ipcs();
+    for (unsigned call = 0; call < POOL_CALLS; call++) {
+        uint32_t tag = BURSAR_TAG(0x40 + call, 2, 0), mr0 = 0, mr1 = call;
+        int error = l4_call(endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+
+        TEST_CHECK(error == 0 && tag == BURSAR_TAG(0x41 + call, 2, 0) && mr1 == call + 1,
+                   "call %u: error %d, tag %x, MR1 %u", call, error, tag, mr1);
+        TEST_CHECK(mr0 == call % POOL_THREADS, "call %u answered by thread %u", call, mr0);
+    }
+    /* The slow-path kernel takes none; the fast-path kernel's calls to a waiting pool were fast already. */
+    fast = fast_path_ipcs() - before;
+    TEST_CHECK(fast == 0 || fast == 2 * POOL_CALLS, "%u fast-path IPCs for %u pool round trips", fast, POOL_CALLS);
+    for (unsigned i = 0; i < POOL_THREADS; i++) {
+        uint32_t tag = BURSAR_TAG(STOP_LABEL, 0, 0), mr0 = 0, mr1 = 0;
+        TEST_CHECK_EQUAL(l4_call(endpoint, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER), 0,
+                         "stop");
+    }
+    for (unsigned i = 0; i < POOL_THREADS; i++) {
+        TEST_CHECK(members[i].error == 0, "thread %u's receives and replies: %d", i, members[i].error);
+        TEST_CHECK(members[i].served == POOL_CALLS / POOL_THREADS, "thread %u served %u calls", i,
+                   members[i].served);
+    }
+}
+
 /* ---- Fuzzing the fast path's entry ---- */
 
 #define FUZZ_ROUNDS 3000
