@@ -226,7 +226,7 @@ struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write)
     if (!thread->utcb_address)
         return NULL;
     page = memory_translate(thread->task, thread->utcb_address & ~(MACHINE_PAGE_SIZE - 1), for_write);
-    if (!page)
+    if (page == MEMORY_NOT_MAPPED)
         return NULL;
     return (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
                                   (thread->utcb_address & (MACHINE_PAGE_SIZE - 1)));

@@ -615,13 +615,13 @@ uint64_t memory_translate(struct task *task, uint32_t address, bool need_write)
     uint32_t entry;
 
     if (address >= MACHINE_USER_TOP || !task->page_directory)
-        return 0;
+        return MEMORY_NOT_MAPPED;
     table = machine_page_table_of(task->page_directory, address);
     if (!table)
-        return 0;
+        return MEMORY_NOT_MAPPED;
     entry = *machine_pte_of(table, address);
     if (!machine_pte_present(entry) || (need_write && !machine_pte_writable(entry)))
-        return 0;
+        return MEMORY_NOT_MAPPED;
     return machine_pte_physical(entry);
 }
 

@@ -66,7 +66,11 @@ bool memory_frame_is_free(const struct memory *memory, uint32_t frame);
 /* Take a frame the memory object holds, for a heap donation: it must be unmapped. */
 int memory_take_frame(struct memory *memory, uint32_t frame);
 
-/* The physical page behind a user address in `task`, or 0 if not mapped. */
+/*
+ * The physical page behind a user address in `task`, or MEMORY_NOT_MAPPED
+ * (not 0: physical frame 0 may be a user's page like any other).
+ */
+#define MEMORY_NOT_MAPPED (~(uint64_t)0)
 uint64_t memory_translate(struct task *task, uint32_t address, bool need_write);
 
 /* Which task and page a record's mapping (a shadow slot) is; false if no task holds it. */

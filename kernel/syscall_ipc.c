@@ -43,7 +43,7 @@ static int check_message(struct thread *sender, const struct message *message)
     if (BURSAR_TAG_TYPED(tag) > BURSAR_MAX_TYPED_ITEMS || words > BURSAR_MESSAGE_REGISTERS)
         return -BURSAR_E_INVALID_MESSAGE;
     if (words > BURSAR_REGISTER_WORDS &&
-        (!sender->utcb_address || !memory_translate(sender->task, sender->utcb_address, false)))
+        (!sender->utcb_address || memory_translate(sender->task, sender->utcb_address, false) == MEMORY_NOT_MAPPED))
         return -BURSAR_E_NOT_MAPPED;
     return BURSAR_OK;
 }

@@ -99,8 +99,8 @@ static struct bursar_utcb *writable_utcb(struct thread *thread)
     if (!thread->utcb_address)
         return NULL;
     page = memory_translate(thread->task, thread->utcb_address & ~PAGE_MASK, true);
-    return page ? (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
-                                         (thread->utcb_address & PAGE_MASK)) : NULL;
+    return page != MEMORY_NOT_MAPPED ? (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
+                                                              (thread->utcb_address & PAGE_MASK)) : NULL;
 }
 
 int utcb_write_info(struct thread *thread, const void *data, uint32_t size)

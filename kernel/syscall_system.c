@@ -53,12 +53,12 @@ int sys_debug_puts(struct thread *caller, const struct machine_registers *r, uin
     if (address >= MACHINE_USER_TOP || MACHINE_USER_TOP - address < length)
         return -BURSAR_E_INVALID_ADDRESS;
     for (uint32_t at = address; at < address + length; at = (at & ~PAGE_MASK) + MACHINE_PAGE_SIZE)
-        if (!memory_translate(caller->task, at & ~PAGE_MASK, false))
+        if (memory_translate(caller->task, at & ~PAGE_MASK, false) == MEMORY_NOT_MAPPED)
             return -BURSAR_E_NOT_MAPPED;
     for (uint32_t at = address; at < address + length; at++) {
         if (!page || (at & PAGE_MASK) == 0) {
             uint64_t physical = memory_translate(caller->task, at & ~PAGE_MASK, false);
-            if (!physical)
+            if (physical == MEMORY_NOT_MAPPED)
                 return BURSAR_OK;
             page = machine_physical_to_virtual(physical);
         }
