@@ -1,6 +1,6 @@
 /*
- * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with a
- * register-only message (at most two words, no typed items), infinite
+ * ipc_fastpath.c — the IPC fast path: call and reply-and-wait with no
+ * typed items and at most FAST_PATH_MAX_WORDS (34) untyped words, infinite
  * receive timeout, capabilities in slots 0-127, a partner already waiting
  * at equal or higher priority, and a switch straight to it. A server's
  * reply-and-wait may find other threads of its pool waiting already.
@@ -11,7 +11,10 @@
  * words in edi and ebp, which this file reserves to them (the global
  * register variables below), so no code here can overwrite them. The exit
  * delivers them to the partner by returning to it with those registers as
- * they are: no word of the message is stored anywhere. Only that entry may
+ * they are: no word of the message is stored anywhere. The words of a long
+ * message beyond those two go from UTCB to UTCB (copy_message), before
+ * anything changes, with the slow path's checks made by the hardware (a
+ * UTCB the slow path refuses faults, and the fast path bails). Only that entry may
  * reach this file: it is compiled with -fcall-used-ebx (SConstruct), and its
  * functions never return. Each ends in machine_fast_exit(), into the
  * partner, or in machine_fast_bail(), into the slow path.
@@ -30,6 +33,7 @@
  * that destroyed itself is freed by scheduler_finish_switch() before any
  * thread returns to user mode, so at a sysenter entry none is pending.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 /*
@@ -55,13 +59,22 @@ register uint32_t message_word1 __asm__("ebp");
 _Static_assert(offsetof(struct thread, utcb_segment) == offsetof(struct thread, utcb_address) + 4,
                "machine_fast_switch loads the UTCB address and the segment after it at once");
 
+_Static_assert(offsetof(struct thread, page_directory_physical) == FAST_PATH_THREAD_PAGE_DIRECTORY &&
+               offsetof(struct thread, utcb_address) == FAST_PATH_THREAD_UTCB_ADDRESS &&
+               offsetof(struct thread, fpu_state) == FAST_PATH_THREAD_FPU_STATE,
+               "fast_copy.S finds these there");
+
 _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff &&
                FAST_PATH_INDEX_PAIR_OVER == (BURSAR_CAP_INDEX_MASK & ~(CAP_SLOTS_PER_PAGE - 1)) * 0x10001u,
                "both indexes of a receive word within the first capability-table page");
 
-/* No typed items and at most the two untyped words that travel in registers. */
-#define REGISTER_ONLY(tag) (((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK)) \
-                            <= BURSAR_REGISTER_WORDS)
+/*
+ * The tag's counts: the untyped word count when there is no typed item,
+ * above every bound when there is one. At most BURSAR_REGISTER_WORDS: a
+ * register-only message; up to fast_path_max_words: a long message, its
+ * words beyond the registers copied from UTCB to UTCB (copy_message).
+ */
+#define TAG_COUNTS(tag) ((tag) & ((BURSAR_TAG_TYPED_MASK << BURSAR_TAG_TYPED_SHIFT) | BURSAR_TAG_UNTYPED_MASK))
 
 /*
  * Each served call has its own function, reached by sysenter.S after it
@@ -94,19 +107,45 @@ static inline __attribute__((always_inline)) struct cap_slot *fast_lookup(struct
     return slot;
 }
 
-/* `next` runs now, in place of `current` (the current thread), which has blocked; it gets `word0` in ebx. */
+/*
+ * `next` runs now, in place of `current` (the current thread), which has
+ * blocked; it gets `word0` in ebx. `copied`: a long message was copied, so
+ * the current thread's FPU state is saved and the next one's address space
+ * loaded already (copy_message).
+ */
 static inline __attribute__((always_inline, noreturn)) void switch_to(struct thread *current, struct thread *next,
-                                                                      uint32_t word0)
+                                                                      uint32_t word0, bool copied)
 {
     next->state = THREAD_READY;
     current_thread = next;
-    machine_fpu_switch(current->fpu_state, next->fpu_state);
-    machine_fast_switch(thread_stack_top(next), next->page_directory_physical, &next->utcb_address);
+    if (copied) {
+        machine_fpu_load(next->fpu_state);
+        machine_fast_switch_loaded(thread_stack_top(next), &next->utcb_address);
+    } else {
+        machine_fpu_switch(current->fpu_state, next->fpu_state);
+        machine_fast_switch(thread_stack_top(next), next->page_directory_physical, &next->utcb_address);
+    }
     ipc_fast_path_count++;
     machine_fast_exit(thread_stack_top(next), word0);
 }
 
-FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
+/*
+ * A long message's words beyond the registers (MR2 .. MR(untyped - 1)),
+ * from the sender's UTCB (the current thread's) to the receiver's, before
+ * anything changes, with everything the slow path checks checked by the
+ * hardware: each UTCB mapped, the receiver's writable, and nothing beyond
+ * the message touched (arch/ia32/fast_copy.S). It leaves the sender's FPU
+ * state saved and the receiver's address space loaded; if a UTCB faults
+ * it puts both back and declines the call with `eax` itself.
+ */
+static inline __attribute__((always_inline)) void copy_message(struct thread *sender, struct thread *receiver,
+                                                               uint32_t untyped, uint32_t eax)
+{
+    machine_fast_copy_words(sender, receiver, untyped, eax);
+}
+
+/* A call with `untyped` words (0: register-only, nothing to copy). */
+static inline __attribute__((always_inline, noreturn)) void call_receiver(uint32_t word0, uint32_t untyped)
 {
     struct thread *caller = current_thread, *receiver;
     struct cap_slot *slot;
@@ -114,7 +153,7 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     struct reply *reply;
 
     /* word0 is the endpoint's index; anything above it (ignored by the slow path) bails too. */
-    if (!REGISTER_ONLY(message_tag) || word0 >= CAP_SLOTS_PER_PAGE)
+    if (word0 >= CAP_SLOTS_PER_PAGE)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     slot = fast_lookup(caller, word0, BURSAR_OBJECT_ENDPOINT, BURSAR_RIGHT_WRITE);
     if (!slot)
@@ -127,6 +166,8 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     /* slow_path_only: a timeout, a kernel call, or a receiver that came by int $0x80 (thread.h). */
     if (!reply || receiver->slow_path_only || receiver->priority < caller->priority)
         machine_fast_bail(FAST_PATH_CALL_EAX);
+    if (untyped)
+        copy_message(caller, receiver, untyped, FAST_PATH_CALL_EAX);
 
     dequeue_head(endpoint);
     receiver->receive_reply = NULL;
@@ -135,18 +176,44 @@ FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
     caller->reply_waiting = reply;
     caller->state = THREAD_WAITING_REPLY;
     caller->saved_stack = 0;             /* the slow path completes its frame if it needs to */
-    switch_to(caller, receiver, slot->badge);
+    switch_to(caller, receiver, slot->badge, untyped != 0);
 }
 
 /*
- * The rest of a reply-and-wait, once the endpoint is known to be EMPTY
- * (`pool` false) or to have other server threads waiting (`pool` true,
- * QUEUE_RECEIVERS). The server is queued without links on the empty
- * endpoint, behind the others in a pool, as the slow path queues it.
+ * A long message's call is a function of its own, called (never
+ * returning) from the register-only one, which so pays for no test of
+ * which it is (as with reply_wait_in_pool, below).
+ */
+static __attribute__((noinline, noreturn, regparm(3))) void call_long(uint32_t word0, uint32_t untyped)
+{
+    if (untyped <= BURSAR_REGISTER_WORDS)
+        __builtin_unreachable();
+    call_receiver(word0, untyped);
+}
+
+FAST_PATH_FUNCTION void fastpath_call(uint32_t word0)
+{
+    uint32_t counts = TAG_COUNTS(message_tag);
+
+    if (__builtin_expect(counts > BURSAR_REGISTER_WORDS, 0)) {
+        if (counts > fast_path_max_words)        /* typed items, or more words than the fast path copies */
+            machine_fast_bail(FAST_PATH_CALL_EAX);
+        call_long(word0, counts);
+    }
+    call_receiver(word0, 0);
+}
+
+/*
+ * The rest of a reply-and-wait with `untyped` words (0: register-only),
+ * once the endpoint is known to be EMPTY (`pool` false) or to have other
+ * server threads waiting (`pool` true, QUEUE_RECEIVERS). The server is
+ * queued without links on the empty endpoint, behind the others in a
+ * pool, as the slow path queues it.
  */
 static inline __attribute__((always_inline, noreturn)) void reply_wait_to_caller(struct thread *server,
                                                                                struct endpoint *endpoint,
-                                                                               uint32_t word0, bool pool)
+                                                                               uint32_t word0, bool pool,
+                                                                               uint32_t untyped)
 {
     struct cap_slot *reply_slot;
     struct reply *reply;
@@ -170,6 +237,8 @@ static inline __attribute__((always_inline, noreturn)) void reply_wait_to_caller
      */
     if (!caller || caller->slow_path_only || caller->priority < server->priority)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+    if (untyped)
+        copy_message(server, caller, untyped, FAST_PATH_REPLY_WAIT_EAX);
 
     reply->caller = NULL;
     caller->reply_waiting = NULL;
@@ -181,29 +250,29 @@ static inline __attribute__((always_inline, noreturn)) void reply_wait_to_caller
     else
         enqueue_first(endpoint, server, QUEUE_RECEIVERS);
     server->saved_stack = 0;
-    switch_to(server, caller, 0);              /* replies carry no badge */
+    switch_to(server, caller, 0, untyped != 0);      /* replies carry no badge */
 }
 
 /*
- * A pool's reply-and-wait is a function of its own, called (never
- * returning) from the one-server case: inlined there, GCC shared code
- * between the two and the one-server case paid 2 instructions for it.
+ * A pool's register-only reply-and-wait is a function of its own, called
+ * (never returning) from the one-server case: inlined there, GCC shared
+ * code between the two and the one-server case paid 2 instructions for it.
  */
 static __attribute__((noinline, noreturn, regparm(3))) void reply_wait_in_pool(uint32_t word0,
                                                                              struct endpoint *endpoint,
                                                                              struct thread *server)
 {
-    reply_wait_to_caller(server, endpoint, word0, true);
+    reply_wait_to_caller(server, endpoint, word0, true, 0);
 }
 
-FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
+static inline __attribute__((always_inline, noreturn)) void reply_wait(uint32_t word0, uint32_t untyped)
 {
     struct thread *server = current_thread;
     struct cap_slot *endpoint_slot;
     struct endpoint *endpoint;
 
     /* Both indexes (endpoint, reply) in the first table page; anything else bails. */
-    if (!REGISTER_ONLY(message_tag) || (word0 & FAST_PATH_INDEX_PAIR_OVER))
+    if (word0 & FAST_PATH_INDEX_PAIR_OVER)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     endpoint_slot = fast_lookup(server, word0 & BURSAR_CAP_INDEX_MASK, BURSAR_OBJECT_ENDPOINT,
                                 BURSAR_RIGHT_READ);
@@ -219,9 +288,31 @@ FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
         /* Read again (volatile): kept in a register, the kind cost the usual case a load and a test. */
         if (((volatile struct endpoint *)endpoint)->queue_kind != QUEUE_RECEIVERS)
             machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+        if (untyped)
+            reply_wait_to_caller(server, endpoint, word0, true, untyped);
         reply_wait_in_pool(word0, endpoint, server);   /* word0 stays in eax */
     }
-    reply_wait_to_caller(server, endpoint, word0, false);
+    reply_wait_to_caller(server, endpoint, word0, false, untyped);
+}
+
+/* A long message's reply-and-wait: a function of its own, as call_long. */
+static __attribute__((noinline, noreturn, regparm(3))) void reply_wait_long(uint32_t word0, uint32_t untyped)
+{
+    if (untyped <= BURSAR_REGISTER_WORDS)
+        __builtin_unreachable();
+    reply_wait(word0, untyped);
+}
+
+FAST_PATH_FUNCTION void fastpath_reply_wait(uint32_t word0)
+{
+    uint32_t counts = TAG_COUNTS(message_tag);
+
+    if (__builtin_expect(counts > BURSAR_REGISTER_WORDS, 0)) {
+        if (counts > fast_path_max_words)        /* typed items, or more words than the fast path copies */
+            machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
+        reply_wait_long(word0, counts);
+    }
+    reply_wait(word0, 0);
 }
 
 /*

@@ -18,6 +18,17 @@
 #define FAST_PATH_NO_CAPABILITY  0xffff       /* BURSAR_NO_CAPABILITY: SYS_NULL without a task */
 /* A receive word (endpoint | reply << 16) with either index beyond the first capability-table page. */
 #define FAST_PATH_INDEX_PAIR_OVER 0xff80ff80u
+/*
+ * The most untyped words a message on the fast path has: MR0 and MR1 in
+ * registers and up to 32 more copied from UTCB to UTCB, through the eight
+ * SSE registers the FPU switch frees (arch/ia32/fast_copy.S). Without SSE
+ * the bound is BURSAR_REGISTER_WORDS: fast_path_max_words holds it.
+ */
+#define FAST_PATH_MAX_WORDS 34
+/* Where fast_copy.S finds these in struct thread (asserted in ipc_fastpath.c). */
+#define FAST_PATH_THREAD_PAGE_DIRECTORY 0x34
+#define FAST_PATH_THREAD_UTCB_ADDRESS 0xa8
+#define FAST_PATH_THREAD_FPU_STATE 0x1a0
 
 #ifndef __ASSEMBLER__
 #include <stdint.h>
@@ -43,6 +54,9 @@ void fastpath_reply_wait(uint32_t word0) FAST_PATH_FUNCTION;
 void fastpath_null_two_spaces(uint32_t word0) FAST_PATH_FUNCTION;
 /* The fast path's SYS_NULL completions (the entry answers them itself). */
 extern uint32_t fast_path_null_count;
+/* FAST_PATH_MAX_WORDS, or BURSAR_REGISTER_WORDS on a CPU without SSE (set by the FPU's set-up). */
+extern uint32_t fast_path_max_words;
+_Static_assert(FAST_PATH_MAX_WORDS <= BURSAR_MESSAGE_REGISTERS, "a fast message fits the message registers");
 #endif
 
 #endif /* KERNEL_IPC_FASTPATH_H */

@@ -28,6 +28,7 @@
 #include "arch/ia32/x86.h"
 #include "bursar/cpu.h"
 #include "kernel/console.h"
+#include "kernel/ipc_fastpath.h"
 #include "kernel/machine.h"
 
 #define CPUID_FXSR (1u << 24)
@@ -52,8 +53,10 @@ void fpu_init(void)
     if (!(features & CPUID_FXSR))
         panic("the CPU has no FXSAVE: Bursar keeps each thread's x87/SSE state with it");
     write_cr0((read_cr0() & ~(CR0_EM | CR0_TS)) | CR0_MP | CR0_NE);
-    if (features & CPUID_SSE)
+    if (features & CPUID_SSE) {
         write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+        fast_path_max_words = FAST_PATH_MAX_WORDS;    /* its long-message copy goes through SSE registers */
+    }
     __asm__ volatile("fninit");
 }
 

@@ -18,7 +18,7 @@ extern char kernel_image_start[], kernel_image_end[];
 struct machine_counters machine_counters;
 _Static_assert(__builtin_offsetof(struct machine_counters, kernel_entries) == 0 &&
                __builtin_offsetof(struct machine_counters, address_space_switches) == 4,
-               "vectors.S and sysenter.S increment these words");
+               "vectors.S, sysenter.S and fast_copy.S count in these words");
 
 void machine_console_init(void)   { serial_init(); }
 void machine_console_putc(char c) { serial_putc(c); }

@@ -80,8 +80,29 @@ void trap_print_frame(const struct trap_frame *frame)
     kprintf("  cr0 %08x  cr2 %08x  cr3 %08x  cr4 %08x\n", read_cr0(), read_cr2(), read_cr3(), read_cr4());
 }
 
+/*
+ * The IPC fast path's copy of a long message (fast_copy.S) reads and
+ * writes UTCBs through the user's mappings and lets the hardware check
+ * them: a page fault there is a UTCB not mapped (or not writable), and
+ * goes on at its fixup, which puts things back and declines the call.
+ * Any other kernel exception is a bug.
+ */
+extern const char fast_copy_words[], fast_copy_words_end[], fast_copy_fault[];
+
+static bool fast_copy_fixed_up(struct trap_frame *frame)
+{
+    if (frame->vector != VECTOR_PAGE_FAULT || frame->eip < (uint32_t)fast_copy_words ||
+        frame->eip >= (uint32_t)fast_copy_words_end)
+        return false;
+    frame->eip = (uint32_t)fast_copy_fault;
+    machine_counters.kernel_entries--;     /* the fast path's own; its bail to the slow path is counted */
+    return true;
+}
+
 static void kernel_exception(struct trap_frame *frame)
 {
+    if (fast_copy_fixed_up(frame))
+        return;
     kprintf("\nkernel exception %u (%s) at eip %08x", frame->vector, machine_exception_name(frame->vector), frame->eip);
     if (frame->vector == VECTOR_PAGE_FAULT)
         kprintf(", faulting address %08x (%s, %s)", read_cr2(),

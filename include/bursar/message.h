@@ -5,7 +5,9 @@
  * travel in registers (edi, ebp); the rest live in the sender's UTCB and are
  * copied to the receiver's UTCB (bursar/utcb.h). A message of at most two
  * untyped words and no typed items is register-only: the IPC fast path takes
- * it without touching either UTCB.
+ * it without touching either UTCB. The fast path also copies up to 32 more
+ * untyped words from UTCB to UTCB (docs/architecture.md); the result is the
+ * same as the slow path's.
  *
  * Tag layout:
  *   bits 0-6    untyped words (0 .. BURSAR_MESSAGE_REGISTERS)

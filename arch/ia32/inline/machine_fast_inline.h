@@ -98,6 +98,44 @@ static inline __attribute__((always_inline)) void machine_fpu_switch(void *save,
                      : "=m"(*(uint8_t(*)[512])save) : "m"(*(const uint8_t(*)[512])load));
 }
 
+/* The second half of machine_fpu_switch(), after machine_fast_copy_words() saved the first. */
+static inline __attribute__((always_inline)) void machine_fpu_load(const void *load)
+{
+    __asm__ volatile("fxrstor %0" : : "m"(*(const uint8_t(*)[512])load));
+}
+
+/*
+ * MR2 .. MR(untyped - 1) from the current thread's UTCB (`sender`) to
+ * `receiver`'s, leaving the receiver's address space loaded (counted as
+ * machine_fast_address_space counts it) and the sender's FPU state saved
+ * (the copy goes through the SSE registers). If either UTCB faults it does
+ * not return: nothing was written, and it declines the call with `eax`
+ * after loading the sender's FPU state and address space again.
+ * arch/ia32/fast_copy.S says how; the thread offsets it uses are in
+ * kernel/ipc_fastpath.h.
+ */
+static inline __attribute__((always_inline)) void machine_fast_copy_words(const void *sender, const void *receiver,
+                                                                          uint32_t untyped, uint32_t eax)
+{
+    __asm__ volatile("call fast_copy_words"
+                     : "+a"(sender), "+c"(untyped)
+                     : "d"(receiver), "b"(eax)
+                     : "cc", "memory");
+}
+
+/*
+ * machine_fast_switch() after machine_fast_copy_words(), which loaded the
+ * next thread's address space already.
+ */
+static inline __attribute__((always_inline)) void machine_fast_switch_loaded(void *stack_top, const uint32_t *utcb)
+{
+    uint32_t utcb_address;
+
+    kernel_tss.esp0 = (uint32_t)stack_top;
+    __asm__ volatile("lgs %1, %0" : "=r"(utcb_address) : "m"(*(const uint8_t(*)[6])utcb));
+    utcb_pointer_page[0] = utcb_address;
+}
+
 /* The fast path declines the call whose eax was `eax`: on through the slow path (sysenter.S). */
 static inline __attribute__((noreturn)) void machine_fast_bail(uint32_t eax)
 {
