@@ -21,7 +21,10 @@
  * (its memory_translate demands the same present and writable bits). The
  * UTCB addresses are below USER_TOP and BURSAR_UTCB_SIZE-aligned
  * (SYS_THREAD_CONFIGURE checks), so every access stays in the UTCB: a
- * fault can only be the UTCB's, and the kernel half is never reached.
+ * fault can only be the UTCB's, and the kernel half is never reached. A
+ * thread without a UTCB (address 0) faults too, as the slow path refuses
+ * it: page 0 is never mapped (every way of mapping refuses addresses
+ * below MACHINE_PAGE_SIZE).
  * Stores come last and never cross the UTCB's page, so a faulting store
  * has written nothing.
  *
