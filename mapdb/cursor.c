@@ -56,14 +56,6 @@ void mapdb_cursor_unregister(struct mapdb *db, struct mapdb_cursor *cursor)
     cursor->active = false;
 }
 
-struct mapdb_record *mapdb_cursor_parent_of(const struct mapdb_cursor *cursor,
-                                      const struct mapdb_record *record)
-{
-    if (record_has(record, MAPDB_F_FIRST))
-        return record->parent;
-    return cursor->top;
-}
-
 /*
  * record is about to be freed by someone. A cursor whose top it is has
  * nothing left to do: freeing a record needs its subtree gone first. A

@@ -1,7 +1,8 @@
 /*
  * holder.c — capability holders and the ring that joins the holders of one
  * record. The ring is what lets COPY share a record without allocating, and
- * lets a revoke find and clear every holder of a record it destroys.
+ * lets a revoke find and clear every holder of a record it destroys
+ * (unlinking one, mapdb_ring_remove, is inline in internal.h).
  */
 #include "mapdb/internal.h"
 
@@ -30,31 +31,6 @@ void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder)
     holder->next = first->next;
     first->next->prev = holder;
     first->next = holder;
-}
-
-/* Leaves a holder that holds nothing; state says why (EMPTY or REVOKED). */
-void mapdb_holder_reset(struct mapdb_holder *holder, uint32_t state)
-{
-    holder->record = NULL;
-    holder->next = holder->prev = NULL;
-    holder->rights = 0;
-    holder->state = state;
-}
-
-/* Unlinks the holder from its record's ring and leaves it empty in state. */
-void mapdb_ring_remove(struct mapdb_holder *holder, uint32_t state)
-{
-    struct mapdb_record *record = holder->record;
-
-    if (holder->next == holder) {
-        record->holders = NULL;
-    } else {
-        holder->prev->next = holder->next;
-        holder->next->prev = holder->prev;
-        if (record->holders == holder)
-            record->holders = holder->next;
-    }
-    mapdb_holder_reset(holder, state);
 }
 
 /*

@@ -52,43 +52,6 @@ struct mapdb_record *mapdb_record_alloc(struct mapdb *db, void *payer, uint32_t 
 }
 
 /*
- * Take a leaf with no holders left out of the tree and give it back to its
- * payer. Cursors are told first, while the record still knows its parent.
- */
-void mapdb_record_free(struct mapdb *db, struct mapdb_record *record)
-{
-    if (record->cursors != 0)
-        mapdb_cursors_forget(db, record);
-    mapdb_tree_remove(record);
-    db->stats.freed++;
-    db->ops->free_record(db->context, record->payer, record);
-}
-
-/*
- * Clear one holder (or the mapping) of a record that is being destroyed.
- * Returns false when there was nothing left to clear.
- */
-bool mapdb_record_clear_one_holder(struct mapdb *db, struct mapdb_record *record)
-{
-    if (record_has(record, MAPDB_F_MEMORY)) {
-        if (!record_has(record, MAPDB_F_MAPPED))
-            return false;
-        record->flags &= (uint16_t)~MAPDB_F_MAPPED;
-        db->stats.unmapped++;
-        db->ops->unmap(db->context, record->mapping, record);
-        return true;
-    }
-    struct mapdb_holder *holder = record->holders;
-    if (holder == NULL)
-        return false;
-    mapdb_ring_remove(holder, MAPDB_HOLDER_REVOKED);
-    db->stats.holders_cleared++;
-    if (db->ops->cap_cleared != NULL)
-        db->ops->cap_cleared(db->context, holder);
-    return true;
-}
-
-/*
  * The bytes are already at new_record. Each neighbour that points here is
  * found through the new copy's own links, so the cost is O(1) plus one
  * step per capability holder (each holds a pointer to the record).

@@ -12,6 +12,43 @@
  */
 #include "mapdb/internal.h"
 
+/*
+ * Take a leaf with no holders left out of the tree and give it back to its
+ * payer. Cursors are told first, while the record still knows its parent.
+ */
+static void free_leaf(struct mapdb *db, struct mapdb_record *record)
+{
+    if (record->cursors != 0)
+        mapdb_cursors_forget(db, record);
+    mapdb_tree_remove(record);
+    db->stats.freed++;
+    db->ops->free_record(db->context, record->payer, record);
+}
+
+/*
+ * Clear one holder (or the mapping) of a record that is being destroyed.
+ * Returns false when there was nothing left to clear.
+ */
+static bool clear_one_holder(struct mapdb *db, struct mapdb_record *record)
+{
+    if (record_has(record, MAPDB_F_MEMORY)) {
+        if (!record_has(record, MAPDB_F_MAPPED))
+            return false;
+        record->flags &= (uint16_t)~MAPDB_F_MAPPED;
+        db->stats.unmapped++;
+        db->ops->unmap(db->context, record->mapping, record);
+        return true;
+    }
+    struct mapdb_holder *holder = record->holders;
+    if (holder == NULL)
+        return false;
+    mapdb_ring_remove(holder, MAPDB_HOLDER_REVOKED);
+    db->stats.holders_cleared++;
+    if (db->ops->cap_cleared != NULL)
+        db->ops->cap_cleared(db->context, holder);
+    return true;
+}
+
 /* Which child of n to go down into next, or NULL when n is done. */
 static struct mapdb_record *next_victim(const struct mapdb_cursor *cursor,
                                         const struct mapdb_record *n)
@@ -36,34 +73,19 @@ static void revoke_finish(struct mapdb *db, struct mapdb_cursor *cursor)
     /* Unregister first, or freeing top would look like someone else did. */
     mapdb_cursor_unregister(db, cursor);
     if (free_top) {
-        mapdb_record_free(db, top);
+        free_leaf(db, top);
         cursor->destroyed++;
     }
 }
 
-/* One unit of work. Returns false when the revoke has finished. */
-static bool revoke_step(struct mapdb *db, struct mapdb_cursor *cursor)
-{
-    struct mapdb_record *n = cursor->at;
-    bool clear_holders = n != cursor->top || (cursor->mode & REVOKE_CLEAR_TOP);
-
-    if (clear_holders && mapdb_record_clear_one_holder(db, n))
-        return true;
-    struct mapdb_record *child = next_victim(cursor, n);
-    if (child != NULL) {
-        mapdb_cursor_point(&cursor->at, child);
-        return true;
-    }
-    if (n == cursor->top) {
-        revoke_finish(db, cursor);
-        return false;
-    }
-    mapdb_cursor_point(&cursor->at, mapdb_cursor_parent_of(cursor, n));
-    mapdb_record_free(db, n);
-    cursor->destroyed++;
-    return true;
-}
-
+/*
+ * Runs the revoke until it ends or has done `budget` units (one per record
+ * entered, holder or mapping cleared, record freed, plus what callbacks
+ * charged). Nothing else touches the tree while this runs (callbacks may
+ * not call into mapdb), so the record it stands on is a local here and is
+ * counted in cursor->at only between calls, where others may free or move
+ * it: two counter updates a call instead of two a step.
+ */
 int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budget)
 {
     mapdb_changing(db);
@@ -73,13 +95,33 @@ int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budge
     /* Finished, or its top was destroyed by someone else: nothing to do. */
     if (!cursor->active)
         return MAPDB_OK;
-    while (cursor->units < budget) {
-        db->charged = 0;
-        bool more = revoke_step(db, cursor);
-        cursor->units += 1 + db->charged;
-        if (!more)
+    struct mapdb_record *top = cursor->top, *at = cursor->at;
+    bool clear_top = (cursor->mode & REVOKE_CLEAR_TOP) != 0;
+    uint32_t units = 0;
+
+    mapdb_cursor_point(&cursor->at, NULL);
+    db->charged = 0;
+    while (units + db->charged < budget) {
+        units++;
+        if ((at != top || clear_top) && clear_one_holder(db, at))
+            continue;
+        struct mapdb_record *child = next_victim(cursor, at);
+        if (child != NULL) {
+            at = child;
+            continue;
+        }
+        if (at == top) {
+            revoke_finish(db, cursor);
+            cursor->units = units + db->charged;
             return MAPDB_OK;
+        }
+        struct mapdb_record *parent = mapdb_cursor_parent_of(cursor, at);
+        free_leaf(db, at);
+        cursor->destroyed++;
+        at = parent;
     }
+    mapdb_cursor_point(&cursor->at, at);
+    cursor->units = units + db->charged;
     return MAPDB_MORE;
 }
 

@@ -1,5 +1,6 @@
 /*
- * tree.c — linking records into and out of their parent's child ring.
+ * tree.c — linking records into their parent's child ring (taking one out,
+ * mapdb_tree_remove, is inline in internal.h).
  *
  * Children of a record form a ring. Order matters in one way only: after
  * the first child come the ordinary children, and memory-COPY children are
@@ -37,27 +38,4 @@ void mapdb_tree_add_child(struct mapdb_record *parent, struct mapdb_record *chil
         ring_link_after(first->prev, child);   /* tail */
     else
         ring_link_after(first, child);         /* right behind the first */
-}
-
-void mapdb_tree_remove(struct mapdb_record *record)
-{
-    struct mapdb_record *parent = record->parent;
-
-    if (record->next == record) {
-        parent->first_child = NULL;
-    } else {
-        struct mapdb_record *next = record->next;
-
-        record->prev->next = next;
-        next->prev = record->prev;
-        if (record_has(record, MAPDB_F_FIRST)) {
-            /* The next one is ordinary if any ordinary child is left. */
-            parent->first_child = next;
-            next->parent = parent;
-            next->flags |= MAPDB_F_FIRST;
-        }
-    }
-    record->parent = NULL;
-    record->next = record->prev = NULL;
-    record->flags &= (uint16_t)~MAPDB_F_FIRST;
 }
