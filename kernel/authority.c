@@ -36,9 +36,12 @@ static void capability_cleared(void *context, struct mapdb_holder *holder)
 
 static void mapping_removed(void *context, uintptr_t mapping, struct mapdb_record *record)
 {
+    uint32_t units = memory_mapping_removed(mapping);
+
     (void)context;
     (void)record;
-    mapdb_charge(&authority, memory_mapping_removed(mapping));
+    if (units)              /* a page table freed; most removals cost only mapdb's step */
+        mapdb_charge(&authority, units);
 }
 
 static const struct mapdb_ops authority_ops = {

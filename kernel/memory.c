@@ -116,15 +116,16 @@ static struct task *task_of_shadow(const struct mapdb_record *const *shadow, uin
     return task && (const void *)task->table_records[directory_index(address)] == (const void *)shadow ? task : NULL;
 }
 
-/* An empty page table goes back to the heap: the preemption units it cost (0 if it stays). */
-static uint32_t release_table_if_empty(struct mapdb_record **shadow, uint32_t address)
+/*
+ * The page table of `shadow`, now empty, goes back to the heap with its
+ * shadow: the preemption units that cost (0 if the table is no live
+ * task's, which cannot be: a task's teardown frees its tables itself).
+ */
+static uint32_t release_table(struct mapdb_record **shadow, uint32_t address)
 {
-    struct task *task;
+    struct task *task = task_of_shadow((const struct mapdb_record *const *)shadow, address);
     uint32_t *table;
 
-    if (!table_is_empty((const struct mapdb_record *const *)shadow))
-        return 0;
-    task = task_of_shadow((const struct mapdb_record *const *)shadow, address);
     if (!task)
         return 0;
     table = machine_page_table_of(task->page_directory, address);
@@ -133,6 +134,14 @@ static uint32_t release_table_if_empty(struct mapdb_record **shadow, uint32_t ad
     heap_free_to(task->header.payer, table);     /* the task's payer paid for both (SYS_MAP) */
     heap_free_to(task->header.payer, shadow);
     return TABLE_RELEASE_UNITS;
+}
+
+/* An empty page table goes back to the heap: the preemption units it cost (0 if it stays). */
+static uint32_t release_table_if_empty(struct mapdb_record **shadow, uint32_t address)
+{
+    if (!table_is_empty((const struct mapdb_record *const *)shadow))
+        return 0;
+    return release_table(shadow, address);
 }
 
 bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *address)
@@ -149,18 +158,25 @@ bool memory_mapping_place(uintptr_t mapping, uint32_t *task_id, uint32_t *addres
     return task != NULL;
 }
 
+/*
+ * Every mapping a revoke destroys comes here: the shadow slot's page gives
+ * the table, the entry and the address in one look at the shadow's frame.
+ */
 uint32_t memory_mapping_removed(uintptr_t mapping)
 {
     struct mapdb_record **slot = (struct mapdb_record **)mapping;
-    uint32_t address;
-    uint32_t *entry = entry_of_shadow_slot(slot, &address);
+    struct mapdb_record **shadow = (struct mapdb_record **)(mapping & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1));
+    struct frame *shadow_frame = frame_of_virtual(shadow);
+    uint32_t *table = shadow_frame->paired_page;
+    uint32_t index = (uint32_t)(slot - shadow);
+    uint32_t address = shadow_frame->directory_index * MACHINE_LARGE_PAGE + index * MACHINE_PAGE_SIZE;
 
-    machine_pte_clear(entry);
+    machine_pte_clear(&table[index]);
     machine_tlb_flush_page(address);
     *slot = NULL;
-    table_frame_of_shadow(slot)->entries_in_use--;
-    return release_table_if_empty((struct mapdb_record **)((uintptr_t)slot & ~(uintptr_t)(MACHINE_PAGE_SIZE - 1)),
-                                  address);
+    if (--frame_of_virtual(table)->entries_in_use != 0)
+        return 0;
+    return release_table(shadow, address);
 }
 
 static int check_user_range(uint32_t address, uint32_t pages)
