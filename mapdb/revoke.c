@@ -137,6 +137,16 @@ int mapdb_revoke_start(struct mapdb *db, struct mapdb_cursor *cursor,
     cursor->mode = mode;
     cursor->top_lost = false;
     cursor->destroyed = 0;
+    if (top->first_child == NULL && !(mode & REVOKE_CLEAR_TOP)) {
+        /* Nothing below (an unmap of a leaf mapping, say): the last step at once, no cursor to keep. */
+        mapdb_changing(db);
+        cursor->units = 1;
+        if (mode & REVOKE_FREE_TOP) {
+            free_leaf(db, top);
+            cursor->destroyed = 1;
+        }
+        return MAPDB_OK;
+    }
     mapdb_cursor_point(&cursor->top, top);
     mapdb_cursor_point(&cursor->at, top);
     mapdb_cursor_register(db, cursor);
