@@ -197,14 +197,27 @@ static struct mapdb_record *record_at(struct task *task, uint32_t address)
     return shadow ? shadow[table_index(address)] : NULL;
 }
 
+/* A shadow's page table: they name each other through their frames, no walk of the directory. */
+static uint32_t *table_of_shadow(struct mapdb_record *const *shadow)
+{
+    return frame_of_virtual(shadow)->paired_page;
+}
+
+/* The physical page a present entry at `address` maps (its record says it is present). */
+static uint64_t physical_at(struct task *task, uint32_t address)
+{
+    return machine_pte_physical(table_of_shadow(shadow_of(task, address))[table_index(address)]);
+}
+
 static void install_entry(struct task *task, uint32_t address, uint64_t physical, bool writable,
                           struct mapdb_record *record)
 {
-    uint32_t *table = machine_page_table_of(task->page_directory, address);
-    struct mapdb_record **slot = &shadow_of(task, address)[table_index(address)];
+    struct mapdb_record **shadow = shadow_of(task, address);
+    uint32_t *table = table_of_shadow(shadow);
+    uint32_t index = table_index(address);
 
-    machine_pte_set(machine_pte_of(table, address), physical, writable);
-    *slot = record;
+    machine_pte_set(&table[index], physical, writable);
+    shadow[index] = record;
     frame_of_virtual(table)->entries_in_use++;
 }
 
@@ -336,7 +349,7 @@ static int map_pages(struct task *source, uint32_t source_address, struct task *
             return status;
         }
         struct mapdb_record *source_record = record_at(source, from), *record;
-        uint64_t physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
+        uint64_t physical = physical_at(source, from);
 
         status = ensure_page_table(destination, to);
         if (status == BURSAR_OK &&
@@ -518,7 +531,7 @@ int memory_transfer_page(struct task *source, uint32_t from, struct task *destin
     if (status != BURSAR_OK)
         return status;
     source_record = record_at(source, from);
-    physical = machine_pte_physical(*machine_pte_of(machine_page_table_of(source->page_directory, from), from));
+    physical = physical_at(source, from);
     switch (mode) {
     case BURSAR_REVOCABLE_COPY:
         status = mapdb_map(&authority, source_record, rights, sender_heap, mapping_of(destination, to), &record);
