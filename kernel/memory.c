@@ -53,10 +53,10 @@ static struct mapdb_record **shadow_of(struct task *task, uint32_t address)
 }
 
 /*
- * Make sure a page table (and its shadow) covers `address`; both come from
- * the task's heap. Fails without change when the heap cannot pay.
+ * A page table (and its shadow) to cover `address`; both come from the
+ * task's heap. Fails without change when the heap cannot pay.
  */
-static int ensure_page_table(struct task *task, uint32_t address)
+static int create_page_table(struct task *task, uint32_t address)
 {
     uint32_t *table;
     struct mapdb_record **shadow;
@@ -83,6 +83,12 @@ static int ensure_page_table(struct task *task, uint32_t address)
     machine_page_table_install(task->page_directory, address, table);
     task->table_records[directory_index(address)] = shadow;
     return BURSAR_OK;
+}
+
+/* Make sure a page table covers `address`: a test a page, the creation once a table. */
+static inline int ensure_page_table(struct task *task, uint32_t address)
+{
+    return shadow_of(task, address) ? BURSAR_OK : create_page_table(task, address);
 }
 
 /* The entry a shadow slot stands for, and the page it maps. */
