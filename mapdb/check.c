@@ -55,7 +55,7 @@ static bool child_ok(const struct mapdb_record *c, const struct mapdb_record *pa
 
 /*
  * Check r's children against r, in one pass over the ring: links, flags,
- * rights, holders, and the order tree.c promises (after the first child,
+ * rights, holders, and the order links.h promises (after the first child,
  * no ordinary child follows a COPY).
  */
 static bool children_ok(const struct mapdb_record *r, mapdb_visit_fn visit,

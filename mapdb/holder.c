@@ -2,7 +2,7 @@
  * holder.c — capability holders and the ring that joins the holders of one
  * record. The ring is what lets COPY share a record without allocating, and
  * lets a revoke find and clear every holder of a record it destroys
- * (unlinking one, mapdb_ring_remove, is inline in internal.h).
+ * (linking one in and out is inline, in links.h).
  */
 #include "mapdb/internal.h"
 
@@ -14,23 +14,6 @@ void mapdb_holder_init(struct mapdb_holder *holder)
 bool mapdb_holder_is_held(const struct mapdb_holder *holder)
 {
     return holder != NULL && holder->state == MAPDB_HOLDER_HELD;
-}
-
-void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder)
-{
-    struct mapdb_holder *first = record->holders;
-
-    holder->record = record;
-    holder->state = MAPDB_HOLDER_HELD;
-    if (first == NULL) {
-        holder->next = holder->prev = holder;
-        record->holders = holder;
-        return;
-    }
-    holder->prev = first;
-    holder->next = first->next;
-    first->next->prev = holder;
-    first->next = holder;
 }
 
 /*

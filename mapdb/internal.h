@@ -29,65 +29,9 @@ static inline void mapdb_changing(struct mapdb *db)
         db->generation++;
 }
 
-/*
- * Unlinking is inline: a revoke does it for every record and holder it
- * destroys (revoke.c), and a call would cost as much as the unlinking.
- */
-
-/* Leaves a holder that holds nothing; state says why (EMPTY or REVOKED). */
-static inline void mapdb_holder_reset(struct mapdb_holder *holder, uint32_t state)
-{
-    holder->record = NULL;
-    holder->next = holder->prev = NULL;
-    holder->rights = 0;
-    holder->state = state;
-}
-
-/* Unlinks the holder from its record's ring and leaves it empty in state. */
-static inline void mapdb_ring_remove(struct mapdb_holder *holder, uint32_t state)
-{
-    struct mapdb_record *record = holder->record;
-
-    if (holder->next == holder) {
-        record->holders = NULL;
-    } else {
-        holder->prev->next = holder->next;
-        holder->next->prev = holder->prev;
-        if (record->holders == holder)
-            record->holders = holder->next;
-    }
-    mapdb_holder_reset(holder, state);
-}
-
-/* Takes a record out of its parent's child ring (tree.c keeps the order). */
-static inline void mapdb_tree_remove(struct mapdb_record *record)
-{
-    struct mapdb_record *parent = record->parent;
-
-    if (record->next == record) {
-        parent->first_child = NULL;
-    } else {
-        struct mapdb_record *next = record->next;
-
-        record->prev->next = next;
-        next->prev = record->prev;
-        if (record_has(record, MAPDB_F_FIRST)) {
-            /* The next one is ordinary if any ordinary child is left. */
-            parent->first_child = next;
-            next->parent = parent;
-            next->flags |= MAPDB_F_FIRST;
-        }
-    }
-    record->parent = NULL;
-    record->next = record->prev = NULL;
-    record->flags &= (uint16_t)~MAPDB_F_FIRST;
-}
-
-/* tree.c: the parent/child/sibling links. */
-void mapdb_tree_add_child(struct mapdb_record *parent, struct mapdb_record *child);
+#include "mapdb/links.h"
 
 /* holder.c: the ring of capability holders of one record. */
-void mapdb_ring_add(struct mapdb_record *record, struct mapdb_holder *holder);
 void mapdb_ring_move(struct mapdb_holder *old_holder, struct mapdb_holder *new_holder);
 int  mapdb_holder_source_status(const struct mapdb_holder *holder);
 int  mapdb_holder_destination_status(const struct mapdb_holder *source,

@@ -35,7 +35,7 @@ int mapdb_map_root(struct mapdb *db, struct mapdb_record *root, uintptr_t mappin
     return MAPDB_OK;
 }
 
-static int map_child(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
+static inline int map_child(struct mapdb *db, struct mapdb_record *source, uint32_t rights,
                      void *payer, uintptr_t mapping, uint16_t extra_flags,
                      struct mapdb_record **out)
 {

@@ -57,7 +57,7 @@ static struct mapdb_record *next_victim(const struct mapdb_cursor *cursor,
 
     if (first == NULL || n != cursor->top || !(cursor->mode & REVOKE_SKIP_COPIES))
         return first;
-    /* tree.c keeps ordinary children right after the first one. */
+    /* links.h keeps ordinary children right after the first one. */
     if (!record_has(first, MAPDB_F_COPY))
         return first;
     if (first->next != first && !record_has(first->next, MAPDB_F_COPY))
