@@ -28,6 +28,7 @@
 #define MAP_PAGE_UNITS 3        /* one page of SYS_MAP: its checks, a record, the entry */
 #define TRANSFER_PAGE_UNITS 5   /* one page of a memory item: its checks, both heaps asked, a record, the entry */
 #define UNMAP_UNITS 3           /* one mapping removed, besides the mapdb units of its subtree */
+#define LEAF_UNMAP_UNITS (1 + UNMAP_UNITS)  /* a mapping nothing was derived from: mapdb's one step and the entry */
 #define CHECK_PAGES_PER_UNIT 4  /* pages SYS_MAP checks before it maps any */
 #define ENTRIES_PER_UNIT 16     /* empty table entries a task's teardown looks at */
 #define DIRECTORY_ENTRIES_PER_UNIT 16   /* empty directory entries it looks at */
@@ -398,14 +399,21 @@ int memory_map(struct task *source, uint32_t source_address, struct task *destin
  * right after the first chunk, before any preemption point: from then on
  * the page is simply not mapped here, and what is left is the orphaned
  * subtree, which only the tree knows about (and mapdb keeps our cursor
- * right if someone else revokes it meanwhile).
+ * right if someone else revokes it meanwhile). A mapping nothing was
+ * derived from (most) goes in one step, without a cursor.
+ *
+ * Returns the preemption units the caller still has to count with its
+ * own, so that a leaf costs one preempt_work a page.
  */
-static void unmap_record(struct mapdb_record *record)
+static uint32_t unmap_record(struct mapdb_record *record)
 {
     uintptr_t mapping = record->mapping;
     struct mapdb_cursor cursor;
-    int status;
+    int status = mapdb_delete_leaf_mapping(&authority, record);
 
+    if (status == MAPDB_OK)
+        return LEAF_UNMAP_UNITS + memory_mapping_removed(mapping);
+    KERNEL_ASSERT(status == MAPDB_E_NOT_LEAF);
     mapdb_cursor_init(&cursor);
     status = mapdb_delete_mapping(&authority, record, &cursor, preempt_budget());
     KERNEL_ASSERT(status >= 0);
@@ -413,12 +421,13 @@ static void unmap_record(struct mapdb_record *record)
     preempt_work(UNMAP_UNITS + memory_mapping_removed(mapping));
     status = preempt_finish(&cursor, status);
     KERNEL_ASSERT(status == MAPDB_OK);
+    return 0;
 }
 
-static void unmap_page(struct task *task, uint32_t page, struct mapdb_record *record)
+static uint32_t unmap_page(struct task *task, uint32_t page, struct mapdb_record *record)
 {
     KERNEL_ASSERT(record->mapping == mapping_of(task, page));
-    unmap_record(record);
+    return unmap_record(record);
 }
 
 /*
@@ -435,9 +444,7 @@ int memory_unmap(struct task *task, uint32_t address, uint32_t pages)
     for (uint32_t i = 0; i < pages && !preempt_destroyed(); i++) {
         uint32_t page = address + i * MACHINE_PAGE_SIZE;
         struct mapdb_record *record = record_at(task, page);
-        if (record)
-            unmap_page(task, page, record);
-        preempt_work(1);
+        preempt_work(1 + (record ? unmap_page(task, page, record) : 0));
     }
     return BURSAR_OK;
 }
@@ -563,9 +570,7 @@ void memory_take_back(struct task *task, uint32_t address, uint32_t pages)
     for (uint32_t i = 0; i < pages && !task->header.dying; i++) {
         uint32_t page = address + i * MACHINE_PAGE_SIZE;
         struct mapdb_record *record = record_at(task, page);
-        if (record)
-            unmap_page(task, page, record);
-        preempt_work(1);
+        preempt_work(1 + (record ? unmap_page(task, page, record) : 0));
     }
 }
 
@@ -671,10 +676,11 @@ static void release_directory_entry(struct task *task, uint32_t d)
 {
     for (uint32_t i = 0; i < ENTRIES_PER_TABLE && task->table_records[d]; i++) {
         uint32_t page = d * MACHINE_LARGE_PAGE + i * MACHINE_PAGE_SIZE;
-        if (task->table_records[d][i])
-            unmap_page(task, page, task->table_records[d][i]);
+        uint32_t units = task->table_records[d][i] ? unmap_page(task, page, task->table_records[d][i]) : 0;
         if (i % ENTRIES_PER_UNIT == ENTRIES_PER_UNIT - 1)
-            preempt_work(1);
+            units++;
+        if (units)
+            preempt_work(units);
     }
     if (task->table_records[d])
         release_table_if_empty(task->table_records[d], d * MACHINE_LARGE_PAGE);

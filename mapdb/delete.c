@@ -40,6 +40,21 @@ int mapdb_delete_mapping(struct mapdb *db, struct mapdb_record *record,
     return mapdb_revoke_start(db, cursor, record, orphan_mode(record), budget);
 }
 
+int mapdb_delete_leaf_mapping(struct mapdb *db, struct mapdb_record *record)
+{
+    int status = db == NULL ? MAPDB_E_BAD_ARG : mapdb_mapping_source_status(record);
+
+    mapdb_changing(db);
+    if (status != MAPDB_OK)
+        return status;
+    if (record->first_child != NULL)
+        return MAPDB_E_NOT_LEAF;
+    record->flags &= (uint16_t)~MAPDB_F_MAPPED;
+    if (!record_has(record, MAPDB_F_ROOT))
+        mapdb_free_leaf(db, record);
+    return MAPDB_OK;
+}
+
 int mapdb_destroy_resource(struct mapdb *db, struct mapdb_record *root,
                            struct mapdb_cursor *cursor, uint32_t budget)
 {

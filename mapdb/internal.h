@@ -49,6 +49,19 @@ void mapdb_cursors_forget(struct mapdb *db, struct mapdb_record *record);
 void mapdb_cursors_moved(struct mapdb *db, struct mapdb_record *old_record,
                    struct mapdb_record *new_record);
 
+/*
+ * Take a leaf with no holders left out of the tree and give it back to its
+ * payer. Cursors are told first, while the record still knows its parent.
+ */
+static inline void mapdb_free_leaf(struct mapdb *db, struct mapdb_record *record)
+{
+    if (record->cursors != 0)
+        mapdb_cursors_forget(db, record);
+    mapdb_tree_remove(record);
+    db->stats.freed++;
+    db->ops->free_record(db->context, record->payer, record);
+}
+
 /* The parent of a record a cursor stands on (cursor.c says where that can be). */
 static inline struct mapdb_record *mapdb_cursor_parent_of(const struct mapdb_cursor *cursor,
                                                           const struct mapdb_record *record)

@@ -46,6 +46,7 @@ enum mapdb_status {
     MAPDB_E_IS_ROOT = -11,       /* operation not allowed on a root record */
     MAPDB_E_BAD_HOLDER = -12,    /* holder fields inconsistent: not a live holder */
     MAPDB_E_CORRUPT = -13,       /* mapdb_check_tree found a broken invariant */
+    MAPDB_E_NOT_LEAF = -14,      /* one-step operation on a record with children */
 };
 
 enum mapdb_kind {
@@ -203,6 +204,13 @@ int mapdb_delete(struct mapdb *db, struct mapdb_holder *holder,
                  struct mapdb_cursor *cursor, uint32_t budget);
 int mapdb_delete_mapping(struct mapdb *db, struct mapdb_record *record,
                          struct mapdb_cursor *cursor, uint32_t budget);
+/*
+ * mapdb_delete_mapping of a mapping nothing was derived from
+ * (mapdb_record_is_leaf): one step, so no cursor and no budget. Same
+ * effect and errors, and MAPDB_E_NOT_LEAF for a record with children
+ * (nothing changes then: the caller takes the chunked way).
+ */
+int mapdb_delete_leaf_mapping(struct mapdb *db, struct mapdb_record *record);
 int mapdb_destroy_resource(struct mapdb *db, struct mapdb_record *root,
                            struct mapdb_cursor *cursor, uint32_t budget);
 int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budget);

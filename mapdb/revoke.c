@@ -13,19 +13,6 @@
 #include "mapdb/internal.h"
 
 /*
- * Take a leaf with no holders left out of the tree and give it back to its
- * payer. Cursors are told first, while the record still knows its parent.
- */
-static void free_leaf(struct mapdb *db, struct mapdb_record *record)
-{
-    if (record->cursors != 0)
-        mapdb_cursors_forget(db, record);
-    mapdb_tree_remove(record);
-    db->stats.freed++;
-    db->ops->free_record(db->context, record->payer, record);
-}
-
-/*
  * Clear one holder (or the mapping) of a record that is being destroyed.
  * Returns false when there was nothing left to clear.
  */
@@ -73,7 +60,7 @@ static void revoke_finish(struct mapdb *db, struct mapdb_cursor *cursor)
     /* Unregister first, or freeing top would look like someone else did. */
     mapdb_cursor_unregister(db, cursor);
     if (free_top) {
-        free_leaf(db, top);
+        mapdb_free_leaf(db, top);
         cursor->destroyed++;
     }
 }
@@ -116,7 +103,7 @@ int mapdb_continue(struct mapdb *db, struct mapdb_cursor *cursor, uint32_t budge
             return MAPDB_OK;
         }
         struct mapdb_record *parent = mapdb_cursor_parent_of(cursor, at);
-        free_leaf(db, at);
+        mapdb_free_leaf(db, at);
         cursor->destroyed++;
         at = parent;
     }
@@ -142,7 +129,7 @@ int mapdb_revoke_start(struct mapdb *db, struct mapdb_cursor *cursor,
         mapdb_changing(db);
         cursor->units = 1;
         if (mode & REVOKE_FREE_TOP) {
-            free_leaf(db, top);
+            mapdb_free_leaf(db, top);
             cursor->destroyed = 1;
         }
         return MAPDB_OK;

@@ -551,6 +551,39 @@ static void test_memory_grant_and_delete_mapping(void **state)
     assert_int_equal(mapdb_grant_mapping(&e->db, &frame, 5), MAPDB_E_EMPTY);
 }
 
+/* The one-step delete of a leaf mapping: what mapdb_delete_mapping does, refused on a record with children. */
+static void test_delete_leaf_mapping(void **state)
+{
+    struct env *e = *state;
+    struct mapdb_record frame, *mb, *mc;
+
+    map_new_frame(e, &frame, 1);
+    mb = map_page(e, &frame, R_ALL, &e->heap_a, 2);
+    mc = copy_page(e, mb, R_READ, &e->heap_c, 3);
+    uint64_t freed = e->db.stats.freed;
+    /* B has a child: refused, and nothing changes. */
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, mb), MAPDB_E_NOT_LEAF);
+    assert_true(mb->flags & MAPDB_F_MAPPED);
+    assert_int_equal(tree_size(&frame), 3);
+    assert_int_equal(e->db.stats.freed, freed);
+    assert_int_equal(mapdb_delete_leaf_mapping(NULL, mc), MAPDB_E_BAD_ARG);
+    /* C is a leaf: its record goes back to its payer at once; the kernel clears the entry, not mapdb. */
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, mc), MAPDB_OK);
+    assert_int_equal(e->heap_c.live, 0);
+    assert_int_equal(e->unmapped_count, 0);
+    assert_null(e->db.cursors);
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, mb), MAPDB_OK);
+    assert_int_equal(e->heap_a.live, 0);
+    assert_int_equal(tree_size(&frame), 1);
+    /* The root's own mapping: the resource is emptied, not freed; then there is nothing to delete. */
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, &frame), MAPDB_OK);
+    assert_true(mapdb_root_is_empty(&frame));
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, &frame), MAPDB_E_EMPTY);
+    struct mapdb_record object;
+    mapdb_root_init(&object, MAPDB_KIND_CAP, R_ALL);
+    assert_int_equal(mapdb_delete_leaf_mapping(&e->db, &object), MAPDB_E_WRONG_KIND);
+}
+
 /* ---- chunked revokes while the tree changes ---- */
 
 /* A tree under a root holder: `fan` children, each with `fan` children. */
@@ -1104,6 +1137,7 @@ int main(void)
         TEST(test_memory_map_copy_and_unmap),
         TEST(test_memory_errors_change_nothing),
         TEST(test_memory_grant_and_delete_mapping),
+        TEST(test_delete_leaf_mapping),
         TEST(test_chunked_revoke_makes_progress),
         TEST(test_cursor_busy_and_abandon),
         TEST(test_reclaim_moves_records_during_revoke),
