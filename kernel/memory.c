@@ -28,7 +28,7 @@
 #define MAP_PAGE_UNITS 3        /* one page of SYS_MAP: its checks, a record, the entry */
 #define TRANSFER_PAGE_UNITS 5   /* one page of a memory item: its checks, both heaps asked, a record, the entry */
 #define UNMAP_UNITS 3           /* one mapping removed, besides the mapdb units of its subtree */
-#define LEAF_UNMAP_UNITS (1 + UNMAP_UNITS)  /* a mapping nothing was derived from: mapdb's one step and the entry */
+#define LEAF_UNMAP_UNITS 2      /* a mapping nothing was derived from: its record freed, its entry cleared (about 300) */
 #define CHECK_PAGES_PER_UNIT 4  /* pages SYS_MAP checks before it maps any */
 #define ENTRIES_PER_UNIT 16     /* empty table entries a task's teardown looks at */
 #define DIRECTORY_ENTRIES_PER_UNIT 16   /* empty directory entries it looks at */
