@@ -345,7 +345,9 @@ static int map_pages(struct task *source, uint32_t source_address, struct task *
         /* Counted before the work: a new page table costs as much as several pages. */
         uint32_t units = MAP_PAGE_UNITS + (shadow_of(destination, to) ? 0 : TABLE_CREATE_UNITS);
 
-        if (preempt_before(units) || stale) {
+        /* After a point every page left was checked before it: each is checked again as it comes. */
+        stale = preempt_before(units) || stale;
+        if (stale) {
             if (preempt_destroyed())
                 return -BURSAR_E_DESTROYED;        /* never seen: it does not return to user mode */
             status = recheck_page(source, from, destination, to, rights);
