@@ -57,7 +57,7 @@ static inline void mapdb_free_leaf(struct mapdb *db, struct mapdb_record *record
 {
     if (record->cursors != 0)
         mapdb_cursors_forget(db, record);
-    mapdb_tree_remove(record);
+    mapdb_tree_unlink(record);
     db->stats.freed++;
     db->ops->free_record(db->context, record->payer, record);
 }

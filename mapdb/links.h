@@ -45,8 +45,12 @@ static inline void mapdb_tree_add_child(struct mapdb_record *parent, struct mapd
         mapdb_sibling_link_after(first, child);         /* right behind the first */
 }
 
-/* Takes a record out of its parent's child ring (the order above stays). */
-static inline void mapdb_tree_remove(struct mapdb_record *record)
+/*
+ * Takes a record out of its parent's child ring (the order above stays),
+ * leaving the record's own links as they were: for a record about to be
+ * freed, which nobody reads again.
+ */
+static inline void mapdb_tree_unlink(struct mapdb_record *record)
 {
     struct mapdb_record *parent = record->parent;
 
@@ -64,9 +68,6 @@ static inline void mapdb_tree_remove(struct mapdb_record *record)
             next->flags |= MAPDB_F_FIRST;
         }
     }
-    record->parent = NULL;
-    record->next = record->prev = NULL;
-    record->flags &= (uint16_t)~MAPDB_F_FIRST;
 }
 
 /* Leaves a holder that holds nothing; state says why (EMPTY or REVOKED). */
