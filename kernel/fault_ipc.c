@@ -141,14 +141,7 @@ int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, 
     return status == BURSAR_OK ? thread->fault_ipc.purpose->check(thread, reply) : status;
 }
 
-int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, const struct message *message)
-{
-    struct fault_ipc_reply reply;
-
-    return fault_ipc_accept_reply(thread, replier, message, &reply);
-}
-
-void fault_ipc_reply(struct thread *thread, const struct fault_ipc_reply *reply)
+void fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply)
 {
     finish(thread, thread->fault_ipc.purpose->apply(thread, reply), "%s asked for it to be killed");
 }

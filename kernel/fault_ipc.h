@@ -69,8 +69,11 @@ struct fault_ipc_purpose {
      * then nothing happens and the thread still waits for a good reply.
      */
     int (*check)(const struct thread *thread, struct fault_ipc_reply *reply);
-    /* Act on a reply `check` accepted. KILL here means the handler asked for it. */
-    enum fault_ipc_outcome (*apply)(struct thread *thread, const struct fault_ipc_reply *reply);
+    /*
+     * Act on a reply `check` accepted, with nothing between: what it planned
+     * is still true (and is used up here). KILL means the handler asked for it.
+     */
+    enum fault_ipc_outcome (*apply)(struct thread *thread, struct fault_ipc_reply *reply);
     /*
      * No reply will come: `status` says why (EMPTY_SLOT/REVOKED: no handler;
      * DESTROYED, TIMEOUT, NO_CALLER, NOT_MAPPED). NULL means KILL.
@@ -107,13 +110,17 @@ static inline bool fault_ipc_pending(const struct fault_ipc *call) { return call
 void fault_ipc_message(const struct thread *thread, struct message *out);
 /* Message register i (i < FAULT_IPC_MAX_WORDS) of the kernel's message. */
 uint32_t fault_ipc_word(const struct thread *thread, uint32_t i);
-/* Would `thread` take this reply? BURSAR_OK or the replier's error; nothing changes. */
-int fault_ipc_check_reply(const struct thread *thread, struct thread *replier, const struct message *message);
-/* The same, keeping what the check found in *reply for fault_ipc_reply. */
+/*
+ * Would `thread` take this reply? BURSAR_OK or the replier's error; nothing
+ * changes. What the check found is kept in *reply for fault_ipc_reply.
+ */
 int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, const struct message *message,
                            struct fault_ipc_reply *reply);
-/* Act on a reply fault_ipc_accept_reply accepted just now (the thread already unbound from the reply object). */
-void fault_ipc_reply(struct thread *thread, const struct fault_ipc_reply *reply);
+/*
+ * Act on a reply fault_ipc_accept_reply accepted just now, with nothing
+ * between (the thread already unbound from the reply object).
+ */
+void fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply);
 /* No reply will come (thread already out of every queue): the purpose decides. */
 void fault_ipc_failed(struct thread *thread, int status);
 /* The thread is being killed or destroyed, or its call is decided: forget the call, run no handler. */

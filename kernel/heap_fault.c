@@ -57,7 +57,7 @@ static int check_donation(const struct thread *thread, struct fault_ipc_reply *r
  * when it runs again (take_frames). The replier's own call does no work
  * that grows with the frames' mappings.
  */
-static enum fault_ipc_outcome accept_donation(struct thread *thread, const struct fault_ipc_reply *reply)
+static enum fault_ipc_outcome accept_donation(struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t frames = reply_frames(reply), first = reply_first(reply);
 

@@ -619,12 +619,13 @@ void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint,
         schedule();
 }
 
-int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message)
+int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message,
+                    struct fault_ipc_reply *answer)
 {
     /* Only the kernel's call checks a reply (a test inline: every reply comes here). */
     if (!reply->caller || !fault_ipc_pending(&reply->caller->fault_ipc))
         return BURSAR_OK;
-    return fault_ipc_check_reply(reply->caller, replier, message);
+    return fault_ipc_accept_reply(reply->caller, replier, message, answer);
 }
 
 static void unbind_caller(struct reply *reply, struct thread *caller)
@@ -634,31 +635,32 @@ static void unbind_caller(struct reply *reply, struct thread *caller)
     timeout_remove(caller);
 }
 
-/* The caller is a thread the kernel called for (fault_ipc.h): its purpose checks the reply, then acts. */
-static int reply_to_kernel_call(struct thread *replier, struct reply *reply, const struct message *message)
+/*
+ * The caller is a thread the kernel called for (fault_ipc.h): its purpose
+ * checked the reply in ipc_reply_check (`answer`), and acts on it now.
+ */
+static int reply_to_kernel_call(struct thread *replier, struct reply *reply, struct fault_ipc_reply *answer)
 {
     struct thread *caller = reply->caller;
-    struct fault_ipc_reply answer;
-    int status = fault_ipc_accept_reply(caller, replier, message, &answer);
+    int status = BURSAR_OK;
 
-    if (status != BURSAR_OK)
-        return status;              /* a reply it does not accept: nothing changes, it still waits */
     unbind_caller(reply, caller);
-    if (answer.plan.count && transfer_passes_points(&answer.plan)) {
+    if (answer->plan.count && transfer_passes_points(&answer->plan)) {
         /* A large item in a RESUME: moved here, held; if it fails the thread retries and faults again. */
-        status = commit_held(replier, caller, &answer.plan, NULL, &caller);
+        status = commit_held(replier, caller, &answer->plan, NULL, &caller);
         if (!caller)
             return status;
-        answer.plan.count = 0;      /* nothing left for the purpose to commit */
+        answer->plan.count = 0;     /* nothing left for the purpose to commit */
     }
-    fault_ipc_reply(caller, &answer);
+    fault_ipc_reply(caller, answer);
     return status;
 }
 
-int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message)
+int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message,
+              struct fault_ipc_reply *answer)
 {
     struct thread *woken = NULL;
-    int status = ipc_reply_keeping_woken(replier, reply, message, &woken);
+    int status = ipc_reply_keeping_woken(replier, reply, message, answer, &woken);
 
     if (woken)
         scheduler_make_ready(woken);
@@ -666,7 +668,7 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
 }
 
 int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const struct message *message,
-                            struct thread **woken)
+                            struct fault_ipc_reply *answer, struct thread **woken)
 {
     struct thread *caller = reply->caller;
     struct message delivered = *message;
@@ -676,7 +678,7 @@ int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const s
     if (!caller)
         return -BURSAR_E_NO_CALLER;
     if (fault_ipc_pending(&caller->fault_ipc))
-        return reply_to_kernel_call(replier, reply, message);
+        return reply_to_kernel_call(replier, reply, answer);
     status = check_transfer(replier, caller, message, &plan);
     if (status != BURSAR_OK)
         return status;              /* an item refused: the caller stays bound, waiting */

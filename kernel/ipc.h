@@ -11,6 +11,7 @@
 
 struct thread;
 struct bursar_utcb;
+struct fault_ipc_reply;
 
 /* The message as it travels: tag, badge, the two register words. */
 struct message {
@@ -27,7 +28,6 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
  * waiting on the endpoint, which becomes ready; NULL when none waits.
  */
 struct thread *ipc_kernel_send(struct endpoint *endpoint, const struct message *message);
-int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message);
 /*
  * The two halves of a reply-and-wait, for the direct switch: the reply
  * leaves the caller it woke ready but in no queue (*woken, else NULL), and
@@ -35,15 +35,21 @@ int ipc_reply(struct thread *replier, struct reply *reply, const struct message 
  * queues it first if it does not. Nothing may run between the two.
  */
 int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const struct message *message,
-                            struct thread **woken);
+                            struct fault_ipc_reply *answer, struct thread **woken);
 void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                              uint32_t receive_timeout, struct thread *woken);
 /*
  * Whether the thread bound to the reply object would take this reply: a
  * thread waiting on a call the kernel made for it (fault_ipc.h) accepts only
- * the replies its purpose allows. BURSAR_OK or the replier's error.
+ * the replies its purpose allows. BURSAR_OK or the replier's error; nothing
+ * changes. For such a thread *answer keeps what the check found (its words,
+ * its items' plan), and ipc_reply acts on it without checking again.
  */
-int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message);
+int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message,
+                    struct fault_ipc_reply *answer);
+/* Reply, after ipc_reply_check accepted this message for this reply object, with nothing between. */
+int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message,
+              struct fault_ipc_reply *answer);
 /* The thread's UTCB in the kernel's view, or NULL if not mapped (writable, if asked). */
 struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write);
 

@@ -5,6 +5,7 @@
 #include "bursar/errors.h"
 #include "bursar/message.h"
 #include "bursar/syscall.h"
+#include "kernel/fault_ipc.h"
 #include "kernel/ipc.h"
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
@@ -129,17 +130,18 @@ int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t
     struct ipc_arguments a = decode(r);
     struct reply *reply = NULL;
     struct thread *woken;
+    struct fault_ipc_reply answer;      /* for a caller the kernel called for: what the check found */
     int error = lookup_reply(caller, a.capability, &reply);
 
     (void)results;
     if (error == BURSAR_OK)
         error = check_message(caller, &a.message);
     if (error == BURSAR_OK)
-        error = ipc_reply_check(caller, reply, &a.message);
+        error = ipc_reply_check(caller, reply, &a.message, &answer);
     if (error != BURSAR_OK)
         return error;
     woken = reply->caller;
-    error = ipc_reply(caller, reply, &a.message);
+    error = ipc_reply(caller, reply, &a.message, &answer);
     machine_frame_set_result(thread_frame(caller), error);
     if (error == BURSAR_OK && scheduler_preempts(woken))
         scheduler_switch_to(woken);
@@ -165,6 +167,7 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     struct endpoint *endpoint = NULL;
     struct reply *reply = NULL;
     struct thread *woken = NULL;
+    struct fault_ipc_reply answer;      /* for a caller the kernel called for: what the check found */
     int error = BURSAR_OK;
     struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, a.capability, BURSAR_OBJECT_ENDPOINT,
                                           BURSAR_RIGHT_READ, &error);
@@ -180,13 +183,13 @@ int sys_reply_wait(struct thread *caller, const struct machine_registers *r, uin
     if (error == BURSAR_OK && reply && reply->caller)
         error = check_message(caller, &a.message);
     if (error == BURSAR_OK && reply)
-        error = ipc_reply_check(caller, reply, &a.message);
+        error = ipc_reply_check(caller, reply, &a.message, &answer);
     if (error != BURSAR_OK)
         return error;
     if (reply && reply->caller) {
         uint32_t points = preempt_statistics.points;
         /* The caller it wakes is left out of the ready queue: the receive runs it or queues it. */
-        error = ipc_reply_keeping_woken(caller, reply, &a.message, &woken);
+        error = ipc_reply_keeping_woken(caller, reply, &a.message, &answer, &woken);
         /*
          * A reply whose items passed preemption points: the endpoint and the
          * reply object may have gone meanwhile, so they are looked up again;

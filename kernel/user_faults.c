@@ -68,7 +68,7 @@ static int page_fault_check(const struct thread *thread, struct fault_ipc_reply 
  * (and faults again if the pager mapped nothing that allows it). RAISE:
  * kernel_user_exception calls the exception handler next.
  */
-static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const struct fault_ipc_reply *reply)
+static enum fault_ipc_outcome page_fault_apply(struct thread *thread, struct fault_ipc_reply *reply)
 {
     if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
         return FAULT_IPC_KILL;
@@ -76,11 +76,9 @@ static enum fault_ipc_outcome page_fault_apply(struct thread *thread, const stru
         thread->fault_ipc.raised = reply->words[0];
         return FAULT_IPC_RAISE;
     }
-    if (BURSAR_TAG_TYPED(reply->tag) && reply->plan.count) {
-        /* Planned by page_fault_check; a large item was moved already (ipc.c, reply_to_kernel_call). */
-        struct transfer_plan plan = reply->plan;
-        transfer_commit(reply->replier, thread, &plan, NULL);      /* checked in full: no point, no failure */
-    }
+    /* Planned by page_fault_check; a large item was moved already (ipc.c, reply_to_kernel_call). */
+    if (BURSAR_TAG_TYPED(reply->tag) && reply->plan.count)
+        transfer_commit(reply->replier, thread, &reply->plan, NULL);   /* checked in full: no point, no failure */
     return FAULT_IPC_RESUME;
 }
 
@@ -121,7 +119,7 @@ static int exception_check(const struct thread *thread, struct fault_ipc_reply *
     return BURSAR_OK;
 }
 
-static enum fault_ipc_outcome exception_apply(struct thread *thread, const struct fault_ipc_reply *reply)
+static enum fault_ipc_outcome exception_apply(struct thread *thread, struct fault_ipc_reply *reply)
 {
     union exception_message message;
 
