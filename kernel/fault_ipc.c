@@ -75,8 +75,8 @@ enum fault_ipc_outcome fault_ipc_call(struct thread *thread, struct cap_slot *ha
     call->purpose = purpose;
     thread->slow_path_only |= THREAD_SLOW_PATH_KERNEL_CALL;
     call->tag = BURSAR_TAG(label, count, 0);
-    for (uint32_t i = 0; i < FAULT_IPC_MAX_WORDS; i++)
-        call->words[i] = i < count ? words[i] : 0;
+    for (uint32_t i = 0; i < count; i++)        /* only these are read: the tag says how many */
+        call->words[i] = words[i];
     if (!is_callable(handler)) {
         fault_ipc_failed(thread, handler->object ? -BURSAR_E_DESTROYED : -BURSAR_E_EMPTY_SLOT);
         return (enum fault_ipc_outcome)call->outcome;
@@ -97,7 +97,7 @@ void fault_ipc_message(const struct thread *thread, struct message *out)
 
 uint32_t fault_ipc_word(const struct thread *thread, uint32_t i)
 {
-    return i < FAULT_IPC_MAX_WORDS ? thread->fault_ipc.words[i] : 0;
+    return i < BURSAR_TAG_UNTYPED(thread->fault_ipc.tag) ? thread->fault_ipc.words[i] : 0;
 }
 
 /* The reply's untyped words: MR0 and MR1 from the registers, the rest from the replier's UTCB. */
@@ -109,15 +109,17 @@ static int fetch_reply(const struct fault_ipc_purpose *purpose, struct thread *r
 
     if (count > FAULT_IPC_MAX_WORDS || (BURSAR_TAG_TYPED(message->tag) && !purpose->takes_items))
         return -BURSAR_E_INVALID_MESSAGE;
-    /* Field by field: the plan is the purpose's to fill, and clearing it would cost more than the rest. */
+    /*
+     * Field by field: the plan is the purpose's to fill, and clearing it would
+     * cost more than the rest. Of the words only the tag's are read (MR0 and
+     * MR1 are always there).
+     */
     reply->replier = replier;
     reply->message = message;
     reply->tag = message->tag;
     reply->plan.count = 0;
     reply->plan.pages = 0;
     reply->plan.new_tables = 0;
-    for (uint32_t i = 0; i < FAULT_IPC_MAX_WORDS; i++)
-        reply->words[i] = 0;
     reply->words[0] = message->mr0;
     reply->words[1] = message->mr1;
     if (count <= BURSAR_REGISTER_WORDS)

@@ -57,7 +57,7 @@ struct fault_ipc_reply {
     struct thread *replier;
     const struct message *message;
     uint32_t tag;
-    uint32_t words[FAULT_IPC_MAX_WORDS];     /* BURSAR_TAG_UNTYPED(tag) of them */
+    uint32_t words[FAULT_IPC_MAX_WORDS];     /* BURSAR_TAG_UNTYPED(tag) of them, and always MR0 and MR1 */
     struct transfer_plan plan;               /* a purpose that takes items: what `check` planned, for `apply` */
 };
 
@@ -87,7 +87,7 @@ struct fault_ipc_purpose {
 struct fault_ipc {
     const struct fault_ipc_purpose *purpose;   /* NULL: no call in progress */
     uint32_t tag;
-    uint32_t words[FAULT_IPC_MAX_WORDS];
+    uint32_t words[FAULT_IPC_MAX_WORDS];       /* BURSAR_TAG_UNTYPED(tag) of them */
     uint8_t outcome;                           /* enum fault_ipc_outcome, once decided */
     uint32_t raised;                           /* the reason a RAISE carried */
 };
@@ -108,8 +108,10 @@ enum fault_ipc_outcome fault_ipc_call(struct thread *thread, struct cap_slot *ha
 static inline bool fault_ipc_pending(const struct fault_ipc *call) { return call->purpose != 0; }
 /* The message as a blocked sender's: tag, MR0, MR1 (badge left to the caller). */
 void fault_ipc_message(const struct thread *thread, struct message *out);
-/* Message register i (i < FAULT_IPC_MAX_WORDS) of the kernel's message. */
+/* Message register i of the kernel's message (0 past its words: for the kill line). */
 uint32_t fault_ipc_word(const struct thread *thread, uint32_t i);
+/* The kernel's message words: as many as its tag says (its first ones: the words a purpose reads). */
+static inline const uint32_t *fault_ipc_words(const struct fault_ipc *call) { return call->words; }
 /*
  * Would `thread` take this reply? BURSAR_OK or the replier's error; nothing
  * changes. What the check found is kept in *reply for fault_ipc_reply.

@@ -238,16 +238,22 @@ struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write)
  */
 static int copy_message_words(struct thread *sender, struct thread *receiver, uint32_t words)
 {
-    bool from_kernel = fault_ipc_pending(&sender->fault_ipc);
-    struct bursar_utcb *from = NULL, *to;
+    const uint32_t *from;
+    struct bursar_utcb *to;
 
-    if (!from_kernel)
-        from = ipc_utcb_of(sender, false);
+    if (fault_ipc_pending(&sender->fault_ipc)) {
+        from = fault_ipc_words(&sender->fault_ipc);      /* its tag, hence `words`, is the kernel's */
+    } else {
+        const struct bursar_utcb *utcb = ipc_utcb_of(sender, false);
+        if (!utcb)
+            return -BURSAR_E_NOT_MAPPED;
+        from = utcb->mr;
+    }
     to = ipc_utcb_of(receiver, true);
-    if ((!from && !from_kernel) || !to)
+    if (!to)
         return -BURSAR_E_NOT_MAPPED;
     for (uint32_t i = BURSAR_REGISTER_WORDS; i < words; i++)
-        to->mr[i] = from_kernel ? fault_ipc_word(sender, i) : from->mr[i];
+        to->mr[i] = from[i];
     return BURSAR_OK;
 }
 

@@ -24,6 +24,8 @@ union exception_message {
 };
 _Static_assert(BURSAR_RAISED_FAULT_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
 _Static_assert(BURSAR_RAISED_FAULT_ADDRESS == BURSAR_EXCEPTION_WORDS, "a raised fault's words follow the state");
+/* The word of the message that is eip (and of an exception handler's RESUME reply with the registers). */
+#define EXCEPTION_EIP_WORD (offsetof(struct bursar_exception_state, eip) / 4)
 
 /*
  * A memory item in a RESUME reply lands in the faulting task at the fault
@@ -105,16 +107,13 @@ static const struct fault_ipc_purpose page_fault_purpose = {
 static int exception_check(const struct thread *thread, struct fault_ipc_reply *reply)
 {
     uint32_t label = BURSAR_TAG_LABEL(reply->tag), words = BURSAR_TAG_UNTYPED(reply->tag);
-    union exception_message message;
 
     (void)thread;
     if (label == BURSAR_LABEL_KILL)
         return words == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
     if (label != BURSAR_LABEL_RESUME || (words != 0 && words != BURSAR_EXCEPTION_WORDS))
         return -BURSAR_E_INVALID_MESSAGE;
-    for (uint32_t i = 0; i < words; i++)
-        message.words[i] = reply->words[i];
-    if (words && message.state.eip >= MACHINE_USER_TOP)
+    if (words && reply->words[EXCEPTION_EIP_WORD] >= MACHINE_USER_TOP)
         return -BURSAR_E_INVALID_ADDRESS;
     return BURSAR_OK;
 }
