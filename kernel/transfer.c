@@ -36,7 +36,6 @@
 #include "kernel/transfer.h"
 
 #define MEMORY_RIGHTS (BURSAR_RIGHT_READ | BURSAR_RIGHT_WRITE)
-#define USER_DIRECTORY_ENTRIES (MACHINE_USER_TOP / MACHINE_LARGE_PAGE)
 
 /* Message register i of a message: MR0 and MR1 travel in registers, the rest in the UTCB. */
 static uint32_t message_word(const struct message *message, const struct bursar_utcb *utcb, uint32_t i)
@@ -181,11 +180,6 @@ static int check_destination_pages(struct thread *receiver, const struct transfe
     return BURSAR_OK;
 }
 
-/* What each heap must pay: records by mode, and page tables (with their shadows) for the receiver. */
-struct demands {
-    uint32_t sender[BURSAR_HEAP_KIND_COUNT], receiver[BURSAR_HEAP_KIND_COUNT];
-};
-
 /*
  * An item is aligned to its size, at most a page table's reach
  * (BURSAR_ITEM_MEMORY_MAX_LOG2 = 22), so it lands under one directory entry:
@@ -193,26 +187,45 @@ struct demands {
  */
 _Static_assert((1u << BURSAR_ITEM_MEMORY_MAX_LOG2) <= MACHINE_LARGE_PAGE, "an item lies under one page table");
 
-static void count_new_tables(struct thread *receiver, const struct transfer_plan *plan, struct demands *d)
+/* Page tables the receiver lacks under the memory items' destinations (two items may share one). */
+static uint32_t count_new_tables(struct thread *receiver, const struct transfer_plan *plan)
 {
-    uint32_t seen[(USER_DIRECTORY_ENTRIES + 31) / 32] = { 0 };
+    uint32_t tables = 0;
 
     for (uint32_t n = 0; n < plan->count; n++) {
         const struct transfer_item *item = &plan->items[n];
-        uint32_t directory = item->to / MACHINE_LARGE_PAGE;
-        if (item->kind != BURSAR_ITEM_MEMORY || memory_has_page_table(receiver->task, item->to) ||
-            (seen[directory / 32] & (1u << directory % 32)))
+        bool counted = false;
+        if (item->kind != BURSAR_ITEM_MEMORY || memory_has_page_table(receiver->task, item->to))
             continue;
-        seen[directory / 32] |= 1u << directory % 32;
-        d->receiver[BURSAR_HEAP_PAGE_TABLE]++;
-        d->receiver[BURSAR_HEAP_SHADOW]++;
+        /* At most BURSAR_MAX_TYPED_ITEMS items: looking back is cheaper than a bitmap of directory entries. */
+        for (uint32_t m = 0; m < n && !counted; m++)
+            counted = plan->items[m].kind == BURSAR_ITEM_MEMORY &&
+                      plan->items[m].to / MACHINE_LARGE_PAGE == item->to / MACHINE_LARGE_PAGE;
+        tables += counted ? 0 : 1;
     }
+    return tables;
 }
 
+/* Does `heap` have `records` records and `tables` page tables (each with its shadow), together? */
+static bool heap_pays(const struct heap *heap, uint32_t records, uint32_t tables, uint32_t counts[BURSAR_HEAP_KIND_COUNT])
+{
+    for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
+        counts[kind] = 0;
+    counts[BURSAR_HEAP_RECORD] = records;
+    counts[BURSAR_HEAP_PAGE_TABLE] = tables;
+    counts[BURSAR_HEAP_SHADOW] = tables;
+    return heap_can_allocate_all(heap, counts);
+}
+
+/*
+ * What each heap must pay: records by mode, and page tables (with their
+ * shadows) for the receiver. A heap asked for nothing is not asked (most
+ * messages: a REVOCABLE COPY asks the sender's heap only).
+ */
 static int check_payers(struct thread *sender, struct thread *receiver, struct transfer_plan *plan)
 {
     struct heap *sender_heap = sender->task->header.payer, *receiver_heap = receiver->task->header.payer;
-    struct demands d = { { 0 }, { 0 } };
+    uint32_t sender_records = 0, receiver_records = 0, counts[BURSAR_HEAP_KIND_COUNT];
     bool memory = false;
 
     for (uint32_t n = 0; n < plan->count; n++) {
@@ -220,22 +233,22 @@ static int check_payers(struct thread *sender, struct thread *receiver, struct t
         uint32_t records = item->kind == BURSAR_ITEM_MEMORY ? item->pages : 1;
         memory |= item->kind == BURSAR_ITEM_MEMORY;
         if (item->mode == BURSAR_REVOCABLE_COPY)
-            d.sender[BURSAR_HEAP_RECORD] += records;
+            sender_records += records;
         else if (item->mode == BURSAR_COPY && item->kind == BURSAR_ITEM_MEMORY)
-            d.receiver[BURSAR_HEAP_RECORD] += records;
+            receiver_records += records;
     }
-    if (memory)
-        count_new_tables(receiver, plan, &d);
-    plan->new_tables = d.receiver[BURSAR_HEAP_PAGE_TABLE];
-    if (memory && !heap_can_allocate_all(receiver_heap, d.receiver))
+    plan->new_tables = memory ? count_new_tables(receiver, plan) : 0;
+    if ((receiver_records || plan->new_tables) &&
+        !heap_pays(receiver_heap, receiver_records, plan->new_tables, counts))
         return -BURSAR_E_RECEIVER_HEAP_EMPTY;
+    /* One heap paying for both sides pays for both together. */
+    uint32_t sender_tables = sender_heap == receiver_heap ? plan->new_tables : 0;
     if (sender_heap == receiver_heap)
-        for (uint32_t kind = 0; kind < BURSAR_HEAP_KIND_COUNT; kind++)
-            d.sender[kind] += d.receiver[kind];
-    /* The sender's own heap: a heap fault in the sender's context when it is back in its call (heap_fault.c). */
-    if (heap_can_allocate_all(sender_heap, d.sender))
+        sender_records += receiver_records;
+    if ((!sender_records && !sender_tables) || heap_pays(sender_heap, sender_records, sender_tables, counts))
         return BURSAR_OK;
-    heap_note_fault_all(sender, sender_heap, d.sender);
+    /* The sender's own heap: a heap fault in the sender's context when it is back in its call (heap_fault.c). */
+    heap_note_fault_all(sender, sender_heap, counts);
     return -BURSAR_E_OUT_OF_MEMORY;
 }
 
