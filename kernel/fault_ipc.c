@@ -75,7 +75,7 @@ enum fault_ipc_outcome fault_ipc_call(struct thread *thread, struct cap_slot *ha
     call->purpose = purpose;
     thread->slow_path_only |= THREAD_SLOW_PATH_KERNEL_CALL;
     call->tag = BURSAR_TAG(label, count, 0);
-    for (uint32_t i = 0; i < count; i++)        /* only these are read: the tag says how many */
+    for (uint32_t i = 0; words != call->words && i < count; i++)   /* only these are read: the tag's */
         call->words[i] = words[i];
     if (!is_callable(handler)) {
         fault_ipc_failed(thread, handler->object ? -BURSAR_E_DESTROYED : -BURSAR_E_EMPTY_SLOT);

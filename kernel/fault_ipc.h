@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bursar/fault.h"
 #include "kernel/transfer.h"
 
 struct thread;
@@ -57,7 +58,10 @@ struct fault_ipc_reply {
     struct thread *replier;
     const struct message *message;
     uint32_t tag;
-    uint32_t words[FAULT_IPC_MAX_WORDS];     /* BURSAR_TAG_UNTYPED(tag) of them, and always MR0 and MR1 */
+    union {
+        uint32_t words[FAULT_IPC_MAX_WORDS]; /* BURSAR_TAG_UNTYPED(tag) of them, and always MR0 and MR1 */
+        struct bursar_exception_state exception;   /* the same words, as an exception handler's RESUME */
+    };
     struct transfer_plan plan;               /* a purpose that takes items: what `check` planned, for `apply` */
 };
 
@@ -87,14 +91,18 @@ struct fault_ipc_purpose {
 struct fault_ipc {
     const struct fault_ipc_purpose *purpose;   /* NULL: no call in progress */
     uint32_t tag;
-    uint32_t words[FAULT_IPC_MAX_WORDS];       /* BURSAR_TAG_UNTYPED(tag) of them */
+    union {
+        uint32_t words[FAULT_IPC_MAX_WORDS];   /* BURSAR_TAG_UNTYPED(tag) of them */
+        struct bursar_exception_state exception;   /* the same words, as an exception's message */
+    };
     uint8_t outcome;                           /* enum fault_ipc_outcome, once decided */
     uint32_t raised;                           /* the reason a RAISE carried */
 };
 
 /*
  * Start the call and block `thread` (the current thread) until it is
- * decided; see the top of this file. `handler` is the capability to call
+ * decided; see the top of this file. `words` may be the thread's own
+ * fault_ipc.words, filled in place (no call is in progress before this). `handler` is the capability to call
  * (a slot the kernel keeps, e.g. the thread's pager): empty, revoked,
  * dying or not an endpoint with WRITE counts as "no handler".
  */

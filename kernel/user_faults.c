@@ -17,15 +17,9 @@
 #include "lib/error_names.h"
 #include "lib/format.h"
 
-/* The kernel's message to an exception handler, as words. */
-union exception_message {
-    struct bursar_exception_state state;
-    uint32_t words[BURSAR_RAISED_FAULT_WORDS];    /* a raised page fault has two words more */
-};
+/* The kernel's message to an exception handler is in the TCB (fault_ipc.h), as words and as the state. */
 _Static_assert(BURSAR_RAISED_FAULT_WORDS <= FAULT_IPC_MAX_WORDS, "the TCB holds the whole message");
 _Static_assert(BURSAR_RAISED_FAULT_ADDRESS == BURSAR_EXCEPTION_WORDS, "a raised fault's words follow the state");
-/* The word of the message that is eip (and of an exception handler's RESUME reply with the registers). */
-#define EXCEPTION_EIP_WORD (offsetof(struct bursar_exception_state, eip) / 4)
 
 /*
  * A memory item in a RESUME reply lands in the faulting task at the fault
@@ -113,22 +107,17 @@ static int exception_check(const struct thread *thread, struct fault_ipc_reply *
         return words == 0 ? BURSAR_OK : -BURSAR_E_INVALID_MESSAGE;
     if (label != BURSAR_LABEL_RESUME || (words != 0 && words != BURSAR_EXCEPTION_WORDS))
         return -BURSAR_E_INVALID_MESSAGE;
-    if (words && reply->words[EXCEPTION_EIP_WORD] >= MACHINE_USER_TOP)
+    if (words && reply->exception.eip >= MACHINE_USER_TOP)
         return -BURSAR_E_INVALID_ADDRESS;
     return BURSAR_OK;
 }
 
 static enum fault_ipc_outcome exception_apply(struct thread *thread, struct fault_ipc_reply *reply)
 {
-    union exception_message message;
-
     if (BURSAR_TAG_LABEL(reply->tag) == BURSAR_LABEL_KILL)
         return FAULT_IPC_KILL;
-    if (BURSAR_TAG_UNTYPED(reply->tag) == BURSAR_EXCEPTION_WORDS) {
-        for (uint32_t i = 0; i < BURSAR_EXCEPTION_WORDS; i++)
-            message.words[i] = reply->words[i];
-        machine_frame_set_exception_state(thread_frame(thread), &message.state);
-    }
+    if (BURSAR_TAG_UNTYPED(reply->tag) == BURSAR_EXCEPTION_WORDS)
+        machine_frame_set_exception_state(thread_frame(thread), &reply->exception);
     return FAULT_IPC_RESUME;
 }
 
@@ -191,14 +180,14 @@ static const struct fault_ipc_purpose raised_fault_purpose = {
  */
 static void raise_page_fault(struct thread *thread, const struct trap_frame *frame, const uint32_t *fault)
 {
-    union exception_message message;
+    struct fault_ipc *message = &thread->fault_ipc;     /* filled in place: the page fault's call is over */
 
-    machine_frame_exception_state(frame, &message.state);
-    message.state.error_code = fault[BURSAR_PAGE_FAULT_ACCESS];
-    message.words[BURSAR_RAISED_FAULT_ADDRESS] = fault[BURSAR_PAGE_FAULT_ADDRESS];
-    message.words[BURSAR_RAISED_FAULT_REASON] = thread->fault_ipc.raised;
+    machine_frame_exception_state(frame, &message->exception);
+    message->exception.error_code = fault[BURSAR_PAGE_FAULT_ACCESS];
+    message->words[BURSAR_RAISED_FAULT_ADDRESS] = fault[BURSAR_PAGE_FAULT_ADDRESS];
+    message->words[BURSAR_RAISED_FAULT_REASON] = message->raised;
     fault_ipc_call(thread, &thread->exception_handler, &raised_fault_purpose, BURSAR_LABEL_EXCEPTION,
-                   message.words, BURSAR_RAISED_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+                   message->words, BURSAR_RAISED_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
 }
 
 /* Called by the machine layer for every exception taken in user mode. */
@@ -215,10 +204,11 @@ void kernel_user_exception(uint32_t vector, struct trap_frame *frame)
                            BURSAR_PAGE_FAULT_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER) == FAULT_IPC_RAISE)
             raise_page_fault(thread, frame, words);
     } else {
-        union exception_message message;
-        machine_frame_exception_state(frame, &message.state);
+        /* Written where the kernel keeps its message (no call is in progress): no copy. */
+        machine_frame_exception_state(frame, &thread->fault_ipc.exception);
         fault_ipc_call(thread, &thread->exception_handler, &exception_purpose, BURSAR_LABEL_EXCEPTION,
-                       message.words, BURSAR_EXCEPTION_WORDS, BURSAR_TIMEOUT_NEVER, BURSAR_TIMEOUT_NEVER);
+                       thread->fault_ipc.words, BURSAR_EXCEPTION_WORDS, BURSAR_TIMEOUT_NEVER,
+                       BURSAR_TIMEOUT_NEVER);
     }
     /* Resumed: back to user mode through the (possibly changed) frame. Killed: never again. */
     if (current_thread->state != THREAD_READY)
