@@ -29,8 +29,14 @@ static const char *failure_reason(int status)
     }
 }
 
-/* The call is decided: the thread is ready again, or dead with one logged line. */
-static void finish(struct thread *thread, enum fault_ipc_outcome outcome, const char *reason_format)
+/*
+ * The call is decided. KILL: the thread is dead with one logged line.
+ * Otherwise it goes on: made ready here, or, with `leave_waking`, left for
+ * the caller to wake (in no queue, not yet ready: ipc.h's direct switch).
+ * Returns whether it goes on.
+ */
+static bool finish(struct thread *thread, enum fault_ipc_outcome outcome, const char *reason_format,
+                   bool leave_waking)
 {
     const struct fault_ipc_purpose *purpose = thread->fault_ipc.purpose;
     char line[224];
@@ -38,10 +44,12 @@ static void finish(struct thread *thread, enum fault_ipc_outcome outcome, const 
 
     fault_ipc_abandon(thread);                 /* first: thread_kill must not come back here */
     thread->fault_ipc.outcome = (uint8_t)outcome;
+    if (outcome != FAULT_IPC_KILL && leave_waking)
+        return true;
     if (thread->state != THREAD_READY)
         scheduler_make_ready(thread);
     if (outcome != FAULT_IPC_KILL)
-        return;
+        return true;
     purpose->describe(thread, line, sizeof line - 64);    /* room for the reason */
     for (length = 0; line[length]; length++)
         ;
@@ -49,6 +57,7 @@ static void finish(struct thread *thread, enum fault_ipc_outcome outcome, const 
     line[length++] = ' ';
     format_to_buffer(line + length, sizeof line - (uint32_t)length, reason_format, purpose->handler_name);
     thread_kill(thread, 0, line);
+    return false;
 }
 
 static bool is_callable(const struct cap_slot *handler)
@@ -143,14 +152,16 @@ int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, 
     return status == BURSAR_OK ? thread->fault_ipc.purpose->check(thread, reply) : status;
 }
 
-void fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply)
+struct thread *fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply)
 {
-    finish(thread, thread->fault_ipc.purpose->apply(thread, reply), "%s asked for it to be killed");
+    return finish(thread, thread->fault_ipc.purpose->apply(thread, reply), "%s asked for it to be killed", true)
+               ? thread : NULL;
 }
 
 void fault_ipc_failed(struct thread *thread, int status)
 {
     const struct fault_ipc_purpose *purpose = thread->fault_ipc.purpose;
 
-    finish(thread, purpose->failed ? purpose->failed(thread, status) : FAULT_IPC_KILL, failure_reason(status));
+    finish(thread, purpose->failed ? purpose->failed(thread, status) : FAULT_IPC_KILL, failure_reason(status),
+           false);
 }

@@ -128,9 +128,11 @@ int fault_ipc_accept_reply(const struct thread *thread, struct thread *replier, 
                            struct fault_ipc_reply *reply);
 /*
  * Act on a reply fault_ipc_accept_reply accepted just now, with nothing
- * between (the thread already unbound from the reply object).
+ * between (the thread already unbound from the reply object). Returns the
+ * thread if it goes on, in no queue and not yet ready, for the caller to
+ * wake (ipc.c: the replier's direct switch to it); NULL if it was killed.
  */
-void fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply);
+struct thread *fault_ipc_reply(struct thread *thread, struct fault_ipc_reply *reply);
 /* No reply will come (thread already out of every queue): the purpose decides. */
 void fault_ipc_failed(struct thread *thread, int status);
 /* The thread is being killed or destroyed, or its call is decided: forget the call, run no handler. */

@@ -643,9 +643,11 @@ static void unbind_caller(struct reply *reply, struct thread *caller)
 
 /*
  * The caller is a thread the kernel called for (fault_ipc.h): its purpose
- * checked the reply in ipc_reply_check (`answer`), and acts on it now.
+ * checked the reply in ipc_reply_check (`answer`), and acts on it now. A
+ * thread that goes on is left in *woken, as any caller a reply wakes.
  */
-static int reply_to_kernel_call(struct thread *replier, struct reply *reply, struct fault_ipc_reply *answer)
+static int reply_to_kernel_call(struct thread *replier, struct reply *reply, struct fault_ipc_reply *answer,
+                                struct thread **woken)
 {
     struct thread *caller = reply->caller;
     int status = BURSAR_OK;
@@ -658,7 +660,7 @@ static int reply_to_kernel_call(struct thread *replier, struct reply *reply, str
             return status;
         answer->plan.count = 0;     /* nothing left for the purpose to commit */
     }
-    fault_ipc_reply(caller, answer);
+    *woken = fault_ipc_reply(caller, answer);
     return status;
 }
 
@@ -684,7 +686,7 @@ int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const s
     if (!caller)
         return -BURSAR_E_NO_CALLER;
     if (fault_ipc_pending(&caller->fault_ipc))
-        return reply_to_kernel_call(replier, reply, answer);
+        return reply_to_kernel_call(replier, reply, answer, woken);
     status = check_transfer(replier, caller, message, &plan);
     if (status != BURSAR_OK)
         return status;              /* an item refused: the caller stays bound, waiting */
