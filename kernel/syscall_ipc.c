@@ -115,7 +115,8 @@ int sys_receive(struct thread *caller, const struct machine_registers *r, uint32
     return SYSCALL_RESULT_WRITTEN;
 }
 
-static int lookup_reply(struct thread *caller, uint32_t index, struct reply **reply)
+static inline __attribute__((always_inline)) int lookup_reply(struct thread *caller, uint32_t index,
+                                                             struct reply **reply)
 {
     int error = BURSAR_OK;
     struct cap_slot *slot = cspace_lookup_inline(&caller->task->cspace, index, BURSAR_OBJECT_REPLY, BURSAR_RIGHT_WRITE,
