@@ -37,7 +37,8 @@ static struct ipc_arguments decode(const struct machine_registers *r)
  * meets its receiver, and against the sender alone before a send blocks
  * (ipc.c, transfer.c).
  */
-static int check_message(struct thread *sender, const struct message *message)
+static inline __attribute__((always_inline)) int check_message(struct thread *sender,
+                                                              const struct message *message)
 {
     uint32_t tag = message->tag, words = BURSAR_TAG_UNTYPED(tag) + BURSAR_ITEM_WORDS * BURSAR_TAG_TYPED(tag);
 
@@ -49,7 +50,9 @@ static int check_message(struct thread *sender, const struct message *message)
     return BURSAR_OK;
 }
 
-static int send_common(struct thread *caller, const struct machine_registers *r, bool is_call)
+/* Inline in sys_send and sys_call: a call of its own was a layer more on every send. */
+static inline __attribute__((always_inline)) int send_common(struct thread *caller,
+                                                             const struct machine_registers *r, bool is_call)
 {
     struct ipc_arguments a = decode(r);
     int error = BURSAR_OK;
