@@ -145,7 +145,8 @@ void scheduler_finish_switch(void)
     }
 }
 
-static void switch_to(struct thread *next)
+/* Inline in schedule and scheduler_wake_and_switch, which every blocking IPC ends in. */
+static inline __attribute__((always_inline)) void switch_to(struct thread *next)
 {
     struct thread *previous = current_thread;
 
