@@ -37,6 +37,14 @@ static const syscall_handler handlers[SYS_COUNT] = {
 };
 _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler per system call");
 
+/* The heaps a call's last try noted (heap_fault.c), forgotten before the next: rarely any. */
+static void heap_fault_clear(struct thread *caller)
+{
+    heap_ref_set(&caller->heap_fault.heap, NULL);
+    heap_ref_set(&caller->heap_fault.named, NULL);
+    heap_ref_set(&caller->heap_fault.refill, NULL);
+}
+
 /* Out of memory: returned, or written into the frame by an IPC that could not pay for its items. */
 static bool failed_for_memory(int status, struct trap_frame *frame)
 {
@@ -56,6 +64,7 @@ static inline __attribute__((always_inline)) void syscall_dispatch(struct thread
     struct machine_registers registers;
     uint32_t results[4];
     uint32_t number;
+    syscall_handler handler;
     int status;
 
     machine_frame_read(frame, &registers);
@@ -65,14 +74,13 @@ static inline __attribute__((always_inline)) void syscall_dispatch(struct thread
         return;
     }
     /* A heap fault served by a donation restarts the call from its saved registers. */
+    handler = handlers[number];
     caller->heap_fault.armed = true;
     do {
-        heap_ref_set(&caller->heap_fault.heap, NULL);
-        heap_ref_set(&caller->heap_fault.named, NULL);
-        heap_ref_set(&caller->heap_fault.refill, NULL);
-        for (uint32_t i = 0; i < 4; i++)
-            results[i] = 0;
-        status = handlers[number](caller, &registers, results);
+        if (caller->heap_fault.heap.heap || caller->heap_fault.named.heap || caller->heap_fault.refill.heap)
+            heap_fault_clear(caller);
+        results[0] = results[1] = results[2] = results[3] = 0;
+        status = handler(caller, &registers, results);
     } while (failed_for_memory(status, frame) && heap_fault_serve(caller));
     caller->heap_fault.armed = false;
     if (status != SYSCALL_RESULT_WRITTEN)
