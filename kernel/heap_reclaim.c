@@ -30,6 +30,18 @@
 #include "kernel/thread.h"
 
 #define RECLAIM_UNITS_PER_POINT 16
+/*
+ * A step's preemption units beyond its one: kheap_reclaim_next's search
+ * (kheap's `examined`, about 6 instructions a slot step) and taking an
+ * object apart (an endpoint, thread, reply, IRQ or port range: 600 to 860
+ * instructions, its waiters and capabilities counted by their own
+ * teardown). A unit is about 300 instructions (PREEMPT_CHUNK of them to a
+ * window under 5 000). Counting every step as one let 16 take-aparts after
+ * a 32-page victim choice run in one window: 8 000 instructions in the
+ * stress run (`./bursar bench --only stress`).
+ */
+#define EXAMINED_PER_UNIT 48
+#define TAKE_APART_UNITS 3
 #define RECLAIM_PAGES_PER_CALL 16
 #define PAGE_WIPE_UNITS PREEMPT_CHUNK   /* a page wiped for its bank: a chunk of its own */
 
@@ -297,16 +309,19 @@ void heap_reclaim(struct heap *heap, uint32_t pages, struct bursar_reclaim_info 
             break;
         }
         next = kheap_reclaim_next(&heap->kheap, &state, &kind, &moves);
+        uint32_t extra = state.examined / EXAMINED_PER_UNIT;
         if (!next || moves || (kind == BURSAR_HEAP_RECORD && mapdb_record_is_empty(next))) {
             if (!next)
                 preempt_before(PAGE_WIPE_UNITS);    /* a page back: its wipe is a chunk's worth */
             unit(heap, &state);             /* a page back, a move, or an empty record freed */
         }
-        else
+        else {
             take_apart(heap, kind, next, &counted);
+            extra += TAKE_APART_UNITS;
+        }
         /* Small units pass no point of their own: a point every RECLAIM_UNITS_PER_POINT of them. */
         if (!state.done)
-            preempt_work(PREEMPT_CHUNK / RECLAIM_UNITS_PER_POINT);
+            preempt_work(PREEMPT_CHUNK / RECLAIM_UNITS_PER_POINT + extra);
     }
     heap->reclaiming = false;
     heap->reclaimer = NULL;

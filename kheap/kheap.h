@@ -148,8 +148,17 @@ struct kheap_reclaim {
     struct kheap_page *victim;/* page being evacuated, or NULL */
     uint32_t next_slot;       /* resume point inside the victim */
     uint32_t moved, destroyed;/* objects moved / destroyed so far */
+    /*
+     * How long the last kheap_reclaim_next looked for its object, in slot
+     * steps: a slot looked past is one, a page its victim choice looked at
+     * KHEAP_VICTIM_PAGE_STEPS. The caller counts it towards its preemption
+     * budget: a step that chose a victim among 32 pages, or skipped 200 free
+     * slots, is several times as long as one that did neither.
+     */
+    uint32_t examined;
     bool done;
 };
+#define KHEAP_VICTIM_PAGE_STEPS 8
 
 /* Type registration (kernel start-up). Returns the type id (>= 0) or an error. */
 void kheap_typeset_init(struct kheap_typeset *set);

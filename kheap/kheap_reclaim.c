@@ -78,12 +78,13 @@ static bool empties_by_moves(const struct kheap *heap, const struct kheap_page *
  * many pages the heap holds: in a bigger heap the victim is the best of
  * the pages looked at.
  */
-static struct kheap_page *least_used_page(struct kheap *heap)
+static struct kheap_page *least_used_page(struct kheap *heap, uint32_t *scanned_pages)
 {
     struct kheap_page *best = NULL;
     bool best_by_moves = false;
     uint32_t scanned = 0;
 
+    *scanned_pages = 0;
     if (heap->evacuating)
         return heap->evacuating;
     for (int l = 0; l < 2; l++) {
@@ -95,7 +96,8 @@ static struct kheap_page *least_used_page(struct kheap *heap)
                     best = p;
                     best_by_moves = by_moves;
                 }
-                if (++scanned == VICTIM_SCAN)
+                *scanned_pages = ++scanned;
+                if (scanned == VICTIM_SCAN)
                     return best;
             }
         }
@@ -240,7 +242,8 @@ int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
         }
         struct kheap_page *victim = current_victim(heap, st);
         if (victim == NULL) {
-            victim = least_used_page(heap);
+            uint32_t scanned_pages;
+            victim = least_used_page(heap, &scanned_pages);
             if (victim == NULL)
                 return KHEAP_E_BAD_PAGE;    /* pages held, none on a list */
             start_evacuation(heap, st, victim);
@@ -265,17 +268,22 @@ void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *st, uint32_t 
     uint32_t index;
     void *obj;
 
+    if (st != NULL)
+        st->examined = 0;
     if (heap == NULL || st == NULL || type == NULL || moves == NULL || reclaim_finished(heap, st) ||
         heap->free_pages != NULL)
         return NULL;
     victim = current_victim(heap, st);
     if (victim == NULL) {
-        victim = least_used_page(heap);
+        uint32_t scanned_pages;
+        victim = least_used_page(heap, &scanned_pages);
+        st->examined = scanned_pages * KHEAP_VICTIM_PAGE_STEPS;
         if (victim == NULL)
             return NULL;
         start_evacuation(heap, st, victim);
     }
     index = next_live_slot(victim, st);
+    st->examined += index - st->next_slot;
     if (victim->live == 0 || index >= victim->slots)
         return NULL;
     *type = victim->type;

@@ -606,6 +606,20 @@ static int dump_rows(void)
     return error;
 }
 
+/* The longest debug print (BURSAR_DEBUG_PUTS_MAX bytes, one line), over a page boundary. */
+static char puts_text[2 * PAGE] __attribute__((aligned(4096)));
+
+static int debug_puts_longest(uint32_t length)
+{
+    char *text = puts_text + PAGE - length / 2;
+    static const char words[] = "debug.puts: the longest print a thread may make. ";
+
+    for (uint32_t i = 0; i < length - 1; i++)
+        text[i] = words[i % (sizeof words - 1)];
+    text[length - 1] = '\n';
+    return l4_debug_puts(text, length);
+}
+
 int main(const struct bursar_boot_info *boot_info)
 {
     int error = 0;
@@ -629,6 +643,7 @@ int main(const struct bursar_boot_info *boot_info)
     STEP(donation_rows());
     STEP(item_rows());
     STEP(measured("frame.state.1536", frame_state_all, kept_frame()));
+    STEP(measured("debug.puts.1024", debug_puts_longest, BURSAR_DEBUG_PUTS_MAX));
     STEP(dump_rows());
     if (error)
         printf("bench: failed with %d\n", error);

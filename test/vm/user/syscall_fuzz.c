@@ -614,6 +614,28 @@ static bool documented(int result)
  * memory, devices, debug — which cannot be destroyed), so nothing is left
  * unreachable.
  */
+/* The longest interrupt-off window so far, and the call after which it was seen (the stress row). */
+static struct {
+    uint64_t longest;
+    const char *after;                /* "a fuzzed call", or the step between calls */
+    uint32_t seed, call, number, argument[4];
+} worst_window;
+
+static void note_window(const char *after, uint32_t seed, uint32_t call, uint32_t number, const uint32_t a[4])
+{
+    struct l4_preempt_stats stats;
+
+    if (l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0) != 0 || stats.longest_interrupts_off <= worst_window.longest)
+        return;
+    worst_window.longest = stats.longest_interrupts_off;
+    worst_window.after = after;
+    worst_window.seed = seed;
+    worst_window.call = call;
+    worst_window.number = number;
+    for (int i = 0; i < 4; i++)
+        worst_window.argument[i] = a[i];
+}
+
 static void clean_up(void)
 {
     for (int round = 0; round < 8; round++) {
@@ -627,6 +649,8 @@ static void clean_up(void)
                 continue;
             }
             int error = l4_destroy(slot);
+            note_window("a clean-up destroy (arguments: slot, object type)", 0, 0, SYS_DESTROY,
+                        (const uint32_t[4]){ slot, info.type, 0, 0 });
             if (error == 0 || info.type == BURSAR_OBJECT_MEMORY || info.type == BURSAR_OBJECT_DEVICES ||
                 info.type == BURSAR_OBJECT_DEBUG || error == -BURSAR_E_NO_RIGHTS)
                 l4_cap_delete(slot);
@@ -637,6 +661,7 @@ static void clean_up(void)
             break;
     }
     l4_unmap(SCRATCH_BASE, SCRATCH_PAGES);
+    note_window("the clean-up's unmap", 0, 0, SYS_UNMAP, (const uint32_t[4]){ 0 });
 }
 
 /* The calls whose arguments the fuzzer shapes well enough that some must succeed in every seed. */
@@ -697,28 +722,6 @@ static void seed_heap_destroy(struct test_result *result)
     TEST_CHECK_EQUAL(l4_destroy(SEED_HEAP), 0, "destroy the seed's heap and what it pays for");
     l4_cap_delete(SEED_HEAP);       /* the destroy may have emptied the slot already */
     seed_heap = BURSAR_SLOT_HEAP;
-}
-
-/* The longest interrupt-off window so far, and the call after which it was seen (the stress row). */
-static struct {
-    uint64_t longest;
-    const char *after;                /* "a fuzzed call", or the step between calls */
-    uint32_t seed, call, number, argument[4];
-} worst_window;
-
-static void note_window(const char *after, uint32_t seed, uint32_t call, uint32_t number, const uint32_t a[4])
-{
-    struct l4_preempt_stats stats;
-
-    if (l4_preempt_stats(BURSAR_SLOT_DEBUG, &stats, 0) != 0 || stats.longest_interrupts_off <= worst_window.longest)
-        return;
-    worst_window.longest = stats.longest_interrupts_off;
-    worst_window.after = after;
-    worst_window.seed = seed;
-    worst_window.call = call;
-    worst_window.number = number;
-    for (int i = 0; i < 4; i++)
-        worst_window.argument[i] = a[i];
 }
 
 static void fuzz_one_seed(struct test_result *result, uint32_t seed)
