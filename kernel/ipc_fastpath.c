@@ -61,7 +61,8 @@ _Static_assert(offsetof(struct thread, utcb_segment) == offsetof(struct thread, 
 
 _Static_assert(offsetof(struct thread, page_directory_physical) == FAST_PATH_THREAD_PAGE_DIRECTORY &&
                offsetof(struct thread, utcb_address) == FAST_PATH_THREAD_UTCB_ADDRESS &&
-               offsetof(struct thread, fpu_state) == FAST_PATH_THREAD_FPU_STATE,
+               offsetof(struct thread, fpu_state) == FAST_PATH_THREAD_FPU_STATE &&
+               offsetof(struct thread, state) == FAST_PATH_THREAD_STATE && THREAD_RECEIVING == FAST_PATH_RECEIVING,
                "fast_copy.S finds these there");
 
 _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff &&
@@ -136,12 +137,13 @@ static inline __attribute__((always_inline, noreturn)) void switch_to(struct thr
  * hardware: each UTCB mapped, the receiver's writable, and nothing beyond
  * the message touched (arch/ia32/fast_copy.S). It leaves the sender's FPU
  * state saved and the receiver's address space loaded; if a UTCB faults
- * it puts both back and declines the call with `eax` itself.
+ * it puts both back and declines the call itself (with the eax the
+ * receiver's state tells: RECEIVING for a call, WAITING_REPLY for a reply).
  */
 static inline __attribute__((always_inline)) void copy_message(struct thread *sender, struct thread *receiver,
-                                                               uint32_t untyped, uint32_t eax)
+                                                               uint32_t untyped)
 {
-    machine_fast_copy_words(sender, receiver, untyped, eax);
+    machine_fast_copy_words(sender, receiver, untyped);
 }
 
 /* A call with `untyped` words (0: register-only, nothing to copy). */
@@ -167,7 +169,7 @@ static inline __attribute__((always_inline, noreturn)) void call_receiver(uint32
     if (!reply || receiver->slow_path_only || receiver->priority < caller->priority)
         machine_fast_bail(FAST_PATH_CALL_EAX);
     if (untyped) {
-        copy_message(caller, receiver, untyped, FAST_PATH_CALL_EAX);
+        copy_message(caller, receiver, untyped);
         /* Read again, not kept across the copy: GCC would spill them (3 instructions a value). */
         caller = current_thread;
         endpoint = (struct endpoint *)slot->object;
@@ -244,7 +246,7 @@ static inline __attribute__((always_inline, noreturn)) void reply_wait_to_caller
     if (!caller || caller->slow_path_only || caller->priority < server->priority)
         machine_fast_bail(FAST_PATH_REPLY_WAIT_EAX);
     if (untyped) {
-        copy_message(server, caller, untyped, FAST_PATH_REPLY_WAIT_EAX);
+        copy_message(server, caller, untyped);
         /* Read again, not kept across the copy (as in call_receiver). */
         server = current_thread;
         reply = (struct reply *)reply_slot->object;
@@ -307,9 +309,8 @@ static inline __attribute__((always_inline, noreturn)) void reply_wait(uint32_t 
 
 /*
  * A long message's reply-and-wait: a function of its own, called (never
- * returning) from the register-only one. Inlined like call_long it costs 5
- * fewer, but the register-only reply-and-wait then pays one (a stack frame
- * for the long path's spills): 92.
+ * returning) from the register-only one. Inlined like call_long it costs 3
+ * fewer, but the register-only reply-and-wait then pays one: 92.
  */
 static __attribute__((noinline, noreturn, regparm(3))) void reply_wait_long(uint32_t word0, uint32_t untyped)
 {

@@ -25,13 +25,14 @@
  *       the x87/SSE state of the thread leaving into save, the next one's
  *       from load
  *   void machine_fast_copy_words(const void *sender, const void *receiver,
- *                                uint32_t untyped, uint32_t eax);
+ *                                uint32_t untyped);
  *       a long message's MR2 .. MR(untyped - 1) from the current thread's
  *       UTCB to the receiver's (struct threads), untyped 3 ..
  *       FAST_PATH_MAX_WORDS; it saves the sender's FPU state and loads
  *       the receiver's address space, or, if a UTCB is not mapped (or not
  *       writable for the receiver), puts both back and declines the call
- *       with eax (noreturn then)
+ *       (noreturn then): a call if the receiver is RECEIVING, else a
+ *       reply-and-wait
  *   void machine_fpu_load(const void *load);
  *   void machine_fast_switch_loaded(void *stack_top, const uint32_t *utcb_address);
  *       machine_fpu_switch's and machine_fast_switch's rest after it

@@ -33,13 +33,17 @@
  * sender's words beyond its message reach nobody).
  *
  * It is called from the fast path's C (machine_fast_copy_words) with
- *   eax  the sender: the current thread        ebx  the call's eax, to decline it with
- *   edx  the receiver                          ecx  the untyped word count, 3 .. FAST_PATH_MAX_WORDS
+ *   eax  the sender: the current thread
+ *   edx  the receiver
+ *   ecx  the untyped word count, 3 .. FAST_PATH_MAX_WORDS
  * and saves the sender's FPU state itself (fxsave) before it uses the SSE
  * registers. It returns with the receiver's address space loaded, having
  * changed eax, ecx, the flags and the SSE registers. If a UTCB faulted it
  * does not return: it loads the sender's FPU state and address space
- * again and declines the call (sysenter_fast_path_bail) with ebx's eax.
+ * again and declines the call (sysenter_fast_path_bail) with the call's
+ * eax, which the receiver's state tells: a call's receiver waits in an
+ * endpoint's queue (RECEIVING), a reply-and-wait's is the caller
+ * (WAITING_REPLY).
  * Interrupts stay off throughout.
  */
 #include "kernel/ipc_fastpath.h"
@@ -48,6 +52,7 @@
 #define SENDER_FPU FAST_PATH_THREAD_FPU_STATE
 #define UTCB FAST_PATH_THREAD_UTCB_ADDRESS
 #define DIRECTORY FAST_PATH_THREAD_PAGE_DIRECTORY
+#define STATE FAST_PATH_THREAD_STATE
 
 /* machine_counters.address_space_switches (kernel/machine.h) */
 #define ADDRESS_SPACE_SWITCHES (machine_counters + 4)
@@ -158,8 +163,11 @@ fast_copy_fault:
         decl ADDRESS_SPACE_SWITCHES
 1:      movl current_thread, %eax
         fxrstor SENDER_FPU(%eax)
-        movl %ebx, %eax
-        jmp sysenter_fast_path_bail
+        movl $FAST_PATH_CALL_EAX, %eax
+        cmpb $FAST_PATH_RECEIVING, STATE(%edx)
+        je 2f
+        movl $FAST_PATH_REPLY_WAIT_EAX, %eax
+2:      jmp sysenter_fast_path_bail
 
 .macro TABLE_ENTRY untyped
         .long fast_copy_\untyped

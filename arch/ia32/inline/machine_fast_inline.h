@@ -109,17 +109,18 @@ static inline __attribute__((always_inline)) void machine_fpu_load(const void *l
  * `receiver`'s, leaving the receiver's address space loaded (counted as
  * machine_fast_address_space counts it) and the sender's FPU state saved
  * (the copy goes through the SSE registers). If either UTCB faults it does
- * not return: nothing was written, and it declines the call with `eax`
- * after loading the sender's FPU state and address space again.
+ * not return: nothing was written, and it declines the call (a call if the
+ * receiver is RECEIVING, else a reply-and-wait) after loading the
+ * sender's FPU state and address space again.
  * arch/ia32/fast_copy.S says how; the thread offsets it uses are in
  * kernel/ipc_fastpath.h.
  */
 static inline __attribute__((always_inline)) void machine_fast_copy_words(const void *sender, const void *receiver,
-                                                                          uint32_t untyped, uint32_t eax)
+                                                                          uint32_t untyped)
 {
     __asm__ volatile("call fast_copy_words"
                      : "+a"(sender), "+c"(untyped)
-                     : "d"(receiver), "b"(eax)
+                     : "d"(receiver)
                      : "cc", "memory");
 }
 
