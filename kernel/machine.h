@@ -113,9 +113,8 @@ struct machine_registers {
 /*
  * A thread's x87/SSE state: MACHINE_FPU_STATE_SIZE bytes aligned to
  * MACHINE_FPU_STATE_ALIGN, inside its TCB. machine_fpu_state_init() makes
- * it the state a thread starts with; a switch (machine_switch_context, or
- * the fast path's machine_fpu_switch) saves the running thread's and loads
- * the next one's.
+ * it the state a thread starts with; a switch saves the running thread's
+ * and loads the next one's with machine_fpu_switch (kernel/machine_fpu.h).
  */
 #define MACHINE_FPU_STATE_SIZE 512u
 #define MACHINE_FPU_STATE_ALIGN 16u
@@ -196,12 +195,8 @@ void machine_frame_exception_state(const struct trap_frame *frame, struct bursar
 void machine_frame_set_exception_state(struct trap_frame *frame, const struct bursar_exception_state *state);
 /* A user page fault's access (BURSAR_ACCESS_* bits), from the CPU's error code. */
 uint32_t machine_page_fault_access(const struct trap_frame *frame);
-/*
- * Save the running thread's x87/SSE state in fpu_save and load the next
- * one's from fpu_load, then save the current kernel stack pointer in *save
- * and continue on next.
- */
-void machine_switch_context(uint32_t *save, uint32_t next, void *fpu_save, const void *fpu_load);
+/* Save the current kernel stack pointer in *save and continue on next. */
+void machine_switch_context(uint32_t *save, uint32_t next);
 /* The thread about to run: kernel stack for entries, UTCB segment base. */
 void machine_thread_activate(void *stack_top, uint32_t utcb_address);
 /*

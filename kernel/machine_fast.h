@@ -1,8 +1,8 @@
 /*
  * machine_fast.h — what the IPC fast path (kernel/ipc_fastpath.c) asks of
  * the machine inline, because it counts every instruction. Only the fast
- * path includes this header, and only the fast path is compiled with the
- * arch's inline folder on its include path (SConstruct), where
+ * path includes this header; only it and scheduler.c are compiled with the
+ * arch's inline folder on their include path (SConstruct), where
  * machine_fast_inline.h implements these:
  *
  *   void machine_fast_address_space(uint32_t page_directory_physical);
@@ -21,9 +21,6 @@
  *       the message words in the registers as they are
  *   void machine_fast_bail(uint32_t eax);                      (noreturn)
  *       decline the call: on through the slow path
- *   void machine_fpu_switch(void *save, const void *load);
- *       the x87/SSE state of the thread leaving into save, the next one's
- *       from load
  *   void machine_fast_copy_words(const void *sender, const void *receiver,
  *                                uint32_t untyped);
  *       a long message's MR2 .. MR(untyped - 1) from the current thread's
@@ -37,13 +34,16 @@
  *   void machine_fast_switch_loaded(void *stack_top, const uint32_t *utcb_address);
  *       machine_fpu_switch's and machine_fast_switch's rest after it
  *
- * Every other kernel file asks the machine through kernel/machine.h alone,
- * and compiles with no arch/ folder on its include path.
+ * and, through kernel/machine_fpu.h, machine_fpu_switch. Every other kernel
+ * file but scheduler.c (kernel/machine_fpu.h) asks the machine through
+ * kernel/machine.h alone, and compiles with no arch/ folder on its include
+ * path.
  */
 #ifndef KERNEL_MACHINE_FAST_H
 #define KERNEL_MACHINE_FAST_H
 
 #include "kernel/machine.h"
+#include "kernel/machine_fpu.h"
 
 #include "machine_fast_inline.h"
 

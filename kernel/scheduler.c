@@ -14,6 +14,7 @@
 #include "kernel/ipc.h"
 #include "kernel/machine.h"
 #include "kernel/interrupts_off.h"
+#include "kernel/machine_fpu.h"
 #include "kernel/preempt.h"
 #include "kernel/scheduler.h"
 #include "kernel/task.h"
@@ -162,7 +163,8 @@ static inline __attribute__((always_inline)) void switch_to(struct thread *next)
     if (!next->saved_stack)              /* blocked by the IPC fast path: nothing on its stack */
         next->saved_stack = machine_thread_return_frame(thread_stack_top(next));
     /* A thread that destroyed itself is freed only after this: its page still takes its state. */
-    machine_switch_context(&previous->saved_stack, next->saved_stack, previous->fpu_state, next->fpu_state);
+    machine_fpu_switch(previous->fpu_state, next->fpu_state);
+    machine_switch_context(&previous->saved_stack, next->saved_stack);
     scheduler_finish_switch();
 }
 

@@ -7,8 +7,9 @@ show each can fail:
                 include nothing outside themselves and the freestanding
                 standard headers; lib/ nothing but itself and include/bursar/;
                 kernel/ no arch/ header, neither by name nor through an include
-                path (only the IPC fast path has the arch's inline folder on its
-                path, and only it includes kernel/machine_fast.h); user code
+                path (only the two thread switches, ipc_fastpath.c and
+                scheduler.c, have the arch's inline folder on their path, and
+                only they include kernel/machine_fast.h, machine_fpu.h); user code
                 (libl4/, demo/, servers/, apps/, the user tests, the in-VM
                 benchmarks) only include/bursar/, libl4/, lib/ and its own files
   citations     every repository path, every file name and every function()
@@ -35,9 +36,15 @@ FREESTANDING = {"float.h", "iso646.h", "limits.h", "stdalign.h", "stdarg.h", "st
                 "stdint.h", "stdnoreturn.h"}
 USER_FOLDERS = ["libl4", "demo", "servers", "apps", "test/vm/user", "test/systems", "test/loader", "bench/vm"]
 USER_MAY_NOT = ("kernel", "arch", "mapdb", "kheap")
-FAST_PATH = "kernel/ipc_fastpath.c"
-FAST_HEADER = "kernel/machine_fast.h"
-FAST_INLINE = "machine_fast_inline.h"
+# The seams: the kernel headers that reach the arch's inline operations through an include path,
+# the one file each of them includes that way, and the kernel files that may include each header.
+SEAMS = {
+    "kernel/machine_fast.h": ("machine_fast_inline.h", {"kernel/ipc_fastpath.c"}),
+    "kernel/machine_fpu.h": ("machine_fpu_inline.h", {"kernel/ipc_fastpath.c", "kernel/scheduler.c",
+                                                      "kernel/machine_fast.h"}),
+}
+# The lists of kernel/SConscript compiled with the arch's inline folder on the include path, and their files.
+SWITCH_LISTS = {"fast_path": ["ipc_fastpath.c"], "thread_switch": ["scheduler.c"]}
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]', re.M)
 SOURCE_ENDINGS = (".c", ".h", ".S")
 PRODUCTION_IMAGES = ["bursar.elf", "bursar-slowpath.elf", "bursar-global.elf"]
@@ -93,37 +100,47 @@ def library_problems(root, folder, allowed_tops):
 
 
 def kernel_include_path_problems(root):
-    """No arch/ folder on the kernel's include path in SConstruct: only the fast path's environment
-    gets the arch's inline folder, and kernel/SConscript compiles only the fast path with it."""
+    """No arch/ folder on the kernel's include path in SConstruct: only an environment made for the
+    thread switches gets the arch's inline folder, it (and its clones) compile only kernel/SConscript's
+    thread-switch lists, and those lists hold exactly the files SWITCH_LISTS names."""
     problems = []
     sconstruct = read(root, "SConstruct")
     for env, paths in re.findall(r"(\w+)\s*=\s*Environment\((?:[^()]|\([^()]*\))*?CPPPATH=\[([^\]]*)\]",
                                  sconstruct, re.S):
-        if env == "kernel_env" and "arch" in paths:
-            problems.append("SConstruct: kernel_env's include path has an arch/ folder: [%s]" % paths.strip())
+        if "arch" in paths:
+            problems.append("SConstruct: %s's include path has an arch/ folder: [%s]" % (env, paths.strip()))
+    arch_envs = set()
     for env, paths in re.findall(r"(\w+)\.(?:Append|Prepend|Replace)\(CPPPATH=\[([^\]]*)\]", sconstruct):
-        if "arch" in paths and env != "fast_path_env":
-            problems.append("SConstruct: %s gets an arch/ folder on its include path: [%s]" % (env, paths.strip()))
+        if "arch" in paths:
+            arch_envs.add(env)
+            if env == "kernel_env":
+                problems.append("SConstruct: kernel_env gets an arch/ folder on its include path: [%s]" % paths.strip())
+    clones = re.findall(r"(\w+)\s*=\s*(\w+)\.Clone\(", sconstruct)
+    for _ in clones:
+        arch_envs.update(new for new, old in clones if old in arch_envs)
+    allowed = {"kernel_parts['%s']" % name for name in SWITCH_LISTS}
     for env, sources in re.findall(r"objects\((\w+),\s*([^,]+),", sconstruct):
-        if env == "fast_path_env" and sources.strip() != "kernel_parts['fast_path']":
-            problems.append("SConstruct: the fast path's environment compiles %s" % sources.strip())
-    fast = re.search(r"'fast_path':\s*\[([^\]]*)\]", read(root, "kernel/SConscript"))
-    if not fast or re.findall(r"'([^']+)'", fast.group(1)) != [os.path.basename(FAST_PATH)]:
-        problems.append("kernel/SConscript: the fast path's list is not exactly %s" % os.path.basename(FAST_PATH))
+        if env in arch_envs and sources.strip() not in allowed:
+            problems.append("SConstruct: %s, which has the arch's inline folder, compiles %s" % (env, sources.strip()))
+    kernel_script = read(root, "kernel/SConscript")
+    for name, files in SWITCH_LISTS.items():
+        listed = re.search(r"'%s':\s*\[([^\]]*)\]" % name, kernel_script)
+        if not listed or re.findall(r"'([^']+)'", listed.group(1)) != files:
+            problems.append("kernel/SConscript: the %s list is not exactly %s" % (name, ", ".join(files)))
     return problems
 
 
 def kernel_problems(root):
-    """kernel/ names no arch/ header and reaches none through an include path."""
+    """kernel/ names no arch/ header and reaches none through an include path but at its seams."""
     problems = kernel_include_path_problems(root)
     for path in files_under(root, "kernel"):
         for kind, name in includes(root, path):
             if kind == "<":
                 continue
-            if name == FAST_INLINE and path == FAST_HEADER:
-                continue            # the seam: resolved by the fast path's own include path
-            if name == "kernel/" + os.path.basename(FAST_HEADER) and path not in (FAST_PATH, FAST_HEADER):
-                problems.append("%s: includes %s, which only %s may" % (path, FAST_HEADER, FAST_PATH))
+            if path in SEAMS and name == SEAMS[path][0]:
+                continue            # the seam: resolved by the thread switches' own include path
+            if name in SEAMS and path not in SEAMS[name][1]:
+                problems.append("%s: includes %s, which only %s may" % (path, name, ", ".join(sorted(SEAMS[name][1]))))
             landed = resolve(root, path, name, [".", "include"])
             if landed is None:
                 problems.append("%s: includes \"%s\", which lands nowhere on the kernel's include path "
@@ -381,9 +398,14 @@ def image_problems(root, images=PRODUCTION_IMAGES):
 # must name (tools/run_all.py's `house` group runs them, so a check that cannot fail is caught).
 CLEAN_TREE = {
     "SConstruct": "kernel_env = Environment(\n    CPPPATH=['#', '#include'],\n)\n"
-                  "fast_path_env = kernel_env.Clone()\nfast_path_env.Append(CPPPATH=['#arch/ia32/inline'])\n"
+                  "thread_switch_env = kernel_env.Clone()\n"
+                  "thread_switch_env.Append(CPPPATH=['#arch/ia32/inline'])\n"
+                  "fast_path_env = thread_switch_env.Clone()\n"
+                  "kernel = objects(kernel_env, kernel_parts['sources'], 'kernel')\n"
+                  "switch = objects(thread_switch_env, kernel_parts['thread_switch'], 'kernel')\n"
                   "fast = objects(fast_path_env, kernel_parts['fast_path'], 'kernel')\n",
-    "kernel/SConscript": "result = {'fast_path': [File('ipc_fastpath.c')]}\n",
+    "kernel/SConscript": "result = {'fast_path': [File('ipc_fastpath.c')],\n"
+                         "          'thread_switch': [File('scheduler.c')]}\n",
     "include/bursar/abi.h": "/* abi.h — the ABI. */\n",
     "mapdb/mapdb.h": "#include <stdint.h>\n",
     "mapdb/tree.c": "#include \"mapdb/mapdb.h\"\n/* tree.c — see mapdb/mapdb.h and tree_walk(). */\n"
@@ -393,10 +415,13 @@ CLEAN_TREE = {
     "lib/format.c": "#include \"lib/format.h\"\n#include \"bursar/abi.h\"\n",
     "lib/format.h": "\n",
     "kernel/machine.h": "#include \"bursar/abi.h\"\n",
-    "kernel/machine_fast.h": "#include \"kernel/machine.h\"\n#include \"machine_fast_inline.h\"\n",
+    "kernel/machine_fast.h": "#include \"kernel/machine_fpu.h\"\n#include \"machine_fast_inline.h\"\n",
+    "kernel/machine_fpu.h": "#include \"kernel/machine.h\"\n#include \"machine_fpu_inline.h\"\n",
     "kernel/ipc_fastpath.c": "#include \"kernel/machine_fast.h\"\n",
+    "kernel/scheduler.c": "#include \"kernel/machine_fpu.h\"\n",
     "kernel/thread.c": "#include \"kernel/machine.h\"\n#include \"lib/format.h\"\n",
     "arch/ia32/inline/machine_fast_inline.h": "#include \"arch/ia32/x86.h\"\n",
+    "arch/ia32/inline/machine_fpu_inline.h": "\n",
     "arch/ia32/x86.h": "\n",
     "libl4/l4.c": "#include \"bursar/abi.h\"\n#include \"libl4/l4.h\"\n#include \"lib/format.h\"\n",
     "libl4/l4.h": "\n",
@@ -413,6 +438,10 @@ VIOLATIONS = [
      "lands nowhere on the kernel's include path"),
     ("kernel-includes-the-fast-path-header", "kernel/thread.c", "#include \"kernel/machine_fast.h\"\n",
      "which only kernel/ipc_fastpath.c may"),
+    ("scheduler-reaches-the-fast-path-inline-header", "kernel/scheduler.c", "#include \"machine_fast_inline.h\"\n",
+     "kernel/scheduler.c: includes \"machine_fast_inline.h\""),
+    ("kernel-sources-compiled-with-the-arch-path", "SConstruct",
+     "more = objects(fast_path_env, kernel_parts['sources'], 'kernel')\n", "compiles kernel_parts['sources']"),
     ("kernel-include-path-has-arch", "SConstruct", "kernel_env.Append(CPPPATH=['#arch/ia32/inline'])\n",
      "kernel_env gets an arch/ folder"),
     ("user-code-includes-the-kernel", "libl4/l4.c", "#include \"kernel/machine.h\"\n", "user code may not"),

@@ -3,7 +3,7 @@
  * top of its kernel stack), how a new thread's stack is laid out, and what
  * changes in the CPU when another thread is about to run.
  */
-#include "arch/ia32/inline/machine_fast_inline.h"
+#include "arch/ia32/inline/machine_fast_inline.h"     /* utcb_pointer_page */
 #include "arch/ia32/segments.h"
 #include "arch/ia32/trap.h"
 #include "arch/ia32/x86.h"
@@ -136,9 +136,8 @@ uint32_t machine_page_fault_access(const struct trap_frame *frame)
            ((frame->error_code & 1) ? BURSAR_ACCESS_PRESENT : 0);
 }
 
-void machine_switch_context(uint32_t *save, uint32_t next, void *fpu_save, const void *fpu_load)
+void machine_switch_context(uint32_t *save, uint32_t next)
 {
-    machine_fpu_switch(fpu_save, fpu_load);
     switch_context(save, next);
 }
 

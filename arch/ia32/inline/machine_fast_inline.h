@@ -3,8 +3,8 @@
  * needs inline, because it counts every instruction (their contract:
  * kernel/machine_fast.h, which includes this through the fast path's own
  * include path, SConstruct). Everything else about the machine is a
- * function; the slow path's thread switch (machine_switch_context,
- * thread_state.c) uses machine_fpu_switch from here too.
+ * function. The FPU switch, which the slow path's switch needs inline
+ * too, is in machine_fpu_inline.h.
  */
 #ifndef ARCH_IA32_MACHINE_FAST_INLINE_H
 #define ARCH_IA32_MACHINE_FAST_INLINE_H
@@ -84,18 +84,6 @@ static inline __attribute__((always_inline, noreturn)) void machine_fast_exit(vo
                      "sysexit"
                      : : "b"(word0), "c"(frame->user_esp), "d"(frame->eip) : "eax", "memory");
     __builtin_unreachable();
-}
-
-/*
- * The x87/SSE state of the thread leaving into `save`, the next one's from
- * `load` (arch/ia32/fpu.c says why eagerly). Two instructions; neither
- * raises a pending x87 exception, which stays with its thread.
- */
-static inline __attribute__((always_inline)) void machine_fpu_switch(void *save, const void *load)
-{
-    __asm__ volatile("fxsave %0\n\t"
-                     "fxrstor %1"
-                     : "=m"(*(uint8_t(*)[512])save) : "m"(*(const uint8_t(*)[512])load));
 }
 
 /* The second half of machine_fpu_switch(), after machine_fast_copy_words() saved the first. */
