@@ -42,7 +42,7 @@ static void note_fault(const struct heap *heap, enum bursar_heap_kind kind, uint
 
 void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind)
 {
-    void *allocation = kheap_alloc(&heap->kheap, kind, NULL);
+    void *allocation = kheap_allocate(&heap->kheap, kind, NULL);
 
     if (!allocation)
         note_fault(heap, kind, 1);
@@ -72,7 +72,7 @@ void heap_free_to(struct heap *payer, void *allocation)
 
 bool heap_can_allocate(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
-    if (kheap_can_alloc(&heap->kheap, kind, count))
+    if (kheap_can_allocate(&heap->kheap, kind, count))
         return true;
     note_fault(heap, kind, count);
     return false;

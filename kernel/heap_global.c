@@ -56,7 +56,7 @@ void heaps_init(void)
 void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind)
 {
     (void)heap;
-    return kheap_alloc(&boot_heap.kheap, kind, NULL);
+    return kheap_allocate(&boot_heap.kheap, kind, NULL);
 }
 
 void heap_free(void *allocation)
@@ -76,7 +76,7 @@ void heap_free_to(struct heap *payer, void *allocation)
 bool heap_can_allocate(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
     (void)heap;
-    return kheap_can_alloc(&boot_heap.kheap, kind, count);
+    return kheap_can_allocate(&boot_heap.kheap, kind, count);
 }
 
 /* An empty pool is final: nothing is noted, no fault follows. */

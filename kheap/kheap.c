@@ -53,30 +53,30 @@ int kheap_type_register(struct kheap_typeset *set, const char *name,
 }
 
 void kheap_init(struct kheap *heap, const struct kheap_typeset *types,
-                const struct kheap_ops *ops, void *ctx)
+                const struct kheap_ops *ops, void *context)
 {
     kheap_zero_bytes(heap, sizeof *heap);
     heap->types = types;
     heap->ops = ops;
-    heap->ctx = ctx;
+    heap->context = context;
 }
 
-int kheap_donate(struct kheap *heap, void *page, struct kheap_page *desc)
+int kheap_donate(struct kheap *heap, void *page, struct kheap_page *descriptor)
 {
-    if (heap == NULL || page == NULL || desc == NULL)
+    if (heap == NULL || page == NULL || descriptor == NULL)
         return KHEAP_E_BAD_ARG;
-    if ((uintptr_t)page % KHEAP_PAGE_SIZE != 0 || desc->owner != NULL)
+    if ((uintptr_t)page % KHEAP_PAGE_SIZE != 0 || descriptor->owner != NULL)
         return KHEAP_E_BAD_PAGE;
     /* A descriptor page_of would not find again makes every free fail. */
-    struct kheap_page *found = heap->ops->page_of(heap->ctx, page);
-    if (found != NULL && found != desc)
+    struct kheap_page *found = heap->ops->page_of(heap->context, page);
+    if (found != NULL && found != descriptor)
         return KHEAP_E_BAD_PAGE;
 
-    kheap_zero_bytes(desc, sizeof *desc);
-    desc->owner = heap;
-    desc->base = page;
-    desc->type = KHEAP_UNCARVED;
-    kheap_add_free_page(heap, desc);
+    kheap_zero_bytes(descriptor, sizeof *descriptor);
+    descriptor->owner = heap;
+    descriptor->base = page;
+    descriptor->type = KHEAP_UNCARVED;
+    kheap_add_free_page(heap, descriptor);
     heap->stats.pages_held++;
     heap->stats.pages_donated++;
     return KHEAP_OK;

@@ -73,28 +73,28 @@ struct kheap_page {
 };
 
 /*
- * What the heap's owner must do for kheap. ctx is passed back unchanged.
+ * What the heap's owner must do for kheap. context is passed back unchanged.
  */
 struct kheap_ops {
-    /* Descriptor of the page holding addr (donated to some heap), or NULL. */
-    struct kheap_page *(*page_of)(void *ctx, const void *addr);
+    /* Descriptor of the page holding address (donated to some heap), or NULL. */
+    struct kheap_page *(*page_of)(void *context, const void *address);
     /*
-     * Reclaim moved a live object: the bytes are already copied from old_obj
-     * to new_obj; the owner fixes every pointer to it. old_obj is released by
+     * Reclaim moved a live object: the bytes are already copied from old_object
+     * to new_object; the owner fixes every pointer to it. old_object is released by
      * kheap after this returns.
      */
-    void (*moved)(void *ctx, uint32_t type, void *old_obj, void *new_obj);
+    void (*moved)(void *context, uint32_t type, void *old_object, void *new_object);
     /*
      * Optional: may this particular live object move now (e.g. not a running
      * thread's stack)? NULL means every object of a movable type may.
      */
-    bool (*can_move)(void *ctx, uint32_t type, const void *obj);
+    bool (*can_move)(void *context, uint32_t type, const void *object);
     /*
      * Reclaim must destroy a live object that cannot move. The owner tears it
      * down and calls kheap_free() on it (and may free other objects, in any
      * heap, while doing so: e.g. a record's revoked subtree).
      */
-    void (*destroy)(void *ctx, uint32_t type, void *obj);
+    void (*destroy)(void *context, uint32_t type, void *object);
 };
 
 /* A heap fault: what the heap needs from its bank to satisfy an allocation. */
@@ -108,13 +108,13 @@ struct kheap_type_stats {
     uint32_t live;          /* objects allocated and not freed */
     uint32_t free;          /* free slots in carved pages */
     /*
-     * Free slots kheap_alloc may take: those of the pages on the type's
+     * Free slots kheap_allocate may take: those of the pages on the type's
      * partial list. A page under evacuation is on the full list, so its
      * free slots count in `free` but not here.
      */
     uint32_t allocatable;
     uint32_t pages;         /* pages carved for this type */
-    uint64_t allocs, frees, faults, moved, destroyed;
+    uint64_t allocations, frees, faults, moved, destroyed;
 };
 
 struct kheap_stats {
@@ -129,7 +129,7 @@ struct kheap_stats {
 struct kheap {
     const struct kheap_typeset *types;
     const struct kheap_ops *ops;
-    void *ctx;
+    void *context;
     struct kheap_page *free_pages;                 /* uncarved */
     struct kheap_page *partial[KHEAP_MAX_TYPES];   /* carved, with free slots */
     struct kheap_page *full[KHEAP_MAX_TYPES];      /* carved, no free slots */
@@ -166,36 +166,36 @@ int  kheap_type_register(struct kheap_typeset *set, const char *name,
                          uint32_t size, uint32_t align, bool movable);
 
 void kheap_init(struct kheap *heap, const struct kheap_typeset *types,
-                const struct kheap_ops *ops, void *ctx);
+                const struct kheap_ops *ops, void *context);
 
 /* Give a page (KHEAP_PAGE_SIZE-aligned) and its zeroed descriptor to a heap. */
-int  kheap_donate(struct kheap *heap, void *page, struct kheap_page *desc);
+int  kheap_donate(struct kheap *heap, void *page, struct kheap_page *descriptor);
 
 /* O(1). On KHEAP_E_FAULT, *fault (if not NULL) says what is needed. */
-void *kheap_alloc(struct kheap *heap, uint32_t type, struct kheap_fault *fault);
-int   kheap_free(struct kheap *heap, void *obj);
+void *kheap_allocate(struct kheap *heap, uint32_t type, struct kheap_fault *fault);
+int   kheap_free(struct kheap *heap, void *object);
 
 /*
  * The one answer to "can these be allocated?": the free pages missing for
  * counts[t] objects of every type t < types, allocated together, in any
- * order, with no free or reclaim in between: 0 when kheap_alloc will
- * return every one of them. Exact, because it counts what kheap_alloc
+ * order, with no free or reclaim in between: 0 when kheap_allocate will
+ * return every one of them. Exact, because it counts what kheap_allocate
  * takes: each type's allocatable slots first, then whole free pages carved
  * for it. UINT32_MAX for an unregistered type asked for (or an overflow).
  */
 uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, uint32_t types);
 /* Can `count` objects of `type` be allocated without a fault? (kheap_pages_missing for one type) */
-bool kheap_can_alloc(const struct kheap *heap, uint32_t type, uint32_t count);
+bool kheap_can_allocate(const struct kheap *heap, uint32_t type, uint32_t count);
 
 /*
  * Take pages back. Each call does at most `budget` units of work (a page
  * returned, or an object moved or destroyed), writes the pages it returns
  * (base addresses) to out[0..*out_count) with at most out_capacity of them,
- * and returns KHEAP_OK. st->done says when the target is met or the heap is
+ * and returns KHEAP_OK. reclaim->done says when the target is met or the heap is
  * empty. Free pages go first; then the least-used live pages are evacuated.
  */
-void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages);
-int  kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
+void kheap_reclaim_begin(struct kheap_reclaim *reclaim, uint32_t pages);
+int  kheap_reclaim(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t budget,
                    void **out, uint32_t out_capacity, uint32_t *out_count);
 
 /*
@@ -206,7 +206,7 @@ int  kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget
  * then tear a long-lived object down itself, in steps of its own, and free
  * it; the next unit then finds it gone.
  */
-void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *st, uint32_t *type, bool *moves);
+void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t *type, bool *moves);
 
 int  kheap_set_watermarks(struct kheap *heap, uint32_t low, uint32_t high);
 /* Free pages above the high watermark (what a bank may take back cheaply). */

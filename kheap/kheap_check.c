@@ -1,5 +1,5 @@
 /*
- * kheap_check.c — the ledger and invariant check behind kheap_check().
+ * kheap_check.check — the ledger and invariant check behind kheap_check().
  *
  * Recounts everything from the pages themselves (lists, live bitmaps,
  * in-slot free lists) and compares with the stats the fast paths keep.
@@ -68,7 +68,7 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
         return KHEAP_E_NOT_OWNER;
     if (page->type != type || page->slots != KHEAP_PAGE_SIZE / slot_size)
         return KHEAP_E_BAD_PAGE;
-    if (heap->ops->page_of(heap->ctx, page->base) != page)
+    if (heap->ops->page_of(heap->context, page->base) != page)
         return KHEAP_E_BAD_PAGE;
     if (on_full_list && !evacuating && page->live != page->slots)
         return KHEAP_E_BAD_PAGE;
@@ -81,11 +81,11 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
     return KHEAP_OK;
 }
 
-static int check_free_page(const struct kheap *heap, const struct kheap_page *p)
+static int check_free_page(const struct kheap *heap, const struct kheap_page *page)
 {
-    if (p->type != KHEAP_UNCARVED || p->live != 0 || p->flags != 0)
+    if (page->type != KHEAP_UNCARVED || page->live != 0 || page->flags != 0)
         return KHEAP_E_BAD_PAGE;
-    if (heap->ops->page_of(heap->ctx, p->base) != p)
+    if (heap->ops->page_of(heap->context, page->base) != page)
         return KHEAP_E_BAD_PAGE;
     return KHEAP_OK;
 }
@@ -104,114 +104,115 @@ static const struct kheap_page *list_head(const struct kheap *heap, uint32_t lis
  * them; a carved page: all but the free list, walked after). Moves on to
  * the next page once a free page is done.
  */
-static int check_page_in_hand(struct kheap_check *c, uint32_t *budget)
+static int check_page_in_hand(struct kheap_check *check, uint32_t *budget)
 {
-    const struct kheap *heap = c->heap;
-    const struct kheap_page *p = c->page;
-    uint32_t type = (c->list - 1) / 2;
+    const struct kheap *heap = check->heap;
+    const struct kheap_page *page = check->page;
+    uint32_t type = (check->list - 1) / 2;
     int status;
 
     *budget = *budget > KHEAP_CHECK_PAGE_UNITS ? *budget - KHEAP_CHECK_PAGE_UNITS : 0;
-    if (c->list == 0 && p->owner != heap)
+    if (check->list == 0 && page->owner != heap)
         return KHEAP_E_NOT_OWNER;
-    if (p->prev != c->prev || ++c->length > heap->stats.pages_held)
+    if (page->prev != check->prev || ++check->length > heap->stats.pages_held)
         return KHEAP_E_BAD_PAGE;
-    if (c->list == 0) {
-        status = check_free_page(heap, p);
-        c->prev = p;
-        c->page = p->next;
+    if (check->list == 0) {
+        status = check_free_page(heap, page);
+        check->prev = page;
+        check->page = page->next;
         return status;
     }
     if (type >= heap->types->count)                   /* a type nobody registered has no pages */
         return KHEAP_E_BAD_PAGE;
-    status = check_carved_page(heap, p, type, (c->list - 1) % 2 != 0);
-    c->page_checked = true;
-    c->free_slot = p->free_list;
-    c->free_seen = 0;
+    status = check_carved_page(heap, page, type, (check->list - 1) % 2 != 0);
+    check->page_checked = true;
+    check->free_slot = page->free_list;
+    check->free_seen = 0;
     return status;
 }
 
 /* Slots of the carved page in hand's free list, as many as the budget allows; on to the next page at its end. */
-static int walk_free_list(struct kheap_check *c, uint32_t *budget)
+static int walk_free_list(struct kheap_check *check, uint32_t *budget)
 {
-    const struct kheap_page *p = c->page;
-    uint32_t type = (c->list - 1) / 2, slot_size = kheap_slot_size(c->heap, type);
+    const struct kheap_page *page = check->page;
+    uint32_t type = (check->list - 1) / 2, slot_size = kheap_slot_size(check->heap, type);
 
-    for (; c->free_slot != NULL && *budget > 0; (*budget)--) {
-        if (!free_slot_ok(p, c->free_slot, slot_size, ++c->free_seen))
+    for (; check->free_slot != NULL && *budget > 0; (*budget)--) {
+        if (!free_slot_ok(page, check->free_slot, slot_size, ++check->free_seen))
             return KHEAP_E_BAD_PAGE;
-        c->free_slot = kheap_next_free(c->free_slot);
+        check->free_slot = kheap_next_free(check->free_slot);
     }
-    if (c->free_slot != NULL)
+    if (check->free_slot != NULL)
         return KHEAP_OK;                              /* more next time */
-    if (c->free_seen != (uint32_t)(p->slots - p->live))
+    if (check->free_seen != (uint32_t)(page->slots - page->live))
         return KHEAP_E_BAD_PAGE;
-    c->pages++;
-    c->live += p->live;
-    c->free += (uint32_t)(p->slots - p->live);
-    if ((c->list - 1) % 2 == 0)                       /* what kheap_alloc can reach: the partial list */
-        c->allocatable += (uint32_t)(p->slots - p->live);
-    c->page_checked = false;
-    c->prev = p;
-    c->page = p->next;
+    check->pages++;
+    check->live += page->live;
+    check->free += (uint32_t)(page->slots - page->live);
+    if ((check->list - 1) % 2 == 0)                       /* what kheap_allocate can reach: the partial list */
+        check->allocatable += (uint32_t)(page->slots - page->live);
+    check->page_checked = false;
+    check->prev = page;
+    check->page = page->next;
     return KHEAP_OK;
 }
 
 /* A list walked to its end: what its counts must match. */
-static int list_done(struct kheap_check *c)
+static int list_done(struct kheap_check *check)
 {
-    const struct kheap *heap = c->heap;
-    uint32_t type = (c->list - 1) / 2;
+    const struct kheap *heap = check->heap;
+    uint32_t type = (check->list - 1) / 2;
 
-    if (c->list == 0)
-        return c->length == heap->stats.pages_free ? KHEAP_OK : KHEAP_E_BAD_PAGE;
-    if ((c->list - 1) % 2 == 0 || type >= heap->types->count)
+    if (check->list == 0)
+        return check->length == heap->stats.pages_free ? KHEAP_OK : KHEAP_E_BAD_PAGE;
+    if ((check->list - 1) % 2 == 0 || type >= heap->types->count)
         return KHEAP_OK;                              /* the full list comes next; or nothing to count */
-    const struct kheap_type_stats *ts = &heap->stats.by_type[type];
-    if (c->pages != ts->pages || c->live != ts->live || c->free != ts->free || c->allocatable != ts->allocatable)
+    const struct kheap_type_stats *type_stats = &heap->stats.by_type[type];
+    if (check->pages != type_stats->pages || check->live != type_stats->live ||
+        check->free != type_stats->free || check->allocatable != type_stats->allocatable)
         return KHEAP_E_BAD_PAGE;
-    c->carved_pages += c->pages;
-    c->pages = c->live = c->free = c->allocatable = 0;
+    check->carved_pages += check->pages;
+    check->pages = check->live = check->free = check->allocatable = 0;
     return KHEAP_OK;
 }
 
-int kheap_check_start(struct kheap_check *c, const struct kheap *heap)
+int kheap_check_start(struct kheap_check *check, const struct kheap *heap)
 {
-    *c = (struct kheap_check){ .heap = heap };
+    *check = (struct kheap_check){ .heap = heap };
     if (heap == NULL || heap->types == NULL || heap->ops == NULL)
         return KHEAP_E_BAD_ARG;
     if (heap->stats.pages_donated - heap->stats.pages_reclaimed != heap->stats.pages_held)
         return KHEAP_E_BAD_PAGE;
     if (heap->low_water > heap->high_water)
         return KHEAP_E_BAD_PAGE;
-    c->page = heap->free_pages;
+    check->page = heap->free_pages;
     return KHEAP_CHECK_MORE;
 }
 
-int kheap_check_step(struct kheap_check *c, uint32_t budget)
+int kheap_check_step(struct kheap_check *check, uint32_t budget)
 {
-    const struct kheap *heap = c->heap;
+    const struct kheap *heap = check->heap;
     int status;
 
-    while (c->list < CHECK_LISTS) {
+    while (check->list < CHECK_LISTS) {
         if (budget == 0)
             return KHEAP_CHECK_MORE;
-        if (c->page == NULL) {
-            status = list_done(c);
+        if (check->page == NULL) {
+            status = list_done(check);
             if (status != KHEAP_OK)
                 return status;
-            if (++c->list < CHECK_LISTS) {
-                c->page = list_head(heap, c->list);
-                c->prev = NULL;
-                c->length = 0;
+            if (++check->list < CHECK_LISTS) {
+                check->page = list_head(heap, check->list);
+                check->prev = NULL;
+                check->length = 0;
             }
             continue;
         }
-        status = c->page_checked ? walk_free_list(c, &budget) : check_page_in_hand(c, &budget);
+        status = check->page_checked ? walk_free_list(check, &budget) : check_page_in_hand(check, &budget);
         if (status != KHEAP_OK)
             return status;
     }
-    return heap->stats.pages_free + c->carved_pages == heap->stats.pages_held ? KHEAP_OK : KHEAP_E_BAD_PAGE;
+    return heap->stats.pages_free + check->carved_pages == heap->stats.pages_held ? KHEAP_OK : KHEAP_E_BAD_PAGE;
 }
 
 int kheap_check(const struct kheap *heap)

@@ -8,17 +8,17 @@
 
 void kheap_copy_bytes(void *to, const void *from, size_t count)
 {
-    uint8_t *dst = to;
-    const uint8_t *src = from;
+    uint8_t *to_byte = to;
+    const uint8_t *from_byte = from;
 
     for (size_t i = 0; i < count; i++)
-        dst[i] = src[i];
+        to_byte[i] = from_byte[i];
 }
 
 /* A word at a time where it can: descriptors and reclaim states are cleared on hot paths. */
 void kheap_zero_bytes(void *to, size_t count)
 {
-    uint8_t *dst = to;
+    uint8_t *to_byte = to;
 
     if (((uintptr_t)to | count) % sizeof(uint32_t) == 0) {
         uint32_t *word = to;
@@ -27,7 +27,7 @@ void kheap_zero_bytes(void *to, size_t count)
         return;
     }
     for (size_t i = 0; i < count; i++)
-        dst[i] = 0;
+        to_byte[i] = 0;
 }
 
 void kheap_list_push(struct kheap_page **head, struct kheap_page *page)
@@ -94,11 +94,11 @@ void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type)
 /* The page must be empty and on no list. */
 void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
 {
-    struct kheap_type_stats *ts = &heap->stats.by_type[page->type];
+    struct kheap_type_stats *type_stats = &heap->stats.by_type[page->type];
 
-    ts->pages--;
-    ts->free -= page->slots;
-    ts->allocatable -= kheap_allocatable_in(page);
+    type_stats->pages--;
+    type_stats->free -= page->slots;
+    type_stats->allocatable -= kheap_allocatable_in(page);
     page->type = KHEAP_UNCARVED;
     page->slots = 0;
     page->flags = 0;
@@ -142,13 +142,13 @@ void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t in
 
 void kheap_set_evacuating(struct kheap *heap, struct kheap_page *page, bool evacuating)
 {
-    struct kheap_type_stats *ts = &heap->stats.by_type[page->type];
+    struct kheap_type_stats *type_stats = &heap->stats.by_type[page->type];
 
-    ts->allocatable -= kheap_allocatable_in(page);
+    type_stats->allocatable -= kheap_allocatable_in(page);
     if (evacuating)
         page->flags |= KHEAP_PAGE_EVACUATING;
     else
         page->flags &= (uint16_t)~KHEAP_PAGE_EVACUATING;
     heap->evacuating = evacuating ? page : NULL;
-    ts->allocatable += kheap_allocatable_in(page);
+    type_stats->allocatable += kheap_allocatable_in(page);
 }

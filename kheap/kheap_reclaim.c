@@ -9,7 +9,7 @@
  *
  * The victim is flagged and parked on its type's full list, so allocation
  * never puts a new object in it and frees leave it where it is; that is why
- * its live slots always lie at or after st->next_slot, whatever happens
+ * its live slots always lie at or after reclaim->next_slot, whatever happens
  * between calls. One reclaim may be in progress per heap at a time; a
  * reclaim abandoned half way leaves its victim flagged, and the next one
  * finishes that page first.
@@ -18,42 +18,42 @@
 
 #define VICTIM_SCAN 32          /* pages looked at to choose a victim, at most */
 
-void kheap_reclaim_begin(struct kheap_reclaim *st, uint32_t pages)
+void kheap_reclaim_begin(struct kheap_reclaim *reclaim, uint32_t pages)
 {
-    kheap_zero_bytes(st, sizeof *st);
-    st->target = pages;
+    kheap_zero_bytes(reclaim, sizeof *reclaim);
+    reclaim->target = pages;
 }
 
 /* The page leaves the heap: base to the payer, descriptor reset. */
 static void give_back(struct kheap *heap, struct kheap_page *page,
-                      struct kheap_reclaim *st, void **out, uint32_t *out_count)
+                      struct kheap_reclaim *reclaim, void **out, uint32_t *out_count)
 {
     out[(*out_count)++] = page->base;
     kheap_zero_bytes(page, sizeof *page);
     heap->stats.pages_held--;
     heap->stats.pages_reclaimed++;
-    st->returned++;
+    reclaim->returned++;
 }
 
-static void give_back_free_page(struct kheap *heap, struct kheap_reclaim *st,
+static void give_back_free_page(struct kheap *heap, struct kheap_reclaim *reclaim,
                                 void **out, uint32_t *out_count)
 {
     struct kheap_page *page = heap->free_pages;
 
     kheap_remove_free_page(heap, page);
-    give_back(heap, page, st, out, out_count);
+    give_back(heap, page, reclaim, out, out_count);
 }
 
-static void give_back_victim(struct kheap *heap, struct kheap_reclaim *st,
+static void give_back_victim(struct kheap *heap, struct kheap_reclaim *reclaim,
                              void **out, uint32_t *out_count)
 {
-    struct kheap_page *page = st->victim;
+    struct kheap_page *page = reclaim->victim;
 
     kheap_list_remove(&heap->full[page->type], page);
     kheap_uncarve(heap, page);
     heap->evacuating = NULL;
-    give_back(heap, page, st, out, out_count);
-    st->victim = NULL;
+    give_back(heap, page, reclaim, out, out_count);
+    reclaim->victim = NULL;
 }
 
 /*
@@ -89,11 +89,11 @@ static struct kheap_page *least_used_page(struct kheap *heap, uint32_t *scanned_
         return heap->evacuating;
     for (int l = 0; l < 2; l++) {
         for (uint32_t type = 0; type < heap->types->count; type++) {
-            for (struct kheap_page *p = l == 0 ? heap->partial[type] : heap->full[type]; p != NULL; p = p->next) {
-                bool by_moves = empties_by_moves(heap, p);
+            for (struct kheap_page *page = l == 0 ? heap->partial[type] : heap->full[type]; page != NULL; page = page->next) {
+                bool by_moves = empties_by_moves(heap, page);
                 if (best == NULL || (by_moves && !best_by_moves) ||
-                    (by_moves == best_by_moves && p->live < best->live)) {
-                    best = p;
+                    (by_moves == best_by_moves && page->live < best->live)) {
+                    best = page;
                     best_by_moves = by_moves;
                 }
                 *scanned_pages = ++scanned;
@@ -105,7 +105,7 @@ static struct kheap_page *least_used_page(struct kheap *heap, uint32_t *scanned_
     return best;
 }
 
-static void start_evacuation(struct kheap *heap, struct kheap_reclaim *st,
+static void start_evacuation(struct kheap *heap, struct kheap_reclaim *reclaim,
                              struct kheap_page *page)
 {
     if (!(page->flags & KHEAP_PAGE_EVACUATING)) {
@@ -113,8 +113,8 @@ static void start_evacuation(struct kheap *heap, struct kheap_reclaim *st,
         kheap_set_evacuating(heap, page, true);
         kheap_list_push(&heap->full[page->type], page);
     }
-    st->victim = page;
-    st->next_slot = 0;
+    reclaim->victim = page;
+    reclaim->next_slot = 0;
 }
 
 /* Target met: the victim, if any, goes back to being an ordinary page. */
@@ -130,19 +130,19 @@ static void stop_evacuation(struct kheap *heap, struct kheap_page *page)
     }
 }
 
-/* The victim named by st, if it is still this heap's page under evacuation. */
-static struct kheap_page *current_victim(struct kheap *heap, struct kheap_reclaim *st)
+/* The victim named by reclaim, if it is still this heap's page under evacuation. */
+static struct kheap_page *current_victim(struct kheap *heap, struct kheap_reclaim *reclaim)
 {
-    struct kheap_page *page = st->victim;
+    struct kheap_page *page = reclaim->victim;
 
     if (page != NULL && page->owner == heap && page->type != KHEAP_UNCARVED &&
         (page->flags & KHEAP_PAGE_EVACUATING))
         return page;
-    st->victim = NULL;
+    reclaim->victim = NULL;
     return NULL;
 }
 
-static bool may_move(struct kheap *heap, uint32_t type, const void *obj)
+static bool may_move(struct kheap *heap, uint32_t type, const void *object)
 {
     const struct kheap_ops *ops = heap->ops;
 
@@ -150,33 +150,33 @@ static bool may_move(struct kheap *heap, uint32_t type, const void *obj)
         return false;
     if (heap->partial[type] == NULL)
         return false;   /* no room: moving would need a page we are emptying */
-    return ops->can_move == NULL || ops->can_move(heap->ctx, type, obj);
+    return ops->can_move == NULL || ops->can_move(heap->context, type, object);
 }
 
 static void move_object(struct kheap *heap, struct kheap_page *victim, uint32_t index)
 {
     uint32_t type = victim->type;
     uint32_t slot_size = kheap_slot_size(heap, type);
-    struct kheap_page *dest = heap->partial[type];
-    void *old_obj = kheap_slot_address(victim, slot_size, index);
-    void *new_obj = kheap_take_slot(heap, dest);
+    struct kheap_page *destination = heap->partial[type];
+    void *old_object = kheap_slot_address(victim, slot_size, index);
+    void *new_object = kheap_take_slot(heap, destination);
 
-    if (dest->live == dest->slots) {
-        kheap_list_remove(&heap->partial[type], dest);
-        kheap_list_push(&heap->full[type], dest);
+    if (destination->live == destination->slots) {
+        kheap_list_remove(&heap->partial[type], destination);
+        kheap_list_push(&heap->full[type], destination);
     }
-    kheap_copy_bytes(new_obj, old_obj, slot_size);
-    heap->ops->moved(heap->ctx, type, old_obj, new_obj);
-    /* Tolerate an owner that freed old_obj itself. */
+    kheap_copy_bytes(new_object, old_object, slot_size);
+    heap->ops->moved(heap->context, type, old_object, new_object);
+    /* Tolerate an owner that freed old_object itself. */
     if (kheap_slot_is_live(victim, index))
         kheap_release_slot(heap, victim, index);
     heap->stats.by_type[type].moved++;
 }
 
-/* The victim's next live slot at or after st->next_slot, or victim->slots. */
-static uint32_t next_live_slot(const struct kheap_page *victim, const struct kheap_reclaim *st)
+/* The victim's next live slot at or after reclaim->next_slot, or victim->slots. */
+static uint32_t next_live_slot(const struct kheap_page *victim, const struct kheap_reclaim *reclaim)
 {
-    uint32_t index = st->next_slot;
+    uint32_t index = reclaim->next_slot;
 
     while (index < victim->slots && !kheap_slot_is_live(victim, index))
         index++;
@@ -184,110 +184,110 @@ static uint32_t next_live_slot(const struct kheap_page *victim, const struct khe
 }
 
 /* One unit of work: move or destroy the victim's next live object. */
-static int evacuate_next(struct kheap *heap, struct kheap_reclaim *st,
+static int evacuate_next(struct kheap *heap, struct kheap_reclaim *reclaim,
                          struct kheap_page *victim)
 {
-    uint32_t index = next_live_slot(victim, st);
+    uint32_t index = next_live_slot(victim, reclaim);
 
     if (index >= victim->slots)
         return KHEAP_E_BAD_ARG;     /* live count disagrees with the bitmap */
 
     uint32_t type = victim->type;
-    void *obj = kheap_slot_address(victim, kheap_slot_size(heap, type), index);
-    if (may_move(heap, type, obj)) {
+    void *object = kheap_slot_address(victim, kheap_slot_size(heap, type), index);
+    if (may_move(heap, type, object)) {
         move_object(heap, victim, index);
-        st->moved++;
+        reclaim->moved++;
     } else {
         if (heap->ops->destroy == NULL)
             return KHEAP_E_BAD_ARG;
-        heap->ops->destroy(heap->ctx, type, obj);
-        /* destroy must free obj; without that reclaim could never finish. */
+        heap->ops->destroy(heap->context, type, object);
+        /* destroy must free object; without that reclaim could never finish. */
         if (kheap_slot_is_live(victim, index))
             return KHEAP_E_BAD_ARG;
         heap->stats.by_type[type].destroyed++;
-        st->destroyed++;
+        reclaim->destroyed++;
     }
-    st->next_slot = index + 1;
+    reclaim->next_slot = index + 1;
     return KHEAP_OK;
 }
 
-static bool reclaim_finished(struct kheap *heap, struct kheap_reclaim *st)
+static bool reclaim_finished(struct kheap *heap, struct kheap_reclaim *reclaim)
 {
-    if (st->done)
+    if (reclaim->done)
         return true;
-    if (st->returned < st->target && heap->stats.pages_held > 0)
+    if (reclaim->returned < reclaim->target && heap->stats.pages_held > 0)
         return false;
-    struct kheap_page *victim = current_victim(heap, st);
+    struct kheap_page *victim = current_victim(heap, reclaim);
     if (victim != NULL)
         stop_evacuation(heap, victim);
-    st->victim = NULL;
-    st->done = true;
+    reclaim->victim = NULL;
+    reclaim->done = true;
     return true;
 }
 
-int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *st, uint32_t budget,
+int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t budget,
                   void **out, uint32_t out_capacity, uint32_t *out_count)
 {
-    if (heap == NULL || st == NULL || out_count == NULL ||
+    if (heap == NULL || reclaim == NULL || out_count == NULL ||
         (out == NULL && out_capacity > 0))
         return KHEAP_E_BAD_ARG;
     *out_count = 0;
 
-    for (; budget > 0 && !reclaim_finished(heap, st); budget--) {
+    for (; budget > 0 && !reclaim_finished(heap, reclaim); budget--) {
         if (heap->free_pages != NULL) {
             if (*out_count == out_capacity)
                 break;
-            give_back_free_page(heap, st, out, out_count);
+            give_back_free_page(heap, reclaim, out, out_count);
             continue;
         }
-        struct kheap_page *victim = current_victim(heap, st);
+        struct kheap_page *victim = current_victim(heap, reclaim);
         if (victim == NULL) {
             uint32_t scanned_pages;
             victim = least_used_page(heap, &scanned_pages);
             if (victim == NULL)
                 return KHEAP_E_BAD_PAGE;    /* pages held, none on a list */
-            start_evacuation(heap, st, victim);
+            start_evacuation(heap, reclaim, victim);
         }
         if (victim->live == 0) {
             if (*out_count == out_capacity)
                 break;
-            give_back_victim(heap, st, out, out_count);
+            give_back_victim(heap, reclaim, out, out_count);
             continue;
         }
-        int status = evacuate_next(heap, st, victim);
+        int status = evacuate_next(heap, reclaim, victim);
         if (status != KHEAP_OK)
             return status;
     }
-    reclaim_finished(heap, st);
+    reclaim_finished(heap, reclaim);
     return KHEAP_OK;
 }
 
-void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *st, uint32_t *type, bool *moves)
+void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t *type, bool *moves)
 {
     struct kheap_page *victim;
     uint32_t index;
-    void *obj;
+    void *object;
 
-    if (st != NULL)
-        st->examined = 0;
-    if (heap == NULL || st == NULL || type == NULL || moves == NULL || reclaim_finished(heap, st) ||
+    if (reclaim != NULL)
+        reclaim->examined = 0;
+    if (heap == NULL || reclaim == NULL || type == NULL || moves == NULL || reclaim_finished(heap, reclaim) ||
         heap->free_pages != NULL)
         return NULL;
-    victim = current_victim(heap, st);
+    victim = current_victim(heap, reclaim);
     if (victim == NULL) {
         uint32_t scanned_pages;
         victim = least_used_page(heap, &scanned_pages);
-        st->examined = scanned_pages * KHEAP_VICTIM_PAGE_STEPS;
+        reclaim->examined = scanned_pages * KHEAP_VICTIM_PAGE_STEPS;
         if (victim == NULL)
             return NULL;
-        start_evacuation(heap, st, victim);
+        start_evacuation(heap, reclaim, victim);
     }
-    index = next_live_slot(victim, st);
-    st->examined += index - st->next_slot;
+    index = next_live_slot(victim, reclaim);
+    reclaim->examined += index - reclaim->next_slot;
     if (victim->live == 0 || index >= victim->slots)
         return NULL;
     *type = victim->type;
-    obj = kheap_slot_address(victim, kheap_slot_size(heap, victim->type), index);
-    *moves = may_move(heap, victim->type, obj);
-    return obj;
+    object = kheap_slot_address(victim, kheap_slot_size(heap, victim->type), index);
+    *moves = may_move(heap, victim->type, object);
+    return object;
 }

@@ -151,7 +151,7 @@ inline slot_of(obj, where)
     }
 }
 
-/* Allocatable record slots: free slots of record pages kheap_alloc can reach (not flagged). */
+/* Allocatable record slots: free slots of record pages kheap_allocate can reach (not flagged). */
 inline count_allocatable(n)
 {
     d_step {
@@ -199,7 +199,7 @@ inline count_held(n)
     }
 }
 
-/* kheap_alloc of a record: a free slot of an unflagged record page, else a free page carved. */
+/* kheap_allocate of a record: a free slot of an unflagged record page, else a free page carved. */
 inline alloc_record(obj, ok)
 {
     ok = false;

@@ -109,7 +109,7 @@ static void time_alloc_and_free(struct bench *b, uint32_t rounds, struct result 
     for (uint32_t round = 0; round < rounds; round++) {
         double t0 = now_ns();
         for (uint32_t i = 0; i < count; i++)
-            b->objects[i] = kheap_alloc(&b->heap, b->type, NULL);
+            b->objects[i] = kheap_allocate(&b->heap, b->type, NULL);
         double t1 = now_ns();
         for (uint32_t i = 0; i < count; i++)
             kheap_free(&b->heap, b->objects[i]);
@@ -123,11 +123,11 @@ static void time_alloc_and_free(struct bench *b, uint32_t rounds, struct result 
     r->free = free_ns / ((double)rounds * count);
 
     /* The common case: a page that stays carved, one object in and out. */
-    void *anchor = kheap_alloc(&b->heap, b->type, NULL);
+    void *anchor = kheap_allocate(&b->heap, b->type, NULL);
     uint32_t pairs = rounds * count;
     double t0 = now_ns();
     for (uint32_t i = 0; i < pairs; i++)
-        kheap_free(&b->heap, kheap_alloc(&b->heap, b->type, NULL));
+        kheap_free(&b->heap, kheap_allocate(&b->heap, b->type, NULL));
     r->pair = (now_ns() - t0) / pairs;
     kheap_free(&b->heap, anchor);
 }
@@ -165,7 +165,7 @@ static void time_evacuation(struct bench *b, uint32_t rounds, struct result *r)
     for (uint32_t round = 0; round < rounds; round++) {
         donate_all(b);
         for (uint32_t i = 0; i < count; i++)
-            b->objects[i] = kheap_alloc(&b->heap, b->type, NULL);
+            b->objects[i] = kheap_allocate(&b->heap, b->type, NULL);
         for (uint32_t i = 0; i < count; i++) {
             uint32_t page = i / PER_PAGE, slot = i % PER_PAGE;
             bool light = page % 2 == 0;

@@ -42,7 +42,7 @@ static struct kheap_page *page_of(void *ctx, const void *addr)
 static struct mapdb_record *alloc_record(void *ctx, void *payer)
 {
     (void)ctx;
-    return kheap_alloc(payer, record_type, NULL);
+    return kheap_allocate(payer, record_type, NULL);
 }
 
 static void free_record(void *ctx, void *payer, struct mapdb_record *record)

@@ -10,8 +10,8 @@ int kheap_host_arena_init(struct kheap_host_arena *arena, uint32_t page_count)
 {
     arena->page_count = page_count;
     arena->pages = aligned_alloc(KHEAP_PAGE_SIZE, (size_t)page_count * KHEAP_PAGE_SIZE);
-    arena->descs = calloc(page_count, sizeof *arena->descs);
-    if (arena->pages == NULL || arena->descs == NULL) {
+    arena->descriptors = calloc(page_count, sizeof *arena->descriptors);
+    if (arena->pages == NULL || arena->descriptors == NULL) {
         kheap_host_arena_fini(arena);
         return -1;
     }
@@ -23,9 +23,9 @@ int kheap_host_arena_init(struct kheap_host_arena *arena, uint32_t page_count)
 void kheap_host_arena_fini(struct kheap_host_arena *arena)
 {
     free(arena->pages);
-    free(arena->descs);
+    free(arena->descriptors);
     arena->pages = NULL;
-    arena->descs = NULL;
+    arena->descriptors = NULL;
     arena->page_count = 0;
 }
 
@@ -36,24 +36,24 @@ void *kheap_host_page(const struct kheap_host_arena *arena, uint32_t index)
 
 struct kheap_page *kheap_host_desc(const struct kheap_host_arena *arena, uint32_t index)
 {
-    return &arena->descs[index];
+    return &arena->descriptors[index];
 }
 
-int kheap_host_index_of(const struct kheap_host_arena *arena, const void *addr)
+int kheap_host_index_of(const struct kheap_host_arena *arena, const void *address)
 {
     uintptr_t start = (uintptr_t)arena->pages;
     uintptr_t end = start + (uintptr_t)arena->page_count * KHEAP_PAGE_SIZE;
-    uintptr_t a = (uintptr_t)addr;
+    uintptr_t a = (uintptr_t)address;
 
     if (a < start || a >= end)
         return -1;
     return (int)((a - start) / KHEAP_PAGE_SIZE);
 }
 
-struct kheap_page *kheap_host_page_of(void *ctx, const void *addr)
+struct kheap_page *kheap_host_page_of(void *context, const void *address)
 {
-    const struct kheap_host_arena *arena = ctx;
-    int index = kheap_host_index_of(arena, addr);
+    const struct kheap_host_arena *arena = context;
+    int index = kheap_host_index_of(arena, address);
 
     return index < 0 ? NULL : kheap_host_desc(arena, (uint32_t)index);
 }

@@ -294,7 +294,7 @@ static void cb_destroy(void *ctx, uint32_t type, void *obj)
 static struct mapdb_record *cb_alloc(void *ctx, void *payer)
 {
     struct driver *d = ctx;
-    struct driver_record *r = kheap_alloc(payer, d->record_type, NULL);
+    struct driver_record *r = kheap_allocate(payer, d->record_type, NULL);
 
     if (r == NULL)
         return NULL;
@@ -438,7 +438,7 @@ static uint64_t heap_allocs(struct driver *d)
 {
     uint64_t n = 0;
     for (uint32_t h = 0; h < HEAPS; h++)
-        n += d->heaps[h].stats.by_type[d->record_type].allocs;
+        n += d->heaps[h].stats.by_type[d->record_type].allocations;
     return n;
 }
 
@@ -633,7 +633,7 @@ static bool do_transfer(struct driver *d, enum op_kind kind)
     int status;
 
     if (kind == OP_REVOCABLE_COPY && predicted == MAPDB_OK &&
-        !kheap_can_alloc(heap, d->record_type, 1))
+        !kheap_can_allocate(heap, d->record_type, 1))
         predicted = MAPDB_E_NO_MEMORY;
     struct snapshot before = take_snapshot(d, src, dst);
     if (kind == OP_COPY)
@@ -773,7 +773,7 @@ static bool do_map(struct driver *d, bool copy)
 
     if (rights & ~d->model[src_id].rights)
         predicted = MAPDB_E_RIGHTS;
-    else if (!kheap_can_alloc(heap, d->record_type, 1))
+    else if (!kheap_can_allocate(heap, d->record_type, 1))
         predicted = MAPDB_E_NO_MEMORY;
     struct snapshot before = take_snapshot(d, NULL, NULL);
     if (copy)

@@ -144,7 +144,7 @@ static uint32_t record_object(struct test_ctx *t, struct kheap *heap, uint32_t t
 static uint32_t new_object_in(struct test_ctx *t, struct kheap *heap, uint32_t type)
 {
     struct kheap_fault fault;
-    void *obj = kheap_alloc(heap, type, &fault);
+    void *obj = kheap_allocate(heap, type, &fault);
 
     assert_non_null(obj);
     assert_int_equal((uintptr_t)obj % t->types.types[type].align, 0);
@@ -415,7 +415,7 @@ static void test_alloc_and_free(void **state)
     assert_int_equal(s.by_type[t->small].pages, 1);
     assert_int_equal(s.by_type[t->small].live, 2);
     assert_int_equal(s.by_type[t->small].free, 4096 / 32 - 2);
-    assert_int_equal(s.by_type[t->small].allocs, 2);
+    assert_int_equal(s.by_type[t->small].allocations, 2);
 
     free_object(t, a);
     assert_heap_ok(heap);
@@ -465,7 +465,7 @@ static void test_alloc_fills_page_then_carves_next(void **state)
     void *hole = addr_of(t, 7);
     free_object(t, 7);
     assert_heap_ok(heap);
-    void *again = kheap_alloc(heap, t->odd, NULL);
+    void *again = kheap_allocate(heap, t->odd, NULL);
     assert_ptr_equal(again, hole);
     record_object(t, heap, t->odd, again);
     assert_heap_ok(heap);
@@ -479,12 +479,12 @@ static void test_alloc_bad_type(void **state)
     struct kheap_fault fault = { 99, 99, 99 };
     assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
 
-    assert_null(kheap_alloc(heap, t->types.count, &fault));
+    assert_null(kheap_allocate(heap, t->types.count, &fault));
     assert_int_equal(fault.type, t->types.count);
     assert_int_equal(fault.pages_needed, 0);
     assert_int_equal(fault.pages_wanted, 0);
-    assert_null(kheap_alloc(heap, KHEAP_MAX_TYPES + 3, NULL));
-    assert_null(kheap_alloc(NULL, t->small, &fault));
+    assert_null(kheap_allocate(heap, KHEAP_MAX_TYPES + 3, NULL));
+    assert_null(kheap_allocate(NULL, t->small, &fault));
 
     struct kheap_stats s = stats_of(heap);
     assert_int_equal(s.faults, 0);
@@ -498,14 +498,14 @@ static void test_fault_contents(void **state)
     struct kheap *heap = &t->heap;
     struct kheap_fault fault = { 0, 0, 0 };
 
-    assert_null(kheap_alloc(heap, t->fixed, &fault));
+    assert_null(kheap_allocate(heap, t->fixed, &fault));
     assert_int_equal(fault.type, t->fixed);
     assert_int_equal(fault.pages_needed, 1);
     assert_int_equal(fault.pages_wanted, 1);
-    assert_null(kheap_alloc(heap, t->fixed, NULL));   /* counted without a report */
+    assert_null(kheap_allocate(heap, t->fixed, NULL));   /* counted without a report */
 
     assert_int_equal(kheap_set_watermarks(heap, 2, 6), KHEAP_OK);
-    assert_null(kheap_alloc(heap, t->small, &fault));
+    assert_null(kheap_allocate(heap, t->small, &fault));
     assert_int_equal(fault.type, t->small);
     assert_int_equal(fault.pages_needed, 1);
     assert_int_equal(fault.pages_wanted, 6);
@@ -514,7 +514,7 @@ static void test_fault_contents(void **state)
     assert_int_equal(s.faults, 3);
     assert_int_equal(s.by_type[t->fixed].faults, 2);
     assert_int_equal(s.by_type[t->small].faults, 1);
-    assert_int_equal(s.by_type[t->small].allocs, 0);
+    assert_int_equal(s.by_type[t->small].allocations, 0);
     assert_heap_ok(heap);
 
     /* Donating what the fault asked for makes the allocation succeed. */
@@ -527,7 +527,7 @@ static void test_fault_contents(void **state)
     assert_int_equal(kheap_set_watermarks(heap, 0, 0), KHEAP_OK);
     for (uint32_t i = 0; i < 5; i++)
         new_object(t, t->page_type);
-    assert_null(kheap_alloc(heap, t->fixed, &fault));
+    assert_null(kheap_allocate(heap, t->fixed, &fault));
     assert_int_equal(fault.type, t->fixed);
     assert_int_equal(fault.pages_wanted, 1);
     assert_heap_ok(heap);
@@ -617,29 +617,29 @@ static void test_can_alloc(void **state)
     struct test_ctx *t = *state;
     struct kheap *heap = &t->heap;
 
-    assert_true(kheap_can_alloc(heap, t->small, 0));
-    assert_false(kheap_can_alloc(heap, t->small, 1));
-    assert_false(kheap_can_alloc(heap, t->types.count, 0));
-    assert_false(kheap_can_alloc(NULL, t->small, 0));
+    assert_true(kheap_can_allocate(heap, t->small, 0));
+    assert_false(kheap_can_allocate(heap, t->small, 1));
+    assert_false(kheap_can_allocate(heap, t->types.count, 0));
+    assert_false(kheap_can_allocate(NULL, t->small, 0));
 
     assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
-    assert_true(kheap_can_alloc(heap, t->small, 128));
-    assert_false(kheap_can_alloc(heap, t->small, 129));
-    assert_true(kheap_can_alloc(heap, t->page_type, 1));
-    assert_false(kheap_can_alloc(heap, t->page_type, 2));
+    assert_true(kheap_can_allocate(heap, t->small, 128));
+    assert_false(kheap_can_allocate(heap, t->small, 129));
+    assert_true(kheap_can_allocate(heap, t->page_type, 1));
+    assert_false(kheap_can_allocate(heap, t->page_type, 2));
 
     for (int i = 0; i < 100; i++)
         new_object(t, t->small);
-    assert_true(kheap_can_alloc(heap, t->small, 28));
-    assert_false(kheap_can_alloc(heap, t->small, 29));
-    assert_false(kheap_can_alloc(heap, t->page_type, 1));
-    assert_false(kheap_can_alloc(heap, t->small, UINT32_MAX));
+    assert_true(kheap_can_allocate(heap, t->small, 28));
+    assert_false(kheap_can_allocate(heap, t->small, 29));
+    assert_false(kheap_can_allocate(heap, t->page_type, 1));
+    assert_false(kheap_can_allocate(heap, t->small, UINT32_MAX));
 
     /* What can_alloc promises, alloc delivers. */
     for (int i = 0; i < 28; i++)
         new_object(t, t->small);
-    assert_false(kheap_can_alloc(heap, t->small, 1));
-    assert_null(kheap_alloc(heap, t->small, NULL));
+    assert_false(kheap_can_allocate(heap, t->small, 1));
+    assert_null(kheap_allocate(heap, t->small, NULL));
     assert_heap_ok(heap);
 }
 
@@ -674,12 +674,12 @@ static void test_pages_missing_ignores_a_page_under_evacuation(void **state)
     assert_int_equal(kheap_pages_missing(heap, counts, t->types.count), 1);
     counts[t->page_type] = 0;
     assert_int_equal(kheap_pages_missing(heap, counts, t->types.count), 0);
-    assert_true(kheap_can_alloc(heap, t->fixed, 60));
-    assert_false(kheap_can_alloc(heap, t->fixed, 50 + 64 + 1));
+    assert_true(kheap_can_allocate(heap, t->fixed, 60));
+    assert_false(kheap_can_allocate(heap, t->fixed, 50 + 64 + 1));
     /* Allocation agrees: the 60 take the free page, the page-sized object finds none. */
     for (int i = 0; i < 60; i++)
         new_object(t, t->fixed);
-    assert_null(kheap_alloc(heap, t->page_type, NULL));
+    assert_null(kheap_allocate(heap, t->page_type, NULL));
     assert_heap_ok(heap);
 }
 
@@ -750,7 +750,7 @@ static bool allocate_in_any_order(struct test_ctx *t, uint32_t *counts, void **o
         uint32_t pick = trial_rng(left), type = 0;
         while (pick >= counts[type])
             pick -= counts[type++];
-        void *obj = kheap_alloc(&t->heap, type, NULL);
+        void *obj = kheap_allocate(&t->heap, type, NULL);
         if (obj == NULL)
             return false;
         counts[type]--;
@@ -773,7 +773,7 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
         /* Shape the heap: some objects, some frees, a reclaim that may stop half way. */
         for (uint32_t k = trial_rng(16); k > 0; k--) {
             uint32_t type = trial_rng(t->types.count);
-            void *obj = kheap_alloc(&t->heap, type, NULL);
+            void *obj = kheap_allocate(&t->heap, type, NULL);
             if (obj != NULL)
                 record_object(t, &t->heap, type, obj);
             else if (unused_pages(t) > 0)
@@ -797,7 +797,7 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
             if (counts[type] == 0 || trial_rng(4) == 0) {
                 uint32_t one[KHEAP_MAX_TYPES] = { 0 };
                 one[type] = counts[type];
-                assert_int_equal(kheap_can_alloc(&t->heap, type, counts[type]),
+                assert_int_equal(kheap_can_allocate(&t->heap, type, counts[type]),
                                  kheap_pages_missing(&t->heap, one, t->types.count) == 0);
             }
         if (missing > unused_pages(t))
@@ -1388,7 +1388,7 @@ static void test_reclaim_whole_heap(void **state)
         assert_int_equal(s.by_type[type].live, 0);
         assert_int_equal(s.by_type[type].pages, 0);
         /* Destroy frees through kheap_free; moves are neither. */
-        assert_int_equal(s.by_type[type].allocs, s.by_type[type].frees);
+        assert_int_equal(s.by_type[type].allocations, s.by_type[type].frees);
     }
     assert_int_equal(st.destroyed, t->destroy_calls);
     assert_int_equal(st.moved, t->moved_calls);
@@ -1414,7 +1414,7 @@ static void test_page_sized_objects(void **state)
         int index = page_index(t, addr_of(t, ids[i]));
         assert_ptr_equal(addr_of(t, ids[i]), kheap_host_page(&t->arena, (uint32_t)index));
     }
-    assert_null(kheap_alloc(heap, t->page_type, &fault));
+    assert_null(kheap_allocate(heap, t->page_type, &fault));
     assert_int_equal(fault.pages_needed, 1);
     struct kheap_stats s = stats_of(heap);
     assert_int_equal(s.by_type[t->page_type].pages, 3);
@@ -1532,13 +1532,13 @@ static void random_alloc(struct test_ctx *t)
     uint32_t types[4] = { t->small, t->fixed, t->odd, t->page_type };
     uint32_t type = types[rng(rng(8) == 0 ? 4 : 3)];
     struct kheap_fault fault;
-    void *obj = kheap_alloc(&t->heap, type, &fault);
+    void *obj = kheap_allocate(&t->heap, type, &fault);
 
     if (obj == NULL) {
         assert_int_equal(fault.type, type);
         assert_int_equal(fault.pages_needed, 1);
         assert_true(fault.pages_wanted >= 1);
-        assert_false(kheap_can_alloc(&t->heap, type, 1));
+        assert_false(kheap_can_allocate(&t->heap, type, 1));
         donate_some(t, 1 + rng(fault.pages_wanted));
         return;
     }

@@ -1,5 +1,5 @@
 /*
- * kheap_alloc.c — the fast path: allocate an object of a type (a free-list
+ * kheap_allocate.c — the fast path: allocate an object of a type (a free-list
  * pop, or carving a free page, or a heap fault) and free it again.
  */
 #include "kheap/kheap_internal.h"
@@ -28,7 +28,7 @@ static void report_bad_type(uint32_t type, struct kheap_fault *fault)
     fault->pages_wanted = 0;
 }
 
-void *kheap_alloc(struct kheap *heap, uint32_t type, struct kheap_fault *fault)
+void *kheap_allocate(struct kheap *heap, uint32_t type, struct kheap_fault *fault)
 {
     if (heap == NULL || type >= heap->types->count) {
         report_bad_type(type, fault);
@@ -47,28 +47,28 @@ void *kheap_alloc(struct kheap *heap, uint32_t type, struct kheap_fault *fault)
         kheap_list_push(&heap->partial[type], page);
     }
 
-    void *obj = kheap_take_slot(heap, page);
+    void *object = kheap_take_slot(heap, page);
     if (page->live == page->slots) {
         kheap_list_remove(&heap->partial[type], page);
         kheap_list_push(&heap->full[type], page);
     }
-    heap->stats.by_type[type].allocs++;
-    return obj;
+    heap->stats.by_type[type].allocations++;
+    return object;
 }
 
 /*
- * Which slot obj is, or a negative status. An address in an uncarved page
+ * Which slot object is, or a negative status. An address in an uncarved page
  * of this heap can only be a stale pointer to an object already freed.
  */
 static int find_live_slot(const struct kheap *heap, const struct kheap_page *page,
-                          const void *obj)
+                          const void *object)
 {
     if (page->type == KHEAP_UNCARVED)
         return KHEAP_E_DOUBLE_FREE;
 
-    uintptr_t offset = (uintptr_t)obj - (uintptr_t)page->base;
+    uintptr_t offset = (uintptr_t)object - (uintptr_t)page->base;
     uint32_t slot_size = kheap_slot_size(heap, page->type);
-    if ((uintptr_t)obj < (uintptr_t)page->base || offset >= KHEAP_PAGE_SIZE)
+    if ((uintptr_t)object < (uintptr_t)page->base || offset >= KHEAP_PAGE_SIZE)
         return KHEAP_E_BAD_ARG;
     if ((uint32_t)offset % slot_size != 0)
         return KHEAP_E_BAD_ARG;
@@ -81,16 +81,16 @@ static int find_live_slot(const struct kheap *heap, const struct kheap_page *pag
     return (int)index;
 }
 
-int kheap_free(struct kheap *heap, void *obj)
+int kheap_free(struct kheap *heap, void *object)
 {
-    if (heap == NULL || obj == NULL)
+    if (heap == NULL || object == NULL)
         return KHEAP_E_BAD_ARG;
 
-    struct kheap_page *page = heap->ops->page_of(heap->ctx, obj);
+    struct kheap_page *page = heap->ops->page_of(heap->context, object);
     if (page == NULL || page->owner != heap)
         return KHEAP_E_NOT_OWNER;
 
-    int index = find_live_slot(heap, page, obj);
+    int index = find_live_slot(heap, page, object);
     if (index < 0)
         return index;
 
@@ -144,7 +144,7 @@ uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, u
     return pages >= UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 }
 
-bool kheap_can_alloc(const struct kheap *heap, uint32_t type, uint32_t count)
+bool kheap_can_allocate(const struct kheap *heap, uint32_t type, uint32_t count)
 {
     if (heap == NULL || type >= heap->types->count)
         return false;
