@@ -9,6 +9,9 @@
  * Every object the tests allocate is recorded in a registry and filled
  * with a pattern derived from its id, so moves and destroys can be checked
  * from the outside: the owner callbacks below play the kernel's part.
+ * Every test with a fixture starts from one (heap_with_pages, new_objects,
+ * free_objects, reclaim_pages build its state) and ends in its teardown,
+ * which checks both heaps and every live object.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -55,7 +58,7 @@ static int check_all_ways(const struct kheap *heap)
 #define assert_heap_ok(heap) assert_int_equal(check_all_ways(heap), KHEAP_OK)
 
 struct object_record {
-    void *addr;                     /* NULL once freed */
+    void *address;                  /* NULL once freed */
     struct kheap *heap;
     uint32_t type;
     bool refuse_move;               /* what can_move answers for it */
@@ -63,7 +66,7 @@ struct object_record {
     uint32_t partners[MAX_PARTNERS];
 };
 
-struct test_ctx {
+struct fixture {
     struct kheap_host_arena arena;  /* first: kheap_host_page_of needs it */
     struct kheap_typeset types;
     struct kheap_ops ops;
@@ -83,21 +86,21 @@ struct test_ctx {
 
 /* ---- objects: allocate, fill, verify, forget ---------------------------- */
 
-static uint32_t object_size(struct test_ctx *t, uint32_t type)
+static uint32_t object_size(struct fixture *t, uint32_t type)
 {
     return t->types.types[type].size;
 }
 
-static uint32_t read_id(const void *obj)
+static uint32_t read_id(const void *object)
 {
     uint32_t id;
-    memcpy(&id, obj, sizeof id);
+    memcpy(&id, object, sizeof id);
     return id;
 }
 
-static void fill_object(struct test_ctx *t, uint32_t id)
+static void fill_object(struct fixture *t, uint32_t id)
 {
-    uint8_t *bytes = t->objects[id].addr;
+    uint8_t *bytes = t->objects[id].address;
     uint32_t size = object_size(t, t->objects[id].type);
 
     memcpy(bytes, &id, sizeof id);
@@ -105,9 +108,9 @@ static void fill_object(struct test_ctx *t, uint32_t id)
         bytes[k] = (uint8_t)(id * 31u + k);
 }
 
-static void verify_object(struct test_ctx *t, uint32_t id)
+static void verify_object(struct fixture *t, uint32_t id)
 {
-    const uint8_t *bytes = t->objects[id].addr;
+    const uint8_t *bytes = t->objects[id].address;
     uint32_t size = object_size(t, t->objects[id].type);
 
     assert_int_equal(read_id(bytes), id);
@@ -118,22 +121,22 @@ static void verify_object(struct test_ctx *t, uint32_t id)
     assert_ptr_equal(page->owner, t->objects[id].heap);
 }
 
-static void verify_all_objects(struct test_ctx *t)
+static void verify_all_objects(struct fixture *t)
 {
     for (uint32_t i = 0; i < t->live_count; i++)
         verify_object(t, t->live_ids[i]);
 }
 
-static uint32_t record_object(struct test_ctx *t, struct kheap *heap, uint32_t type, void *obj)
+static uint32_t record_object(struct fixture *t, struct kheap *heap, uint32_t type, void *object)
 {
     assert_true(t->object_count < MAX_OBJECTS);
     uint32_t id = t->object_count++;
-    struct object_record *rec = &t->objects[id];
+    struct object_record *record = &t->objects[id];
 
-    memset(rec, 0, sizeof *rec);
-    rec->addr = obj;
-    rec->heap = heap;
-    rec->type = type;
+    memset(record, 0, sizeof *record);
+    record->address = object;
+    record->heap = heap;
+    record->type = type;
     t->live_pos[id] = t->live_count;
     t->live_ids[t->live_count++] = id;
     fill_object(t, id);
@@ -141,54 +144,54 @@ static uint32_t record_object(struct test_ctx *t, struct kheap *heap, uint32_t t
 }
 
 /* Allocation that must succeed; returns the object's id. */
-static uint32_t new_object_in(struct test_ctx *t, struct kheap *heap, uint32_t type)
+static uint32_t new_object_in(struct fixture *t, struct kheap *heap, uint32_t type)
 {
     struct kheap_fault fault;
-    void *obj = kheap_allocate(heap, type, &fault);
+    void *object = kheap_allocate(heap, type, &fault);
 
-    assert_non_null(obj);
-    assert_int_equal((uintptr_t)obj % t->types.types[type].align, 0);
-    return record_object(t, heap, type, obj);
+    assert_non_null(object);
+    assert_int_equal((uintptr_t)object % t->types.types[type].align, 0);
+    return record_object(t, heap, type, object);
 }
 
-static uint32_t new_object(struct test_ctx *t, uint32_t type)
+static uint32_t new_object(struct fixture *t, uint32_t type)
 {
     return new_object_in(t, &t->heap, type);
 }
 
-static void forget_object(struct test_ctx *t, uint32_t id)
+static void forget_object(struct fixture *t, uint32_t id)
 {
     uint32_t pos = t->live_pos[id];
     uint32_t last = t->live_ids[--t->live_count];
 
     t->live_ids[pos] = last;
     t->live_pos[last] = pos;
-    t->objects[id].addr = NULL;
+    t->objects[id].address = NULL;
 }
 
-static void free_object(struct test_ctx *t, uint32_t id)
+static void free_object(struct fixture *t, uint32_t id)
 {
-    assert_non_null(t->objects[id].addr);
-    assert_int_equal(kheap_free(t->objects[id].heap, t->objects[id].addr), KHEAP_OK);
+    assert_non_null(t->objects[id].address);
+    assert_int_equal(kheap_free(t->objects[id].heap, t->objects[id].address), KHEAP_OK);
     forget_object(t, id);
 }
 
-static void *addr_of(struct test_ctx *t, uint32_t id)
+static void *address_of(struct fixture *t, uint32_t id)
 {
-    return t->objects[id].addr;
+    return t->objects[id].address;
 }
 
-static int page_index(struct test_ctx *t, const void *addr)
+static int page_index(struct fixture *t, const void *address)
 {
-    return kheap_host_index_of(&t->arena, addr);
+    return kheap_host_index_of(&t->arena, address);
 }
 
-static uint32_t live_objects_in_page(struct test_ctx *t, int index)
+static uint32_t live_objects_in_page(struct fixture *t, int index)
 {
     uint32_t n = 0;
 
     for (uint32_t i = 0; i < t->live_count; i++) {
-        if (page_index(t, addr_of(t, t->live_ids[i])) == index)
+        if (page_index(t, address_of(t, t->live_ids[i])) == index)
             n++;
     }
     return n;
@@ -196,38 +199,38 @@ static uint32_t live_objects_in_page(struct test_ctx *t, int index)
 
 /* ---- the owner's side of reclaim ----------------------------------------- */
 
-static void test_moved(void *ctx, uint32_t type, void *old_obj, void *new_obj)
+static void test_moved(void *context, uint32_t type, void *old_address, void *new_address)
 {
-    struct test_ctx *t = ctx;
-    uint32_t id = read_id(new_obj);
+    struct fixture *t = context;
+    uint32_t id = read_id(new_address);
 
     assert_true(id < t->object_count);
-    assert_ptr_equal(t->objects[id].addr, old_obj);
+    assert_ptr_equal(t->objects[id].address, old_address);
     assert_int_equal(t->objects[id].type, type);
-    assert_memory_equal(old_obj, new_obj, object_size(t, type));
-    assert_int_not_equal(page_index(t, new_obj), page_index(t, old_obj));
-    assert_int_not_equal(page_index(t, new_obj), t->victim_page);
-    assert_ptr_equal(kheap_host_page_of(t, new_obj)->owner, t->objects[id].heap);
-    t->objects[id].addr = new_obj;
+    assert_memory_equal(old_address, new_address, object_size(t, type));
+    assert_int_not_equal(page_index(t, new_address), page_index(t, old_address));
+    assert_int_not_equal(page_index(t, new_address), t->victim_page);
+    assert_ptr_equal(kheap_host_page_of(t, new_address)->owner, t->objects[id].heap);
+    t->objects[id].address = new_address;
     t->moved_calls++;
 }
 
-static bool test_can_move(void *ctx, uint32_t type, const void *obj)
+static bool test_can_move(void *context, uint32_t type, const void *object)
 {
-    struct test_ctx *t = ctx;
-    uint32_t id = read_id(obj);
+    struct fixture *t = context;
+    uint32_t id = read_id(object);
 
     assert_int_equal(t->objects[id].type, type);
     t->can_move_calls++;
     return !t->objects[id].refuse_move;
 }
 
-static void test_destroy(void *ctx, uint32_t type, void *obj)
+static void test_destroy(void *context, uint32_t type, void *object)
 {
-    struct test_ctx *t = ctx;
-    uint32_t id = read_id(obj);
+    struct fixture *t = context;
+    uint32_t id = read_id(object);
 
-    assert_ptr_equal(t->objects[id].addr, obj);
+    assert_ptr_equal(t->objects[id].address, object);
     assert_int_equal(t->objects[id].type, type);
     t->destroy_calls++;
     if (t->destroy_forgets)
@@ -235,24 +238,24 @@ static void test_destroy(void *ctx, uint32_t type, void *obj)
     free_object(t, id);
     for (uint32_t i = 0; i < t->objects[id].partner_count; i++) {
         uint32_t partner = t->objects[id].partners[i];
-        if (t->objects[partner].addr != NULL)
+        if (t->objects[partner].address != NULL)
             free_object(t, partner);
     }
 }
 
-static void add_partner(struct test_ctx *t, uint32_t id, uint32_t partner)
+static void add_partner(struct fixture *t, uint32_t id, uint32_t partner)
 {
-    struct object_record *rec = &t->objects[id];
+    struct object_record *record = &t->objects[id];
 
-    assert_true(rec->partner_count < MAX_PARTNERS);
-    rec->partners[rec->partner_count++] = partner;
+    assert_true(record->partner_count < MAX_PARTNERS);
+    record->partners[record->partner_count++] = partner;
 }
 
 /* ---- fixture -------------------------------------------------------------- */
 
 static int setup(void **state)
 {
-    struct test_ctx *t = calloc(1, sizeof *t);
+    struct fixture *t = calloc(1, sizeof *t);
 
     if (t == NULL || kheap_host_arena_init(&t->arena, ARENA_PAGES) != 0)
         return -1;
@@ -272,10 +275,17 @@ static int setup(void **state)
     return 0;
 }
 
+/*
+ * After every test, as the kernel's suite does after each of its own: both
+ * heaps pass their checks and every live object still holds its pattern.
+ */
 static int teardown(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
 
+    assert_heap_ok(&t->heap);
+    assert_heap_ok(&t->other_heap);
+    verify_all_objects(t);
     kheap_host_arena_fini(&t->arena);
     free(t);
     return 0;
@@ -289,22 +299,52 @@ static struct kheap_stats stats_of(const struct kheap *heap)
 }
 
 /* Runs reclaim to completion, budget per call, checking after each call. */
-static uint32_t reclaim_all(struct test_ctx *t, struct kheap *heap, struct kheap_reclaim *st,
+static uint32_t reclaim_all(struct kheap *heap, struct kheap_reclaim *reclaim,
                             uint32_t budget, void **out, uint32_t out_capacity)
 {
     uint32_t total = 0;
 
-    for (int calls = 0; !st->done; calls++) {
+    for (int calls = 0; !reclaim->done; calls++) {
         uint32_t n = 99;
         assert_true(calls < 100000);
-        assert_int_equal(kheap_reclaim(heap, st, budget, out + total, out_capacity - total, &n),
+        assert_int_equal(kheap_reclaim(heap, reclaim, budget, out + total, out_capacity - total, &n),
                          KHEAP_OK);
         assert_true(n <= budget);
         total += n;
         assert_heap_ok(heap);
     }
-    (void)t;
     return total;
+}
+
+/* A reclaim of `pages` from its start to its end: the pages it returned. */
+static uint32_t reclaim_pages(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t pages,
+                              uint32_t budget, void **out, uint32_t out_capacity)
+{
+    kheap_reclaim_begin(reclaim, pages);
+    return reclaim_all(heap, reclaim, budget, out, out_capacity);
+}
+
+/* ---- the shared start of most tests ------------------------------------------ */
+
+/* The test heap with the arena's first `pages` pages donated. */
+static struct kheap *heap_with_pages(struct fixture *t, uint32_t pages)
+{
+    assert_int_equal(kheap_host_donate(&t->arena, &t->heap, 0, pages), KHEAP_OK);
+    return &t->heap;
+}
+
+/* `count` objects of `type` in the test heap, each of which must be allocated. */
+static void new_objects(struct fixture *t, uint32_t type, uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++)
+        new_object(t, type);
+}
+
+/* Free the live objects with ids first .. end - 1. */
+static void free_objects(struct fixture *t, uint32_t first, uint32_t end)
+{
+    for (uint32_t id = first; id < end; id++)
+        free_object(t, id);
 }
 
 /* ---- type registration ---------------------------------------------------- */
@@ -355,7 +395,7 @@ static void test_type_register_errors(void **state)
 
 static void test_donate(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     struct kheap *heap = &t->heap;
 
     assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
@@ -392,22 +432,20 @@ static void test_donate(void **state)
     assert_int_equal(kheap_donate(&t->other_heap, page3, desc3), KHEAP_OK);
     assert_ptr_equal(desc3->owner, &t->other_heap);
     assert_heap_ok(&t->other_heap);
-    assert_heap_ok(heap);
 }
 
 /* ---- alloc and free ------------------------------------------------------- */
 
 static void test_alloc_and_free(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 1);
 
     uint32_t a = new_object(t, t->small);
     uint32_t b = new_object(t, t->small);
-    assert_ptr_not_equal(addr_of(t, a), addr_of(t, b));
-    assert_int_equal(page_index(t, addr_of(t, a)), 0);
-    assert_int_equal(page_index(t, addr_of(t, b)), 0);
+    assert_ptr_not_equal(address_of(t, a), address_of(t, b));
+    assert_int_equal(page_index(t, address_of(t, a)), 0);
+    assert_int_equal(page_index(t, address_of(t, b)), 0);
     assert_heap_ok(heap);
 
     struct kheap_stats s = stats_of(heap);
@@ -436,48 +474,42 @@ static void test_alloc_and_free(void **state)
 
     /* And it can be carved for another type. */
     uint32_t c = new_object(t, t->fixed);
-    assert_int_equal(page_index(t, addr_of(t, c)), 0);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
+    assert_int_equal(page_index(t, address_of(t, c)), 0);
 }
 
 static void test_alloc_fills_page_then_carves_next(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
     const uint32_t per_page = 4096 / 48;   /* odd: 85 slots, 16 bytes unused */
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
     for (uint32_t i = 0; i < per_page; i++) {
         uint32_t id = new_object(t, t->odd);
-        assert_int_equal(page_index(t, addr_of(t, id)), page_index(t, addr_of(t, 0)));
+        assert_int_equal(page_index(t, address_of(t, id)), page_index(t, address_of(t, 0)));
     }
     assert_heap_ok(heap);
     assert_int_equal(stats_of(heap).by_type[t->odd].free, 0);
 
     uint32_t next = new_object(t, t->odd);
-    assert_int_not_equal(page_index(t, addr_of(t, next)), page_index(t, addr_of(t, 0)));
+    assert_int_not_equal(page_index(t, address_of(t, next)), page_index(t, address_of(t, 0)));
     assert_int_equal(stats_of(heap).by_type[t->odd].pages, 2);
     assert_int_equal(stats_of(heap).by_type[t->odd].free, per_page - 1);
     assert_heap_ok(heap);
 
     /* A slot freed in the full page is reused before anything else. */
-    void *hole = addr_of(t, 7);
+    void *hole = address_of(t, 7);
     free_object(t, 7);
     assert_heap_ok(heap);
     void *again = kheap_allocate(heap, t->odd, NULL);
     assert_ptr_equal(again, hole);
     record_object(t, heap, t->odd, again);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_alloc_bad_type(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 1);
     struct kheap_fault fault = { 99, 99, 99 };
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
 
     assert_null(kheap_allocate(heap, t->types.count, &fault));
     assert_int_equal(fault.type, t->types.count);
@@ -489,12 +521,11 @@ static void test_alloc_bad_type(void **state)
     struct kheap_stats s = stats_of(heap);
     assert_int_equal(s.faults, 0);
     assert_int_equal(s.pages_free, 1);
-    assert_heap_ok(heap);
 }
 
 static void test_fault_contents(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     struct kheap *heap = &t->heap;
     struct kheap_fault fault = { 0, 0, 0 };
 
@@ -525,25 +556,22 @@ static void test_fault_contents(void **state)
 
     /* A full page of one type does not satisfy another: it faults too. */
     assert_int_equal(kheap_set_watermarks(heap, 0, 0), KHEAP_OK);
-    for (uint32_t i = 0; i < 5; i++)
-        new_object(t, t->page_type);
+    new_objects(t, t->page_type, 5);
     assert_null(kheap_allocate(heap, t->fixed, &fault));
     assert_int_equal(fault.type, t->fixed);
     assert_int_equal(fault.pages_wanted, 1);
-    assert_heap_ok(heap);
 }
 
 static void test_free_errors(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
     assert_int_equal(kheap_host_donate(&t->arena, &t->other_heap, 2, 1), KHEAP_OK);
 
     uint32_t a = new_object(t, t->odd);
     uint32_t b = new_object(t, t->odd);
     uint32_t foreign = new_object_in(t, &t->other_heap, t->small);
-    uint8_t *pa = addr_of(t, a);
+    uint8_t *pa = address_of(t, a);
     int carved = page_index(t, pa);
     uint8_t *page = kheap_host_page(&t->arena, (uint32_t)carved);
     void *uncarved = kheap_host_page(&t->arena, carved == 0 ? 1 : 0);
@@ -553,7 +581,7 @@ static void test_free_errors(void **state)
     assert_int_equal(kheap_free(heap, NULL), KHEAP_E_BAD_ARG);
     assert_int_equal(kheap_free(NULL, pa), KHEAP_E_BAD_ARG);
     assert_int_equal(kheap_free(heap, &on_stack), KHEAP_E_NOT_OWNER);
-    assert_int_equal(kheap_free(heap, addr_of(t, foreign)), KHEAP_E_NOT_OWNER);
+    assert_int_equal(kheap_free(heap, address_of(t, foreign)), KHEAP_E_NOT_OWNER);
     assert_int_equal(kheap_free(&t->other_heap, pa), KHEAP_E_NOT_OWNER);
     /* Inside an object, and past the last slot (85 * 48 = 4080). */
     assert_int_equal(kheap_free(heap, pa + 16), KHEAP_E_BAD_ARG);
@@ -578,15 +606,13 @@ static void test_free_errors(void **state)
     free_object(t, b);
     assert_int_equal(stats_of(heap).pages_free, 2);
     assert_int_equal(kheap_free(heap, pa), KHEAP_E_DOUBLE_FREE);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 /* ---- watermarks and reserve checks ----------------------------------------- */
 
 static void test_watermarks(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     struct kheap *heap = &t->heap;
 
     assert_int_equal(kheap_set_watermarks(heap, 3, 2), KHEAP_E_BAD_ARG);
@@ -609,12 +635,11 @@ static void test_watermarks(void **state)
     assert_int_equal(kheap_set_watermarks(heap, 0, 0), KHEAP_OK);
     assert_int_equal(kheap_excess_pages(heap), 10);
     assert_int_equal(kheap_set_watermarks(heap, 5, 5), KHEAP_OK);
-    assert_heap_ok(heap);
 }
 
 static void test_can_alloc(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     struct kheap *heap = &t->heap;
 
     assert_true(kheap_can_allocate(heap, t->small, 0));
@@ -628,19 +653,16 @@ static void test_can_alloc(void **state)
     assert_true(kheap_can_allocate(heap, t->page_type, 1));
     assert_false(kheap_can_allocate(heap, t->page_type, 2));
 
-    for (int i = 0; i < 100; i++)
-        new_object(t, t->small);
+    new_objects(t, t->small, 100);
     assert_true(kheap_can_allocate(heap, t->small, 28));
     assert_false(kheap_can_allocate(heap, t->small, 29));
     assert_false(kheap_can_allocate(heap, t->page_type, 1));
     assert_false(kheap_can_allocate(heap, t->small, UINT32_MAX));
 
     /* What can_alloc promises, alloc delivers. */
-    for (int i = 0; i < 28; i++)
-        new_object(t, t->small);
+    new_objects(t, t->small, 28);
     assert_false(kheap_can_allocate(heap, t->small, 1));
     assert_null(kheap_allocate(heap, t->small, NULL));
-    assert_heap_ok(heap);
 }
 
 /*
@@ -651,20 +673,17 @@ static void test_can_alloc(void **state)
  */
 static void test_pages_missing_ignores_a_page_under_evacuation(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n, counts[KHEAP_MAX_TYPES] = { 0 };
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 64 + 10; i++)
-        new_object(t, t->fixed);            /* one full page, ten in the next */
-    for (uint32_t id = 0; id < 50; id++)
-        free_object(t, id);                 /* the first page: 14 live, 50 free */
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(kheap_reclaim(heap, &st, 1, out, 4, &n), KHEAP_OK);
-    assert_false(st.done);                  /* the second page is the victim, paused */
+    new_objects(t, t->fixed, 64 + 10);      /* one full page, ten in the next */
+    free_objects(t, 0, 50);                 /* the first page: 14 live, 50 free */
+    kheap_reclaim_begin(&reclaim, 1);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 1, out, 4, &n), KHEAP_OK);
+    assert_false(reclaim.done);             /* the second page is the victim, paused */
     assert_int_equal(kheap_host_donate(&t->arena, heap, 2, 1), KHEAP_OK);
     assert_int_equal(stats_of(heap).by_type[t->fixed].free, 50 + 55);
     assert_int_equal(stats_of(heap).by_type[t->fixed].allocatable, 50);
@@ -677,16 +696,14 @@ static void test_pages_missing_ignores_a_page_under_evacuation(void **state)
     assert_true(kheap_can_allocate(heap, t->fixed, 60));
     assert_false(kheap_can_allocate(heap, t->fixed, 50 + 64 + 1));
     /* Allocation agrees: the 60 take the free page, the page-sized object finds none. */
-    for (int i = 0; i < 60; i++)
-        new_object(t, t->fixed);
+    new_objects(t, t->fixed, 60);
     assert_null(kheap_allocate(heap, t->page_type, NULL));
-    assert_heap_ok(heap);
 }
 
 /* kheap_pages_missing over mixed types, asked with an extra type not registered. */
 static void test_pages_missing_arguments(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     uint32_t counts[KHEAP_MAX_TYPES] = { 0 };
 
     assert_int_equal(kheap_pages_missing(&t->heap, counts, KHEAP_MAX_TYPES), 0);
@@ -720,7 +737,7 @@ static uint32_t trial_rng(uint32_t bound)
     return (trial_rng_state >> 8) % bound;
 }
 
-static uint32_t unused_pages(struct test_ctx *t)
+static uint32_t unused_pages(struct fixture *t)
 {
     uint32_t n = 0;
 
@@ -729,7 +746,7 @@ static uint32_t unused_pages(struct test_ctx *t)
     return n;
 }
 
-static void donate_unused(struct test_ctx *t, uint32_t pages)
+static void donate_unused(struct fixture *t, uint32_t pages)
 {
     for (uint32_t i = 0; i < ARENA_PAGES && pages > 0; i++)
         if (kheap_host_desc(&t->arena, i)->owner == NULL) {
@@ -739,8 +756,8 @@ static void donate_unused(struct test_ctx *t, uint32_t pages)
     assert_int_equal(pages, 0);
 }
 
-/* Allocate counts[] in a random order into objs[]. False at the first failure. */
-static bool allocate_in_any_order(struct test_ctx *t, uint32_t *counts, void **objs, uint32_t *made)
+/* Allocate counts[] in a random order into objects_made[]. False at the first failure. */
+static bool allocate_in_any_order(struct fixture *t, uint32_t *counts, void **objects_made, uint32_t *made)
 {
     uint32_t left = 0;
 
@@ -750,21 +767,21 @@ static bool allocate_in_any_order(struct test_ctx *t, uint32_t *counts, void **o
         uint32_t pick = trial_rng(left), type = 0;
         while (pick >= counts[type])
             pick -= counts[type++];
-        void *obj = kheap_allocate(&t->heap, type, NULL);
-        if (obj == NULL)
+        void *object = kheap_allocate(&t->heap, type, NULL);
+        if (object == NULL)
             return false;
         counts[type]--;
-        objs[(*made)++] = obj;
+        objects_made[(*made)++] = object;
     }
     return true;
 }
 
 static void test_pages_missing_is_what_alloc_delivers(void **state)
 {
-    struct test_ctx *t = *state;
+    struct fixture *t = *state;
     const uint32_t limits[4] = { 150, 70, 90, 2 };
-    struct kheap_reclaim st = { .done = true };
-    static void *objs[600];
+    struct kheap_reclaim reclaim = { .done = true };
+    static void *objects_made[600];
     void *out[4];
     uint32_t exact = 0, short_by_one = 0, paused = 0;
 
@@ -773,9 +790,9 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
         /* Shape the heap: some objects, some frees, a reclaim that may stop half way. */
         for (uint32_t k = trial_rng(16); k > 0; k--) {
             uint32_t type = trial_rng(t->types.count);
-            void *obj = kheap_allocate(&t->heap, type, NULL);
-            if (obj != NULL)
-                record_object(t, &t->heap, type, obj);
+            void *object = kheap_allocate(&t->heap, type, NULL);
+            if (object != NULL)
+                record_object(t, &t->heap, type, object);
             else if (unused_pages(t) > 0)
                 donate_unused(t, 1);
         }
@@ -783,11 +800,11 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
             free_object(t, t->live_ids[trial_rng(t->live_count)]);
         if (trial_rng(2) == 0) {
             /* Past the free pages, so that it evacuates a page. */
-            if (st.done)
-                kheap_reclaim_begin(&st, stats_of(&t->heap).pages_free + 1 + trial_rng(2));
-            assert_int_equal(kheap_reclaim(&t->heap, &st, 1 + trial_rng(6), out, 4, &n), KHEAP_OK);
+            if (reclaim.done)
+                kheap_reclaim_begin(&reclaim, stats_of(&t->heap).pages_free + 1 + trial_rng(2));
+            assert_int_equal(kheap_reclaim(&t->heap, &reclaim, 1 + trial_rng(6), out, 4, &n), KHEAP_OK);
         }
-        paused += !st.done && st.victim != NULL;
+        paused += !reclaim.done && reclaim.victim != NULL;
         assert_heap_ok(&t->heap);
 
         for (uint32_t type = 0; type < t->types.count; type++)
@@ -804,13 +821,13 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
             continue;
         bool give_all = missing == 0 || trial_rng(2);
         donate_unused(t, give_all ? missing : missing - 1);
-        bool ok = allocate_in_any_order(t, counts, objs, &made);
+        bool ok = allocate_in_any_order(t, counts, objects_made, &made);
         assert_int_equal(ok, give_all);
         exact += give_all && missing > 0;
         short_by_one += !give_all;
         assert_heap_ok(&t->heap);
         for (uint32_t i = 0; i < made; i++)
-            assert_int_equal(kheap_free(&t->heap, objs[i]), KHEAP_OK);
+            assert_int_equal(kheap_free(&t->heap, objects_made[i]), KHEAP_OK);
     }
     verify_all_objects(t);
     print_message("%u exact, %u short by one, %u with a paused reclaim\n", exact, short_by_one, paused);
@@ -822,21 +839,20 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
 
 static void test_reclaim_free_pages_first(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 4);
+    struct kheap_reclaim reclaim;
     void *out[8];
     uint32_t n = 0;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 4), KHEAP_OK);
     uint32_t id = new_object(t, t->small);
-    int carved = page_index(t, addr_of(t, id));
+    int carved = page_index(t, address_of(t, id));
 
-    kheap_reclaim_begin(&st, 2);
-    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 8, &n), KHEAP_OK);
+    kheap_reclaim_begin(&reclaim, 2);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 8, &n), KHEAP_OK);
     assert_int_equal(n, 2);
-    assert_true(st.done);
-    assert_int_equal(st.returned, 2);
-    assert_int_equal(st.moved + st.destroyed, 0);
+    assert_true(reclaim.done);
+    assert_int_equal(reclaim.returned, 2);
+    assert_int_equal(reclaim.moved + reclaim.destroyed, 0);
     for (uint32_t i = 0; i < n; i++) {
         int index = page_index(t, out[i]);
         assert_true(index >= 0 && index < 4);
@@ -860,37 +876,32 @@ static void test_reclaim_free_pages_first(void **state)
     assert_heap_ok(&t->other_heap);
 
     /* A further call on a finished reclaim does nothing. */
-    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 8, &n), KHEAP_OK);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 8, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_moves_least_used_page(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 138; i++)   /* 128 fill the first page, 10 start the second */
-        new_object(t, t->small);
-    int full = page_index(t, addr_of(t, 0));
-    int light = page_index(t, addr_of(t, 137));
+    new_objects(t, t->small, 138);   /* 128 fill the first page, 10 start the second */
+    int full = page_index(t, address_of(t, 0));
+    int light = page_index(t, address_of(t, 137));
     assert_int_not_equal(full, light);
-    for (uint32_t id = 0; id < 28; id++)
-        free_object(t, id);
+    free_objects(t, 0, 28);
     assert_int_equal(live_objects_in_page(t, full), 100);
     assert_int_equal(live_objects_in_page(t, light), 10);
     assert_heap_ok(heap);
 
     t->victim_page = light;
-    kheap_reclaim_begin(&st, 1);
-    uint32_t n = reclaim_all(t, heap, &st, 100, out, 4);
+    uint32_t n = reclaim_pages(heap, &reclaim, 1, 100, out, 4);
     assert_int_equal(n, 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)light));
-    assert_int_equal(st.moved, 10);
-    assert_int_equal(st.destroyed, 0);
+    assert_int_equal(reclaim.moved, 10);
+    assert_int_equal(reclaim.destroyed, 0);
     assert_int_equal(t->moved_calls, 10);
     assert_int_equal(t->destroy_calls, 0);
     assert_int_equal(t->can_move_calls, 10);
@@ -903,8 +914,6 @@ static void test_reclaim_moves_least_used_page(void **state)
     assert_int_equal(s.by_type[t->small].pages, 1);
     assert_int_equal(s.pages_held, 1);
     assert_int_equal(s.pages_reclaimed, 1);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 /*
@@ -913,41 +922,34 @@ static void test_reclaim_moves_least_used_page(void **state)
  */
 static void test_reclaim_prefers_a_page_moves_can_empty(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
     uint32_t lone = new_object(t, t->fixed);            /* one live, cannot move */
-    for (int i = 0; i < 138; i++)                       /* 128 fill a page, 10 start another */
-        new_object(t, t->small);
-    int fixed_page = page_index(t, addr_of(t, lone));
-    int full = page_index(t, addr_of(t, 1));
-    int light = page_index(t, addr_of(t, 138));
-    for (uint32_t id = 1; id < 1 + 20; id++)
-        free_object(t, id);                             /* room for the light page's 10 */
+    new_objects(t, t->small, 138);                      /* 128 fill a page, 10 start another */
+    int fixed_page = page_index(t, address_of(t, lone));
+    int full = page_index(t, address_of(t, 1));
+    int light = page_index(t, address_of(t, 138));
+    free_objects(t, 1, 1 + 20);                         /* room for the light page's 10 */
     assert_int_equal(stats_of(heap).pages_free, 0);
 
     t->victim_page = light;
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 100, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 100, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)light));
-    assert_int_equal(st.moved, 10);
-    assert_int_equal(st.destroyed, 0);
-    assert_non_null(addr_of(t, lone));
+    assert_int_equal(reclaim.moved, 10);
+    assert_int_equal(reclaim.destroyed, 0);
+    assert_non_null(address_of(t, lone));
     assert_int_equal(live_objects_in_page(t, full), 118);
 
     /* Now no page empties by moves: the least-used one goes, destroyed. */
     t->victim_page = -1;
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 100, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 100, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)fixed_page));
-    assert_int_equal(st.moved, 0);
-    assert_int_equal(st.destroyed, 1);
-    assert_null(addr_of(t, lone));
-    assert_heap_ok(heap);
-    verify_all_objects(t);
+    assert_int_equal(reclaim.moved, 0);
+    assert_int_equal(reclaim.destroyed, 1);
+    assert_null(address_of(t, lone));
 }
 
 /*
@@ -957,129 +959,107 @@ static void test_reclaim_prefers_a_page_moves_can_empty(void **state)
  */
 static void test_reclaim_next_names_the_next_object(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     uint32_t type = 99;
     bool moves = true;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
     uint32_t a = new_object(t, t->fixed), b = new_object(t, t->fixed);
-    kheap_reclaim_begin(&st, 3);
+    kheap_reclaim_begin(&reclaim, 3);
     /* A free page first: the next unit returns it, no object. */
-    assert_null(kheap_reclaim_next(heap, &st, &type, &moves));
-    assert_int_equal(kheap_reclaim(heap, &st, 2, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
+    assert_null(kheap_reclaim_next(heap, &reclaim, &type, &moves));
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 2, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
     assert_int_equal(stats_of(heap).pages_free, 0);
-    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, a));
+    assert_ptr_equal(kheap_reclaim_next(heap, &reclaim, &type, &moves), address_of(t, a));
     assert_int_equal(type, t->fixed);
     assert_false(moves);
     /* Asking again changes nothing. */
-    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, a));
+    assert_ptr_equal(kheap_reclaim_next(heap, &reclaim, &type, &moves), address_of(t, a));
     assert_heap_ok(heap);
     free_object(t, a);                  /* the owner's own teardown */
-    assert_ptr_equal(kheap_reclaim_next(heap, &st, &type, &moves), addr_of(t, b));
-    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
-    assert_true(st.done);
-    assert_int_equal(st.destroyed, 1);
+    assert_ptr_equal(kheap_reclaim_next(heap, &reclaim, &type, &moves), address_of(t, b));
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 4, &(uint32_t){ 0 }), KHEAP_OK);
+    assert_true(reclaim.done);
+    assert_int_equal(reclaim.destroyed, 1);
     assert_int_equal(t->destroy_calls, 1);
-    assert_null(kheap_reclaim_next(heap, &st, &type, &moves));
+    assert_null(kheap_reclaim_next(heap, &reclaim, &type, &moves));
     assert_int_equal(stats_of(heap).pages_held, 0);
-    assert_heap_ok(heap);
 }
 
 static void test_reclaim_destroys_unmovable(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 67; i++)    /* 64 per page */
-        new_object(t, t->fixed);
-    int light = page_index(t, addr_of(t, 66));
-    for (uint32_t id = 0; id < 14; id++)
-        free_object(t, id);
+    new_objects(t, t->fixed, 67);    /* 64 per page */
+    int light = page_index(t, address_of(t, 66));
+    free_objects(t, 0, 14);
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 100, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 100, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)light));
-    assert_int_equal(st.destroyed, 3);
-    assert_int_equal(st.moved, 0);
+    assert_int_equal(reclaim.destroyed, 3);
+    assert_int_equal(reclaim.moved, 0);
     assert_int_equal(t->destroy_calls, 3);
     assert_int_equal(t->can_move_calls, 0);   /* not movable: not even asked */
     for (uint32_t id = 64; id < 67; id++)
-        assert_null(addr_of(t, id));
+        assert_null(address_of(t, id));
     assert_int_equal(t->live_count, 50);
     assert_int_equal(stats_of(heap).by_type[t->fixed].destroyed, 3);
     assert_int_equal(stats_of(heap).by_type[t->fixed].live, 50);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_destroys_when_can_move_refuses(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 133; i++)
-        new_object(t, t->small);
-    for (uint32_t id = 0; id < 10; id++)
-        free_object(t, id);
+    new_objects(t, t->small, 133);
+    free_objects(t, 0, 10);
     t->objects[130].refuse_move = true;     /* e.g. a running thread's stack */
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 1000, out, 4), 1);
-    assert_int_equal(st.moved, 4);
-    assert_int_equal(st.destroyed, 1);
-    assert_null(addr_of(t, 130));
-    assert_non_null(addr_of(t, 131));
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 1000, out, 4), 1);
+    assert_int_equal(reclaim.moved, 4);
+    assert_int_equal(reclaim.destroyed, 1);
+    assert_null(address_of(t, 130));
+    assert_non_null(address_of(t, 131));
     assert_int_equal(t->live_count, 122);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_destroys_when_no_room(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
     /* One partial small page and one full fixed page: nowhere to move to. */
-    for (int i = 0; i < 5; i++)
-        new_object(t, t->small);
-    for (int i = 0; i < 64; i++)
-        new_object(t, t->fixed);
-    int small_page = page_index(t, addr_of(t, 0));
+    new_objects(t, t->small, 5);
+    new_objects(t, t->fixed, 64);
+    int small_page = page_index(t, address_of(t, 0));
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 1, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 1, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)small_page));
-    assert_int_equal(st.destroyed, 5);
-    assert_int_equal(st.moved, 0);
+    assert_int_equal(reclaim.destroyed, 5);
+    assert_int_equal(reclaim.moved, 0);
     assert_int_equal(t->live_count, 64);
     assert_int_equal(stats_of(heap).pages_held, 1);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_destroy_frees_more_in_victim(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 64 + 6; i++)
-        new_object(t, t->fixed);
-    int light = page_index(t, addr_of(t, 64));
+    new_objects(t, t->fixed, 64 + 6);
+    int light = page_index(t, address_of(t, 64));
     /* Destroying 64 takes 65 and 67 with it (a revoked subtree), and 3 elsewhere. */
     add_partner(t, 64, 65);
     add_partner(t, 64, 67);
@@ -1087,81 +1067,71 @@ static void test_reclaim_destroy_frees_more_in_victim(void **state)
     /* 68 takes 69, which comes after it in the page. */
     add_partner(t, 68, 69);
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(reclaim_all(t, heap, &st, 1, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 1, 1, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)light));
     assert_int_equal(t->destroy_calls, 3);  /* 64, 66, 68 */
-    assert_int_equal(st.destroyed, 3);
+    assert_int_equal(reclaim.destroyed, 3);
     assert_int_equal(stats_of(heap).by_type[t->fixed].destroyed, 3);
-    assert_null(addr_of(t, 3));
+    assert_null(address_of(t, 3));
     assert_int_equal(t->live_count, 63);
     assert_int_equal(stats_of(heap).by_type[t->fixed].live, 63);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_destroy_empties_another_page(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    uint32_t victim_obj = new_object(t, t->fixed);
+    uint32_t victim_object = new_object(t, t->fixed);
     uint32_t other = new_object(t, t->small);
     uint32_t second = new_object(t, t->small);
-    add_partner(t, victim_obj, other);
-    add_partner(t, victim_obj, second);
+    add_partner(t, victim_object, other);
+    add_partner(t, victim_object, second);
 
     /* The fixed page (1 live) is the victim; destroying it empties the
      * small page too, which is then returned as a free page. */
-    kheap_reclaim_begin(&st, 2);
-    assert_int_equal(reclaim_all(t, heap, &st, 1, out, 4), 2);
-    assert_int_equal(st.destroyed, 1);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 2, 1, out, 4), 2);
+    assert_int_equal(reclaim.destroyed, 1);
     assert_int_equal(t->live_count, 0);
     assert_int_equal(stats_of(heap).pages_held, 0);
-    assert_heap_ok(heap);
 }
 
 static void test_reclaim_chunked_with_interleaved_alloc_free(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
-    for (int i = 0; i < 128 + 128 + 20; i++)
-        new_object(t, t->small);
+    new_objects(t, t->small, 128 + 128 + 20);
     /* Page of 0..127 keeps 60; page of 128..255 keeps 98; 256..275: 20 live. */
-    for (uint32_t id = 0; id < 68; id++)
-        free_object(t, id);
-    for (uint32_t id = 128; id < 158; id++)
-        free_object(t, id);
-    int victim = page_index(t, addr_of(t, 256));
+    free_objects(t, 0, 68);
+    free_objects(t, 128, 158);
+    int victim = page_index(t, address_of(t, 256));
     t->victim_page = victim;
     assert_heap_ok(heap);
 
-    kheap_reclaim_begin(&st, 1);
+    kheap_reclaim_begin(&reclaim, 1);
     uint32_t work_before = 0;
-    for (int round = 0; !st.done; round++) {
+    for (int round = 0; !reclaim.done; round++) {
         assert_true(round < 1000);
-        assert_int_equal(kheap_reclaim(heap, &st, 1, out, 4, &n), KHEAP_OK);
-        uint32_t work = st.moved + st.destroyed + st.returned;
+        assert_int_equal(kheap_reclaim(heap, &reclaim, 1, out, 4, &n), KHEAP_OK);
+        uint32_t work = reclaim.moved + reclaim.destroyed + reclaim.returned;
         assert_true(work - work_before <= 1);   /* budget 1: one unit */
         work_before = work;
         assert_heap_ok(heap);
-        if (st.done)
+        if (reclaim.done)
             break;
 
         /* Between calls: new objects never land in the victim... */
         uint32_t fresh = new_object(t, t->small);
-        assert_int_not_equal(page_index(t, addr_of(t, fresh)), victim);
+        assert_int_not_equal(page_index(t, address_of(t, fresh)), victim);
         /* ...and the owner frees objects, some of them in the victim. */
         uint32_t id = 256 + (uint32_t)round * 2 + 1;
-        if (id < 276 && addr_of(t, id) != NULL)
+        if (id < 276 && address_of(t, id) != NULL)
             free_object(t, id);
         if (round % 3 == 0)
             free_object(t, t->live_ids[(uint32_t)round % t->live_count]);
@@ -1169,112 +1139,94 @@ static void test_reclaim_chunked_with_interleaved_alloc_free(void **state)
     }
     assert_int_equal(n, 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)victim));
-    assert_true(st.moved > 0);
-    assert_int_equal(st.destroyed, 0);
-    assert_int_equal(st.moved, t->moved_calls);
+    assert_true(reclaim.moved > 0);
+    assert_int_equal(reclaim.destroyed, 0);
+    assert_int_equal(reclaim.moved, t->moved_calls);
     assert_int_equal(live_objects_in_page(t, victim), 0);
     assert_int_equal(stats_of(heap).pages_held, 2);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_victim_emptied_between_calls(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 128 + 6; i++)
-        new_object(t, t->small);
-    for (uint32_t id = 0; id < 20; id++)
-        free_object(t, id);
-    int victim = page_index(t, addr_of(t, 128));
+    new_objects(t, t->small, 128 + 6);
+    free_objects(t, 0, 20);
+    int victim = page_index(t, address_of(t, 128));
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(kheap_reclaim(heap, &st, 1, out, 4, &n), KHEAP_OK);
+    kheap_reclaim_begin(&reclaim, 1);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 1, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(st.moved, 1);
-    assert_false(st.done);
+    assert_int_equal(reclaim.moved, 1);
+    assert_false(reclaim.done);
 
     /* The owner frees the rest of the victim: it stays out of the free
      * pages (it is still being evacuated) and the next step returns it. */
-    for (uint32_t id = 129; id < 134; id++)
-        free_object(t, id);
+    free_objects(t, 129, 134);
     assert_int_equal(stats_of(heap).pages_free, 0);
     assert_heap_ok(heap);
 
-    assert_int_equal(kheap_reclaim(heap, &st, 1, out, 4, &n), KHEAP_OK);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 1, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)victim));
-    assert_true(st.done);
-    assert_int_equal(st.moved, 1);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
+    assert_true(reclaim.done);
+    assert_int_equal(reclaim.moved, 1);
 }
 
 static void test_reclaim_free_page_appears_mid_evacuation(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
-    for (int i = 0; i < 128 + 10; i++)
-        new_object(t, t->small);
+    new_objects(t, t->small, 128 + 10);
     uint32_t lone = new_object(t, t->fixed);
-    for (uint32_t id = 0; id < 20; id++)
-        free_object(t, id);
-    int small_victim = page_index(t, addr_of(t, 128));
-    int fixed_page = page_index(t, addr_of(t, lone));
+    free_objects(t, 0, 20);
+    int small_victim = page_index(t, address_of(t, 128));
+    int fixed_page = page_index(t, address_of(t, lone));
     /* 20 live in the fixed page, so the small page with 10 is the victim. */
-    for (int i = 0; i < 19; i++)
-        new_object(t, t->fixed);
+    new_objects(t, t->fixed, 19);
 
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(kheap_reclaim(heap, &st, 2, out, 4, &n), KHEAP_OK);
+    kheap_reclaim_begin(&reclaim, 1);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 2, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(st.moved, 2);
+    assert_int_equal(reclaim.moved, 2);
     assert_int_equal(live_objects_in_page(t, small_victim), 8);
 
     /* The fixed page empties between calls: a free page beats evacuation. */
     for (uint32_t i = 0; i < t->object_count; i++) {
-        if (t->objects[i].addr != NULL && t->objects[i].type == t->fixed)
+        if (t->objects[i].address != NULL && t->objects[i].type == t->fixed)
             free_object(t, i);
     }
-    assert_int_equal(kheap_reclaim(heap, &st, 5, out, 4, &n), KHEAP_OK);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 5, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)fixed_page));
-    assert_true(st.done);
-    assert_int_equal(st.moved, 2);
+    assert_true(reclaim.done);
+    assert_int_equal(reclaim.moved, 2);
     assert_heap_ok(heap);
 
     /* The abandoned victim is an ordinary partial page again. */
-    for (int i = 0; i < 31; i++)
-        new_object(t, t->small);
+    new_objects(t, t->small, 31);
     assert_true(live_objects_in_page(t, small_victim) > 8);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_abandoned_victim_is_finished_later(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
     struct kheap_reclaim first, second;
     void *out[4];
     uint32_t n;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
 
-    for (int i = 0; i < 128 + 5; i++)
-        new_object(t, t->small);
-    for (uint32_t id = 0; id < 30; id++)
-        free_object(t, id);
-    int victim = page_index(t, addr_of(t, 128));
+    new_objects(t, t->small, 128 + 5);
+    free_objects(t, 0, 30);
+    int victim = page_index(t, address_of(t, 128));
     t->victim_page = victim;
 
     kheap_reclaim_begin(&first, 1);
@@ -1283,102 +1235,90 @@ static void test_reclaim_abandoned_victim_is_finished_later(void **state)
     /* first is dropped. Its victim stays closed to allocation... */
     for (int i = 0; i < 20; i++) {
         uint32_t id = new_object(t, t->small);
-        assert_int_not_equal(page_index(t, addr_of(t, id)), victim);
+        assert_int_not_equal(page_index(t, address_of(t, id)), victim);
     }
     assert_heap_ok(heap);
 
     /* ...until the next reclaim, which finishes that page first. */
-    kheap_reclaim_begin(&second, 1);
-    assert_int_equal(reclaim_all(t, heap, &second, 1, out, 4), 1);
+    assert_int_equal(reclaim_pages(heap, &second, 1, 1, out, 4), 1);
     assert_ptr_equal(out[0], kheap_host_page(&t->arena, (uint32_t)victim));
     assert_int_equal(second.moved, 4);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 static void test_reclaim_reports_destroy_that_frees_nothing(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 1);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 1), KHEAP_OK);
-    for (int i = 0; i < 3; i++)
-        new_object(t, t->fixed);
+    new_objects(t, t->fixed, 3);
 
     t->destroy_forgets = true;
-    kheap_reclaim_begin(&st, 1);
-    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 4, &n), KHEAP_E_BAD_ARG);
-    assert_int_equal(st.destroyed, 0);
-    assert_false(st.done);
+    kheap_reclaim_begin(&reclaim, 1);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 4, &n), KHEAP_E_BAD_ARG);
+    assert_int_equal(reclaim.destroyed, 0);
+    assert_false(reclaim.done);
     assert_heap_ok(heap);
 
     /* Once the owner behaves, the same reclaim carries on and finishes. */
     t->destroy_forgets = false;
-    assert_int_equal(reclaim_all(t, heap, &st, 10, out, 4), 1);
-    assert_int_equal(st.destroyed, 3);
+    assert_int_equal(reclaim_all(heap, &reclaim, 10, out, 4), 1);
+    assert_int_equal(reclaim.destroyed, 3);
     assert_int_equal(t->live_count, 0);
-    assert_heap_ok(heap);
 }
 
 static void test_reclaim_budget_and_capacity(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     void *out[4];
     uint32_t n = 7;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
     /* A zeroed state asks for nothing and is done at once. */
-    memset(&st, 0, sizeof st);
-    assert_int_equal(kheap_reclaim(heap, &st, 5, out, 4, &n), KHEAP_OK);
+    memset(&reclaim, 0, sizeof reclaim);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 5, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    assert_true(st.done);
+    assert_true(reclaim.done);
 
-    kheap_reclaim_begin(&st, 3);
-    assert_int_equal(kheap_reclaim(heap, &st, 0, out, 4, &n), KHEAP_OK);
+    kheap_reclaim_begin(&reclaim, 3);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 0, out, 4, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    assert_false(st.done);
-    assert_int_equal(kheap_reclaim(heap, &st, 10, out, 0, &n), KHEAP_OK);
+    assert_false(reclaim.done);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 0, &n), KHEAP_OK);
     assert_int_equal(n, 0);
-    assert_false(st.done);
+    assert_false(reclaim.done);
 
-    assert_int_equal(kheap_reclaim(NULL, &st, 1, out, 4, &n), KHEAP_E_BAD_ARG);
+    assert_int_equal(kheap_reclaim(NULL, &reclaim, 1, out, 4, &n), KHEAP_E_BAD_ARG);
     assert_int_equal(kheap_reclaim(heap, NULL, 1, out, 4, &n), KHEAP_E_BAD_ARG);
-    assert_int_equal(kheap_reclaim(heap, &st, 1, NULL, 4, &n), KHEAP_E_BAD_ARG);
-    assert_int_equal(kheap_reclaim(heap, &st, 1, out, 4, NULL), KHEAP_E_BAD_ARG);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 1, NULL, 4, &n), KHEAP_E_BAD_ARG);
+    assert_int_equal(kheap_reclaim(heap, &reclaim, 1, out, 4, NULL), KHEAP_E_BAD_ARG);
 
     for (int call = 0; call < 3; call++) {
-        assert_int_equal(kheap_reclaim(heap, &st, 10, out, 1, &n), KHEAP_OK);
+        assert_int_equal(kheap_reclaim(heap, &reclaim, 10, out, 1, &n), KHEAP_OK);
         assert_int_equal(n, 1);
-        assert_int_equal(st.returned, (uint32_t)call + 1);
+        assert_int_equal(reclaim.returned, (uint32_t)call + 1);
         assert_heap_ok(heap);
     }
-    assert_true(st.done);
+    assert_true(reclaim.done);
     assert_int_equal(stats_of(heap).pages_held, 0);
 }
 
 static void test_reclaim_whole_heap(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 8);
+    struct kheap_reclaim reclaim;
     void *out[16];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 8), KHEAP_OK);
 
-    for (int i = 0; i < 150; i++)
-        new_object(t, t->small);
-    for (int i = 0; i < 70; i++)
-        new_object(t, t->fixed);
-    for (int i = 0; i < 2; i++)
-        new_object(t, t->page_type);
+    new_objects(t, t->small, 150);
+    new_objects(t, t->fixed, 70);
+    new_objects(t, t->page_type, 2);
     for (uint32_t id = 0; id < 222; id += 3)
         free_object(t, id);
 
-    kheap_reclaim_begin(&st, 100);  /* more than it holds */
-    assert_int_equal(reclaim_all(t, heap, &st, 3, out, 16), 8);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 100, 3, out, 16), 8);    /* more than it holds */
     assert_int_equal(t->live_count, 0);
     struct kheap_stats s = stats_of(heap);
     assert_int_equal(s.pages_held, 0);
@@ -1390,29 +1330,27 @@ static void test_reclaim_whole_heap(void **state)
         /* Destroy frees through kheap_free; moves are neither. */
         assert_int_equal(s.by_type[type].allocations, s.by_type[type].frees);
     }
-    assert_int_equal(st.destroyed, t->destroy_calls);
-    assert_int_equal(st.moved, t->moved_calls);
+    assert_int_equal(reclaim.destroyed, t->destroy_calls);
+    assert_int_equal(reclaim.moved, t->moved_calls);
     for (uint32_t i = 0; i < 8; i++)
         assert_null(kheap_host_desc(&t->arena, i)->owner);
-    assert_heap_ok(heap);
 }
 
 /* ---- page-sized objects ------------------------------------------------------- */
 
 static void test_page_sized_objects(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 3);
+    struct kheap_reclaim reclaim;
     struct kheap_fault fault;
     void *out[4];
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 3), KHEAP_OK);
 
     uint32_t ids[3];
     for (int i = 0; i < 3; i++) {
         ids[i] = new_object(t, t->page_type);
-        int index = page_index(t, addr_of(t, ids[i]));
-        assert_ptr_equal(addr_of(t, ids[i]), kheap_host_page(&t->arena, (uint32_t)index));
+        int index = page_index(t, address_of(t, ids[i]));
+        assert_ptr_equal(address_of(t, ids[i]), kheap_host_page(&t->arena, (uint32_t)index));
     }
     assert_null(kheap_allocate(heap, t->page_type, &fault));
     assert_int_equal(fault.pages_needed, 1);
@@ -1423,36 +1361,32 @@ static void test_page_sized_objects(void **state)
     assert_heap_ok(heap);
     verify_all_objects(t);
 
-    uint8_t *middle = (uint8_t *)addr_of(t, ids[1]) + 2048;
+    uint8_t *middle = (uint8_t *)address_of(t, ids[1]) + 2048;
     assert_int_equal(kheap_free(heap, middle), KHEAP_E_BAD_ARG);
     free_object(t, ids[1]);
     assert_int_equal(stats_of(heap).pages_free, 1);
     assert_heap_ok(heap);
 
     /* One free page, then a page-table page with nowhere to go: destroyed. */
-    kheap_reclaim_begin(&st, 2);
-    assert_int_equal(reclaim_all(t, heap, &st, 1, out, 4), 2);
-    assert_int_equal(st.destroyed, 1);
-    assert_int_equal(st.moved, 0);
+    assert_int_equal(reclaim_pages(heap, &reclaim, 2, 1, out, 4), 2);
+    assert_int_equal(reclaim.destroyed, 1);
+    assert_int_equal(reclaim.moved, 0);
     assert_int_equal(t->live_count, 1);
     assert_int_equal(stats_of(heap).pages_held, 1);
-    assert_heap_ok(heap);
-    verify_all_objects(t);
 }
 
 /* ---- kheap_check catches what it should --------------------------------------- */
 
 static void test_check_detects_corruption(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap *heap = &t->heap;
-    assert_int_equal(kheap_host_donate(&t->arena, heap, 0, 2), KHEAP_OK);
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
     uint32_t a = new_object(t, t->small);
     uint32_t b = new_object(t, t->small);
     free_object(t, b);
     assert_heap_ok(heap);
 
-    struct kheap_page *desc = kheap_host_page_of(t, addr_of(t, a));
+    struct kheap_page *desc = kheap_host_page_of(t, address_of(t, a));
     desc->live++;
     assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     desc->live--;
@@ -1479,7 +1413,7 @@ static void test_check_detects_corruption(void **state)
     /* A use-after-free that scribbles on a free slot's link. */
     void **link = desc->free_list;
     void *saved = *link;
-    *link = (uint8_t *)addr_of(t, a) + 8;
+    *link = (uint8_t *)address_of(t, a) + 8;
     assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     *link = desc->free_list;    /* a cycle */
     assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
@@ -1504,7 +1438,7 @@ static uint32_t rng(uint32_t bound)
     return (rng_state >> 8) % bound;
 }
 
-static int unused_arena_page(struct test_ctx *t)
+static int unused_arena_page(struct fixture *t)
 {
     uint32_t start = rng(ARENA_PAGES);
 
@@ -1516,7 +1450,7 @@ static int unused_arena_page(struct test_ctx *t)
     return -1;
 }
 
-static void donate_some(struct test_ctx *t, uint32_t pages)
+static void donate_some(struct fixture *t, uint32_t pages)
 {
     for (uint32_t k = 0; k < pages; k++) {
         int i = unused_arena_page(t);
@@ -1527,14 +1461,14 @@ static void donate_some(struct test_ctx *t, uint32_t pages)
     }
 }
 
-static void random_alloc(struct test_ctx *t)
+static void random_alloc(struct fixture *t)
 {
     uint32_t types[4] = { t->small, t->fixed, t->odd, t->page_type };
     uint32_t type = types[rng(rng(8) == 0 ? 4 : 3)];
     struct kheap_fault fault;
-    void *obj = kheap_allocate(&t->heap, type, &fault);
+    void *object = kheap_allocate(&t->heap, type, &fault);
 
-    if (obj == NULL) {
+    if (object == NULL) {
         assert_int_equal(fault.type, type);
         assert_int_equal(fault.pages_needed, 1);
         assert_true(fault.pages_wanted >= 1);
@@ -1542,7 +1476,7 @@ static void random_alloc(struct test_ctx *t)
         donate_some(t, 1 + rng(fault.pages_wanted));
         return;
     }
-    uint32_t id = record_object(t, &t->heap, type, obj);
+    uint32_t id = record_object(t, &t->heap, type, object);
     if (t->live_count > 1 && rng(4) == 0)
         add_partner(t, id, t->live_ids[rng(t->live_count)]);
     if (rng(10) == 0)
@@ -1551,35 +1485,35 @@ static void random_alloc(struct test_ctx *t)
 
 static void test_random_run(void **state)
 {
-    struct test_ctx *t = *state;
-    struct kheap_reclaim st;
+    struct fixture *t = *state;
+    struct kheap_reclaim reclaim;
     void *out[ARENA_PAGES];
     bool reclaiming = false;
     uint64_t returned = 0;
 
     assert_int_equal(kheap_set_watermarks(&t->heap, 1, 3), KHEAP_OK);
-    memset(&st, 0, sizeof st);
+    memset(&reclaim, 0, sizeof reclaim);
     for (int step = 0; step < 30000; step++) {
         uint32_t r = rng(100);
         if (r < 50) {
             random_alloc(t);
         } else if (r < 85 && t->live_count > 0) {
             uint32_t id = t->live_ids[rng(t->live_count)];
-            assert_int_equal(kheap_free(&t->other_heap, addr_of(t, id)), KHEAP_E_NOT_OWNER);
+            assert_int_equal(kheap_free(&t->other_heap, address_of(t, id)), KHEAP_E_NOT_OWNER);
             free_object(t, id);
         } else if (r < 97) {
             if (!reclaiming) {
-                kheap_reclaim_begin(&st, 1 + rng(4));
+                kheap_reclaim_begin(&reclaim, 1 + rng(4));
                 reclaiming = true;
             }
             uint32_t n;
             uint32_t cap = 1 + rng(3);
-            assert_int_equal(kheap_reclaim(&t->heap, &st, 1 + rng(4), out, cap, &n), KHEAP_OK);
+            assert_int_equal(kheap_reclaim(&t->heap, &reclaim, 1 + rng(4), out, cap, &n), KHEAP_OK);
             assert_true(n <= cap);
             returned += n;
             for (uint32_t i = 0; i < n; i++)
                 assert_null(kheap_host_page_of(t, out[i])->owner);
-            reclaiming = !st.done;
+            reclaiming = !reclaim.done;
         } else {
             donate_some(t, 1);
         }
