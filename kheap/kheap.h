@@ -3,7 +3,9 @@
  *
  * A heap owns only the 4 KiB pages its payer donated. It carves them into
  * slabs of one object type each and keeps one free list per type, so an
- * allocation is a pop. When a heap has nothing left it does not look
+ * allocation is a pop. A page carved for a type is not threaded: slots it
+ * never handed out are taken by a bump pointer, so carving costs the same
+ * whatever the slot size. When a heap has nothing left it does not look
  * elsewhere: it reports a heap fault (what type, how many pages) and the
  * kernel turns that into a message to the heap's bank.
  *
@@ -64,11 +66,17 @@ struct kheap_page {
     struct kheap *owner;            /* heap the page belongs to, or NULL */
     void *base;                     /* the page's address */
     struct kheap_page *next, *prev; /* on the heap's free-page or per-type partial/full list */
-    uint16_t type;                  /* carved for this type; 0xffff when uncarved */
+    uint8_t type;                   /* carved for this type; 0xff when uncarved */
+    uint8_t flags;                  /* kheap-private (e.g. being evacuated) */
     uint16_t live;                  /* live objects in the page */
     uint16_t slots;                 /* slots the page was carved into */
-    uint16_t flags;                 /* kheap-private (e.g. being evacuated) */
-    void *free_list;                /* first free slot in this page */
+    /*
+     * The bump pointer: slots [0, bumped) have been handed out at least
+     * once since the page was carved; slots [bumped, slots) never were, and
+     * are free without being on the free list. Carving is O(1) that way.
+     */
+    uint16_t bumped;
+    void *free_list;                /* first freed slot in this page (all below bumped) */
     uint32_t live_bitmap[KHEAP_MAX_SLOTS / 32]; /* which slots are live */
 };
 

@@ -2,7 +2,7 @@
  * kheap_check.check — the ledger and invariant check behind kheap_check().
  *
  * Recounts everything from the pages themselves (lists, live bitmaps,
- * in-slot free lists) and compares with the stats the fast paths keep.
+ * in-slot free lists, bump pointers) and compares with the stats the fast paths keep.
  * Every walk is bounded by pages held or slots per page, so a corrupted
  * list is reported, not followed forever. Owner mismatches report
  * KHEAP_E_NOT_OWNER, every other violation KHEAP_E_BAD_PAGE.
@@ -25,14 +25,17 @@ static uint32_t count_bits(uint32_t word)
     return (word * 0x01010101u) >> 24;
 }
 
-/* The live bitmap counts page->live, and no slot past the page's last is live: a word at a time. */
+/*
+ * The live bitmap counts page->live, and no slot at or past the bump
+ * pointer (never handed out) is live: a word at a time.
+ */
 static bool bitmap_matches(const struct kheap_page *page)
 {
     uint32_t live = 0;
 
     for (uint32_t w = 0; w < KHEAP_MAX_SLOTS / 32; w++) {
         uint32_t first = w * 32, word = page->live_bitmap[w];
-        uint32_t slots_here = page->slots <= first ? 0 : page->slots - first;
+        uint32_t slots_here = page->bumped <= first ? 0 : page->bumped - first;
         uint32_t valid = slots_here >= 32 ? ~0u : (1u << slots_here) - 1;
 
         if (word & ~valid)
@@ -42,7 +45,10 @@ static bool bitmap_matches(const struct kheap_page *page)
     return live == page->live;
 }
 
-/* One slot of the in-slot free list: inside the page, on a slot boundary, free, not seen too often. */
+/*
+ * One slot of the in-slot free list: inside the page, on a slot boundary,
+ * below the bump pointer, free, not seen too often.
+ */
 static bool free_slot_ok(const struct kheap_page *page, const void *slot, uint32_t slot_size, uint32_t seen)
 {
     uintptr_t offset = (uintptr_t)slot - (uintptr_t)page->base;
@@ -52,9 +58,9 @@ static bool free_slot_ok(const struct kheap_page *page, const void *slot, uint32
     if ((uint32_t)offset % slot_size != 0)
         return false;
     uint32_t index = (uint32_t)offset / slot_size;
-    if (index >= page->slots || kheap_slot_is_live(page, index))
+    if (index >= page->bumped || kheap_slot_is_live(page, index))
         return false;
-    return seen <= (uint32_t)(page->slots - page->live);    /* more than the free slots: also a cycle */
+    return seen <= (uint32_t)(page->bumped - page->live);   /* more than the freed slots: also a cycle */
 }
 
 /* A carved page's own checks, before its free list is walked. */
@@ -67,6 +73,8 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
     if (page->owner != heap)
         return KHEAP_E_NOT_OWNER;
     if (page->type != type || page->slots != KHEAP_PAGE_SIZE / slot_size)
+        return KHEAP_E_BAD_PAGE;
+    if (page->bumped > page->slots || page->live > page->bumped)
         return KHEAP_E_BAD_PAGE;
     if (heap->ops->page_of(heap->context, page->base) != page)
         return KHEAP_E_BAD_PAGE;
@@ -83,7 +91,8 @@ static int check_carved_page(const struct kheap *heap, const struct kheap_page *
 
 static int check_free_page(const struct kheap *heap, const struct kheap_page *page)
 {
-    if (page->type != KHEAP_UNCARVED || page->live != 0 || page->flags != 0)
+    if (page->type != KHEAP_UNCARVED || page->live != 0 || page->flags != 0 || page->bumped != 0 ||
+        page->free_list != NULL)
         return KHEAP_E_BAD_PAGE;
     if (heap->ops->page_of(heap->context, page->base) != page)
         return KHEAP_E_BAD_PAGE;
@@ -144,7 +153,7 @@ static int walk_free_list(struct kheap_check *check, uint32_t *budget)
     }
     if (check->free_slot != NULL)
         return KHEAP_OK;                              /* more next time */
-    if (check->free_seen != (uint32_t)(page->slots - page->live))
+    if (check->free_seen != (uint32_t)(page->bumped - page->live))   /* every freed slot, once */
         return KHEAP_E_BAD_PAGE;
     check->pages++;
     check->live += page->live;

@@ -9,7 +9,9 @@
 #include "kheap/kheap.h"
 
 /* kheap_page.type of a donated page not carved for any type. */
-#define KHEAP_UNCARVED 0xffffu
+#define KHEAP_UNCARVED 0xffu
+_Static_assert(KHEAP_MAX_TYPES < KHEAP_UNCARVED, "a type id fits kheap_page.type beside KHEAP_UNCARVED");
+_Static_assert(KHEAP_MAX_SLOTS <= UINT16_MAX, "slot counts fit kheap_page's 16-bit fields");
 
 /* kheap_page.flags: the page is being evacuated; alloc must not use it. */
 #define KHEAP_PAGE_EVACUATING 0x1u

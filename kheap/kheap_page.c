@@ -64,22 +64,17 @@ void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page)
 }
 
 /*
- * Thread every slot onto the page's free list. This touches each slot once
- * (at most KHEAP_MAX_SLOTS), so an allocation that carves stays bounded.
+ * O(1): no slot is touched. The bump pointer starts at the first slot, the
+ * free list empty; kheap_take_slot hands slots out from the bump pointer
+ * once the free list is empty (only the live bitmap is cleared: 32 bytes).
  */
 void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type)
 {
-    uint32_t slot_size = kheap_slot_size(heap, type);
-    uint32_t slots = KHEAP_PAGE_SIZE / slot_size;
-    void *next = NULL;
+    uint32_t slots = KHEAP_PAGE_SIZE / kheap_slot_size(heap, type);
 
-    for (uint32_t i = slots; i > 0; i--) {
-        void *slot = kheap_slot_address(page, slot_size, i - 1);
-        kheap_set_next_free(slot, next);
-        next = slot;
-    }
-    page->free_list = next;
-    page->type = (uint16_t)type;
+    page->free_list = NULL;
+    page->bumped = 0;
+    page->type = (uint8_t)type;
     page->slots = (uint16_t)slots;
     page->live = 0;
     page->flags = 0;
@@ -101,6 +96,7 @@ void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
     type_stats->allocatable -= kheap_allocatable_in(page);
     page->type = KHEAP_UNCARVED;
     page->slots = 0;
+    page->bumped = 0;
     page->flags = 0;
     page->free_list = NULL;
 }
@@ -110,13 +106,20 @@ void kheap_file_page(struct kheap *heap, struct kheap_page *page)
     kheap_list_push(kheap_list_of(heap, page), page);
 }
 
+/* A freed slot first (the free list), else the next slot never handed out (the bump pointer). */
 void *kheap_take_slot(struct kheap *heap, struct kheap_page *page)
 {
     uint32_t slot_size = kheap_slot_size(heap, page->type);
     void *slot = page->free_list;
-    uint32_t index = (uint32_t)((uint8_t *)slot - (uint8_t *)page->base) / slot_size;
+    uint32_t index;
 
-    page->free_list = kheap_next_free(slot);
+    if (slot != NULL) {
+        index = (uint32_t)((uint8_t *)slot - (uint8_t *)page->base) / slot_size;
+        page->free_list = kheap_next_free(slot);
+    } else {
+        index = page->bumped++;
+        slot = kheap_slot_address(page, slot_size, index);
+    }
     kheap_mark_live(page, index);
     page->live++;
     heap->stats.by_type[page->type].live++;
@@ -148,7 +151,7 @@ void kheap_set_evacuating(struct kheap *heap, struct kheap_page *page, bool evac
     if (evacuating)
         page->flags |= KHEAP_PAGE_EVACUATING;
     else
-        page->flags &= (uint16_t)~KHEAP_PAGE_EVACUATING;
+        page->flags &= (uint8_t)~KHEAP_PAGE_EVACUATING;
     heap->evacuating = evacuating ? page : NULL;
     type_stats->allocatable += kheap_allocatable_in(page);
 }

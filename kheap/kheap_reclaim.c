@@ -173,12 +173,15 @@ static void move_object(struct kheap *heap, struct kheap_page *victim, uint32_t 
     heap->stats.by_type[type].moved++;
 }
 
-/* The victim's next live slot at or after reclaim->next_slot, or victim->slots. */
+/*
+ * The victim's next live slot at or after reclaim->next_slot, or
+ * victim->bumped: slots the bump pointer never reached are free.
+ */
 static uint32_t next_live_slot(const struct kheap_page *victim, const struct kheap_reclaim *reclaim)
 {
     uint32_t index = reclaim->next_slot;
 
-    while (index < victim->slots && !kheap_slot_is_live(victim, index))
+    while (index < victim->bumped && !kheap_slot_is_live(victim, index))
         index++;
     return index;
 }
@@ -189,7 +192,7 @@ static int evacuate_next(struct kheap *heap, struct kheap_reclaim *reclaim,
 {
     uint32_t index = next_live_slot(victim, reclaim);
 
-    if (index >= victim->slots)
+    if (index >= victim->bumped)
         return KHEAP_E_BAD_ARG;     /* live count disagrees with the bitmap */
 
     uint32_t type = victim->type;
@@ -284,7 +287,7 @@ void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *reclaim, uint
     }
     index = next_live_slot(victim, reclaim);
     reclaim->examined += index - reclaim->next_slot;
-    if (victim->live == 0 || index >= victim->slots)
+    if (victim->live == 0 || index >= victim->bumped)
         return NULL;
     *type = victim->type;
     object = kheap_slot_address(victim, kheap_slot_size(heap, victim->type), index);

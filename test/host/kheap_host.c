@@ -34,7 +34,7 @@ void *kheap_host_page(const struct kheap_host_arena *arena, uint32_t index)
     return arena->pages + (size_t)index * KHEAP_PAGE_SIZE;
 }
 
-struct kheap_page *kheap_host_desc(const struct kheap_host_arena *arena, uint32_t index)
+struct kheap_page *kheap_host_descriptor(const struct kheap_host_arena *arena, uint32_t index)
 {
     return &arena->descriptors[index];
 }
@@ -55,14 +55,14 @@ struct kheap_page *kheap_host_page_of(void *context, const void *address)
     const struct kheap_host_arena *arena = context;
     int index = kheap_host_index_of(arena, address);
 
-    return index < 0 ? NULL : kheap_host_desc(arena, (uint32_t)index);
+    return index < 0 ? NULL : kheap_host_descriptor(arena, (uint32_t)index);
 }
 
 int kheap_host_donate(struct kheap_host_arena *arena, struct kheap *heap,
                       uint32_t first, uint32_t count)
 {
     for (uint32_t i = first; i < first + count; i++) {
-        int status = kheap_donate(heap, kheap_host_page(arena, i), kheap_host_desc(arena, i));
+        int status = kheap_donate(heap, kheap_host_page(arena, i), kheap_host_descriptor(arena, i));
         if (status != KHEAP_OK)
             return status;
     }

@@ -23,7 +23,7 @@ int  kheap_host_arena_init(struct kheap_host_arena *arena, uint32_t page_count);
 void kheap_host_arena_fini(struct kheap_host_arena *arena);
 
 void *kheap_host_page(const struct kheap_host_arena *arena, uint32_t index);
-struct kheap_page *kheap_host_desc(const struct kheap_host_arena *arena, uint32_t index);
+struct kheap_page *kheap_host_descriptor(const struct kheap_host_arena *arena, uint32_t index);
 /* Index of the page holding address, or -1 when address is outside the arena. */
 int kheap_host_index_of(const struct kheap_host_arena *arena, const void *address);
 

@@ -404,20 +404,20 @@ static void test_donate(void **state)
     assert_int_equal(s.pages_free, 3);
     assert_int_equal(s.pages_donated, 3);
     assert_int_equal(s.pages_reclaimed, 0);
-    assert_ptr_equal(kheap_host_desc(&t->arena, 1)->owner, heap);
+    assert_ptr_equal(kheap_host_descriptor(&t->arena, 1)->owner, heap);
     assert_heap_ok(heap);
 
     uint8_t *page3 = kheap_host_page(&t->arena, 3);
-    struct kheap_page *desc3 = kheap_host_desc(&t->arena, 3);
+    struct kheap_page *desc3 = kheap_host_descriptor(&t->arena, 3);
     /* Misaligned page. */
     assert_int_equal(kheap_donate(heap, page3 + 8, desc3), KHEAP_E_BAD_PAGE);
     /* Descriptor already in use, by this heap or another. */
     assert_int_equal(kheap_donate(heap, kheap_host_page(&t->arena, 0),
-                                  kheap_host_desc(&t->arena, 0)), KHEAP_E_BAD_PAGE);
+                                  kheap_host_descriptor(&t->arena, 0)), KHEAP_E_BAD_PAGE);
     assert_int_equal(kheap_donate(&t->other_heap, kheap_host_page(&t->arena, 1),
-                                  kheap_host_desc(&t->arena, 1)), KHEAP_E_BAD_PAGE);
+                                  kheap_host_descriptor(&t->arena, 1)), KHEAP_E_BAD_PAGE);
     /* Descriptor that page_of would not find for this page. */
-    assert_int_equal(kheap_donate(heap, page3, kheap_host_desc(&t->arena, 4)), KHEAP_E_BAD_PAGE);
+    assert_int_equal(kheap_donate(heap, page3, kheap_host_descriptor(&t->arena, 4)), KHEAP_E_BAD_PAGE);
     /* NULLs. */
     assert_int_equal(kheap_donate(NULL, page3, desc3), KHEAP_E_BAD_ARG);
     assert_int_equal(kheap_donate(heap, NULL, desc3), KHEAP_E_BAD_ARG);
@@ -742,14 +742,14 @@ static uint32_t unused_pages(struct fixture *t)
     uint32_t n = 0;
 
     for (uint32_t i = 0; i < ARENA_PAGES; i++)
-        n += kheap_host_desc(&t->arena, i)->owner == NULL;
+        n += kheap_host_descriptor(&t->arena, i)->owner == NULL;
     return n;
 }
 
 static void donate_unused(struct fixture *t, uint32_t pages)
 {
     for (uint32_t i = 0; i < ARENA_PAGES && pages > 0; i++)
-        if (kheap_host_desc(&t->arena, i)->owner == NULL) {
+        if (kheap_host_descriptor(&t->arena, i)->owner == NULL) {
             assert_int_equal(kheap_host_donate(&t->arena, &t->heap, i, 1), KHEAP_OK);
             pages--;
         }
@@ -858,7 +858,7 @@ static void test_reclaim_free_pages_first(void **state)
         assert_true(index >= 0 && index < 4);
         assert_int_not_equal(index, carved);
         assert_ptr_equal(out[i], kheap_host_page(&t->arena, (uint32_t)index));
-        assert_null(kheap_host_desc(&t->arena, (uint32_t)index)->owner);
+        assert_null(kheap_host_descriptor(&t->arena, (uint32_t)index)->owner);
     }
     assert_ptr_not_equal(out[0], out[1]);
 
@@ -872,7 +872,7 @@ static void test_reclaim_free_pages_first(void **state)
     /* A returned page can be donated again, to any heap. */
     int index = page_index(t, out[0]);
     assert_int_equal(kheap_donate(&t->other_heap, out[0],
-                                  kheap_host_desc(&t->arena, (uint32_t)index)), KHEAP_OK);
+                                  kheap_host_descriptor(&t->arena, (uint32_t)index)), KHEAP_OK);
     assert_heap_ok(&t->other_heap);
 
     /* A further call on a finished reclaim does nothing. */
@@ -1333,7 +1333,7 @@ static void test_reclaim_whole_heap(void **state)
     assert_int_equal(reclaim.destroyed, t->destroy_calls);
     assert_int_equal(reclaim.moved, t->moved_calls);
     for (uint32_t i = 0; i < 8; i++)
-        assert_null(kheap_host_desc(&t->arena, i)->owner);
+        assert_null(kheap_host_descriptor(&t->arena, i)->owner);
 }
 
 /* ---- page-sized objects ------------------------------------------------------- */
@@ -1373,6 +1373,77 @@ static void test_page_sized_objects(void **state)
     assert_int_equal(reclaim.moved, 0);
     assert_int_equal(t->live_count, 1);
     assert_int_equal(stats_of(heap).pages_held, 1);
+}
+
+/* ---- the bump pointer ---------------------------------------------------------- */
+
+/*
+ * Carving a page touches none of its slots: the first allocation writes
+ * only its own object, slots come from the bump pointer in order, and a
+ * freed slot is taken again before the bump pointer moves on. (Threading
+ * every slot onto the free list wrote the first word of each.)
+ */
+static void test_carving_touches_no_slot(void **state)
+{
+    struct fixture *t = *state;
+    uint8_t *page = kheap_host_page(&t->arena, 0);
+    struct kheap *heap = heap_with_pages(t, 1);     /* the arena's pages start filled with 0xa5 */
+
+    uint32_t first = new_object(t, t->small);
+    assert_ptr_equal(address_of(t, first), page);
+    for (uint32_t k = 32; k < KHEAP_PAGE_SIZE; k++)
+        assert_int_equal(page[k], 0xa5);
+    assert_int_equal(kheap_host_descriptor(&t->arena, 0)->bumped, 1);
+
+    uint32_t second = new_object(t, t->small), third = new_object(t, t->small);
+    assert_ptr_equal(address_of(t, second), page + 32);
+    assert_ptr_equal(address_of(t, third), page + 64);
+    void *hole = address_of(t, second);
+    free_object(t, second);
+    assert_ptr_equal(address_of(t, new_object(t, t->small)), hole);
+    assert_ptr_equal(address_of(t, new_object(t, t->small)), page + 96);
+    for (uint32_t k = 128; k < KHEAP_PAGE_SIZE; k++)
+        assert_int_equal(page[k], 0xa5);
+    assert_int_equal(kheap_host_descriptor(&t->arena, 0)->bumped, 4);
+    assert_int_equal(stats_of(heap).by_type[t->small].free, 128 - 4);
+    assert_int_equal(stats_of(heap).by_type[t->small].allocatable, 128 - 4);
+    assert_true(kheap_can_allocate(heap, t->small, 128 - 4));
+    assert_false(kheap_can_allocate(heap, t->small, 128 - 4 + 1));
+    new_objects(t, t->small, 128 - 4);              /* the rest, from the bump pointer */
+    assert_int_equal(kheap_host_descriptor(&t->arena, 0)->bumped, 128);
+    assert_null(kheap_allocate(heap, t->small, NULL));
+}
+
+/* kheap_check holds the bump pointer to the page: what lies past it, what the free list holds. */
+static void test_check_detects_a_wrong_bump_pointer(void **state)
+{
+    struct fixture *t = *state;
+    struct kheap *heap = heap_with_pages(t, 2);
+    uint32_t a = new_object(t, t->small), b = new_object(t, t->small), c = new_object(t, t->small);
+    struct kheap_page *carved = kheap_host_page_of(t, address_of(t, a));
+    struct kheap_page *free_page = heap->free_pages;
+
+    (void)a;
+    free_object(t, b);                      /* the free list: b's slot; bumped 3 */
+    assert_heap_ok(heap);
+    carved->bumped = 2;                     /* c, live, past the bump pointer */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    carved->bumped = 4;                     /* a slot neither live, freed, nor past it */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    carved->bumped = 129;                   /* past the page's last slot */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    carved->bumped = 3;
+    assert_heap_ok(heap);
+
+    free_object(t, c);                      /* the free list: c's slot, then b's */
+    carved->bumped = 2;                     /* a freed slot past the bump pointer */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    carved->bumped = 3;
+    assert_heap_ok(heap);
+
+    free_page->bumped = 1;                  /* an uncarved page with a bump pointer */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    free_page->bumped = 0;
 }
 
 /* ---- kheap_check catches what it should --------------------------------------- */
@@ -1444,7 +1515,7 @@ static int unused_arena_page(struct fixture *t)
 
     for (uint32_t k = 0; k < ARENA_PAGES; k++) {
         uint32_t i = (start + k) % ARENA_PAGES;
-        if (kheap_host_desc(&t->arena, i)->owner == NULL)
+        if (kheap_host_descriptor(&t->arena, i)->owner == NULL)
             return (int)i;
     }
     return -1;
@@ -1457,7 +1528,7 @@ static void donate_some(struct fixture *t, uint32_t pages)
         if (i < 0)
             return;
         assert_int_equal(kheap_donate(&t->heap, kheap_host_page(&t->arena, (uint32_t)i),
-                                      kheap_host_desc(&t->arena, (uint32_t)i)), KHEAP_OK);
+                                      kheap_host_descriptor(&t->arena, (uint32_t)i)), KHEAP_OK);
     }
 }
 
@@ -1573,6 +1644,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reclaim_prefers_a_page_moves_can_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reclaim_next_names_the_next_object, setup, teardown),
         cmocka_unit_test_setup_teardown(test_page_sized_objects, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_carving_touches_no_slot, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_detects_a_wrong_bump_pointer, setup, teardown),
         cmocka_unit_test_setup_teardown(test_check_detects_corruption, setup, teardown),
         cmocka_unit_test_setup_teardown(test_random_run, setup, teardown),
     };
