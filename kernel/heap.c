@@ -247,13 +247,13 @@ void heap_ref_change(struct heap_ref *ref, struct heap *heap)
 
 void heap_fault_thread_init(struct thread *thread)
 {
-    thread->heap_fault.heap.thread = thread->heap_fault.named.thread = thread->heap_fault.refill.thread = thread;
+    thread->heap_fault.heap.thread = thread->heap_fault.refill.thread = thread;
+    thread->heap_fault.named_slot = BURSAR_NO_CAPABILITY;
 }
 
 void heap_fault_thread_gone(struct thread *thread)
 {
     heap_ref_set(&thread->heap_fault.heap, NULL);
-    heap_ref_set(&thread->heap_fault.named, NULL);
     heap_ref_set(&thread->heap_fault.refill, NULL);
 }
 

@@ -128,8 +128,11 @@ bool heap_fault_serve(struct thread *thread);
  * (its result stands whatever the bank says).
  */
 void heap_fault_refill(struct thread *thread);
-/* The system call names this heap (by a capability with CONTROL): its faults are the caller's to take. */
-void heap_fault_named(struct thread *thread, struct heap *heap);
+/*
+ * heap_fault_named (thread.h, inline: one store): the system call names a
+ * heap by this capability; if it holds CONTROL of the heap the call faults
+ * on, the fault is the caller's to take.
+ */
 /*
  * A destroyed heap: threads' references to it are cleared, and threads
  * waiting on its bank will fail with OUT_OF_MEMORY. Passes preemption points.

@@ -46,8 +46,8 @@ void *heap_allocate(struct heap *heap, enum bursar_heap_kind kind)
 
     if (!allocation)
         note_fault(heap, kind, 1);
-    else if (current_thread && current_thread->heap_fault.armed) {
-        heap_ref_set(&current_thread->heap_fault.refill, heap);     /* below its low watermark now? (heap_fault.c) */
+    else if (kheap_refill_pages(&heap->kheap) && current_thread && current_thread->heap_fault.armed) {
+        heap_ref_set(&current_thread->heap_fault.refill, heap);     /* below its low watermark: refill (heap_fault.c) */
         current_thread->heap_fault.refill_kind = (uint16_t)kind;
     }
     return allocation;

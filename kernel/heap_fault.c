@@ -117,26 +117,28 @@ static const struct fault_ipc_purpose heap_fault_purpose = {
 };
 
 /*
- * The task's own payer (set at its creation, for good) may make it wait
- * already (may_wait_for): naming it would only link and unlink a reference.
- */
-void heap_fault_named(struct thread *thread, struct heap *heap)
-{
-    if (heap != thread->task->header.payer)
-        heap_ref_set(&thread->heap_fault.named, heap);
-}
-
-/*
  * Only the thread's own heap (its task's payer) or a heap its call names
  * with CONTROL may make it wait: never another party's bank (a page table
  * SYS_MAP charges to the destination task's heap fails OUT_OF_MEMORY). A
  * server charging its client's heap through a charge-only capability is
  * such a party: the client set that heap's bank and timeout, and could
- * stall the server with them, so the server's call fails at once.
+ * stall the server with them, so the server's call fails at once. The
+ * capability the call named the heap by is looked up only here, when the
+ * call faults: the heap it names now, with CONTROL, is the one it may wait
+ * for (a create that does not fault pays one store for the naming).
  */
 static bool may_wait_for(const struct thread *thread, const struct heap *heap)
 {
-    return heap == thread->task->header.payer || heap == thread->heap_fault.named.heap;
+    struct cap_slot *named;
+    int error = BURSAR_OK;
+
+    if (heap == thread->task->header.payer)
+        return true;
+    if (thread->heap_fault.named_slot == BURSAR_NO_CAPABILITY)
+        return false;
+    named = cspace_lookup(&thread->task->cspace, thread->heap_fault.named_slot, BURSAR_OBJECT_HEAP,
+                          BURSAR_RIGHT_CONTROL, &error);
+    return named && named->object == &heap->header;
 }
 
 bool heap_fault_serve(struct thread *thread)

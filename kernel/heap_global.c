@@ -113,12 +113,6 @@ void heap_fault_refill(struct thread *thread)
     (void)thread;
 }
 
-void heap_fault_named(struct thread *thread, struct heap *heap)
-{
-    (void)thread;
-    (void)heap;
-}
-
 void heap_fault_forget(struct heap *heap)
 {
     (void)heap;

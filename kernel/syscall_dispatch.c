@@ -41,7 +41,6 @@ _Static_assert(sizeof(handlers) / sizeof(handlers[0]) == SYS_COUNT, "one handler
 static void heap_fault_clear(struct thread *caller)
 {
     heap_ref_set(&caller->heap_fault.heap, NULL);
-    heap_ref_set(&caller->heap_fault.named, NULL);
     heap_ref_set(&caller->heap_fault.refill, NULL);
 }
 
@@ -77,15 +76,16 @@ static inline __attribute__((always_inline)) void syscall_dispatch(struct thread
     handler = handlers[number];
     caller->heap_fault.armed = true;
     do {
-        if (caller->heap_fault.heap.heap || caller->heap_fault.named.heap || caller->heap_fault.refill.heap)
+        if (caller->heap_fault.heap.heap || caller->heap_fault.refill.heap)
             heap_fault_clear(caller);
+        caller->heap_fault.named_slot = BURSAR_NO_CAPABILITY;
         results[0] = results[1] = results[2] = results[3] = 0;
         status = handler(caller, &registers, results);
     } while (failed_for_memory(status, frame) && heap_fault_serve(caller));
     caller->heap_fault.armed = false;
     if (status != SYSCALL_RESULT_WRITTEN)
         machine_frame_write_result(frame, status, results);
-    if (caller->heap_fault.refill.heap)     /* the call allocated: is its heap below the low watermark now? */
+    if (caller->heap_fault.refill.heap)     /* the call left a heap below its low watermark: refill it */
         heap_fault_refill(caller);
 }
 

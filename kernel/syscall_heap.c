@@ -150,7 +150,7 @@ int sys_heap_reserve(struct thread *caller, const struct machine_registers *r, u
     error = reserve_counts(caller, r->argument[1], r->argument[2], counts);
     if (error != BURSAR_OK)
         return error;
-    heap_fault_named(caller, heap);
+    heap_fault_named(caller, r->argument[0]);
     if (heap_can_allocate_all(heap, counts))
         return BURSAR_OK;
     heap_note_fault_all(caller, heap, counts);

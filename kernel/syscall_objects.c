@@ -70,8 +70,7 @@ int sys_create(struct thread *caller, const struct machine_registers *r, uint32_
     if (!destination)
         return error;
     /* Only a heap's controller waits on its bank: a charge-only holder fails at once (heap_fault.c). */
-    if (heap_slot->holder.rights & BURSAR_RIGHT_CONTROL)
-        heap_fault_named(caller, (struct heap *)heap_slot->object);
+    heap_fault_named(caller, r->argument[0]);
     error = create_object(caller, (struct heap *)heap_slot->object, r->argument[1], r->argument[3], destination,
                           &object);
     if (error != BURSAR_OK)

@@ -31,8 +31,13 @@ enum thread_state {
 /* The allocation that found a heap empty during the thread's system call (heap_fault.c). */
 struct heap_fault {
     struct heap_ref heap;            /* NULL: none (or the heap was destroyed meanwhile) */
-    struct heap_ref named;           /* the heap the call names (SYS_CREATE, SYS_HEAP_RESERVE) */
-    struct heap_ref refill;          /* the heap the call last allocated from (low watermark) */
+    /*
+     * The capability the call names a heap by (SYS_CREATE, SYS_HEAP_RESERVE),
+     * or BURSAR_NO_CAPABILITY: looked up again only when the call faults
+     * (heap_fault.c), so naming a heap costs one store.
+     */
+    uint32_t named_slot;
+    struct heap_ref refill;          /* the heap the call left below its low watermark (heap_fault.c) */
     uint16_t refill_kind;
     uint32_t count;                  /* objects wanted */
     uint16_t kind;                   /* enum bursar_heap_kind */
@@ -99,6 +104,12 @@ struct thread {
     /* x87/SSE registers while another thread runs (machine.h); paid with the TCB by its heap. */
     uint8_t fpu_state[MACHINE_FPU_STATE_SIZE] __attribute__((aligned(MACHINE_FPU_STATE_ALIGN)));
 };
+
+/* The system call names a heap by this capability (heap.h, heap_fault.c). */
+static inline void heap_fault_named(struct thread *thread, uint32_t slot)
+{
+    thread->heap_fault.named_slot = slot;
+}
 
 /*
  * Why the IPC fast path must leave a blocked thread to the slow path, as

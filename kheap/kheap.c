@@ -98,13 +98,6 @@ uint32_t kheap_excess_pages(const struct kheap *heap)
     return heap->stats.pages_free - heap->high_water;
 }
 
-uint32_t kheap_refill_pages(const struct kheap *heap)
-{
-    if (heap->stats.pages_free >= heap->low_water)
-        return 0;
-    return heap->high_water - heap->stats.pages_free;
-}
-
 void kheap_get_stats(const struct kheap *heap, struct kheap_stats *out)
 {
     kheap_copy_bytes(out, &heap->stats, sizeof *out);

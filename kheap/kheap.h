@@ -224,7 +224,12 @@ uint32_t kheap_excess_pages(const struct kheap *heap);
  * them back to the high one (what the kernel may ask the bank for ahead of
  * a fault); 0 while at or above the low watermark.
  */
-uint32_t kheap_refill_pages(const struct kheap *heap);
+static inline uint32_t kheap_refill_pages(const struct kheap *heap)     /* inline: asked after every allocation */
+{
+    if (heap->stats.pages_free >= heap->low_water)
+        return 0;
+    return heap->high_water - heap->stats.pages_free;
+}
 
 void kheap_get_stats(const struct kheap *heap, struct kheap_stats *out);
 /* Check every internal invariant; returns KHEAP_OK or the first violation. */
