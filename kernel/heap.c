@@ -146,10 +146,7 @@ struct heap *heap_of(const void *allocation)
 
 uint32_t heap_pages_needed(const struct heap *heap, enum bursar_heap_kind kind, uint32_t count)
 {
-    uint32_t counts[BURSAR_HEAP_KIND_COUNT] = { 0 };
-
-    counts[kind] = count;
-    return kheap_pages_missing(&heap->kheap, counts, BURSAR_HEAP_KIND_COUNT);
+    return kheap_pages_missing_for(&heap->kheap, kind, count);
 }
 
 /*

@@ -60,7 +60,8 @@ struct kheap;
 /*
  * Per-page descriptor, owned by the caller (kernel: frame-table entry; host
  * tests: an array). kheap uses it only while the page is donated to a heap.
- * Fields are kheap's private state; callers only allocate and zero them.
+ * Fields are kheap's private state; callers allocate them and set owner
+ * to NULL before a donation (kheap_donate sets the rest).
  */
 struct kheap_page {
     struct kheap *owner;            /* heap the page belongs to, or NULL */
@@ -176,7 +177,11 @@ int  kheap_type_register(struct kheap_typeset *set, const char *name,
 void kheap_init(struct kheap *heap, const struct kheap_typeset *types,
                 const struct kheap_ops *ops, void *context);
 
-/* Give a page (KHEAP_PAGE_SIZE-aligned) and its zeroed descriptor to a heap. */
+/*
+ * Give a page (KHEAP_PAGE_SIZE-aligned) and its descriptor to a heap. Of
+ * the descriptor only owner must be NULL (it is in no heap); kheap sets the
+ * rest.
+ */
 int  kheap_donate(struct kheap *heap, void *page, struct kheap_page *descriptor);
 
 /* O(1). On KHEAP_E_FAULT, *fault (if not NULL) says what is needed. */
@@ -192,6 +197,8 @@ int   kheap_free(struct kheap *heap, void *object);
  * for it. UINT32_MAX for an unregistered type asked for (or an overflow).
  */
 uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, uint32_t types);
+/* kheap_pages_missing for one type, without a walk over the others: what a heap fault asks for. */
+uint32_t kheap_pages_missing_for(const struct kheap *heap, uint32_t type, uint32_t count);
 /* Can `count` objects of `type` be allocated without a fault? (kheap_pages_missing for one type) */
 bool kheap_can_allocate(const struct kheap *heap, uint32_t type, uint32_t count);
 

@@ -144,6 +144,19 @@ uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, u
     return pages >= UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
 }
 
+uint32_t kheap_pages_missing_for(const struct kheap *heap, uint32_t type, uint32_t count)
+{
+    uint64_t pages;
+
+    if (heap == NULL || type >= heap->types->count)
+        return count == 0 && heap != NULL ? 0 : UINT32_MAX;
+    pages = count == 0 ? 0 : pages_for(heap, type, count);
+    if (pages <= heap->stats.pages_free)
+        return 0;
+    pages -= heap->stats.pages_free;
+    return pages >= UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
+}
+
 bool kheap_can_allocate(const struct kheap *heap, uint32_t type, uint32_t count)
 {
     if (heap == NULL || type >= heap->types->count)

@@ -408,9 +408,9 @@ static void test_donate(void **state)
     assert_heap_ok(heap);
 
     uint8_t *page3 = kheap_host_page(&t->arena, 3);
-    struct kheap_page *desc3 = kheap_host_descriptor(&t->arena, 3);
+    struct kheap_page *descriptor3 = kheap_host_descriptor(&t->arena, 3);
     /* Misaligned page. */
-    assert_int_equal(kheap_donate(heap, page3 + 8, desc3), KHEAP_E_BAD_PAGE);
+    assert_int_equal(kheap_donate(heap, page3 + 8, descriptor3), KHEAP_E_BAD_PAGE);
     /* Descriptor already in use, by this heap or another. */
     assert_int_equal(kheap_donate(heap, kheap_host_page(&t->arena, 0),
                                   kheap_host_descriptor(&t->arena, 0)), KHEAP_E_BAD_PAGE);
@@ -419,18 +419,22 @@ static void test_donate(void **state)
     /* Descriptor that page_of would not find for this page. */
     assert_int_equal(kheap_donate(heap, page3, kheap_host_descriptor(&t->arena, 4)), KHEAP_E_BAD_PAGE);
     /* NULLs. */
-    assert_int_equal(kheap_donate(NULL, page3, desc3), KHEAP_E_BAD_ARG);
-    assert_int_equal(kheap_donate(heap, NULL, desc3), KHEAP_E_BAD_ARG);
+    assert_int_equal(kheap_donate(NULL, page3, descriptor3), KHEAP_E_BAD_ARG);
+    assert_int_equal(kheap_donate(heap, NULL, descriptor3), KHEAP_E_BAD_ARG);
     assert_int_equal(kheap_donate(heap, page3, NULL), KHEAP_E_BAD_ARG);
 
     s = stats_of(heap);
     assert_int_equal(s.pages_held, 3);
     assert_int_equal(s.pages_donated, 3);
-    assert_null(desc3->owner);
+    assert_null(descriptor3->owner);
     assert_heap_ok(heap);
 
-    assert_int_equal(kheap_donate(&t->other_heap, page3, desc3), KHEAP_OK);
-    assert_ptr_equal(desc3->owner, &t->other_heap);
+    /* Of a descriptor only owner counts: kheap sets the rest (the kernel's is a union's leftovers). */
+    memset(descriptor3, 0x5a, sizeof *descriptor3);
+    descriptor3->owner = NULL;
+    assert_int_equal(kheap_donate(&t->other_heap, page3, descriptor3), KHEAP_OK);
+    new_object_in(t, &t->other_heap, t->odd);
+    assert_ptr_equal(descriptor3->owner, &t->other_heap);
     assert_heap_ok(&t->other_heap);
 }
 
@@ -722,6 +726,16 @@ static void test_pages_missing_arguments(void **state)
     counts[t->small] = 129;
     counts[t->page_type] = 3;
     assert_int_equal(kheap_pages_missing(&t->heap, counts, t->types.count), 0);
+
+    /* The one-type form answers the same, arguments included. */
+    assert_int_equal(kheap_pages_missing_for(NULL, t->small, 1), UINT32_MAX);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->types.count, 1), UINT32_MAX);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->types.count, 0), 0);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->small, 0), 0);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->page_type, 5), 0);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->page_type, 7), 2);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->small, 128 * 5 + 1), 1);
+    assert_int_equal(kheap_pages_missing_for(&t->heap, t->small, UINT32_MAX), (UINT32_MAX - 1) / 128 + 1 - 5);
 }
 
 /*
@@ -816,6 +830,8 @@ static void test_pages_missing_is_what_alloc_delivers(void **state)
                 one[type] = counts[type];
                 assert_int_equal(kheap_can_allocate(&t->heap, type, counts[type]),
                                  kheap_pages_missing(&t->heap, one, t->types.count) == 0);
+                assert_int_equal(kheap_pages_missing_for(&t->heap, type, counts[type]),
+                                 kheap_pages_missing(&t->heap, one, t->types.count));
             }
         if (missing > unused_pages(t))
             continue;
