@@ -181,7 +181,7 @@ int heap_donate_frame(struct heap *heap, uint32_t frame_index)
     int status;
 
     KERNEL_ASSERT(frame->type == FRAME_BANK);
-    frame->heap_page = (struct kheap_page){ 0 };
+    frame->heap_page.owner = NULL;      /* the union held the bank's fields: in no heap (kheap sets the rest) */
     status = kheap_donate(&heap->kheap, machine_physical_to_virtual(frame_physical(frame)), &frame->heap_page);
     if (status == KHEAP_OK)
         frame_set_type(frame_index, FRAME_HEAP);   /* frame->owner still names the bank */
