@@ -16,8 +16,11 @@ int endpoint_create(struct heap *payer, struct endpoint **out)
 
     if (!endpoint)
         return -BURSAR_E_OUT_OF_MEMORY;
-    *endpoint = (struct endpoint){ 0 };
+    /* Every field set once: object_init writes the whole header. */
     object_init(&endpoint->header, payer, BURSAR_OBJECT_ENDPOINT);
+    endpoint->queue_head = endpoint->queue_tail = NULL;
+    endpoint->queue_kind = QUEUE_EMPTY;
+    endpoint->pending_irqs = NULL;
     *out = endpoint;
     return BURSAR_OK;
 }

@@ -19,7 +19,7 @@ struct thread;
  */
 enum endpoint_queue_kind { QUEUE_EMPTY = 0, QUEUE_RECEIVERS, QUEUE_SENDERS, QUEUE_INTERRUPTS, QUEUE_DEAD };
 
-struct endpoint {
+struct endpoint {                       /* endpoint_create sets each field by name: add a new one there */
     struct object header;
     struct thread *queue_head, *queue_tail;
     uint8_t queue_kind;                 /* enum endpoint_queue_kind */

@@ -23,6 +23,7 @@ void object_init(struct object *object, struct heap *payer, enum bursar_object_t
     object->payer = payer;
     object->type = (uint8_t)type;
     object->dying = false;
+    object->reserved = 0;
     object->destroyer = NULL;
 }
 

@@ -46,6 +46,7 @@ struct allocation_shape {
 const char *allocation_name(enum bursar_heap_kind kind);
 /* Size and alignment of each kind, as kheap is told at start-up. */
 struct allocation_shape shape_of(enum bursar_heap_kind kind);
+/* Every field of the header (the object's own fields are its creator's to set). */
 void object_init(struct object *object, struct heap *payer, enum bursar_object_type type);
 /*
  * Advances whenever a task, thread or heap joins or leaves the kernel's

@@ -13,8 +13,9 @@ int reply_create(struct heap *payer, struct reply **out)
 
     if (!reply)
         return -BURSAR_E_OUT_OF_MEMORY;
-    *reply = (struct reply){ 0 };
+    /* Every field set once: object_init writes the whole header. */
     object_init(&reply->header, payer, BURSAR_OBJECT_REPLY);
+    reply->caller = reply->receiver = NULL;
     *out = reply;
     return BURSAR_OK;
 }

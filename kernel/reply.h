@@ -9,7 +9,7 @@
 
 struct thread;
 
-struct reply {
+struct reply {                          /* reply_create sets each field by name: add a new one there */
     struct object header;
     struct thread *caller;              /* bound caller, or NULL */
     struct thread *receiver;            /* the one receiver waiting to bind it, or NULL */
