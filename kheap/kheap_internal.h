@@ -48,8 +48,7 @@ void kheap_set_evacuating(struct kheap *heap, struct kheap_page *page, bool evac
 /* Put a carved page that is not being evacuated on the list its fill says. */
 void kheap_file_page(struct kheap *heap, struct kheap_page *page);
 
-/* Take one free slot out of a carved page / give one back (no list moves). */
-void *kheap_take_slot(struct kheap *heap, struct kheap_page *page);
+/* Give one slot back to its carved page (no list moves). */
 void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t index);
 
 /* The list a carved page sits on, chosen by its fill and its flags. */
@@ -100,6 +99,35 @@ static inline void *kheap_next_free(const void *slot)
 static inline void kheap_set_next_free(void *slot, void *next)
 {
     *(void **)slot = next;
+}
+
+/*
+ * Take one free slot out of a page on its type's partial list (no list
+ * moves): a freed slot first (the free list), else the next slot never
+ * handed out (the bump pointer). Such a page is never being evacuated
+ * (that page is on the full list), so the slot was allocatable. Inline:
+ * it is most of an allocation.
+ */
+static inline void *kheap_take_slot(struct kheap *heap, struct kheap_page *page)
+{
+    uint32_t slot_size = kheap_slot_size(heap, page->type);
+    struct kheap_type_stats *type_stats = &heap->stats.by_type[page->type];
+    void *slot = page->free_list;
+    uint32_t index;
+
+    if (slot != NULL) {
+        index = (uint32_t)((uint8_t *)slot - (uint8_t *)page->base) / slot_size;
+        page->free_list = kheap_next_free(slot);
+    } else {
+        index = page->bumped++;
+        slot = kheap_slot_address(page, slot_size, index);
+    }
+    kheap_mark_live(page, index);
+    page->live++;
+    type_stats->live++;
+    type_stats->free--;
+    type_stats->allocatable--;
+    return slot;
 }
 
 #endif /* KHEAP_KHEAP_INTERNAL_H */

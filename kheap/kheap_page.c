@@ -106,29 +106,6 @@ void kheap_file_page(struct kheap *heap, struct kheap_page *page)
     kheap_list_push(kheap_list_of(heap, page), page);
 }
 
-/* A freed slot first (the free list), else the next slot never handed out (the bump pointer). */
-void *kheap_take_slot(struct kheap *heap, struct kheap_page *page)
-{
-    uint32_t slot_size = kheap_slot_size(heap, page->type);
-    void *slot = page->free_list;
-    uint32_t index;
-
-    if (slot != NULL) {
-        index = (uint32_t)((uint8_t *)slot - (uint8_t *)page->base) / slot_size;
-        page->free_list = kheap_next_free(slot);
-    } else {
-        index = page->bumped++;
-        slot = kheap_slot_address(page, slot_size, index);
-    }
-    kheap_mark_live(page, index);
-    page->live++;
-    heap->stats.by_type[page->type].live++;
-    heap->stats.by_type[page->type].free--;
-    if (!(page->flags & KHEAP_PAGE_EVACUATING))
-        heap->stats.by_type[page->type].allocatable--;
-    return slot;
-}
-
 void kheap_release_slot(struct kheap *heap, struct kheap_page *page, uint32_t index)
 {
     void *slot = kheap_slot_address(page, kheap_slot_size(heap, page->type), index);
