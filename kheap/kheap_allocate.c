@@ -114,15 +114,16 @@ int kheap_free(struct kheap *heap, void *object)
     return KHEAP_OK;
 }
 
-/* Pages `count` objects of `type` need beyond its allocatable slots. */
-static uint64_t pages_for(const struct kheap *heap, uint32_t type, uint32_t count)
+/* Pages `count` objects of `type` need beyond its allocatable slots (32-bit: no overflow, no 64-bit division). */
+static uint32_t pages_for(const struct kheap *heap, uint32_t type, uint32_t count)
 {
     uint32_t allocatable = heap->stats.by_type[type].allocatable;
     uint32_t per_page = KHEAP_PAGE_SIZE / heap->types->types[type].size;
+    uint32_t beyond = count - allocatable;
 
     if (count <= allocatable)
         return 0;
-    return ((uint64_t)count - allocatable + per_page - 1) / per_page;
+    return beyond / per_page + (beyond % per_page != 0);
 }
 
 uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, uint32_t types)
@@ -146,15 +147,12 @@ uint32_t kheap_pages_missing(const struct kheap *heap, const uint32_t *counts, u
 
 uint32_t kheap_pages_missing_for(const struct kheap *heap, uint32_t type, uint32_t count)
 {
-    uint64_t pages;
+    uint32_t pages;
 
     if (heap == NULL || type >= heap->types->count)
         return count == 0 && heap != NULL ? 0 : UINT32_MAX;
-    pages = count == 0 ? 0 : pages_for(heap, type, count);
-    if (pages <= heap->stats.pages_free)
-        return 0;
-    pages -= heap->stats.pages_free;
-    return pages >= UINT32_MAX ? UINT32_MAX : (uint32_t)pages;
+    pages = pages_for(heap, type, count);
+    return pages <= heap->stats.pages_free ? 0 : pages - heap->stats.pages_free;
 }
 
 bool kheap_can_allocate(const struct kheap *heap, uint32_t type, uint32_t count)
