@@ -61,13 +61,30 @@ static void unlink_thread(struct thread *thread)
     object_lists_generation++;
 }
 
+/*
+ * The TCB zeroed up to its FPU image, which machine_fpu_state_init writes
+ * whole: zeroing the image first as well was 512 of the 912 bytes cleared,
+ * a third of a thread's creation. Words through a type that may alias.
+ */
+static void zero_all_but_fpu_state(struct thread *thread)
+{
+    typedef uint32_t __attribute__((may_alias)) alias_word;
+    alias_word *word = (alias_word *)thread;
+
+    _Static_assert(__builtin_offsetof(struct thread, fpu_state) % (2 * sizeof(uint32_t)) == 0, "whole steps");
+    for (uint32_t i = 0; i < __builtin_offsetof(struct thread, fpu_state) / sizeof *word; i += 2) {
+        word[i] = 0;
+        word[i + 1] = 0;
+    }
+}
+
 int thread_create(struct heap *payer, struct task *task, struct thread **out)
 {
     struct thread *thread = heap_allocate(payer, BURSAR_HEAP_THREAD);
 
     if (!thread)
         return -BURSAR_E_OUT_OF_MEMORY;
-    *thread = (struct thread){ 0 };
+    zero_all_but_fpu_state(thread);
     object_init(&thread->header, payer, BURSAR_OBJECT_THREAD);
     machine_fpu_state_init(thread->fpu_state);
     thread->utcb_segment = MACHINE_UTCB_SEGMENT;
