@@ -30,16 +30,16 @@ struct bench {
     void **out;
 };
 
-static void moved_nothing_to_fix(void *ctx, uint32_t type, void *old_obj, void *new_obj)
+static void moved_nothing_to_fix(void *context, uint32_t type, void *old_object, void *new_object)
 {
-    (void)ctx; (void)type; (void)old_obj; (void)new_obj;
+    (void)context; (void)type; (void)old_object; (void)new_object;
 }
 
-static void destroy_by_freeing(void *ctx, uint32_t type, void *obj)
+static void destroy_by_freeing(void *context, uint32_t type, void *object)
 {
-    struct bench *b = ctx;
+    struct bench *b = context;
     (void)type;
-    kheap_free(&b->heap, obj);
+    kheap_free(&b->heap, object);
 }
 
 static double now_ns(void)
@@ -85,12 +85,12 @@ static void donate_all(struct bench *b)
         die("donate failed");
 }
 
-static uint32_t reclaim(struct bench *b, uint32_t pages, struct kheap_reclaim *st)
+static uint32_t reclaim_pages(struct bench *b, uint32_t pages, struct kheap_reclaim *reclaim)
 {
     uint32_t n = 0;
 
-    kheap_reclaim_begin(st, pages);
-    if (kheap_reclaim(&b->heap, st, UINT32_MAX, b->out, b->pages, &n) != KHEAP_OK || !st->done)
+    kheap_reclaim_begin(reclaim, pages);
+    if (kheap_reclaim(&b->heap, reclaim, UINT32_MAX, b->out, b->pages, &n) != KHEAP_OK || !reclaim->done)
         die("reclaim failed");
     return n;
 }
@@ -134,14 +134,14 @@ static void time_alloc_and_free(struct bench *b, uint32_t rounds, struct result 
 
 static void time_reclaim_free_pages(struct bench *b, uint32_t rounds, struct result *r)
 {
-    struct kheap_reclaim st;
+    struct kheap_reclaim reclaim;
     double total = 0;
 
     for (uint32_t round = 0; round < rounds; round++) {
         if (b->heap.stats.pages_held == 0)
             donate_all(b);
         double t0 = now_ns();
-        uint32_t n = reclaim(b, b->pages, &st);
+        uint32_t n = reclaim_pages(b, b->pages, &reclaim);
         total += now_ns() - t0;
         if (n != b->pages)
             die("reclaim returned too few pages");
@@ -156,7 +156,7 @@ static void time_reclaim_free_pages(struct bench *b, uint32_t rounds, struct res
  */
 static void time_evacuation(struct bench *b, uint32_t rounds, struct result *r)
 {
-    struct kheap_reclaim st;
+    struct kheap_reclaim reclaim;
     uint32_t count = b->pages * PER_PAGE;
     uint32_t victims = b->pages / 4;
     double total = 0;
@@ -173,11 +173,11 @@ static void time_evacuation(struct bench *b, uint32_t rounds, struct result *r)
                 kheap_free(&b->heap, b->objects[i]);
         }
         double t0 = now_ns();
-        if (reclaim(b, victims, &st) != victims || st.destroyed != 0)
+        if (reclaim_pages(b, victims, &reclaim) != victims || reclaim.destroyed != 0)
             die("evacuation did not go as planned");
         total += now_ns() - t0;
-        moved += st.moved;
-        reclaim(b, b->pages, &st);  /* empty the heap for the next round */
+        moved += reclaim.moved;
+        reclaim_pages(b, b->pages, &reclaim);  /* empty the heap for the next round */
     }
     r->evacuate = total / ((double)rounds * victims);
     r->per_move = total / (double)moved;
