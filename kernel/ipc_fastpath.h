@@ -28,7 +28,7 @@
 /* Where fast_copy.S finds these in struct thread (asserted in ipc_fastpath.c). */
 #define FAST_PATH_THREAD_PAGE_DIRECTORY 0x34
 #define FAST_PATH_THREAD_UTCB_ADDRESS 0xa8
-#define FAST_PATH_THREAD_FPU_STATE 0x1a0
+#define FAST_PATH_THREAD_FPU_STATE 0x190
 #define FAST_PATH_THREAD_STATE 0x3c
 #define FAST_PATH_RECEIVING 3               /* THREAD_RECEIVING */
 
