@@ -140,19 +140,42 @@ static uint32_t window_pages_mapped(void)
     return count + mapped(last_window_page());
 }
 
+/* The source this test's sender (or pager) offers: built, then said so. */
+static void build_source_then_say_so(void)
+{
+    area.build_result = build_source();
+    area.built = true;
+}
+
+/* The message's items: the test's count of 4 MiB items from SOURCE on, in its mode. */
+static void write_items(volatile struct bursar_utcb *utcb)
+{
+    for (unsigned n = 0; n < area.items; n++) {
+        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(ITEM_LOG2, RW, area.mode);
+        utcb->mr[2 * n + 1] = SOURCE + n * ITEM_PAGES * PAGE;
+    }
+}
+
+/* A server's or pager's start: its source built, then, on the test's go, the first message received. */
+static void build_then_receive(uint32_t *tag, uint32_t *mr0)
+{
+    uint32_t badge, mr1;
+
+    build_source_then_say_so();
+    while (!area.go)
+        nap();
+    area.fault_result = l4_receive(W_ENDPOINT, W_REPLY, &badge, tag, mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+}
+
 static void sender_main(void *unused)
 {
     volatile struct bursar_utcb *utcb = l4_utcb();
 
     (void)unused;
-    area.build_result = build_source();
-    area.built = true;
+    build_source_then_say_so();
     while (!area.go || (area.receiver_first && !area.receiver_waiting))
         nap();
-    for (unsigned n = 0; n < area.items; n++) {
-        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(ITEM_LOG2, RW, area.mode);
-        utcb->mr[2 * n + 1] = SOURCE + n * ITEM_PAGES * PAGE;
-    }
+    write_items(utcb);
     area.sender_inside = true;
     if (area.receiver_first)
         spin();
@@ -567,18 +590,11 @@ static void client_main(void *unused)
 static void server_main(void *unused)
 {
     volatile struct bursar_utcb *utcb = l4_utcb();
-    uint32_t badge, tag, mr0, mr1;
+    uint32_t tag, mr0;
 
     (void)unused;
-    area.build_result = build_source();
-    area.built = true;
-    while (!area.go)
-        nap();
-    area.fault_result = l4_receive(W_ENDPOINT, W_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
-    for (unsigned n = 0; n < area.items; n++) {
-        utcb->mr[2 * n] = BURSAR_ITEM_MEMORY_WORD(ITEM_LOG2, RW, area.mode);
-        utcb->mr[2 * n + 1] = SOURCE + n * ITEM_PAGES * PAGE;
-    }
+    build_then_receive(&tag, &mr0);
+    write_items(utcb);
     if (!area.fault_result)
         area.send_result = l4_reply(W_REPLY, BURSAR_TAG(0, 0, area.items), utcb->mr[0], utcb->mr[1]);
     area.sender_done = true;
@@ -605,11 +621,7 @@ static void pager_main(void *unused)
     uint32_t badge, tag, mr0, mr1;
 
     (void)unused;
-    area.build_result = build_source();
-    area.built = true;
-    while (!area.go)
-        nap();
-    area.fault_result = l4_receive(W_ENDPOINT, W_REPLY, &badge, &tag, &mr0, &mr1, BURSAR_TIMEOUT_NEVER);
+    build_then_receive(&tag, &mr0);
     area.tag = tag;
     area.words[0] = mr0;
     if (!area.fault_result)
