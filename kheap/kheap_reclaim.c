@@ -78,26 +78,26 @@ static bool empties_by_moves(const struct kheap *heap, const struct kheap_page *
  * many pages the heap holds: in a bigger heap the victim is the best of
  * the pages looked at.
  */
-static struct kheap_page *least_used_page(struct kheap *heap, uint32_t *scanned_pages)
+static struct kheap_page *least_used_page(struct kheap *heap, struct kheap_reclaim *reclaim)
 {
     struct kheap_page *best = NULL;
     bool best_by_moves = false;
     uint32_t scanned = 0;
 
-    *scanned_pages = 0;
     if (heap->evacuating)
         return heap->evacuating;
-    for (int l = 0; l < 2; l++) {
+    for (int list = 0; list < 2; list++) {
         for (uint32_t type = 0; type < heap->types->count; type++) {
-            for (struct kheap_page *page = l == 0 ? heap->partial[type] : heap->full[type]; page != NULL; page = page->next) {
+            struct kheap_page *first = list == 0 ? heap->partial[type] : heap->full[type];
+            for (struct kheap_page *page = first; page != NULL; page = page->next) {
                 bool by_moves = empties_by_moves(heap, page);
                 if (best == NULL || (by_moves && !best_by_moves) ||
                     (by_moves == best_by_moves && page->live < best->live)) {
                     best = page;
                     best_by_moves = by_moves;
                 }
-                *scanned_pages = ++scanned;
-                if (scanned == VICTIM_SCAN)
+                reclaim->examined += KHEAP_VICTIM_PAGE_STEPS;
+                if (++scanned == VICTIM_SCAN)
                     return best;
             }
         }
@@ -245,8 +245,7 @@ int kheap_reclaim(struct kheap *heap, struct kheap_reclaim *reclaim, uint32_t bu
         }
         struct kheap_page *victim = current_victim(heap, reclaim);
         if (victim == NULL) {
-            uint32_t scanned_pages;
-            victim = least_used_page(heap, &scanned_pages);
+            victim = least_used_page(heap, reclaim);
             if (victim == NULL)
                 return KHEAP_E_BAD_PAGE;    /* pages held, none on a list */
             start_evacuation(heap, reclaim, victim);
@@ -278,15 +277,15 @@ void *kheap_reclaim_next(struct kheap *heap, struct kheap_reclaim *reclaim, uint
         return NULL;
     victim = current_victim(heap, reclaim);
     if (victim == NULL) {
-        uint32_t scanned_pages;
-        victim = least_used_page(heap, &scanned_pages);
-        reclaim->examined = scanned_pages * KHEAP_VICTIM_PAGE_STEPS;
+        victim = least_used_page(heap, reclaim);
         if (victim == NULL)
             return NULL;
         start_evacuation(heap, reclaim, victim);
     }
     index = next_live_slot(victim, reclaim);
     reclaim->examined += index - reclaim->next_slot;
+    /* No slot below it can become live (nothing allocates from a victim): evacuate_next starts here. */
+    reclaim->next_slot = index;
     if (victim->live == 0 || index >= victim->bumped)
         return NULL;
     *type = victim->type;
