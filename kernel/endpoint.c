@@ -10,6 +10,10 @@
 #include "kernel/preempt.h"
 #include "kernel/thread.h"
 
+/* A field added to struct endpoint must be set below too: this breaks until the size is updated. */
+_Static_assert(sizeof(struct endpoint) == offsetof(struct endpoint, pending_irqs) + sizeof(struct irq *),
+               "endpoint_create sets every field: pending_irqs is the last");
+
 int endpoint_create(struct heap *payer, struct endpoint **out)
 {
     struct endpoint *endpoint = heap_allocate(payer, BURSAR_HEAP_ENDPOINT);

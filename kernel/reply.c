@@ -7,6 +7,10 @@
 #include "kernel/ipc.h"
 #include "kernel/thread.h"
 
+/* A field added to struct reply must be set below too: this breaks until the size is updated. */
+_Static_assert(sizeof(struct reply) == offsetof(struct reply, receiver) + sizeof(struct thread *),
+               "reply_create sets every field: receiver is the last");
+
 int reply_create(struct heap *payer, struct reply **out)
 {
     struct reply *reply = heap_allocate(payer, BURSAR_HEAP_REPLY);

@@ -1,5 +1,5 @@
 /*
- * kheap_check.check — the ledger and invariant check behind kheap_check().
+ * kheap_check.c — the ledger and invariant check behind kheap_check().
  *
  * Recounts everything from the pages themselves (lists, live bitmaps,
  * in-slot free lists, bump pointers) and compares with the stats the fast paths keep.
