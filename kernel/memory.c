@@ -54,7 +54,8 @@ static struct mapdb_record **shadow_of(struct task *task, uint32_t address)
 }
 
 /*
- * A page table (and its shadow) to cover `address`; both come from the
+ * A page table (and its shadow) to cover `address`, where none is yet
+ * (ensure_page_table, its one caller, looked); both come from the
  * task's heap. Fails without change when the heap cannot pay.
  */
 static int create_page_table(struct task *task, uint32_t address)
@@ -63,8 +64,6 @@ static int create_page_table(struct task *task, uint32_t address)
     struct mapdb_record **shadow;
     struct heap *payer = task->header.payer;
 
-    if (shadow_of(task, address))
-        return BURSAR_OK;
     if (!heap_can_allocate(payer, BURSAR_HEAP_PAGE_TABLE, 1) || !heap_can_allocate(payer, BURSAR_HEAP_SHADOW, 1))
         return -BURSAR_E_OUT_OF_MEMORY;
     table = heap_allocate(payer, BURSAR_HEAP_PAGE_TABLE);

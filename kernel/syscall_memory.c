@@ -10,6 +10,7 @@
 #include "bursar/syscall.h"
 #include "bursar/utcb.h"
 #include "kernel/frame_table.h"
+#include "kernel/ipc.h"
 #include "kernel/memory.h"
 #include "kernel/preempt.h"
 #include "kernel/syscall_dispatch.h"
@@ -92,20 +93,9 @@ int sys_frame_unmap(struct thread *caller, const struct machine_registers *r, ui
     return error;
 }
 
-static struct bursar_utcb *writable_utcb(struct thread *thread)
-{
-    uint64_t page;
-
-    if (!thread->utcb_address)
-        return NULL;
-    page = memory_translate(thread->task, thread->utcb_address & ~PAGE_MASK, true);
-    return page != MEMORY_NOT_MAPPED ? (struct bursar_utcb *)((uint8_t *)machine_physical_to_virtual(page) +
-                                                              (thread->utcb_address & PAGE_MASK)) : NULL;
-}
-
 int utcb_write_info(struct thread *thread, const void *data, uint32_t size)
 {
-    struct bursar_utcb *utcb = writable_utcb(thread);
+    struct bursar_utcb *utcb = ipc_utcb_of(thread, true);
     const uint8_t *from = data;
     uint8_t *to;
 
