@@ -573,14 +573,24 @@ void ipc_receive(struct thread *receiver, struct endpoint *endpoint, struct repl
     ipc_receive_after_reply(receiver, endpoint, reply, receive_timeout, NULL);
 }
 
+/*
+ * May the receive below return without blocking? Every way it returns
+ * before it blocks must make this true (it may be true and the receive
+ * block after all: every sender refused). Else the caller a reply woke,
+ * kept out of the ready queue for the direct switch, would be lost.
+ */
+static bool receive_may_return_at_once(const struct endpoint *endpoint, uint32_t receive_timeout)
+{
+    return endpoint->pending_irqs || endpoint->queue_kind == QUEUE_SENDERS || timeout_is_zero(receive_timeout);
+}
+
 void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint, struct reply *reply,
                              uint32_t receive_timeout, struct thread *woken)
 {
     struct message interrupt;
 
-    /* The receiver will not block: the woken caller waits its turn in the queue, as after a plain reply. */
-    if (woken && (endpoint->pending_irqs || endpoint->queue_kind == QUEUE_SENDERS ||
-                  timeout_is_zero(receive_timeout))) {
+    /* The receiver may not block: the woken caller waits its turn in the queue, as after a plain reply. */
+    if (woken && receive_may_return_at_once(endpoint, receive_timeout)) {
         scheduler_make_ready(woken);
         woken = NULL;
     }
