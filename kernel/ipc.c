@@ -676,17 +676,6 @@ static int reply_to_kernel_call(struct thread *replier, struct reply *reply, str
     return status;
 }
 
-int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message,
-              struct fault_ipc_reply *answer)
-{
-    struct thread *woken = NULL;
-    int status = ipc_reply_keeping_woken(replier, reply, message, answer, &woken);
-
-    if (woken)
-        scheduler_make_ready(woken);
-    return status;
-}
-
 int ipc_reply_keeping_woken(struct thread *replier, struct reply *reply, const struct message *message,
                             struct fault_ipc_reply *answer, struct thread **woken)
 {

@@ -43,13 +43,11 @@ void ipc_receive_after_reply(struct thread *receiver, struct endpoint *endpoint,
  * thread waiting on a call the kernel made for it (fault_ipc.h) accepts only
  * the replies its purpose allows. BURSAR_OK or the replier's error; nothing
  * changes. For such a thread *answer keeps what the check found (its words,
- * its items' plan), and ipc_reply acts on it without checking again.
+ * its items' plan), and ipc_reply_keeping_woken acts on it without checking
+ * again.
  */
 int ipc_reply_check(struct thread *replier, struct reply *reply, const struct message *message,
                     struct fault_ipc_reply *answer);
-/* Reply, after ipc_reply_check accepted this message for this reply object, with nothing between. */
-int ipc_reply(struct thread *replier, struct reply *reply, const struct message *message,
-              struct fault_ipc_reply *answer);
 /* The thread's UTCB in the kernel's view, or NULL if not mapped (writable, if asked). */
 struct bursar_utcb *ipc_utcb_of(struct thread *thread, bool for_write);
 

@@ -144,11 +144,14 @@ int sys_reply(struct thread *caller, const struct machine_registers *r, uint32_t
         error = ipc_reply_check(caller, reply, &a.message, &answer);
     if (error != BURSAR_OK)
         return error;
-    woken = reply->caller;
-    error = ipc_reply(caller, reply, &a.message, &answer);
+    woken = NULL;
+    error = ipc_reply_keeping_woken(caller, reply, &a.message, &answer, &woken);
     machine_frame_set_result(thread_frame(caller), error);
-    if (error == BURSAR_OK && scheduler_preempts(woken))
-        scheduler_switch_to(woken);
+    /* The direct switch to the caller, not queued first and taken out again (nobody, if it was killed). */
+    if (woken && scheduler_preempts(woken))
+        scheduler_wake_and_switch(woken);
+    else if (woken)
+        scheduler_make_ready(woken);
     return SYSCALL_RESULT_WRITTEN;
 }
 
