@@ -49,6 +49,7 @@ register uint32_t message_word1 __asm__("ebp");
 
 #include "bursar/message.h"
 #include "bursar/syscall.h"
+#include "bursar/utcb.h"
 #include "kernel/ipc.h"
 #include "kernel/ipc_fastpath.h"
 #include "kernel/ipc_queue.h"
@@ -65,6 +66,9 @@ _Static_assert(offsetof(struct thread, page_directory_physical) == FAST_PATH_THR
                offsetof(struct thread, state) == FAST_PATH_THREAD_STATE && THREAD_RECEIVING == FAST_PATH_RECEIVING,
                "fast_copy.S finds these there");
 
+/* fast_copy.S: FIRST_WORD is MR2's place in the UTCB, and fast_path_max_words starts at the register words. */
+_Static_assert(offsetof(struct bursar_utcb, mr[2]) == 8 && BURSAR_REGISTER_WORDS == 2,
+               "fast_copy.S's FIRST_WORD and fast_path_max_words");
 _Static_assert(BURSAR_REPLY_INDEX_SHIFT == 16 && BURSAR_CAP_INDEX_MASK == 0xffff &&
                FAST_PATH_INDEX_PAIR_OVER == (BURSAR_CAP_INDEX_MASK & ~(CAP_SLOTS_PER_PAGE - 1)) * 0x10001u,
                "both indexes of a receive word within the first capability-table page");

@@ -135,14 +135,16 @@ fast_copy_\untyped:
         .balign 4
         .globl fast_path_max_words
 fast_path_max_words:
-        .long 2
+        .long 2                  /* BURSAR_REGISTER_WORDS (ipc_fastpath.c asserts it) */
 
         .text
-        .globl fast_copy_words, fast_copy_words_end, fast_copy_fault
+        .globl fast_copy_words, fast_copy_user_accesses, fast_copy_words_end, fast_copy_fault
 fast_copy_words:
         fxsave SENDER_FPU(%eax)
         movl UTCB(%eax), %eax
         jmp *fast_copy_table - 4 * 3(, %ecx, 4)
+/* From here to fast_copy_words_end a page fault on a user address is a UTCB's (trap.c). */
+fast_copy_user_accesses:
         .irp untyped, 3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31,32,33,34
         COPY \untyped
         .endr

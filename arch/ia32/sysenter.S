@@ -147,6 +147,9 @@ sysenter_fast_path_bail:
         movl kernel_tss + TSS_ESP0, %esp
         subl $TRAP_FRAME_SIZE_USER, %esp
         movl FRAME_EBX(%esp), %ebx
+        /* ecx and edx as sysenter brought them (user esp and eip), not the fast path's kernel values. */
+        movl FRAME_USER_ESP(%esp), %ecx
+        movl FRAME_EIP(%esp), %edx
         jmp sysenter_slow_path
 
 /*

@@ -87,12 +87,13 @@ void trap_print_frame(const struct trap_frame *frame)
  * goes on at its fixup, which puts things back and declines the call.
  * Any other kernel exception is a bug.
  */
-extern const char fast_copy_words[], fast_copy_words_end[], fast_copy_fault[];
+extern const char fast_copy_user_accesses[], fast_copy_words_end[], fast_copy_fault[];
 
+/* Only the copies' own accesses, and only to user addresses: a fault anywhere else there is a bug. */
 static bool fast_copy_fixed_up(struct trap_frame *frame)
 {
-    if (frame->vector != VECTOR_PAGE_FAULT || frame->eip < (uint32_t)fast_copy_words ||
-        frame->eip >= (uint32_t)fast_copy_words_end)
+    if (frame->vector != VECTOR_PAGE_FAULT || frame->eip < (uint32_t)fast_copy_user_accesses ||
+        frame->eip >= (uint32_t)fast_copy_words_end || read_cr2() >= MACHINE_USER_TOP)
         return false;
     frame->eip = (uint32_t)fast_copy_fault;
     machine_counters.kernel_entries--;     /* the fast path's own; its bail to the slow path is counted */
