@@ -72,15 +72,9 @@ int kheap_donate(struct kheap *heap, void *page, struct kheap_page *descriptor)
     if (found != NULL && found != descriptor)
         return KHEAP_E_BAD_PAGE;
 
-    /* What an uncarved page's checks look at; the live bitmap is cleared when the page is carved. */
     descriptor->owner = heap;
     descriptor->base = page;
-    descriptor->type = KHEAP_UNCARVED;
-    descriptor->flags = 0;
-    descriptor->live = 0;
-    descriptor->slots = 0;
-    descriptor->bumped = 0;
-    descriptor->free_list = NULL;
+    kheap_reset_uncarved(descriptor);
     kheap_add_free_page(heap, descriptor);
     heap->stats.pages_held++;
     heap->stats.pages_donated++;

@@ -94,6 +94,9 @@ static int check_free_page(const struct kheap *heap, const struct kheap_page *pa
     if (page->type != KHEAP_UNCARVED || page->live != 0 || page->flags != 0 || page->bumped != 0 ||
         page->free_list != NULL)
         return KHEAP_E_BAD_PAGE;
+    for (uint32_t word = 0; word < KHEAP_MAX_SLOTS / 32; word++)
+        if (page->live_bitmap[word] != 0)
+            return KHEAP_E_BAD_PAGE;    /* kheap_carve counts on an empty bitmap */
     if (heap->ops->page_of(heap->context, page->base) != page)
         return KHEAP_E_BAD_PAGE;
     return KHEAP_OK;

@@ -31,6 +31,7 @@ void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page);
 /* Carving and uncarving keep the per-type and per-heap counters in step. */
 void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type);
 void kheap_uncarve(struct kheap *heap, struct kheap_page *page);
+void kheap_reset_uncarved(struct kheap_page *page);
 
 /*
  * Free slots of a carved page that allocation may take: none while it is

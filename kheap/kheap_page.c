@@ -66,20 +66,15 @@ void kheap_remove_free_page(struct kheap *heap, struct kheap_page *page)
 /*
  * O(1): no slot is touched. The bump pointer starts at the first slot, the
  * free list empty; kheap_take_slot hands slots out from the bump pointer
- * once the free list is empty (only the live bitmap is cleared: 32 bytes).
+ * once the free list is empty.
  */
 void kheap_carve(struct kheap *heap, struct kheap_page *page, uint32_t type)
 {
     uint32_t slots = KHEAP_PAGE_SIZE / kheap_slot_size(heap, type);
 
-    page->free_list = NULL;
-    page->bumped = 0;
+    /* Empty as every uncarved page is (kheap_reset_uncarved; kheap_check checks it): only the shape. */
     page->type = (uint8_t)type;
     page->slots = (uint16_t)slots;
-    page->live = 0;
-    page->flags = 0;
-    for (uint32_t w = 0; w < KHEAP_MAX_SLOTS / 32; w++)
-        page->live_bitmap[w] = 0;
 
     heap->stats.by_type[type].pages++;
     heap->stats.by_type[type].free += slots;
@@ -94,11 +89,20 @@ void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
     type_stats->pages--;
     type_stats->free -= page->slots;
     type_stats->allocatable -= kheap_allocatable_in(page);
+    kheap_reset_uncarved(page);
+}
+
+/* What every uncarved page is: no type, no slots, nothing live, nothing handed out. */
+void kheap_reset_uncarved(struct kheap_page *page)
+{
     page->type = KHEAP_UNCARVED;
     page->slots = 0;
     page->bumped = 0;
     page->flags = 0;
+    page->live = 0;
     page->free_list = NULL;
+    for (uint32_t word = 0; word < KHEAP_MAX_SLOTS / 32; word++)
+        page->live_bitmap[word] = 0;
 }
 
 void kheap_file_page(struct kheap *heap, struct kheap_page *page)
