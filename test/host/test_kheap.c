@@ -1461,6 +1461,10 @@ static void test_check_detects_a_wrong_bump_pointer(void **state)
     free_page->bumped = 1;                  /* an uncarved page with a bump pointer */
     assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
     free_page->bumped = 0;
+    free_page->live_bitmap[1] = 4;          /* an uncarved page with a live bit, which carving would keep */
+    assert_int_not_equal(check_all_ways(heap), KHEAP_OK);
+    free_page->live_bitmap[1] = 0;
+    assert_heap_ok(heap);
 }
 
 /* ---- kheap_check catches what it should --------------------------------------- */
