@@ -115,6 +115,7 @@ _Static_assert(BURSAR_FRAME_STATE_MAX == BURSAR_UTCB_INFO_WORDS * 32, "SYS_FRAME
  * interrupt-off window.
  */
 #define FRAME_STATE_FRAMES_PER_UNIT 4u
+#define FRAME_STATE_WRITE_UNITS 4u
 
 static struct cap_slot *frame_state_memory(struct thread *caller, uint32_t index, int *error)
 {
@@ -149,6 +150,9 @@ int sys_frame_state(struct thread *caller, const struct machine_registers *r, ui
             free_frames++;
         }
     }
+    /* The 192 bytes' copy to the UTCB is about 1 000 instructions: counted, not added to the last chunk. */
+    if (preempt_before(FRAME_STATE_WRITE_UNITS) && preempt_destroyed())
+        return -BURSAR_E_DESTROYED;
     error = utcb_write_info(caller, bits, sizeof bits);
     if (error != BURSAR_OK)
         return error;

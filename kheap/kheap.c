@@ -75,6 +75,8 @@ int kheap_donate(struct kheap *heap, void *page, struct kheap_page *descriptor)
     descriptor->owner = heap;
     descriptor->base = page;
     kheap_reset_uncarved(descriptor);
+    for (uint32_t word = 0; word < KHEAP_MAX_SLOTS / 32; word++)
+        descriptor->live_bitmap[word] = 0;
     kheap_add_free_page(heap, descriptor);
     heap->stats.pages_held++;
     heap->stats.pages_donated++;

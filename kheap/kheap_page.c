@@ -92,7 +92,12 @@ void kheap_uncarve(struct kheap *heap, struct kheap_page *page)
     kheap_reset_uncarved(page);
 }
 
-/* What every uncarved page is: no type, no slots, nothing live, nothing handed out. */
+/*
+ * What every uncarved page is: no type, no slots, nothing live, nothing
+ * handed out. Its live bitmap is empty too, but that is not written here:
+ * a page uncarved had nothing live (so no bit set), and kheap_donate
+ * clears a new descriptor's.
+ */
 void kheap_reset_uncarved(struct kheap_page *page)
 {
     page->type = KHEAP_UNCARVED;
@@ -101,8 +106,6 @@ void kheap_reset_uncarved(struct kheap_page *page)
     page->flags = 0;
     page->live = 0;
     page->free_list = NULL;
-    for (uint32_t word = 0; word < KHEAP_MAX_SLOTS / 32; word++)
-        page->live_bitmap[word] = 0;
 }
 
 void kheap_file_page(struct kheap *heap, struct kheap_page *page)
